@@ -1,0 +1,27 @@
+//! corelog's engine: the message core of a syslog receiver that does
+//! rsyslog's job on a thread-per-core runtime.
+//!
+//! What is here so far, in data-path order:
+//! - [`parse`]: one received frame in, one [`msg::Message`] out — the
+//!   bytes shared with the receive buffer, properties as byte ranges found in
+//!   one pass (RFC 5424 first, then RFC 3164 as found in the wild, as
+//!   rsyslog's default parser chain does).
+//! - [`prop`]: properties by rsyslog's names, read from a message without
+//!   copying.
+//! - [`template`]: rsyslog's property replacer and its string, list and
+//!   built-in templates, compiled once and rendered into the caller's
+//!   buffer with no allocation per message.
+//!
+//! Protocol code here never does I/O and never reads the clock: callers
+//! pass bytes and the receive time in, which is what makes it fuzzable and
+//! testable byte for byte against rsyslog (see `tests/`).
+
+pub mod msg;
+pub mod parse;
+pub mod prop;
+pub mod template;
+
+pub use msg::{Message, Origin, Timestamp};
+pub use parse::{parse, ParseOptions};
+pub use prop::Env;
+pub use template::{RenderBuf, Template};
