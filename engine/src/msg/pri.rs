@@ -3,7 +3,7 @@
 //!
 //! In: the first bytes of a message. Out: the priority and how many bytes
 //! it took; a missing PRI means rsyslog's default, 13 = user.notice; a
-//! malformed or out-of-range one (`<>`, `<192>`) is rsyslog's "invalid"
+//! malformed or out-of-range one (`<192>`, `<a>`) is rsyslog's "invalid"
 //! priority, shown as `invld`, and the message is then left unparsed.
 
 /// Priority used when a message has no PRI: user.notice.
@@ -28,7 +28,7 @@ pub enum Pri {
     Valid { pri: u16, len: usize },
     /// No `<` at all: rsyslog assumes user.notice (13).
     Missing,
-    /// A `<` that does not open a valid PRI (`<>`, `<192>`, `<13`):
+    /// A `<` that does not open a valid PRI (`<192>`, `<13`, `<a>`):
     /// rsyslog's "invalid" priority, and nothing is parsed.
     Invalid,
 }
@@ -43,6 +43,10 @@ pub fn parse_pri(b: &[u8]) -> Pri {
         .take(4)
         .take_while(|c| c.is_ascii_digit())
         .count();
+    // rsyslog 8.2302 (Debian 12) reads `<>` as priority 0 and parses on.
+    if digits == 0 && b.get(1) == Some(&b'>') {
+        return Pri::Valid { pri: 0, len: 2 };
+    }
     if (1..=3).contains(&digits) && b.get(1 + digits) == Some(&b'>') {
         let v = b[1..1 + digits]
             .iter()
@@ -131,9 +135,10 @@ mod tests {
         assert_eq!(parse_pri(b"<0>"), Pri::Valid { pri: 0, len: 3 });
         assert_eq!(parse_pri(b"<013>"), Pri::Valid { pri: 13, len: 5 });
         assert_eq!(parse_pri(b"<191>"), Pri::Valid { pri: 191, len: 5 });
-        for bad in [&b"<192>"[..], b"<>", b"<1234>", b"<13", b"<", b"<a>"] {
+        for bad in [&b"<192>"[..], b"<1234>", b"<13", b"<", b"<a>"] {
             assert_eq!(parse_pri(bad), Pri::Invalid);
         }
+        assert_eq!(parse_pri(b"<>x"), Pri::Valid { pri: 0, len: 2 });
         assert_eq!(parse_pri(b"13>"), Pri::Missing);
         assert_eq!(after_pri_offset(b"<999>foo"), 5);
         assert_eq!(after_pri_offset(b"<a>b"), 3);

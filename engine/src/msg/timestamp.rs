@@ -97,7 +97,9 @@ impl Timestamp {
         Date::from_calendar_date(i32::from(self.year), month, self.day).ok()
     }
 
-    /// Seconds since the Unix epoch (the offset applied), as `date-unixtimestamp`.
+    /// Seconds since the Unix epoch (the offset applied), as
+    /// `date-unixtimestamp`. A leap second (`:60`) counts as the next
+    /// second, as rsyslog's arithmetic does.
     pub fn unix_seconds(&self) -> i64 {
         let Some(date) = self.date() else { return 0 };
         let Ok(time) = Time::from_hms(self.hour, self.minute, self.second.min(59)) else {
@@ -106,9 +108,11 @@ impl Timestamp {
         let Ok(off) = UtcOffset::from_whole_seconds(self.offset_seconds()) else {
             return 0;
         };
+        let leap = i64::from(self.second.saturating_sub(59));
         PrimitiveDateTime::new(date, time)
             .assume_offset(off)
             .unix_timestamp()
+            + leap
     }
 
     /// Day of the week, 0 = Sunday.
@@ -128,20 +132,14 @@ impl Timestamp {
         MONTH_NAMES[usize::from(self.month.clamp(1, 12) - 1)]
     }
 
-    /// The same instant shifted to UTC (for `date.inUTC` and `$now-utc`).
+    /// The same instant shifted to UTC (for `date-utc` and `$now-utc`).
     pub fn to_utc(&self) -> Timestamp {
-        let Some(date) = self.date() else {
+        if self.date().is_none() {
+            return *self;
+        }
+        let Ok(utc) = time::OffsetDateTime::from_unix_timestamp(self.unix_seconds()) else {
             return *self;
         };
-        let Ok(time) = Time::from_hms(self.hour, self.minute, self.second.min(59)) else {
-            return *self;
-        };
-        let Ok(off) = UtcOffset::from_whole_seconds(self.offset_seconds()) else {
-            return *self;
-        };
-        let utc = PrimitiveDateTime::new(date, time)
-            .assume_offset(off)
-            .to_offset(UtcOffset::UTC);
         Timestamp {
             year: utc.year().clamp(0, 9999) as u16,
             month: u8::from(utc.month()),

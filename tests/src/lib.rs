@@ -1,0 +1,28 @@
+//! Support for corelog's integration tests: real peers started on loopback.
+//!
+//! - [`rsyslogd::Rsyslogd`]: a private `rsyslogd` (Debian package `rsyslog`)
+//!   with a config of the test's own, on a free port, stopped on drop.
+//! - [`corpus`]: the differential corpus of syslog messages.
+//!
+//! A test that needs a peer fails with a message naming the package to
+//! install; `scripts/test` installs them.
+
+pub mod corpus;
+pub mod rsyslogd;
+
+use std::time::{Duration, Instant};
+
+/// Polls `f` until it returns `Some`, or panics with `what` after `timeout`.
+pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

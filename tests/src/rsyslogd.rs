@@ -1,0 +1,82 @@
+//! A private rsyslogd for a test: its own config, work directory and port.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::wait_for;
+
+/// Where Debian's package puts the daemon.
+pub const RSYSLOGD: &str = "/usr/sbin/rsyslogd";
+
+/// A running rsyslogd, killed when dropped.
+pub struct Rsyslogd {
+    child: Child,
+    pub dir: PathBuf,
+    pub port: u16,
+}
+
+/// A TCP port that was free a moment ago (bind to 0, read it, close).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("binding an ephemeral port on 127.0.0.1")
+}
+
+impl Rsyslogd {
+    /// Starts rsyslogd in `dir` with `config`, in which `@PORT@` is replaced
+    /// by a free TCP port and `@DIR@` by `dir`. Waits until the port accepts.
+    pub fn start(dir: &Path, config: &str) -> Rsyslogd {
+        assert!(
+            Path::new(RSYSLOGD).exists(),
+            "{RSYSLOGD} not found: install Debian's `rsyslog` package (scripts/test does: apt-get install rsyslog)"
+        );
+        std::fs::create_dir_all(dir).expect("creating the test directory");
+        let port = free_port();
+        let config = config
+            .replace("@PORT@", &port.to_string())
+            .replace("@DIR@", &dir.display().to_string());
+        let conf = dir.join("rsyslog.conf");
+        std::fs::write(&conf, config).expect("writing rsyslog.conf");
+        let child = Command::new(RSYSLOGD)
+            .arg("-n")
+            .arg("-f")
+            .arg(&conf)
+            .arg("-i")
+            .arg(dir.join("rsyslogd.pid"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::File::create(dir.join("rsyslogd.stderr")).expect("creating stderr file"),
+            ))
+            .spawn()
+            .expect("starting rsyslogd");
+        let r = Rsyslogd {
+            child,
+            dir: dir.to_path_buf(),
+            port,
+        };
+        wait_for("rsyslogd to listen", Duration::from_secs(20), || {
+            TcpStream::connect(("127.0.0.1", port)).ok()
+        });
+        r
+    }
+
+    /// Stops rsyslogd with SIGTERM and waits for it, so files are flushed.
+    pub fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        // If kill fails the process is already gone; wait() below reaps it.
+        let _ = Command::new("kill").arg("-TERM").arg(&pid).status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Rsyslogd {
+    fn drop(&mut self) {
+        // Killing an exited child fails harmlessly.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
