@@ -27,6 +27,12 @@ pub fn json(out: &mut Vec<u8>, v: &[u8], escape_all: bool) {
     let mut start = 0;
     let mut i = 0;
     while i < v.len() {
+        // Most bytes need nothing: skip them with one table lookup each and
+        // copy the run in one go.
+        match v[i..].iter().position(|&c| JSON_SPECIAL[usize::from(c)]) {
+            Some(k) => i += k,
+            None => break,
+        }
         let c = v[i];
         let short: Option<&[u8]> = match c {
             b'"' => Some(b"\\\""),
@@ -48,11 +54,7 @@ pub fn json(out: &mut Vec<u8>, v: &[u8], escape_all: bool) {
             b'\n' => Some(b"\\n"),
             b'\r' => Some(b"\\r"),
             b'\t' => Some(b"\\t"),
-            c if c < 0x20 => None,
-            _ => {
-                i += 1;
-                continue;
-            }
+            _ => None,
         };
         out.extend_from_slice(&v[start..i]);
         match short {
@@ -71,6 +73,20 @@ pub fn json(out: &mut Vec<u8>, v: &[u8], escape_all: bool) {
     }
     out.extend_from_slice(&v[start..]);
 }
+
+/// Bytes the JSON escape must look at: control bytes, `"`, `/`, `\`.
+static JSON_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = true;
+        c += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'/' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
 
 /// The template-level option applied to every property value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

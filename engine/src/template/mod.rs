@@ -225,19 +225,22 @@ impl Template {
         out.push(b'{');
         let mut first = true;
         for step in steps {
-            buf.entry.clear();
-            match step {
-                Step::Constant(c) => buf.entry.extend_from_slice(c),
-                Step::Field(f) => f.render(m, env, &mut buf.scratch, &mut buf.entry),
-            }
-            if buf.entry.is_empty() {
-                continue;
-            }
+            // Render in place after a provisional separator; take both back
+            // if the entry turned out empty.
+            let mark = out.len();
             if !first {
                 out.extend_from_slice(b", ");
             }
-            first = false;
-            out.extend_from_slice(&buf.entry);
+            let value_at = out.len();
+            match step {
+                Step::Constant(c) => out.extend_from_slice(c),
+                Step::Field(f) => f.render(m, env, &mut buf.scratch, out),
+            }
+            if out.len() == value_at {
+                out.truncate(mark);
+            } else {
+                first = false;
+            }
         }
         out.extend_from_slice(b"}\n");
     }
