@@ -2,6 +2,7 @@
 //! rsyslog's job on a thread-per-core runtime.
 //!
 //! What is here so far, in data-path order:
+//! - [`frame`]: RFC 6587 stream framing (octet-counted or LF, per frame).
 //! - [`parse`]: one received frame in, one [`msg::Message`] out — the
 //!   bytes shared with the receive buffer, properties as byte ranges found in
 //!   one pass (RFC 5424 first, then RFC 3164 as found in the wild, as
@@ -16,6 +17,7 @@
 //! pass bytes and the receive time in, which is what makes it fuzzable and
 //! testable byte for byte against rsyslog (see `tests/`).
 
+pub mod frame;
 pub mod msg;
 pub mod parse;
 pub mod prop;

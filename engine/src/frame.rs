@@ -1,0 +1,164 @@
+//! Stream framing for syslog over TCP (RFC 6587,
+//! <https://www.rfc-editor.org/rfc/rfc6587>), decided per frame as rsyslog's
+//! imtcp does: a frame that starts with a digit is octet-counted
+//! (`LEN SP MSG`), anything else is terminated by LF.
+//!
+//! In: the bytes a socket delivered, in chunks of any size, and finally the
+//! end of the stream. Out: complete frames as [`Bytes`] that share the
+//! chunk they came from (zero-copy whenever a frame lies inside one chunk;
+//! only a frame split across chunks is assembled by copying).
+//!
+//! States: `Start` (at a frame boundary), inside a count, inside an
+//! octet-counted body, inside an LF-terminated line. A count that is not
+//! digits followed by SP, or that exceeds `frame_bytes_max`, makes that
+//! frame LF-terminated, as rsyslog does. A line longer than
+//! `frame_bytes_max` is cut there and the rest starts a new frame (rsyslog's
+//! truncation at maxMessageSize). Nothing is ever dropped: at the end of
+//! the stream a partial frame is delivered as it is.
+//!
+//! Guarantees: no I/O, no panic on any input, memory bounded by
+//! `frame_bytes_max` plus one chunk.
+
+use bytes::{Bytes, BytesMut};
+
+/// rsyslog's largest count accepted in octet-counted framing (`maxFrameSize`).
+pub const FRAME_BYTES_MAX_DEFAULT: usize = 200_000;
+
+/// An RFC 6587 stream decoder; see the module documentation.
+#[derive(Debug)]
+pub struct Framer {
+    frame_bytes_max: usize,
+    /// An incomplete frame carried over from earlier chunks.
+    pending: BytesMut,
+}
+
+impl Framer {
+    pub fn new(frame_bytes_max: usize) -> Framer {
+        assert!(frame_bytes_max > 0);
+        Framer {
+            frame_bytes_max,
+            pending: BytesMut::new(),
+        }
+    }
+
+    /// Bytes held back waiting for the rest of a frame.
+    pub fn pending_bytes(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Decodes `chunk`, appending every frame it completes to `out`.
+    pub fn decode(&mut self, chunk: Bytes, out: &mut Vec<Bytes>) {
+        let buf = if self.pending.is_empty() {
+            chunk
+        } else {
+            self.pending.extend_from_slice(&chunk);
+            self.pending.split().freeze()
+        };
+        let mut pos = 0;
+        while pos < buf.len() {
+            match self.next_frame(&buf[pos..]) {
+                Some((body, consumed)) => {
+                    out.push(buf.slice(pos + body.start..pos + body.end));
+                    pos += consumed;
+                }
+                None => break,
+            }
+        }
+        debug_assert!(self.pending.is_empty());
+        self.pending.extend_from_slice(&buf[pos..]);
+    }
+
+    /// The end of the stream: delivers a partial frame, if any.
+    pub fn finish(&mut self, out: &mut Vec<Bytes>) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let rest = self.pending.split().freeze();
+        // A partial octet-counted frame: deliver what arrived of its body.
+        let body_at = octet_count(&rest, self.frame_bytes_max)
+            .map(|(_, header)| header)
+            .unwrap_or(0);
+        out.push(rest.slice(body_at.min(rest.len())..));
+    }
+
+    /// The next complete frame in `b`: the body's range and the bytes used.
+    fn next_frame(&self, b: &[u8]) -> Option<(std::ops::Range<usize>, usize)> {
+        if let Some((len, header)) = octet_count(b, self.frame_bytes_max) {
+            let end = header.checked_add(len)?;
+            return (end <= b.len()).then_some((header..end, end));
+        }
+        if b[0].is_ascii_digit() && b.len() < 11 && b.iter().all(u8::is_ascii_digit) {
+            // Perhaps a count whose SP has not arrived yet.
+            return None;
+        }
+        match memchr::memchr(b'\n', b) {
+            Some(nl) if nl <= self.frame_bytes_max => Some((0..nl, nl + 1)),
+            _ if b.len() >= self.frame_bytes_max => {
+                Some((0..self.frame_bytes_max, self.frame_bytes_max))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `LEN SP` at the start of `b`: the length and the header's size, if `b`
+/// opens a valid octet-counted frame.
+fn octet_count(b: &[u8], frame_bytes_max: usize) -> Option<(usize, usize)> {
+    let digits = b.iter().take(10).take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || b.get(digits) != Some(&b' ') {
+        return None;
+    }
+    let len = b[..digits]
+        .iter()
+        .fold(0usize, |v, d| v * 10 + usize::from(d - b'0'));
+    (len > 0 && len <= frame_bytes_max).then_some((len, digits + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(chunks: &[&[u8]]) -> Vec<Vec<u8>> {
+        let mut f = Framer::new(64);
+        let mut out = Vec::new();
+        for c in chunks {
+            f.decode(Bytes::copy_from_slice(c), &mut out);
+        }
+        f.finish(&mut out);
+        out.into_iter().map(|b| b.to_vec()).collect()
+    }
+
+    #[test]
+    fn lf_and_octet_counted_mixed() {
+        assert_eq!(
+            frames(&[b"<13>a\n5 <13>b<13>c\n"]),
+            vec![b"<13>a".to_vec(), b"<13>b".to_vec(), b"<13>c".to_vec()]
+        );
+    }
+
+    #[test]
+    fn split_anywhere() {
+        let stream = b"12 <13>x\ny\nzz<14>plain line\n3 abc";
+        let whole = frames(&[stream]);
+        for k in 0..=stream.len() {
+            assert_eq!(frames(&[&stream[..k], &stream[k..]]), whole, "split at {k}");
+        }
+    }
+
+    #[test]
+    fn oversize_line_is_cut_not_lost() {
+        let line = [b'a'; 100];
+        let out = frames(&[&line]);
+        assert_eq!(out.iter().map(Vec::len).sum::<usize>(), 100);
+        assert_eq!(out[0].len(), 64);
+    }
+
+    #[test]
+    fn bad_count_falls_back_to_lf() {
+        assert_eq!(
+            frames(&[b"99999999999 x\n"]),
+            vec![b"99999999999 x".to_vec()]
+        );
+        assert_eq!(frames(&[b"12x\n"]), vec![b"12x".to_vec()]);
+    }
+}
