@@ -190,7 +190,8 @@ pub fn write(out: &mut Vec<u8>, t: &Timestamp, f: DateFormat) {
         DateFormat::Wday => digits(out, u64::from(t.weekday()), 1),
         DateFormat::WdayText => out.extend_from_slice(t.weekday_name().as_bytes()),
         DateFormat::Ordinal => match yday0(t) {
-            Some(d) => digits(out, d as u64 + 1, 3),
+            // yday0 is at least -1 (offsets are under a day): never negative here.
+            Some(d) => digits(out, (d + 1).max(0) as u64, 3),
             None => out.extend_from_slice(b"001"),
         },
         DateFormat::Week => {
@@ -201,7 +202,7 @@ pub fn write(out: &mut Vec<u8>, t: &Timestamp, f: DateFormat) {
                 ..*t
             };
             let bump = u64::from(t.weekday() < jan1.weekday());
-            digits(out, (yday as u64 + 6) / 7 + bump, 2);
+            digits(out, ((yday + 6).max(0) / 7) as u64 + bump, 2);
         }
         DateFormat::IsoWeek | DateFormat::IsoWeekYear => {
             if !(1970..=2099).contains(&t.year) {
