@@ -93,7 +93,9 @@ impl Framer {
         }
         match memchr::memchr(b'\n', b) {
             Some(nl) if nl <= self.frame_bytes_max => Some((0..nl, nl + 1)),
-            _ if b.len() >= self.frame_bytes_max => {
+            // Cut only once the byte after the limit is known not to be the
+            // LF that would end the line exactly at the limit.
+            _ if b.len() > self.frame_bytes_max => {
                 Some((0..self.frame_bytes_max, self.frame_bytes_max))
             }
             _ => None,
@@ -151,6 +153,18 @@ mod tests {
         let out = frames(&[&line]);
         assert_eq!(out.iter().map(Vec::len).sum::<usize>(), 100);
         assert_eq!(out[0].len(), 64);
+    }
+
+    #[test]
+    fn line_of_exactly_the_limit_split_before_its_lf() {
+        // Found by the `frame` fuzz target: a 64-byte line whose LF arrives
+        // in the next chunk must not become a cut frame plus an empty one.
+        let mut line = vec![b'@'; 64];
+        line.push(b'\n');
+        line.extend_from_slice(b"next");
+        let whole = frames(&[&line]);
+        assert_eq!(whole, vec![vec![b'@'; 64], b"next".to_vec()]);
+        assert_eq!(frames(&[&line[..64], &line[64..]]), whole);
     }
 
     #[test]
