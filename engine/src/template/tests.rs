@@ -149,3 +149,14 @@ fn errors_name_the_offset() {
     assert!(Template::from_string("t", "%msg:::bogus%", Syntax::Legacy).is_err());
     assert!(Template::from_string("t", "%msg:F,32+:2%", Syntax::Legacy).is_err());
 }
+
+#[test]
+fn legacy_escapes_as_rsyslog() {
+    // Checked against rsyslogd 8.2302: `\t` is a literal t, `\101` is the
+    // byte 101 in decimal ('e'), `\%` a percent sign, `\\` a backslash.
+    let t = Template::from_string("t", r"%msg%\t|\101|\%|\\|\n", Syntax::Legacy).unwrap();
+    assert_eq!(
+        render(&t, "<13>Oct 11 22:14:15 host tag: hi"),
+        " hit|e|%|\\|\n"
+    );
+}
