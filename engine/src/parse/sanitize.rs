@@ -46,7 +46,7 @@ impl SanitizeOptions {
 }
 
 /// Sanitises `frame`; see the module documentation.
-pub fn sanitize(frame: Bytes, opts: &SanitizeOptions) -> Bytes {
+pub fn sanitize(mut frame: Bytes, opts: &SanitizeOptions) -> Bytes {
     let mut end = frame.len();
     while end > 0 && frame[end - 1] == 0 {
         end -= 1;
@@ -56,7 +56,9 @@ pub fn sanitize(frame: Bytes, opts: &SanitizeOptions) -> Bytes {
     }
     let body = &frame[..end];
     if !needs_escape(body, opts) {
-        return frame.slice(..end);
+        // Truncating the handle we own costs no reference-count traffic.
+        frame.truncate(end);
+        return frame;
     }
     let extra = body.iter().filter(|&&c| opts.must_escape(c)).count() * 3;
     let mut out = BytesMut::with_capacity(body.len() + extra);

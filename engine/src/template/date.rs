@@ -296,6 +296,21 @@ fn time_of_day(out: &mut Vec<u8>, t: &Timestamp) {
 
 /// Appends `v` in decimal, zero-padded to at least `width` digits.
 pub(crate) fn digits(out: &mut Vec<u8>, mut v: u64, width: usize) {
+    // The common cases of date fields, without a loop.
+    if width == 2 && v < 100 {
+        out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]);
+        return;
+    }
+    if width == 4 && v < 10_000 {
+        let v = v as u16;
+        out.extend_from_slice(&[
+            b'0' + (v / 1000) as u8,
+            b'0' + (v / 100 % 10) as u8,
+            b'0' + (v / 10 % 10) as u8,
+            b'0' + (v % 10) as u8,
+        ]);
+        return;
+    }
     let mut buf = [b'0'; 20];
     let mut i = buf.len();
     loop {

@@ -29,7 +29,7 @@ pub fn json(out: &mut Vec<u8>, v: &[u8], escape_all: bool) {
     while i < v.len() {
         // Most bytes need nothing: skip them with one table lookup each and
         // copy the run in one go.
-        match v[i..].iter().position(|&c| JSON_SPECIAL[usize::from(c)]) {
+        match first_json_special(&v[i..]) {
             Some(k) => i += k,
             None => break,
         }
@@ -74,7 +74,110 @@ pub fn json(out: &mut Vec<u8>, v: &[u8], escape_all: bool) {
     out.extend_from_slice(&v[start..]);
 }
 
-/// Bytes the JSON escape must look at: control bytes, `"`, `/`, `\`.
+/// The index of the first byte the JSON escape must look at. Eight bytes
+/// at a time (SWAR): a word with no control byte, `"`, `/` or `\\` is
+/// skipped with a few arithmetic operations instead of eight lookups.
+#[inline]
+fn first_json_special(v: &[u8]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        first_json_special_sse2(v)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        first_json_special_swar(v)
+    }
+}
+
+/// SSE2 (baseline on every x86_64): sixteen bytes per step; a short value
+/// or the tail is checked with one more (padded or overlapping) step.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn first_json_special_sse2(v: &[u8]) -> Option<usize> {
+    if v.len() < 16 {
+        // Pad with a byte that needs no escape; specials lie inside `v`.
+        let mut block = [b'A'; 16];
+        block[..v.len()].copy_from_slice(v);
+        let mask = special_mask_16(&block);
+        return (mask != 0).then(|| mask.trailing_zeros() as usize);
+    }
+    let mut at = 0;
+    while at + 16 <= v.len() {
+        let mask = special_mask_16(v[at..at + 16].try_into().unwrap_or(&[b'A'; 16]));
+        if mask != 0 {
+            return Some(at + mask.trailing_zeros() as usize);
+        }
+        at += 16;
+    }
+    if at < v.len() {
+        // The last sixteen bytes, overlapping what was checked already.
+        let last = v.len() - 16;
+        let mask = special_mask_16(v[last..].try_into().unwrap_or(&[b'A'; 16]));
+        if mask != 0 {
+            return Some(last + mask.trailing_zeros() as usize);
+        }
+    }
+    None
+}
+
+/// Bit i set when `block[i]` is a byte the JSON escape must look at.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn special_mask_16(block: &[u8; 16]) -> u32 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics are
+    // always available; the load reads exactly the 16 bytes of `block`, and
+    // `loadu` has no alignment requirement.
+    unsafe {
+        let x = _mm_loadu_si128(block.as_ptr() as *const __m128i);
+        // c < 0x20  <=>  max(c, 0x1f) == 0x1f
+        let ctl = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
+        let quote = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'"' as i8));
+        let slash = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'/' as i8));
+        let backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\' as i8));
+        _mm_movemask_epi8(_mm_or_si128(
+            _mm_or_si128(ctl, quote),
+            _mm_or_si128(slash, backslash),
+        )) as u32
+    }
+}
+
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn first_json_special_swar(v: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut chunks = v.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_ne_bytes(word);
+        // Bytes below 0x20 (exact for a limit <= 0x80), and the three values.
+        let below = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+        let found = below
+            | has_zero(x ^ (ONES * u64::from(b'"')))
+            | has_zero(x ^ (ONES * u64::from(b'/')))
+            | has_zero(x ^ (ONES * u64::from(b'\\')));
+        if found != 0 {
+            // The SWAR test says "somewhere in these eight"; find it exactly.
+            if let Some(k) = chunk.iter().position(|&c| JSON_SPECIAL[usize::from(c)]) {
+                return Some(at + k);
+            }
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| JSON_SPECIAL[usize::from(c)])
+        .map(|k| at + k)
+}
+
+/// Bytes the JSON escape must look at: control bytes, `"`, `/`, `\\`.
 static JSON_SPECIAL: [bool; 256] = {
     let mut t = [false; 256];
     let mut c = 0;
@@ -155,6 +258,23 @@ mod tests {
         assert_eq!(j(b"a\"b/c\\d\n\x1b", true), r#"a\"b\/c\\d\n\u001B"#);
         assert_eq!(j(b"caf\xc3\xa9", true), "caf\u{e9}");
         assert_eq!(j(br#"a\nb\q"#, false), r#"a\nb\\q"#);
+    }
+
+    #[test]
+    fn swar_scan_agrees_with_the_table() {
+        let mut v: Vec<u8> = (0..=255u8).collect();
+        v.extend_from_slice(b"plain text without specials, then a quote\"");
+        for start in 0..v.len() {
+            let want = v[start..]
+                .iter()
+                .position(|&c| JSON_SPECIAL[usize::from(c)]);
+            assert_eq!(first_json_special(&v[start..]), want, "from {start}");
+            assert_eq!(
+                first_json_special_swar(&v[start..]),
+                want,
+                "swar from {start}"
+            );
+        }
     }
 
     #[test]

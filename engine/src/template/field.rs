@@ -174,6 +174,8 @@ pub struct Field {
     pub data_type: DataType,
     pub on_empty: OnEmpty,
     pub omit_if_zero: bool,
+    /// `"outname":` rendered once (see [`Field::prepare`]).
+    jsonf_key: Box<[u8]>,
 }
 
 /// Scratch buffers reused by every render; see [`super::RenderBuf`].
@@ -213,7 +215,18 @@ impl Field {
             data_type: DataType::String,
             on_empty: OnEmpty::Keep,
             omit_if_zero: false,
+            jsonf_key: Box::default(),
         }
+    }
+
+    /// Computes what rendering can do once instead of per message; called
+    /// by the template constructors after all options are set.
+    pub(super) fn prepare(&mut self) {
+        let mut key = Vec::with_capacity(self.outname.len() + 3);
+        key.push(b'"');
+        key.extend_from_slice(self.outname.as_bytes());
+        key.extend_from_slice(b"\":");
+        self.jsonf_key = key.into();
     }
 
     /// Appends this field's value for `m` to `out`.
@@ -419,9 +432,8 @@ impl Field {
         if v.is_empty() && self.on_empty == OnEmpty::Skip {
             return;
         }
-        out.push(b'"');
-        out.extend_from_slice(self.outname.as_bytes());
-        out.extend_from_slice(b"\":");
+        debug_assert!(!self.jsonf_key.is_empty(), "Field::prepare not called");
+        out.extend_from_slice(&self.jsonf_key);
         if v.is_empty() && self.on_empty == OnEmpty::Null {
             out.extend_from_slice(b"null");
             return;

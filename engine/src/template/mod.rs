@@ -109,16 +109,19 @@ impl Template {
     /// here; for [`Syntax::RainerScript`] the config lexer has already done
     /// that (see [`unescape_rainerscript`]).
     pub fn from_string(name: &str, text: &str, syntax: Syntax) -> Result<Template, TemplateError> {
-        Ok(Template {
-            name: name.into(),
-            body: Body::Steps(parse::string_template(text, syntax)?),
-            escape: TemplateEscape::None,
-            jsonf: false,
-        })
+        Ok(Template::from_steps(
+            name,
+            parse::string_template(text, syntax)?,
+        ))
     }
 
     /// A list template from its items.
-    pub fn from_steps(name: &str, steps: Vec<Step>) -> Template {
+    pub fn from_steps(name: &str, mut steps: Vec<Step>) -> Template {
+        for s in &mut steps {
+            if let Step::Field(f) = s {
+                f.prepare();
+            }
+        }
         Template {
             name: name.into(),
             body: Body::Steps(steps),
