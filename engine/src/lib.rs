@@ -17,10 +17,12 @@
 //! pass bytes and the receive time in, which is what makes it fuzzable and
 //! testable byte for byte against rsyslog (see `tests/`).
 
+pub mod config;
 pub mod frame;
 pub mod msg;
 pub mod parse;
 pub mod prop;
+pub mod rule;
 pub mod template;
 
 pub use msg::{Message, Origin, Timestamp};

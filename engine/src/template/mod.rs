@@ -24,7 +24,9 @@ pub use escape::TemplateEscape;
 pub use field::{
     Case, ControlChars, DataType, Extract, Field, NoMatch, OnEmpty, RegexExtract, ValueFormat,
 };
-pub use parse::{parse_list_constant, parse_list_property, unescape_rainerscript, Syntax};
+pub use parse::{
+    compile_regex, parse_list_constant, parse_list_property, unescape_rainerscript, Syntax,
+};
 
 /// A compiled template.
 #[derive(Debug, Clone)]

@@ -400,7 +400,7 @@ fn apply_option(f: &mut Field, opt: &str) -> Result<(), String> {
 /// Compiles a POSIX regex for the `regex` crate. EREs are close to its
 /// syntax; BREs are translated (`\(`, `\)`, `\{`, `\}` are the operators,
 /// the bare characters are literals).
-fn compile_regex(expr: &str, ere: bool) -> Result<Regex, String> {
+pub fn compile_regex(expr: &str, ere: bool) -> Result<Regex, String> {
     let translated;
     let src = if ere {
         expr
