@@ -3,12 +3,14 @@
 //! - [`rsyslogd::Rsyslogd`]: a private `rsyslogd` (Debian package `rsyslog`)
 //!   with a config of the test's own, on a free port, stopped on drop.
 //! - [`corpus`]: the differential corpus of syslog messages.
+//! - [`sink`]: executes omfile actions into memory, for comparisons.
 //!
 //! A test that needs a peer fails with a message naming the package to
 //! install; `scripts/test` installs them.
 
 pub mod corpus;
 pub mod rsyslogd;
+pub mod sink;
 
 use std::time::{Duration, Instant};
 

@@ -53,12 +53,17 @@ impl Rsyslogd {
             ))
             .spawn()
             .expect("starting rsyslogd");
-        let r = Rsyslogd {
+        let mut r = Rsyslogd {
             child,
             dir: dir.to_path_buf(),
             port,
         };
         wait_for("rsyslogd to listen", Duration::from_secs(20), || {
+            if let Ok(Some(status)) = r.child.try_wait() {
+                let stderr =
+                    std::fs::read_to_string(dir.join("rsyslogd.stderr")).unwrap_or_default();
+                panic!("rsyslogd exited ({status}) before listening:\n{stderr}");
+            }
             TcpStream::connect(("127.0.0.1", port)).ok()
         });
         r

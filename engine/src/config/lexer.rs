@@ -34,10 +34,12 @@ pub enum Tok {
     Punct(&'static str),
     /// A `$Directive args` line, without the `$`.
     Directive(String),
-    /// A legacy selector line: the selector and the action text.
-    Selector(String, String),
-    /// A property-filter line: the filter text (from `:`) and the action.
-    PropFilter(String, String),
+    /// A legacy selector line: the selector and the legacy action text, or
+    /// `None` when RainerScript follows (`*.* action(…)`, `mail.* {…}`).
+    Selector(String, Option<String>),
+    /// A property-filter line: the filter text (from `:`) and the action,
+    /// as for selectors.
+    PropFilter(String, Option<String>),
     /// A legacy action after `then`, `else` or `&`.
     LegacyAction(String),
     Eof,
@@ -233,7 +235,7 @@ impl Lexer<'_> {
         }
         if rest.first() == Some(&b':') {
             let filter = self.property_filter(pos)?;
-            let action = self.rest_of_line();
+            let action = self.filter_action();
             self.push(Tok::PropFilter(filter, action), pos);
             return Ok(true);
         }
@@ -243,14 +245,38 @@ impl Lexer<'_> {
                 self.i += 1;
             }
             let sel = String::from_utf8_lossy(&self.b[start..self.i]).into_owned();
-            let action = self.rest_of_line();
-            if action.is_empty() {
-                return self.err(pos, format!("selector '{sel}' has no action on its line"));
-            }
+            let action = self.filter_action();
             self.push(Tok::Selector(sel, action), pos);
             return Ok(true);
         }
         Ok(false)
+    }
+
+    /// What follows a filter on its line: legacy action text (consumed), or
+    /// `None` when a RainerScript statement or block follows (left to lex).
+    fn filter_action(&mut self) -> Option<String> {
+        while matches!(self.peek(0), Some(b' ' | b'\t')) {
+            self.i += 1;
+        }
+        let rest = &self.b[self.i..];
+        let word: Vec<u8> = rest
+            .iter()
+            .take_while(|c| c.is_ascii_alphabetic() || **c == b'_')
+            .map(u8::to_ascii_lowercase)
+            .collect();
+        let after_word = rest[word.len()..]
+            .iter()
+            .find(|c| !matches!(c, b' ' | b'\t'));
+        let rainerscript = rest.first() == Some(&b'{')
+            || (word == b"action" && after_word == Some(&b'('))
+            || matches!(&word[..], b"if" | b"call" | b"set" | b"unset" | b"continue")
+            || (word == b"stop" && rest.len() == 4)
+            || (word == b"stop" && matches!(rest.get(4), Some(c) if c.is_ascii_whitespace()));
+        if rainerscript {
+            None
+        } else {
+            Some(self.rest_of_line())
+        }
     }
 
     /// `:prop, [!]op, "value"` up to the closing quote; returns the text.
@@ -413,11 +439,11 @@ mod tests {
         assert_eq!(t[0], Tok::Directive("ModLoad imtcp".into()));
         assert_eq!(
             t[1],
-            Tok::Selector("mail.info".into(), "-/var/log/mail.log;tpl".into())
+            Tok::Selector("mail.info".into(), Some("-/var/log/mail.log;tpl".into()))
         );
         assert_eq!(
             t[2],
-            Tok::PropFilter(":msg, contains, \"a \\\"b\"".into(), "/x".into())
+            Tok::PropFilter(":msg, contains, \"a \\\"b\"".into(), Some("/x".into()))
         );
         assert_eq!(t[3], Tok::Word("if".into()));
         assert_eq!(t[4], Tok::Var("$msg".into()));
@@ -431,6 +457,14 @@ mod tests {
     fn objects_span_lines_without_legacy_detection() {
         let t = toks("action(type=\"omfile\"\n  queue.type=\"LinkedList\" file=\"/x\")");
         assert!(t.contains(&Tok::Word("queue.type".into())));
+    }
+
+    #[test]
+    fn filters_followed_by_rainerscript() {
+        let t = toks("*.warning action(type=\"omfile\" file=\"/x\")\n:msg, contains, \"a\" stop\n");
+        assert_eq!(t[0], Tok::Selector("*.warning".into(), None));
+        assert_eq!(t[1], Tok::Word("action".into()));
+        assert!(t.contains(&Tok::PropFilter(":msg, contains, \"a\"".into(), None)));
     }
 
     #[test]

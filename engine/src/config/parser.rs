@@ -186,17 +186,25 @@ impl Parser<'_> {
             }
             Tok::Selector(selector, action) => {
                 self.bump();
+                let actions = match action {
+                    Some(text) => vec![Stmt::LegacyAction { text, pos }],
+                    None => self.body()?,
+                };
                 Ok(Stmt::Selector {
                     selector,
-                    actions: vec![Stmt::LegacyAction { text: action, pos }],
+                    actions,
                     pos,
                 })
             }
             Tok::PropFilter(filter, action) => {
                 self.bump();
+                let actions = match action {
+                    Some(text) => vec![Stmt::LegacyAction { text, pos }],
+                    None => self.body()?,
+                };
                 Ok(Stmt::PropFilter {
                     filter,
-                    actions: vec![Stmt::LegacyAction { text: action, pos }],
+                    actions,
                     pos,
                 })
             }

@@ -28,7 +28,9 @@ impl PriFilter {
     /// parts applied in order to an empty table; `fac[,fac…].[!][=]sev`,
     /// where a plain severity means "this one and more important", `=sev`
     /// only that one, `*` every severity, `none` none; `!` removes instead
-    /// of adding, starting from "all" when the facility had nothing yet.
+    /// of adding (from what earlier parts selected: `kern.!err` alone
+    /// selects nothing, as in rsyslog 8.2302; later rsyslog releases start
+    /// such a part from "all").
     pub fn parse(selector: &str) -> Result<PriFilter, String> {
         let mut mask = [0u8; FACILITIES];
         for part in selector.split(';').map(str::trim).filter(|p| !p.is_empty()) {
@@ -83,9 +85,6 @@ impl PriFilter {
                     if none {
                         mask[f] = if negate { 0xff } else { 0 };
                     } else if negate {
-                        if mask[f] == 0 {
-                            mask[f] = 0xff;
-                        }
                         mask[f] &= !bits;
                     } else {
                         mask[f] |= bits;
@@ -239,7 +238,7 @@ mod tests {
         let f = PriFilter::parse("mail.=info").unwrap();
         assert!(f.matches_pri(pri(2, 6)) && !f.matches_pri(pri(2, 5)));
         let f = PriFilter::parse("kern.!err").unwrap();
-        assert!(f.matches_pri(pri(0, 5)) && f.matches_pri(pri(0, 7)) && !f.matches_pri(pri(0, 3)));
+        assert!((0..8).all(|s| !f.matches_pri(pri(0, s))));
         let f = PriFilter::parse("mail.*;mail.!info").unwrap();
         assert!(f.matches_pri(pri(2, 7)) && !f.matches_pri(pri(2, 6)) && !f.matches_pri(pri(2, 1)));
         let f = PriFilter::parse("mail.*;mail.!=info").unwrap();
