@@ -37,3 +37,29 @@ fn corelogd_n1_checks_a_config() {
         "{stderr}"
     );
 }
+
+/// Debian 12's default /etc/rsyslog.conf (comments dropped) is valid; the
+/// modules corelog does not run are named in warnings.
+#[test]
+fn corelogd_n1_accepts_debians_default_config() {
+    let conf = "module(load=\"imuxsock\")\nmodule(load=\"imklog\")\n$FileOwner root\n$FileGroup adm\n\
+$FileCreateMode 0640\n$DirCreateMode 0755\n$Umask 0022\n$WorkDirectory /var/spool/rsyslog\n\
+$IncludeConfig /etc/rsyslog.d/*.conf\n*.*;auth,authpriv.none\t\t-/var/log/syslog\n\
+auth,authpriv.*\t\t\t/var/log/auth.log\ncron.*\t\t\t\t-/var/log/cron.log\nkern.*\t\t\t\t-/var/log/kern.log\n\
+mail.*\t\t\t\t-/var/log/mail.log\nuser.*\t\t\t\t-/var/log/user.log\n*.emerg\t\t\t\t:omusrmsg:*\n";
+    let dir = std::env::temp_dir().join(format!("corelog-n1-debian-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rsyslog.conf");
+    std::fs::write(&path, conf).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_corelogd"))
+        .args(["-N1", "-f"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: module 'imklog' is accepted but not run"),
+        "{stderr}"
+    );
+}

@@ -121,13 +121,32 @@ impl Lexer<'_> {
     }
 
     /// The rest of the current line (not consumed past its end), trimmed.
+    /// A line ending in `\` continues on the next one, whose leading blanks
+    /// are dropped, as rsyslog joins legacy lines.
     fn rest_of_line(&mut self) -> String {
-        let start = self.i;
-        while self.i < self.b.len() && self.b[self.i] != b'\n' {
-            self.i += 1;
+        let mut out = String::new();
+        loop {
+            let start = self.i;
+            while self.i < self.b.len() && self.b[self.i] != b'\n' {
+                self.i += 1;
+            }
+            let line = String::from_utf8_lossy(&self.b[start..self.i]);
+            let line = line.trim_end();
+            match line.strip_suffix('\\') {
+                Some(head) if self.i < self.b.len() => {
+                    out.push_str(head);
+                    self.i += 1;
+                    self.newline();
+                    while matches!(self.peek(0), Some(b' ' | b'\t')) {
+                        self.i += 1;
+                    }
+                }
+                _ => {
+                    out.push_str(line);
+                    return strip_comment(&out).trim().to_string();
+                }
+            }
         }
-        let s = String::from_utf8_lossy(&self.b[start..self.i]);
-        strip_comment(&s).trim().to_string()
     }
 
     fn push(&mut self, tok: Tok, pos: Pos) {
@@ -472,6 +491,17 @@ mod tests {
         let t = toks("if $syslogfacility-text == 'local0' then -?serverLog;LogFormat\n& stop");
         assert!(t.contains(&Tok::LegacyAction("-?serverLog;LogFormat".into())));
         assert!(t.contains(&Tok::Var("$syslogfacility-text".into())));
+    }
+
+    #[test]
+    fn backslash_joins_legacy_lines() {
+        let t = toks("*.* \\\n    /var/log/all.log\n$WorkDirectory \\\n /tmp\nx(");
+        assert_eq!(
+            t[0],
+            Tok::Selector("*.*".into(), Some("/var/log/all.log".into()))
+        );
+        assert_eq!(t[1], Tok::Directive("WorkDirectory /tmp".into()));
+        assert_eq!(t[2], Tok::Word("x".into()));
     }
 
     #[test]

@@ -195,8 +195,11 @@ impl Loader {
                 return Vec::new();
             }
         };
+        // As in rsyslog, a pattern with wildcards may match nothing; a plain
+        // path must exist unless the include is optional.
+        let wildcard = pattern.contains(['*', '?']);
         if files.is_empty() {
-            if !optional {
+            if !optional && !wildcard {
                 self.errors.push(ConfigError::new(
                     pos,
                     format!("include: no file matches '{pattern}' (use mode=\"optional\" if that is expected)"),
@@ -301,5 +304,6 @@ mod tests {
                 .starts_with("x.conf:1:1: error: include: no file matches"),
             "{e}"
         );
+        assert!(load_str("x.conf", "$IncludeConfig /nonexistent.d/*.conf\n*.* /x\n").is_ok());
     }
 }
