@@ -3,9 +3,48 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
+use bytes::Bytes;
 use corelog::config::Plan;
-use corelog::rule::{ActionResult, ActionSink};
-use corelog::{Env, Message, RenderBuf};
+use corelog::rule::{run_batch, ActionResult, ActionSink, BatchState};
+use corelog::{parse, Env, Message, Origin, RenderBuf, Timestamp};
+
+/// Parses `messages` (each received at its time, from `origin`), runs the
+/// plan's default ruleset over them as one batch, and returns the files its
+/// omfile actions wrote.
+pub fn run_plan(
+    plan: &Plan,
+    messages: &[&str],
+    times: &[Timestamp],
+    origin: &Arc<Origin>,
+) -> BTreeMap<String, Vec<u8>> {
+    assert_eq!(messages.len(), times.len());
+    let mut msgs: Vec<_> = messages
+        .iter()
+        .zip(times)
+        .map(|(m, t)| {
+            parse(
+                Bytes::copy_from_slice(m.as_bytes()),
+                origin,
+                *t,
+                &plan.globals.parse,
+            )
+        })
+        .collect();
+    let env = Env::new(times[0], "corelog-test");
+    let bodies = plan.ruleset_bodies();
+    let mut sink = MemoryFiles::new(plan, &env);
+    run_batch(
+        &bodies,
+        plan.default_ruleset,
+        &mut msgs,
+        &env,
+        &mut sink,
+        &mut BatchState::default(),
+    );
+    sink.files
+}
 
 /// Files by path, with their contents.
 pub struct MemoryFiles<'a> {

@@ -15,12 +15,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use corelog::msg::timestamp::parse_rfc3339;
-use corelog::rule::{run_batch, BatchState};
-use corelog::{config, parse, Env, Origin, ParseOptions};
+use corelog::{config, Origin};
 use corelog_tests::rsyslogd::Rsyslogd;
-use corelog_tests::sink::MemoryFiles;
+use corelog_tests::sink::run_plan;
 use corelog_tests::wait_for;
 
 const MESSAGES: &[&str] = &[
@@ -183,25 +181,7 @@ fn run_case(name: &str, body: &str, base: &Path) -> Result<(), String> {
         .map(|l| parse_rfc3339(l.as_bytes()).expect("meta timestamp").0)
         .collect();
     let origin = Arc::new(Origin::new("127.0.0.1", "127.0.0.1", "imtcp"));
-    let opts: ParseOptions = plan.globals.parse;
-    let mut msgs: Vec<_> = MESSAGES
-        .iter()
-        .zip(&times)
-        .map(|(m, t)| parse(Bytes::from_static(m.as_bytes()), &origin, *t, &opts))
-        .collect();
-    let env = Env::new(times[0], "corelog-test");
-    let bodies = plan.ruleset_bodies();
-    let mut sink = MemoryFiles::new(&plan, &env);
-    run_batch(
-        &bodies,
-        plan.default_ruleset,
-        &mut msgs,
-        &env,
-        &mut sink,
-        &mut BatchState::default(),
-    );
-    let ours: BTreeMap<String, Vec<u8>> = sink
-        .files
+    let ours: BTreeMap<String, Vec<u8>> = run_plan(&plan, MESSAGES, &times, &origin)
         .into_iter()
         .filter(|(p, _)| p.starts_with(&out_dir.display().to_string()))
         .collect();

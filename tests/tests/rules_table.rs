@@ -6,12 +6,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use corelog::config::{self, QueueType};
 use corelog::msg::timestamp::parse_rfc3339;
-use corelog::rule::{run_batch, BatchState};
-use corelog::{parse, Env, Origin, ParseOptions};
-use corelog_tests::sink::MemoryFiles;
+use corelog::Origin;
+use corelog_tests::sink::run_plan;
 
 /// Runs `conf` over `messages`; returns file → contents.
 fn run(conf: &str, messages: &[&str]) -> BTreeMap<String, String> {
@@ -20,23 +18,7 @@ fn run(conf: &str, messages: &[&str]) -> BTreeMap<String, String> {
         .unwrap()
         .0;
     let origin = Arc::new(Origin::new("10.0.0.9", "10.0.0.9", "imtcp"));
-    let opts: ParseOptions = plan.globals.parse;
-    let mut msgs: Vec<_> = messages
-        .iter()
-        .map(|m| parse(Bytes::copy_from_slice(m.as_bytes()), &origin, now, &opts))
-        .collect();
-    let env = Env::new(now, "loghost");
-    let bodies = plan.ruleset_bodies();
-    let mut sink = MemoryFiles::new(&plan, &env);
-    run_batch(
-        &bodies,
-        plan.default_ruleset,
-        &mut msgs,
-        &env,
-        &mut sink,
-        &mut BatchState::default(),
-    );
-    sink.files
+    run_plan(&plan, messages, &vec![now; messages.len()], &origin)
         .into_iter()
         .map(|(k, v)| (k, String::from_utf8(v).unwrap()))
         .collect()

@@ -557,40 +557,12 @@ impl Builder {
                 selector,
                 actions,
                 pos,
-            } => {
-                let cond = match PriFilter::parse(selector) {
-                    Ok(f) => Cond::Pri(f),
-                    Err(e) => {
-                        self.err(*pos, e);
-                        return None;
-                    }
-                };
-                let then = self.statements(actions);
-                Some(PStmt::If {
-                    cond,
-                    then,
-                    els: Vec::new(),
-                })
-            }
+            } => self.filtered(PriFilter::parse(selector).map(Cond::Pri), actions, *pos),
             Stmt::PropFilter {
                 filter,
                 actions,
                 pos,
-            } => {
-                let cond = match PropFilter::parse(filter) {
-                    Ok(f) => Cond::Prop(f),
-                    Err(e) => {
-                        self.err(*pos, e);
-                        return None;
-                    }
-                };
-                let then = self.statements(actions);
-                Some(PStmt::If {
-                    cond,
-                    then,
-                    els: Vec::new(),
-                })
-            }
+            } => self.filtered(PropFilter::parse(filter).map(Cond::Prop), actions, *pos),
             Stmt::LegacyAction { text, pos } => self.legacy_action(text, *pos),
             Stmt::Directive { text, pos } => {
                 self.directive(text, *pos);
@@ -622,6 +594,22 @@ impl Builder {
                 })
             }
         }
+    }
+
+    /// A legacy filter and the actions under it.
+    fn filtered(
+        &mut self,
+        cond: Result<Cond, String>,
+        actions: &[Stmt],
+        pos: Pos,
+    ) -> Option<PStmt> {
+        let cond = cond.map_err(|e| self.err(pos, e)).ok()?;
+        let then = self.statements(actions);
+        Some(PStmt::If {
+            cond,
+            then,
+            els: Vec::new(),
+        })
     }
 
     fn set_target(&mut self, var: &str, pos: Pos) -> Option<crate::prop::PropRef> {
