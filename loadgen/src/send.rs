@@ -1,0 +1,267 @@
+//! `loadgen send`: open-loop load over TCP (LF or octet-counted), UDP and
+//! unix sockets (datagram or stream).
+//!
+//! One thread per connection replays a pre-generated block, patching in
+//! each message's sequence number and *intended* send time: with a rate,
+//! message i of a connection is due at `start + i / rate_per_connection`,
+//! and is stamped with that time even when the sender falls behind, so the
+//! latency a receiver measures includes queueing in the sender
+//! (coordinated-omission correction, as wrk2 does). Rate 0 sends as fast as
+//! the socket takes it and stamps the actual time.
+
+use std::io::Write;
+use std::net::{TcpStream, UdpSocket};
+use std::os::unix::net::{UnixDatagram, UnixStream};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::msg::{Block, Format, Framing, Rng};
+use crate::now_ns;
+
+/// Transport and framing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proto {
+    Tcp,
+    TcpOctet,
+    Udp,
+    UnixDgram,
+    UnixStream,
+    Relp,
+}
+
+impl Proto {
+    pub fn parse(s: &str) -> Result<Proto, String> {
+        Ok(match s {
+            "tcp" => Proto::Tcp,
+            "tcp-octet" => Proto::TcpOctet,
+            "udp" => Proto::Udp,
+            "unix-dgram" => Proto::UnixDgram,
+            "unix-stream" => Proto::UnixStream,
+            "relp" => Proto::Relp,
+            other => return Err(format!(
+                "unknown protocol '{other}': tcp, tcp-octet, udp, unix-dgram, unix-stream or relp"
+            )),
+        })
+    }
+
+    fn framing(self) -> Framing {
+        match self {
+            Proto::Tcp | Proto::UnixStream => Framing::Lf,
+            Proto::TcpOctet => Framing::OctetCounted,
+            _ => Framing::None,
+        }
+    }
+}
+
+/// What to send.
+#[derive(Debug, Clone)]
+pub struct SendOpts {
+    pub target: String,
+    pub proto: Proto,
+    pub conns: usize,
+    /// Messages per second over all connections; 0 = as fast as possible.
+    pub rate: u64,
+    /// Messages in all, split evenly over the connections.
+    pub count: Option<u64>,
+    pub duration: Option<Duration>,
+    pub size: (usize, usize),
+    pub format: Format,
+    pub seed: u64,
+}
+
+/// Messages per replayed block (and the most sent in one write).
+const BLOCK: usize = 1024;
+
+enum Conn {
+    Stream(Box<dyn Write + Send>),
+    Udp(UdpSocket),
+    Unix(UnixDatagram),
+}
+
+fn connect(opts: &SendOpts) -> Result<Conn, String> {
+    let t = &opts.target;
+    let err = |e: std::io::Error| format!("cannot connect to {t}: {e}");
+    Ok(match opts.proto {
+        Proto::Tcp | Proto::TcpOctet => {
+            let s = TcpStream::connect(t).map_err(err)?;
+            // Latency runs need every batch on the wire at once.
+            s.set_nodelay(true).map_err(err)?;
+            Conn::Stream(Box::new(s))
+        }
+        Proto::UnixStream => Conn::Stream(Box::new(UnixStream::connect(t).map_err(err)?)),
+        Proto::Udp => {
+            let s = UdpSocket::bind("127.0.0.1:0").map_err(err)?;
+            s.connect(t).map_err(err)?;
+            Conn::Udp(s)
+        }
+        Proto::UnixDgram => {
+            let s = UnixDatagram::unbound().map_err(err)?;
+            s.connect(t).map_err(err)?;
+            Conn::Unix(s)
+        }
+        Proto::Relp => {
+            return Err("the RELP sender arrives with RELP support (issue #7); use tcp, tcp-octet, udp, unix-dgram or unix-stream".into())
+        }
+    })
+}
+
+/// Sends; returns the summary (sent, elapsed, msgs/s, how far behind
+/// schedule the senders fell).
+pub fn run(opts: &SendOpts) -> Result<Value, String> {
+    if opts.conns == 0 {
+        return Err("--conns must be at least 1".into());
+    }
+    if opts.count.is_none() && opts.duration.is_none() {
+        return Err("give --count or --duration".into());
+    }
+    let conns: Vec<Conn> = (0..opts.conns)
+        .map(|_| connect(opts))
+        .collect::<Result<_, _>>()?;
+    let sent = Arc::new(AtomicU64::new(0));
+    let start_ns = now_ns();
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for (id, conn) in conns.into_iter().enumerate() {
+        let opts = opts.clone();
+        let sent = Arc::clone(&sent);
+        // The count split evenly; the first connections send the remainder.
+        let quota = opts.count.map(|total| {
+            let base = total / opts.conns as u64;
+            base + u64::from((id as u64) < total % opts.conns as u64)
+        });
+        handles.push(std::thread::spawn(move || {
+            sender(id, conn, &opts, quota, start_ns, started, &sent)
+        }));
+    }
+    let progress = crate::Progress::new();
+    let mut behind_ns_max = 0u64;
+    let mut errors = Vec::new();
+    loop {
+        if handles.iter().all(|h| h.is_finished()) {
+            break;
+        }
+        progress.show(|| {
+            format!(
+                "sent {} ({:.0} msgs/s)",
+                sent.load(Ordering::Relaxed),
+                sent.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+            )
+        });
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for h in handles {
+        match h.join() {
+            Ok(Ok(b)) => behind_ns_max = behind_ns_max.max(b),
+            Ok(Err(e)) => errors.push(e),
+            Err(_) => errors.push("a sender thread panicked".into()),
+        }
+    }
+    progress.clear();
+    if !errors.is_empty() {
+        return Err(errors.join("; "));
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let n = sent.load(Ordering::Relaxed);
+    Ok(json!({
+        "sent": n,
+        "connections": opts.conns,
+        "elapsed_s": elapsed,
+        "msgs_per_s": n as f64 / elapsed,
+        "rate_target": opts.rate,
+        "behind_schedule_max_ms": behind_ns_max as f64 / 1e6,
+        "start_ns": start_ns,
+    }))
+}
+
+fn sender(
+    id: usize,
+    mut conn: Conn,
+    opts: &SendOpts,
+    quota: Option<u64>,
+    start_ns: u64,
+    started: Instant,
+    sent: &AtomicU64,
+) -> Result<u64, String> {
+    let mut rng = Rng::new(opts.seed ^ (id as u64).wrapping_mul(0x9E37_79B9));
+    let mut block = Block::new(
+        id,
+        BLOCK,
+        opts.size,
+        opts.format,
+        opts.proto.framing(),
+        &mut rng,
+    );
+    let per_conn_rate = opts.rate as f64 / opts.conns as f64;
+    let interval_ns = if opts.rate > 0 {
+        1e9 / per_conn_rate
+    } else {
+        0.0
+    };
+    let mut seq: u64 = 0;
+    let mut behind_max = 0u64;
+    loop {
+        let elapsed = started.elapsed();
+        if quota.is_some_and(|q| seq >= q) || opts.duration.is_some_and(|d| elapsed >= d) {
+            break;
+        }
+        let elapsed_ns = elapsed.as_nanos() as f64;
+        let mut due = if opts.rate > 0 {
+            (elapsed_ns / interval_ns) as u64 + 1
+        } else {
+            seq + BLOCK as u64
+        };
+        if let Some(q) = quota {
+            due = due.min(q);
+        }
+        if due <= seq {
+            let next_ns = (seq as f64 * interval_ns) as u64;
+            let wait = next_ns.saturating_sub(elapsed.as_nanos() as u64);
+            if wait > 200_000 {
+                std::thread::sleep(Duration::from_nanos(wait - 100_000));
+            } else {
+                std::thread::yield_now();
+            }
+            continue;
+        }
+        let n = ((due - seq) as usize).min(BLOCK);
+        let now = now_ns();
+        if opts.rate > 0 {
+            for i in 0..n {
+                let t = start_ns + ((seq + i as u64) as f64 * interval_ns) as u64;
+                block.stamp(i, seq + i as u64, t);
+            }
+        } else {
+            block.stamp_run(n, seq, now);
+        }
+        if opts.rate > 0 {
+            behind_max =
+                behind_max.max(now.saturating_sub(start_ns + (seq as f64 * interval_ns) as u64));
+        }
+        let err = |e: std::io::Error| format!("connection {id}: {e}");
+        match &mut conn {
+            Conn::Stream(w) => {
+                let end = block.frames[n - 1].1;
+                w.write_all(&block.bytes[..end]).map_err(err)?;
+            }
+            Conn::Udp(s) => {
+                for &(a, b) in &block.frames[..n] {
+                    s.send(&block.bytes[a..b]).map_err(err)?;
+                }
+            }
+            Conn::Unix(s) => {
+                for &(a, b) in &block.frames[..n] {
+                    s.send(&block.bytes[a..b]).map_err(err)?;
+                }
+            }
+        }
+        seq += n as u64;
+        sent.fetch_add(n as u64, Ordering::Relaxed);
+    }
+    if let Conn::Stream(w) = &mut conn {
+        w.flush().map_err(|e| format!("connection {id}: {e}"))?;
+    }
+    Ok(behind_max)
+}

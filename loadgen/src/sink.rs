@@ -1,0 +1,231 @@
+//! `loadgen sink`: receives what a syslog server forwards (TCP with LF
+//! framing, or UDP), reads each message's stamp, and reports msgs/s, loss,
+//! duplicates, reordering and end-to-end latency. `loadgen check` does the
+//! same for an output file.
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, UdpSocket};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::msg::read_stamp;
+use crate::now_ns;
+use crate::stats::Stats;
+
+/// When the sink stops.
+#[derive(Debug, Clone)]
+pub struct SinkOpts {
+    pub listen: String,
+    pub udp: bool,
+    /// Stop once this many messages arrived.
+    pub count: Option<u64>,
+    /// Expected (connections, messages per connection), for `missing`.
+    pub expect: Option<(u32, u64)>,
+    /// Stop after this long without data (once data came).
+    pub idle: Duration,
+    pub duration: Option<Duration>,
+    /// Print the bound address on stdout first (for port 0).
+    pub announce: bool,
+    /// Only count LF-terminated lines (a receiver that costs nothing, to
+    /// measure senders).
+    pub discard: bool,
+}
+
+pub fn run(opts: &SinkOpts) -> Result<Value, String> {
+    let stats = Arc::new(Mutex::new(Stats::new()));
+    let received = Arc::new(AtomicU64::new(0));
+    let last_ns = Arc::new(AtomicU64::new(0));
+    let first_ns = Arc::new(AtomicU64::new(0));
+    if opts.udp {
+        let sock = UdpSocket::bind(&opts.listen)
+            .map_err(|e| format!("cannot bind {}: {e}", opts.listen))?;
+        announce(
+            opts,
+            sock.local_addr().map_err(|e| e.to_string())?.to_string(),
+        );
+        sock.set_read_timeout(Some(Duration::from_millis(100)))
+            .map_err(|e| e.to_string())?;
+        let (stats, received, last_ns, first_ns) = (
+            Arc::clone(&stats),
+            Arc::clone(&received),
+            Arc::clone(&last_ns),
+            Arc::clone(&first_ns),
+        );
+        std::thread::spawn(move || {
+            let mut local = Stats::new();
+            let mut buf = vec![0u8; 65536];
+            loop {
+                match sock.recv(&mut buf) {
+                    Ok(n) => {
+                        let now = now_ns();
+                        // The first datagram's time starts the clock, once.
+                        let _ =
+                            first_ns.compare_exchange(0, now, Ordering::Relaxed, Ordering::Relaxed);
+                        local.record(read_stamp(&buf[..n]), Some(now));
+                        last_ns.store(now, Ordering::Relaxed);
+                        received.fetch_add(1, Ordering::Relaxed);
+                        if local.received % 4096 == 0 {
+                            lock(&stats).merge(std::mem::take(&mut local));
+                        }
+                    }
+                    Err(_) => lock(&stats).merge(std::mem::take(&mut local)),
+                }
+            }
+        });
+    } else {
+        let listener = TcpListener::bind(&opts.listen)
+            .map_err(|e| format!("cannot bind {}: {e}", opts.listen))?;
+        announce(
+            opts,
+            listener
+                .local_addr()
+                .map_err(|e| e.to_string())?
+                .to_string(),
+        );
+        let (stats, received, last_ns, first_ns) = (
+            Arc::clone(&stats),
+            Arc::clone(&received),
+            Arc::clone(&last_ns),
+            Arc::clone(&first_ns),
+        );
+        let discard = opts.discard;
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let (stats, received, last_ns, first_ns) = (
+                    Arc::clone(&stats),
+                    Arc::clone(&received),
+                    Arc::clone(&last_ns),
+                    Arc::clone(&first_ns),
+                );
+                if discard {
+                    std::thread::spawn(move || count_lines(conn, &received, &first_ns, &last_ns));
+                    continue;
+                }
+                std::thread::spawn(move || {
+                    let mut local = Stats::new();
+                    let mut reader = BufReader::with_capacity(1 << 20, conn);
+                    let mut line = Vec::with_capacity(1024);
+                    loop {
+                        line.clear();
+                        match reader.read_until(b'\n', &mut line) {
+                            Ok(0) | Err(_) => break,
+                            Ok(_) => {
+                                let now = now_ns();
+                                let _ = first_ns.compare_exchange(
+                                    0,
+                                    now,
+                                    Ordering::Relaxed,
+                                    Ordering::Relaxed,
+                                );
+                                local.record(read_stamp(&line), Some(now));
+                                last_ns.store(now, Ordering::Relaxed);
+                                received.fetch_add(1, Ordering::Relaxed);
+                                if reader.buffer().is_empty() || local.received % 4096 == 0 {
+                                    lock(&stats).merge(std::mem::take(&mut local));
+                                }
+                            }
+                        }
+                    }
+                    lock(&stats).merge(local);
+                });
+            }
+        });
+    }
+    let started = Instant::now();
+    let progress = crate::Progress::new();
+    loop {
+        std::thread::sleep(Duration::from_millis(20));
+        let n = received.load(Ordering::Relaxed);
+        progress.show(|| format!("received {n}"));
+        if opts.count.is_some_and(|c| n >= c) {
+            break;
+        }
+        if opts.duration.is_some_and(|d| started.elapsed() >= d) {
+            break;
+        }
+        let last = last_ns.load(Ordering::Relaxed);
+        if last > 0 && now_ns().saturating_sub(last) > opts.idle.as_nanos() as u64 {
+            break;
+        }
+    }
+    progress.clear();
+    // Let readers hand in what they hold (they merge in chunks, and a UDP
+    // reader at its next receive timeout).
+    let settle = Instant::now() + Duration::from_millis(500);
+    while !opts.discard
+        && lock(&stats).received < received.load(Ordering::Relaxed)
+        && Instant::now() < settle
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut stats = lock(&stats);
+    let (first, last) = (
+        first_ns.load(Ordering::Relaxed),
+        last_ns.load(Ordering::Relaxed),
+    );
+    let elapsed = if last > first {
+        (last - first) as f64 / 1e9
+    } else {
+        0.0
+    };
+    if opts.discard {
+        stats.received = received.load(Ordering::Relaxed);
+    }
+    Ok(stats.summary(elapsed, if opts.discard { None } else { opts.expect }))
+}
+
+/// The discarding receiver: counts lines, reads nothing else.
+fn count_lines(
+    mut conn: std::net::TcpStream,
+    received: &AtomicU64,
+    first_ns: &AtomicU64,
+    last_ns: &AtomicU64,
+) {
+    use std::io::Read;
+    let mut buf = vec![0u8; 1 << 20];
+    while let Ok(n) = conn.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        let now = now_ns();
+        let _ = first_ns.compare_exchange(0, now, Ordering::Relaxed, Ordering::Relaxed);
+        received.fetch_add(
+            memchr::memchr_iter(b'\n', &buf[..n]).count() as u64,
+            Ordering::Relaxed,
+        );
+        last_ns.store(now, Ordering::Relaxed);
+    }
+}
+
+fn lock(m: &Mutex<Stats>) -> std::sync::MutexGuard<'_, Stats> {
+    // A poisoned lock means a reader thread panicked; its partial counts
+    // are still the best information there is.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn announce(opts: &SinkOpts, addr: String) {
+    if opts.announce {
+        println!("listening {addr}");
+    }
+}
+
+/// `loadgen check FILE`: reads every line of an output file.
+pub fn check(path: &str, expect: Option<(u32, u64)>) -> Result<Value, String> {
+    let f = std::fs::File::open(path).map_err(|e| format!("cannot open {path}: {e}"))?;
+    let mut reader = BufReader::with_capacity(1 << 20, f);
+    let mut stats = Stats::new();
+    let mut line = Vec::with_capacity(1024);
+    let started = Instant::now();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => stats.record(read_stamp(&line), None),
+            Err(e) => return Err(format!("reading {path}: {e}")),
+        }
+    }
+    Ok(stats.summary(started.elapsed().as_secs_f64(), expect))
+}

@@ -1,0 +1,197 @@
+//! loadgen end to end: send → sink over TCP and UDP, and send → a real
+//! rsyslogd → file → `loadgen check`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_loadgen");
+
+/// Starts `loadgen sink`, returns it and the address it listens on.
+fn sink(args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .arg("sink")
+        .args(args)
+        .args(["--json", "--idle", "3"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starting loadgen sink");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening ")
+        .expect("sink announces its address")
+        .to_string();
+    child.stdout = Some(out.into_inner());
+    (child, addr)
+}
+
+fn summary(child: Child) -> Value {
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+fn send(args: &[&str]) -> Value {
+    let out = Command::new(BIN)
+        .arg("send")
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn tcp_send_to_sink_loses_nothing() {
+    let (child, addr) = sink(&["--count", "30000", "--conns", "3"]);
+    let s = send(&[
+        "--target", &addr, "--conns", "3", "--count", "30000", "--size", "100-400",
+    ]);
+    assert_eq!(s["sent"], 30000);
+    let v = summary(child);
+    assert_eq!(
+        (
+            v["unique"].as_u64(),
+            v["missing"].as_u64(),
+            v["duplicates"].as_u64()
+        ),
+        (Some(30000), Some(0), Some(0)),
+        "{v}"
+    );
+    assert_eq!(v["reordered"], 0);
+    assert!(v["latency_ns"]["p99"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn octet_counted_and_rate_limited() {
+    // A rate of 20 000/s for 4 000 messages takes about 0.2 s: open loop.
+    let (child, addr) = sink(&["--count", "4000"]);
+    let started = Instant::now();
+    let s = send(&[
+        "--target", &addr, "--count", "4000", "--rate", "20000", "--format", "rfc5424",
+    ]);
+    assert!(
+        started.elapsed() >= Duration::from_millis(150),
+        "rate not applied"
+    );
+    assert_eq!(s["sent"], 4000);
+    assert_eq!(summary(child)["unique"], 4000);
+}
+
+#[test]
+fn udp_send_to_sink() {
+    // A modest rate, so that the test's (debug-built) sink keeps up with
+    // loopback UDP, which drops when the receive buffer is full.
+    let (child, addr) = sink(&["--proto", "udp", "--count", "2000"]);
+    send(&[
+        "--target", &addr, "--proto", "udp", "--count", "2000", "--rate", "4000",
+    ]);
+    let v = summary(child);
+    assert_eq!(v["unique"], 2000, "loopback UDP at a modest rate: {v}");
+}
+
+#[test]
+fn relp_is_refused_with_a_reason() {
+    let out = Command::new(BIN)
+        .args([
+            "send",
+            "--target",
+            "127.0.0.1:1",
+            "--proto",
+            "relp",
+            "--count",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RELP"));
+}
+
+#[test]
+fn through_rsyslogd_to_a_file_and_checked() {
+    assert!(
+        std::path::Path::new("/usr/sbin/rsyslogd").exists(),
+        "rsyslogd not found: install Debian's rsyslog (scripts/test does)"
+    );
+    let dir = std::env::temp_dir().join(format!("loadgen-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = dir.join("out.log");
+    std::fs::write(
+        dir.join("rsyslog.conf"),
+        format!(
+            "global(workDirectory=\"{d}\")\nmodule(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" address=\"127.0.0.1\")\n\
+             template(name=\"m\" type=\"string\" string=\"%msg%\\n\")\naction(type=\"omfile\" file=\"{o}\" template=\"m\")\n",
+            d = dir.display(),
+            o = out.display()
+        ),
+    )
+    .unwrap();
+    let mut rsyslogd = Command::new("/usr/sbin/rsyslogd")
+        .args(["-n", "-f"])
+        .arg(dir.join("rsyslog.conf"))
+        .arg("-i")
+        .arg(dir.join("pid"))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "rsyslogd did not listen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    send(&[
+        "--target",
+        &format!("127.0.0.1:{port}"),
+        "--conns",
+        "2",
+        "--count",
+        "10000",
+    ]);
+    let lines = || {
+        std::fs::read(&out)
+            .map(|d| d.iter().filter(|&&c| c == b'\n').count())
+            .unwrap_or(0)
+    };
+    while lines() < 10000 {
+        assert!(
+            Instant::now() < deadline,
+            "rsyslogd wrote {} of 10000 lines",
+            lines()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = rsyslogd.kill();
+    let _ = rsyslogd.wait();
+    let check = Command::new(BIN)
+        .args(["check", "--conns", "2", "--count", "10000", "--json"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let v: Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(
+        (v["unique"].as_u64(), v["missing"].as_u64()),
+        (Some(10000), Some(0))
+    );
+}
