@@ -41,9 +41,11 @@ impl Proto {
             "unix-dgram" => Proto::UnixDgram,
             "unix-stream" => Proto::UnixStream,
             "relp" => Proto::Relp,
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "unknown protocol '{other}': tcp, tcp-octet, udp, unix-dgram, unix-stream or relp"
-            )),
+            ))
+            }
         })
     }
 

@@ -174,7 +174,11 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
     if opts.discard {
         stats.received = received.load(Ordering::Relaxed);
     }
-    Ok(stats.summary(elapsed, if opts.discard { None } else { opts.expect }))
+    let mut v = stats.summary(elapsed, if opts.discard { None } else { opts.expect });
+    // Absolute times, so a harness can measure from the sender's start.
+    v["first_ns"] = first.into();
+    v["last_ns"] = last.into();
+    Ok(v)
 }
 
 /// The discarding receiver: counts lines, reads nothing else.
