@@ -139,7 +139,16 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
     loop {
         std::thread::sleep(Duration::from_millis(20));
         let n = received.load(Ordering::Relaxed);
-        progress.show(|| format!("received {n}"));
+        progress.show(|| {
+            let rate = n as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            let h = &lock(&stats).latency_ns;
+            let p99 = if h.is_empty() {
+                0.0
+            } else {
+                h.value_at_quantile(0.99) as f64 / 1e6
+            };
+            format!("received {n} ({rate:.0} msgs/s) p99 {p99:.2} ms")
+        });
         if opts.count.is_some_and(|c| n >= c) {
             break;
         }

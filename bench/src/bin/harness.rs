@@ -423,24 +423,16 @@ fn start(r: Receiver, t: &Tools, dir: &Path, conf_text: &str) -> Result<Proc, Un
             .map_err(err)
     };
     let child = match r {
-        Receiver::Rsyslog => {
-            let conf = dir.join("rsyslog.conf");
+        // rsyslogd and corelogd take the same rsyslog.conf and flags.
+        Receiver::Rsyslog | Receiver::Corelogd => {
+            let (bin, file) = if r == Receiver::Rsyslog {
+                (&t.rsyslogd, "rsyslog.conf")
+            } else {
+                (&t.corelogd, "corelog.conf")
+            };
+            let conf = dir.join(file);
             fs::write(&conf, conf_text).map_err(err)?;
-            Command::new(&t.rsyslogd)
-                .arg("-n")
-                .arg("-f")
-                .arg(&conf)
-                .arg("-i")
-                .arg(dir.join("pid"))
-                .stdout(Stdio::null())
-                .stderr(stderr()?)
-                .spawn()
-                .map_err(err)?
-        }
-        Receiver::Corelogd => {
-            let conf = dir.join("corelog.conf");
-            fs::write(&conf, conf_text).map_err(err)?;
-            let mut c = Command::new(&t.corelogd)
+            let mut c = Command::new(bin)
                 .arg("-n")
                 .arg("-f")
                 .arg(&conf)
@@ -450,13 +442,16 @@ fn start(r: Receiver, t: &Tools, dir: &Path, conf_text: &str) -> Result<Proc, Un
                 .stderr(stderr()?)
                 .spawn()
                 .map_err(err)?;
-            std::thread::sleep(Duration::from_millis(300));
-            if let Ok(Some(status)) = c.try_wait() {
-                let why = fs::read_to_string(dir.join("receiver.stderr")).unwrap_or_default();
-                return Err(Unavailable(format!(
-                    "corelogd exited ({status}): {}",
-                    why.lines().next().unwrap_or("")
-                )));
+            if r == Receiver::Corelogd {
+                // Until its runtime exists, corelogd says so and exits.
+                std::thread::sleep(Duration::from_millis(300));
+                if let Ok(Some(status)) = c.try_wait() {
+                    let why = fs::read_to_string(dir.join("receiver.stderr")).unwrap_or_default();
+                    return Err(Unavailable(format!(
+                        "corelogd exited ({status}): {}",
+                        why.lines().next().unwrap_or("")
+                    )));
+                }
             }
             c
         }
