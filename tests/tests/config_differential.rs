@@ -112,6 +112,7 @@ const CASES: &[(&str, &str)] = &[
     ("nested_blocks_continue", "template(name=\"t\" type=\"string\" string=\"%msg%\\n\")\nif $syslogfacility-text == 'mail' then {\n if $msg contains 'warning' then {\n  action(type=\"omfile\" file=\"@OUT@/mailwarn.log\" template=\"t\")\n  continue\n }\n action(type=\"omfile\" file=\"@OUT@/mail.log\" template=\"t\")\n}\n"),
     ("trim_and_cnum", "template(name=\"t\" type=\"string\" string=\"[%$.r%]|[%$.l%]|%$.n%\\n\")\nset $.r = rtrim($msg);\nset $.l = ltrim($msg);\nset $.n = cnum($msg) + 1;\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
     ("property_replacer_in_filter_output", "$template t,\"%msg:F,32:2% %msg:R,ERE,1,BLANK:user=([a-z]+)--end% %syslogtag:1:4%\\n\"\n:programname, startswith, \"my\" @OUT@/a.log;t\n"),
+    ("directive_between_amp_actions", "$template t,\"%msg%\\n\"\nmail.* @OUT@/a.log;t\n$FileCreateMode 0600\n& @OUT@/b.log;t\n& stop\n*.* @OUT@/rest.log;t\n"),
     ("legacy_and_rainerscript_mix", "$template t,\"%hostname% %msg%\\n\"\nif $hostname == 'web01' then @OUT@/web01.log;t\n& stop\nauth,authpriv.* @OUT@/auth.log;t\n:msg, contains, \"fail\" @OUT@/fail.log;t\n"),
 ];
 

@@ -207,3 +207,91 @@ fn errors_name_file_line_column_and_suggest() {
         "{e}"
     );
 }
+
+#[test]
+fn sticky_legacy_settings_and_failover() {
+    use corelog::rule::{run_batch, ActionResult, ActionSink, BatchState};
+    use corelog::{parse, Env, Message};
+
+    let plan = config::load_str(
+        "t.conf",
+        "$ActionResumeInterval 10\n*.* @@primary:514\n$ActionExecOnlyWhenPreviousIsSuspended on\n& @@backup:514\n& /spool.log\n$ActionExecOnlyWhenPreviousIsSuspended off\n*.* /after.log\n",
+    )
+    .unwrap();
+    let a = &plan.actions;
+    assert_eq!(
+        a.iter().map(|x| x.resume_interval_s).collect::<Vec<_>>(),
+        [10, 10, 10, 10]
+    );
+    assert_eq!(
+        a.iter()
+            .map(|x| x.exec_only_when_previous_is_suspended)
+            .collect::<Vec<_>>(),
+        [false, true, true, false]
+    );
+
+    // The primary suspends for messages that say "down"; the backup runs
+    // only for those, and the spool only when the backup suspends too.
+    struct Sink<'a> {
+        plan: &'a config::Plan,
+        ran: Vec<(usize, usize)>,
+    }
+    impl ActionSink for Sink<'_> {
+        fn action_flag(&self, action: usize) -> bool {
+            self.plan.actions[action].exec_only_when_previous_is_suspended
+        }
+        fn run(
+            &mut self,
+            action: usize,
+            msgs: &[Message],
+            which: &[u32],
+            results: &mut [ActionResult],
+        ) {
+            for &i in which {
+                self.ran.push((action, i as usize));
+                let down = memchr::memmem::find(msgs[i as usize].msg(), b"down").is_some();
+                let both = memchr::memmem::find(msgs[i as usize].msg(), b"both").is_some();
+                results[i as usize] = match action {
+                    0 if down => ActionResult::Suspended,
+                    1 if both => ActionResult::Suspended,
+                    _ => ActionResult::Ok,
+                };
+            }
+        }
+    }
+    let now = parse_rfc3339(b"2026-11-23T01:02:03Z").unwrap().0;
+    let origin = Arc::new(Origin::new("h", "127.0.0.1", "imtcp"));
+    let mut msgs: Vec<_> = [
+        "<13>Oct 1 00:00:00 h t: up",
+        "<13>Oct 1 00:00:00 h t: down",
+        "<13>Oct 1 00:00:00 h t: down both",
+    ]
+    .iter()
+    .map(|m| {
+        parse(
+            bytes::Bytes::from_static(m.as_bytes()),
+            &origin,
+            now,
+            &plan.globals.parse,
+        )
+    })
+    .collect();
+    let env = Env::new(now, "h");
+    let mut sink = Sink {
+        plan: &plan,
+        ran: Vec::new(),
+    };
+    run_batch(
+        &plan.ruleset_bodies(),
+        plan.default_ruleset,
+        &mut msgs,
+        &env,
+        &mut sink,
+        &mut BatchState::default(),
+    );
+    assert_eq!(
+        sink.ran,
+        [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2), (3, 0), (3, 1), (3, 2)],
+        "primary for all, backup for the suspended, spool for the doubly suspended, then the next rule for all"
+    );
+}

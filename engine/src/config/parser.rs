@@ -152,22 +152,34 @@ impl Parser<'_> {
                 Tok::Punct("&") => {
                     let pos = self.bump().pos;
                     let action = self.action_stmt("after '&'")?;
-                    match out.last_mut() {
+                    // `$Directive` lines between a filter and its `&` actions
+                    // belong to that action list, in order: rsyslog runs them
+                    // as it reads them, so they affect the `&` action that
+                    // follows (the failover idiom sets
+                    // $ActionExecOnlyWhenPreviousIsSuspended there).
+                    let directives_at = out
+                        .iter()
+                        .rposition(|s| !matches!(s, Stmt::Directive { .. }))
+                        .map_or(0, |i| i + 1);
+                    let directives: Vec<Stmt> = out.drain(directives_at..).collect();
+                    let list = match out.last_mut() {
                         Some(Stmt::Selector { actions, .. })
-                        | Some(Stmt::PropFilter { actions, .. }) => actions.push(action),
+                        | Some(Stmt::PropFilter { actions, .. }) => actions,
+                        // `&` continues the branch of the `if` written last.
                         Some(Stmt::If { then, els, .. }) => {
-                            // `&` continues the innermost filter that ran last.
                             if els.is_empty() {
-                                then.push(action)
+                                then
                             } else {
-                                els.push(action)
+                                els
                             }
                         }
                         _ => return err(
                             pos,
                             "'&' must follow a filter (a selector, property filter or if … then)",
                         ),
-                    }
+                    };
+                    list.extend(directives);
+                    list.push(action);
                 }
                 _ => {
                     let s = self.stmt()?;
