@@ -342,13 +342,18 @@ impl Parser<'_> {
                 self.bump();
                 Ok(Value::Str(s))
             }
-            Tok::Num(n) => {
-                self.bump();
-                Ok(Value::Num(n))
-            }
-            Tok::Word(w) => {
-                self.bump();
-                Ok(Value::Str(w))
+            // rsyslog requires quotes around object values; so do we, with
+            // the fix in the message.
+            Tok::Num(_) | Tok::Word(_) => {
+                let shown = match self.tok() {
+                    Tok::Num(n) => n.to_string(),
+                    Tok::Word(w) => w.clone(),
+                    _ => String::new(),
+                };
+                err(
+                    self.pos(),
+                    format!("object values must be in double quotes: write \"{shown}\""),
+                )
             }
             Tok::Punct("[") => {
                 self.bump();
@@ -684,6 +689,12 @@ mod tests {
         assert_eq!(t.items.len(), 2);
         let Stmt::Object(r) = &s[2] else { panic!() };
         assert_eq!(r.body.as_ref().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn unquoted_values_are_errors() {
+        let e = first_error("input(type=\"imtcp\" port=514)");
+        assert!(e.message.contains("write \"514\""), "{}", e.message);
     }
 
     #[test]
