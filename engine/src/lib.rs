@@ -7,6 +7,7 @@
 //!   bytes shared with the receive buffer, properties as byte ranges found in
 //!   one pass (RFC 5424 first, then RFC 3164 as found in the wild, as
 //!   rsyslog's default parser chain does).
+//! - [`queue`]: the bounded SPSC ring between cores (FixedArray).
 //! - [`prop`]: properties by rsyslog's names, read from a message without
 //!   copying.
 //! - [`template`]: rsyslog's property replacer and its string, list and
@@ -22,6 +23,7 @@ pub mod frame;
 pub mod msg;
 pub mod parse;
 pub mod prop;
+pub mod queue;
 pub mod rule;
 pub mod template;
 

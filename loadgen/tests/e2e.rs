@@ -100,8 +100,14 @@ fn udp_send_to_sink() {
     let v = summary(child);
     // UDP may drop when the receiver is starved of CPU (tests run in
     // parallel); what matters is that every datagram is accounted for.
-    let (unique, missing) = (v["unique"].as_u64().unwrap(), v["missing"].as_u64().unwrap());
-    assert!(unique >= 1900, "loopback UDP at a modest rate lost too much: {v}");
+    let (unique, missing) = (
+        v["unique"].as_u64().unwrap(),
+        v["missing"].as_u64().unwrap(),
+    );
+    assert!(
+        unique >= 1900,
+        "loopback UDP at a modest rate lost too much: {v}"
+    );
     assert_eq!(v["duplicates"], 0, "{v}");
     assert!(unique + missing <= 2000, "{v}");
 }
