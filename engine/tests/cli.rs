@@ -62,4 +62,6 @@ mail.*\t\t\t\t-/var/log/mail.log\nuser.*\t\t\t\t-/var/log/user.log\n*.emerg\t\t\
         stderr.contains("warning: module 'imklog' is accepted but not run"),
         "{stderr}"
     );
+    // imuxsock's system socket is an input even without input().
+    assert!(stderr.contains(": 1 inputs,"), "{stderr}");
 }

@@ -805,6 +805,25 @@ impl Builder {
         if m.name == "omfwd" {
             self.omfwd_module_template = params.get("template");
         }
+        // imuxsock listens on the system socket unless told not to
+        // (`SysSock.Use="off"`), as in rsyslog: an input without input().
+        if m.name == "imuxsock" && params.get("syssock.use").as_deref() != Some("off") {
+            let mut input = Params::default();
+            input.set("type", "imuxsock", pos);
+            let socket = params
+                .get("syssock.name")
+                .unwrap_or_else(|| "/dev/log".into());
+            input.set("socket", &socket, pos);
+            self.inputs.push((
+                InputDef {
+                    kind: "imuxsock",
+                    params: input,
+                    ruleset: 0,
+                    pos,
+                },
+                None,
+            ));
+        }
         self.modules.push(ModuleDef {
             name: m.name,
             params,
