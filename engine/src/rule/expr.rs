@@ -147,6 +147,8 @@ pub enum CExpr {
     Bin(BinOp, Box<CExpr>, Box<CExpr>),
     /// `$prop <op> "constant"` with a string comparison: no allocation.
     PropStr(PropRef, BinOp, Box<[u8]>),
+    /// `$prop <op> number` (`$syslogseverity <= 3`): no allocation.
+    PropNum(PropRef, BinOp, i64),
 }
 
 impl CExpr {
@@ -193,6 +195,9 @@ impl CExpr {
                     {
                         CExpr::PropStr(p.clone(), *op, s.clone())
                     }
+                    (CExpr::Prop(p), CExpr::Num(n)) if cmp_op(*op) => {
+                        CExpr::PropNum(p.clone(), *op, *n)
+                    }
                     _ => CExpr::Bin(*op, Box::new(l), Box::new(r)),
                 }
             }
@@ -211,7 +216,7 @@ impl CExpr {
             CExpr::Array(_) => Val::Str(Cow::Borrowed(b"")),
             CExpr::Not(x) => Val::Num(i64::from(!x.truthy(m, env, scratch))),
             CExpr::Neg(x) => Val::Num(x.eval(m, env, scratch).to_num().0.wrapping_neg()),
-            CExpr::PropStr(..) | CExpr::Bin(..) if self.is_bool() => {
+            CExpr::PropStr(..) | CExpr::PropNum(..) | CExpr::Bin(..) if self.is_bool() => {
                 Val::Num(i64::from(self.truthy(m, env, scratch)))
             }
             CExpr::Bin(op, l, r) => {
@@ -219,7 +224,7 @@ impl CExpr {
                 let b = r.eval(m, env, scratch);
                 arith(*op, &a, &b)
             }
-            CExpr::PropStr(..) => Val::Num(0),
+            CExpr::PropStr(..) | CExpr::PropNum(..) => Val::Num(0),
             CExpr::Call(f, args) => call(f, args, m, env, scratch),
         }
     }
@@ -230,6 +235,16 @@ impl CExpr {
             CExpr::PropStr(p, op, s) => {
                 let v = prop::get_with(m, p, Some(env), scratch);
                 str_cmp(*op, v, s)
+            }
+            CExpr::PropNum(p, op, n) => {
+                // A property is a string: numeric when it reads entirely as
+                // a number, otherwise compared as text with the number's
+                // decimal form (rsyslog's rule for a string against a number).
+                let v = prop::get_with(m, p, Some(env), scratch);
+                match str_to_num(v) {
+                    (x, true) => compare(*op, &Val::Num(x), &Val::Num(*n)),
+                    _ => str_cmp(*op, v, n.to_string().as_bytes()),
+                }
             }
             CExpr::Bin(BinOp::And, l, r) => l.truthy(m, env, scratch) && r.truthy(m, env, scratch),
             CExpr::Bin(BinOp::Or, l, r) => l.truthy(m, env, scratch) || r.truthy(m, env, scratch),
@@ -250,7 +265,7 @@ impl CExpr {
 
     fn is_bool(&self) -> bool {
         match self {
-            CExpr::PropStr(..) => true,
+            CExpr::PropStr(..) | CExpr::PropNum(..) => true,
             CExpr::Bin(op, ..) => {
                 matches!(op, BinOp::And | BinOp::Or) || cmp_op(*op) || string_op(*op)
             }
