@@ -16,6 +16,11 @@
 //! truncation at maxMessageSize). Nothing is ever dropped: at the end of
 //! the stream a partial frame is delivered as it is.
 //!
+//! [`FramerOptions`] carries imtcp's knobs: `maxFrameSize` (largest count),
+//! `maxMessageSize` (longer frames are cut; the rest becomes a further
+//! frame, or is skipped with `discardTruncatedMsg`),
+//! `supportOctetCountedFraming` and `addtlFrameDelimiter`.
+//!
 //! Guarantees: no I/O, no panic on any input, memory bounded by
 //! `frame_bytes_max` plus one chunk.
 
@@ -24,20 +29,55 @@ use bytes::{Bytes, BytesMut};
 /// rsyslog's largest count accepted in octet-counted framing (`maxFrameSize`).
 pub const FRAME_BYTES_MAX_DEFAULT: usize = 200_000;
 
+/// imtcp's framing parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FramerOptions {
+    /// `maxFrameSize`: the largest octet count accepted.
+    pub frame_bytes_max: usize,
+    /// `maxMessageSize`: frames are cut at this length.
+    pub message_bytes_max: usize,
+    /// `supportOctetCountedFraming`.
+    pub octet_counting: bool,
+    /// `addtlFrameDelimiter`: a second byte that ends an LF frame.
+    pub addtl_delimiter: Option<u8>,
+    /// `discardTruncatedMsg`: skip what is beyond `message_bytes_max`.
+    pub discard_truncated: bool,
+}
+
+impl FramerOptions {
+    /// Cut and count at the same limit, octet counting on, LF only.
+    pub fn with_limit(bytes_max: usize) -> FramerOptions {
+        FramerOptions {
+            frame_bytes_max: bytes_max,
+            message_bytes_max: bytes_max,
+            octet_counting: true,
+            addtl_delimiter: None,
+            discard_truncated: false,
+        }
+    }
+}
+
 /// An RFC 6587 stream decoder; see the module documentation.
 #[derive(Debug)]
 pub struct Framer {
-    frame_bytes_max: usize,
+    opts: FramerOptions,
     /// An incomplete frame carried over from earlier chunks.
     pending: BytesMut,
+    /// Skipping the rest of a truncated LF frame (`discardTruncatedMsg`).
+    discarding: bool,
 }
 
 impl Framer {
     pub fn new(frame_bytes_max: usize) -> Framer {
-        assert!(frame_bytes_max > 0);
+        Framer::with_options(FramerOptions::with_limit(frame_bytes_max))
+    }
+
+    pub fn with_options(opts: FramerOptions) -> Framer {
+        assert!(opts.frame_bytes_max > 0 && opts.message_bytes_max > 0);
         Framer {
-            frame_bytes_max,
+            opts,
             pending: BytesMut::new(),
+            discarding: false,
         }
     }
 
@@ -56,9 +96,27 @@ impl Framer {
         };
         let mut pos = 0;
         while pos < buf.len() {
+            if self.discarding {
+                match self.delimiter(&buf[pos..]) {
+                    Some(d) => {
+                        pos += d + 1;
+                        self.discarding = false;
+                        continue;
+                    }
+                    None => return,
+                }
+            }
             match self.next_frame(&buf[pos..]) {
                 Some((body, consumed)) => {
-                    out.push(buf.slice(pos + body.start..pos + body.end));
+                    let max = self.opts.message_bytes_max;
+                    if body.len() > max {
+                        out.push(buf.slice(pos + body.start..pos + body.start + max));
+                        if !self.opts.discard_truncated {
+                            out.push(buf.slice(pos + body.start + max..pos + body.end));
+                        }
+                    } else {
+                        out.push(buf.slice(pos + body.start..pos + body.end));
+                    }
                     pos += consumed;
                 }
                 None => break,
@@ -74,31 +132,57 @@ impl Framer {
             return;
         }
         let rest = self.pending.split().freeze();
+        if self.discarding {
+            return;
+        }
         // A partial octet-counted frame: deliver what arrived of its body.
-        let body_at = octet_count(&rest, self.frame_bytes_max)
+        let body_at = octet_count(&rest, self.count_max())
             .map(|(_, header)| header)
             .unwrap_or(0);
         out.push(rest.slice(body_at.min(rest.len())..));
     }
 
     /// The next complete frame in `b`: the body's range and the bytes used.
-    fn next_frame(&self, b: &[u8]) -> Option<(std::ops::Range<usize>, usize)> {
-        if let Some((len, header)) = octet_count(b, self.frame_bytes_max) {
+    fn next_frame(&mut self, b: &[u8]) -> Option<(std::ops::Range<usize>, usize)> {
+        if let Some((len, header)) = octet_count(b, self.count_max()) {
             let end = header.checked_add(len)?;
             return (end <= b.len()).then_some((header..end, end));
         }
-        if b[0].is_ascii_digit() && b.len() < 11 && b.iter().all(u8::is_ascii_digit) {
+        if self.opts.octet_counting
+            && b[0].is_ascii_digit()
+            && b.len() < 11
+            && b.iter().all(u8::is_ascii_digit)
+        {
             // Perhaps a count whose SP has not arrived yet.
             return None;
         }
-        match memchr::memchr(b'\n', b) {
-            Some(nl) if nl <= self.frame_bytes_max => Some((0..nl, nl + 1)),
+        let max = self.opts.message_bytes_max;
+        match self.delimiter(b) {
+            Some(nl) if nl <= max => Some((0..nl, nl + 1)),
             // Cut only once the byte after the limit is known not to be the
             // LF that would end the line exactly at the limit.
-            _ if b.len() > self.frame_bytes_max => {
-                Some((0..self.frame_bytes_max, self.frame_bytes_max))
+            _ if b.len() > max => {
+                self.discarding = self.opts.discard_truncated;
+                Some((0..max, max))
             }
             _ => None,
+        }
+    }
+
+    /// The largest count taken as octet counting (0: octet counting off).
+    fn count_max(&self) -> usize {
+        if self.opts.octet_counting {
+            self.opts.frame_bytes_max
+        } else {
+            0
+        }
+    }
+
+    /// The first LF (or additional delimiter) in `b`.
+    fn delimiter(&self, b: &[u8]) -> Option<usize> {
+        match self.opts.addtl_delimiter {
+            Some(d) => memchr::memchr2(b'\n', d, b),
+            None => memchr::memchr(b'\n', b),
         }
     }
 }
@@ -165,6 +249,53 @@ mod tests {
         let whole = frames(&[&line]);
         assert_eq!(whole, vec![vec![b'@'; 64], b"next".to_vec()]);
         assert_eq!(frames(&[&line[..64], &line[64..]]), whole);
+    }
+
+    fn frames_with(opts: FramerOptions, chunks: &[&[u8]]) -> Vec<Vec<u8>> {
+        let mut f = Framer::with_options(opts);
+        let mut out = Vec::new();
+        for c in chunks {
+            f.decode(Bytes::copy_from_slice(c), &mut out);
+        }
+        f.finish(&mut out);
+        out.into_iter().map(|b| b.to_vec()).collect()
+    }
+
+    #[test]
+    fn addtl_delimiter_nul_ends_frames() {
+        let mut o = FramerOptions::with_limit(64);
+        o.addtl_delimiter = Some(0);
+        assert_eq!(
+            frames_with(o, &[b"<13>a\0<13>b\n<13>c\0"]),
+            vec![b"<13>a".to_vec(), b"<13>b".to_vec(), b"<13>c".to_vec()]
+        );
+    }
+
+    #[test]
+    fn discard_truncated_skips_the_rest_of_the_line() {
+        let mut o = FramerOptions::with_limit(64);
+        o.message_bytes_max = 4;
+        o.discard_truncated = true;
+        for k in 0..12 {
+            let s: &[u8] = b"abcdefgh\nxy\n";
+            assert_eq!(
+                frames_with(o, &[&s[..k], &s[k..]]),
+                vec![b"abcd".to_vec(), b"xy".to_vec()],
+                "split at {k}"
+            );
+        }
+        o.discard_truncated = false;
+        assert_eq!(
+            frames_with(o, &[b"6 abcdef"]),
+            vec![b"abcd".to_vec(), b"ef".to_vec()]
+        );
+    }
+
+    #[test]
+    fn octet_counting_off_reads_digits_as_text() {
+        let mut o = FramerOptions::with_limit(64);
+        o.octet_counting = false;
+        assert_eq!(frames_with(o, &[b"5 abcde\n"]), vec![b"5 abcde".to_vec()]);
     }
 
     #[test]

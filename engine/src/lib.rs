@@ -20,11 +20,14 @@
 
 pub mod config;
 pub mod frame;
+pub mod input;
 pub mod msg;
+pub mod output;
 pub mod parse;
 pub mod prop;
 pub mod queue;
 pub mod rule;
+pub mod runtime;
 pub mod template;
 
 pub use msg::{Message, Origin, Timestamp};

@@ -1,16 +1,26 @@
 //! `corelogd`: the corelog daemon.
 //!
-//! What works today is the configuration check, as `rsyslogd -N1`:
-//! `corelogd -N1 -f /etc/rsyslog.conf` reads the file and what it includes,
-//! prints every error as `file:line:column: error: …` (and warnings), and
-//! exits 0 when the configuration is valid, 1 when it is not. Running the
-//! configuration needs the thread-per-core runtime, which is not built yet
-//! (issue #5); without `-N` the daemon says so and exits 2.
+//! `corelogd [-f CONFIG] [-n] [-N1] [-i PIDFILE] [--cores N]`, in
+//! rsyslogd's spelling. Without `-f` it runs its embedded default
+//! configuration (TCP and UDP on 127.0.0.1:5514, the unix socket
+//! `./run/log.sock`, writing `./var/log/messages`). `-N1` checks a
+//! configuration as `rsyslogd -N1` does: every error as
+//! `file:line:column: error: …`, exit 0 when valid, 1 when not.
+//!
+//! Running: SIGTERM or SIGINT stops the inputs, drains the queues, flushes
+//! the files and exits 0; SIGHUP reopens output files. corelogd never
+//! forks: `-n` (stay in the foreground) is accepted for compatibility and
+//! is always in effect.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use corelog::config::{self, Plan};
+use corelog::runtime::{self, pidfile::PidFile, signals::Signals};
+
+/// The configuration used when no `-f` is given.
+const DEFAULT_CONFIG: &str = include_str!("../default.conf");
 
 /// Command line, in rsyslogd's spelling.
 #[derive(Parser, Debug)]
@@ -20,13 +30,14 @@ use clap::Parser;
     about = "corelog: a fast rsyslog-compatible syslog receiver"
 )]
 struct Args {
-    /// Configuration file (rsyslog.conf syntax).
-    #[arg(short = 'f', long = "config", default_value = "/etc/rsyslog.conf")]
-    config: PathBuf,
+    /// Configuration file (rsyslog.conf syntax); without it, the embedded
+    /// default configuration.
+    #[arg(short = 'f', long = "config")]
+    config: Option<PathBuf>,
     /// Check the configuration and exit (level 1), as `rsyslogd -N1`.
     #[arg(short = 'N', value_name = "LEVEL")]
     check: Option<u8>,
-    /// Stay in the foreground.
+    /// Stay in the foreground (corelogd always does).
     #[arg(short = 'n')]
     foreground: bool,
     /// Pid file.
@@ -39,41 +50,85 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    if args.check.is_none() {
-        eprintln!(
-            "corelogd: running a configuration needs the thread-per-core runtime, which is not built yet (issue #5).\n\
-             corelogd: check a configuration with: corelogd -N1 -f {}",
-            args.config.display()
-        );
-        return ExitCode::from(2);
-    }
-    eprintln!(
-        "corelogd: version {}, config validation run (level {}), master config {}",
-        env!("CARGO_PKG_VERSION"),
-        args.check.unwrap_or(1),
-        args.config.display()
-    );
-    match corelog::config::load_file(&args.config) {
-        Ok(plan) => {
-            for w in plan.warning_lines() {
-                eprintln!("{w}");
-            }
-            eprintln!(
-                "corelogd: End of config validation run: {} inputs, {} rulesets, {} actions, {} templates. Bye.",
-                plan.inputs.len(),
-                plan.rulesets.len(),
-                plan.actions.len(),
-                plan.templates.len()
-            );
-            ExitCode::SUCCESS
-        }
+    let name = args
+        .config
+        .as_ref()
+        .map_or("(embedded default config)".to_string(), |p| {
+            p.display().to_string()
+        });
+    let loaded = match &args.config {
+        Some(p) => config::load_file(p),
+        None => config::load_str("(embedded default config)", DEFAULT_CONFIG),
+    };
+    let plan = match loaded {
+        Ok(plan) => plan,
         Err(errors) => {
             eprint!("{errors}");
             eprintln!(
-                "corelogd: {} error(s): the configuration is not valid.",
+                "corelogd: {} error(s): the configuration {name} is not valid.",
                 errors.errors.len()
             );
+            return ExitCode::from(1);
+        }
+    };
+    for w in plan.warning_lines() {
+        eprintln!("{w}");
+    }
+    if let Some(level) = args.check {
+        eprintln!(
+            "corelogd: version {}, config validation run (level {level}), master config {name}",
+            env!("CARGO_PKG_VERSION"),
+        );
+        eprintln!(
+            "corelogd: End of config validation run: {} inputs, {} rulesets, {} actions, {} templates. Bye.",
+            plan.inputs.len(),
+            plan.rulesets.len(),
+            plan.actions.len(),
+            plan.templates.len()
+        );
+        return ExitCode::SUCCESS;
+    }
+    match serve(plan, &args, &name) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("corelogd: {e}");
             ExitCode::from(1)
         }
     }
+}
+
+fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
+    let _pid = args.pidfile.as_deref().map(PidFile::create).transpose()?;
+    let signals = Signals::install().map_err(|e| format!("cannot install signal handlers: {e}"))?;
+    let (inputs, outputs) = runtime::describe(&plan)?;
+    eprintln!(
+        "corelogd: version {} starting with {name}",
+        env!("CARGO_PKG_VERSION")
+    );
+    for i in &inputs {
+        eprintln!("corelogd: listening: {i}");
+    }
+    for o in &outputs {
+        eprintln!("corelogd: writing: {o}");
+    }
+    let report = runtime::run(plan, args.cores, signals)?;
+    let sum = |f: fn(&runtime::CoreReport) -> u64| report.cores.iter().map(f).sum::<u64>();
+    eprintln!(
+        "corelogd: stopped on {} core(s): received {} messages ({} bytes), queued {}, discarded at discardMark {}, dropped: {} queue full, {} rate-limited, {} by the kernel on UDP sockets, {} given up at shutdown.",
+        report.cores.len(),
+        sum(|c| c.input.received),
+        sum(|c| c.input.bytes),
+        sum(|c| c.shard.enqueued),
+        sum(|c| c.shard.discarded),
+        sum(|c| c.input.dropped_full + c.shard.dropped_full),
+        sum(|c| c.input.dropped_ratelimit),
+        report.udp_kernel_drops,
+        sum(|c| c.abandoned),
+    );
+    for (name, written, discarded) in &report.actions {
+        eprintln!(
+            "corelogd: action '{name}': {written} written, {discarded} discarded while suspended."
+        );
+    }
+    Ok(())
 }

@@ -1,0 +1,233 @@
+//! Datagram inputs: imudp (one SO_REUSEPORT socket per core) and imuxsock
+//! (a unix datagram socket at a path, owned by one core).
+//!
+//! In: datagrams, up to [`BATCH`] per `recvmmsg` call; the socket's
+//! readiness is awaited through io_uring (a one-byte MSG_PEEK) only when a
+//! batch call finds nothing. Out: one message per non-empty datagram,
+//! copied into a shared arena (so a 256-byte datagram does not pin a
+//! receive buffer of `maxMessageSize`) and enqueued per batch.
+//!
+//! A datagram longer than `maxMessageSize` is truncated there, as rsyslog
+//! does. UDP cannot push back: when the shard stays full for
+//! `queue.timeoutEnqueue`, the batch is dropped and counted, and what the
+//! kernel drops while we wait shows in the socket's drop counter, which
+//! the daemon reports at exit.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::os::unix::io::{AsRawFd, RawFd};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::BytesMut;
+use futures_lite::future::or;
+
+use crate::runtime::core::CoreCtx;
+use crate::runtime::shard::Item;
+use crate::{parse, Origin};
+
+use super::ratelimit::RateLimit;
+use super::InputSpec;
+
+/// Datagrams per `recvmmsg`.
+pub const BATCH: usize = 64;
+/// Arena chunk the datagrams are copied into.
+const ARENA: usize = 256 << 10;
+/// Senders remembered (their `Origin` is reused, not rebuilt).
+const ORIGINS_MAX: usize = 4096;
+
+/// A datagram socket. UDP sockets are read a batch at a time with
+/// `recvmmsg`, waiting through io_uring (`MSG_PEEK`) only when none is
+/// ready. glommio's unix datagram type does not give out its descriptor,
+/// so a unix socket is read one datagram per call (a direct `recvmsg`
+/// while datagrams are waiting, io_uring otherwise), as rsyslog's
+/// imuxsock does.
+pub enum Socket {
+    Udp(glommio::net::UdpSocket),
+    Unix(glommio::net::UnixDatagram),
+}
+
+impl Socket {
+    /// Receives at least one datagram into `batch`; returns how many.
+    async fn receive(&self, batch: &mut Batch) -> io::Result<usize> {
+        match self {
+            Socket::Udp(s) => loop {
+                match batch.recv(s.as_raw_fd()) {
+                    Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => {
+                        let mut b = [0u8; 1];
+                        s.peek_from(&mut b).await.map_err(io::Error::from)?;
+                    }
+                    Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
+                    r => return r,
+                }
+            },
+            Socket::Unix(s) => {
+                let slot = batch.slot;
+                let n = s
+                    .recv(&mut batch.bufs[..slot])
+                    .await
+                    .map_err(io::Error::from)?;
+                batch.hdrs[0].msg_len = n as u32;
+                batch.hdrs[0].msg_hdr.msg_namelen = 0;
+                Ok(1)
+            }
+        }
+    }
+}
+
+/// The receive buffers and headers of one `recvmmsg` call.
+struct Batch {
+    bufs: Vec<u8>,
+    slot: usize,
+    iovs: Vec<libc::iovec>,
+    names: Vec<libc::sockaddr_storage>,
+    hdrs: Vec<libc::mmsghdr>,
+}
+
+impl Batch {
+    fn new(slot: usize) -> Box<Batch> {
+        let mut b = Box::new(Batch {
+            bufs: vec![0u8; slot * BATCH],
+            slot,
+            iovs: Vec::with_capacity(BATCH),
+            // SAFETY: sockaddr_storage is plain old data; all-zero is valid.
+            names: vec![unsafe { std::mem::zeroed() }; BATCH],
+            hdrs: Vec::with_capacity(BATCH),
+        });
+        for i in 0..BATCH {
+            let base = b.bufs[i * slot..].as_mut_ptr();
+            b.iovs.push(libc::iovec {
+                iov_base: base.cast(),
+                iov_len: slot,
+            });
+        }
+        for i in 0..BATCH {
+            // SAFETY: mmsghdr is plain old data; all-zero is valid.
+            let mut h: libc::mmsghdr = unsafe { std::mem::zeroed() };
+            h.msg_hdr.msg_iov = &mut b.iovs[i];
+            h.msg_hdr.msg_iovlen = 1;
+            h.msg_hdr.msg_name = (&mut b.names[i] as *mut libc::sockaddr_storage).cast();
+            b.hdrs.push(h);
+        }
+        b
+    }
+
+    /// Receives up to BATCH datagrams without waiting.
+    fn recv(&mut self, fd: RawFd) -> io::Result<usize> {
+        for h in &mut self.hdrs {
+            h.msg_hdr.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as u32;
+            h.msg_hdr.msg_flags = 0;
+            h.msg_len = 0;
+        }
+        // SAFETY: every header points at an iovec and a sockaddr_storage
+        // inside this boxed struct, which is not moved or resized while
+        // the call runs; the kernel writes at most `iov_len` bytes into
+        // each buffer and `msg_namelen` bytes into each name.
+        let n = unsafe {
+            libc::recvmmsg(
+                fd,
+                self.hdrs.as_mut_ptr(),
+                BATCH as u32,
+                libc::MSG_DONTWAIT,
+                std::ptr::null_mut(),
+            )
+        };
+        if n < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(n as usize)
+        }
+    }
+
+    fn datagram(&self, i: usize) -> &[u8] {
+        let len = (self.hdrs[i].msg_len as usize).min(self.slot);
+        &self.bufs[i * self.slot..i * self.slot + len]
+    }
+
+    fn sender(&self, i: usize) -> Option<SocketAddr> {
+        let len = self.hdrs[i].msg_hdr.msg_namelen;
+        if len == 0 {
+            return None;
+        }
+        // SAFETY: the kernel filled `names[i]` with `len` bytes of a
+        // socket address; SockAddr copies them.
+        let a = unsafe { socket2::SockAddr::new(self.names[i], len) };
+        a.as_socket()
+    }
+}
+
+/// Receives until the core stops.
+pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
+    let _guard = ctx.tasks.enter();
+    let mut batch = Batch::new(spec.max_message);
+    let mut arena = BytesMut::with_capacity(ARENA);
+    let mut origins: HashMap<SocketAddr, Arc<Origin>> = HashMap::new();
+    let local = Arc::new(Origin::new(&ctx.myhostname, "127.0.0.1", spec.module));
+    let mut items: Vec<Item> = Vec::with_capacity(BATCH);
+    let mut limit = RateLimit::new(spec.rate_interval_s, spec.rate_burst);
+    while !ctx.stop.is_stopped() {
+        let got = or(async { Some(sock.receive(&mut batch).await) }, async {
+            ctx.stop.wait().await;
+            None
+        })
+        .await;
+        let n = match got {
+            None => break,
+            Some(Ok(n)) => n,
+            Some(Err(e)) => {
+                ctx.count(|s| s.receive_errors += 1);
+                eprintln!("corelogd: {}: receive failed: {e}.", spec.describe());
+                glommio::timer::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let now = ctx.clock.now();
+        let instant = limit.is_on().then(Instant::now);
+        let before = limit.dropped;
+        let mut bytes = 0u64;
+        for i in 0..n {
+            let d = batch.datagram(i);
+            bytes += d.len() as u64;
+            if d.is_empty() {
+                continue;
+            }
+            if let Some(t) = instant {
+                if !limit.admit(t, spec.module) {
+                    continue;
+                }
+            }
+            let origin = match batch.sender(i) {
+                Some(addr) => {
+                    if origins.len() >= ORIGINS_MAX && !origins.contains_key(&addr) {
+                        origins.clear();
+                    }
+                    origins
+                        .entry(addr)
+                        .or_insert_with(|| {
+                            let ip = addr.ip().to_string();
+                            Arc::new(Origin::new(&ip, &ip, spec.module))
+                        })
+                        .clone()
+                }
+                None => local.clone(),
+            };
+            if arena.capacity() - arena.len() < d.len() {
+                arena = BytesMut::with_capacity(ARENA.max(d.len()));
+            }
+            arena.extend_from_slice(d);
+            let frame = arena.split().freeze();
+            items.push((spec.ruleset, parse(frame, &origin, now, &ctx.parse)));
+        }
+        let received = items.len() as u64;
+        let limited = limit.dropped - before;
+        let dropped = ctx.shard.enqueue_timeout(&mut items).await;
+        ctx.count(|s| {
+            s.received += received;
+            s.bytes += bytes;
+            s.dropped_ratelimit += limited;
+            s.dropped_full += dropped;
+        });
+    }
+}

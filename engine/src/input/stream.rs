@@ -1,0 +1,231 @@
+//! Stream inputs: imtcp/imptcp on TCP ports and imptcp on unix stream
+//! sockets, one listener per core (SO_REUSEPORT for TCP).
+//!
+//! In: connections; from each, bytes in reads of up to 256 KiB. Out:
+//! frames (RFC 6587, decided per frame, with the input's limits) parsed
+//! into messages that share the receive buffer, enqueued a read's worth at
+//! a time into this core's shard.
+//!
+//! Flow control: a session enqueues everything it read before it reads
+//! again, and enqueueing waits while the shard is full — so a full queue
+//! stops the reads and the sender's TCP window closes. Nothing is held
+//! beyond one read per session. `maxSessions` counts sessions of the input
+//! over all cores; a connection beyond it is closed at once and counted.
+
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::BytesMut;
+use futures_lite::future::or;
+use futures_lite::{AsyncRead, AsyncReadExt};
+use glommio::net::{TcpListener, UnixListener};
+
+use crate::frame::Framer;
+use crate::runtime::core::CoreCtx;
+use crate::runtime::shard::Item;
+use crate::{parse, Origin};
+
+use super::ratelimit::RateLimit;
+use super::InputSpec;
+
+/// Size of the receive buffers a session reads into.
+const RECV_BUF: usize = 256 << 10;
+/// A buffer with less room than this left is replaced.
+const RECV_MIN: usize = 16 << 10;
+
+/// Either kind of stream listener.
+pub enum Listener {
+    Tcp(TcpListener),
+    Unix(UnixListener),
+}
+
+/// Accepts connections until the core stops.
+pub async fn serve(
+    ctx: Rc<CoreCtx>,
+    spec: Rc<InputSpec>,
+    listener: Listener,
+    sessions: Arc<AtomicUsize>,
+) {
+    let _guard = ctx.tasks.enter();
+    let mut warned = false;
+    loop {
+        let accepted = match &listener {
+            Listener::Tcp(l) => {
+                or(
+                    async {
+                        Some(l.accept().await.map(|s| {
+                            let peer = s.peer_addr().ok();
+                            (Conn::Tcp(s), peer)
+                        }))
+                    },
+                    async {
+                        ctx.stop.wait().await;
+                        None
+                    },
+                )
+                .await
+            }
+            Listener::Unix(l) => {
+                or(
+                    async { Some(l.accept().await.map(|s| (Conn::Unix(s), None))) },
+                    async {
+                        ctx.stop.wait().await;
+                        None
+                    },
+                )
+                .await
+            }
+        };
+        let Some(accepted) = accepted else { break };
+        let (conn, peer) = match accepted {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("corelogd: {}: accept failed: {e}.", spec.describe());
+                ctx.count(|s| s.receive_errors += 1);
+                glommio::timer::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        if spec.max_sessions > 0 && sessions.load(Ordering::Relaxed) >= spec.max_sessions {
+            ctx.count(|s| s.sessions_refused += 1);
+            if !warned {
+                eprintln!(
+                    "corelogd: {}: maxSessions ({}) reached; further connections are closed until sessions end.",
+                    spec.describe(),
+                    spec.max_sessions
+                );
+                warned = true;
+            }
+            continue;
+        }
+        warned = false;
+        sessions.fetch_add(1, Ordering::Relaxed);
+        ctx.count(|s| s.sessions_opened += 1);
+        if let (Conn::Tcp(s), Some(k)) = (&conn, spec.keepalive) {
+            set_keepalive(s, k);
+        }
+        let origin = Arc::new(match peer {
+            Some(p) => {
+                let ip = p.ip().to_string();
+                Origin::new(&ip, &ip, spec.module)
+            }
+            None => Origin::new(&ctx.myhostname, "127.0.0.1", spec.module),
+        });
+        let (ctx2, spec2, sessions2) = (ctx.clone(), spec.clone(), sessions.clone());
+        glommio::spawn_local(async move {
+            let _guard = ctx2.tasks.enter();
+            match conn {
+                Conn::Tcp(s) => session(&ctx2, &spec2, s, &origin).await,
+                Conn::Unix(s) => session(&ctx2, &spec2, s, &origin).await,
+            }
+            sessions2.fetch_sub(1, Ordering::Relaxed);
+        })
+        .detach();
+    }
+}
+
+enum Conn {
+    Tcp(glommio::net::TcpStream),
+    Unix(glommio::net::UnixStream),
+}
+
+fn set_keepalive(s: &glommio::net::TcpStream, k: super::KeepAlive) {
+    let mut ka = socket2::TcpKeepalive::new();
+    if k.time_s > 0 {
+        ka = ka.with_time(std::time::Duration::from_secs(k.time_s.into()));
+    }
+    if k.interval_s > 0 {
+        ka = ka.with_interval(std::time::Duration::from_secs(k.interval_s.into()));
+    }
+    if k.probes > 0 {
+        ka = ka.with_retries(k.probes);
+    }
+    // SAFETY: the descriptor stays open while `s` lives, past this call.
+    let fd =
+        unsafe { std::os::fd::BorrowedFd::borrow_raw(std::os::unix::io::AsRawFd::as_raw_fd(s)) };
+    let _ = socket2::SockRef::from(&fd).set_tcp_keepalive(&ka);
+}
+
+/// Reads one connection to its end (or until the core stops).
+async fn session<S: AsyncRead + Unpin>(
+    ctx: &CoreCtx,
+    spec: &InputSpec,
+    mut s: S,
+    origin: &Arc<Origin>,
+) {
+    let mut framer = Framer::with_options(spec.framing);
+    let mut buf = BytesMut::zeroed(RECV_BUF);
+    let mut frames = Vec::new();
+    let mut items: Vec<Item> = Vec::new();
+    let mut limit = RateLimit::new(spec.rate_interval_s, spec.rate_burst);
+    loop {
+        if buf.len() < RECV_MIN {
+            buf = BytesMut::zeroed(RECV_BUF);
+        }
+        let read = or(async { Some(s.read(&mut buf[..]).await) }, async {
+            ctx.stop.wait().await;
+            None
+        })
+        .await;
+        let n = match read {
+            None | Some(Ok(0)) => break,
+            Some(Ok(n)) => n,
+            Some(Err(e)) => {
+                if e.kind() != std::io::ErrorKind::ConnectionReset {
+                    eprintln!("corelogd: {}: read failed: {e}.", spec.describe());
+                }
+                ctx.count(|s| s.receive_errors += 1);
+                break;
+            }
+        };
+        ctx.count(|s| s.bytes += n as u64);
+        framer.decode(buf.split_to(n).freeze(), &mut frames);
+        submit(ctx, spec, origin, &mut frames, &mut items, &mut limit).await;
+    }
+    framer.finish(&mut frames);
+    submit(ctx, spec, origin, &mut frames, &mut items, &mut limit).await;
+}
+
+/// Parses `frames` and enqueues them, waiting for room.
+async fn submit(
+    ctx: &CoreCtx,
+    spec: &InputSpec,
+    origin: &Arc<Origin>,
+    frames: &mut Vec<bytes::Bytes>,
+    items: &mut Vec<Item>,
+    limit: &mut RateLimit,
+) {
+    if frames.is_empty() {
+        return;
+    }
+    let now = ctx.clock.now();
+    let instant = limit.is_on().then(Instant::now);
+    let before = limit.dropped;
+    let mut received = 0u64;
+    for f in frames.drain(..) {
+        if f.is_empty() {
+            continue;
+        }
+        if let Some(t) = instant {
+            if !limit.admit(t, spec.module) {
+                continue;
+            }
+        }
+        received += 1;
+        items.push((spec.ruleset, parse(f, origin, now, &ctx.parse)));
+    }
+    let limited = limit.dropped - before;
+    ctx.count(|s| {
+        s.received += received;
+        s.dropped_ratelimit += limited;
+    });
+    ctx.shard.enqueue(items).await;
+}
+
+/// Binds this core's listener for `addr`.
+pub fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(addr).map_err(std::io::Error::from)
+}

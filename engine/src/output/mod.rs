@@ -1,0 +1,179 @@
+//! Actions: rendering on the core that ran the rules, writing on the core
+//! that owns the output.
+//!
+//! In: for each action, the messages of a batch that reached it (from the
+//! rule engine). [`Renderer`] turns them into one [`Rendered`] batch: the
+//! template output concatenated (with forward framing applied), plus, for
+//! dynamic files and datagrams, where each record ends. Out: that batch is
+//! written by the action's [`runner::ActionRunner`] on its owning core — a
+//! file or a forwarding connection has exactly one writer, and batches
+//! from one core arrive in order, so lines from one connection keep their
+//! order in the file.
+//!
+//! Guarantees: rendering allocates nothing per message (buffers grow to
+//! the largest batch and are reused, or handed on whole).
+
+pub mod omfile;
+pub mod omfwd;
+pub mod runner;
+
+use std::sync::Arc;
+
+use crate::config::ActionDef;
+use crate::{Env, Message, RenderBuf, Template};
+
+/// One action's share of a batch, rendered.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    /// Rendered records, back to back.
+    pub data: Vec<u8>,
+    /// Dynamic file names, back to back (dynaFile only).
+    pub paths: Vec<u8>,
+    /// Where each record ends, for outputs that need records apart
+    /// (dynaFile, UDP forwarding); empty otherwise.
+    pub recs: Vec<Rec>,
+    /// How many messages the batch holds.
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Rec {
+    pub path_end: u32,
+    pub data_end: u32,
+}
+
+impl Rendered {
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    pub fn clear(&mut self) {
+        self.data.clear();
+        self.paths.clear();
+        self.recs.clear();
+        self.count = 0;
+    }
+
+    /// Records as (path, data) pairs (dynaFile, datagrams).
+    pub fn records(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let mut p0 = 0usize;
+        let mut d0 = 0usize;
+        self.recs.iter().map(move |r| {
+            let (p1, d1) = (r.path_end as usize, r.data_end as usize);
+            let out = (&self.paths[p0..p1], &self.data[d0..d1]);
+            p0 = p1;
+            d0 = d1;
+            out
+        })
+    }
+}
+
+/// How an action's records are shaped.
+#[derive(Debug, Clone)]
+enum Shape {
+    /// Lines into one file.
+    File,
+    /// Lines into the file the dynaFile template names.
+    DynaFile(Arc<Template>),
+    /// TCP forwarding with LF framing (`TCP_FrameDelimiter`).
+    StreamLf(u8),
+    /// TCP forwarding with octet-counted framing.
+    StreamOctet,
+    /// UDP forwarding: one datagram per record.
+    Datagram,
+    /// Nothing to write.
+    Discard,
+}
+
+/// Renders one action's messages into a [`Rendered`] batch.
+#[derive(Debug, Clone)]
+pub struct Renderer {
+    template: Arc<Template>,
+    shape: Shape,
+    scratch: Vec<u8>,
+}
+
+impl Renderer {
+    pub fn new(a: &ActionDef) -> Renderer {
+        let shape = if a.discard {
+            Shape::Discard
+        } else {
+            match a.kind {
+                "omfile" => match &a.dynafile {
+                    Some(t) => Shape::DynaFile(t.clone()),
+                    None => Shape::File,
+                },
+                "omfwd" => {
+                    let tcp = a
+                        .params
+                        .get("protocol")
+                        .is_some_and(|p| p.eq_ignore_ascii_case("tcp"));
+                    let octet = a
+                        .params
+                        .get("tcp_framing")
+                        .is_some_and(|f| f.eq_ignore_ascii_case("octet-counted"));
+                    let delim = a
+                        .params
+                        .get("tcp_framedelimiter")
+                        .and_then(|d| d.parse::<u8>().ok())
+                        .unwrap_or(b'\n');
+                    match (tcp, octet) {
+                        (false, _) => Shape::Datagram,
+                        (true, true) => Shape::StreamOctet,
+                        (true, false) => Shape::StreamLf(delim),
+                    }
+                }
+                _ => Shape::Discard,
+            }
+        };
+        Renderer {
+            template: a.template.clone(),
+            shape,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Appends `m` to `out`.
+    pub fn render(&mut self, m: &Message, env: &Env, buf: &mut RenderBuf, out: &mut Rendered) {
+        out.count += 1;
+        match &self.shape {
+            Shape::Discard => {}
+            Shape::File => self.template.render(m, env, buf, &mut out.data),
+            Shape::DynaFile(t) => {
+                t.render(m, env, buf, &mut out.paths);
+                self.template.render(m, env, buf, &mut out.data);
+                out.recs.push(Rec {
+                    path_end: out.paths.len() as u32,
+                    data_end: out.data.len() as u32,
+                });
+            }
+            Shape::StreamLf(d) => {
+                self.template.render(m, env, buf, &mut out.data);
+                // As rsyslog's tcpclt: the delimiter ends the frame unless
+                // the template already ends with it.
+                if out.data.last() != Some(d) {
+                    out.data.push(*d);
+                }
+            }
+            Shape::StreamOctet => {
+                self.scratch.clear();
+                self.template.render(m, env, buf, &mut self.scratch);
+                if self.scratch.last() == Some(&b'\n') {
+                    self.scratch.pop();
+                }
+                let mut num = itoa::Buffer::new();
+                out.data
+                    .extend_from_slice(num.format(self.scratch.len()).as_bytes());
+                out.data.push(b' ');
+                out.data.extend_from_slice(&self.scratch);
+            }
+            Shape::Datagram => {
+                self.template.render(m, env, buf, &mut out.data);
+                out.recs.push(Rec {
+                    path_end: out.paths.len() as u32,
+                    data_end: out.data.len() as u32,
+                });
+            }
+        }
+    }
+}

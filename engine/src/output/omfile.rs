@@ -1,0 +1,346 @@
+//! omfile: rendered batches into static or dynamic files.
+//!
+//! In: [`Rendered`] batches for one action, on the core that owns it.
+//! Out: one `write` per file per batch (`flushOnTXEnd`, the default), or
+//! writes of `ioBufferSize` with the rest flushed every `flushInterval`
+//! when `flushOnTXEnd="off"` — either way a line reaches the kernel within
+//! a bounded time.
+//!
+//! Dynamic files (`dynaFile`) are kept in an LRU cache of open handles of
+//! `dynaFileCacheSize`; the least recently used is flushed and closed to
+//! make room, and when the process runs out of descriptors (EMFILE) the
+//! cache is shrunk instead of failing — many dynamic files never end in
+//! "too many open files". Files idle for `closeTimeout` minutes are closed.
+//! A SIGHUP closes every file; the next write reopens it (logrotate).
+//!
+//! Files are opened with O_APPEND, created with `fileCreateMode` (masked by
+//! the umask) and owned by `fileOwner`/`fileGroup`; missing directories are
+//! created with `dirCreateMode` when `createDirs` is on.
+
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::fs::{DirBuilder, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::config::ActionDef;
+
+use super::Rendered;
+
+/// omfile's parameters, resolved.
+#[derive(Debug, Clone)]
+pub struct FileOptions {
+    pub create_dirs: bool,
+    pub dir_create_mode: u32,
+    pub file_create_mode: u32,
+    pub owner: Option<u32>,
+    pub group: Option<u32>,
+    pub cache_size: usize,
+    pub io_buffer_size: usize,
+    pub flush_on_tx_end: bool,
+    pub flush_interval: Duration,
+    pub close_timeout: Option<Duration>,
+    pub sync: bool,
+}
+
+impl FileOptions {
+    pub fn from_action(a: &ActionDef) -> Result<FileOptions, String> {
+        let p = &a.params;
+        let num = |name: &str| p.get(name).and_then(|v| v.trim().parse::<i64>().ok());
+        let mode = |name: &str, d: u32| {
+            p.get(name)
+                .and_then(|v| u32::from_str_radix(v.trim().trim_start_matches("0o"), 8).ok())
+                .unwrap_or(d)
+        };
+        let on = |name: &str, d: bool| {
+            p.get(name)
+                .map(|v| matches!(v.to_ascii_lowercase().as_str(), "on" | "yes" | "1"))
+                .unwrap_or(d)
+        };
+        let owner = match (p.get("fileowner"), num("fileownernum")) {
+            (_, Some(n)) => Some(n as u32),
+            (Some(name), _) => Some(uid_of(&name)?),
+            (None, None) => a.file.file_owner.as_deref().map(uid_of).transpose()?,
+        };
+        let group = match (p.get("filegroup"), num("filegroupnum")) {
+            (_, Some(n)) => Some(n as u32),
+            (Some(name), _) => Some(gid_of(&name)?),
+            (None, None) => a.file.file_group.as_deref().map(gid_of).transpose()?,
+        };
+        let dynamic = a.dynafile.is_some();
+        let close_min = num("closetimeout").unwrap_or(if dynamic { 10 } else { 0 });
+        Ok(FileOptions {
+            create_dirs: on("createdirs", a.file.create_dirs),
+            dir_create_mode: mode("dircreatemode", a.file.dir_create_mode),
+            file_create_mode: mode("filecreatemode", a.file.file_create_mode),
+            owner,
+            group,
+            cache_size: num("dynafilecachesize")
+                .unwrap_or(a.file.dynafile_cache_size)
+                .max(1) as usize,
+            io_buffer_size: num("iobuffersize").unwrap_or(a.file.io_buffer_size).max(1) as usize,
+            flush_on_tx_end: on("flushontxend", a.file.flush_on_tx_end),
+            flush_interval: Duration::from_secs(num("flushinterval").unwrap_or(1).max(1) as u64),
+            close_timeout: (close_min > 0).then(|| Duration::from_secs(close_min as u64 * 60)),
+            sync: on("sync", a.file.sync),
+        })
+    }
+}
+
+fn uid_of(name: &str) -> Result<u32, String> {
+    let c = CString::new(name).map_err(|_| format!("fileOwner '{name}' is not a valid name"))?;
+    // SAFETY: getpwnam reads a NUL-terminated string; the result is read
+    // at once, before any other call that could reuse its static storage.
+    let pw = unsafe { libc::getpwnam(c.as_ptr()) };
+    if pw.is_null() {
+        return Err(format!("fileOwner '{name}': no such user"));
+    }
+    // SAFETY: pw is non-null and points at a valid passwd entry.
+    Ok(unsafe { (*pw).pw_uid })
+}
+
+fn gid_of(name: &str) -> Result<u32, String> {
+    let c = CString::new(name).map_err(|_| format!("fileGroup '{name}' is not a valid name"))?;
+    // SAFETY: as in `uid_of`.
+    let gr = unsafe { libc::getgrnam(c.as_ptr()) };
+    if gr.is_null() {
+        return Err(format!("fileGroup '{name}': no such group"));
+    }
+    // SAFETY: gr is non-null and points at a valid group entry.
+    Ok(unsafe { (*gr).gr_gid })
+}
+
+/// One open file and what is waiting to be written to it.
+struct Slot {
+    path: Box<[u8]>,
+    file: File,
+    pending: Vec<u8>,
+    last_use: Instant,
+}
+
+/// The omfile output of one action.
+pub struct OmFile {
+    static_path: Option<PathBuf>,
+    opts: FileOptions,
+    slots: Vec<Slot>,
+    index: HashMap<Box<[u8]>, usize>,
+    touched: Vec<usize>,
+    last_sweep: Instant,
+    /// Files opened (for the statistics).
+    pub opened: u64,
+    /// Files closed to make room in the cache.
+    pub evicted: u64,
+}
+
+impl OmFile {
+    pub fn new(static_path: Option<PathBuf>, opts: FileOptions) -> OmFile {
+        OmFile {
+            static_path,
+            opts,
+            slots: Vec::new(),
+            index: HashMap::new(),
+            touched: Vec::new(),
+            last_sweep: Instant::now(),
+            opened: 0,
+            evicted: 0,
+        }
+    }
+
+    /// The static file, or `None` for a dynaFile action.
+    pub fn static_path(&self) -> Option<&Path> {
+        self.static_path.as_deref()
+    }
+
+    /// Writes a batch.
+    pub fn write(&mut self, r: &Rendered) -> io::Result<()> {
+        let now = Instant::now();
+        if let Some(p) = self.static_path.clone() {
+            let key = p.as_os_str().as_bytes();
+            let i = self.slot(key, now)?;
+            self.slots[i].pending.extend_from_slice(&r.data);
+            self.touched.push(i);
+        } else {
+            for (path, line) in r.records() {
+                if path.is_empty() {
+                    continue;
+                }
+                let i = self.slot(path, now)?;
+                if self.slots[i].pending.is_empty() {
+                    self.touched.push(i);
+                }
+                self.slots[i].pending.extend_from_slice(line);
+            }
+        }
+        let threshold = if self.opts.flush_on_tx_end {
+            0
+        } else {
+            self.opts.io_buffer_size
+        };
+        let touched = std::mem::take(&mut self.touched);
+        let mut result = Ok(());
+        for &i in &touched {
+            if self.slots[i].pending.len() > threshold {
+                if let Err(e) = self.flush_slot(i) {
+                    result = Err(e);
+                }
+            }
+        }
+        self.touched = touched;
+        self.touched.clear();
+        if now.duration_since(self.last_sweep) > Duration::from_secs(1) {
+            self.last_sweep = now;
+            self.close_idle(now);
+        }
+        result
+    }
+
+    /// Writes everything pending (`flushInterval`, shutdown).
+    pub fn flush(&mut self) -> io::Result<()> {
+        let mut result = Ok(());
+        for i in 0..self.slots.len() {
+            if let Err(e) = self.flush_slot(i) {
+                result = Err(e);
+            }
+        }
+        result
+    }
+
+    /// Closes every file (SIGHUP); they are reopened on the next write.
+    pub fn reopen(&mut self) -> io::Result<()> {
+        let r = self.flush();
+        self.slots.clear();
+        self.index.clear();
+        r
+    }
+
+    pub fn open_files(&self) -> usize {
+        self.slots.len()
+    }
+
+    fn flush_slot(&mut self, i: usize) -> io::Result<()> {
+        let s = &mut self.slots[i];
+        if s.pending.is_empty() {
+            return Ok(());
+        }
+        let r = s.file.write_all(&s.pending);
+        s.pending.clear();
+        if self.opts.sync {
+            s.file.sync_data()?;
+        }
+        r.map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("write to {}: {e}", String::from_utf8_lossy(&s.path)),
+            )
+        })
+    }
+
+    /// The slot of `path`, opening it (and evicting) as needed.
+    fn slot(&mut self, path: &[u8], now: Instant) -> io::Result<usize> {
+        if let Some(&i) = self.index.get(path) {
+            self.slots[i].last_use = now;
+            return Ok(i);
+        }
+        let cap = if self.static_path.is_some() {
+            1
+        } else {
+            self.opts.cache_size
+        };
+        while self.slots.len() >= cap {
+            self.evict_lru()?;
+        }
+        let file = loop {
+            match self.open(path) {
+                Ok(f) => break f,
+                Err(e) if e.raw_os_error() == Some(libc::EMFILE) && !self.slots.is_empty() => {
+                    self.evict_lru()?;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        self.opened += 1;
+        self.slots.push(Slot {
+            path: path.into(),
+            file,
+            pending: Vec::new(),
+            last_use: now,
+        });
+        let i = self.slots.len() - 1;
+        self.index.insert(path.into(), i);
+        Ok(i)
+    }
+
+    fn evict_lru(&mut self) -> io::Result<()> {
+        let Some(i) = (0..self.slots.len()).min_by_key(|&i| self.slots[i].last_use) else {
+            return Ok(());
+        };
+        self.evicted += 1;
+        self.remove(i)
+    }
+
+    /// Flushes and closes slot `i`, keeping `touched` and `index` right.
+    fn remove(&mut self, i: usize) -> io::Result<()> {
+        let r = self.flush_slot(i);
+        let last = self.slots.len() - 1;
+        let gone = self.slots.swap_remove(i);
+        self.index.remove(&gone.path);
+        if i != last {
+            let moved = &self.slots[i].path;
+            self.index.insert(moved.clone(), i);
+        }
+        for t in &mut self.touched {
+            if *t == last {
+                *t = i;
+            }
+        }
+        self.touched.retain(|&t| t < self.slots.len());
+        r
+    }
+
+    fn close_idle(&mut self, now: Instant) {
+        let Some(timeout) = self.opts.close_timeout else {
+            return;
+        };
+        let mut i = 0;
+        while i < self.slots.len() {
+            if now.duration_since(self.slots[i].last_use) > timeout {
+                let _ = self.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    fn open(&self, path: &[u8]) -> io::Result<File> {
+        let p = Path::new(std::ffi::OsStr::from_bytes(path));
+        let open = || {
+            OpenOptions::new()
+                .append(true)
+                .create(true)
+                .mode(self.opts.file_create_mode)
+                .custom_flags(libc::O_CLOEXEC)
+                .open(p)
+        };
+        let existed = p.exists();
+        let f = match open() {
+            Err(e) if e.kind() == io::ErrorKind::NotFound && self.opts.create_dirs => {
+                if let Some(dir) = p.parent() {
+                    DirBuilder::new()
+                        .recursive(true)
+                        .mode(self.opts.dir_create_mode)
+                        .create(dir)?;
+                }
+                open()
+            }
+            r => r,
+        }
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot open {}: {e}", p.display())))?;
+        if !existed && (self.opts.owner.is_some() || self.opts.group.is_some()) {
+            std::os::unix::fs::fchown(&f, self.opts.owner, self.opts.group)?;
+        }
+        Ok(f)
+    }
+}

@@ -1,0 +1,173 @@
+//! omfwd: rendered batches forwarded over TCP or UDP.
+//!
+//! In: [`Rendered`] batches (frames already shaped: LF-delimited or
+//! octet-counted for TCP, one record per datagram for UDP), on the core
+//! that owns the action. Out: one `write` of the whole batch on a TCP
+//! connection, or one `send` per datagram.
+//!
+//! The connection is opened on first use and reopened after a failure.
+//! Before each batch, the connection is checked for a close by the peer
+//! (rsyslog's `extendedConnectionCheck`), so a restarted receiver does not
+//! swallow a batch into a dead socket. A failed write returns the error;
+//! the runner decides to retry (the whole batch again: at least once) or
+//! suspend.
+
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::unix::io::AsRawFd;
+use std::time::Duration;
+
+use futures_lite::AsyncWriteExt;
+use glommio::net::{TcpStream, UdpSocket};
+
+use crate::config::ActionDef;
+
+use super::Rendered;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+}
+
+pub struct OmFwd {
+    target: String,
+    port: u16,
+    protocol: Protocol,
+    tcp: Option<TcpStream>,
+    udp: Option<UdpSocket>,
+    keepalive: bool,
+}
+
+impl OmFwd {
+    pub fn from_action(a: &ActionDef) -> Result<OmFwd, String> {
+        let target = a
+            .params
+            .get("target")
+            .ok_or_else(|| format!("action '{}': omfwd needs target=", a.name))?;
+        let port = match a.params.get("port") {
+            Some(p) => p
+                .trim()
+                .parse::<u16>()
+                .map_err(|_| format!("action '{}': port '{p}' is not a port number", a.name))?,
+            None => 514,
+        };
+        let protocol = match a.params.get("protocol").map(|p| p.to_ascii_lowercase()) {
+            None => Protocol::Udp,
+            Some(p) if p == "udp" => Protocol::Udp,
+            Some(p) if p == "tcp" => Protocol::Tcp,
+            Some(p) => {
+                return Err(format!(
+                    "action '{}': protocol '{p}' is not supported (udp or tcp)",
+                    a.name
+                ))
+            }
+        };
+        let keepalive = a
+            .params
+            .get("keepalive")
+            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "on" | "yes" | "1"));
+        Ok(OmFwd {
+            target,
+            port,
+            protocol,
+            tcp: None,
+            udp: None,
+            keepalive,
+        })
+    }
+
+    pub fn describe(&self) -> String {
+        let p = match self.protocol {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+        };
+        format!("{p}://{}:{}", self.target, self.port)
+    }
+
+    fn resolve(&self) -> io::Result<SocketAddr> {
+        (self.target.as_str(), self.port)
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address"))
+    }
+
+    /// Writes a batch; on error the connection is dropped and reopened by
+    /// the next call.
+    pub async fn write(&mut self, r: &Rendered) -> io::Result<()> {
+        let res = match self.protocol {
+            Protocol::Tcp => self.write_tcp(r).await,
+            Protocol::Udp => self.write_udp(r).await,
+        };
+        if res.is_err() {
+            self.tcp = None;
+            self.udp = None;
+        }
+        res.map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.describe())))
+    }
+
+    async fn write_tcp(&mut self, r: &Rendered) -> io::Result<()> {
+        if let Some(s) = &self.tcp {
+            if peer_closed(s.as_raw_fd()) {
+                self.tcp = None;
+            }
+        }
+        if self.tcp.is_none() {
+            let addr = self.resolve()?;
+            let connect = TcpStream::connect_timeout(addr, Duration::from_secs(5));
+            let s = connect.await.map_err(io::Error::from)?;
+            s.set_nodelay(true).ok();
+            if self.keepalive {
+                // SAFETY: the descriptor stays open while `s` lives, past this call.
+                let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(s.as_raw_fd()) };
+                socket2::SockRef::from(&fd).set_keepalive(true).ok();
+            }
+            self.tcp = Some(s);
+        }
+        let s = self.tcp.as_mut().expect("connected above");
+        s.write_all(&r.data).await?;
+        Ok(())
+    }
+
+    async fn write_udp(&mut self, r: &Rendered) -> io::Result<()> {
+        if self.udp.is_none() {
+            let addr = self.resolve()?;
+            let local = if addr.is_ipv4() {
+                "0.0.0.0:0"
+            } else {
+                "[::]:0"
+            };
+            let s = UdpSocket::bind(local).map_err(io::Error::from)?;
+            s.connect(addr).await.map_err(io::Error::from)?;
+            self.udp = Some(s);
+        }
+        let s = self.udp.as_ref().expect("bound above");
+        for (_, d) in r.records() {
+            s.send(d).await.map_err(io::Error::from)?;
+        }
+        Ok(())
+    }
+}
+
+/// True when the peer has closed the connection (a zero-byte peek) or it
+/// has failed; false when it is open, with or without data to read.
+fn peer_closed(fd: i32) -> bool {
+    let mut b = [0u8; 1];
+    // SAFETY: recv writes at most one byte into `b`, which we own.
+    let n = unsafe {
+        libc::recv(
+            fd,
+            b.as_mut_ptr().cast(),
+            1,
+            libc::MSG_PEEK | libc::MSG_DONTWAIT,
+        )
+    };
+    if n == 0 {
+        return true;
+    }
+    if n < 0 {
+        let e = io::Error::last_os_error();
+        return !matches!(e.raw_os_error(), Some(libc::EAGAIN) | Some(libc::EINTR));
+    }
+    false
+}

@@ -1,0 +1,187 @@
+//! One action on its owning core: writes batches, retries, suspends.
+//!
+//! In: [`Rendered`] batches from every core. Out: the batch written by the
+//! output, or — when the output fails — retried `action.resumeRetryCount`
+//! times `action.resumeInterval` apart (forever with −1, which holds the
+//! batch and so backs up the queues: rsyslog's "never lose" setting), and
+//! then the action is suspended for `resumeInterval × (n/10 + 1)` (n ≤ 20,
+//! capped by `resumeIntervalMax`), as rsyslog's action.c. Batches that
+//! arrive while it is suspended are discarded and counted, as in rsyslog;
+//! the suspension is visible to every core through [`ActionShared`], so
+//! that `execOnlyWhenPreviousIsSuspended` actions take over.
+//!
+//! A failed batch is retried whole: forwarding is at-least-once.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::config::ActionDef;
+
+use super::omfile::{FileOptions, OmFile};
+use super::omfwd::OmFwd;
+use super::Rendered;
+
+/// What every core knows of an action.
+#[derive(Debug, Default)]
+pub struct ActionShared {
+    pub suspended: AtomicBool,
+    /// Messages written.
+    pub written: AtomicU64,
+    /// Messages discarded because the action was suspended.
+    pub discarded: AtomicU64,
+}
+
+pub enum Output {
+    File(OmFile),
+    Fwd(OmFwd),
+    Discard,
+}
+
+pub struct ActionRunner {
+    name: String,
+    pub output: Output,
+    retry_count: i64,
+    interval: Duration,
+    interval_max: Duration,
+    suspended_until: Option<Instant>,
+    suspensions: u32,
+    pub shared: Arc<ActionShared>,
+}
+
+impl ActionRunner {
+    pub fn new(a: &ActionDef, shared: Arc<ActionShared>) -> Result<ActionRunner, String> {
+        let output = if a.discard {
+            Output::Discard
+        } else {
+            match a.kind {
+                "omfile" => {
+                    let opts = FileOptions::from_action(a)
+                        .map_err(|e| format!("action '{}': {e}", a.name))?;
+                    let path = if a.dynafile.is_some() {
+                        None
+                    } else {
+                        Some(
+                            a.params
+                                .get("file")
+                                .ok_or_else(|| {
+                                    format!("action '{}': omfile needs file= or dynaFile=", a.name)
+                                })?
+                                .into(),
+                        )
+                    };
+                    Output::File(OmFile::new(path, opts))
+                }
+                "omfwd" => Output::Fwd(OmFwd::from_action(a)?),
+                _ => Output::Discard,
+            }
+        };
+        let interval_max = a
+            .params
+            .get("action.resumeintervalmax")
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(1800);
+        Ok(ActionRunner {
+            name: a.name.clone(),
+            output,
+            retry_count: a.resume_retry_count,
+            interval: Duration::from_secs(a.resume_interval_s.max(1) as u64),
+            interval_max: Duration::from_secs(interval_max.max(1)),
+            suspended_until: None,
+            suspensions: 0,
+            shared,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Writes `r`, retrying and suspending as configured.
+    pub async fn deliver(&mut self, r: &Rendered) {
+        if r.is_empty() {
+            return;
+        }
+        if let Some(until) = self.suspended_until {
+            if Instant::now() < until {
+                self.shared
+                    .discarded
+                    .fetch_add(u64::from(r.count), Ordering::Relaxed);
+                return;
+            }
+        }
+        let mut tries = 0i64;
+        loop {
+            match self.try_write(r).await {
+                Ok(()) => {
+                    if self.suspended_until.take().is_some() || tries > 0 {
+                        eprintln!("corelogd: action '{}' resumed.", self.name);
+                    }
+                    self.suspensions = 0;
+                    self.shared.suspended.store(false, Ordering::Relaxed);
+                    self.shared
+                        .written
+                        .fetch_add(u64::from(r.count), Ordering::Relaxed);
+                    return;
+                }
+                Err(e) => {
+                    if tries == 0 {
+                        eprintln!("corelogd: action '{}' failed: {e}.", self.name);
+                    }
+                    if self.retry_count < 0 || tries < self.retry_count {
+                        tries += 1;
+                        glommio::timer::sleep(self.interval).await;
+                        continue;
+                    }
+                    let n = self.suspensions.min(20);
+                    self.suspensions = (self.suspensions + 1).min(20);
+                    let wait = (self.interval * (n / 10 + 1)).min(self.interval_max);
+                    self.suspended_until = Some(Instant::now() + wait);
+                    self.shared.suspended.store(true, Ordering::Relaxed);
+                    self.shared
+                        .discarded
+                        .fetch_add(u64::from(r.count), Ordering::Relaxed);
+                    eprintln!(
+                        "corelogd: action '{}' suspended for {} s; messages sent to it meanwhile are discarded (set action.resumeRetryCount=\"-1\" to hold them instead).",
+                        self.name,
+                        wait.as_secs()
+                    );
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn try_write(&mut self, r: &Rendered) -> std::io::Result<()> {
+        match &mut self.output {
+            Output::File(f) => f.write(r),
+            Output::Fwd(f) => f.write(r).await,
+            Output::Discard => Ok(()),
+        }
+    }
+
+    /// Ends a suspension whose time is up, so cores route to it again.
+    pub fn tick(&mut self) {
+        if let Some(until) = self.suspended_until {
+            if Instant::now() >= until {
+                self.shared.suspended.store(false, Ordering::Relaxed);
+            }
+        }
+    }
+
+    pub fn flush(&mut self) {
+        if let Output::File(f) = &mut self.output {
+            if let Err(e) = f.flush() {
+                eprintln!("corelogd: action '{}': {e}.", self.name);
+            }
+        }
+    }
+
+    pub fn reopen(&mut self) {
+        if let Output::File(f) = &mut self.output {
+            if let Err(e) = f.reopen() {
+                eprintln!("corelogd: action '{}': {e}.", self.name);
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Opening the listening sockets before any executor starts, so that a
+//! port in use or a bad address is a clear start-up error, not a core that
+//! dies later.
+//!
+//! In: the resolved inputs and the number of cores. Out: for every core,
+//! its own TCP and UDP sockets (SO_REUSEPORT, so the kernel spreads
+//! connections and datagrams over the cores), as raw descriptors that the
+//! core adopts. Unix sockets have one owner (core 0): here their path is
+//! prepared (directory created, a stale socket file removed) and checked.
+
+use std::net::SocketAddr;
+use std::os::unix::io::{IntoRawFd, RawFd};
+use std::path::Path;
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::input::{InputSpec, Kind};
+
+/// A socket opened for one core: the input it belongs to and its fd.
+#[derive(Debug, Clone, Copy)]
+pub struct Bound {
+    pub input: usize,
+    pub kind: Kind,
+    pub fd: RawFd,
+}
+
+/// Opens every core's sockets; `cores[c]` lists core c's.
+pub fn bind_all(specs: &[InputSpec], cores: usize) -> Result<Vec<Vec<Bound>>, String> {
+    let mut out = vec![Vec::new(); cores];
+    for (i, spec) in specs.iter().enumerate() {
+        match spec.kind {
+            Kind::Tcp | Kind::Udp => {
+                for addr in &spec.addrs {
+                    for c in out.iter_mut() {
+                        let fd = bind_inet(spec, *addr).map_err(|e| {
+                            format!("{}: cannot listen on {addr}: {e}{}", spec.module, hint(&e))
+                        })?;
+                        c.push(Bound {
+                            input: i,
+                            kind: spec.kind,
+                            fd,
+                        });
+                    }
+                }
+            }
+            Kind::UnixDgram | Kind::UnixStream => {
+                let path = spec
+                    .path
+                    .as_deref()
+                    .ok_or_else(|| format!("{}: no socket path", spec.module))?;
+                prepare_unix(path).map_err(|e| {
+                    format!(
+                        "{}: cannot create socket {}: {e}",
+                        spec.module,
+                        path.display()
+                    )
+                })?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn hint(e: &std::io::Error) -> &'static str {
+    match e.raw_os_error() {
+        Some(libc::EADDRINUSE) => {
+            " (another program is listening there; stop it or choose another port)"
+        }
+        Some(libc::EACCES) => " (ports below 1024 need root or CAP_NET_BIND_SERVICE)",
+        Some(libc::EADDRNOTAVAIL) => " (that address is not on this machine)",
+        _ => "",
+    }
+}
+
+fn bind_inet(spec: &InputSpec, addr: SocketAddr) -> std::io::Result<RawFd> {
+    let (ty, proto) = match spec.kind {
+        Kind::Udp => (Type::DGRAM, Protocol::UDP),
+        _ => (Type::STREAM, Protocol::TCP),
+    };
+    let s = Socket::new(Domain::for_address(addr), ty, Some(proto))?;
+    s.set_reuse_address(true)?;
+    s.set_reuse_port(true)?;
+    s.set_cloexec(true)?;
+    if let Some(n) = spec.rcvbuf {
+        s.set_recv_buffer_size(n)?;
+    }
+    s.bind(&addr.into())?;
+    if spec.kind == Kind::Tcp {
+        s.listen(1024)?;
+    }
+    Ok(s.into_raw_fd())
+}
+
+/// Creates the socket's directory and removes a stale socket file
+/// (imuxsock's `Unlink`), then checks that a socket can be bound there.
+fn prepare_unix(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    remove_stale(path)?;
+    let probe = std::os::unix::net::UnixDatagram::bind(path)?;
+    drop(probe);
+    std::fs::remove_file(path)
+}
+
+/// Removes `path` if it is a socket; refuses to remove anything else.
+pub fn remove_stale(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_socket() => std::fs::remove_file(path),
+        Ok(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "a file that is not a socket is in the way",
+        )),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Makes a unix socket writable by every local user (as /dev/log).
+pub fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+}

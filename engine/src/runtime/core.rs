@@ -1,0 +1,108 @@
+//! What the tasks of one core share: its main-queue shard, the stop
+//! signal, the clock and its counters. Lives on one executor (`Rc`).
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use crate::ParseOptions;
+
+use super::clock::Clock;
+use super::event::Event;
+use super::shard::Shard;
+
+/// Set once, when inputs must stop.
+#[derive(Debug, Default)]
+pub struct StopFlag {
+    stopped: Cell<bool>,
+    pub event: Event,
+}
+
+impl StopFlag {
+    pub fn stop(&self) {
+        self.stopped.set(true);
+        self.event.notify();
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.get()
+    }
+
+    /// Completes when the flag is set.
+    pub async fn wait(&self) {
+        while !self.is_stopped() {
+            self.event.listen().await;
+        }
+    }
+}
+
+/// Input counters of one core.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct InputStats {
+    pub received: u64,
+    pub bytes: u64,
+    pub sessions_opened: u64,
+    pub sessions_refused: u64,
+    pub dropped_ratelimit: u64,
+    pub dropped_full: u64,
+    pub receive_errors: u64,
+}
+
+pub struct CoreCtx {
+    pub tasks: Rc<TaskGroup>,
+    pub core: usize,
+    pub shard: Rc<Shard>,
+    pub stop: Rc<StopFlag>,
+    pub parse: ParseOptions,
+    pub clock: Clock,
+    pub myhostname: String,
+    pub stats: Cell<InputStats>,
+}
+
+impl CoreCtx {
+    pub fn count(&self, f: impl FnOnce(&mut InputStats)) {
+        let mut s = self.stats.get();
+        f(&mut s);
+        self.stats.set(s);
+    }
+}
+
+/// Counts live tasks (sessions, listeners) so shutdown can wait for them.
+#[derive(Debug, Default)]
+pub struct TaskGroup {
+    live: Cell<usize>,
+    done: Event,
+}
+
+impl TaskGroup {
+    /// Registers a task; it leaves the group when the guard drops.
+    pub fn enter(self: &Rc<Self>) -> TaskGuard {
+        self.live.set(self.live.get() + 1);
+        TaskGuard {
+            group: self.clone(),
+        }
+    }
+
+    pub fn live(&self) -> usize {
+        self.live.get()
+    }
+
+    /// Completes when no task is left.
+    pub async fn wait_empty(&self) {
+        while self.live.get() > 0 {
+            self.done.listen().await;
+        }
+    }
+}
+
+pub struct TaskGuard {
+    group: Rc<TaskGroup>,
+}
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        let g = &self.group;
+        debug_assert!(g.live.get() > 0);
+        g.live.set(g.live.get() - 1);
+        g.done.notify();
+    }
+}

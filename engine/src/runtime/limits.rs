@@ -1,0 +1,66 @@
+//! Start-up checks of the kernel limits the runtime depends on.
+//!
+//! In: how many executors will run and how much locked memory each will
+//! register with io_uring. Out: `Ok` when io_uring is usable and
+//! `RLIMIT_MEMLOCK` covers what the executors lock (raising the soft limit
+//! to the hard one when that is enough), or an error in a full sentence
+//! that says what to raise and how.
+
+use std::fs;
+
+/// Locked memory each executor registers with io_uring for its buffers.
+/// glommio's default (10 MiB) would not fit two cores under the 8 MiB
+/// `ulimit -l` common on distributions; sockets do not need it.
+pub const IO_MEMORY_PER_CORE: usize = 512 << 10;
+
+/// Headroom for the rings themselves on kernels that still charge them.
+const RING_MEMORY_PER_CORE: usize = 256 << 10;
+
+/// Checks io_uring and the memlock limit for `cores` executors.
+pub fn check(cores: usize) -> Result<(), String> {
+    if let Ok(v) = fs::read_to_string("/proc/sys/kernel/io_uring_disabled") {
+        match v.trim() {
+            "2" => {
+                return Err("io_uring is disabled on this machine (kernel.io_uring_disabled = 2); \
+                 corelogd needs it: run `sysctl -w kernel.io_uring_disabled=0`."
+                    .into())
+            }
+            "1" if unsafe { libc::geteuid() } != 0 => {
+                return Err("io_uring is restricted to privileged users here (kernel.io_uring_disabled = 1); \
+                 run corelogd as root, add it to the group in kernel.io_uring_group, or run `sysctl -w kernel.io_uring_disabled=0`."
+                    .into())
+            }
+            _ => {}
+        }
+    }
+    let need = (cores * (IO_MEMORY_PER_CORE + RING_MEMORY_PER_CORE)) as u64;
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit into the struct we own.
+    if unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut lim) } != 0 {
+        return Ok(());
+    }
+    if lim.rlim_cur == libc::RLIM_INFINITY || lim.rlim_cur >= need {
+        return Ok(());
+    }
+    if lim.rlim_max == libc::RLIM_INFINITY || lim.rlim_max >= need {
+        let raised = libc::rlimit {
+            rlim_cur: need,
+            rlim_max: lim.rlim_max,
+        };
+        // SAFETY: setrlimit reads the struct we pass.
+        if unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &raised) } == 0 {
+            return Ok(());
+        }
+    }
+    Err(format!(
+        "the locked-memory limit is {} KiB, but {cores} core(s) need {} KiB for io_uring buffers; \
+         raise it with `ulimit -l {}` (or LimitMEMLOCK= in a systemd unit, memlock in /etc/security/limits.conf), \
+         or run on fewer cores with --cores.",
+        lim.rlim_cur / 1024,
+        need / 1024,
+        need / 1024
+    ))
+}

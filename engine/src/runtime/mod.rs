@@ -1,0 +1,540 @@
+//! The thread-per-core runtime: executes a [`Plan`].
+//!
+//! In: a validated plan, the number of cores, the process's signal flags.
+//! Out: a [`Report`] of what was received, queued, dropped and written,
+//! once SIGTERM/SIGINT has stopped the inputs and every queue has drained.
+//!
+//! One glommio executor per core, pinned. Each core owns its listening
+//! sockets (opened up front by [`bind`], SO_REUSEPORT), its main-queue
+//! [`shard`], and the worker that runs the rules over the shard's batches
+//! ([`worker`]). Each action is owned by one core (action `a` by core
+//! `a % cores`), which is its only writer; the other cores hand it
+//! rendered batches through bounded glommio shared channels, one per
+//! (core, action) pair. Nothing else crosses cores on the data path.
+//!
+//! Shutdown: inputs stop reading; the shard drains through the rules into
+//! the actions; the channels drain into the owners; files are flushed.
+//! Nothing that was read is dropped while an output makes progress; if an
+//! output stops making progress for `queue.timeoutShutdown`, the daemon
+//! says how many messages it is giving up and exits.
+
+pub mod bind;
+pub mod clock;
+pub mod core;
+pub mod event;
+pub mod limits;
+pub mod pidfile;
+pub mod shard;
+pub mod signals;
+pub mod worker;
+
+use std::collections::HashMap;
+use std::os::unix::io::FromRawFd;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use glommio::channels::shared_channel::{self, SharedReceiver, SharedSender};
+use glommio::net::{TcpListener, UdpSocket, UnixDatagram, UnixListener};
+use glommio::sync::RwLock;
+use glommio::{LocalExecutorBuilder, Placement};
+
+use crate::config::Plan;
+use crate::input::{self, dgram, stream, InputSpec, Kind};
+use crate::output::runner::{ActionRunner, ActionShared};
+use crate::output::Rendered;
+
+use self::bind::Bound;
+use self::core::{CoreCtx, InputStats, StopFlag, TaskGroup};
+use self::shard::{Shard, ShardStats};
+use self::signals::Signals;
+use self::worker::{Route, WorkerAction};
+
+/// Batches a (core, action) channel holds.
+const CHANNEL_BATCHES: usize = 64;
+
+/// What one core did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CoreReport {
+    pub input: InputStats,
+    pub shard: ShardStats,
+    /// Messages given up at shutdown because an output made no progress.
+    pub abandoned: u64,
+}
+
+/// What the daemon did, per core and per action.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub cores: Vec<CoreReport>,
+    /// (action name, written, discarded while suspended).
+    pub actions: Vec<(String, u64, u64)>,
+    /// Datagrams the kernel dropped on the UDP inputs' sockets.
+    pub udp_kernel_drops: u64,
+}
+
+/// Where the daemon listens and writes, for the start-up message.
+pub fn describe(plan: &Plan) -> Result<(Vec<String>, Vec<String>), String> {
+    let inputs = input::specs(plan)?
+        .iter()
+        .map(InputSpec::describe)
+        .collect();
+    let outputs = plan
+        .actions
+        .iter()
+        .filter(|a| !a.discard)
+        .map(|a| match a.kind {
+            "omfile" => match &a.dynafile {
+                Some(t) => format!("omfile dynaFile template {}", t.name()),
+                None => format!("omfile {}", a.params.get("file").unwrap_or_default()),
+            },
+            "omfwd" => format!(
+                "omfwd {}://{}:{}",
+                a.params.get("protocol").unwrap_or_else(|| "udp".into()),
+                a.params.get("target").unwrap_or_default(),
+                a.params.get("port").unwrap_or_else(|| "514".into())
+            ),
+            k => k.to_string(),
+        })
+        .collect();
+    Ok((inputs, outputs))
+}
+
+/// The CPUs this process may run on.
+fn allowed_cpus() -> Vec<usize> {
+    // SAFETY: cpu_set_t is plain old data; sched_getaffinity fills it.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: we pass the size of the set we own.
+    let ok =
+        unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) }
+            == 0;
+    let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if !ok {
+        return (0..n).collect();
+    }
+    // SAFETY: CPU_ISSET reads the set we own.
+    (0..libc::CPU_SETSIZE as usize)
+        .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
+        .collect()
+}
+
+/// The host name rsyslog would use (`$myhostname`): the configured
+/// `localHostname`, else the kernel's, cut at the first dot unless
+/// `preserveFQDN`.
+pub fn my_hostname(plan: &Plan) -> String {
+    if let Some(h) = &plan.globals.local_hostname {
+        return h.clone();
+    }
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into buf.
+    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    let name = if ok {
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        "localhost".into()
+    };
+    if plan.globals.preserve_fqdn {
+        name
+    } else {
+        name.split('.').next().unwrap_or("localhost").to_string()
+    }
+}
+
+/// Runs `plan` on `cores` cores until `signals` asks it to stop.
+pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Report, String> {
+    let cpus = allowed_cpus();
+    let cores = cores.unwrap_or(cpus.len()).max(1);
+    if cores > cpus.len() {
+        return Err(format!(
+            "--cores {cores} asks for more cores than this process may use ({}).",
+            cpus.len()
+        ));
+    }
+    for a in &plan.actions {
+        if !a.discard && !matches!(a.kind, "omfile" | "omfwd") {
+            return Err(format!(
+                "{}:{}: action type {} is not run by corelogd yet; remove it or use omfile or omfwd.",
+                plan.sources.name(a.pos.file),
+                a.pos.line,
+                a.kind
+            ));
+        }
+        // Validate what the runner will need (owners, addresses) up front.
+        ActionRunner::new(a, Arc::default())?;
+    }
+    let specs = Arc::new(input::specs(&plan)?);
+    limits::check(cores)?;
+    let mut bound = bind::bind_all(&specs, cores)?;
+    if let Some(mask) = plan.globals.umask {
+        // SAFETY: umask only sets the process's file creation mask.
+        unsafe { libc::umask(mask as libc::mode_t) };
+    }
+    let clock = clock::Clock::local();
+    let myhostname = my_hostname(&plan);
+    let nactions = plan.actions.len();
+    let shared: Vec<Arc<ActionShared>> = (0..nactions).map(|_| Arc::default()).collect();
+    let sessions: Vec<Arc<AtomicUsize>> = specs.iter().map(|_| Arc::default()).collect();
+    let udp_drops = Arc::new(AtomicU64::new(0));
+    let udp_ports: Vec<u16> = specs
+        .iter()
+        .filter(|s| s.kind == Kind::Udp)
+        .flat_map(|s| s.addrs.iter().map(|a| a.port()))
+        .collect();
+
+    // Channels: senders[c][a] on core c for actions owned elsewhere;
+    // receivers[o] on the owner o.
+    let mut senders: Vec<Vec<Option<SharedSender<Rendered>>>> = (0..cores)
+        .map(|_| (0..nactions).map(|_| None).collect())
+        .collect();
+    let mut receivers: Vec<Vec<(usize, SharedReceiver<Rendered>)>> =
+        (0..cores).map(|_| Vec::new()).collect();
+    for a in 0..nactions {
+        let owner = a % cores;
+        for (c, row) in senders.iter_mut().enumerate() {
+            if c != owner {
+                let (tx, rx) = shared_channel::new_bounded(CHANNEL_BATCHES);
+                row[a] = Some(tx);
+                receivers[owner].push((a, rx));
+            }
+        }
+    }
+
+    let plan = Arc::new(plan);
+    let mut handles = Vec::new();
+    for c in (0..cores).rev() {
+        let job = CoreJob {
+            core: c,
+            cores,
+            plan: plan.clone(),
+            specs: specs.clone(),
+            bound: bound.pop().unwrap_or_default(),
+            senders: senders.pop().unwrap_or_default(),
+            receivers: receivers.pop().unwrap_or_default(),
+            shared: shared.clone(),
+            sessions: sessions.clone(),
+            signals: signals.clone(),
+            clock,
+            myhostname: myhostname.clone(),
+            udp_ports: udp_ports.clone(),
+            udp_drops: udp_drops.clone(),
+        };
+        let h = LocalExecutorBuilder::new(Placement::Fixed(cpus[c]))
+            .name(&format!("corelog-core{c}"))
+            .io_memory(limits::IO_MEMORY_PER_CORE)
+            .spawn(move || job.run())
+            .map_err(|e| format!("cannot start the executor for core {c}: {e}"))?;
+        handles.push(h);
+    }
+    let mut report = Report::default();
+    for h in handles.into_iter().rev() {
+        match h.join() {
+            Ok(r) => report.cores.push(r),
+            Err(e) => return Err(format!("a core's executor failed: {e}")),
+        }
+    }
+    report.actions = plan
+        .actions
+        .iter()
+        .zip(&shared)
+        .map(|(a, s)| {
+            (
+                a.name.clone(),
+                s.written.load(Ordering::Relaxed),
+                s.discarded.load(Ordering::Relaxed),
+            )
+        })
+        .collect();
+    report.udp_kernel_drops = udp_drops.load(Ordering::Relaxed);
+    Ok(report)
+}
+
+/// Everything one core starts with.
+struct CoreJob {
+    core: usize,
+    cores: usize,
+    plan: Arc<Plan>,
+    specs: Arc<Vec<InputSpec>>,
+    bound: Vec<Bound>,
+    senders: Vec<Option<SharedSender<Rendered>>>,
+    receivers: Vec<(usize, SharedReceiver<Rendered>)>,
+    shared: Vec<Arc<ActionShared>>,
+    sessions: Vec<Arc<AtomicUsize>>,
+    signals: Arc<Signals>,
+    clock: clock::Clock,
+    myhostname: String,
+    udp_ports: Vec<u16>,
+    udp_drops: Arc<AtomicU64>,
+}
+
+impl CoreJob {
+    async fn run(self) -> CoreReport {
+        let c = self.core;
+        let plan = self.plan.clone();
+        let ctx = Rc::new(CoreCtx {
+            tasks: Rc::new(TaskGroup::default()),
+            core: c,
+            shard: Rc::new(Shard::new(&plan.main_queue)),
+            stop: Rc::new(StopFlag::default()),
+            parse: plan.globals.parse,
+            clock: self.clock,
+            myhostname: self.myhostname.clone(),
+            stats: Default::default(),
+        });
+
+        // The actions this core owns, and the tasks that take batches
+        // for them from the other cores.
+        let mut runners: HashMap<usize, Rc<RwLock<ActionRunner>>> = HashMap::new();
+        for (a, def) in plan.actions.iter().enumerate() {
+            if a % self.cores == c {
+                let r = ActionRunner::new(def, self.shared[a].clone()).expect("validated at start");
+                runners.insert(a, Rc::new(RwLock::new(r)));
+            }
+        }
+        let mut receive_tasks = Vec::new();
+        for (a, rx) in self.receivers {
+            let runner = runners[&a].clone();
+            receive_tasks.push(
+                glommio::spawn_local(async move {
+                    let rx = rx.connect().await;
+                    while let Some(batch) = rx.recv().await {
+                        let mut r = runner.write().await.expect("action lock is never closed");
+                        r.deliver(&batch).await;
+                    }
+                })
+                .detach(),
+            );
+        }
+        let mut actions = Vec::with_capacity(plan.actions.len());
+        for (a, tx) in self.senders.into_iter().enumerate() {
+            let route = match tx {
+                Some(tx) => Route::Remote(tx.connect().await),
+                None => Route::Local(runners[&a].clone()),
+            };
+            actions.push(WorkerAction::new(
+                &plan.actions[a],
+                route,
+                self.shared[a].clone(),
+            ));
+        }
+
+        // Inputs.
+        let mut unix_paths = Vec::new();
+        for b in &self.bound {
+            let spec = Rc::new(self.specs[b.input].clone());
+            // SAFETY: `b.fd` was opened by `bind_all` for this core alone
+            // and is adopted exactly once, here.
+            match b.kind {
+                Kind::Tcp => {
+                    let l = unsafe { TcpListener::from_raw_fd(b.fd) };
+                    glommio::spawn_local(stream::serve(
+                        ctx.clone(),
+                        spec,
+                        stream::Listener::Tcp(l),
+                        self.sessions[b.input].clone(),
+                    ))
+                    .detach();
+                }
+                Kind::Udp => {
+                    let s = unsafe { UdpSocket::from_raw_fd(b.fd) };
+                    glommio::spawn_local(dgram::serve(ctx.clone(), spec, dgram::Socket::Udp(s)))
+                        .detach();
+                }
+                Kind::UnixDgram | Kind::UnixStream => {}
+            }
+        }
+        if c == 0 {
+            for (i, spec) in self.specs.iter().enumerate() {
+                let Some(path) = spec.path.clone() else {
+                    continue;
+                };
+                let spec = Rc::new(spec.clone());
+                let r =
+                    match spec.kind {
+                        Kind::UnixDgram => UnixDatagram::bind(&path)
+                            .map_err(std::io::Error::from)
+                            .map(|s| {
+                                glommio::spawn_local(dgram::serve(
+                                    ctx.clone(),
+                                    spec.clone(),
+                                    dgram::Socket::Unix(s),
+                                ))
+                                .detach();
+                            }),
+                        Kind::UnixStream => UnixListener::bind(&path)
+                            .map_err(std::io::Error::from)
+                            .map(|l| {
+                                glommio::spawn_local(stream::serve(
+                                    ctx.clone(),
+                                    spec.clone(),
+                                    stream::Listener::Unix(l),
+                                    self.sessions[i].clone(),
+                                ))
+                                .detach();
+                            }),
+                        _ => continue,
+                    };
+                match r {
+                    Ok(()) => {
+                        bind::set_mode(&path, spec.socket_mode);
+                        unix_paths.push(path);
+                    }
+                    Err(e) => {
+                        eprintln!(
+                            "corelogd: {}: cannot bind {}: {e}; stopping.",
+                            spec.module,
+                            path.display()
+                        );
+                        self.signals.request_stop();
+                    }
+                }
+            }
+        }
+
+        let worker = glommio::spawn_local(worker::run(
+            ctx.clone(),
+            Rc::new(plan.ruleset_bodies()),
+            actions,
+        ))
+        .detach();
+
+        // Housekeeping: signals, suspensions, timed flushes, UDP drops.
+        let done = Rc::new(StopFlag::default());
+        let housekeeping = {
+            let (ctx, done, signals) = (ctx.clone(), done.clone(), self.signals.clone());
+            let runners: Vec<_> = runners.values().cloned().collect();
+            let (udp_ports, udp_drops) = (self.udp_ports.clone(), self.udp_drops.clone());
+            glommio::spawn_local(async move {
+                let mut generation = signals.poll_hup();
+                let mut ticks = 0u64;
+                loop {
+                    futures_lite::future::or(
+                        done.wait(),
+                        glommio::timer::sleep(Duration::from_millis(50)),
+                    )
+                    .await;
+                    if done.is_stopped() {
+                        break;
+                    }
+                    ticks += 1;
+                    let stopping = signals.stop_requested();
+                    if c == 0
+                        && !udp_ports.is_empty()
+                        && (ticks % 20 == 0 || stopping && !ctx.stop.is_stopped())
+                    {
+                        udp_drops.store(udp_kernel_drops(&udp_ports), Ordering::Relaxed);
+                    }
+                    if stopping && !ctx.stop.is_stopped() {
+                        ctx.stop.stop();
+                    }
+                    let g = signals.poll_hup();
+                    let hup = g != generation;
+                    generation = g;
+                    for r in &runners {
+                        if let Ok(mut r) = r.try_write() {
+                            r.tick();
+                            if hup {
+                                r.reopen();
+                            } else if ticks % 20 == 0 {
+                                r.flush();
+                            }
+                        }
+                    }
+                }
+            })
+        };
+
+        // Run until asked to stop, then drain.
+        ctx.stop.wait().await;
+        ctx.tasks.wait_empty().await;
+        ctx.shard.close();
+        let timeout = Duration::from_millis(plan.main_queue.timeout_shutdown_ms.max(100) as u64);
+        let abandoned = drain(worker, &ctx.shard, &self.shared, timeout).await;
+        for t in receive_tasks {
+            drain(t, &ctx.shard, &self.shared, timeout).await;
+        }
+        for r in runners.values() {
+            if let Ok(mut r) = r.try_write() {
+                r.flush();
+            }
+        }
+        done.stop();
+        housekeeping.await;
+        for p in unix_paths {
+            let _ = std::fs::remove_file(p);
+        }
+        CoreReport {
+            input: ctx.stats.get(),
+            shard: ctx.shard.stats(),
+            abandoned,
+        }
+    }
+}
+
+/// Waits for `task` while outputs make progress; gives it up after
+/// `timeout` without progress. Returns how many queued messages were
+/// given up.
+async fn drain(
+    mut task: glommio::task::JoinHandle<()>,
+    shard: &Shard,
+    shared: &[Arc<ActionShared>],
+    timeout: Duration,
+) -> u64 {
+    // Grows when an output writes or the shard shrinks.
+    let progress = || {
+        shared
+            .iter()
+            .map(|s| s.written.load(Ordering::Relaxed))
+            .sum::<u64>()
+            .wrapping_sub(shard.len() as u64)
+    };
+    let mut last = progress();
+    loop {
+        let finished = futures_lite::future::or(
+            async {
+                (&mut task).await;
+                true
+            },
+            async {
+                glommio::timer::sleep(timeout).await;
+                false
+            },
+        )
+        .await;
+        if finished {
+            return 0;
+        }
+        let now = progress();
+        if now == last {
+            let left = shard.len() as u64;
+            eprintln!(
+                "corelogd: an output made no progress for {} ms during shutdown; giving up {left} queued message(s) and a batch in flight.",
+                timeout.as_millis()
+            );
+            return left;
+        }
+        last = now;
+    }
+}
+
+/// Drops counted by the kernel on UDP sockets bound to `ports`.
+fn udp_kernel_drops(ports: &[u16]) -> u64 {
+    let mut total = 0;
+    for f in ["/proc/net/udp", "/proc/net/udp6"] {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let Some(local) = cols.get(1) else { continue };
+            let port = local
+                .rsplit(':')
+                .next()
+                .and_then(|p| u16::from_str_radix(p, 16).ok());
+            if port.is_some_and(|p| ports.contains(&p)) {
+                total += cols.last().and_then(|d| d.parse::<u64>().ok()).unwrap_or(0);
+            }
+        }
+    }
+    total
+}

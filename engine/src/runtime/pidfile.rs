@@ -1,0 +1,68 @@
+//! The pid file (`-i PATH`): written at start, removed at exit.
+//!
+//! A pid file left behind by a crash does not prevent a restart: the pid in
+//! it is checked, and a file naming a process that is gone (or is not a
+//! corelogd) is replaced. One naming a live corelogd is an error that says
+//! which process holds it.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A written pid file; removed when dropped.
+#[derive(Debug)]
+pub struct PidFile {
+    path: PathBuf,
+}
+
+impl PidFile {
+    pub fn create(path: &Path) -> Result<PidFile, String> {
+        if let Ok(text) = fs::read_to_string(path) {
+            if let Ok(pid) = text.trim().parse::<i32>() {
+                if pid != std::process::id() as i32 && is_live_corelogd(pid) {
+                    return Err(format!(
+                        "another corelogd (pid {pid}) is running with pid file {}; stop it first, or pass a different -i.",
+                        path.display()
+                    ));
+                }
+            }
+            eprintln!(
+                "corelogd: replacing the stale pid file {} (its process is gone).",
+                path.display()
+            );
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|e| {
+                format!(
+                    "cannot create the directory of pid file {}: {e}.",
+                    path.display()
+                )
+            })?;
+        }
+        let tmp = path.with_extension("tmp");
+        let mut f = fs::File::create(&tmp)
+            .map_err(|e| format!("cannot write pid file {}: {e}.", path.display()))?;
+        writeln!(f, "{}", std::process::id())
+            .and_then(|_| fs::rename(&tmp, path))
+            .map_err(|e| format!("cannot write pid file {}: {e}.", path.display()))?;
+        Ok(PidFile {
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+impl Drop for PidFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+fn is_live_corelogd(pid: i32) -> bool {
+    match fs::read(format!("/proc/{pid}/cmdline")) {
+        Ok(cmd) => cmd
+            .split(|&b| b == 0)
+            .next()
+            .is_some_and(|argv0| argv0.ends_with(b"corelogd")),
+        Err(_) => false,
+    }
+}

@@ -1,0 +1,149 @@
+//! The main-queue worker of one core: batches through the rules, rendered
+//! batches to the actions.
+//!
+//! In: batches from this core's shard (each message tagged with its
+//! ruleset). Out: for every action a batch reached, one [`Rendered`]
+//! batch — delivered in place when this core owns the action, or handed
+//! through a bounded channel to the owning core (waiting when it is full,
+//! which backs the shard up and so stops the inputs).
+//!
+//! Guarantees: messages reach each action in shard order; per batch, the
+//! worker allocates only scratch that it reuses (and, for actions on other
+//! cores, one buffer handed over whole); a suspended action gets nothing
+//! rendered and reports `Suspended`, so `execOnlyWhenPreviousIsSuspended`
+//! actions take over.
+
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use glommio::channels::shared_channel::ConnectedSender;
+use glommio::sync::RwLock;
+
+use crate::config::ActionDef;
+use crate::output::runner::{ActionRunner, ActionShared};
+use crate::output::{Rendered, Renderer};
+use crate::rule::{run_batch, ActionResult, ActionSink, BatchState, Stmt};
+use crate::{Env, Message, RenderBuf};
+
+use super::core::CoreCtx;
+use super::shard::Item;
+
+/// Where an action's batches go from this core.
+pub enum Route {
+    Local(Rc<RwLock<ActionRunner>>),
+    Remote(ConnectedSender<Rendered>),
+}
+
+/// One action as seen from this core's worker.
+pub struct WorkerAction {
+    pub renderer: Renderer,
+    pub pending: Rendered,
+    pub route: Route,
+    pub shared: Arc<ActionShared>,
+    pub exec_only_when_previous_is_suspended: bool,
+}
+
+impl WorkerAction {
+    pub fn new(def: &ActionDef, route: Route, shared: Arc<ActionShared>) -> WorkerAction {
+        WorkerAction {
+            renderer: Renderer::new(def),
+            pending: Rendered::default(),
+            route,
+            shared,
+            exec_only_when_previous_is_suspended: def.exec_only_when_previous_is_suspended,
+        }
+    }
+}
+
+struct Sink<'a> {
+    actions: &'a mut [WorkerAction],
+    env: &'a Env,
+    buf: &'a mut RenderBuf,
+}
+
+impl ActionSink for Sink<'_> {
+    fn action_flag(&self, action: usize) -> bool {
+        self.actions[action].exec_only_when_previous_is_suspended
+    }
+
+    fn run(
+        &mut self,
+        action: usize,
+        msgs: &[Message],
+        which: &[u32],
+        results: &mut [ActionResult],
+    ) {
+        let a = &mut self.actions[action];
+        if a.shared.suspended.load(Ordering::Relaxed) {
+            a.shared
+                .discarded
+                .fetch_add(which.len() as u64, Ordering::Relaxed);
+            for &i in which {
+                results[i as usize] = ActionResult::Suspended;
+            }
+            return;
+        }
+        for &i in which {
+            a.renderer
+                .render(&msgs[i as usize], self.env, self.buf, &mut a.pending);
+            results[i as usize] = ActionResult::Ok;
+        }
+    }
+}
+
+/// Runs until the shard is closed and drained.
+pub async fn run(ctx: Rc<CoreCtx>, rulesets: Rc<Vec<Vec<Stmt>>>, mut actions: Vec<WorkerAction>) {
+    let mut batch: Vec<Item> = Vec::with_capacity(ctx.shard.batch_size());
+    let mut msgs: Vec<Message> = Vec::with_capacity(ctx.shard.batch_size());
+    let mut state = BatchState::default();
+    let mut buf = RenderBuf::new();
+    let mut env = Env::new(ctx.clock.now(), &ctx.myhostname);
+    while ctx.shard.dequeue(&mut batch).await {
+        env.now = ctx.clock.now();
+        env.now_utc = env.now.to_utc();
+        while let Some(&(ruleset, _)) = batch.first() {
+            let run_len = batch.iter().take_while(|(r, _)| *r == ruleset).count();
+            msgs.extend(batch.drain(..run_len).map(|(_, m)| m));
+            let mut sink = Sink {
+                actions: &mut actions,
+                env: &env,
+                buf: &mut buf,
+            };
+            run_batch(
+                &rulesets,
+                ruleset as usize,
+                &mut msgs,
+                &env,
+                &mut sink,
+                &mut state,
+            );
+            msgs.clear();
+        }
+        batch.clear();
+        deliver(&mut actions).await;
+    }
+}
+
+async fn deliver(actions: &mut [WorkerAction]) {
+    for a in actions.iter_mut() {
+        if a.pending.is_empty() {
+            continue;
+        }
+        match &a.route {
+            Route::Local(runner) => {
+                let mut r = runner.write().await.expect("action lock is never closed");
+                r.deliver(&a.pending).await;
+                a.pending.clear();
+            }
+            Route::Remote(tx) => {
+                let full = std::mem::take(&mut a.pending);
+                if tx.send(full).await.is_err() {
+                    eprintln!(
+                        "corelogd: an action's owning core has stopped; a batch for it was lost."
+                    );
+                }
+            }
+        }
+    }
+}
