@@ -2,6 +2,8 @@
 //!
 //! - [`rsyslogd::Rsyslogd`]: a private `rsyslogd` (Debian package `rsyslog`)
 //!   with a config of the test's own, on a free port, stopped on drop.
+//! - [`daemon::Corelogd`]: the real corelogd with a config of the test's
+//!   own, on free ports, stopped with SIGTERM.
 //! - [`corpus`]: the differential corpus of syslog messages.
 //! - [`sink`]: executes omfile actions into memory, for comparisons.
 //!
@@ -9,6 +11,7 @@
 //! install; `scripts/test` installs them.
 
 pub mod corpus;
+pub mod daemon;
 pub mod rsyslogd;
 pub mod sink;
 

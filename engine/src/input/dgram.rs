@@ -167,6 +167,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
     let local = Arc::new(Origin::new(&ctx.myhostname, "127.0.0.1", spec.module));
     let mut items: Vec<Item> = Vec::with_capacity(BATCH);
     let mut limit = RateLimit::new(spec.rate_interval_s, spec.rate_burst);
+    let opts = spec.parse_options(&ctx.parse);
     while !ctx.stop.is_stopped() {
         let got = or(async { Some(sock.receive(&mut batch).await) }, async {
             ctx.stop.wait().await;
@@ -218,7 +219,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
             }
             arena.extend_from_slice(d);
             let frame = arena.split().freeze();
-            items.push((spec.ruleset, parse(frame, &origin, now, &ctx.parse)));
+            items.push((spec.ruleset, parse(frame, &origin, now, &opts)));
         }
         let received = items.len() as u64;
         let limited = limit.dropped - before;

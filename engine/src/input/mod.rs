@@ -57,6 +57,19 @@ pub struct InputSpec {
     pub max_message: usize,
     /// Socket file mode (imuxsock, imptcp path).
     pub socket_mode: u32,
+    /// Whether messages carry a HOSTNAME (imuxsock: `ParseHostname`,
+    /// default off; network inputs: always).
+    pub parse_hostname: bool,
+}
+
+impl InputSpec {
+    /// The parser options for this input's messages.
+    pub fn parse_options(&self, global: &crate::ParseOptions) -> crate::ParseOptions {
+        crate::ParseOptions {
+            no_hostname: !self.parse_hostname,
+            ..*global
+        }
+    }
 }
 
 impl InputSpec {
@@ -189,6 +202,7 @@ fn spec(plan: &Plan, def: &InputDef) -> Result<InputSpec, String> {
             n => Some(n as usize),
         },
         max_message,
+        parse_hostname: kind != Kind::UnixDgram || on("parsehostname", false),
         socket_mode: get("filecreatemode")
             .and_then(|m| u32::from_str_radix(&m, 8).ok())
             .unwrap_or(0o666),

@@ -171,7 +171,11 @@ async fn session<S: AsyncRead + Unpin>(
         })
         .await;
         let n = match read {
-            None | Some(Ok(0)) => break,
+            None => {
+                drain_on_stop(ctx, spec, &mut s, &mut framer, origin, &mut limit).await;
+                break;
+            }
+            Some(Ok(0)) => break,
             Some(Ok(n)) => n,
             Some(Err(e)) => {
                 if e.kind() != std::io::ErrorKind::ConnectionReset {
@@ -189,6 +193,31 @@ async fn session<S: AsyncRead + Unpin>(
     submit(ctx, spec, origin, &mut frames, &mut items, &mut limit).await;
 }
 
+/// At shutdown: takes in what the kernel has already accepted on this
+/// connection (what the sender saw as sent), without waiting for more.
+async fn drain_on_stop<S: AsyncRead + Unpin>(
+    ctx: &CoreCtx,
+    spec: &InputSpec,
+    s: &mut S,
+    framer: &mut Framer,
+    origin: &Arc<Origin>,
+    limit: &mut RateLimit,
+) {
+    let mut frames = Vec::new();
+    let mut items = Vec::new();
+    // Bounded, in case the sender keeps sending as fast as we read.
+    for _ in 0..64 {
+        let mut buf = BytesMut::zeroed(RECV_BUF);
+        match futures_lite::future::poll_once(s.read(&mut buf[..])).await {
+            Some(Ok(n)) if n > 0 => {
+                framer.decode(buf.split_to(n).freeze(), &mut frames);
+                submit(ctx, spec, origin, &mut frames, &mut items, limit).await;
+            }
+            _ => return,
+        }
+    }
+}
+
 /// Parses `frames` and enqueues them, waiting for room.
 async fn submit(
     ctx: &CoreCtx,
@@ -202,6 +231,7 @@ async fn submit(
         return;
     }
     let now = ctx.clock.now();
+    let opts = spec.parse_options(&ctx.parse);
     let instant = limit.is_on().then(Instant::now);
     let before = limit.dropped;
     let mut received = 0u64;
@@ -215,7 +245,7 @@ async fn submit(
             }
         }
         received += 1;
-        items.push((spec.ruleset, parse(f, origin, now, &ctx.parse)));
+        items.push((spec.ruleset, parse(f, origin, now, &opts)));
     }
     let limited = limit.dropped - before;
     ctx.count(|s| {

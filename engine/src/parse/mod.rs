@@ -32,6 +32,9 @@ pub struct ParseOptions {
     /// `global(parser.permitSlashInProgramname)` (default off): a `/` ends
     /// the programname.
     pub permit_slash_in_programname: bool,
+    /// The message carries no HOSTNAME (local sockets: imuxsock with
+    /// `ParseHostname="off"`, its default).
+    pub no_hostname: bool,
 }
 
 /// Parses one frame. `time_generated` is when it was received; a message

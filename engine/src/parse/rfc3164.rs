@@ -15,6 +15,8 @@
 //!    `host.` are not hostnames. Without one, `hostname` reads as
 //!    `fromhost`. This is tried even without a timestamp, as rsyslog does:
 //!    `This is a message` has hostname `This`, tag `is`.
+//!    Inputs of local messages (imuxsock) skip this step, as rsyslog's
+//!    do unless `ParseHostname="on"`.
 //! 4. TAG: up to 510 bytes ending before a SP or with a `:` (which belongs
 //!    to the tag). A SP after the tag stays in `msg`, which therefore
 //!    usually starts with one.
@@ -60,8 +62,8 @@ pub(super) fn parse(m: &mut Message, start: usize, opts: &ParseOptions) {
         }
     }
 
-    // 3. HOSTNAME
-    if i < len {
+    // 3. HOSTNAME (not for local messages: imuxsock's ParseHostname off)
+    if i < len && !opts.no_hostname {
         let run = b[i..]
             .iter()
             .take(HOSTNAME_BYTES_MAX)

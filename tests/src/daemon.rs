@@ -1,0 +1,216 @@
+//! A private corelogd for a test: the real binary, its own config, work
+//! directory and ports, stopped with SIGTERM (or killed on drop).
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crate::rsyslogd::free_port;
+use crate::wait_for;
+
+/// The workspace's binaries (`corelogd`, `loadgen`), built once per test
+/// process in the profile the tests run in.
+pub fn bin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let dir = BUILT.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test's own path");
+        // target/<profile>/deps/<test> → target/<profile>
+        let dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("the test runs from target/<profile>/deps")
+            .to_path_buf();
+        let release = dir.file_name().is_some_and(|n| n == "release");
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.args([
+            "build", "--quiet", "-p", "corelog", "-p", "loadgen", "--bins",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if release {
+            cmd.arg("--release");
+        }
+        let status = cmd
+            .status()
+            .expect("running cargo build for corelogd and loadgen");
+        assert!(
+            status.success(),
+            "cargo build of corelogd and loadgen failed"
+        );
+        dir
+    });
+    dir.join(name)
+}
+
+/// A running corelogd.
+pub struct Corelogd {
+    child: Option<Child>,
+    pub dir: PathBuf,
+    /// A free port, substituted for `@PORT@`.
+    pub port: u16,
+    /// A second free port, substituted for `@PORT2@`.
+    pub port2: u16,
+}
+
+impl Corelogd {
+    /// Starts corelogd in `dir` with `config`, in which `@PORT@`, `@PORT2@`
+    /// and `@DIR@` are replaced. Waits until `@PORT@` accepts (when used)
+    /// and every `ready` path exists.
+    pub fn start(dir: &Path, config: &str, ready: &[&str]) -> Corelogd {
+        Corelogd::start_with(dir, config, ready, "", &[])
+    }
+
+    /// As [`Corelogd::start`], with a shell prefix (e.g. `ulimit -n 256;`)
+    /// and extra arguments.
+    pub fn start_with(
+        dir: &Path,
+        config: &str,
+        ready: &[&str],
+        shell_prefix: &str,
+        args: &[&str],
+    ) -> Corelogd {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).expect("creating the test directory");
+        let (port, port2) = (free_port(), free_port());
+        let config = config
+            .replace("@PORT2@", &port2.to_string())
+            .replace("@PORT@", &port.to_string())
+            .replace("@DIR@", &dir.display().to_string());
+        let conf = dir.join("corelog.conf");
+        std::fs::write(&conf, &config).expect("writing corelog.conf");
+        let stderr =
+            std::fs::File::create(dir.join("corelogd.stderr")).expect("creating stderr file");
+        let script = format!(
+            "{shell_prefix} exec {} -n -f {} -i {} {}",
+            bin("corelogd").display(),
+            conf.display(),
+            dir.join("corelogd.pid").display(),
+            args.join(" ")
+        );
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(stderr))
+            .spawn()
+            .expect("starting corelogd");
+        let mut d = Corelogd {
+            child: Some(child),
+            dir: dir.to_path_buf(),
+            port,
+            port2,
+        };
+        let uses_port = config.contains(&format!("port=\"{port}\""));
+        wait_for("corelogd to listen", Duration::from_secs(30), || {
+            if let Some(Ok(Some(status))) = d.child.as_mut().map(Child::try_wait) {
+                panic!(
+                    "corelogd exited ({status}) before listening:\n{}",
+                    d.stderr()
+                );
+            }
+            let tcp_ok = !uses_port || TcpStream::connect(("127.0.0.1", port)).is_ok();
+            let paths_ok = ready
+                .iter()
+                .all(|p| Path::new(&p.replace("@DIR@", &dir.display().to_string())).exists());
+            (tcp_ok && paths_ok).then_some(())
+        });
+        d
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.join("corelogd.stderr")).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM, waits for the exit, asserts it was clean; returns
+    /// what it printed.
+    pub fn stop(mut self) -> String {
+        let mut child = self.child.take().expect("running");
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
+        let status = child.wait().expect("waiting for corelogd");
+        let err = self.stderr();
+        assert!(status.success(), "corelogd exited with {status}:\n{err}");
+        err
+    }
+
+    /// A path inside the test directory.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+}
+
+impl Drop for Corelogd {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The `received N messages` figure of corelogd's exit report.
+pub fn received(stderr: &str) -> u64 {
+    let at = stderr
+        .find("received ")
+        .unwrap_or_else(|| panic!("no exit report in:\n{stderr}"));
+    stderr[at + 9..]
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a number after 'received'")
+}
+
+/// Runs `loadgen` with `args`; returns its standard output.
+pub fn loadgen(args: &[&str]) -> String {
+    let out = Command::new(bin("loadgen"))
+        .args(args)
+        .output()
+        .expect("running loadgen");
+    assert!(
+        out.status.success(),
+        "loadgen {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Per-connection sequence check of lines carrying `msgnum:CC:NNNNNNNN:`:
+/// returns (lines, connections) and panics on a gap, duplicate or
+/// reordering within a connection (every connection must be a prefix
+/// 0, 1, 2, … of what was sent).
+pub fn check_prefix_order(text: &str) -> (u64, usize) {
+    let mut next: std::collections::HashMap<u32, u64> = Default::default();
+    let mut lines = 0;
+    for line in text.lines() {
+        let at = line
+            .find("msgnum:")
+            .unwrap_or_else(|| panic!("no msgnum in {line:?}"))
+            + 7;
+        let mut f = line[at..].split(':');
+        let conn: u32 = f
+            .next()
+            .and_then(|c| c.parse().ok())
+            .expect("connection number");
+        let seq: u64 = f
+            .next()
+            .and_then(|s| s.parse().ok())
+            .expect("sequence number");
+        let want = next.entry(conn).or_insert(0);
+        assert_eq!(
+            seq, *want,
+            "connection {conn}: expected message {want}, found {seq}"
+        );
+        *want += 1;
+        lines += 1;
+    }
+    (lines, next.len())
+}

@@ -1,0 +1,363 @@
+//! The real corelogd, with real peers: util-linux `logger`, Python's
+//! `logging.handlers.SysLogHandler`, rsyslogd's omfwd and loadgen.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use corelog_tests::daemon::{check_prefix_order, loadgen, received, Corelogd};
+use corelog_tests::rsyslogd::Rsyslogd;
+use corelog_tests::wait_for;
+
+fn dir(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("corelog-daemon-{}-{name}", std::process::id()))
+}
+
+fn logger(args: &[&str]) {
+    let out = Command::new("logger")
+        .args(args)
+        .output()
+        .expect("running logger: install util-linux's logger (Debian package bsdutils)");
+    assert!(
+        out.status.success(),
+        "logger {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn read(p: &std::path::Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_default()
+}
+
+#[test]
+fn logger_over_tcp_udp_octet_counting_and_the_unix_socket() {
+    let d = Corelogd::start(
+        &dir("logger"),
+        r#"
+module(load="imtcp")
+module(load="imudp")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+input(type="imudp" address="127.0.0.1" port="@PORT2@")
+input(type="imuxsock" socket="@DIR@/log.sock")
+template(name="t" type="string" string="%inputname% %syslogtag% %msg%\n")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#,
+        &["@DIR@/log.sock"],
+    );
+    let (p, p2) = (d.port.to_string(), d.port2.to_string());
+    let sock = d.path("log.sock").display().to_string();
+    logger(&[
+        "--tcp",
+        "-n",
+        "127.0.0.1",
+        "-P",
+        &p,
+        "--rfc3164",
+        "-t",
+        "a",
+        "tcp-3164",
+    ]);
+    logger(&[
+        "--tcp",
+        "-n",
+        "127.0.0.1",
+        "-P",
+        &p,
+        "--rfc5424",
+        "-t",
+        "b",
+        "tcp-5424",
+    ]);
+    logger(&[
+        "--tcp",
+        "--octet-count",
+        "-n",
+        "127.0.0.1",
+        "-P",
+        &p,
+        "-t",
+        "c",
+        "tcp-octet",
+    ]);
+    logger(&[
+        "--udp",
+        "-n",
+        "127.0.0.1",
+        "-P",
+        &p2,
+        "--rfc3164",
+        "-t",
+        "d",
+        "udp-3164",
+    ]);
+    logger(&[
+        "--udp",
+        "-n",
+        "127.0.0.1",
+        "-P",
+        &p2,
+        "--rfc5424",
+        "-t",
+        "e",
+        "udp-5424",
+    ]);
+    logger(&[
+        "--socket",
+        &sock,
+        "--socket-errors=on",
+        "-t",
+        "f",
+        "unix-dgram",
+    ]);
+    let out = d.path("out.log");
+    wait_for("six lines", Duration::from_secs(10), || {
+        (read(&out).lines().count() >= 6).then_some(())
+    });
+    d.stop();
+    let text = read(&out);
+    for want in [
+        "imtcp a: tcp-3164",
+        "imtcp b tcp-5424",
+        "imtcp c tcp-octet",
+        "imudp d: udp-3164",
+        "imudp e udp-5424",
+        "imuxsock f: unix-dgram",
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(want.split(' ').next().unwrap())
+                    && l.ends_with(want.rsplit(' ').next().unwrap())),
+            "no line like {want:?} in:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn python_sysloghandler_over_unix_dgram_unix_stream_udp_and_tcp() {
+    let d = Corelogd::start(
+        &dir("python"),
+        r#"
+module(load="imtcp")
+module(load="imptcp")
+module(load="imudp")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imtcp" address="127.0.0.1" port="@PORT@" addtlFrameDelimiter="0")
+input(type="imudp" address="127.0.0.1" port="@PORT2@")
+input(type="imuxsock" socket="@DIR@/dgram.sock")
+input(type="imptcp" path="@DIR@/stream.sock" addtlFrameDelimiter="0")
+template(name="t" type="string" string="%inputname% %hostname% %syslogtag%%msg%\n")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#,
+        &["@DIR@/dgram.sock", "@DIR@/stream.sock"],
+    );
+    let script = format!(
+        r#"
+import logging, logging.handlers, socket
+def send(name, **kw):
+    h = logging.handlers.SysLogHandler(**kw)
+    log = logging.getLogger(name)
+    log.addHandler(h)
+    log.setLevel(logging.INFO)
+    for i in range(3):
+        log.info("%s-%d", name, i)
+    h.close()
+send("unixdgram", address="{dir}/dgram.sock")
+send("unixstream", address="{dir}/stream.sock")
+send("udp", address=("127.0.0.1", {p2}))
+send("tcp", address=("127.0.0.1", {p}), socktype=socket.SOCK_STREAM)
+"#,
+        dir = d.dir.display(),
+        p = d.port,
+        p2 = d.port2
+    );
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("running python3 (Debian package python3)");
+    assert!(
+        out.status.success(),
+        "python: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = d.path("out.log");
+    wait_for("twelve lines", Duration::from_secs(10), || {
+        (read(&path).lines().count() >= 12).then_some(())
+    });
+    d.stop();
+    let text = read(&path);
+    for (input, name) in [
+        ("imuxsock", "unixdgram"),
+        ("imptcp", "unixstream"),
+        ("imudp", "udp"),
+        ("imtcp", "tcp"),
+    ] {
+        for i in 0..3 {
+            // Python sends `<PRI>text` with no header: network inputs take
+            // `text` as the HOSTNAME, as rsyslog does; imuxsock as the tag.
+            let want = format!("{name}-{i}");
+            assert!(
+                text.lines()
+                    .any(|l| l.starts_with(input) && l.contains(&want)),
+                "no {input} line with {want:?} in:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn rsyslog_omfwd_forwards_into_corelogd() {
+    let d = Corelogd::start(
+        &dir("omfwd-in"),
+        r#"
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#,
+        &[],
+    );
+    let r = Rsyslogd::start(
+        &dir("omfwd-rsyslog"),
+        &format!(
+            r#"
+module(load="imtcp")
+input(type="imtcp" port="@PORT@")
+*.* action(type="omfwd" target="127.0.0.1" port="{}" protocol="tcp" TCP_Framing="octet-counted")
+"#,
+            d.port
+        ),
+    );
+    loadgen(&[
+        "send",
+        "--target",
+        &format!("127.0.0.1:{}", r.port),
+        "--count",
+        "20000",
+        "--conns",
+        "2",
+    ]);
+    let out = d.path("out.log");
+    wait_for("20000 forwarded lines", Duration::from_secs(30), || {
+        (read(&out).lines().count() >= 20000).then_some(())
+    });
+    r.stop();
+    d.stop();
+    let (lines, conns) = check_prefix_order(&read(&out));
+    assert_eq!((lines, conns), (20000, 2));
+}
+
+#[test]
+fn a_million_messages_over_eight_connections_arrive_complete_and_in_order() {
+    let d = Corelogd::start(
+        &dir("million"),
+        r#"
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#,
+        &[],
+    );
+    loadgen(&[
+        "send",
+        "--target",
+        &format!("127.0.0.1:{}", d.port),
+        "--count",
+        "1000000",
+        "--conns",
+        "8",
+    ]);
+    let err = d.stop();
+    assert_eq!(received(&err), 1_000_000, "{err}");
+    let (lines, conns) = check_prefix_order(&read(&d_path("million", "out.log")));
+    assert_eq!((lines, conns), (1_000_000, 8));
+}
+
+fn d_path(name: &str, file: &str) -> PathBuf {
+    dir(name).join(file)
+}
+
+#[test]
+fn sigterm_mid_stream_loses_nothing_that_was_read() {
+    let d = Corelogd::start(
+        &dir("sigterm"),
+        r#"
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#,
+        &[],
+    );
+    let target = format!("127.0.0.1:{}", d.port);
+    let sender = std::thread::spawn(move || {
+        // The daemon goes away mid-stream: loadgen's failure is expected.
+        let _ = Command::new(corelog_tests::daemon::bin("loadgen"))
+            .args([
+                "send", "--target", &target, "--count", "3000000", "--conns", "4", "--rate",
+                "1000000",
+            ])
+            .output();
+    });
+    let out = d.path("out.log");
+    wait_for("the stream to start", Duration::from_secs(10), || {
+        (std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0) > 1 << 20).then_some(())
+    });
+    let err = d.stop();
+    sender.join().unwrap();
+    let n = received(&err);
+    let (lines, _) = check_prefix_order(&read(&out));
+    assert!(n > 0 && n < 3_000_000, "stopped mid-stream: {n}");
+    assert_eq!(lines, n, "every message read was written:\n{err}");
+}
+
+#[test]
+fn five_thousand_dynamic_files_with_a_cache_of_100_under_ulimit_n_256() {
+    let d = Corelogd::start_with(
+        &dir("dynafile"),
+        r#"
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+template(name="path" type="string" string="@DIR@/dyn/%msg:F,58:2%/%msg:F,58:3%.log")
+*.* action(type="omfile" dynaFile="path" template="t" dynaFileCacheSize="100")
+"#,
+        &[],
+        "ulimit -n 256;",
+        &[],
+    );
+    loadgen(&[
+        "send",
+        "--target",
+        &format!("127.0.0.1:{}", d.port),
+        "--count",
+        "5000",
+    ]);
+    // Twice over the same 5000 files: each is reopened after eviction.
+    loadgen(&[
+        "send",
+        "--target",
+        &format!("127.0.0.1:{}", d.port),
+        "--count",
+        "5000",
+    ]);
+    let last = d_path("dynafile", "dyn/00/00004999.log");
+    wait_for(
+        "the last file's second line",
+        Duration::from_secs(30),
+        || (read(&last).lines().count() == 2).then_some(()),
+    );
+    let err = d.stop();
+    assert_eq!(received(&err), 10_000, "{err}");
+    let files: Vec<_> = std::fs::read_dir(d_path("dynafile", "dyn/00"))
+        .expect("the dynamic files' directory")
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 5000);
+    for f in files {
+        assert_eq!(read(&f).lines().count(), 2, "{}", f.display());
+    }
+    assert!(!err.contains("Too many open files"), "{err}");
+}
