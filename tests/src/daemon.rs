@@ -81,11 +81,15 @@ impl Corelogd {
         std::fs::write(&conf, &config).expect("writing corelog.conf");
         let stderr =
             std::fs::File::create(dir.join("corelogd.stderr")).expect("creating stderr file");
+        let pid = if args.contains(&"-i") {
+            String::new()
+        } else {
+            format!("-i {}", dir.join("corelogd.pid").display())
+        };
         let script = format!(
-            "{shell_prefix} exec {} -n -f {} -i {} {}",
+            "{shell_prefix} exec {} -n -f {} {pid} {}",
             bin("corelogd").display(),
             conf.display(),
-            dir.join("corelogd.pid").display(),
             args.join(" ")
         );
         let child = Command::new("sh")

@@ -1,0 +1,383 @@
+//! corelogd as a process and its outputs under failure: pid file, SIGHUP,
+//! limits, flow control, forwarding, suspension and failover.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use corelog_tests::daemon::{bin, check_prefix_order, loadgen, received, Corelogd};
+use corelog_tests::rsyslogd::free_port;
+use corelog_tests::wait_for;
+
+fn dir(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("corelog-process-{}-{name}", std::process::id()))
+}
+
+fn read(p: &std::path::Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_default()
+}
+
+const TCP_TO_FILE: &str = r#"
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#;
+
+fn send_lines(port: u16, lines: &[&str]) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connecting to corelogd");
+    for l in lines {
+        writeln!(s, "<13>Nov 28 10:00:00 host tag: {l}").unwrap();
+    }
+}
+
+#[test]
+fn a_stale_pid_file_is_replaced_and_a_live_one_refuses_a_second_daemon() {
+    let d_dir = dir("pid");
+    let _ = std::fs::remove_dir_all(&d_dir);
+    std::fs::create_dir_all(&d_dir).unwrap();
+    // Corelogd::start recreates the directory; the stale file goes in after
+    // through a config that names a pid file elsewhere.
+    let pidfile =
+        std::env::temp_dir().join(format!("corelog-process-{}-stale.pid", std::process::id()));
+    std::fs::write(&pidfile, "999999\n").unwrap();
+    let d = Corelogd::start_with(
+        &dir("pid"),
+        TCP_TO_FILE,
+        &[],
+        "",
+        &["-i", &pidfile.display().to_string()],
+    );
+    wait_for(
+        "the pid file to name corelogd",
+        Duration::from_secs(10),
+        || (read(&pidfile).trim() == d.pid().to_string()).then_some(()),
+    );
+    let second = Command::new(bin("corelogd"))
+        .args([
+            "-f",
+            &d.path("corelog.conf").display().to_string(),
+            "-i",
+            &pidfile.display().to_string(),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("another corelogd (pid {}) is running", d.pid())),
+        "{err}"
+    );
+    d.stop();
+    assert!(!pidfile.exists(), "the pid file is removed at exit");
+}
+
+#[test]
+fn sighup_reopens_files_after_logrotate_moved_them() {
+    let d = Corelogd::start(&dir("hup"), TCP_TO_FILE, &[]);
+    let out = d.path("out.log");
+    send_lines(d.port, &["before-1", "before-2"]);
+    wait_for("two lines", Duration::from_secs(10), || {
+        (read(&out).lines().count() == 2).then_some(())
+    });
+    std::fs::rename(&out, d.path("out.log.1")).unwrap();
+    Command::new("kill")
+        .args(["-HUP", &d.pid().to_string()])
+        .status()
+        .unwrap();
+    // The reopen happens within the housekeeping period; lines sent until
+    // the new file appears may still go to the old one.
+    wait_for("the new file", Duration::from_secs(10), || {
+        send_lines(d.port, &["after"]);
+        std::thread::sleep(Duration::from_millis(100));
+        out.exists().then_some(())
+    });
+    d.stop();
+    let old = read(&d_path("hup", "out.log.1"));
+    assert!(old.starts_with(" before-1\n before-2\n"), "{old:?}");
+    assert!(read(&out).lines().all(|l| l == " after"), "{}", read(&out));
+    assert!(!read(&out).is_empty());
+}
+
+fn d_path(name: &str, file: &str) -> PathBuf {
+    dir(name).join(file)
+}
+
+#[test]
+fn too_little_locked_memory_is_a_clear_error() {
+    let conf = std::env::temp_dir().join(format!(
+        "corelog-process-{}-memlock.conf",
+        std::process::id()
+    ));
+    std::fs::write(
+        &conf,
+        TCP_TO_FILE
+            .replace("@PORT@", &free_port().to_string())
+            .replace("@DIR@", "/tmp"),
+    )
+    .unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -l 64 && exec {} -f {}",
+            bin("corelogd").display(),
+            conf.display()
+        ))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("locked-memory limit is 64 KiB") && err.contains("ulimit -l"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let conf =
+        std::env::temp_dir().join(format!("corelog-process-{}-inuse.conf", std::process::id()));
+    // No SO_REUSEPORT on the test's listener, so corelogd cannot share it.
+    std::fs::write(
+        &conf,
+        TCP_TO_FILE
+            .replace("@PORT@", &port.to_string())
+            .replace("@DIR@", "/tmp"),
+    )
+    .unwrap();
+    let out = Command::new(bin("corelogd"))
+        .args(["-f", &conf.display().to_string()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn max_sessions_closes_connections_beyond_the_limit() {
+    let d = Corelogd::start(
+        &dir("sessions"),
+        &TCP_TO_FILE.replace("port=\"@PORT@\"", "port=\"@PORT@\" maxSessions=\"2\""),
+        &[],
+    );
+    // The harness's readiness probe connected and closed once; wait until
+    // that session is gone.
+    std::thread::sleep(Duration::from_millis(300));
+    let a = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    let b = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut c = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut buf = [0u8; 1];
+    assert_eq!(
+        c.read(&mut buf).unwrap_or(0),
+        0,
+        "the third session is closed"
+    );
+    drop((a, b));
+    let err = d.stop();
+    assert!(err.contains("maxSessions (2) reached"), "{err}");
+}
+
+#[test]
+fn rate_limiting_drops_beyond_the_burst_and_counts_it() {
+    let d = Corelogd::start(
+        &dir("ratelimit"),
+        &TCP_TO_FILE.replace(
+            "port=\"@PORT@\"",
+            "port=\"@PORT@\" rateLimit.interval=\"60\" rateLimit.burst=\"100\"",
+        ),
+        &[],
+    );
+    let lines: Vec<String> = (0..1000).map(|i| format!("m{i}")).collect();
+    send_lines(
+        d.port,
+        &lines.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let out = d.path("out.log");
+    wait_for("100 lines", Duration::from_secs(10), || {
+        (read(&out).lines().count() == 100).then_some(())
+    });
+    let err = d.stop();
+    assert!(err.contains("900 rate-limited"), "{err}");
+    assert_eq!(read(&out).lines().count(), 100);
+}
+
+#[test]
+fn max_message_size_truncates_and_the_rest_is_a_further_message() {
+    // rsyslog's smallest maxMessageSize is 128.
+    let conf = format!(
+        "global(maxMessageSize=\"128\")\n{}",
+        TCP_TO_FILE.replace("%msg%", "%rawmsg%")
+    );
+    let d = Corelogd::start(&dir("truncate"), &conf, &[]);
+    let mut s = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    writeln!(s, "<13>{}", "x".repeat(296)).unwrap();
+    drop(s);
+    let out = d.path("out.log");
+    wait_for("three lines", Duration::from_secs(10), || {
+        (read(&out).lines().count() == 3).then_some(())
+    });
+    d.stop();
+    let lens: Vec<usize> = read(&out).lines().map(str::len).collect();
+    assert_eq!(lens, vec![128, 128, 44]);
+}
+
+/// A TCP receiver in the test: collects lines; `paused` holds reading.
+struct Receiver {
+    port: u16,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Receiver {
+    fn start(port: u16, read_after: Duration) -> Receiver {
+        let l = TcpListener::bind(("127.0.0.1", port)).expect("binding the test receiver");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let l2 = lines.clone();
+        std::thread::spawn(move || {
+            for conn in l.incoming() {
+                let Ok(conn) = conn else { break };
+                let l3 = l2.clone();
+                std::thread::spawn(move || {
+                    std::thread::sleep(read_after);
+                    for line in BufReader::new(conn).lines() {
+                        let Ok(line) = line else { break };
+                        l3.lock().unwrap().push(line);
+                    }
+                });
+            }
+        });
+        Receiver { port, lines }
+    }
+
+    fn count(&self) -> usize {
+        self.lines.lock().unwrap().len()
+    }
+}
+
+#[test]
+fn omfwd_forwards_over_tcp_and_a_full_queue_stops_the_sender() {
+    let target = free_port();
+    // The receiver reads nothing for 3 s: the forward connection stalls,
+    // the queues fill, and corelogd must stop reading from its sender
+    // rather than buffer without bound.
+    let r = Receiver::start(target, Duration::from_secs(3));
+    let d = Corelogd::start(
+        &dir("backpressure"),
+        &format!(
+            r#"
+main_queue(queue.size="10000")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfwd" target="127.0.0.1" port="{target}" protocol="tcp" template="t" action.resumeRetryCount="-1")
+"#
+        ),
+        &[],
+    );
+    let port = d.port;
+    let sender = std::thread::spawn(move || {
+        loadgen(&[
+            "send",
+            "--target",
+            &format!("127.0.0.1:{port}"),
+            "--count",
+            "2000000",
+            "--conns",
+            "2",
+        ]);
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        !sender.is_finished(),
+        "the sender is held back while the output is stalled"
+    );
+    let rss_kib: u64 = read(&PathBuf::from(format!("/proc/{}/status", d.pid())))
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .expect("VmRSS");
+    // 2 M messages of 256 bytes would be 512 MB if buffered.
+    assert!(
+        rss_kib < 200 * 1024,
+        "corelogd holds {rss_kib} KiB while stalled"
+    );
+    sender.join().unwrap();
+    wait_for("every message forwarded", Duration::from_secs(60), || {
+        (r.count() == 2_000_000).then_some(())
+    });
+    let err = d.stop();
+    assert_eq!(received(&err), 2_000_000);
+    let text = r.lines.lock().unwrap().join("\n");
+    assert_eq!(check_prefix_order(&text), (2_000_000, 2));
+}
+
+#[test]
+fn a_suspended_forward_fails_over_to_the_next_action() {
+    let closed = free_port();
+    let d = Corelogd::start(
+        &dir("failover"),
+        &format!(
+            r#"
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfwd" target="127.0.0.1" port="{closed}" protocol="tcp" template="t" action.resumeInterval="60")
+*.* action(type="omfile" file="@DIR@/backup.log" template="t" action.execOnlyWhenPreviousIsSuspended="on")
+"#
+        ),
+        &[],
+    );
+    send_lines(d.port, &["first"]);
+    std::thread::sleep(Duration::from_millis(500));
+    send_lines(d.port, &["second", "third"]);
+    let backup = d.path("backup.log");
+    wait_for("the backup to take over", Duration::from_secs(10), || {
+        read(&backup).contains("third").then_some(())
+    });
+    let err = d.stop();
+    assert!(err.contains("suspended for 60 s"), "{err}");
+}
+
+#[test]
+fn forwarding_resumes_after_the_target_comes_back() {
+    let target = free_port();
+    let d = Corelogd::start(
+        &dir("resume"),
+        &format!(
+            r#"
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfwd" target="127.0.0.1" port="{target}" protocol="tcp" template="t" action.resumeRetryCount="-1" action.resumeInterval="1")
+"#
+        ),
+        &[],
+    );
+    loadgen(&[
+        "send",
+        "--target",
+        &format!("127.0.0.1:{}", d.port),
+        "--count",
+        "10000",
+    ]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let r = Receiver::start(target, Duration::ZERO);
+    wait_for(
+        "every message after the target came back",
+        Duration::from_secs(30),
+        || (r.count() >= 10_000).then_some(()),
+    );
+    let err = d.stop();
+    let text = r.lines.lock().unwrap().join("\n");
+    assert_eq!(check_prefix_order(&text), (10_000, 1), "{err}");
+}
