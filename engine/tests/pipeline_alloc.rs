@@ -46,7 +46,11 @@ const MESSAGES: usize = 20_000;
 fn wait_len(path: &std::path::Path, len: u64) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) < len {
-        assert!(Instant::now() < deadline, "timed out waiting for {len} bytes in {}", path.display());
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {len} bytes in {}",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -81,7 +85,12 @@ if $syslogseverity <= 6 and $msg contains "msgnum" then {{
     // One payload of MESSAGES frames, built once and sent repeatedly.
     let mut payload = Vec::new();
     for i in 0..MESSAGES {
-        writeln!(payload, "<13>Nov 28 10:00:00 host app[42]: msgnum:00:{i:08}: {}", "x".repeat(180)).unwrap();
+        writeln!(
+            payload,
+            "<13>Nov 28 10:00:00 host app[42]: msgnum:00:{i:08}: {}",
+            "x".repeat(180)
+        )
+        .unwrap();
     }
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut sock = loop {
@@ -95,7 +104,13 @@ if $syslogseverity <= 6 and $msg contains "msgnum" then {{
     sock.write_all(&payload).unwrap();
     sock.write_all(&payload).unwrap();
     wait_len(&out, 1);
-    let line = std::fs::read_to_string(&out).unwrap().lines().next().unwrap().len() as u64 + 1;
+    let line = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .len() as u64
+        + 1;
     wait_len(&out, 2 * MESSAGES as u64 * line);
 
     let before = ALLOCATIONS.load(Ordering::Relaxed);
@@ -109,7 +124,10 @@ if $syslogseverity <= 6 and $msg contains "msgnum" then {{
     signals.request_stop();
     drop(sock);
     let report = daemon.join().unwrap().expect("the runtime ran");
-    assert_eq!(report.cores[0].input.received, (2 + rounds) as u64 * MESSAGES as u64);
+    assert_eq!(
+        report.cores[0].input.received,
+        (2 + rounds) as u64 * MESSAGES as u64
+    );
     let messages = rounds * MESSAGES;
     let per_message = allocations as f64 / messages as f64;
     eprintln!("{allocations} allocations for {messages} messages ({per_message:.4} per message)");

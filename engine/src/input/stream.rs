@@ -51,7 +51,7 @@ pub async fn serve(
 ) {
     let _guard = ctx.tasks.enter();
     let mut warned = false;
-    loop {
+    while !ctx.stop.is_stopped() {
         let accepted = match &listener {
             Listener::Tcp(l) => {
                 or(
@@ -164,6 +164,12 @@ async fn session<S: AsyncRead + Unpin>(
     loop {
         if buf.len() < RECV_MIN {
             buf = BytesMut::zeroed(RECV_BUF);
+        }
+        // A read that is always ready would win every race with the stop
+        // signal below: look at the flag first.
+        if ctx.stop.is_stopped() {
+            drain_on_stop(ctx, spec, &mut s, &mut framer, origin, &mut limit).await;
+            break;
         }
         let read = or(async { Some(s.read(&mut buf[..]).await) }, async {
             ctx.stop.wait().await;
