@@ -366,3 +366,27 @@ template(name="path" type="string" string="@DIR@/dyn/%msg:F,58:2%/%msg:F,58:3%.l
     }
     assert!(!err.contains("Too many open files"), "{err}");
 }
+
+#[test]
+fn a_session_of_many_small_reads_keeps_working() {
+    // Found by the latency benchmark: each read raced the stop signal and
+    // left a waker behind, until glommio's 16-bit waker count overflowed
+    // after ~32 000 reads. A paced sender makes one read per message.
+    let d = Corelogd::start(
+        &dir("smallreads"),
+        r#"
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#,
+        &[],
+    );
+    loadgen(&["send", "--target", &format!("127.0.0.1:{}", d.port), "--count", "60000", "--rate", "30000"]);
+    let out = d.path("out.log");
+    wait_for("60000 lines", Duration::from_secs(30), || {
+        (read(&out).lines().count() == 60_000).then_some(())
+    });
+    let err = d.stop();
+    assert_eq!(received(&err), 60_000, "{err}");
+}

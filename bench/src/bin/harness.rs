@@ -37,6 +37,13 @@ struct Scenario {
     sweep: Vec<f64>,
     #[serde(default)]
     sweep_seconds: Option<f64>,
+    /// Absolute offered rates (msgs/s) to measure latency at, beside the
+    /// fractions of `sweep`.
+    #[serde(default)]
+    sweep_rates: Vec<u64>,
+    /// Extra arguments for corelogd (e.g. `["--cores", "1"]`).
+    #[serde(default)]
+    corelogd_args: Vec<String>,
 }
 
 /// Where things are.
@@ -263,7 +270,7 @@ fn run_scenario(sc: &Scenario, t: &Tools) -> Value {
             "noisy": spread > 0.10,
             "lost_total": runs.iter().map(|r| r.missing).sum::<u64>(),
         });
-        if !sc.sweep.is_empty() {
+        if !sc.sweep.is_empty() || !sc.sweep_rates.is_empty() {
             entry["latency_sweep"] = sweep(sc, r, t, median);
         }
         receivers.insert(r.name().into(), entry);
@@ -277,6 +284,7 @@ fn run_scenario(sc: &Scenario, t: &Tools) -> Value {
         "scenario": {
             "name": sc.name, "description": sc.description, "pipeline": sc.pipeline, "proto": sc.proto,
             "format": sc.format, "size": sc.size, "conns": sc.conns, "rate": sc.rate, "count": sc.count, "goal": sc.goal,
+            "corelogd_args": sc.corelogd_args,
         },
         "machine": machine(),
         "commit": commit(),
@@ -291,8 +299,9 @@ fn run_scenario(sc: &Scenario, t: &Tools) -> Value {
 fn sweep(sc: &Scenario, r: Receiver, t: &Tools, max_rate: f64) -> Value {
     let secs = sc.sweep_seconds.unwrap_or(3.0);
     let mut points = Vec::new();
-    for &f in &sc.sweep {
-        let rate = (max_rate * f).max(1000.0) as u64;
+    let fractions = sc.sweep.iter().map(|&f| ((max_rate * f).max(1000.0) as u64, f));
+    let absolute = sc.sweep_rates.iter().map(|&r| (r, r as f64 / max_rate.max(1.0)));
+    for (rate, f) in fractions.chain(absolute) {
         let count = (rate as f64 * secs) as u64;
         eprint!(
             "   {} latency at {:.0}% ({rate} msgs/s) … ",
@@ -415,7 +424,7 @@ fn config(
     })
 }
 
-fn start(r: Receiver, t: &Tools, dir: &Path, conf_text: &str) -> Result<Proc, Unavailable> {
+fn start(r: Receiver, t: &Tools, dir: &Path, conf_text: &str, corelogd_args: &[String]) -> Result<Proc, Unavailable> {
     let err = |e: std::io::Error| Unavailable(e.to_string());
     let stderr = || {
         fs::File::create(dir.join("receiver.stderr"))
@@ -432,24 +441,26 @@ fn start(r: Receiver, t: &Tools, dir: &Path, conf_text: &str) -> Result<Proc, Un
             };
             let conf = dir.join(file);
             fs::write(&conf, conf_text).map_err(err)?;
+            let extra: &[String] = if r == Receiver::Corelogd { corelogd_args } else { &[] };
             let mut c = Command::new(bin)
                 .arg("-n")
                 .arg("-f")
                 .arg(&conf)
                 .arg("-i")
                 .arg(dir.join("pid"))
+                .args(extra)
                 .stdout(Stdio::null())
                 .stderr(stderr()?)
                 .spawn()
                 .map_err(err)?;
             if r == Receiver::Corelogd {
-                // Until its runtime exists, corelogd says so and exits.
+                // A corelogd that cannot run its configuration says why.
                 std::thread::sleep(Duration::from_millis(300));
                 if let Ok(Some(status)) = c.try_wait() {
                     let why = fs::read_to_string(dir.join("receiver.stderr")).unwrap_or_default();
                     return Err(Unavailable(format!(
                         "corelogd exited ({status}): {}",
-                        why.lines().next().unwrap_or("")
+                        why.lines().last().unwrap_or("")
                     )));
                 }
             }
@@ -600,7 +611,7 @@ fn run_once(
         sink = Some((Proc(child), stdout));
     }
     let conf = config(r, &sc.pipeline, port, sink_port, &dir, &out)?;
-    let mut proc = start(r, t, &dir, &conf)?;
+    let mut proc = start(r, t, &dir, &conf, &sc.corelogd_args)?;
     wait_ready(&mut proc, &sc.pipeline, port, &dir)?;
     let pid = proc.0.id();
     let (cpu0, _) = usage(pid);

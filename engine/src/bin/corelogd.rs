@@ -49,6 +49,15 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    // A panic is a bug. A core that died would leave a daemon that accepts
+    // connections it never reads; end the whole process instead, loudly,
+    // so that a supervisor restarts it.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        default_hook(info);
+        eprintln!("corelogd: internal error (a bug, please report it); aborting.");
+        std::process::abort();
+    }));
     let args = Args::parse();
     let name = args
         .config

@@ -163,6 +163,7 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
         // Validate what the runner will need (owners, addresses) up front.
         ActionRunner::new(a, Arc::default())?;
     }
+    check_queues(&plan)?;
     let specs = Arc::new(input::specs(&plan)?);
     limits::check(cores)?;
     let mut bound = bind::bind_all(&specs, cores)?;
@@ -247,6 +248,35 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
         .collect();
     report.udp_kernel_drops = udp_drops.load(Ordering::Relaxed);
     Ok(report)
+}
+
+/// Disk-backed queues are not built yet (issue #6): a pure Disk queue is
+/// refused, because running it in memory would silently drop the promise
+/// it makes; a disk-assisted one runs in memory with a warning.
+fn check_queues(plan: &Plan) -> Result<(), String> {
+    use crate::config::queue::{QueueParams, QueueType};
+    let mut queues: Vec<(String, &QueueParams)> = vec![("the main queue".into(), &plan.main_queue)];
+    for r in &plan.rulesets {
+        if let Some(q) = &r.queue {
+            queues.push((format!("the queue of ruleset '{}'", r.name), q));
+        }
+    }
+    for a in &plan.actions {
+        queues.push((format!("the queue of action '{}'", a.name), &a.queue));
+    }
+    for (what, q) in queues {
+        if q.kind == QueueType::Disk && q.filename.is_some() {
+            return Err(format!(
+                "{what} is a Disk queue; disk queues are not built yet (issue #6), and running it in memory would lose what it promises to keep. Use queue.type=\"LinkedList\" for now."
+            ));
+        }
+        if q.filename.is_some() {
+            eprintln!(
+                "corelogd: warning: {what} is disk-assisted (queue.filename); disk queues are not built yet (issue #6), so it runs in memory only and does not survive a crash or restart."
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Everything one core starts with.

@@ -137,7 +137,13 @@ async fn deliver(actions: &mut [WorkerAction]) {
                 a.pending.clear();
             }
             Route::Remote(tx) => {
+                // The next batch starts with room for one like this, so
+                // rendering does not grow its buffers step by step.
+                let (d, p, r) = (a.pending.data.len(), a.pending.paths.len(), a.pending.recs.len());
                 let full = std::mem::take(&mut a.pending);
+                a.pending.data.reserve(d);
+                a.pending.paths.reserve(p);
+                a.pending.recs.reserve(r);
                 if tx.send(full).await.is_err() {
                     eprintln!(
                         "corelogd: an action's owning core has stopped; a batch for it was lost."
