@@ -87,13 +87,43 @@ impl Framer {
     }
 
     /// Decodes `chunk`, appending every frame it completes to `out`.
-    pub fn decode(&mut self, chunk: Bytes, out: &mut Vec<Bytes>) {
-        let buf = if self.pending.is_empty() {
-            chunk
+    ///
+    /// Only a frame split across chunks is copied: the bytes it needs are
+    /// moved from `chunk` into the pending frame, and the rest of `chunk`
+    /// is framed in place.
+    pub fn decode(&mut self, mut chunk: Bytes, out: &mut Vec<Bytes>) {
+        while !self.pending.is_empty() && !chunk.is_empty() {
+            let take = self.completion_bytes(&chunk);
+            debug_assert!(take > 0 && take <= chunk.len());
+            self.pending.extend_from_slice(&chunk[..take]);
+            let _ = chunk.split_to(take);
+            let joined = self.pending.split().freeze();
+            self.decode_in_place(joined, out);
+        }
+        if !chunk.is_empty() {
+            self.decode_in_place(chunk, out);
+        }
+    }
+
+    /// How many bytes of `chunk` the pending frame needs to be complete
+    /// (or to learn its framing): at least one, at most `chunk.len()`.
+    fn completion_bytes(&self, chunk: &[u8]) -> usize {
+        let p = &self.pending[..];
+        let want = if let Some((len, header)) = octet_count(p, self.count_max()) {
+            (header + len).saturating_sub(p.len())
+        } else if self.opts.octet_counting && p.len() < 11 && p.iter().all(u8::is_ascii_digit) {
+            // A count whose SP has not arrived: a few bytes settle it.
+            11 - p.len()
         } else {
-            self.pending.extend_from_slice(&chunk);
-            self.pending.split().freeze()
+            let limit = (self.opts.message_bytes_max + 1).saturating_sub(p.len());
+            self.delimiter(chunk).map_or(limit, |d| (d + 1).min(limit))
         };
+        want.clamp(1, chunk.len())
+    }
+
+    /// Frames `buf` without copying; keeps an incomplete tail as pending.
+    fn decode_in_place(&mut self, buf: Bytes, out: &mut Vec<Bytes>) {
+        debug_assert!(self.pending.is_empty());
         let mut pos = 0;
         while pos < buf.len() {
             if self.discarding {
@@ -122,7 +152,6 @@ impl Framer {
                 None => break,
             }
         }
-        debug_assert!(self.pending.is_empty());
         self.pending.extend_from_slice(&buf[pos..]);
     }
 
@@ -296,6 +325,40 @@ mod tests {
         let mut o = FramerOptions::with_limit(64);
         o.octet_counting = false;
         assert_eq!(frames_with(o, &[b"5 abcde\n"]), vec![b"5 abcde".to_vec()]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// However a stream is cut into reads, it frames the same.
+        #[test]
+        fn chunking_does_not_change_framing(
+            data in proptest::collection::vec(proptest::sample::select(b"0129 \n\0ab<>".to_vec()), 0..200),
+            cuts in proptest::collection::vec(0usize..200, 0..4),
+            max in 1usize..40,
+            frame_max in 1usize..40,
+            octet in proptest::bool::ANY,
+            nul in proptest::bool::ANY,
+            discard in proptest::bool::ANY,
+        ) {
+            let o = FramerOptions {
+                frame_bytes_max: frame_max,
+                message_bytes_max: max,
+                octet_counting: octet,
+                addtl_delimiter: nul.then_some(0),
+                discard_truncated: discard,
+            };
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(data.len())).collect();
+            cuts.sort_unstable();
+            let mut chunks = Vec::new();
+            let mut at = 0;
+            for c in cuts {
+                chunks.push(&data[at..c]);
+                at = c;
+            }
+            chunks.push(&data[at..]);
+            proptest::prop_assert_eq!(frames_with(o, &chunks), frames_with(o, &[&data]));
+        }
     }
 
     #[test]

@@ -382,7 +382,15 @@ template(name="t" type="string" string="%msg%\n")
 "#,
         &[],
     );
-    loadgen(&["send", "--target", &format!("127.0.0.1:{}", d.port), "--count", "60000", "--rate", "30000"]);
+    loadgen(&[
+        "send",
+        "--target",
+        &format!("127.0.0.1:{}", d.port),
+        "--count",
+        "60000",
+        "--rate",
+        "30000",
+    ]);
     let out = d.path("out.log");
     wait_for("60000 lines", Duration::from_secs(30), || {
         (read(&out).lines().count() == 60_000).then_some(())

@@ -299,8 +299,14 @@ fn run_scenario(sc: &Scenario, t: &Tools) -> Value {
 fn sweep(sc: &Scenario, r: Receiver, t: &Tools, max_rate: f64) -> Value {
     let secs = sc.sweep_seconds.unwrap_or(3.0);
     let mut points = Vec::new();
-    let fractions = sc.sweep.iter().map(|&f| ((max_rate * f).max(1000.0) as u64, f));
-    let absolute = sc.sweep_rates.iter().map(|&r| (r, r as f64 / max_rate.max(1.0)));
+    let fractions = sc
+        .sweep
+        .iter()
+        .map(|&f| ((max_rate * f).max(1000.0) as u64, f));
+    let absolute = sc
+        .sweep_rates
+        .iter()
+        .map(|&r| (r, r as f64 / max_rate.max(1.0)));
     for (rate, f) in fractions.chain(absolute) {
         let count = (rate as f64 * secs) as u64;
         eprint!(
@@ -424,7 +430,13 @@ fn config(
     })
 }
 
-fn start(r: Receiver, t: &Tools, dir: &Path, conf_text: &str, corelogd_args: &[String]) -> Result<Proc, Unavailable> {
+fn start(
+    r: Receiver,
+    t: &Tools,
+    dir: &Path,
+    conf_text: &str,
+    corelogd_args: &[String],
+) -> Result<Proc, Unavailable> {
     let err = |e: std::io::Error| Unavailable(e.to_string());
     let stderr = || {
         fs::File::create(dir.join("receiver.stderr"))
@@ -441,7 +453,11 @@ fn start(r: Receiver, t: &Tools, dir: &Path, conf_text: &str, corelogd_args: &[S
             };
             let conf = dir.join(file);
             fs::write(&conf, conf_text).map_err(err)?;
-            let extra: &[String] = if r == Receiver::Corelogd { corelogd_args } else { &[] };
+            let extra: &[String] = if r == Receiver::Corelogd {
+                corelogd_args
+            } else {
+                &[]
+            };
             let mut c = Command::new(bin)
                 .arg("-n")
                 .arg("-f")

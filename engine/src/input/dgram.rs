@@ -25,7 +25,7 @@ use bytes::BytesMut;
 use futures_lite::future::or;
 
 use crate::runtime::core::CoreCtx;
-use crate::runtime::shard::Item;
+use crate::runtime::shard::Chunk;
 use crate::{parse, Origin};
 
 use super::ratelimit::RateLimit;
@@ -165,7 +165,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
     let mut arena = BytesMut::with_capacity(ARENA);
     let mut origins: HashMap<SocketAddr, Arc<Origin>> = HashMap::new();
     let local = Arc::new(Origin::new(&ctx.myhostname, "127.0.0.1", spec.module));
-    let mut items: Vec<Item> = Vec::with_capacity(BATCH);
+    let mut items: Chunk = Vec::with_capacity(BATCH);
     let mut limit = RateLimit::new(spec.rate_interval_s, spec.rate_burst);
     let opts = spec.parse_options(&ctx.parse);
     while !ctx.stop.is_stopped() {
@@ -219,7 +219,10 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
             }
             arena.extend_from_slice(d);
             let frame = arena.split().freeze();
-            items.push((spec.ruleset, parse(frame, &origin, now, &opts)));
+            items.push(parse(frame, &origin, now, &opts));
+            if let Some(m) = items.last_mut() {
+                m.set_ruleset(spec.ruleset);
+            }
         }
         let received = items.len() as u64;
         let limited = limit.dropped - before;

@@ -13,6 +13,7 @@
 //! over all cores; a connection beyond it is closed at once and counted.
 
 use std::net::SocketAddr;
+use std::os::unix::io::RawFd;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -21,11 +22,12 @@ use std::time::Instant;
 use bytes::BytesMut;
 use futures_lite::future::or;
 use futures_lite::{AsyncRead, AsyncReadExt};
-use glommio::net::{TcpListener, UnixListener};
+use glommio::channels::shared_channel::ConnectedSender;
+use glommio::net::{AcceptedTcpStream, TcpListener, UnixListener};
 
 use crate::frame::Framer;
 use crate::runtime::core::CoreCtx;
-use crate::runtime::shard::Item;
+use crate::runtime::shard::Chunk;
 use crate::{parse, Origin};
 
 use super::ratelimit::RateLimit;
@@ -42,12 +44,30 @@ pub enum Listener {
     Unix(UnixListener),
 }
 
+/// A TCP connection accepted on one core, to be read on another.
+pub struct Handoff {
+    pub input: usize,
+    pub stream: AcceptedTcpStream,
+}
+
+/// Spreads TCP connections over the cores in turn, whichever core's
+/// listener the kernel gave them to: SO_REUSEPORT hashes connections, so
+/// four connections on two cores often land three on one core.
+pub struct Balancer {
+    pub input: usize,
+    /// Connections accepted for this input, over all cores.
+    pub next: Arc<AtomicUsize>,
+    /// A channel to every other core (`None` for this one).
+    pub handoffs: Rc<Vec<Option<ConnectedSender<Handoff>>>>,
+}
+
 /// Accepts connections until the core stops.
 pub async fn serve(
     ctx: Rc<CoreCtx>,
     spec: Rc<InputSpec>,
     listener: Listener,
     sessions: Arc<AtomicUsize>,
+    balancer: Option<Balancer>,
 ) {
     let _guard = ctx.tasks.enter();
     let mut warned = false;
@@ -55,12 +75,7 @@ pub async fn serve(
         let accepted = match &listener {
             Listener::Tcp(l) => {
                 or(
-                    async {
-                        Some(l.accept().await.map(|s| {
-                            let peer = s.peer_addr().ok();
-                            (Conn::Tcp(s), peer)
-                        }))
-                    },
+                    async { Some(l.shared_accept().await.map(Accepted::Tcp)) },
                     async {
                         ctx.stop.wait().await;
                         None
@@ -70,7 +85,7 @@ pub async fn serve(
             }
             Listener::Unix(l) => {
                 or(
-                    async { Some(l.accept().await.map(|s| (Conn::Unix(s), None))) },
+                    async { Some(l.accept().await.map(|s| Accepted::Conn(Conn::Unix(s)))) },
                     async {
                         ctx.stop.wait().await;
                         None
@@ -80,7 +95,7 @@ pub async fn serve(
             }
         };
         let Some(accepted) = accepted else { break };
-        let (conn, peer) = match accepted {
+        let accepted = match accepted {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("corelogd: {}: accept failed: {e}.", spec.describe());
@@ -103,31 +118,79 @@ pub async fn serve(
         }
         warned = false;
         sessions.fetch_add(1, Ordering::Relaxed);
-        ctx.count(|s| s.sessions_opened += 1);
-        if let (Conn::Tcp(s), Some(k)) = (&conn, spec.keepalive) {
-            set_keepalive(s, k);
-        }
-        let origin = Arc::new(match peer {
-            Some(p) => {
-                let ip = p.ip().to_string();
-                Origin::new(&ip, &ip, spec.module)
+        let conn = match accepted {
+            Accepted::Conn(c) => c,
+            Accepted::Tcp(stream) => {
+                let Some(b) = &balancer else {
+                    start(&ctx, &spec, Conn::Tcp(stream.bind_to_executor()), &sessions);
+                    continue;
+                };
+                let target = b.next.fetch_add(1, Ordering::Relaxed) % b.handoffs.len();
+                match &b.handoffs[target] {
+                    Some(tx) => {
+                        if tx
+                            .send(Handoff {
+                                input: b.input,
+                                stream,
+                            })
+                            .await
+                            .is_err()
+                        {
+                            // The other core has stopped (shutdown): the
+                            // connection is closed unread.
+                            sessions.fetch_sub(1, Ordering::Relaxed);
+                        }
+                        continue;
+                    }
+                    None => Conn::Tcp(stream.bind_to_executor()),
+                }
             }
-            None => Origin::new(&ctx.myhostname, "127.0.0.1", spec.module),
-        });
-        let (ctx2, spec2, sessions2) = (ctx.clone(), spec.clone(), sessions.clone());
-        glommio::spawn_local(async move {
-            let _guard = ctx2.tasks.enter();
-            match conn {
-                Conn::Tcp(s) => session(&ctx2, &spec2, s, &origin).await,
-                Conn::Unix(s) => session(&ctx2, &spec2, s, &origin).await,
-            }
-            sessions2.fetch_sub(1, Ordering::Relaxed);
-        })
-        .detach();
+        };
+        start(&ctx, &spec, conn, &sessions);
     }
 }
 
-enum Conn {
+enum Accepted {
+    Tcp(AcceptedTcpStream),
+    Conn(Conn),
+}
+
+/// Starts reading a connection on this core; `sessions` counts it already.
+pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc<AtomicUsize>) {
+    ctx.count(|s| s.sessions_opened += 1);
+    let peer = match &conn {
+        Conn::Tcp(s) => {
+            if let Some(k) = spec.keepalive {
+                set_keepalive(s, k);
+            }
+            s.peer_addr().ok()
+        }
+        Conn::Unix(_) => None,
+    };
+    let origin = Arc::new(match peer {
+        Some(p) => {
+            let ip = p.ip().to_string();
+            Origin::new(&ip, &ip, spec.module)
+        }
+        None => Origin::new(&ctx.myhostname, "127.0.0.1", spec.module),
+    });
+    let (ctx2, spec2, sessions2) = (ctx.clone(), spec.clone(), sessions.clone());
+    glommio::spawn_local(async move {
+        let _guard = ctx2.tasks.enter();
+        match conn {
+            Conn::Tcp(s) => {
+                let fd = std::os::unix::io::AsRawFd::as_raw_fd(&s);
+                session(&ctx2, &spec2, s, Some(fd), &origin).await
+            }
+            Conn::Unix(s) => session(&ctx2, &spec2, s, None, &origin).await,
+        }
+        sessions2.fetch_sub(1, Ordering::Relaxed);
+    })
+    .detach();
+}
+
+/// A connection read on this core.
+pub enum Conn {
     Tcp(glommio::net::TcpStream),
     Unix(glommio::net::UnixStream),
 }
@@ -150,16 +213,22 @@ fn set_keepalive(s: &glommio::net::TcpStream, k: super::KeepAlive) {
 }
 
 /// Reads one connection to its end (or until the core stops).
+///
+/// With the descriptor at hand (TCP), a read is first tried directly,
+/// without waiting: glommio, after a read that did not fill the buffer,
+/// waits for an io_uring readiness poll before it reads again, and that
+/// round trip left the cores idle a quarter of the time under load.
 async fn session<S: AsyncRead + Unpin>(
     ctx: &CoreCtx,
     spec: &InputSpec,
     mut s: S,
+    fd: Option<RawFd>,
     origin: &Arc<Origin>,
 ) {
     let mut framer = Framer::with_options(spec.framing);
     let mut buf = BytesMut::zeroed(RECV_BUF);
     let mut frames = Vec::new();
-    let mut items: Vec<Item> = Vec::new();
+    let mut items: Chunk = Vec::new();
     let mut limit = RateLimit::new(spec.rate_interval_s, spec.rate_burst);
     loop {
         if buf.len() < RECV_MIN {
@@ -171,11 +240,17 @@ async fn session<S: AsyncRead + Unpin>(
             drain_on_stop(ctx, spec, &mut s, &mut framer, origin, &mut limit).await;
             break;
         }
-        let read = or(async { Some(s.read(&mut buf[..]).await) }, async {
-            ctx.stop.wait().await;
-            None
-        })
-        .await;
+        let direct = fd.and_then(|fd| recv_now(fd, &mut buf[..]));
+        let read = match direct {
+            Some(r) => Some(r),
+            None => {
+                or(async { Some(s.read(&mut buf[..]).await) }, async {
+                    ctx.stop.wait().await;
+                    None
+                })
+                .await
+            }
+        };
         let n = match read {
             None => {
                 drain_on_stop(ctx, spec, &mut s, &mut framer, origin, &mut limit).await;
@@ -197,6 +272,21 @@ async fn session<S: AsyncRead + Unpin>(
     }
     framer.finish(&mut frames);
     submit(ctx, spec, origin, &mut frames, &mut items, &mut limit).await;
+}
+
+/// One read without waiting: `None` when nothing is there yet.
+fn recv_now(fd: RawFd, buf: &mut [u8]) -> Option<std::io::Result<usize>> {
+    // SAFETY: recv writes at most buf.len() bytes into buf, which we own
+    // for the duration of the call; fd is an open socket of the session.
+    let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
+    if n >= 0 {
+        return Some(Ok(n as usize));
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EAGAIN) | Some(libc::EINTR) => None,
+        _ => Some(Err(e)),
+    }
 }
 
 /// At shutdown: takes in what the kernel has already accepted on this
@@ -230,7 +320,7 @@ async fn submit(
     spec: &InputSpec,
     origin: &Arc<Origin>,
     frames: &mut Vec<bytes::Bytes>,
-    items: &mut Vec<Item>,
+    items: &mut Chunk,
     limit: &mut RateLimit,
 ) {
     if frames.is_empty() {
@@ -251,7 +341,10 @@ async fn submit(
             }
         }
         received += 1;
-        items.push((spec.ruleset, parse(f, origin, now, &opts)));
+        items.push(parse(f, origin, now, &opts));
+        if let Some(m) = items.last_mut() {
+            m.set_ruleset(spec.ruleset);
+        }
     }
     let limited = limit.dropped - before;
     ctx.count(|s| {

@@ -127,6 +127,9 @@ pub struct Message {
     pub(crate) time_generated: Timestamp,
     pub(crate) origin: Arc<Origin>,
     pub(crate) vars: Option<Box<Vars>>,
+    /// The ruleset that processes this message (an index into the plan's
+    /// rulesets), set by the input that received it.
+    pub(crate) ruleset: u32,
 }
 
 impl Message {
@@ -195,6 +198,16 @@ impl Message {
 
     pub fn time_generated(&self) -> &Timestamp {
         &self.time_generated
+    }
+
+    /// The ruleset that processes this message.
+    pub fn ruleset(&self) -> u32 {
+        self.ruleset
+    }
+
+    /// Sets the ruleset that processes this message.
+    pub fn set_ruleset(&mut self, ruleset: u32) {
+        self.ruleset = ruleset;
     }
 
     pub fn origin(&self) -> &Origin {

@@ -64,6 +64,7 @@ pub fn parse(
         time_reported: time_generated,
         time_generated,
         origin: Arc::clone(origin),
+        ruleset: 0,
         vars: None,
     };
     let start = match pri::parse_pri(&m.buf) {

@@ -91,7 +91,9 @@ mod tests {
     #[test]
     fn a_dropped_listener_leaves_no_waker_behind() {
         let e = Event::default();
-        let waker = futures_lite::future::block_on(futures_lite::future::poll_fn(|cx| Poll::Ready(cx.waker().clone())));
+        let waker = futures_lite::future::block_on(futures_lite::future::poll_fn(|cx| {
+            Poll::Ready(cx.waker().clone())
+        }));
         let mut cx = Context::from_waker(&waker);
         for _ in 0..100_000 {
             let mut l = Box::pin(e.listen());

@@ -201,6 +201,23 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
         }
     }
 
+    // Connection hand-offs: handoff_tx[c][t] on core c, receivers on t.
+    let mut handoff_tx: Vec<Vec<Option<SharedSender<stream::Handoff>>>> = (0..cores)
+        .map(|_| (0..cores).map(|_| None).collect())
+        .collect();
+    let mut handoff_rx: Vec<Vec<SharedReceiver<stream::Handoff>>> =
+        (0..cores).map(|_| Vec::new()).collect();
+    for (c, row) in handoff_tx.iter_mut().enumerate() {
+        for (t, slot) in row.iter_mut().enumerate() {
+            if c != t {
+                let (tx, rx) = shared_channel::new_bounded(64);
+                *slot = Some(tx);
+                handoff_rx[t].push(rx);
+            }
+        }
+    }
+    let accepted: Vec<Arc<AtomicUsize>> = specs.iter().map(|_| Arc::default()).collect();
+
     let plan = Arc::new(plan);
     let mut handles = Vec::new();
     for c in (0..cores).rev() {
@@ -219,6 +236,9 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
             myhostname: myhostname.clone(),
             udp_ports: udp_ports.clone(),
             udp_drops: udp_drops.clone(),
+            handoff_tx: handoff_tx.pop().unwrap_or_default(),
+            handoff_rx: handoff_rx.pop().unwrap_or_default(),
+            accepted: accepted.clone(),
         };
         let h = LocalExecutorBuilder::new(Placement::Fixed(cpus[c]))
             .name(&format!("corelog-core{c}"))
@@ -295,6 +315,9 @@ struct CoreJob {
     myhostname: String,
     udp_ports: Vec<u16>,
     udp_drops: Arc<AtomicU64>,
+    handoff_tx: Vec<Option<SharedSender<stream::Handoff>>>,
+    handoff_rx: Vec<SharedReceiver<stream::Handoff>>,
+    accepted: Vec<Arc<AtomicUsize>>,
 }
 
 impl CoreJob {
@@ -348,7 +371,30 @@ impl CoreJob {
             ));
         }
 
-        // Inputs.
+        // Inputs. TCP connections are spread over the cores: each core
+        // takes connections handed to it by the others.
+        let specs: Rc<Vec<Rc<InputSpec>>> =
+            Rc::new(self.specs.iter().cloned().map(Rc::new).collect());
+        for rx in self.handoff_rx {
+            let (ctx, specs, sessions) = (ctx.clone(), specs.clone(), self.sessions.clone());
+            glommio::spawn_local(async move {
+                let _guard = ctx.tasks.enter();
+                let rx = rx.connect().await;
+                while let Some(h) = rx.recv().await {
+                    let conn = stream::Conn::Tcp(h.stream.bind_to_executor());
+                    stream::start(&ctx, &specs[h.input], conn, &sessions[h.input]);
+                }
+            })
+            .detach();
+        }
+        let mut handoffs = Vec::with_capacity(self.cores);
+        for tx in self.handoff_tx {
+            handoffs.push(match tx {
+                Some(tx) => Some(tx.connect().await),
+                None => None,
+            });
+        }
+        let handoffs = Rc::new(handoffs);
         let mut unix_paths = Vec::new();
         for b in &self.bound {
             let spec = Rc::new(self.specs[b.input].clone());
@@ -357,11 +403,17 @@ impl CoreJob {
             match b.kind {
                 Kind::Tcp => {
                     let l = unsafe { TcpListener::from_raw_fd(b.fd) };
+                    let balancer = (self.cores > 1).then(|| stream::Balancer {
+                        input: b.input,
+                        next: self.accepted[b.input].clone(),
+                        handoffs: handoffs.clone(),
+                    });
                     glommio::spawn_local(stream::serve(
                         ctx.clone(),
                         spec,
                         stream::Listener::Tcp(l),
                         self.sessions[b.input].clone(),
+                        balancer,
                     ))
                     .detach();
                 }
@@ -399,6 +451,7 @@ impl CoreJob {
                                     spec.clone(),
                                     stream::Listener::Unix(l),
                                     self.sessions[i].clone(),
+                                    None,
                                 ))
                                 .detach();
                             }),
@@ -421,6 +474,9 @@ impl CoreJob {
             }
         }
 
+        // The listeners hold the hand-off senders from here on; when they
+        // stop, the other cores' hand-off receivers end.
+        drop(handoffs);
         let worker = glommio::spawn_local(worker::run(
             ctx.clone(),
             Rc::new(plan.ruleset_bodies()),

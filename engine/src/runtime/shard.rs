@@ -1,20 +1,27 @@
 //! One core's shard of the main queue.
 //!
-//! In: messages from this core's inputs, each tagged with the ruleset that
-//! will process it. Out: batches of up to `queue.dequeueBatchSize`, in the
-//! order they were enqueued, to this core's queue worker.
+//! In: messages from this core's inputs, a read's worth at a time, each
+//! message carrying the ruleset that will process it. Out: those chunks,
+//! in the order they were enqueued, to this core's queue worker, which
+//! runs them in batches of `queue.dequeueBatchSize`.
 //!
-//! Types: FixedArray is the bounded ring of [`crate::queue::ring`],
-//! allocated once at `queue.size`; LinkedList grows on demand up to
-//! `queue.size` and gives its memory back when it drains; Direct is a
-//! LinkedList one batch long, so inputs hand their batch over and wait.
+//! The shard moves whole chunks (`Vec<Message>`), not messages: a message
+//! is written once, where the parser puts it, and read in place by the
+//! rules. Emptied chunks come back to the shard and are reused, so the
+//! steady state allocates nothing.
 //!
-//! Guarantees: never more than `queue.size` messages held. A full shard
-//! makes [`Shard::enqueue`] wait, which stops the stream inputs from
-//! reading (the sender's TCP window closes); inputs that cannot wait use
-//! [`Shard::enqueue_timeout`] and count what they drop. Above
-//! `queue.discardMark`, messages of severity ≥ `queue.discardSeverity`
-//! are discarded and counted, as rsyslog does.
+//! Types: FixedArray is the bounded ring of [`crate::queue::ring`] (of
+//! chunks; allocated once); LinkedList is a deque that grows on demand and
+//! gives memory back when it drains; Direct is a LinkedList one batch long,
+//! so inputs hand their batch over and wait.
+//!
+//! Guarantees: never more than `queue.size` messages held (a chunk larger
+//! than the free room is split). A full shard makes [`Shard::enqueue`]
+//! wait, which stops the stream inputs from reading (the sender's TCP
+//! window closes); inputs that cannot wait use [`Shard::enqueue_timeout`]
+//! and count what they drop. Above `queue.discardMark`, messages of
+//! severity ≥ `queue.discardSeverity` are discarded and counted, as
+//! rsyslog does.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -26,12 +33,31 @@ use crate::Message;
 
 use super::event::Event;
 
-/// A message and the ruleset that will process it.
-pub type Item = (u32, Message);
+/// What the shard holds: chunks of messages, each with its ruleset.
+pub type Chunk = Vec<Message>;
 
 enum Store {
-    Ring(Producer<Item>, Consumer<Item>),
-    List(VecDeque<Item>),
+    Ring(Producer<Chunk>, Consumer<Chunk>),
+    List(VecDeque<Chunk>),
+}
+
+impl Store {
+    fn push(&mut self, c: Chunk) {
+        match self {
+            Store::Ring(p, _) => {
+                let pushed = p.push(c);
+                debug_assert!(pushed.is_ok(), "one ring slot per message of room");
+            }
+            Store::List(l) => l.push_back(c),
+        }
+    }
+
+    fn pop(&mut self) -> Option<Chunk> {
+        match self {
+            Store::Ring(_, c) => c.pop(),
+            Store::List(l) => l.pop_front(),
+        }
+    }
 }
 
 /// Counters of one shard.
@@ -42,8 +68,13 @@ pub struct ShardStats {
     pub dropped_full: u64,
 }
 
+/// Emptied chunks kept for reuse.
+const SPARE_CHUNKS: usize = 64;
+
 pub struct Shard {
     store: RefCell<Store>,
+    /// Messages held.
+    len: Cell<usize>,
     size: usize,
     batch: usize,
     discard_mark: usize,
@@ -51,6 +82,7 @@ pub struct Shard {
     timeout_enqueue: Duration,
     closed: Cell<bool>,
     stats: Cell<ShardStats>,
+    spare: RefCell<Vec<Chunk>>,
     /// Notified when messages arrive or the shard closes.
     pub not_empty: Event,
     /// Notified when the worker makes room.
@@ -60,17 +92,21 @@ pub struct Shard {
 impl Shard {
     pub fn new(q: &QueueParams) -> Shard {
         let batch = q.dequeue_batch_size.max(1) as usize;
-        let (store, size) = match q.kind {
+        let size = match q.kind {
+            QueueType::Direct => batch,
+            _ => q.size.max(1) as usize,
+        };
+        let store = match q.kind {
+            // A chunk holds at least one message: `size` slots always do.
             QueueType::FixedArray => {
-                let (p, c) = ring((q.size.max(1) as usize).next_power_of_two());
-                let cap = p.capacity();
-                (Store::Ring(p, c), cap.min(q.size.max(1) as usize))
+                let (p, c) = ring(size.next_power_of_two());
+                Store::Ring(p, c)
             }
-            QueueType::Direct => (Store::List(VecDeque::new()), batch),
-            _ => (Store::List(VecDeque::new()), q.size.max(1) as usize),
+            _ => Store::List(VecDeque::new()),
         };
         Shard {
             store: RefCell::new(store),
+            len: Cell::new(0),
             size,
             batch,
             discard_mark: q.discard_mark.max(1) as usize,
@@ -78,16 +114,15 @@ impl Shard {
             timeout_enqueue: Duration::from_millis(q.timeout_enqueue_ms.max(0) as u64),
             closed: Cell::new(false),
             stats: Cell::new(ShardStats::default()),
+            spare: RefCell::new(Vec::new()),
             not_empty: Event::default(),
             not_full: Event::default(),
         }
     }
 
+    /// Messages held.
     pub fn len(&self) -> usize {
-        match &*self.store.borrow() {
-            Store::Ring(_, c) => c.len(),
-            Store::List(l) => l.len(),
-        }
+        self.len.get()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -112,12 +147,25 @@ impl Shard {
         self.closed.get()
     }
 
-    /// Enqueues every item of `items`, waiting for room as long as needed.
-    pub async fn enqueue(&self, items: &mut Vec<Item>) {
-        let mut it = items.drain(..).peekable();
-        while it.peek().is_some() {
-            let n = self.push_some(&mut it);
-            if n == 0 {
+    /// An empty chunk to fill (a reused one when there is one).
+    pub fn chunk(&self) -> Chunk {
+        self.spare.borrow_mut().pop().unwrap_or_default()
+    }
+
+    /// Gives an emptied chunk back for reuse.
+    pub fn recycle(&self, mut c: Chunk) {
+        c.clear();
+        let mut spare = self.spare.borrow_mut();
+        if spare.len() < SPARE_CHUNKS && c.capacity() > 0 {
+            spare.push(c);
+        }
+    }
+
+    /// Enqueues every message of `items`, waiting for room as long as
+    /// needed; leaves `items` empty (and ready for reuse).
+    pub async fn enqueue(&self, items: &mut Chunk) {
+        while !items.is_empty() {
+            if !self.push_some(items) {
                 self.not_full.listen().await;
             }
         }
@@ -125,16 +173,16 @@ impl Shard {
 
     /// Enqueues `items`, waiting at most `queue.timeoutEnqueue` for room;
     /// returns how many were dropped because the shard stayed full.
-    pub async fn enqueue_timeout(&self, items: &mut Vec<Item>) -> u64 {
+    pub async fn enqueue_timeout(&self, items: &mut Chunk) -> u64 {
         let deadline = Instant::now() + self.timeout_enqueue;
-        let mut it = items.drain(..).peekable();
-        while it.peek().is_some() {
-            if self.push_some(&mut it) > 0 {
+        while !items.is_empty() {
+            if self.push_some(items) {
                 continue;
             }
             let now = Instant::now();
             if now >= deadline {
-                let dropped = it.count() as u64;
+                let dropped = items.len() as u64;
+                items.clear();
                 let mut s = self.stats.get();
                 s.dropped_full += dropped;
                 self.stats.set(s);
@@ -146,67 +194,62 @@ impl Shard {
         0
     }
 
-    /// Pushes what fits; discards per discardMark. Returns items consumed.
-    fn push_some(&self, it: &mut std::iter::Peekable<std::vec::Drain<'_, Item>>) -> usize {
-        let mut consumed = 0;
+    /// Moves what fits of `items` into the shard (the whole vector when it
+    /// all fits, replacing it with a spare one); applies discardMark.
+    /// Returns whether anything was taken.
+    fn push_some(&self, items: &mut Chunk) -> bool {
         let mut s = self.stats.get();
-        {
-            let mut store = self.store.borrow_mut();
-            let mut len = match &*store {
-                Store::Ring(_, c) => c.len(),
-                Store::List(l) => l.len(),
-            };
-            while len < self.size {
-                let Some(item) = it.next() else { break };
-                consumed += 1;
-                if len >= self.discard_mark && item.1.severity() >= self.discard_severity {
-                    s.discarded += 1;
-                    continue;
-                }
-                match &mut *store {
-                    Store::Ring(p, _) => {
-                        let pushed = p.push(item);
-                        debug_assert!(pushed.is_ok(), "len < size means the ring has room");
-                    }
-                    Store::List(l) => l.push_back(item),
-                }
-                len += 1;
-                s.enqueued += 1;
+        let len = self.len.get();
+        if len >= self.discard_mark && self.discard_severity < 8 {
+            let before = items.len();
+            let sev = self.discard_severity;
+            items.retain(|m| m.severity() < sev);
+            s.discarded += (before - items.len()) as u64;
+            if items.is_empty() {
+                self.stats.set(s);
+                return true;
             }
         }
-        self.stats.set(s);
-        if consumed > 0 {
-            self.not_empty.notify();
+        let room = self.size.saturating_sub(len);
+        if room == 0 {
+            self.stats.set(s);
+            return false;
         }
-        consumed
+        let chunk = if items.len() <= room {
+            std::mem::replace(items, self.chunk())
+        } else {
+            let mut part = self.chunk();
+            part.extend(items.drain(..room));
+            part
+        };
+        let n = chunk.len();
+        self.store.borrow_mut().push(chunk);
+        self.len.set(len + n);
+        s.enqueued += n as u64;
+        self.stats.set(s);
+        self.not_empty.notify();
+        true
     }
 
-    /// Takes up to one batch into `out` (cleared first); waits while the
-    /// shard is empty and open. Returns false when closed and drained.
-    pub async fn dequeue(&self, out: &mut Vec<Item>) -> bool {
-        out.clear();
+    /// Takes the oldest chunk; waits while the shard is empty and open.
+    /// Returns `None` when closed and drained. The caller runs it in
+    /// batches of [`Shard::batch_size`] and gives it back with
+    /// [`Shard::recycle`].
+    pub async fn dequeue(&self) -> Option<Chunk> {
         loop {
-            {
-                let mut store = self.store.borrow_mut();
-                let n = match &mut *store {
-                    Store::Ring(_, c) => c.pop_batch(out, self.batch),
-                    Store::List(l) => {
-                        let n = l.len().min(self.batch);
-                        out.extend(l.drain(..n));
-                        if l.is_empty() && l.capacity() > 4 * self.batch {
-                            l.shrink_to(self.batch);
-                        }
-                        n
+            let popped = self.store.borrow_mut().pop();
+            if let Some(c) = popped {
+                self.len.set(self.len.get() - c.len());
+                if let Store::List(l) = &mut *self.store.borrow_mut() {
+                    if l.is_empty() && l.capacity() > 1024 {
+                        l.shrink_to(64);
                     }
-                };
-                if n > 0 {
-                    drop(store);
-                    self.not_full.notify();
-                    return true;
                 }
+                self.not_full.notify();
+                return Some(c);
             }
             if self.closed.get() {
-                return false;
+                return None;
             }
             self.not_empty.listen().await;
         }

@@ -27,7 +27,6 @@ use crate::rule::{run_batch, ActionResult, ActionSink, BatchState, Stmt};
 use crate::{Env, Message, RenderBuf};
 
 use super::core::CoreCtx;
-use super::shard::Item;
 
 /// Where an action's batches go from this core.
 pub enum Route {
@@ -94,34 +93,42 @@ impl ActionSink for Sink<'_> {
 
 /// Runs until the shard is closed and drained.
 pub async fn run(ctx: Rc<CoreCtx>, rulesets: Rc<Vec<Vec<Stmt>>>, mut actions: Vec<WorkerAction>) {
-    let mut batch: Vec<Item> = Vec::with_capacity(ctx.shard.batch_size());
-    let mut msgs: Vec<Message> = Vec::with_capacity(ctx.shard.batch_size());
     let mut state = BatchState::default();
     let mut buf = RenderBuf::new();
     let mut env = Env::new(ctx.clock.now(), &ctx.myhostname);
-    while ctx.shard.dequeue(&mut batch).await {
-        env.now = ctx.clock.now();
-        env.now_utc = env.now.to_utc();
-        while let Some(&(ruleset, _)) = batch.first() {
-            let run_len = batch.iter().take_while(|(r, _)| *r == ruleset).count();
-            msgs.extend(batch.drain(..run_len).map(|(_, m)| m));
-            let mut sink = Sink {
-                actions: &mut actions,
-                env: &env,
-                buf: &mut buf,
-            };
-            run_batch(
-                &rulesets,
-                ruleset as usize,
-                &mut msgs,
-                &env,
-                &mut sink,
-                &mut state,
-            );
-            msgs.clear();
+    let batch = ctx.shard.batch_size();
+    while let Some(mut chunk) = ctx.shard.dequeue().await {
+        for msgs in chunk.chunks_mut(batch) {
+            env.now = ctx.clock.now();
+            env.now_utc = env.now.to_utc();
+            // Runs of messages for the same ruleset, each as one batch.
+            let mut start = 0;
+            while start < msgs.len() {
+                let ruleset = msgs[start].ruleset();
+                let len = msgs[start..]
+                    .iter()
+                    .take_while(|m| m.ruleset() == ruleset)
+                    .count();
+                let mut sink = Sink {
+                    actions: &mut actions,
+                    env: &env,
+                    buf: &mut buf,
+                };
+                let run = &mut msgs[start..start + len];
+                run_batch(
+                    &rulesets,
+                    ruleset as usize,
+                    run,
+                    &env,
+                    &mut sink,
+                    &mut state,
+                );
+                start += len;
+            }
+            deliver(&mut actions).await;
         }
-        batch.clear();
-        deliver(&mut actions).await;
+        chunk.clear();
+        ctx.shard.recycle(chunk);
     }
 }
 
@@ -139,7 +146,11 @@ async fn deliver(actions: &mut [WorkerAction]) {
             Route::Remote(tx) => {
                 // The next batch starts with room for one like this, so
                 // rendering does not grow its buffers step by step.
-                let (d, p, r) = (a.pending.data.len(), a.pending.paths.len(), a.pending.recs.len());
+                let (d, p, r) = (
+                    a.pending.data.len(),
+                    a.pending.paths.len(),
+                    a.pending.recs.len(),
+                );
                 let full = std::mem::take(&mut a.pending);
                 a.pending.data.reserve(d);
                 a.pending.paths.reserve(p);
