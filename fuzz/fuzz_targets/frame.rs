@@ -1,13 +1,14 @@
-//! Any bytes in any two chunks: the framer must not panic, must not lose or
-//! invent bytes of LF-framed input, and must frame the same as unsplit.
+//! Any bytes in any chunks, with any of imtcp's framing options: the
+//! framer must not panic, must frame the same however the stream is cut,
+//! and must not lose or invent bytes of LF-framed input.
 #![no_main]
 
 use bytes::Bytes;
-use corelog::frame::Framer;
+use corelog::frame::{Framer, FramerOptions};
 use libfuzzer_sys::fuzz_target;
 
-fn frames(chunks: &[&[u8]]) -> Vec<Bytes> {
-    let mut f = Framer::new(64);
+fn frames(opts: FramerOptions, chunks: &[&[u8]]) -> Vec<Bytes> {
+    let mut f = Framer::with_options(opts);
     let mut out = Vec::new();
     for c in chunks {
         f.decode(Bytes::copy_from_slice(c), &mut out);
@@ -17,18 +18,23 @@ fn frames(chunks: &[&[u8]]) -> Vec<Bytes> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&split, data)) = data.split_first() else { return };
-    let k = usize::from(split) % (data.len() + 1);
-    let whole = frames(&[data]);
-    assert_eq!(frames(&[&data[..k], &data[k..]]), whole);
-    if !data.iter().any(u8::is_ascii_digit) {
-        // LF framing only: the frames plus the LFs that ended them are
-        // exactly the input; nothing lost, nothing invented.
-        let n: usize = whole.iter().map(Bytes::len).sum::<usize>() + bytecount(data, b'\n');
+    let [split, a, b, flags, data @ ..] = data else { return };
+    let opts = FramerOptions {
+        frame_bytes_max: usize::from(*a % 64) + 1,
+        message_bytes_max: usize::from(*b % 64) + 1,
+        octet_counting: flags & 1 != 0,
+        addtl_delimiter: (flags & 2 != 0).then_some(0),
+        discard_truncated: flags & 4 != 0,
+    };
+    let k = usize::from(*split) % (data.len() + 1);
+    let whole = frames(opts, &[data]);
+    assert_eq!(frames(opts, &[&data[..k], &data[k..]]), whole);
+    let bytewise: Vec<&[u8]> = data.chunks(1).collect();
+    assert_eq!(frames(opts, &bytewise), whole);
+    let lf_only = !opts.octet_counting && opts.addtl_delimiter.is_none() && !opts.discard_truncated;
+    if lf_only {
+        // The frames plus the LFs that ended them are exactly the input.
+        let n: usize = whole.iter().map(Bytes::len).sum::<usize>() + data.iter().filter(|&&c| c == b'\n').count();
         assert_eq!(n, data.len());
     }
 });
-
-fn bytecount(d: &[u8], c: u8) -> usize {
-    d.iter().filter(|&&x| x == c).count()
-}

@@ -696,12 +696,21 @@ fn run_once(
         let mut last_change = Instant::now();
         let mut last_lines = 0;
         let mut done_at = started.elapsed();
+        // From the first message sent (loadgen's start_ns, after its
+        // set-up) to the poll that saw the last line.
+        let wall_ns = || {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+        };
+        let mut done_ns = wall_ns();
         loop {
             let n = counter.poll();
             if n != last_lines {
                 last_lines = n;
                 last_change = Instant::now();
                 done_at = started.elapsed();
+                done_ns = wall_ns();
             }
             if n >= n_sent || last_change.elapsed() > Duration::from_secs(5) {
                 break;
@@ -709,7 +718,11 @@ fn run_once(
             std::thread::sleep(Duration::from_millis(5));
         }
         run.received = last_lines;
-        run.elapsed_s = done_at.as_secs_f64();
+        run.elapsed_s = if start_ns > 0 && done_ns > start_ns {
+            (done_ns - start_ns) as f64 / 1e9
+        } else {
+            done_at.as_secs_f64()
+        };
         let check = Command::new(&t.loadgen)
             .arg("check")
             .arg(&out)

@@ -197,9 +197,13 @@ fn spec(plan: &Plan, def: &InputDef) -> Result<InputSpec, String> {
         keepalive,
         rate_interval_s: num("ratelimit.interval", 0)?.max(0) as u64,
         rate_burst: num("ratelimit.burst", default_burst)?.max(0) as u64,
-        rcvbuf: match num("rcvbufsize", 0)? {
-            0 => None,
-            n => Some(n as usize),
+        rcvbuf: match get("rcvbufsize") {
+            None => None,
+            Some(v) => match crate::config::queue::parse_size(&v) {
+                Some(0) => None,
+                Some(n) if n > 0 => Some(n as usize),
+                _ => return Err(format!("{at}: rcvBufSize=\"{v}\" is not a size (such as 8m)")),
+            },
         },
         max_message,
         parse_hostname: kind != Kind::UnixDgram || on("parsehostname", false),

@@ -82,13 +82,34 @@ fn bind_inet(spec: &InputSpec, addr: SocketAddr) -> std::io::Result<RawFd> {
     s.set_reuse_port(true)?;
     s.set_cloexec(true)?;
     if let Some(n) = spec.rcvbuf {
-        s.set_recv_buffer_size(n)?;
+        set_rcvbuf(&s, n)?;
     }
     s.bind(&addr.into())?;
     if spec.kind == Kind::Tcp {
         s.listen(1024)?;
     }
     Ok(s.into_raw_fd())
+}
+
+/// `rcvBufSize`: as rsyslog, beyond `net.core.rmem_max` when privileged
+/// (SO_RCVBUFFORCE), else as far as the limit allows.
+fn set_rcvbuf(s: &Socket, n: usize) -> std::io::Result<()> {
+    use std::os::unix::io::AsRawFd;
+    let v = libc::c_int::try_from(n).unwrap_or(libc::c_int::MAX);
+    // SAFETY: setsockopt reads one c_int from `v`, which outlives the call.
+    let forced = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUFFORCE,
+            (&v as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    } == 0;
+    if !forced {
+        s.set_recv_buffer_size(n)?;
+    }
+    Ok(())
 }
 
 /// Creates the socket's directory and removes a stale socket file
