@@ -202,7 +202,11 @@ fn spec(plan: &Plan, def: &InputDef) -> Result<InputSpec, String> {
             Some(v) => match crate::config::queue::parse_size(&v) {
                 Some(0) => None,
                 Some(n) if n > 0 => Some(n as usize),
-                _ => return Err(format!("{at}: rcvBufSize=\"{v}\" is not a size (such as 8m)")),
+                _ => {
+                    return Err(format!(
+                        "{at}: rcvBufSize=\"{v}\" is not a size (such as 8m)"
+                    ))
+                }
             },
         },
         max_message,
