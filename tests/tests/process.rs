@@ -232,9 +232,8 @@ fn max_message_size_truncates_and_the_rest_is_a_further_message() {
     assert_eq!(lens, vec![128, 128, 44]);
 }
 
-/// A TCP receiver in the test: collects lines; `paused` holds reading.
+/// A TCP receiver in the test: collects lines, after `read_after`.
 struct Receiver {
-    port: u16,
     lines: Arc<Mutex<Vec<String>>>,
 }
 
@@ -256,7 +255,7 @@ impl Receiver {
                 });
             }
         });
-        Receiver { port, lines }
+        Receiver { lines }
     }
 
     fn count(&self) -> usize {
@@ -380,4 +379,47 @@ template(name="t" type="string" string="%msg%\n")
     let err = d.stop();
     let text = r.lines.lock().unwrap().join("\n");
     assert_eq!(check_prefix_order(&text), (10_000, 1), "{err}");
+}
+
+#[test]
+fn an_action_queue_keeps_a_down_forward_from_stalling_the_file_and_loses_nothing() {
+    let target = free_port();
+    let d = Corelogd::start(
+        &dir("actionqueue"),
+        &format!(
+            r#"
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfwd" target="127.0.0.1" port="{target}" protocol="tcp" template="t"
+           queue.type="LinkedList" queue.size="500000"
+           action.resumeRetryCount="-1" action.resumeInterval="1")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#
+        ),
+        &[],
+    );
+    loadgen(&[
+        "send",
+        "--target",
+        &format!("127.0.0.1:{}", d.port),
+        "--count",
+        "200000",
+        "--conns",
+        "2",
+    ]);
+    // The forward target is down; the file gets everything regardless.
+    let out = d.path("out.log");
+    wait_for("every line in the file", Duration::from_secs(30), || {
+        (read(&out).lines().count() == 200_000).then_some(())
+    });
+    // The target comes up: the queue drains into it, in order.
+    let r = Receiver::start(target, Duration::ZERO);
+    wait_for("every message forwarded", Duration::from_secs(60), || {
+        (r.count() >= 200_000).then_some(())
+    });
+    let err = d.stop();
+    let text = r.lines.lock().unwrap().join("\n");
+    assert_eq!(check_prefix_order(&text), (200_000, 2), "{err}");
+    assert_eq!(check_prefix_order(&read(&out)), (200_000, 2));
 }

@@ -129,7 +129,7 @@ fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
         sum(|c| c.input.bytes),
         sum(|c| c.shard.enqueued),
         sum(|c| c.shard.discarded),
-        sum(|c| c.input.dropped_full + c.shard.dropped_full),
+        sum(|c| c.input.dropped_full + c.shard.dropped_full + c.dropped_action_queue),
         sum(|c| c.input.dropped_ratelimit),
         report.udp_kernel_drops,
         sum(|c| c.abandoned),

@@ -18,6 +18,7 @@
 //! output stops making progress for `queue.timeoutShutdown`, the daemon
 //! says how many messages it is giving up and exits.
 
+pub mod action_queue;
 pub mod bind;
 pub mod clock;
 pub mod core;
@@ -45,11 +46,13 @@ use crate::input::{self, dgram, stream, InputSpec, Kind};
 use crate::output::runner::{ActionRunner, ActionShared};
 use crate::output::Rendered;
 
+use self::action_queue::ActionQueue;
 use self::bind::Bound;
 use self::core::{CoreCtx, InputStats, StopFlag, TaskGroup};
 use self::shard::{Shard, ShardStats};
 use self::signals::Signals;
-use self::worker::{Route, WorkerAction};
+use self::worker::{Route, Target, WorkerAction};
+use crate::config::queue::QueueType;
 
 /// Batches a (core, action) channel holds.
 const CHANNEL_BATCHES: usize = 64;
@@ -61,6 +64,8 @@ pub struct CoreReport {
     pub shard: ShardStats,
     /// Messages given up at shutdown because an output made no progress.
     pub abandoned: u64,
+    /// Messages dropped because an action queue stayed full.
+    pub dropped_action_queue: u64,
 }
 
 /// What the daemon did, per core and per action.
@@ -344,15 +349,36 @@ impl CoreJob {
                 runners.insert(a, Rc::new(RwLock::new(r)));
             }
         }
+        // Actions with a queue of their own get a worker that drains it.
+        let mut targets: HashMap<usize, Target> = HashMap::new();
+        let mut queue_workers = Vec::new();
+        for (&a, runner) in &runners {
+            if plan.actions[a].queue.kind == QueueType::Direct {
+                targets.insert(a, Target::Direct(runner.clone()));
+                continue;
+            }
+            let q = Rc::new(ActionQueue::new(&plan.actions[a].queue));
+            let (q2, runner) = (q.clone(), runner.clone());
+            queue_workers.push((
+                q.clone(),
+                glommio::spawn_local(async move {
+                    while let Some(batch) = q2.dequeue().await {
+                        let mut r = runner.write().await.expect("action lock is never closed");
+                        r.deliver(&batch).await;
+                    }
+                })
+                .detach(),
+            ));
+            targets.insert(a, Target::Queued(q));
+        }
         let mut receive_tasks = Vec::new();
         for (a, rx) in self.receivers {
-            let runner = runners[&a].clone();
+            let target = targets[&a].clone();
             receive_tasks.push(
                 glommio::spawn_local(async move {
                     let rx = rx.connect().await;
-                    while let Some(batch) = rx.recv().await {
-                        let mut r = runner.write().await.expect("action lock is never closed");
-                        r.deliver(&batch).await;
+                    while let Some(mut batch) = rx.recv().await {
+                        target.deliver(&mut batch).await;
                     }
                 })
                 .detach(),
@@ -362,7 +388,7 @@ impl CoreJob {
         for (a, tx) in self.senders.into_iter().enumerate() {
             let route = match tx {
                 Some(tx) => Route::Remote(tx.connect().await),
-                None => Route::Local(runners[&a].clone()),
+                None => Route::Local(targets[&a].clone()),
             };
             actions.push(WorkerAction::new(
                 &plan.actions[a],
@@ -530,6 +556,7 @@ impl CoreJob {
             })
         };
 
+        let mut dropped_action_queue = 0;
         // Run until asked to stop, then drain.
         ctx.stop.wait().await;
         ctx.tasks.wait_empty().await;
@@ -538,6 +565,19 @@ impl CoreJob {
         let abandoned = drain(worker, &ctx.shard, &self.shared, timeout).await;
         for t in receive_tasks {
             drain(t, &ctx.shard, &self.shared, timeout).await;
+        }
+        let mut abandoned = abandoned;
+        for (q, t) in queue_workers {
+            q.close();
+            drain(t, &ctx.shard, &self.shared, timeout).await;
+            abandoned += q.len() as u64;
+            if q.dropped.get() > 0 {
+                eprintln!(
+                    "corelogd: an action queue on core {c} was full: {} message(s) dropped after queue.timeoutEnqueue.",
+                    q.dropped.get()
+                );
+            }
+            dropped_action_queue += q.dropped.get();
         }
         for r in runners.values() {
             if let Ok(mut r) = r.try_write() {
@@ -553,6 +593,7 @@ impl CoreJob {
             input: ctx.stats.get(),
             shard: ctx.shard.stats(),
             abandoned,
+            dropped_action_queue,
         }
     }
 }

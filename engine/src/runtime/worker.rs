@@ -26,12 +26,47 @@ use crate::output::{Rendered, Renderer};
 use crate::rule::{run_batch, ActionResult, ActionSink, BatchState, Stmt};
 use crate::{Env, Message, RenderBuf};
 
+use super::action_queue::ActionQueue;
 use super::core::CoreCtx;
 
 /// Where an action's batches go from this core.
 pub enum Route {
-    Local(Rc<RwLock<ActionRunner>>),
+    Local(Target),
     Remote(ConnectedSender<Rendered>),
+}
+
+/// An action on its owning core: run in place (Direct), or queued for the
+/// action's own worker.
+#[derive(Clone)]
+pub enum Target {
+    Direct(Rc<RwLock<ActionRunner>>),
+    Queued(Rc<ActionQueue>),
+}
+
+impl Target {
+    /// Delivers `r` (left empty, its buffers kept where possible).
+    pub async fn deliver(&self, r: &mut Rendered) {
+        match self {
+            Target::Direct(runner) => {
+                let mut runner = runner.write().await.expect("action lock is never closed");
+                runner.deliver(r).await;
+                r.clear();
+            }
+            Target::Queued(q) => {
+                q.enqueue(take_reserving(r)).await;
+            }
+        }
+    }
+}
+
+/// Takes `r`'s contents, leaving it empty with room for a batch as large.
+fn take_reserving(r: &mut Rendered) -> Rendered {
+    let (d, p, n) = (r.data.len(), r.paths.len(), r.recs.len());
+    let full = std::mem::take(r);
+    r.data.reserve(d);
+    r.paths.reserve(p);
+    r.recs.reserve(n);
+    full
 }
 
 /// One action as seen from this core's worker.
@@ -41,6 +76,9 @@ pub struct WorkerAction {
     pub route: Route,
     pub shared: Arc<ActionShared>,
     pub exec_only_when_previous_is_suspended: bool,
+    /// The action has a queue of its own: enqueueing always succeeds, as
+    /// in rsyslog, and suspension is the queue worker's business.
+    pub queued: bool,
 }
 
 impl WorkerAction {
@@ -51,6 +89,7 @@ impl WorkerAction {
             route,
             shared,
             exec_only_when_previous_is_suspended: def.exec_only_when_previous_is_suspended,
+            queued: def.queue.kind != crate::config::queue::QueueType::Direct,
         }
     }
 }
@@ -74,7 +113,7 @@ impl ActionSink for Sink<'_> {
         results: &mut [ActionResult],
     ) {
         let a = &mut self.actions[action];
-        if a.shared.suspended.load(Ordering::Relaxed) {
+        if !a.queued && a.shared.suspended.load(Ordering::Relaxed) {
             a.shared
                 .discarded
                 .fetch_add(which.len() as u64, Ordering::Relaxed);
@@ -138,23 +177,9 @@ async fn deliver(actions: &mut [WorkerAction]) {
             continue;
         }
         match &a.route {
-            Route::Local(runner) => {
-                let mut r = runner.write().await.expect("action lock is never closed");
-                r.deliver(&a.pending).await;
-                a.pending.clear();
-            }
+            Route::Local(target) => target.deliver(&mut a.pending).await,
             Route::Remote(tx) => {
-                // The next batch starts with room for one like this, so
-                // rendering does not grow its buffers step by step.
-                let (d, p, r) = (
-                    a.pending.data.len(),
-                    a.pending.paths.len(),
-                    a.pending.recs.len(),
-                );
-                let full = std::mem::take(&mut a.pending);
-                a.pending.data.reserve(d);
-                a.pending.paths.reserve(p);
-                a.pending.recs.reserve(r);
+                let full = take_reserving(&mut a.pending);
                 if tx.send(full).await.is_err() {
                     eprintln!(
                         "corelogd: an action's owning core has stopped; a batch for it was lost."
