@@ -423,3 +423,44 @@ template(name="t" type="string" string="%msg%\n")
     assert_eq!(check_prefix_order(&text), (200_000, 2), "{err}");
     assert_eq!(check_prefix_order(&read(&out)), (200_000, 2));
 }
+
+#[test]
+fn a_ruleset_with_its_own_queue_runs_its_inputs_messages() {
+    let d = Corelogd::start(
+        &dir("rulesetqueue"),
+        r#"
+module(load="imtcp")
+template(name="t" type="string" string="%msg%\n")
+ruleset(name="remote" queue.type="LinkedList" queue.size="100000") {
+    action(type="omfile" file="@DIR@/remote.log" template="t")
+}
+input(type="imtcp" address="127.0.0.1" port="@PORT@" ruleset="remote")
+input(type="imtcp" address="127.0.0.1" port="@PORT2@")
+*.* action(type="omfile" file="@DIR@/main.log" template="t")
+"#,
+        &[],
+    );
+    loadgen(&[
+        "send",
+        "--target",
+        &format!("127.0.0.1:{}", d.port),
+        "--count",
+        "100000",
+        "--conns",
+        "2",
+    ]);
+    loadgen(&[
+        "send",
+        "--target",
+        &format!("127.0.0.1:{}", d.port2),
+        "--count",
+        "1000",
+    ]);
+    let (remote, main) = (d.path("remote.log"), d.path("main.log"));
+    wait_for("both files", Duration::from_secs(30), || {
+        (read(&remote).lines().count() == 100_000 && read(&main).lines().count() == 1000)
+            .then_some(())
+    });
+    d.stop();
+    assert_eq!(check_prefix_order(&read(&remote)), (100_000, 2));
+}

@@ -226,7 +226,10 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
         }
         let received = items.len() as u64;
         let limited = limit.dropped - before;
-        let dropped = ctx.shard.enqueue_timeout(&mut items).await;
+        let dropped = ctx
+            .shard_for(spec.ruleset)
+            .enqueue_timeout(&mut items)
+            .await;
         ctx.count(|s| {
             s.received += received;
             s.bytes += bytes;

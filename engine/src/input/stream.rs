@@ -351,7 +351,7 @@ async fn submit(
         s.received += received;
         s.dropped_ratelimit += limited;
     });
-    ctx.shard.enqueue(items).await;
+    ctx.shard_for(spec.ruleset).enqueue(items).await;
 }
 
 /// Binds this core's listener for `addr`.

@@ -47,10 +47,15 @@ pub struct InputStats {
     pub receive_errors: u64,
 }
 
+/// What the tasks of one core share.
 pub struct CoreCtx {
     pub tasks: Rc<TaskGroup>,
     pub core: usize,
+    /// The main queue's shard.
     pub shard: Rc<Shard>,
+    /// Per ruleset: its own queue's shard, when `ruleset(queue.*)` gave it
+    /// one; `None` for rulesets that run from the main queue.
+    pub ruleset_shards: Vec<Option<Rc<Shard>>>,
     pub stop: Rc<StopFlag>,
     pub parse: ParseOptions,
     pub clock: Clock,
@@ -59,6 +64,19 @@ pub struct CoreCtx {
 }
 
 impl CoreCtx {
+    /// The shard that messages for `ruleset` are enqueued into.
+    pub fn shard_for(&self, ruleset: u32) -> &Rc<Shard> {
+        match self.ruleset_shards.get(ruleset as usize) {
+            Some(Some(s)) => s,
+            _ => &self.shard,
+        }
+    }
+
+    /// Every shard of this core: the main queue's first.
+    pub fn shards(&self) -> impl Iterator<Item = &Rc<Shard>> {
+        std::iter::once(&self.shard).chain(self.ruleset_shards.iter().flatten())
+    }
+
     pub fn count(&self, f: impl FnOnce(&mut InputStats)) {
         let mut s = self.stats.get();
         f(&mut s);

@@ -333,6 +333,11 @@ impl CoreJob {
             tasks: Rc::new(TaskGroup::default()),
             core: c,
             shard: Rc::new(Shard::new(&plan.main_queue)),
+            ruleset_shards: plan
+                .rulesets
+                .iter()
+                .map(|r| r.queue.as_ref().map(|q| Rc::new(Shard::new(q))))
+                .collect(),
             stop: Rc::new(StopFlag::default()),
             parse: plan.globals.parse,
             clock: self.clock,
@@ -384,17 +389,12 @@ impl CoreJob {
                 .detach(),
             );
         }
-        let mut actions = Vec::with_capacity(plan.actions.len());
+        let mut routes = Vec::with_capacity(plan.actions.len());
         for (a, tx) in self.senders.into_iter().enumerate() {
-            let route = match tx {
-                Some(tx) => Route::Remote(tx.connect().await),
+            routes.push(match tx {
+                Some(tx) => Route::Remote(Rc::new(tx.connect().await)),
                 None => Route::Local(targets[&a].clone()),
-            };
-            actions.push(WorkerAction::new(
-                &plan.actions[a],
-                route,
-                self.shared[a].clone(),
-            ));
+            });
         }
 
         // Inputs. TCP connections are spread over the cores: each core
@@ -503,12 +503,30 @@ impl CoreJob {
         // The listeners hold the hand-off senders from here on; when they
         // stop, the other cores' hand-off receivers end.
         drop(handoffs);
-        let worker = glommio::spawn_local(worker::run(
-            ctx.clone(),
-            Rc::new(plan.ruleset_bodies()),
-            actions,
-        ))
-        .detach();
+        // One worker per shard: the main queue's, and each ruleset queue's.
+        let bodies = Rc::new(plan.ruleset_bodies());
+        let workers: Vec<_> = ctx
+            .shards()
+            .map(|shard| {
+                let actions = plan
+                    .actions
+                    .iter()
+                    .zip(&routes)
+                    .enumerate()
+                    .map(|(a, (def, route))| {
+                        WorkerAction::new(def, route.clone(), self.shared[a].clone())
+                    })
+                    .collect();
+                glommio::spawn_local(worker::run(
+                    ctx.clone(),
+                    shard.clone(),
+                    bodies.clone(),
+                    actions,
+                ))
+                .detach()
+            })
+            .collect();
+        drop(routes);
 
         // Housekeeping: signals, suspensions, timed flushes, UDP drops.
         let done = Rc::new(StopFlag::default());
@@ -560,13 +578,17 @@ impl CoreJob {
         // Run until asked to stop, then drain.
         ctx.stop.wait().await;
         ctx.tasks.wait_empty().await;
-        ctx.shard.close();
+        for shard in ctx.shards() {
+            shard.close();
+        }
         let timeout = Duration::from_millis(plan.main_queue.timeout_shutdown_ms.max(100) as u64);
-        let abandoned = drain(worker, &ctx.shard, &self.shared, timeout).await;
+        let mut abandoned = 0;
+        for (shard, w) in ctx.shards().zip(workers) {
+            abandoned += drain(w, shard, &self.shared, timeout).await;
+        }
         for t in receive_tasks {
             drain(t, &ctx.shard, &self.shared, timeout).await;
         }
-        let mut abandoned = abandoned;
         for (q, t) in queue_workers {
             q.close();
             drain(t, &ctx.shard, &self.shared, timeout).await;
@@ -591,7 +613,14 @@ impl CoreJob {
         }
         CoreReport {
             input: ctx.stats.get(),
-            shard: ctx.shard.stats(),
+            shard: ctx
+                .shards()
+                .map(|s| s.stats())
+                .fold(ShardStats::default(), |a, b| ShardStats {
+                    enqueued: a.enqueued + b.enqueued,
+                    discarded: a.discarded + b.discarded,
+                    dropped_full: a.dropped_full + b.dropped_full,
+                }),
             abandoned,
             dropped_action_queue,
         }

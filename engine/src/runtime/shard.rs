@@ -79,6 +79,7 @@ pub struct Shard {
     batch: usize,
     discard_mark: usize,
     discard_severity: u16,
+    light_delay_mark: usize,
     timeout_enqueue: Duration,
     closed: Cell<bool>,
     stats: Cell<ShardStats>,
@@ -111,6 +112,11 @@ impl Shard {
             batch,
             discard_mark: q.discard_mark.max(1) as usize,
             discard_severity: q.discard_severity.clamp(0, 8) as u16,
+            // 0 means "size": disabled.
+            light_delay_mark: match q.light_delay_mark {
+                m if m <= 0 => size,
+                m => (m as usize).min(size),
+            },
             timeout_enqueue: Duration::from_millis(q.timeout_enqueue_ms.max(0) as u64),
             closed: Cell::new(false),
             stats: Cell::new(ShardStats::default()),
@@ -163,7 +169,23 @@ impl Shard {
 
     /// Enqueues every message of `items`, waiting for room as long as
     /// needed; leaves `items` empty (and ready for reuse).
+    ///
+    /// For inputs with flow control (imtcp, imptcp): above
+    /// `queue.lightDelayMark` the input first waits, once and at most a
+    /// second, for the shard to fall to half the mark (rsyslog's light
+    /// delay), leaving room for inputs that cannot wait.
     pub async fn enqueue(&self, items: &mut Chunk) {
+        if self.len.get() >= self.light_delay_mark && self.light_delay_mark < self.size {
+            let deadline = Instant::now() + Duration::from_secs(1);
+            while self.len.get() >= self.light_delay_mark / 2 {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                let wait = glommio::timer::sleep((deadline - now).min(Duration::from_millis(10)));
+                futures_lite::future::or(self.not_full.listen(), wait).await;
+            }
+        }
         while !items.is_empty() {
             if !self.push_some(items) {
                 self.not_full.listen().await;

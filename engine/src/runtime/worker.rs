@@ -28,11 +28,21 @@ use crate::{Env, Message, RenderBuf};
 
 use super::action_queue::ActionQueue;
 use super::core::CoreCtx;
+use super::shard::Shard;
 
 /// Where an action's batches go from this core.
 pub enum Route {
     Local(Target),
-    Remote(ConnectedSender<Rendered>),
+    Remote(Rc<ConnectedSender<Rendered>>),
+}
+
+impl Clone for Route {
+    fn clone(&self) -> Route {
+        match self {
+            Route::Local(t) => Route::Local(t.clone()),
+            Route::Remote(tx) => Route::Remote(tx.clone()),
+        }
+    }
 }
 
 /// An action on its owning core: run in place (Direct), or queued for the
@@ -131,12 +141,17 @@ impl ActionSink for Sink<'_> {
 }
 
 /// Runs until the shard is closed and drained.
-pub async fn run(ctx: Rc<CoreCtx>, rulesets: Rc<Vec<Vec<Stmt>>>, mut actions: Vec<WorkerAction>) {
+pub async fn run(
+    ctx: Rc<CoreCtx>,
+    shard: Rc<Shard>,
+    rulesets: Rc<Vec<Vec<Stmt>>>,
+    mut actions: Vec<WorkerAction>,
+) {
     let mut state = BatchState::default();
     let mut buf = RenderBuf::new();
     let mut env = Env::new(ctx.clock.now(), &ctx.myhostname);
-    let batch = ctx.shard.batch_size();
-    while let Some(mut chunk) = ctx.shard.dequeue().await {
+    let batch = shard.batch_size();
+    while let Some(mut chunk) = shard.dequeue().await {
         for msgs in chunk.chunks_mut(batch) {
             env.now = ctx.clock.now();
             env.now_utc = env.now.to_utc();
@@ -167,7 +182,7 @@ pub async fn run(ctx: Rc<CoreCtx>, rulesets: Rc<Vec<Vec<Stmt>>>, mut actions: Ve
             deliver(&mut actions).await;
         }
         chunk.clear();
-        ctx.shard.recycle(chunk);
+        shard.recycle(chunk);
     }
 }
 
