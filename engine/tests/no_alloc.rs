@@ -2,42 +2,13 @@
 //! watches a steady-state loop over a batch of realistic messages (RFC 3164
 //! and RFC 5424; built-in, string and JSON list templates).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
 use corelog::template::{parse_list_property, Step, Syntax};
 use corelog::{parse, Env, Origin, ParseOptions, RenderBuf, Template};
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the
-// counter has no effect on the memory returned.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which
-        // is `System::alloc`'s.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was returned by `alloc` above with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwarded with the caller's guarantees.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+mod common;
 
 #[test]
 fn parse_and_render_allocate_nothing_per_message() {
@@ -96,11 +67,11 @@ fn parse_and_render_allocate_nothing_per_message() {
     };
     // Warm up: scratch buffers grow to their working size once.
     run(&mut out);
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = common::allocations();
     for _ in 0..1000 {
         run(&mut out);
     }
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let allocations = common::allocations() - before;
     assert!(out.len() > 1000);
     assert_eq!(
         allocations, 0,

@@ -4,42 +4,14 @@
 //! a file is counted. Buffers and batches may allocate (per 256 KiB read,
 //! per batch); a message may not.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
 use std::net::TcpStream;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use corelog::runtime::{self, signals::Signals};
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the
-// counter has no effect on the memory returned.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was returned by `alloc` above with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwarded with the caller's guarantees.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+mod common;
 
 const MESSAGES: usize = 20_000;
 
@@ -113,13 +85,13 @@ if $syslogseverity <= 6 and $msg contains "msgnum" then {{
         + 1;
     wait_len(&out, 2 * MESSAGES as u64 * line);
 
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = common::allocations();
     let rounds = 10;
     for _ in 0..rounds {
         sock.write_all(&payload).unwrap();
     }
     wait_len(&out, (2 + rounds) as u64 * MESSAGES as u64 * line);
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let allocations = common::allocations() - before;
 
     signals.request_stop();
     drop(sock);

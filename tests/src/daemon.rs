@@ -43,6 +43,15 @@ pub fn bin(name: &str) -> PathBuf {
     dir.join(name)
 }
 
+/// The configuration most tests use: imtcp on `@PORT@`, `%msg%` lines
+/// into `@DIR@/out.log`.
+pub const TCP_TO_FILE: &str = r#"
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#;
+
 /// A running corelogd.
 pub struct Corelogd {
     child: Option<Child>,

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use corelog_tests::daemon::{
-    check_prefix_order, check_prefix_order_partial, loadgen, received, Corelogd,
+    check_prefix_order, check_prefix_order_partial, loadgen, received, Corelogd, TCP_TO_FILE,
 };
 use corelog_tests::rsyslogd::Rsyslogd;
 use corelog_tests::wait_for;
@@ -210,16 +210,7 @@ send("tcp", address=("127.0.0.1", {p}), socktype=socket.SOCK_STREAM)
 
 #[test]
 fn rsyslog_omfwd_forwards_into_corelogd() {
-    let d = Corelogd::start(
-        &dir("omfwd-in"),
-        r#"
-module(load="imtcp")
-input(type="imtcp" address="127.0.0.1" port="@PORT@")
-template(name="t" type="string" string="%msg%\n")
-*.* action(type="omfile" file="@DIR@/out.log" template="t")
-"#,
-        &[],
-    );
+    let d = Corelogd::start(&dir("omfwd-in"), TCP_TO_FILE, &[]);
     let r = Rsyslogd::start(
         &dir("omfwd-rsyslog"),
         &format!(
@@ -252,16 +243,7 @@ input(type="imtcp" port="@PORT@")
 
 #[test]
 fn a_million_messages_over_eight_connections_arrive_complete_and_in_order() {
-    let d = Corelogd::start(
-        &dir("million"),
-        r#"
-module(load="imtcp")
-input(type="imtcp" address="127.0.0.1" port="@PORT@")
-template(name="t" type="string" string="%msg%\n")
-*.* action(type="omfile" file="@DIR@/out.log" template="t")
-"#,
-        &[],
-    );
+    let d = Corelogd::start(&dir("million"), TCP_TO_FILE, &[]);
     loadgen(&[
         "send",
         "--target",
@@ -283,16 +265,7 @@ fn d_path(name: &str, file: &str) -> PathBuf {
 
 #[test]
 fn sigterm_mid_stream_loses_nothing_that_was_read() {
-    let d = Corelogd::start(
-        &dir("sigterm"),
-        r#"
-module(load="imtcp")
-input(type="imtcp" address="127.0.0.1" port="@PORT@")
-template(name="t" type="string" string="%msg%\n")
-*.* action(type="omfile" file="@DIR@/out.log" template="t")
-"#,
-        &[],
-    );
+    let d = Corelogd::start(&dir("sigterm"), TCP_TO_FILE, &[]);
     let target = format!("127.0.0.1:{}", d.port);
     let sender = std::thread::spawn(move || {
         // The daemon goes away mid-stream: loadgen's failure is expected.
@@ -372,16 +345,7 @@ fn a_session_of_many_small_reads_keeps_working() {
     // Found by the latency benchmark: each read raced the stop signal and
     // left a waker behind, until glommio's 16-bit waker count overflowed
     // after ~32 000 reads. A paced sender makes one read per message.
-    let d = Corelogd::start(
-        &dir("smallreads"),
-        r#"
-module(load="imtcp")
-input(type="imtcp" address="127.0.0.1" port="@PORT@")
-template(name="t" type="string" string="%msg%\n")
-*.* action(type="omfile" file="@DIR@/out.log" template="t")
-"#,
-        &[],
-    );
+    let d = Corelogd::start(&dir("smallreads"), TCP_TO_FILE, &[]);
     loadgen(&[
         "send",
         "--target",

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use corelog_tests::daemon::{bin, check_prefix_order, loadgen, received, Corelogd};
+use corelog_tests::daemon::{bin, check_prefix_order, loadgen, received, Corelogd, TCP_TO_FILE};
 use corelog_tests::rsyslogd::free_port;
 use corelog_tests::wait_for;
 
@@ -19,13 +19,6 @@ fn dir(name: &str) -> PathBuf {
 fn read(p: &std::path::Path) -> String {
     std::fs::read_to_string(p).unwrap_or_default()
 }
-
-const TCP_TO_FILE: &str = r#"
-module(load="imtcp")
-input(type="imtcp" address="127.0.0.1" port="@PORT@")
-template(name="t" type="string" string="%msg%\n")
-*.* action(type="omfile" file="@DIR@/out.log" template="t")
-"#;
 
 fn send_lines(port: u16, lines: &[&str]) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connecting to corelogd");
