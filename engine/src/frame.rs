@@ -234,13 +234,7 @@ mod tests {
     use super::*;
 
     fn frames(chunks: &[&[u8]]) -> Vec<Vec<u8>> {
-        let mut f = Framer::new(64);
-        let mut out = Vec::new();
-        for c in chunks {
-            f.decode(Bytes::copy_from_slice(c), &mut out);
-        }
-        f.finish(&mut out);
-        out.into_iter().map(|b| b.to_vec()).collect()
+        frames_with(FramerOptions::with_limit(64), chunks)
     }
 
     #[test]

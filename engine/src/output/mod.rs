@@ -36,10 +36,11 @@ pub struct Rendered {
     pub count: u32,
 }
 
+/// Where a record ends in `paths` and `data` (offsets, not lengths).
 #[derive(Debug, Clone, Copy)]
 pub struct Rec {
-    pub path_end: u32,
-    pub data_end: u32,
+    pub path_end: usize,
+    pub data_end: usize,
 }
 
 impl Rendered {
@@ -59,7 +60,7 @@ impl Rendered {
         let mut p0 = 0usize;
         let mut d0 = 0usize;
         self.recs.iter().map(move |r| {
-            let (p1, d1) = (r.path_end as usize, r.data_end as usize);
+            let (p1, d1) = (r.path_end, r.data_end);
             let out = (&self.paths[p0..p1], &self.data[d0..d1]);
             p0 = p1;
             d0 = d1;
@@ -143,8 +144,8 @@ impl Renderer {
                 t.render(m, env, buf, &mut out.paths);
                 self.template.render(m, env, buf, &mut out.data);
                 out.recs.push(Rec {
-                    path_end: out.paths.len() as u32,
-                    data_end: out.data.len() as u32,
+                    path_end: out.paths.len(),
+                    data_end: out.data.len(),
                 });
             }
             Shape::StreamLf(d) => {
@@ -170,8 +171,8 @@ impl Renderer {
             Shape::Datagram => {
                 self.template.render(m, env, buf, &mut out.data);
                 out.recs.push(Rec {
-                    path_end: out.paths.len() as u32,
-                    data_end: out.data.len() as u32,
+                    path_end: out.paths.len(),
+                    data_end: out.data.len(),
                 });
             }
         }

@@ -65,13 +65,10 @@ impl ActionQueue {
         let deadline = Instant::now() + self.timeout_enqueue;
         // An empty queue takes any batch, however large.
         while self.len.get() > 0 && self.len.get() + n > self.size {
-            let now = Instant::now();
-            if now >= deadline {
+            if !self.not_full.listen_until(deadline).await {
                 self.dropped.set(self.dropped.get() + n as u64);
                 return false;
             }
-            let wait = glommio::timer::sleep((deadline - now).min(Duration::from_millis(100)));
-            futures_lite::future::or(self.not_full.listen(), wait).await;
         }
         self.len.set(self.len.get() + n);
         self.batches.borrow_mut().push_back(r);

@@ -50,7 +50,6 @@ pub struct InputStats {
 /// What the tasks of one core share.
 pub struct CoreCtx {
     pub tasks: Rc<TaskGroup>,
-    pub core: usize,
     /// The main queue's shard.
     pub shard: Rc<Shard>,
     /// Per ruleset: its own queue's shard, when `ruleset(queue.*)` gave it

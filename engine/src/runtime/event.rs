@@ -13,6 +13,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
+use std::time::Instant;
 
 #[derive(Debug, Default)]
 pub struct Event {
@@ -35,6 +36,17 @@ impl Event {
             event: self,
             id: None,
         }
+    }
+
+    /// Waits for the next `notify`, but not past `deadline`; returns false
+    /// when the deadline has passed (without waiting).
+    pub async fn listen_until(&self, deadline: Instant) -> bool {
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        futures_lite::future::or(self.listen(), glommio::timer::sleep(deadline - now)).await;
+        true
     }
 
     #[cfg(test)]

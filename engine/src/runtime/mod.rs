@@ -331,7 +331,6 @@ impl CoreJob {
         let plan = self.plan.clone();
         let ctx = Rc::new(CoreCtx {
             tasks: Rc::new(TaskGroup::default()),
-            core: c,
             shard: Rc::new(Shard::new(&plan.main_queue)),
             ruleset_shards: plan
                 .rulesets

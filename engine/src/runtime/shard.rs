@@ -177,14 +177,9 @@ impl Shard {
     pub async fn enqueue(&self, items: &mut Chunk) {
         if self.len.get() >= self.light_delay_mark && self.light_delay_mark < self.size {
             let deadline = Instant::now() + Duration::from_secs(1);
-            while self.len.get() >= self.light_delay_mark / 2 {
-                let now = Instant::now();
-                if now >= deadline {
-                    break;
-                }
-                let wait = glommio::timer::sleep((deadline - now).min(Duration::from_millis(10)));
-                futures_lite::future::or(self.not_full.listen(), wait).await;
-            }
+            while self.len.get() >= self.light_delay_mark / 2
+                && self.not_full.listen_until(deadline).await
+            {}
         }
         while !items.is_empty() {
             if !self.push_some(items) {
@@ -201,8 +196,7 @@ impl Shard {
             if self.push_some(items) {
                 continue;
             }
-            let now = Instant::now();
-            if now >= deadline {
+            if !self.not_full.listen_until(deadline).await {
                 let dropped = items.len() as u64;
                 items.clear();
                 let mut s = self.stats.get();
@@ -210,8 +204,6 @@ impl Shard {
                 self.stats.set(s);
                 return dropped;
             }
-            let wait = glommio::timer::sleep((deadline - now).min(Duration::from_millis(10)));
-            futures_lite::future::or(self.not_full.listen(), wait).await;
         }
         0
     }
