@@ -196,6 +196,29 @@ pub fn loadgen(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Sends `count` loadgen messages (`msgnum:CC:NNNNNNNN:`, 256 bytes) to
+/// 127.0.0.1:`port` over `conns` TCP connections, as fast as it can.
+pub fn send(port: u16, count: u64, conns: usize) {
+    loadgen(&[
+        "send",
+        "--target",
+        &format!("127.0.0.1:{port}"),
+        "--count",
+        &count.to_string(),
+        "--conns",
+        &conns.to_string(),
+    ]);
+}
+
+/// Waits (up to a minute) until the file at `path` has `n` lines.
+pub fn wait_lines(path: &Path, n: usize) {
+    wait_for(
+        &format!("{n} lines in {}", path.display()),
+        Duration::from_secs(60),
+        || (std::fs::read_to_string(path).map_or(0, |t| t.lines().count()) == n).then_some(()),
+    );
+}
+
 /// Per-connection sequence check of lines carrying `msgnum:CC:NNNNNNNN:`:
 /// returns (lines, connections) and panics on a gap, duplicate or
 /// reordering within a connection (every connection must be a prefix

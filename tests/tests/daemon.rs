@@ -6,7 +6,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use corelog_tests::daemon::{
-    check_prefix_order, check_prefix_order_partial, loadgen, received, Corelogd, TCP_TO_FILE,
+    check_prefix_order, check_prefix_order_partial, loadgen, received, send, wait_lines, Corelogd,
+    TCP_TO_FILE,
 };
 use corelog_tests::rsyslogd::Rsyslogd;
 use corelog_tests::wait_for;
@@ -113,9 +114,7 @@ template(name="t" type="string" string="%inputname% %syslogtag% %msg%\n")
         "unix-dgram",
     ]);
     let out = d.path("out.log");
-    wait_for("six lines", Duration::from_secs(10), || {
-        (read(&out).lines().count() >= 6).then_some(())
-    });
+    wait_lines(&out, 6);
     d.stop();
     let text = read(&out);
     for want in [
@@ -184,9 +183,7 @@ send("tcp", address=("127.0.0.1", {p}), socktype=socket.SOCK_STREAM)
         String::from_utf8_lossy(&out.stderr)
     );
     let path = d.path("out.log");
-    wait_for("twelve lines", Duration::from_secs(10), || {
-        (read(&path).lines().count() >= 12).then_some(())
-    });
+    wait_lines(&path, 12);
     d.stop();
     let text = read(&path);
     for (input, name) in [
@@ -222,19 +219,9 @@ input(type="imtcp" port="@PORT@")
             d.port
         ),
     );
-    loadgen(&[
-        "send",
-        "--target",
-        &format!("127.0.0.1:{}", r.port),
-        "--count",
-        "20000",
-        "--conns",
-        "2",
-    ]);
+    send(r.port, 20000, 2);
     let out = d.path("out.log");
-    wait_for("20000 forwarded lines", Duration::from_secs(30), || {
-        (read(&out).lines().count() >= 20000).then_some(())
-    });
+    wait_lines(&out, 20000);
     r.stop();
     d.stop();
     let (lines, conns) = check_prefix_order(&read(&out));
@@ -244,15 +231,7 @@ input(type="imtcp" port="@PORT@")
 #[test]
 fn a_million_messages_over_eight_connections_arrive_complete_and_in_order() {
     let d = Corelogd::start(&dir("million"), TCP_TO_FILE, &[]);
-    loadgen(&[
-        "send",
-        "--target",
-        &format!("127.0.0.1:{}", d.port),
-        "--count",
-        "1000000",
-        "--conns",
-        "8",
-    ]);
+    send(d.port, 1000000, 8);
     let err = d.stop();
     assert_eq!(received(&err), 1_000_000, "{err}");
     let (lines, conns) = check_prefix_order(&read(&d_path("million", "out.log")));
@@ -306,27 +285,11 @@ template(name="path" type="string" string="@DIR@/dyn/%msg:F,58:2%/%msg:F,58:3%.l
         "ulimit -n 256;",
         &[],
     );
-    loadgen(&[
-        "send",
-        "--target",
-        &format!("127.0.0.1:{}", d.port),
-        "--count",
-        "5000",
-    ]);
+    send(d.port, 5000, 1);
     // Twice over the same 5000 files: each is reopened after eviction.
-    loadgen(&[
-        "send",
-        "--target",
-        &format!("127.0.0.1:{}", d.port),
-        "--count",
-        "5000",
-    ]);
+    send(d.port, 5000, 1);
     let last = d_path("dynafile", "dyn/00/00004999.log");
-    wait_for(
-        "the last file's second line",
-        Duration::from_secs(30),
-        || (read(&last).lines().count() == 2).then_some(()),
-    );
+    wait_lines(&last, 2);
     let err = d.stop();
     assert_eq!(received(&err), 10_000, "{err}");
     let files: Vec<_> = std::fs::read_dir(d_path("dynafile", "dyn/00"))
@@ -356,9 +319,7 @@ fn a_session_of_many_small_reads_keeps_working() {
         "30000",
     ]);
     let out = d.path("out.log");
-    wait_for("60000 lines", Duration::from_secs(30), || {
-        (read(&out).lines().count() == 60_000).then_some(())
-    });
+    wait_lines(&out, 60_000);
     let err = d.stop();
     assert_eq!(received(&err), 60_000, "{err}");
 }

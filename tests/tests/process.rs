@@ -8,7 +8,9 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use corelog_tests::daemon::{bin, check_prefix_order, loadgen, received, Corelogd, TCP_TO_FILE};
+use corelog_tests::daemon::{
+    bin, check_prefix_order, loadgen, received, send, wait_lines, Corelogd, TCP_TO_FILE,
+};
 use corelog_tests::rsyslogd::free_port;
 use corelog_tests::wait_for;
 
@@ -73,9 +75,7 @@ fn sighup_reopens_files_after_logrotate_moved_them() {
     let d = Corelogd::start(&dir("hup"), TCP_TO_FILE, &[]);
     let out = d.path("out.log");
     send_lines(d.port, &["before-1", "before-2"]);
-    wait_for("two lines", Duration::from_secs(10), || {
-        (read(&out).lines().count() == 2).then_some(())
-    });
+    wait_lines(&out, 2);
     std::fs::rename(&out, d.path("out.log.1")).unwrap();
     Command::new("kill")
         .args(["-HUP", &d.pid().to_string()])
@@ -197,9 +197,7 @@ fn rate_limiting_drops_beyond_the_burst_and_counts_it() {
         &lines.iter().map(String::as_str).collect::<Vec<_>>(),
     );
     let out = d.path("out.log");
-    wait_for("100 lines", Duration::from_secs(10), || {
-        (read(&out).lines().count() == 100).then_some(())
-    });
+    wait_lines(&out, 100);
     let err = d.stop();
     assert!(err.contains("900 rate-limited"), "{err}");
     assert_eq!(read(&out).lines().count(), 100);
@@ -217,9 +215,7 @@ fn max_message_size_truncates_and_the_rest_is_a_further_message() {
     writeln!(s, "<13>{}", "x".repeat(296)).unwrap();
     drop(s);
     let out = d.path("out.log");
-    wait_for("three lines", Duration::from_secs(10), || {
-        (read(&out).lines().count() == 3).then_some(())
-    });
+    wait_lines(&out, 3);
     d.stop();
     let lens: Vec<usize> = read(&out).lines().map(str::len).collect();
     assert_eq!(lens, vec![128, 128, 44]);
@@ -228,19 +224,34 @@ fn max_message_size_truncates_and_the_rest_is_a_further_message() {
 /// A TCP receiver in the test: collects lines, after `read_after`.
 struct Receiver {
     lines: Arc<Mutex<Vec<String>>>,
+    /// Reading starts when this is sent (or dropped).
+    open: Option<std::sync::mpsc::Sender<()>>,
 }
 
 impl Receiver {
-    fn start(port: u16, read_after: Duration) -> Receiver {
+    /// A receiver that reads at once.
+    fn start(port: u16) -> Receiver {
+        let mut r = Receiver::gated(port);
+        r.open();
+        r
+    }
+
+    /// A receiver that accepts connections but reads nothing until
+    /// [`Receiver::open`]: the forward target stalls for as long as the
+    /// test says, whatever the machine's speed.
+    fn gated(port: u16) -> Receiver {
         let l = TcpListener::bind(("127.0.0.1", port)).expect("binding the test receiver");
         let lines = Arc::new(Mutex::new(Vec::new()));
         let l2 = lines.clone();
+        let (open, gate) = std::sync::mpsc::channel::<()>();
+        let gate = Arc::new(Mutex::new(gate));
         std::thread::spawn(move || {
             for conn in l.incoming() {
                 let Ok(conn) = conn else { break };
-                let l3 = l2.clone();
+                let (l3, gate) = (l2.clone(), gate.clone());
                 std::thread::spawn(move || {
-                    std::thread::sleep(read_after);
+                    // Closed or signalled: either way, read from now on.
+                    let _ = gate.lock().unwrap().recv();
                     for line in BufReader::new(conn).lines() {
                         let Ok(line) = line else { break };
                         l3.lock().unwrap().push(line);
@@ -248,7 +259,14 @@ impl Receiver {
                 });
             }
         });
-        Receiver { lines }
+        Receiver {
+            lines,
+            open: Some(open),
+        }
+    }
+
+    fn open(&mut self) {
+        self.open.take();
     }
 
     fn count(&self) -> usize {
@@ -262,7 +280,7 @@ fn omfwd_forwards_over_tcp_and_a_full_queue_stops_the_sender() {
     // The receiver reads nothing for 3 s: the forward connection stalls,
     // the queues fill, and corelogd must stop reading from its sender
     // rather than buffer without bound.
-    let r = Receiver::start(target, Duration::from_secs(3));
+    let mut r = Receiver::gated(target);
     let d = Corelogd::start(
         &dir("backpressure"),
         &format!(
@@ -288,6 +306,8 @@ template(name="t" type="string" string="%msg%\n")
             "2",
         ]);
     });
+    // The target reads nothing: 2 M messages (512 MB) cannot all be taken
+    // in unless corelogd buffers without bound. Give it time to try.
     std::thread::sleep(Duration::from_millis(1500));
     assert!(
         !sender.is_finished(),
@@ -303,6 +323,7 @@ template(name="t" type="string" string="%msg%\n")
         rss_kib < 200 * 1024,
         "corelogd holds {rss_kib} KiB while stalled"
     );
+    r.open();
     sender.join().unwrap();
     wait_for("every message forwarded", Duration::from_secs(60), || {
         (r.count() == 2_000_000).then_some(())
@@ -329,12 +350,15 @@ template(name="t" type="string" string="%msg%\n")
         ),
         &[],
     );
-    send_lines(d.port, &["first"]);
-    std::thread::sleep(Duration::from_millis(500));
-    send_lines(d.port, &["second", "third"]);
+    // The first batches fail and suspend the forward; from then on the
+    // backup takes what is sent.
     let backup = d.path("backup.log");
-    wait_for("the backup to take over", Duration::from_secs(10), || {
-        read(&backup).contains("third").then_some(())
+    let mut i = 0;
+    wait_for("the backup to take over", Duration::from_secs(30), || {
+        i += 1;
+        send_lines(d.port, &[&format!("line-{i}")]);
+        std::thread::sleep(Duration::from_millis(50));
+        (!read(&backup).is_empty()).then_some(())
     });
     let err = d.stop();
     assert!(err.contains("suspended for 60 s"), "{err}");
@@ -355,15 +379,11 @@ template(name="t" type="string" string="%msg%\n")
         ),
         &[],
     );
-    loadgen(&[
-        "send",
-        "--target",
-        &format!("127.0.0.1:{}", d.port),
-        "--count",
-        "10000",
-    ]);
+    send(d.port, 10000, 1);
+    // The target reads nothing: 2 M messages (512 MB) cannot all be taken
+    // in unless corelogd buffers without bound. Give it time to try.
     std::thread::sleep(Duration::from_millis(1500));
-    let r = Receiver::start(target, Duration::ZERO);
+    let r = Receiver::start(target);
     wait_for(
         "every message after the target came back",
         Duration::from_secs(30),
@@ -392,22 +412,12 @@ template(name="t" type="string" string="%msg%\n")
         ),
         &[],
     );
-    loadgen(&[
-        "send",
-        "--target",
-        &format!("127.0.0.1:{}", d.port),
-        "--count",
-        "200000",
-        "--conns",
-        "2",
-    ]);
+    send(d.port, 200000, 2);
     // The forward target is down; the file gets everything regardless.
     let out = d.path("out.log");
-    wait_for("every line in the file", Duration::from_secs(30), || {
-        (read(&out).lines().count() == 200_000).then_some(())
-    });
+    wait_lines(&out, 200_000);
     // The target comes up: the queue drains into it, in order.
-    let r = Receiver::start(target, Duration::ZERO);
+    let r = Receiver::start(target);
     wait_for("every message forwarded", Duration::from_secs(60), || {
         (r.count() >= 200_000).then_some(())
     });
@@ -433,22 +443,8 @@ input(type="imtcp" address="127.0.0.1" port="@PORT2@")
 "#,
         &[],
     );
-    loadgen(&[
-        "send",
-        "--target",
-        &format!("127.0.0.1:{}", d.port),
-        "--count",
-        "100000",
-        "--conns",
-        "2",
-    ]);
-    loadgen(&[
-        "send",
-        "--target",
-        &format!("127.0.0.1:{}", d.port2),
-        "--count",
-        "1000",
-    ]);
+    send(d.port, 100000, 2);
+    send(d.port2, 1000, 1);
     let (remote, main) = (d.path("remote.log"), d.path("main.log"));
     wait_for("both files", Duration::from_secs(30), || {
         (read(&remote).lines().count() == 100_000 && read(&main).lines().count() == 1000)
