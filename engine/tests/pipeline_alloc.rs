@@ -104,7 +104,7 @@ if $syslogseverity <= 6 and $msg contains "msgnum" then {{
     let per_message = allocations as f64 / messages as f64;
     eprintln!("{allocations} allocations for {messages} messages ({per_message:.4} per message)");
     assert!(
-        per_message < 0.05,
+        per_message < 0.025,
         "{allocations} allocations for {messages} messages: the path allocates per message"
     );
 }

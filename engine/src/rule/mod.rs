@@ -88,6 +88,21 @@ pub struct BatchState {
     prev_suspended: Vec<bool>,
     results: Vec<ActionResult>,
     scratch: PropBuf,
+    /// Index lists, reused from batch to batch (one per nesting level and
+    /// branch), so that running a batch allocates nothing once warm.
+    spare: Vec<Vec<u32>>,
+}
+
+impl BatchState {
+    fn take(&mut self) -> Vec<u32> {
+        let mut v = self.spare.pop().unwrap_or_default();
+        v.clear();
+        v
+    }
+
+    fn give(&mut self, v: Vec<u32>) {
+        self.spare.push(v);
+    }
 }
 
 /// Nesting limit for `call`, as rsyslog's.
@@ -109,10 +124,12 @@ pub fn run_batch(
     state.prev_suspended.resize(n, false);
     state.results.clear();
     state.results.resize(n, ActionResult::Ok);
-    let all: Vec<u32> = (0..n as u32).collect();
+    let mut all = state.take();
+    all.extend(0..n as u32);
     if let Some(stmts) = rulesets.get(ruleset) {
         exec(rulesets, stmts, &all, msgs, env, sink, state, 0);
     }
+    state.give(all);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -126,12 +143,12 @@ fn exec(
     st: &mut BatchState,
     depth: usize,
 ) {
-    let mut live: Vec<u32> = Vec::with_capacity(which.len());
+    let mut live = st.take();
     for stmt in stmts {
         live.clear();
         live.extend(which.iter().copied().filter(|&i| st.active[i as usize]));
         if live.is_empty() {
-            return;
+            break;
         }
         match stmt {
             Stmt::Stop => {
@@ -162,8 +179,8 @@ fn exec(
                 }
             }
             Stmt::If { cond, then, els } => {
-                let mut yes = Vec::with_capacity(live.len());
-                let mut no = Vec::new();
+                let mut yes = st.take();
+                let mut no = st.take();
                 for &i in &live {
                     let m = &msgs[i as usize];
                     let hit = match cond {
@@ -183,6 +200,8 @@ fn exec(
                 if !no.is_empty() && !els.is_empty() {
                     exec(rulesets, els, &no, msgs, env, sink, st, depth);
                 }
+                st.give(yes);
+                st.give(no);
             }
             Stmt::Set { var, expr } => {
                 for &i in &live {
@@ -200,6 +219,7 @@ fn exec(
             }
         }
     }
+    st.give(live);
 }
 
 fn set_var(m: &mut Message, var: &PropRef, value: Option<&[u8]>) {
