@@ -453,3 +453,29 @@ input(type="imtcp" address="127.0.0.1" port="@PORT2@")
     d.stop();
     assert_eq!(check_prefix_order(&read(&remote)), (100_000, 2));
 }
+
+#[test]
+fn a_dynamic_file_that_cannot_be_opened_costs_only_its_own_messages() {
+    let d = Corelogd::start(
+        &dir("badpath"),
+        r#"
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+template(name="path" type="string" string="@DIR@/%programname%/f.log")
+*.* action(type="omfile" dynaFile="path" template="t")
+"#,
+        &[],
+    );
+    // A regular file where a directory would have to be: ENOTDIR.
+    std::fs::write(d.path("blocked"), "").unwrap();
+    let mut s = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    for i in 0..100 {
+        let tag = if i % 2 == 0 { "good" } else { "blocked" };
+        writeln!(s, "<13>Nov 28 10:00:00 host {tag}: m{i}").unwrap();
+    }
+    drop(s);
+    wait_lines(&d.path("good/f.log"), 50);
+    let err = d.stop();
+    assert!(err.contains("the message is not written"), "{err}");
+}

@@ -133,6 +133,8 @@ pub struct OmFile {
     pub opened: u64,
     /// Files closed to make room in the cache.
     pub evicted: u64,
+    /// Messages not written because their dynamic file could not be opened.
+    pub failed: u64,
 }
 
 impl OmFile {
@@ -146,6 +148,7 @@ impl OmFile {
             last_sweep: Instant::now(),
             opened: 0,
             evicted: 0,
+            failed: 0,
         }
     }
 
@@ -164,10 +167,29 @@ impl OmFile {
             self.touched.push(i);
         } else {
             for (path, line) in r.records() {
-                if path.is_empty() {
-                    continue;
-                }
-                let i = self.slot(path, now)?;
+                // A file name a message made that cannot be opened costs
+                // that message only, said and counted; the rest go on.
+                let slot = if path.is_empty() {
+                    Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "the dynaFile template rendered an empty file name",
+                    ))
+                } else {
+                    self.slot(path, now)
+                };
+                let i = match slot {
+                    Ok(i) => i,
+                    Err(e) => {
+                        self.failed += 1;
+                        if self.failed.is_power_of_two() {
+                            eprintln!(
+                                "corelogd: omfile: {e}; the message is not written ({} so far).",
+                                self.failed
+                            );
+                        }
+                        continue;
+                    }
+                };
                 if self.slots[i].pending.is_empty() {
                     self.touched.push(i);
                 }
