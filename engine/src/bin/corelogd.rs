@@ -134,6 +134,23 @@ fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
         report.udp_kernel_drops,
         sum(|c| c.abandoned),
     );
+    let st = report
+        .cores
+        .iter()
+        .fold(corelog::queue::store::StoreStats::default(), |a, c| a.add(&c.store));
+    if st.written_records + st.recovered_records > 0 {
+        eprintln!(
+            "corelogd: disk queues: {} record(s) written ({} bytes in {} writes), {} read, {} recovered at start, {} torn byte(s) cut, {} damaged region(s) passed over; {} message(s) saved from memory at shutdown.",
+            st.written_records,
+            st.written_bytes,
+            st.writes,
+            st.read_records,
+            st.recovered_records,
+            st.torn_bytes,
+            st.corrupt_regions,
+            sum(|c| c.saved),
+        );
+    }
     for (name, written, discarded) in &report.actions {
         eprintln!(
             "corelogd: action '{name}': {written} written, {discarded} discarded while suspended."

@@ -52,6 +52,11 @@ impl Vars {
         before != self.entries.len()
     }
 
+    /// Every variable, of every scope, in the order first set.
+    pub fn all(&self) -> impl Iterator<Item = (VarScope, &str, &[u8])> {
+        self.entries.iter().map(|(s, n, v)| (*s, &**n, &**v))
+    }
+
     /// All variables of a scope, in the order they were first set.
     pub fn iter(&self, scope: VarScope) -> impl Iterator<Item = (&str, &[u8])> {
         self.entries

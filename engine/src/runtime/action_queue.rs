@@ -8,23 +8,45 @@
 //! queue goes on feeding the other actions. This is what rsyslog's action
 //! queues are for.
 //!
-//! Bounded by `queue.size` messages. When it is full, enqueueing waits up
-//! to `queue.timeoutEnqueue` (2 s by default, as rsyslog) and then drops
-//! the batch and counts it (`timeoutEnqueue="0"`: drop at once). An
-//! orderly shutdown drains it while the output makes progress.
+//! Memory queues are bounded by `queue.size` messages. When one is full,
+//! enqueueing waits up to `queue.timeoutEnqueue` (2 s by default, as
+//! rsyslog) and then drops the batch and counts it (`timeoutEnqueue="0"`:
+//! drop at once). With `queue.filename` the queue is disk-assisted (or,
+//! `queue.type="Disk"`, on disk only): batches above the high watermark go
+//! to segment files, one record per batch, and wait there — across
+//! restarts — until the runner has delivered them; then only
+//! `queue.maxDiskSpace` bounds it. An enqueue returns once the batch is
+//! held (in memory, or durable on disk); a batch leaves the queue only
+//! when the runner is done with it.
 
-use std::cell::Cell;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::ops::Range;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use crate::config::queue::QueueParams;
+use crate::config::queue::{QueueParams, QueueType};
 use crate::output::Rendered;
+use crate::queue::record::kind;
+use crate::queue::spool::{Pushed, Spill, Spool, Taken};
+use crate::queue::store::{Store, Ticket};
 
 use super::event::Event;
 
+impl Spill for Rendered {
+    fn units(&self) -> usize {
+        self.count as usize
+    }
+
+    fn write(&self, store: &Store) -> Result<(Range<u64>, Option<Ticket>), String> {
+        let (seq, t) = store.append(kind::RENDERED, self.count as u64, |out| self.encode(out))?;
+        Ok((seq..seq + 1, Some(t)))
+    }
+}
+
 pub struct ActionQueue {
     batches: RefCell<VecDeque<Rendered>>,
+    spool: Option<Spool<Rendered>>,
     /// Messages held.
     len: Cell<usize>,
     size: usize,
@@ -37,11 +59,18 @@ pub struct ActionQueue {
 }
 
 impl ActionQueue {
-    pub fn new(q: &QueueParams) -> ActionQueue {
+    pub fn new(q: &QueueParams, store: Option<Rc<Store>>) -> ActionQueue {
+        let size = q.size.max(1) as usize;
+        let spool = store.map(|store| {
+            let high = (q.high_watermark.max(1) as usize).min(size);
+            let low = (q.low_watermark.max(0) as usize).min(high);
+            Spool::new(store, q.kind == QueueType::Disk, high, low, q.save_on_shutdown)
+        });
         ActionQueue {
+            len: Cell::new(spool.as_ref().map_or(0, |s| s.disk_units())),
             batches: RefCell::new(VecDeque::new()),
-            len: Cell::new(0),
-            size: q.size.max(1) as usize,
+            spool,
+            size,
             timeout_enqueue: Duration::from_millis(q.timeout_enqueue_ms.max(0) as u64),
             closed: Cell::new(false),
             dropped: Cell::new(0),
@@ -58,38 +87,135 @@ impl ActionQueue {
         self.len() == 0
     }
 
+    pub fn spool(&self) -> Option<&Spool<Rendered>> {
+        self.spool.as_ref()
+    }
+
+    /// Whether a batch of `n` fits now.
+    fn fits(&self, n: usize) -> bool {
+        let len = self.len.get();
+        match &self.spool {
+            Some(sp) if sp.to_disk(len) => {
+                sp.has_room() && (len == 0 || !sp.disk_only() || len + n <= self.size)
+            }
+            // An empty queue takes any batch, however large.
+            _ => len == 0 || len + n <= self.size,
+        }
+    }
+
     /// Queues `r`, waiting up to `timeoutEnqueue` for room; returns false
     /// when it was dropped.
     pub async fn enqueue(&self, r: Rendered) -> bool {
         let n = r.count as usize;
         let deadline = Instant::now() + self.timeout_enqueue;
-        // An empty queue takes any batch, however large.
-        while self.len.get() > 0 && self.len.get() + n > self.size {
-            if !self.not_full.listen_until(deadline).await {
+        while !self.fits(n) {
+            let room = match &self.spool {
+                Some(sp) => {
+                    futures_lite::future::or(
+                        self.not_full.listen_until(deadline),
+                        sp.store.space.listen_until(deadline),
+                    )
+                    .await
+                }
+                None => self.not_full.listen_until(deadline).await,
+            };
+            if !room {
                 self.dropped.set(self.dropped.get() + n as u64);
                 return false;
             }
         }
-        self.len.set(self.len.get() + n);
-        self.batches.borrow_mut().push_back(r);
+        let len = self.len.get();
+        let ticket = match &self.spool {
+            None => {
+                self.batches.borrow_mut().push_back(r);
+                None
+            }
+            Some(sp) => match sp.push(r, len) {
+                Pushed::Memory => None,
+                Pushed::Disk(t) => t,
+                Pushed::Refused => {
+                    self.dropped.set(self.dropped.get() + n as u64);
+                    return false;
+                }
+            },
+        };
+        self.len.set(len + n);
         self.not_empty.notify();
+        if let (Some(sp), Some(t)) = (&self.spool, ticket) {
+            sp.store.wait_durable(t).await;
+        }
         true
     }
 
     /// The oldest batch; waits while empty and open; `None` when closed
-    /// and drained.
-    pub async fn dequeue(&self) -> Option<Rendered> {
+    /// and drained. Give it back with [`ActionQueue::done`].
+    pub async fn dequeue(&self) -> Option<Taken<Rendered>> {
         loop {
-            let popped = self.batches.borrow_mut().pop_front();
-            if let Some(r) = popped {
-                self.len.set(self.len.get() - r.count as usize);
+            let taken = match &self.spool {
+                None => self.batches.borrow_mut().pop_front().map(Taken::owned),
+                Some(sp) => self.dequeue_spooled(sp).await,
+            };
+            if let Some(t) = taken {
+                let n = match &t.item {
+                    crate::queue::spool::Held::Owned(r) => r.count,
+                    crate::queue::spool::Held::Shared(r) => r.borrow().count,
+                } as usize;
+                self.len.set(self.len.get().saturating_sub(n));
                 self.not_full.notify();
-                return Some(r);
+                return Some(t);
             }
-            if self.closed.get() {
+            if self.closed.get() && self.len.get() == 0 {
                 return None;
             }
-            self.not_empty.listen().await;
+            match &self.spool {
+                Some(sp) if sp.disk_units() > 0 => sp.store.durable.listen().await,
+                _ => self.not_empty.listen().await,
+            }
+        }
+    }
+
+    async fn dequeue_spooled(&self, sp: &Spool<Rendered>) -> Option<Taken<Rendered>> {
+        if sp.disk_units() > 0 {
+            let mut batch = None;
+            let mut bad = 0;
+            match sp
+                .store
+                .read(1, |_, payload| match Rendered::decode(&payload) {
+                    Some(r) => batch = Some(r),
+                    None => bad += 1,
+                })
+                .await
+            {
+                Ok((_, mark)) if batch.is_some() || bad > 0 => {
+                    if bad > 0 {
+                        eprintln!(
+                            "corelogd: {}: a record passed its CRC but is not a batch this corelogd reads; passed over.",
+                            sp.store.label()
+                        );
+                        sp.done(Taken::from_disk(Rendered::default(), mark, 1));
+                        return None;
+                    }
+                    return batch.map(|b| Taken::from_disk(b, mark, 1));
+                }
+                Ok(_) if sp.disk_units() > 0 => return None,
+                Ok(_) => {}
+                Err(e) => {
+                    eprintln!(
+                        "corelogd: {}: cannot read its segment files: {e}; trying again in a second.",
+                        sp.store.label()
+                    );
+                    glommio::timer::sleep(Duration::from_secs(1)).await;
+                    return None;
+                }
+            }
+        }
+        sp.take_memory().map(Taken::shared)
+    }
+
+    /// The runner is done with `t`.
+    pub fn done(&self, t: Taken<Rendered>) {
+        if let Some(sp) = &self.spool {
+            sp.done(t);
         }
     }
 

@@ -22,6 +22,7 @@ pub mod action_queue;
 pub mod bind;
 pub mod clock;
 pub mod core;
+pub mod disk;
 pub mod event;
 pub mod limits;
 pub mod pidfile;
@@ -51,8 +52,10 @@ use self::bind::Bound;
 use self::core::{CoreCtx, InputStats, StopFlag, TaskGroup};
 use self::shard::{Shard, ShardStats};
 use self::signals::Signals;
-use self::worker::{Route, Target, WorkerAction};
-use crate::config::queue::QueueType;
+use self::worker::{Remote, Route, Target, WorkerAction};
+use crate::config::queue::{QueueParams, QueueType};
+use crate::queue::spool::{Held, Spill, Spool};
+use crate::queue::store::{Store, StoreConfig, StoreStats};
 
 /// Batches a (core, action) channel holds.
 const CHANNEL_BATCHES: usize = 64;
@@ -66,6 +69,10 @@ pub struct CoreReport {
     pub abandoned: u64,
     /// Messages dropped because an action queue stayed full.
     pub dropped_action_queue: u64,
+    /// Messages written from memory to disk queues at shutdown.
+    pub saved: u64,
+    /// The disk queues' counters, summed.
+    pub store: StoreStats,
 }
 
 /// What the daemon did, per core and per action.
@@ -168,7 +175,7 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
         // Validate what the runner will need (owners, addresses) up front.
         ActionRunner::new(a, Arc::default())?;
     }
-    check_queues(&plan)?;
+    let disk = disk::plan(&plan, cores)?;
     let specs = Arc::new(input::specs(&plan)?);
     limits::check(cores)?;
     let mut bound = bind::bind_all(&specs, cores)?;
@@ -190,18 +197,20 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
 
     // Channels: senders[c][a] on core c for actions owned elsewhere;
     // receivers[o] on the owner o.
-    let mut senders: Vec<Vec<Option<SharedSender<Rendered>>>> = (0..cores)
+    // Each channel has a count of the batches the owner took care of.
+    let mut senders: Vec<Vec<Option<(SharedSender<Rendered>, Arc<AtomicU64>)>>> = (0..cores)
         .map(|_| (0..nactions).map(|_| None).collect())
         .collect();
-    let mut receivers: Vec<Vec<(usize, SharedReceiver<Rendered>)>> =
+    let mut receivers: Vec<Vec<(usize, SharedReceiver<Rendered>, Arc<AtomicU64>)>> =
         (0..cores).map(|_| Vec::new()).collect();
     for a in 0..nactions {
         let owner = a % cores;
         for (c, row) in senders.iter_mut().enumerate() {
             if c != owner {
                 let (tx, rx) = shared_channel::new_bounded(CHANNEL_BATCHES);
-                row[a] = Some(tx);
-                receivers[owner].push((a, rx));
+                let acked = Arc::new(AtomicU64::new(0));
+                row[a] = Some((tx, acked.clone()));
+                receivers[owner].push((a, rx, acked));
             }
         }
     }
@@ -244,6 +253,7 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
             handoff_tx: handoff_tx.pop().unwrap_or_default(),
             handoff_rx: handoff_rx.pop().unwrap_or_default(),
             accepted: accepted.clone(),
+            disk: disk.clone(),
         };
         let h = LocalExecutorBuilder::new(Placement::Fixed(cpus[c]))
             .name(&format!("corelog-core{c}"))
@@ -275,35 +285,6 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
     Ok(report)
 }
 
-/// Disk-backed queues are not built yet (issue #6): a pure Disk queue is
-/// refused, because running it in memory would silently drop the promise
-/// it makes; a disk-assisted one runs in memory with a warning.
-fn check_queues(plan: &Plan) -> Result<(), String> {
-    use crate::config::queue::{QueueParams, QueueType};
-    let mut queues: Vec<(String, &QueueParams)> = vec![("the main queue".into(), &plan.main_queue)];
-    for r in &plan.rulesets {
-        if let Some(q) = &r.queue {
-            queues.push((format!("the queue of ruleset '{}'", r.name), q));
-        }
-    }
-    for a in &plan.actions {
-        queues.push((format!("the queue of action '{}'", a.name), &a.queue));
-    }
-    for (what, q) in queues {
-        if q.kind == QueueType::Disk && q.filename.is_some() {
-            return Err(format!(
-                "{what} is a Disk queue; disk queues are not built yet (issue #6), and running it in memory would lose what it promises to keep. Use queue.type=\"LinkedList\" for now."
-            ));
-        }
-        if q.filename.is_some() {
-            eprintln!(
-                "corelogd: warning: {what} is disk-assisted (queue.filename); disk queues are not built yet (issue #6), so it runs in memory only and does not survive a crash or restart."
-            );
-        }
-    }
-    Ok(())
-}
-
 /// Everything one core starts with.
 struct CoreJob {
     core: usize,
@@ -311,8 +292,8 @@ struct CoreJob {
     plan: Arc<Plan>,
     specs: Arc<Vec<InputSpec>>,
     bound: Vec<Bound>,
-    senders: Vec<Option<SharedSender<Rendered>>>,
-    receivers: Vec<(usize, SharedReceiver<Rendered>)>,
+    senders: Vec<Option<(SharedSender<Rendered>, Arc<AtomicU64>)>>,
+    receivers: Vec<(usize, SharedReceiver<Rendered>, Arc<AtomicU64>)>,
     shared: Vec<Arc<ActionShared>>,
     sessions: Vec<Arc<AtomicUsize>>,
     signals: Arc<Signals>,
@@ -323,20 +304,76 @@ struct CoreJob {
     handoff_tx: Vec<Option<SharedSender<stream::Handoff>>>,
     handoff_rx: Vec<SharedReceiver<stream::Handoff>>,
     accepted: Vec<Arc<AtomicUsize>>,
+    disk: disk::DiskQueues,
+}
+
+/// The open stores of one core and their flusher tasks.
+#[derive(Default)]
+struct Stores {
+    open: Vec<(Rc<Store>, glommio::task::JoinHandle<()>)>,
+    all: Vec<Rc<Store>>,
+}
+
+impl Stores {
+    /// Opens (recovering) the store of `cfg`; a store that cannot be
+    /// opened stops corelogd before any input runs on this core.
+    fn open(&mut self, cfg: &StoreConfig) -> Rc<Store> {
+        let store = match Store::open(cfg.clone()) {
+            Ok(s) => Rc::new(s),
+            Err(e) => {
+                eprintln!("corelogd: {e}; stopping.");
+                std::process::exit(1);
+            }
+        };
+        let flusher = glommio::spawn_local(store.clone().flusher()).detach();
+        self.open.push((store.clone(), flusher));
+        self.all.push(store.clone());
+        store
+    }
+
+    fn stats(&self) -> StoreStats {
+        self.all
+            .iter()
+            .fold(StoreStats::default(), |a, s| a.add(&s.stats()))
+    }
+
+    fn take_flusher(&mut self, store: &Rc<Store>) -> Option<glommio::task::JoinHandle<()>> {
+        let i = self.open.iter().position(|(s, _)| Rc::ptr_eq(s, store))?;
+        Some(self.open.swap_remove(i).1)
+    }
+
+    /// Shuts `spool`'s store down (saving its memory); returns (saved, lost).
+    async fn shutdown<T: Spill>(&mut self, spool: &Spool<T>) -> (u64, u64) {
+        match self.take_flusher(&spool.store) {
+            Some(f) => spool.shutdown(f).await,
+            None => (0, 0),
+        }
+    }
 }
 
 impl CoreJob {
     async fn run(self) -> CoreReport {
         let c = self.core;
         let plan = self.plan.clone();
+        let mut stores = Stores::default();
+        let shard = |q: &QueueParams, cfg: &Option<StoreConfig>, stores: &mut Stores| match cfg {
+            Some(cfg) => Rc::new(Shard::spooled(
+                q,
+                stores.open(&disk::DiskQueues::shard(cfg, c)),
+            )),
+            None => Rc::new(Shard::new(q)),
+        };
+        let main_shard = shard(&plan.main_queue, &self.disk.main, &mut stores);
+        let ruleset_shards = plan
+            .rulesets
+            .iter()
+            .zip(&self.disk.rulesets)
+            .map(|(r, cfg)| r.queue.as_ref().map(|q| shard(q, cfg, &mut stores)))
+            .collect();
         let ctx = Rc::new(CoreCtx {
             tasks: Rc::new(TaskGroup::default()),
-            shard: Rc::new(Shard::new(&plan.main_queue)),
-            ruleset_shards: plan
-                .rulesets
-                .iter()
-                .map(|r| r.queue.as_ref().map(|q| Rc::new(Shard::new(q))))
-                .collect(),
+            shard: main_shard,
+            ruleset_shards,
             stop: Rc::new(StopFlag::default()),
             parse: plan.globals.parse,
             clock: self.clock,
@@ -361,14 +398,20 @@ impl CoreJob {
                 targets.insert(a, Target::Direct(runner.clone()));
                 continue;
             }
-            let q = Rc::new(ActionQueue::new(&plan.actions[a].queue));
+            let store = self.disk.actions[a].as_ref().map(|cfg| stores.open(cfg));
+            let q = Rc::new(ActionQueue::new(&plan.actions[a].queue, store));
             let (q2, runner) = (q.clone(), runner.clone());
             queue_workers.push((
                 q.clone(),
                 glommio::spawn_local(async move {
                     while let Some(batch) = q2.dequeue().await {
                         let mut r = runner.write().await.expect("action lock is never closed");
-                        r.deliver(&batch).await;
+                        match &batch.item {
+                            Held::Owned(b) => r.deliver(b).await,
+                            Held::Shared(b) => r.deliver(&b.borrow()).await,
+                        }
+                        drop(r);
+                        q2.done(batch);
                     }
                 })
                 .detach(),
@@ -376,13 +419,14 @@ impl CoreJob {
             targets.insert(a, Target::Queued(q));
         }
         let mut receive_tasks = Vec::new();
-        for (a, rx) in self.receivers {
+        for (a, rx, acked) in self.receivers {
             let target = targets[&a].clone();
             receive_tasks.push(
                 glommio::spawn_local(async move {
                     let rx = rx.connect().await;
                     while let Some(mut batch) = rx.recv().await {
                         target.deliver(&mut batch).await;
+                        acked.fetch_add(1, Ordering::Release);
                     }
                 })
                 .detach(),
@@ -391,7 +435,7 @@ impl CoreJob {
         let mut routes = Vec::with_capacity(plan.actions.len());
         for (a, tx) in self.senders.into_iter().enumerate() {
             routes.push(match tx {
-                Some(tx) => Route::Remote(Rc::new(tx.connect().await)),
+                Some((tx, acked)) => Route::Remote(Rc::new(Remote::new(tx.connect().await, acked))),
                 None => Route::Local(targets[&a].clone()),
             });
         }
@@ -582,16 +626,36 @@ impl CoreJob {
         }
         let timeout = Duration::from_millis(plan.main_queue.timeout_shutdown_ms.max(100) as u64);
         let mut abandoned = 0;
+        let mut saved = 0;
         for (shard, w) in ctx.shards().zip(workers) {
-            abandoned += drain(w, shard, &self.shared, timeout).await;
+            // What is on disk is safe there: a spooled shard gets
+            // timeoutShutdown, then keeps the rest for the next start.
+            let until_idle = shard.spool().is_none();
+            let left = drain(w, shard, &self.shared, timeout, until_idle).await;
+            match shard.spool() {
+                Some(sp) => {
+                    let (s, lost) = stores.shutdown(sp).await;
+                    saved += s;
+                    abandoned += lost;
+                }
+                None => abandoned += left,
+            }
         }
         for t in receive_tasks {
-            drain(t, &ctx.shard, &self.shared, timeout).await;
+            drain(t, &ctx.shard, &self.shared, timeout, true).await;
         }
         for (q, t) in queue_workers {
             q.close();
-            drain(t, &ctx.shard, &self.shared, timeout).await;
-            abandoned += q.len() as u64;
+            let until_idle = q.spool().is_none();
+            let left = drain(t, &ctx.shard, &self.shared, timeout, until_idle).await;
+            match q.spool() {
+                Some(sp) => {
+                    let (s, lost) = stores.shutdown(sp).await;
+                    saved += s;
+                    abandoned += lost;
+                }
+                None => abandoned += left.max(q.len() as u64),
+            }
             if q.dropped.get() > 0 {
                 eprintln!(
                     "corelogd: an action queue on core {c} was full: {} message(s) dropped after queue.timeoutEnqueue.",
@@ -599,6 +663,11 @@ impl CoreJob {
                 );
             }
             dropped_action_queue += q.dropped.get();
+        }
+        if saved > 0 {
+            eprintln!(
+                "corelogd: core {c}: {saved} message(s) in memory saved to disk queues (queue.saveOnShutdown); they are delivered after the next start."
+            );
         }
         for r in runners.values() {
             if let Ok(mut r) = r.try_write() {
@@ -622,6 +691,8 @@ impl CoreJob {
                 }),
             abandoned,
             dropped_action_queue,
+            saved,
+            store: stores.stats(),
         }
     }
 }
@@ -634,6 +705,7 @@ async fn drain(
     shard: &Shard,
     shared: &[Arc<ActionShared>],
     timeout: Duration,
+    until_idle: bool,
 ) -> u64 {
     // Grows when an output writes or the shard shrinks.
     let progress = || {
@@ -660,7 +732,12 @@ async fn drain(
             return 0;
         }
         let now = progress();
+        if !until_idle {
+            task.cancel();
+            return 0;
+        }
         if now == last {
+            task.cancel();
             let left = shard.len() as u64;
             eprintln!(
                 "corelogd: an output made no progress for {} ms during shutdown; giving up {left} queued message(s) and a batch in flight.",

@@ -15,6 +15,12 @@
 //! gives memory back when it drains; Direct is a LinkedList one batch long,
 //! so inputs hand their batch over and wait.
 //!
+//! Disk and disk-assisted (a `queue.filename`): a [`Spool`] holds the
+//! chunks instead — on disk, or in memory below the high watermark — and
+//! the worker confirms each chunk when it is processed (see
+//! [`crate::queue::spool`]). Enqueueing into the disk waits until the
+//! records are durable, so what the shard took survives kill -9.
+//!
 //! Guarantees: never more than `queue.size` messages held (a chunk larger
 //! than the free room is split). A full shard makes [`Shard::enqueue`]
 //! wait, which stops the stream inputs from reading (the sender's TCP
@@ -25,10 +31,16 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::ops::Range;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use crate::config::queue::{QueueParams, QueueType};
+use crate::queue::msgcodec;
+use crate::queue::record::kind;
 use crate::queue::ring::{ring, Consumer, Producer};
+use crate::queue::spool::{self, Pushed, Spill, Spool};
+use crate::queue::store::{Store as DiskStore, Ticket};
 use crate::Message;
 
 use super::event::Event;
@@ -60,6 +72,30 @@ impl Store {
     }
 }
 
+impl Spill for Chunk {
+    fn units(&self) -> usize {
+        self.len()
+    }
+
+    fn write(&self, store: &DiskStore) -> Result<(Range<u64>, Option<Ticket>), String> {
+        let mut seqs = 0..0;
+        let mut last = None;
+        for (i, m) in self.iter().enumerate() {
+            let (seq, t) = store.append(kind::MESSAGE, 1, |out| msgcodec::encode(m, out))?;
+            if i == 0 {
+                seqs.start = seq;
+            }
+            seqs.end = seq + 1;
+            last = Some(t);
+        }
+        Ok((seqs, last))
+    }
+}
+
+/// What [`Shard::dequeue`] hands the worker, to give back with
+/// [`Shard::done`] once processed.
+pub type Taken = spool::Taken<Chunk>;
+
 /// Counters of one shard.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ShardStats {
@@ -84,6 +120,8 @@ pub struct Shard {
     closed: Cell<bool>,
     stats: Cell<ShardStats>,
     spare: RefCell<Vec<Chunk>>,
+    /// With `queue.filename`: where the chunks are kept instead of `store`.
+    spool: Option<Spool<Chunk>>,
     /// Notified when messages arrive or the shard closes.
     pub not_empty: Event,
     /// Notified when the worker makes room.
@@ -91,7 +129,30 @@ pub struct Shard {
 }
 
 impl Shard {
+    /// A memory shard.
     pub fn new(q: &QueueParams) -> Shard {
+        Shard::build(q, None)
+    }
+
+    /// A Disk or disk-assisted shard keeping its chunks in `store`.
+    pub fn spooled(q: &QueueParams, store: Rc<DiskStore>) -> Shard {
+        let size = q.size.max(1) as usize;
+        let high = (q.high_watermark.max(1) as usize).min(size);
+        let low = (q.low_watermark.max(0) as usize).min(high);
+        let spool = Spool::new(
+            store,
+            q.kind == QueueType::Disk,
+            high,
+            low,
+            q.save_on_shutdown,
+        );
+        let recovered = spool.disk_units();
+        let s = Shard::build(q, Some(spool));
+        s.len.set(recovered);
+        s
+    }
+
+    fn build(q: &QueueParams, spool: Option<Spool<Chunk>>) -> Shard {
         let batch = q.dequeue_batch_size.max(1) as usize;
         let size = match q.kind {
             QueueType::Direct => batch,
@@ -121,6 +182,7 @@ impl Shard {
             closed: Cell::new(false),
             stats: Cell::new(ShardStats::default()),
             spare: RefCell::new(Vec::new()),
+            spool,
             not_empty: Event::default(),
             not_full: Event::default(),
         }
@@ -181,37 +243,76 @@ impl Shard {
                 && self.not_full.listen_until(deadline).await
             {}
         }
+        let mut durable = None;
         while !items.is_empty() {
-            if !self.push_some(items) {
-                self.not_full.listen().await;
+            match self.push_some(items) {
+                Some(t) => durable = durable.max(t),
+                None => self.wait_room().await,
             }
         }
+        self.wait_durable(durable).await;
+    }
+
+    /// Waits for the worker (or, on disk, confirmation) to make room.
+    async fn wait_room(&self) {
+        match &self.spool {
+            Some(sp) => {
+                futures_lite::future::or(self.not_full.listen(), sp.store.space.listen()).await
+            }
+            None => self.not_full.listen().await,
+        }
+    }
+
+    async fn wait_durable(&self, t: Option<Ticket>) {
+        if let (Some(sp), Some(t)) = (&self.spool, t) {
+            sp.store.wait_durable(t).await;
+        }
+    }
+
+    /// The spool, if the shard has one.
+    pub fn spool(&self) -> Option<&Spool<Chunk>> {
+        self.spool.as_ref()
     }
 
     /// Enqueues `items`, waiting at most `queue.timeoutEnqueue` for room;
     /// returns how many were dropped because the shard stayed full.
     pub async fn enqueue_timeout(&self, items: &mut Chunk) -> u64 {
         let deadline = Instant::now() + self.timeout_enqueue;
+        let mut durable = None;
         while !items.is_empty() {
-            if self.push_some(items) {
+            if let Some(t) = self.push_some(items) {
+                durable = durable.max(t);
                 continue;
             }
-            if !self.not_full.listen_until(deadline).await {
+            let waited = match &self.spool {
+                Some(sp) => {
+                    futures_lite::future::or(
+                        self.not_full.listen_until(deadline),
+                        sp.store.space.listen_until(deadline),
+                    )
+                    .await
+                }
+                None => self.not_full.listen_until(deadline).await,
+            };
+            if !waited {
                 let dropped = items.len() as u64;
                 items.clear();
                 let mut s = self.stats.get();
                 s.dropped_full += dropped;
                 self.stats.set(s);
+                self.wait_durable(durable).await;
                 return dropped;
             }
         }
+        self.wait_durable(durable).await;
         0
     }
 
     /// Moves what fits of `items` into the shard (the whole vector when it
     /// all fits, replacing it with a spare one); applies discardMark.
-    /// Returns whether anything was taken.
-    fn push_some(&self, items: &mut Chunk) -> bool {
+    /// Returns `None` when nothing was taken, else when what went to
+    /// disk will be durable.
+    fn push_some(&self, items: &mut Chunk) -> Option<Option<Ticket>> {
         let mut s = self.stats.get();
         let len = self.len.get();
         if len >= self.discard_mark && self.discard_severity < 8 {
@@ -221,13 +322,19 @@ impl Shard {
             s.discarded += (before - items.len()) as u64;
             if items.is_empty() {
                 self.stats.set(s);
-                return true;
+                return Some(None);
             }
         }
-        let room = self.size.saturating_sub(len);
+        let room = match &self.spool {
+            // Disk-assisted, spilling: bounded by maxDiskSpace only.
+            Some(sp) if sp.to_disk(len) && !sp.has_room() => 0,
+            Some(sp) if sp.to_disk(len) && self.kind_disk() => self.size.saturating_sub(len),
+            Some(sp) if sp.to_disk(len) => items.len(),
+            _ => self.size.saturating_sub(len),
+        };
         if room == 0 {
             self.stats.set(s);
-            return false;
+            return None;
         }
         let chunk = if items.len() <= room {
             std::mem::replace(items, self.chunk())
@@ -237,20 +344,50 @@ impl Shard {
             part
         };
         let n = chunk.len();
-        self.store.borrow_mut().push(chunk);
+        let mut ticket = None;
+        match &self.spool {
+            None => self.store.borrow_mut().push(chunk),
+            Some(sp) => match sp.push(chunk, len) {
+                Pushed::Memory => {}
+                Pushed::Disk(t) => ticket = t,
+                Pushed::Refused => {
+                    s.dropped_full += n as u64;
+                    self.stats.set(s);
+                    return Some(None);
+                }
+            },
+        }
         self.len.set(len + n);
         s.enqueued += n as u64;
         self.stats.set(s);
         self.not_empty.notify();
-        true
+        Some(ticket)
+    }
+
+    fn kind_disk(&self) -> bool {
+        self.spool.as_ref().is_some_and(|sp| sp.to_disk(0))
     }
 
     /// Takes the oldest chunk; waits while the shard is empty and open.
     /// Returns `None` when closed and drained. The caller runs it in
     /// batches of [`Shard::batch_size`] and gives it back with
     /// [`Shard::recycle`].
-    pub async fn dequeue(&self) -> Option<Chunk> {
+    pub async fn dequeue(&self) -> Option<Taken> {
         loop {
+            if let Some(sp) = &self.spool {
+                if let Some(t) = self.dequeue_spooled(sp).await {
+                    return Some(t);
+                }
+                if self.closed.get() && self.len.get() == 0 {
+                    return None;
+                }
+                if sp.disk_units() > 0 {
+                    sp.store.durable.listen().await;
+                } else {
+                    self.not_empty.listen().await;
+                }
+                continue;
+            }
             let popped = self.store.borrow_mut().pop();
             if let Some(c) = popped {
                 self.len.set(self.len.get() - c.len());
@@ -260,12 +397,72 @@ impl Shard {
                     }
                 }
                 self.not_full.notify();
-                return Some(c);
+                return Some(Taken::owned(c));
             }
             if self.closed.get() {
                 return None;
             }
             self.not_empty.listen().await;
+        }
+    }
+
+    /// The next chunk of a spooled shard: read from disk while records
+    /// are there, else taken from memory. `None`: nothing ready now.
+    async fn dequeue_spooled(&self, sp: &Spool<Chunk>) -> Option<Taken> {
+        if sp.disk_units() > 0 {
+            let mut chunk = self.chunk();
+            let mut origin = None;
+            let mut bad = 0u64;
+            let read = sp
+                .store
+                .read(self.batch as u64, |_, payload| {
+                    match msgcodec::decode(&payload, &mut origin) {
+                        Some(m) => chunk.push(m),
+                        None => bad += 1,
+                    }
+                })
+                .await;
+            match read {
+                Ok((0, _)) if sp.disk_units() > 0 => return None,
+                // Only copies passed over: memory is next.
+                Ok((0, _)) => {}
+                Ok((n, mark)) => {
+                    if bad > 0 {
+                        eprintln!(
+                            "corelogd: {}: {bad} record(s) passed their CRC but are not messages this corelogd reads; passed over.",
+                            sp.store.label()
+                        );
+                    }
+                    self.len.set(self.len.get().saturating_sub(n as usize));
+                    self.not_full.notify();
+                    return Some(Taken::from_disk(chunk, mark, n));
+                }
+                Err(e) => {
+                    eprintln!(
+                        "corelogd: {}: cannot read its segment files: {e}; trying again in a second.",
+                        sp.store.label()
+                    );
+                    glommio::timer::sleep(Duration::from_secs(1)).await;
+                    return None;
+                }
+            }
+        }
+        let item = sp.take_memory()?;
+        let n = item.borrow().len();
+        self.len.set(self.len.get() - n);
+        self.not_full.notify();
+        Some(Taken::shared(item))
+    }
+
+    /// The worker has processed `t`: it is confirmed (its disk records
+    /// freed) and its vector reused.
+    pub fn done(&self, t: Taken) {
+        let item = match &self.spool {
+            Some(sp) => sp.done(t),
+            None => t.into_owned(),
+        };
+        if let Some(c) = item {
+            self.recycle(c);
         }
     }
 }

@@ -14,7 +14,7 @@
 //! actions take over.
 
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use glommio::channels::shared_channel::ConnectedSender;
@@ -31,17 +31,32 @@ use super::core::CoreCtx;
 use super::shard::Shard;
 
 /// Where an action's batches go from this core.
+#[derive(Clone)]
 pub enum Route {
     Local(Target),
-    Remote(Rc<ConnectedSender<Rendered>>),
+    Remote(Rc<Remote>),
 }
 
-impl Clone for Route {
-    fn clone(&self) -> Route {
-        match self {
-            Route::Local(t) => Route::Local(t.clone()),
-            Route::Remote(tx) => Route::Remote(tx.clone()),
+/// The channel to an action's owning core, and the count of batches the
+/// owner has taken care of (delivered, or queued in the action's queue).
+pub struct Remote {
+    pub tx: ConnectedSender<Rendered>,
+    pub acked: Arc<AtomicU64>,
+    sent: std::cell::Cell<u64>,
+}
+
+impl Remote {
+    pub fn new(tx: ConnectedSender<Rendered>, acked: Arc<AtomicU64>) -> Remote {
+        Remote {
+            tx,
+            acked,
+            sent: Default::default(),
         }
+    }
+
+    /// Whether the owner has taken care of every batch sent so far.
+    fn caught_up(&self) -> bool {
+        self.acked.load(Ordering::Acquire) >= self.sent.get()
     }
 }
 
@@ -151,38 +166,53 @@ pub async fn run(
     let mut buf = RenderBuf::new();
     let mut env = Env::new(ctx.clock.now(), &ctx.myhostname);
     let batch = shard.batch_size();
-    while let Some(mut chunk) = shard.dequeue().await {
-        for msgs in chunk.chunks_mut(batch) {
+    while let Some(mut taken) = shard.dequeue().await {
+        let n = taken.with(|c| c.len());
+        let mut at = 0;
+        while at < n {
+            let end = (at + batch).min(n);
             env.now = ctx.clock.now();
             env.now_utc = env.now.to_utc();
-            // Runs of messages for the same ruleset, each as one batch.
-            let mut start = 0;
-            while start < msgs.len() {
-                let ruleset = msgs[start].ruleset();
-                let len = msgs[start..]
-                    .iter()
-                    .take_while(|m| m.ruleset() == ruleset)
-                    .count();
-                let mut sink = Sink {
-                    actions: &mut actions,
-                    env: &env,
-                    buf: &mut buf,
-                };
-                let run = &mut msgs[start..start + len];
-                run_batch(
-                    &rulesets,
-                    ruleset as usize,
-                    run,
-                    &env,
-                    &mut sink,
-                    &mut state,
-                );
-                start += len;
-            }
+            taken.with(|c| {
+                let msgs = &mut c[at..end];
+                // Runs of messages for the same ruleset, each as one batch.
+                let mut start = 0;
+                while start < msgs.len() {
+                    let ruleset = msgs[start].ruleset();
+                    let len = msgs[start..]
+                        .iter()
+                        .take_while(|m| m.ruleset() == ruleset)
+                        .count();
+                    let mut sink = Sink {
+                        actions: &mut actions,
+                        env: &env,
+                        buf: &mut buf,
+                    };
+                    let run = &mut msgs[start..start + len];
+                    run_batch(
+                        &rulesets,
+                        ruleset as usize,
+                        run,
+                        &env,
+                        &mut sink,
+                        &mut state,
+                    );
+                    start += len;
+                }
+            });
             deliver(&mut actions).await;
+            at = end;
         }
-        chunk.clear();
-        shard.recycle(chunk);
+        if taken.is_from_disk() {
+            // Confirmed only once the owning cores have the batches.
+            while !actions.iter().all(|a| match &a.route {
+                Route::Remote(r) => r.caught_up(),
+                Route::Local(_) => true,
+            }) {
+                glommio::timer::sleep(std::time::Duration::from_micros(200)).await;
+            }
+        }
+        shard.done(taken);
     }
 }
 
@@ -193,9 +223,10 @@ async fn deliver(actions: &mut [WorkerAction]) {
         }
         match &a.route {
             Route::Local(target) => target.deliver(&mut a.pending).await,
-            Route::Remote(tx) => {
+            Route::Remote(r) => {
                 let full = take_reserving(&mut a.pending);
-                if tx.send(full).await.is_err() {
+                r.sent.set(r.sent.get() + 1);
+                if r.tx.send(full).await.is_err() {
                     eprintln!(
                         "corelogd: an action's owning core has stopped; a batch for it was lost."
                     );

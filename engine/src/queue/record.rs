@@ -1,0 +1,201 @@
+//! The framing of one record in a disk-queue segment.
+//!
+//! In: a payload (a serialized message, or an action's rendered batch)
+//! and its sequence number. Out: `header ‖ payload`, where the header is
+//! the fixed-layout [`RecordHeader`] {magic, version, kind, length,
+//! crc32c, sequence}. Reading back, [`scan`] tells a whole record from
+//! the zero padding that ends a segment, from a record cut short (a torn
+//! tail) and from damage (a CRC that does not match), and
+//! [`resync`] finds the next whole record after damage.
+//!
+//! Guarantees: decoding never panics and never trusts a length it has not
+//! bounded; a record is accepted only when its CRC32C (over the header
+//! and the payload) matches.
+
+use zerocopy::little_endian::{U32, U64};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+
+/// `CLQR`: corelog queue record.
+pub const MAGIC: u32 = u32::from_le_bytes(*b"CLQR");
+pub const VERSION: u8 = 1;
+/// The largest payload a record may carry.
+pub const MAX_PAYLOAD: usize = 256 << 20;
+
+/// What a record carries.
+pub mod kind {
+    /// One message with all its properties and variables.
+    pub const MESSAGE: u8 = 1;
+    /// One rendered batch of an action queue.
+    pub const RENDERED: u8 = 2;
+}
+
+/// The header before every payload.
+#[derive(Debug, Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub struct RecordHeader {
+    pub magic: U32,
+    pub version: u8,
+    pub kind: u8,
+    pub reserved: [u8; 2],
+    pub len: U32,
+    /// CRC32C of the header (this field read as zero) and the payload.
+    pub crc: U32,
+    pub seq: U64,
+}
+
+pub const HEADER: usize = std::mem::size_of::<RecordHeader>();
+const _: () = assert!(HEADER == 24);
+
+fn checksum(h: &RecordHeader, payload: &[u8]) -> u32 {
+    let mut copy = *h;
+    copy.crc = U32::new(0);
+    crc32c::crc32c_append(crc32c::crc32c(copy.as_bytes()), payload)
+}
+
+/// Appends a record whose payload `fill` writes into `out`; returns the
+/// payload's length. A payload over [`MAX_PAYLOAD`] is an error and
+/// leaves `out` as it was.
+pub fn append(
+    out: &mut Vec<u8>,
+    kind: u8,
+    seq: u64,
+    fill: impl FnOnce(&mut Vec<u8>),
+) -> Result<usize, usize> {
+    let start = out.len();
+    out.resize(start + HEADER, 0);
+    fill(out);
+    let len = out.len() - start - HEADER;
+    if len > MAX_PAYLOAD {
+        out.truncate(start);
+        return Err(len);
+    }
+    let mut h = RecordHeader {
+        magic: U32::new(MAGIC),
+        version: VERSION,
+        kind,
+        reserved: [0; 2],
+        len: U32::new(len as u32),
+        crc: U32::new(0),
+        seq: U64::new(seq),
+    };
+    h.crc = U32::new(checksum(&h, &out[start + HEADER..]));
+    out[start..start + HEADER].copy_from_slice(h.as_bytes());
+    Ok(len)
+}
+
+/// What lies at the start of a buffer.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Scan {
+    /// A whole record: its payload is `buf[HEADER..next]`.
+    Record { kind: u8, seq: u64, next: usize },
+    /// Zeros: the padding after the last record of a segment.
+    End,
+    /// A header or payload that goes past the buffer: read more (or, at
+    /// the end of the data, a torn tail).
+    Incomplete { need: usize },
+    /// Not a valid record.
+    Bad,
+}
+
+/// Looks at the record at the start of `buf`.
+pub fn scan(buf: &[u8]) -> Scan {
+    let Ok((h, rest)) = RecordHeader::read_from_prefix(buf) else {
+        return if buf.iter().all(|&b| b == 0) {
+            Scan::End
+        } else {
+            Scan::Incomplete { need: HEADER }
+        };
+    };
+    if h.magic.get() != MAGIC {
+        return if h.as_bytes().iter().all(|&b| b == 0) {
+            Scan::End
+        } else {
+            Scan::Bad
+        };
+    }
+    let len = h.len.get() as usize;
+    if h.version != VERSION || len > MAX_PAYLOAD {
+        return Scan::Bad;
+    }
+    if rest.len() < len {
+        return Scan::Incomplete { need: HEADER + len };
+    }
+    if checksum(&h, &rest[..len]) != h.crc.get() {
+        return Scan::Bad;
+    }
+    Scan::Record {
+        kind: h.kind,
+        seq: h.seq.get(),
+        next: HEADER + len,
+    }
+}
+
+/// The offset of the next whole record in `buf` after damage at its
+/// start, if there is one.
+pub fn resync(buf: &[u8]) -> Option<usize> {
+    let magic = MAGIC.to_le_bytes();
+    let mut from = 1;
+    while from < buf.len() {
+        let at = from + memchr::memmem::find(&buf[from..], &magic)?;
+        if matches!(scan(&buf[at..]), Scan::Record { .. }) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(seq: u64, payload: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        append(&mut v, kind::MESSAGE, seq, |o| o.extend_from_slice(payload)).unwrap();
+        v
+    }
+
+    #[test]
+    fn round_trip_and_end() {
+        let mut buf = rec(7, b"hello");
+        buf.extend(rec(8, b""));
+        buf.extend([0u8; 100]);
+        let Scan::Record { kind, seq, next } = scan(&buf) else {
+            panic!()
+        };
+        assert_eq!((kind, seq, &buf[HEADER..next]), (1, 7, &b"hello"[..]));
+        let Scan::Record { seq, next: n2, .. } = scan(&buf[next..]) else {
+            panic!()
+        };
+        assert_eq!(seq, 8);
+        assert_eq!(scan(&buf[next + n2..]), Scan::End);
+        assert_eq!(scan(&[]), Scan::End);
+    }
+
+    #[test]
+    fn torn_and_damaged() {
+        let buf = rec(1, b"0123456789");
+        for cut in 1..buf.len() {
+            assert!(matches!(scan(&buf[..cut]), Scan::Incomplete { .. }), "{cut}");
+        }
+        for i in 0..buf.len() {
+            let mut bad = buf.clone();
+            bad[i] ^= 0x40;
+            assert!(
+                !matches!(scan(&bad), Scan::Record { .. }),
+                "flip at {i} went unnoticed"
+            );
+        }
+    }
+
+    #[test]
+    fn resync_finds_the_next_record() {
+        let mut buf = rec(1, b"first");
+        buf[HEADER + 2] ^= 1;
+        let second = buf.len();
+        buf.extend(rec(2, b"second"));
+        assert_eq!(scan(&buf), Scan::Bad);
+        assert_eq!(resync(&buf), Some(second));
+        assert_eq!(resync(&buf[..second]), None);
+    }
+}

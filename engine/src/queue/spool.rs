@@ -1,0 +1,293 @@
+//! What a queue with `queue.filename` adds to memory: a Disk queue keeps
+//! everything in segment files; a disk-assisted queue keeps memory until
+//! the high watermark, then spills to disk until it is down to the low
+//! watermark, and saves its memory on shutdown.
+//!
+//! In: items (a chunk of messages, or an action's rendered batch) from
+//! the queue's producers. Out: the same items in the same order to the
+//! queue's one consumer — from memory, or read back from disk — and, once
+//! the consumer confirms one, its disk space freed.
+//!
+//! Order: the queue is always `[disk records][memory items]`. Spilling
+//! begins by writing the memory items to disk ahead of the new ones; while
+//! records are on disk, the consumer reads them before touching memory.
+//! The one exception is an item the consumer took from memory and is
+//! still working on: when spilling begins it is copied to disk first; if
+//! the consumer confirms it, the copy is passed over when read, and if
+//! corelogd stops first, the copy is what survives (so it may be
+//! delivered twice: at least once, never lost).
+//!
+//! Guarantees: memory holds at most the high watermark's worth of
+//! messages (a Disk queue: none but the batch being read); an orderly
+//! shutdown writes everything in memory to disk (saveOnShutdown) before
+//! the store's last flush; an item on disk is removed only when confirmed.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::rc::Rc;
+
+use super::checkpoint::Position;
+use super::store::{Store, Ticket};
+
+/// An item a spooled queue holds.
+pub trait Spill {
+    /// Messages in the item.
+    fn units(&self) -> usize;
+    /// Appends the item's records to `store`; returns their sequence
+    /// numbers and when the last will be durable.
+    fn write(&self, store: &Store) -> Result<(Range<u64>, Option<Ticket>), String>;
+}
+
+/// An item the consumer took: its own, or (from memory) still the
+/// queue's until confirmed.
+pub enum Held<T> {
+    Owned(T),
+    Shared(Rc<RefCell<T>>),
+}
+
+/// What a spooled queue hands its consumer, to give back once processed.
+pub struct Taken<T> {
+    pub item: Held<T>,
+    /// Read from disk: the position after it, and its records.
+    mark: Option<(Position, u64)>,
+}
+
+impl<T> Taken<T> {
+    pub fn owned(item: T) -> Taken<T> {
+        Taken {
+            item: Held::Owned(item),
+            mark: None,
+        }
+    }
+
+    pub fn shared(item: Rc<RefCell<T>>) -> Taken<T> {
+        Taken {
+            item: Held::Shared(item),
+            mark: None,
+        }
+    }
+
+    pub fn from_disk(item: T, p: Position, records: u64) -> Taken<T> {
+        Taken {
+            item: Held::Owned(item),
+            mark: Some((p, records)),
+        }
+    }
+
+    /// Whether it came from disk (so confirming it frees disk records).
+    pub fn is_from_disk(&self) -> bool {
+        self.mark.is_some()
+    }
+
+    /// Runs `f` on the item, borrowed mutably only while `f` runs.
+    pub fn with<R>(&mut self, f: impl FnOnce(&mut T) -> R) -> R {
+        match &mut self.item {
+            Held::Owned(c) => f(c),
+            Held::Shared(c) => f(&mut c.borrow_mut()),
+        }
+    }
+
+    /// The item, when no one else holds it.
+    pub fn into_owned(self) -> Option<T> {
+        match self.item {
+            Held::Owned(c) => Some(c),
+            Held::Shared(c) => Rc::try_unwrap(c).ok().map(RefCell::into_inner),
+        }
+    }
+}
+
+/// What the consumer took from memory and is working on.
+struct InFlight<T> {
+    item: Rc<RefCell<T>>,
+    /// Its copy on disk, made when spilling began.
+    copy: Option<Range<u64>>,
+}
+
+pub struct Spool<T> {
+    pub store: Rc<Store>,
+    disk_only: bool,
+    high: usize,
+    low: usize,
+    save_on_shutdown: bool,
+    spilling: Cell<bool>,
+    mem: RefCell<VecDeque<T>>,
+    mem_units: Cell<usize>,
+    inflight: RefCell<Option<InFlight<T>>>,
+}
+
+/// Where a pushed item went.
+pub enum Pushed {
+    Memory,
+    /// Written to disk; durable at the ticket.
+    Disk(Option<Ticket>),
+    /// Not taken (the message said why).
+    Refused,
+}
+
+impl<T: Spill> Spool<T> {
+    /// A Disk queue (`disk_only`) or a disk-assisted one spilling at
+    /// `high` messages and draining back to memory at `low`.
+    pub fn new(store: Rc<Store>, disk_only: bool, high: usize, low: usize, save: bool) -> Spool<T> {
+        debug_assert!(low <= high);
+        Spool {
+            store,
+            disk_only,
+            high,
+            low,
+            save_on_shutdown: save,
+            spilling: Cell::new(false),
+            mem: RefCell::new(VecDeque::new()),
+            mem_units: Cell::new(0),
+            inflight: RefCell::new(None),
+        }
+    }
+
+    /// A Disk queue (no memory part).
+    pub fn disk_only(&self) -> bool {
+        self.disk_only
+    }
+
+    /// Messages on disk and not yet read.
+    pub fn disk_units(&self) -> usize {
+        self.store.unread_units() as usize
+    }
+
+    /// Messages waiting in memory.
+    pub fn mem_units(&self) -> usize {
+        self.mem_units.get()
+    }
+
+    /// Whether disk space allows a write now.
+    pub fn has_room(&self) -> bool {
+        self.store.has_room()
+    }
+
+    /// Whether the next push goes to disk, given `len` messages queued.
+    pub fn to_disk(&self, len: usize) -> bool {
+        if self.disk_only {
+            return true;
+        }
+        if self.spilling.get() && len <= self.low {
+            self.spilling.set(false);
+        }
+        self.spilling.get() || len >= self.high
+    }
+
+    /// Queues `item`, with `len` messages queued before it.
+    pub fn push(&self, item: T, len: usize) -> Pushed {
+        if !self.to_disk(len) {
+            self.mem_units.set(self.mem_units.get() + item.units());
+            self.mem.borrow_mut().push_back(item);
+            return Pushed::Memory;
+        }
+        if !self.spilling.replace(true) && !self.disk_only {
+            if let Err(e) = self.spill_memory() {
+                eprintln!("corelogd: {e}");
+            }
+        }
+        match item.write(&self.store) {
+            Ok((_, t)) => Pushed::Disk(t),
+            Err(e) => {
+                eprintln!("corelogd: {e}; the batch is dropped.");
+                Pushed::Refused
+            }
+        }
+    }
+
+    /// Spilling begins: what is in memory goes to disk first, in order,
+    /// the item in flight (copied) before the rest.
+    fn spill_memory(&self) -> Result<(), String> {
+        if let Some(f) = &mut *self.inflight.borrow_mut() {
+            if f.copy.is_none() {
+                if let Ok(item) = f.item.try_borrow() {
+                    f.copy = Some(item.write(&self.store)?.0);
+                }
+            }
+        }
+        let mut mem = self.mem.borrow_mut();
+        while let Some(item) = mem.front() {
+            item.write(&self.store)?;
+            self.mem_units.set(self.mem_units.get() - item.units());
+            mem.pop_front();
+        }
+        Ok(())
+    }
+
+    /// The oldest item in memory, when nothing is on disk ahead of it; it
+    /// stays the queue's until [`Spool::confirm_memory`].
+    pub fn take_memory(&self) -> Option<Rc<RefCell<T>>> {
+        debug_assert!(self.inflight.borrow().is_none(), "one item in flight");
+        if self.disk_units() > 0 {
+            return None;
+        }
+        let item = self.mem.borrow_mut().pop_front()?;
+        self.mem_units.set(self.mem_units.get() - item.units());
+        let item = Rc::new(RefCell::new(item));
+        *self.inflight.borrow_mut() = Some(InFlight {
+            item: item.clone(),
+            copy: None,
+        });
+        Some(item)
+    }
+
+    /// The item from [`Spool::take_memory`] is processed; its disk copy,
+    /// if spilling made one, will be passed over.
+    fn confirm_memory(&self) {
+        if let Some(f) = self.inflight.borrow_mut().take() {
+            if let Some(copy) = f.copy {
+                self.store.skip(copy);
+            }
+        }
+    }
+
+    /// The consumer has processed `t`: confirms it (freeing its disk
+    /// records, or passing over its copy) and gives the item back.
+    pub fn done(&self, t: Taken<T>) -> Option<T> {
+        match t.mark {
+            Some((p, n)) => self.store.confirm(p, n),
+            None => self.confirm_memory(),
+        }
+        t.into_owned()
+    }
+
+    /// Shutdown: with saveOnShutdown, what is in memory (the item in
+    /// flight first, unless it has a copy) goes to disk; then the store
+    /// writes everything and its checkpoint. Returns the messages saved
+    /// and those given up (saveOnShutdown off).
+    pub async fn shutdown(&self, flusher: glommio::task::JoinHandle<()>) -> (u64, u64) {
+        let (mut saved, mut lost) = (0u64, 0u64);
+        let mut items: Vec<Rc<RefCell<T>>> = Vec::new();
+        if let Some(f) = self.inflight.borrow_mut().take() {
+            if f.copy.is_none() {
+                items.push(f.item);
+            }
+        }
+        items.extend(
+            self.mem
+                .borrow_mut()
+                .drain(..)
+                .map(|i| Rc::new(RefCell::new(i))),
+        );
+        self.mem_units.set(0);
+        for item in items {
+            let item = item.borrow();
+            let n = item.units() as u64;
+            if !self.save_on_shutdown {
+                lost += n;
+                continue;
+            }
+            match item.write(&self.store) {
+                Ok(_) => saved += n,
+                Err(e) => {
+                    eprintln!("corelogd: {e}");
+                    lost += n;
+                }
+            }
+        }
+        self.store.close();
+        flusher.await;
+        self.store.checkpoint_now();
+        (saved, lost)
+    }
+}

@@ -1,0 +1,927 @@
+//! The segment files of one disk queue shard (a Disk queue, or the disk
+//! part of a disk-assisted one), on one core.
+//!
+//! In: records appended by the queue ([`Store::append`], synchronous, into
+//! a write buffer), then made durable by the store's flusher task: large
+//! 4 KiB-aligned writes through io_uring (glommio DMA files: O_DIRECT where
+//! the file system allows it, buffered on tmpfs), many appends per write
+//! (group commit). Out: the same records in the same order
+//! ([`Store::read`]), only once they are durable; and, once the consumer
+//! [`confirm`](Store::confirm)s them, a checkpoint and deleted segments.
+//!
+//! Files: `<dir>/<name>.NNNNNNNN` segments of about `maxFileSize` bytes (a
+//! record is never split) and `<dir>/<name>.qi`, the checkpoint.
+//!
+//! Guarantees:
+//! - A record is never overwritten: after a restart the writer begins a new
+//!   segment, and within a segment it only rewrites the last, partial 4 KiB
+//!   block with the same bytes plus new ones.
+//! - [`Store::open`] delivers every whole record after the checkpoint: it
+//!   cuts a torn tail at the last whole record, and a damaged record (its
+//!   CRC does not match) costs only itself — the segment is copied aside
+//!   as `….bad`, said once, counted, and the records around it delivered.
+//! - Confirmed records are not delivered again after a restart, except
+//!   those confirmed since the last checkpoint (`checkpointInterval`; 0,
+//!   the default, checkpoints every confirmation).
+//! - `maxDiskSpace` is never exceeded by more than one record: [`Store::has_room`]
+//!   says when appending must wait.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, VecDeque};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use glommio::io::{DmaFile, OpenOptions};
+
+use super::checkpoint::{Checkpoint, Position};
+use super::record::{self, Scan, HEADER};
+use crate::runtime::event::Event;
+
+/// The alignment of every write: a multiple of any logical block size.
+const ALIGN: u64 = 4096;
+/// How much a read brings in at least.
+const READ_CHUNK: usize = 1 << 20;
+
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub dir: PathBuf,
+    /// File name prefix: `queue.filename` plus the core.
+    pub name: String,
+    /// Used in messages: e.g. "the main queue".
+    pub label: String,
+    pub max_file_size: u64,
+    /// 0: unlimited.
+    pub max_disk_space: u64,
+    pub sync: bool,
+    /// Checkpoint every this many confirmed records (0: every confirmation).
+    pub checkpoint_interval: u64,
+}
+
+/// What the store has done, for the exit report.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StoreStats {
+    pub recovered_records: u64,
+    pub recovered_units: u64,
+    pub torn_bytes: u64,
+    pub corrupt_regions: u64,
+    pub written_records: u64,
+    pub written_bytes: u64,
+    pub writes: u64,
+    pub read_records: u64,
+}
+
+impl StoreStats {
+    pub fn add(&self, o: &StoreStats) -> StoreStats {
+        StoreStats {
+            recovered_records: self.recovered_records + o.recovered_records,
+            recovered_units: self.recovered_units + o.recovered_units,
+            torn_bytes: self.torn_bytes + o.torn_bytes,
+            corrupt_regions: self.corrupt_regions + o.corrupt_regions,
+            written_records: self.written_records + o.written_records,
+            written_bytes: self.written_bytes + o.written_bytes,
+            writes: self.writes + o.writes,
+            read_records: self.read_records + o.read_records,
+        }
+    }
+}
+
+/// Durable once the flusher has written up to `end` of `segment`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ticket {
+    segment: u64,
+    end: u64,
+}
+
+#[derive(Debug)]
+struct Segment {
+    /// Bytes of whole records.
+    size: u64,
+    /// Damage was found in it (it is copied aside as `.bad`).
+    damaged: bool,
+}
+
+/// Bytes waiting to be written: `data` belongs at `offset` (aligned) of
+/// `segment`; its first `carried` bytes were written before (the partial
+/// block that the next write rewrites).
+struct Pending {
+    segment: u64,
+    offset: u64,
+    data: Vec<u8>,
+    carried: usize,
+}
+
+struct Inner {
+    segs: BTreeMap<u64, Segment>,
+    write_seg: u64,
+    next_seq: u64,
+    pending: VecDeque<Pending>,
+    durable: Ticket,
+    /// The next record to read.
+    read: Position,
+    buf: Bytes,
+    buf_seg: u64,
+    buf_off: u64,
+    /// The last read came back short: the file ends in the buffer.
+    buf_eof: bool,
+    read_file: Option<(u64, Rc<DmaFile>)>,
+    confirmed: Position,
+    since_checkpoint: u64,
+    checkpoint: Checkpoint,
+    /// Records (by sequence) to pass over when read: copies of a batch
+    /// that was delivered from memory after all.
+    skip: Vec<std::ops::Range<u64>>,
+    /// Bytes of whole records in all segments.
+    total: u64,
+    /// Units (messages) written and not yet read.
+    unread_units: u64,
+    stats: StoreStats,
+    closed: bool,
+}
+
+pub struct Store {
+    cfg: StoreConfig,
+    inner: RefCell<Inner>,
+    /// Notified when more is durable.
+    pub durable: Event,
+    /// Notified when confirmation frees space.
+    pub space: Event,
+    flush_wanted: Event,
+    /// Said once per episode of failing writes.
+    write_failing: Cell<bool>,
+    full_said: Cell<bool>,
+}
+
+/// How many messages a record holds: one for a message record; a rendered
+/// batch begins with its count.
+pub fn units(kind: u8, payload: &[u8]) -> u64 {
+    match kind {
+        record::kind::RENDERED => payload
+            .get(..4)
+            .map_or(0, |b| u32::from_le_bytes(b.try_into().unwrap_or_default()) as u64),
+        _ => 1,
+    }
+}
+
+fn seg_path(dir: &Path, name: &str, seg: u64) -> PathBuf {
+    dir.join(format!("{name}.{seg:08}"))
+}
+
+fn align_down(v: u64) -> u64 {
+    v & !(ALIGN - 1)
+}
+
+/// What scanning one segment file found.
+struct Scanned {
+    size: u64,
+    records: u64,
+    units: u64,
+    last_seq: Option<u64>,
+    damage: Vec<u64>,
+    torn: u64,
+}
+
+/// Scans `data` from `from`: whole records, damage (skipped to the next
+/// whole record) and what follows the last whole record.
+fn scan_segment(data: &[u8], from: usize) -> Scanned {
+    let mut s = Scanned {
+        size: from as u64,
+        records: 0,
+        units: 0,
+        last_seq: None,
+        damage: Vec::new(),
+        torn: 0,
+    };
+    let mut at = from.min(data.len());
+    while at < data.len() {
+        match record::scan(&data[at..]) {
+            Scan::Record { kind, seq, next } => {
+                s.records += 1;
+                s.units += units(kind, &data[at + HEADER..at + next]);
+                s.last_seq = Some(seq);
+                at += next;
+                s.size = at as u64;
+            }
+            Scan::End | Scan::Incomplete { .. } | Scan::Bad => match record::resync(&data[at..]) {
+                Some(k) => {
+                    s.damage.push(at as u64);
+                    at += k;
+                }
+                None => break,
+            },
+        }
+    }
+    let tail = &data[s.size as usize..];
+    if tail.iter().any(|&b| b != 0) {
+        s.torn = tail.len() as u64;
+    }
+    s
+}
+
+impl Store {
+    /// Opens the queue's files in `cfg.dir` (creating it), recovering
+    /// what a previous run left: see the module documentation. Blocking
+    /// I/O; run at start.
+    pub fn open(cfg: StoreConfig) -> Result<Store, String> {
+        let label = cfg.label.clone();
+        let err = |what: &str, p: &Path, e: io::Error| {
+            format!("{label}: cannot {what} {}: {e}", p.display())
+        };
+        std::fs::create_dir_all(&cfg.dir).map_err(|e| err("create", &cfg.dir, e))?;
+        let qi = cfg.dir.join(format!("{}.qi", cfg.name));
+        let (checkpoint, pos) = Checkpoint::open(&qi, cfg.sync).map_err(|e| err("open", &qi, e))?;
+        let prefix = format!("{}.", cfg.name);
+        let mut found: Vec<u64> = std::fs::read_dir(&cfg.dir)
+            .map_err(|e| err("read", &cfg.dir, e))?
+            .filter_map(|e| {
+                let name = e.ok()?.file_name().into_string().ok()?;
+                let n = name.strip_prefix(&prefix)?;
+                (n.len() == 8 && n.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| n.parse().ok())
+                    .flatten()
+            })
+            .collect();
+        found.sort_unstable();
+        let mut read = pos.unwrap_or_default();
+        let mut stats = StoreStats::default();
+        let mut segs = BTreeMap::new();
+        let mut total = 0;
+        let mut next_seq = read.seq;
+        for &n in &found {
+            let path = seg_path(&cfg.dir, &cfg.name, n);
+            if n < read.segment {
+                // Consumed before the last run stopped; its deletion was cut short.
+                let _ = std::fs::remove_file(&path);
+                continue;
+            }
+            if n > read.segment && segs.is_empty() {
+                read = Position {
+                    segment: n,
+                    offset: 0,
+                    seq: read.seq,
+                };
+            }
+            let data = std::fs::read(&path).map_err(|e| err("read", &path, e))?;
+            let from = if n == read.segment { read.offset } else { 0 };
+            let s = scan_segment(&data, from.min(data.len() as u64) as usize);
+            if s.torn > 0 {
+                eprintln!(
+                    "corelogd: {label}: {} ends in {} byte(s) that are not a whole record (a write cut short); cut at the last whole record.",
+                    path.display(),
+                    s.torn
+                );
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .map_err(|e| err("open", &path, e))?;
+                f.set_len(s.size).map_err(|e| err("truncate", &path, e))?;
+                stats.torn_bytes += s.torn;
+            }
+            let damaged = !s.damage.is_empty();
+            if damaged {
+                let bad = path.with_extension(format!("{n:08}.bad"));
+                let _ = std::fs::write(&bad, &data);
+                eprintln!(
+                    "corelogd: {label}: {} has {} damaged region(s) (first at byte {}; CRC mismatch); a copy is kept as {}, and the whole records around the damage are delivered.",
+                    path.display(),
+                    s.damage.len(),
+                    s.damage[0],
+                    bad.display()
+                );
+                stats.corrupt_regions += s.damage.len() as u64;
+            }
+            stats.recovered_records += s.records;
+            stats.recovered_units += s.units;
+            if let Some(q) = s.last_seq {
+                next_seq = next_seq.max(q + 1);
+            }
+            total += s.size;
+            segs.insert(
+                n,
+                Segment {
+                    size: s.size,
+                    damaged,
+                },
+            );
+        }
+        if read.offset > 0 && !segs.contains_key(&read.segment) {
+            read.offset = 0;
+        }
+        let write_seg = found.last().map_or(read.segment.max(1), |&n| n + 1);
+        if segs.is_empty() {
+            read = Position {
+                segment: write_seg,
+                offset: 0,
+                seq: next_seq,
+            };
+        }
+        segs.insert(
+            write_seg,
+            Segment {
+                size: 0,
+                damaged: false,
+            },
+        );
+        if stats.recovered_records > 0 {
+            eprintln!(
+                "corelogd: {label}: {} record(s) ({} message(s)) from the last run are queued again.",
+                stats.recovered_records, stats.recovered_units
+            );
+        }
+        let inner = Inner {
+            segs,
+            write_seg,
+            next_seq,
+            pending: VecDeque::from([Pending {
+                segment: write_seg,
+                offset: 0,
+                data: Vec::new(),
+                carried: 0,
+            }]),
+            // Everything before the new segment is on disk already.
+            durable: Ticket {
+                segment: write_seg,
+                end: 0,
+            },
+            read,
+            buf: Bytes::new(),
+            buf_seg: 0,
+            buf_off: 0,
+            buf_eof: false,
+            read_file: None,
+            confirmed: read,
+            since_checkpoint: 0,
+            checkpoint,
+            skip: Vec::new(),
+            total,
+            unread_units: stats.recovered_units,
+            stats,
+            closed: false,
+        };
+        Ok(Store {
+            cfg,
+            inner: RefCell::new(inner),
+            durable: Event::default(),
+            space: Event::default(),
+            flush_wanted: Event::default(),
+            write_failing: Cell::new(false),
+            full_said: Cell::new(false),
+        })
+    }
+
+    pub fn label(&self) -> &str {
+        &self.cfg.label
+    }
+
+    pub fn stats(&self) -> StoreStats {
+        self.inner.borrow().stats
+    }
+
+    /// Messages written and not yet read.
+    pub fn unread_units(&self) -> u64 {
+        self.inner.borrow().unread_units
+    }
+
+    /// Bytes on disk not yet confirmed.
+    pub fn used(&self) -> u64 {
+        let i = self.inner.borrow();
+        i.total - i.confirmed.offset
+    }
+
+    /// Whether another record may be appended under `maxDiskSpace`. Says
+    /// so once when it may not.
+    pub fn has_room(&self) -> bool {
+        let max = self.cfg.max_disk_space;
+        let room = max == 0 || self.used() < max;
+        if !room && !self.full_said.replace(true) {
+            eprintln!(
+                "corelogd: {}: queue.maxDiskSpace ({max} bytes) reached; inputs wait (datagram inputs drop after queue.timeoutEnqueue, counted) until the output catches up.",
+                self.cfg.label
+            );
+        }
+        if room {
+            self.full_said.set(false);
+        }
+        room
+    }
+
+    /// Appends one record holding `units` messages, its payload written
+    /// by `fill`; returns the sequence number given and when it will be
+    /// durable. Never waits: the flusher writes it.
+    pub fn append(
+        &self,
+        kind: u8,
+        units: u64,
+        fill: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<(u64, Ticket), String> {
+        let mut i = self.inner.borrow_mut();
+        let i = &mut *i;
+        let seq = i.next_seq;
+        let seg = i.write_seg;
+        let pending = i.pending.back_mut().expect("the active segment has a buffer");
+        debug_assert_eq!(pending.segment, seg);
+        let start = pending.data.len();
+        record::append(&mut pending.data, kind, seq, fill).map_err(|len| {
+            format!(
+                "{}: a record of {len} bytes is larger than a queue record may be",
+                self.cfg.label
+            )
+        })?;
+        let len = (pending.data.len() - start) as u64;
+        let size = i.segs.get(&seg).map_or(0, |s| s.size);
+        if size > 0 && size + len > self.cfg.max_file_size {
+            // Roll over: the record begins the next segment.
+            let moved = pending.data.split_off(start);
+            i.write_seg += 1;
+            i.segs.insert(
+                i.write_seg,
+                Segment {
+                    size: 0,
+                    damaged: false,
+                },
+            );
+            i.pending.push_back(Pending {
+                segment: i.write_seg,
+                offset: 0,
+                data: moved,
+                carried: 0,
+            });
+        }
+        let seg = i.write_seg;
+        let s = i.segs.get_mut(&seg).expect("inserted above");
+        s.size += len;
+        let end = s.size;
+        i.next_seq += 1;
+        i.total += len;
+        i.unread_units += units;
+        i.stats.written_records += 1;
+        i.stats.written_bytes += len;
+        self.flush_wanted.notify();
+        Ok((seq, Ticket { segment: seg, end }))
+    }
+
+    /// Whether everything up to `t` is durable.
+    pub fn is_durable(&self, t: Ticket) -> bool {
+        self.inner.borrow().durable >= t
+    }
+
+    /// Waits until `t` is durable.
+    pub async fn wait_durable(&self, t: Ticket) {
+        while !self.is_durable(t) {
+            self.durable.listen().await;
+        }
+    }
+
+    /// Takes the buffers to write, leaving the active segment's partial
+    /// last block to be carried into the next write.
+    fn take_pending(&self) -> Vec<Pending> {
+        let mut i = self.inner.borrow_mut();
+        let dirty = i.pending.iter().any(|p| p.data.len() > p.carried);
+        if !dirty {
+            return Vec::new();
+        }
+        let mut taken: Vec<Pending> = i.pending.drain(..).collect();
+        let last = taken.last().expect("dirty means one");
+        let end = last.offset + last.data.len() as u64;
+        let from = align_down(end);
+        let tail = last.data[(from - last.offset) as usize..].to_vec();
+        let segment = last.segment;
+        i.pending.push_back(Pending {
+            segment,
+            offset: from,
+            carried: tail.len(),
+            data: tail,
+        });
+        taken.retain(|p| p.data.len() > p.carried || p.segment != segment);
+        taken
+    }
+
+    /// The flusher: writes what is appended, many appends at a time, until
+    /// [`Store::close`] and everything is written.
+    pub async fn flusher(self: Rc<Self>) {
+        let mut file: Option<(u64, DmaFile)> = None;
+        loop {
+            let jobs = self.take_pending();
+            if jobs.is_empty() {
+                if self.inner.borrow().closed {
+                    break;
+                }
+                self.flush_wanted.listen().await;
+                continue;
+            }
+            let mut done = None;
+            for job in jobs {
+                loop {
+                    match self.write(&mut file, &job).await {
+                        Ok(()) => break,
+                        Err(e) => {
+                            if !self.write_failing.replace(true) {
+                                eprintln!(
+                                    "corelogd: {}: cannot write {}: {e}; retrying every second, and inputs wait meanwhile (nothing queued is lost).",
+                                    self.cfg.label,
+                                    seg_path(&self.cfg.dir, &self.cfg.name, job.segment).display()
+                                );
+                            }
+                            glommio::timer::sleep(Duration::from_secs(1)).await;
+                        }
+                    }
+                }
+                if self.write_failing.replace(false) {
+                    eprintln!("corelogd: {}: writing again.", self.cfg.label);
+                }
+                done = Some(Ticket {
+                    segment: job.segment,
+                    end: job.offset + job.data.len() as u64,
+                });
+            }
+            if self.cfg.sync {
+                if let Some((_, f)) = &file {
+                    let _ = f.fdatasync().await;
+                }
+            }
+            if let Some(t) = done {
+                let mut i = self.inner.borrow_mut();
+                i.durable = i.durable.max(t);
+                i.stats.writes += 1;
+            }
+            self.durable.notify();
+        }
+        if let Some((_, f)) = file {
+            let _ = f.close().await;
+        }
+    }
+
+    async fn write(&self, file: &mut Option<(u64, DmaFile)>, job: &Pending) -> io::Result<()> {
+        if file.as_ref().is_none_or(|(s, _)| *s != job.segment) {
+            if let Some((_, old)) = file.take() {
+                if self.cfg.sync {
+                    old.fdatasync().await?;
+                }
+                old.close().await?;
+            }
+            let path = seg_path(&self.cfg.dir, &self.cfg.name, job.segment);
+            let f = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .dma_open(&path)
+                .await?;
+            *file = Some((job.segment, f));
+        }
+        let (_, f) = file.as_ref().expect("opened above");
+        let len = job.data.len();
+        let padded = (len as u64).div_ceil(ALIGN) * ALIGN;
+        let mut buf = f.alloc_dma_buffer(padded as usize);
+        let b = buf.as_bytes_mut();
+        b[..len].copy_from_slice(&job.data);
+        b[len..].fill(0);
+        let n = f.write_at(buf, job.offset).await?;
+        if (n as u64) < padded {
+            return Err(io::Error::new(io::ErrorKind::WriteZero, "short write"));
+        }
+        Ok(())
+    }
+
+    /// No more appends: the flusher writes what is left and ends.
+    pub fn close(&self) {
+        self.inner.borrow_mut().closed = true;
+        self.flush_wanted.notify();
+    }
+
+    /// Passes over the records `seqs` when reading them.
+    pub fn skip(&self, seqs: std::ops::Range<u64>) {
+        if !seqs.is_empty() {
+            self.inner.borrow_mut().skip.push(seqs);
+        }
+    }
+
+    /// The readable end of `seg`: what is durable of it.
+    fn limit(i: &Inner, seg: u64) -> u64 {
+        match seg.cmp(&i.durable.segment) {
+            std::cmp::Ordering::Less => i.segs.get(&seg).map_or(0, |s| s.size),
+            std::cmp::Ordering::Equal => i.durable.end,
+            std::cmp::Ordering::Greater => 0,
+        }
+    }
+
+    /// Reads up to `max` units of durable records after the last read,
+    /// handing each record's kind and payload to `f`. Returns the units
+    /// read and the position after them, to [`confirm`](Store::confirm)
+    /// once they are processed. `(0, _)`: nothing durable is unread.
+    pub async fn read(
+        &self,
+        max: u64,
+        mut f: impl FnMut(u8, Bytes),
+    ) -> io::Result<(u64, Position)> {
+        let mut got = 0;
+        loop {
+            if got >= max {
+                break;
+            }
+            let refill = {
+                let mut guard = self.inner.borrow_mut();
+                let i = &mut *guard;
+                let pos = i.read;
+                let limit = Self::limit(i, pos.segment);
+                if pos.offset >= limit {
+                    if pos.segment >= i.durable.segment {
+                        break;
+                    }
+                    let next = i.segs.range(pos.segment + 1..).next().map(|(&n, _)| n);
+                    i.read = Position {
+                        segment: next.unwrap_or(i.durable.segment),
+                        offset: 0,
+                        seq: pos.seq,
+                    };
+                    continue;
+                }
+                let in_buf = i.buf_seg == pos.segment
+                    && pos.offset >= i.buf_off
+                    && pos.offset < i.buf_off + i.buf.len() as u64;
+                if !in_buf {
+                    Some((pos.segment, pos.offset, READ_CHUNK))
+                } else {
+                    let from = (pos.offset - i.buf_off) as usize;
+                    let to = ((limit - i.buf_off) as usize).min(i.buf.len());
+                    let reaches_limit = i.buf_eof || i.buf_off + i.buf.len() as u64 >= limit;
+                    match record::scan(&i.buf[from..to]) {
+                        Scan::Record { kind, seq, next } => {
+                            let payload = i.buf.slice(from + HEADER..from + next);
+                            i.read.offset += next as u64;
+                            i.read.seq = seq + 1;
+                            let n = units(kind, &payload);
+                            i.unread_units = i.unread_units.saturating_sub(n);
+                            i.stats.read_records += 1;
+                            if let Some(k) = i.skip.iter().position(|r| r.contains(&seq)) {
+                                if seq + 1 == i.skip[k].end {
+                                    i.skip.swap_remove(k);
+                                }
+                            } else {
+                                got += n;
+                                f(kind, payload);
+                            }
+                            None
+                        }
+                        Scan::Incomplete { need } if !reaches_limit => {
+                            Some((pos.segment, pos.offset, need.max(READ_CHUNK)))
+                        }
+                        _ if !reaches_limit => {
+                            // Damage: look for the next record in all that is left.
+                            Some((pos.segment, pos.offset, (limit - pos.offset) as usize))
+                        }
+                        _ => {
+                            let skip = record::resync(&i.buf[from..to])
+                                .map_or(limit - pos.offset, |k| k as u64);
+                            let seg = i.segs.get_mut(&pos.segment);
+                            if let Some(s) = seg.filter(|s| !s.damaged) {
+                                s.damaged = true;
+                                i.stats.corrupt_regions += 1;
+                                eprintln!(
+                                    "corelogd: {}: damaged data at byte {} of {}; {skip} byte(s) passed over, the records after them delivered.",
+                                    self.cfg.label,
+                                    pos.offset,
+                                    seg_path(&self.cfg.dir, &self.cfg.name, pos.segment).display()
+                                );
+                            }
+                            i.read.offset += skip;
+                            None
+                        }
+                    }
+                }
+            };
+            if let Some((seg, off, size)) = refill {
+                self.fill(seg, off, size).await?;
+            }
+        }
+        Ok((got, self.inner.borrow().read))
+    }
+
+    /// Reads `size` bytes of `seg` from `off` into the read buffer.
+    async fn fill(&self, seg: u64, off: u64, size: usize) -> io::Result<()> {
+        let cached = match &self.inner.borrow().read_file {
+            Some((s, f)) if *s == seg => Some(f.clone()),
+            _ => None,
+        };
+        let file = match cached {
+            Some(f) => f,
+            None => {
+                let path = seg_path(&self.cfg.dir, &self.cfg.name, seg);
+                let f = Rc::new(DmaFile::open(&path).await?);
+                let old = self.inner.borrow_mut().read_file.replace((seg, f.clone()));
+                if let Some((_, old)) = old {
+                    drop(old);
+                }
+                f
+            }
+        };
+        let r = file.read_at(off, size).await?;
+        let mut i = self.inner.borrow_mut();
+        i.buf = Bytes::copy_from_slice(&r);
+        i.buf_seg = seg;
+        i.buf_off = off;
+        i.buf_eof = r.len() < size;
+        if i.buf.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("segment {seg} is shorter than its records"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The records up to `p` (from [`Store::read`]) are processed: frees
+    /// the segments before it and checkpoints (every time, or every
+    /// `checkpointInterval` records).
+    pub fn confirm(&self, p: Position, records: u64) {
+        let mut guard = self.inner.borrow_mut();
+        let i = &mut *guard;
+        if p.segment < i.confirmed.segment
+            || p.segment == i.confirmed.segment && p.offset <= i.confirmed.offset
+        {
+            return;
+        }
+        let done: Vec<u64> = i.segs.range(..p.segment).map(|(&n, _)| n).collect();
+        for n in done {
+            let s = i.segs.remove(&n).expect("listed");
+            i.total -= s.size;
+            let path = seg_path(&self.cfg.dir, &self.cfg.name, n);
+            if i.read_file.as_ref().is_some_and(|(r, _)| *r == n) {
+                i.read_file = None;
+            }
+            if let Err(e) = std::fs::remove_file(&path) {
+                eprintln!(
+                    "corelogd: {}: cannot delete {}: {e}",
+                    self.cfg.label,
+                    path.display()
+                );
+            }
+        }
+        i.confirmed = p;
+        i.since_checkpoint += records;
+        let every = self.cfg.checkpoint_interval;
+        if every == 0 || i.since_checkpoint >= every {
+            i.since_checkpoint = 0;
+            if let Err(e) = i.checkpoint.write(p) {
+                eprintln!(
+                    "corelogd: {}: cannot write its checkpoint: {e}",
+                    self.cfg.label
+                );
+            }
+        }
+        drop(guard);
+        self.space.notify();
+    }
+
+    /// Writes the checkpoint now (at shutdown).
+    pub fn checkpoint_now(&self) {
+        let mut i = self.inner.borrow_mut();
+        let p = i.confirmed;
+        if let Err(e) = i.checkpoint.write(p) {
+            eprintln!(
+                "corelogd: {}: cannot write its checkpoint: {e}",
+                self.cfg.label
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::record::kind;
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("corelog-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    fn cfg(dir: &Path) -> StoreConfig {
+        StoreConfig {
+            dir: dir.to_path_buf(),
+            name: "q".into(),
+            label: "test queue".into(),
+            max_file_size: 64 << 10,
+            max_disk_space: 0,
+            sync: false,
+            checkpoint_interval: 0,
+        }
+    }
+
+    fn on_executor<R: 'static>(f: impl std::future::Future<Output = R> + 'static) -> R {
+        glommio::LocalExecutorBuilder::new(glommio::Placement::Unbound)
+            .io_memory(crate::runtime::limits::IO_MEMORY_PER_CORE)
+            .make()
+            .expect("an executor")
+            .run(f)
+    }
+
+    /// Appends records `from..to` and waits until they are durable; the
+    /// store is then dropped without closing (as kill -9 would leave it).
+    fn write(dir: &Path, from: u32, to: u32) {
+        let c = cfg(dir);
+        on_executor(async move {
+            let s = Rc::new(Store::open(c).unwrap());
+            glommio::spawn_local(s.clone().flusher()).detach();
+            let mut last = None;
+            for i in from..to {
+                let payload = format!("record {i:08} {}", "x".repeat((i % 200) as usize));
+                let (_, t) = s
+                    .append(kind::MESSAGE, 1, |o| o.extend_from_slice(payload.as_bytes()))
+                    .unwrap();
+                last = Some(t);
+                if i % 1000 == 999 {
+                    s.wait_durable(t).await;
+                }
+            }
+            if let Some(t) = last {
+                s.wait_durable(t).await;
+            }
+        });
+    }
+
+    /// Reads everything (confirming `confirm` records of it); returns
+    /// the record numbers read and the store's counters.
+    fn read(dir: &Path, confirm: usize) -> (Vec<u32>, StoreStats) {
+        let c = cfg(dir);
+        on_executor(async move {
+            let s = Rc::new(Store::open(c).unwrap());
+            glommio::spawn_local(s.clone().flusher()).detach();
+            let mut got = Vec::new();
+            loop {
+                let mut batch = Vec::new();
+                let (n, p) = s
+                    .read(100, |_, b| {
+                        let text = std::str::from_utf8(&b).unwrap();
+                        batch.push(text[7..15].parse::<u32>().unwrap());
+                    })
+                    .await
+                    .unwrap();
+                if n == 0 {
+                    break;
+                }
+                if got.len() + batch.len() <= confirm {
+                    s.confirm(p, n);
+                }
+                got.extend(batch);
+            }
+            (got, s.stats())
+        })
+    }
+
+    #[test]
+    fn survives_a_crash_and_confirms() {
+        let d = dir("crash");
+        write(&d, 0, 5000);
+        write(&d, 5000, 7000);
+        let (got, st) = read(&d, 3000);
+        assert_eq!(got, (0..7000).collect::<Vec<_>>());
+        assert_eq!(st.recovered_records, 7000);
+        let segments = std::fs::read_dir(&d).unwrap().count();
+        // Confirmed segments are gone; the rest is read again.
+        let (got, _) = read(&d, usize::MAX);
+        assert_eq!(got, (3000..7000).collect::<Vec<_>>());
+        let (got, _) = read(&d, 0);
+        assert!(got.is_empty());
+        assert!(std::fs::read_dir(&d).unwrap().count() < segments);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn a_torn_tail_is_cut_at_the_last_whole_record() {
+        let d = dir("torn");
+        write(&d, 0, 300);
+        let last = std::fs::read_dir(&d)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| !p.to_string_lossy().ends_with(".qi"))
+            .max()
+            .unwrap();
+        let data = std::fs::read(&last).unwrap();
+        let end = data.iter().rposition(|&b| b != 0).unwrap() + 1;
+        // Cut the last record in half, as a crash mid-write would.
+        std::fs::write(&last, &data[..end - 40]).unwrap();
+        let (got, st) = read(&d, usize::MAX);
+        assert_eq!(got, (0..299).collect::<Vec<_>>());
+        assert!(st.torn_bytes > 0);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn a_flipped_byte_costs_only_its_record() {
+        let d = dir("flip");
+        write(&d, 0, 2000);
+        let first = d.join("q.00000001");
+        let mut data = std::fs::read(&first).unwrap();
+        let at = memchr::memmem::find(&data, b"record 00000100").unwrap();
+        data[at + 3] ^= 0x20;
+        std::fs::write(&first, &data).unwrap();
+        let (got, st) = read(&d, usize::MAX);
+        let want: Vec<u32> = (0..2000).filter(|&i| i != 100).collect();
+        assert_eq!(got, want);
+        assert_eq!(st.corrupt_regions, 1);
+        assert!(d.join("q.00000001.bad").exists());
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}

@@ -1,0 +1,146 @@
+//! Which queues keep their messages on disk, and where.
+//!
+//! In: the plan's queues (main, rulesets, actions) and the number of
+//! cores. Out: for each queue with `queue.filename` (Disk, or a memory type
+//! made disk-assisted), the [`StoreConfig`] of its files: in
+//! `queue.spoolDirectory`, else `global(workDirectory)`, else the current
+//! directory (as rsyslog). Main and ruleset queues have a shard per core,
+//! so their files are `<filename>.c<core>.NNNNNNNN`; an action queue lives
+//! on its owning core alone: `<filename>.NNNNNNNN`.
+//!
+//! Guarantees, checked before any core starts: the directories exist (or
+//! are created) and are writable; no two queues share a file name; and no
+//! shard's files from a run with more cores are left behind unread
+//! (that is an error naming the `--cores` to use, not a silent loss).
+
+use std::path::PathBuf;
+
+use crate::config::queue::{QueueParams, QueueType};
+use crate::config::Plan;
+use crate::queue::store::StoreConfig;
+
+/// The store configuration of every disk-backed queue (`None`: memory).
+#[derive(Debug, Clone, Default)]
+pub struct DiskQueues {
+    pub main: Option<StoreConfig>,
+    pub rulesets: Vec<Option<StoreConfig>>,
+    pub actions: Vec<Option<StoreConfig>>,
+}
+
+impl DiskQueues {
+    /// The files of `base` for one core's shard.
+    pub fn shard(base: &StoreConfig, core: usize) -> StoreConfig {
+        let mut c = base.clone();
+        c.name = format!("{}.c{core}", base.name);
+        c.label = format!("{} (core {core})", base.label);
+        c
+    }
+}
+
+fn base(plan: &Plan, q: &QueueParams, label: String) -> Option<StoreConfig> {
+    let name = q.filename.clone()?;
+    if q.kind == QueueType::Direct {
+        return None;
+    }
+    let dir = q
+        .spool_directory
+        .clone()
+        .or_else(|| plan.globals.work_directory.clone())
+        .unwrap_or_else(|| ".".into());
+    Some(StoreConfig {
+        dir: PathBuf::from(dir),
+        name,
+        label,
+        max_file_size: q.max_file_size.max(4096) as u64,
+        max_disk_space: q.max_disk_space.max(0) as u64,
+        sync: q.sync_queue_files,
+        checkpoint_interval: q.checkpoint_interval.max(0) as u64,
+    })
+}
+
+/// Works out and checks the disk-backed queues of `plan` on `cores` cores.
+pub fn plan(plan: &Plan, cores: usize) -> Result<DiskQueues, String> {
+    let d = DiskQueues {
+        main: base(plan, &plan.main_queue, "the main queue".into()),
+        rulesets: plan
+            .rulesets
+            .iter()
+            .map(|r| {
+                r.queue
+                    .as_ref()
+                    .and_then(|q| base(plan, q, format!("the queue of ruleset '{}'", r.name)))
+            })
+            .collect(),
+        actions: plan
+            .actions
+            .iter()
+            .map(|a| base(plan, &a.queue, format!("the queue of action '{}'", a.name)))
+            .collect(),
+    };
+    let sharded = d.main.iter().chain(d.rulesets.iter().flatten());
+    let all: Vec<(&StoreConfig, bool)> = sharded
+        .map(|c| (c, true))
+        .chain(d.actions.iter().flatten().map(|c| (c, false)))
+        .collect();
+    for (i, (c, sharded)) in all.iter().enumerate() {
+        if let Some((o, _)) = all[..i]
+            .iter()
+            .find(|(o, _)| o.dir == c.dir && o.name == c.name)
+        {
+            return Err(format!(
+                "{} and {} both use queue.filename=\"{}\" in {}; each queue needs its own.",
+                o.label,
+                c.label,
+                c.name,
+                c.dir.display()
+            ));
+        }
+        std::fs::create_dir_all(&c.dir).map_err(|e| {
+            format!(
+                "{}: cannot create its spool directory {}: {e}",
+                c.label,
+                c.dir.display()
+            )
+        })?;
+        let probe = c.dir.join(format!(".{}.probe", c.name));
+        std::fs::write(&probe, b"")
+            .and_then(|()| std::fs::remove_file(&probe))
+            .map_err(|e| {
+                format!(
+                    "{}: cannot write in its spool directory {}: {e}",
+                    c.label,
+                    c.dir.display()
+                )
+            })?;
+        if *sharded {
+            let left = leftover_shards(c, cores);
+            if let Some(k) = left.iter().max() {
+                return Err(format!(
+                    "{}: {} holds queue files of core {k} from a run on more cores; start with --cores {} (or more) so they are delivered.",
+                    c.label,
+                    c.dir.display(),
+                    k + 1
+                ));
+            }
+        }
+    }
+    Ok(d)
+}
+
+/// Cores ≥ `cores` whose shard files (segments or checkpoint with
+/// something left to read) are in the spool directory.
+fn leftover_shards(c: &StoreConfig, cores: usize) -> Vec<usize> {
+    let prefix = format!("{}.c", c.name);
+    let Ok(dir) = std::fs::read_dir(&c.dir) else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| {
+        let name = e.ok()?.file_name().into_string().ok()?;
+        let rest = name.strip_prefix(&prefix)?;
+        let (core, ext) = rest.split_once('.')?;
+        let core: usize = core.parse().ok()?;
+        let segment = ext.len() == 8 && ext.bytes().all(|b| b.is_ascii_digit());
+        (segment && core >= cores).then_some(core)
+    })
+    .collect()
+}
