@@ -88,8 +88,30 @@ impl Corelogd {
             .replace("@DIR@", &dir.display().to_string());
         let conf = dir.join("corelog.conf");
         std::fs::write(&conf, &config).expect("writing corelog.conf");
-        let stderr =
-            std::fs::File::create(dir.join("corelogd.stderr")).expect("creating stderr file");
+        Corelogd::launch(dir, port, port2, ready, shell_prefix, args)
+    }
+
+    /// Starts corelogd again in the directory (and with the config and
+    /// ports) of one that was stopped or killed; its files are kept.
+    pub fn restart(dir: &Path, port: u16, port2: u16) -> Corelogd {
+        Corelogd::launch(dir, port, port2, &[], "", &[])
+    }
+
+    fn launch(
+        dir: &Path,
+        port: u16,
+        port2: u16,
+        ready: &[&str],
+        shell_prefix: &str,
+        args: &[&str],
+    ) -> Corelogd {
+        let conf = dir.join("corelog.conf");
+        let config = std::fs::read_to_string(&conf).expect("reading corelog.conf");
+        let stderr = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("corelogd.stderr"))
+            .expect("creating stderr file");
         let pid = if args.contains(&"-i") {
             String::new()
         } else {
@@ -153,6 +175,14 @@ impl Corelogd {
         let err = self.stderr();
         assert!(status.success(), "corelogd exited with {status}:\n{err}");
         err
+    }
+
+    /// Kills it with SIGKILL, as a crash or the OOM killer would, and
+    /// waits for it to be gone.
+    pub fn kill9(mut self) {
+        let mut child = self.child.take().expect("running");
+        let _ = child.kill();
+        let _ = child.wait();
     }
 
     /// A path inside the test directory.

@@ -4,6 +4,8 @@
 //!   with a config of the test's own, on a free port, stopped on drop.
 //! - [`daemon::Corelogd`]: the real corelogd with a config of the test's
 //!   own, on free ports, stopped with SIGTERM.
+//! - [`receiver::Receiver`]: a TCP forward target that can stall and go
+//!   down.
 //! - [`corpus`]: the differential corpus of syslog messages.
 //! - [`sink`]: executes omfile actions into memory, for comparisons.
 //!
@@ -12,6 +14,7 @@
 
 pub mod corpus;
 pub mod daemon;
+pub mod receiver;
 pub mod rsyslogd;
 pub mod sink;
 

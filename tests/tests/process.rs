@@ -11,6 +11,7 @@ use std::time::Duration;
 use corelog_tests::daemon::{
     bin, check_prefix_order, loadgen, received, send, wait_lines, Corelogd, TCP_TO_FILE,
 };
+use corelog_tests::receiver::Receiver;
 use corelog_tests::rsyslogd::free_port;
 use corelog_tests::wait_for;
 
@@ -221,59 +222,6 @@ fn max_message_size_truncates_and_the_rest_is_a_further_message() {
     assert_eq!(lens, vec![128, 128, 44]);
 }
 
-/// A TCP receiver in the test: collects lines, after `read_after`.
-struct Receiver {
-    lines: Arc<Mutex<Vec<String>>>,
-    /// Reading starts when this is sent (or dropped).
-    open: Option<std::sync::mpsc::Sender<()>>,
-}
-
-impl Receiver {
-    /// A receiver that reads at once.
-    fn start(port: u16) -> Receiver {
-        let mut r = Receiver::gated(port);
-        r.open();
-        r
-    }
-
-    /// A receiver that accepts connections but reads nothing until
-    /// [`Receiver::open`]: the forward target stalls for as long as the
-    /// test says, whatever the machine's speed.
-    fn gated(port: u16) -> Receiver {
-        let l = TcpListener::bind(("127.0.0.1", port)).expect("binding the test receiver");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let l2 = lines.clone();
-        let (open, gate) = std::sync::mpsc::channel::<()>();
-        let gate = Arc::new(Mutex::new(gate));
-        std::thread::spawn(move || {
-            for conn in l.incoming() {
-                let Ok(conn) = conn else { break };
-                let (l3, gate) = (l2.clone(), gate.clone());
-                std::thread::spawn(move || {
-                    // Closed or signalled: either way, read from now on.
-                    let _ = gate.lock().unwrap().recv();
-                    for line in BufReader::new(conn).lines() {
-                        let Ok(line) = line else { break };
-                        l3.lock().unwrap().push(line);
-                    }
-                });
-            }
-        });
-        Receiver {
-            lines,
-            open: Some(open),
-        }
-    }
-
-    fn open(&mut self) {
-        self.open.take();
-    }
-
-    fn count(&self) -> usize {
-        self.lines.lock().unwrap().len()
-    }
-}
-
 #[test]
 fn omfwd_forwards_over_tcp_and_a_full_queue_stops_the_sender() {
     let target = free_port();
@@ -330,7 +278,7 @@ template(name="t" type="string" string="%msg%\n")
     });
     let err = d.stop();
     assert_eq!(received(&err), 2_000_000);
-    let text = r.lines.lock().unwrap().join("\n");
+    let text = r.text();
     assert_eq!(check_prefix_order(&text), (2_000_000, 2));
 }
 
@@ -390,7 +338,7 @@ template(name="t" type="string" string="%msg%\n")
         || (r.count() >= 10_000).then_some(()),
     );
     let err = d.stop();
-    let text = r.lines.lock().unwrap().join("\n");
+    let text = r.text();
     assert_eq!(check_prefix_order(&text), (10_000, 1), "{err}");
 }
 
@@ -422,7 +370,7 @@ template(name="t" type="string" string="%msg%\n")
         (r.count() >= 200_000).then_some(())
     });
     let err = d.stop();
-    let text = r.lines.lock().unwrap().join("\n");
+    let text = r.text();
     assert_eq!(check_prefix_order(&text), (200_000, 2), "{err}");
     assert_eq!(check_prefix_order(&read(&out)), (200_000, 2));
 }

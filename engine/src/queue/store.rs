@@ -42,6 +42,8 @@ use crate::runtime::event::Event;
 
 /// The alignment of every write: a multiple of any logical block size.
 const ALIGN: u64 = 4096;
+/// The largest single write (a multiple of ALIGN).
+const MAX_WRITE: usize = 8 << 20;
 /// How much a read brings in at least.
 const READ_CHUNK: usize = 1 << 20;
 
@@ -570,15 +572,19 @@ impl Store {
             *file = Some((job.segment, f));
         }
         let (_, f) = file.as_ref().expect("opened above");
-        let len = job.data.len();
-        let padded = (len as u64).div_ceil(ALIGN) * ALIGN;
-        let mut buf = f.alloc_dma_buffer(padded as usize);
-        let b = buf.as_bytes_mut();
-        b[..len].copy_from_slice(&job.data);
-        b[len..].fill(0);
-        let n = f.write_at(buf, job.offset).await?;
-        if (n as u64) < padded {
-            return Err(io::Error::new(io::ErrorKind::WriteZero, "short write"));
+        // In pieces of at most MAX_WRITE (aligned), so a large save at
+        // shutdown does not need a DMA buffer as large as itself.
+        for (k, piece) in job.data.chunks(MAX_WRITE).enumerate() {
+            let len = piece.len();
+            let padded = (len as u64).div_ceil(ALIGN) * ALIGN;
+            let mut buf = f.alloc_dma_buffer(padded as usize);
+            let b = buf.as_bytes_mut();
+            b[..len].copy_from_slice(piece);
+            b[len..].fill(0);
+            let n = f.write_at(buf, job.offset + (k * MAX_WRITE) as u64).await?;
+            if (n as u64) < padded {
+                return Err(io::Error::new(io::ErrorKind::WriteZero, "short write"));
+            }
         }
         Ok(())
     }
@@ -715,12 +721,15 @@ impl Store {
                 f
             }
         };
-        let r = file.read_at(off, size).await?;
+        // Only what was durable before the read is read: past it, the
+        // file may be changing under the read.
+        let want = size.min(Self::limit(&self.inner.borrow(), seg).saturating_sub(off) as usize);
+        let r = file.read_at(off, want).await?;
         let mut i = self.inner.borrow_mut();
-        i.buf = Bytes::copy_from_slice(&r);
+        i.buf = Bytes::copy_from_slice(&r[..r.len().min(want)]);
         i.buf_seg = seg;
         i.buf_off = off;
-        i.buf_eof = r.len() < size;
+        i.buf_eof = r.len() < want;
         if i.buf.is_empty() {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,

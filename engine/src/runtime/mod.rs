@@ -620,6 +620,13 @@ impl CoreJob {
         let mut dropped_action_queue = 0;
         // Run until asked to stop, then drain.
         ctx.stop.wait().await;
+        // Inputs finish what they read; one still waiting for room after
+        // timeoutShutdown stops waiting (see Shard::abort_waits).
+        let timeout = Duration::from_millis(plan.main_queue.timeout_shutdown_ms.max(100) as u64);
+        futures_lite::future::or(ctx.tasks.wait_empty(), glommio::timer::sleep(timeout)).await;
+        for shard in ctx.shards() {
+            shard.abort_waits();
+        }
         ctx.tasks.wait_empty().await;
         for shard in ctx.shards() {
             shard.close();
@@ -688,8 +695,9 @@ impl CoreJob {
                     enqueued: a.enqueued + b.enqueued,
                     discarded: a.discarded + b.discarded,
                     dropped_full: a.dropped_full + b.dropped_full,
+                    given_up: a.given_up + b.given_up,
                 }),
-            abandoned,
+            abandoned: abandoned + ctx.shards().map(|s| s.stats().given_up).sum::<u64>(),
             dropped_action_queue,
             saved,
             store: stores.stats(),
@@ -739,6 +747,9 @@ async fn drain(
         if now == last {
             task.cancel();
             let left = shard.len() as u64;
+            if shard.spool().is_some() {
+                return 0;
+            }
             eprintln!(
                 "corelogd: an output made no progress for {} ms during shutdown; giving up {left} queued message(s) and a batch in flight.",
                 timeout.as_millis()

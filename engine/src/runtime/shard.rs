@@ -102,6 +102,8 @@ pub struct ShardStats {
     pub enqueued: u64,
     pub discarded: u64,
     pub dropped_full: u64,
+    /// Read by an input that was still waiting for room at shutdown.
+    pub given_up: u64,
 }
 
 /// Emptied chunks kept for reuse.
@@ -118,6 +120,7 @@ pub struct Shard {
     light_delay_mark: usize,
     timeout_enqueue: Duration,
     closed: Cell<bool>,
+    aborting: Cell<bool>,
     stats: Cell<ShardStats>,
     spare: RefCell<Vec<Chunk>>,
     /// With `queue.filename`: where the chunks are kept instead of `store`.
@@ -180,6 +183,7 @@ impl Shard {
             },
             timeout_enqueue: Duration::from_millis(q.timeout_enqueue_ms.max(0) as u64),
             closed: Cell::new(false),
+            aborting: Cell::new(false),
             stats: Cell::new(ShardStats::default()),
             spare: RefCell::new(Vec::new()),
             spool,
@@ -237,9 +241,10 @@ impl Shard {
     /// second, for the shard to fall to half the mark (rsyslog's light
     /// delay), leaving room for inputs that cannot wait.
     pub async fn enqueue(&self, items: &mut Chunk) {
-        if self.len.get() >= self.light_delay_mark && self.light_delay_mark < self.size {
+        if self.mem_len() >= self.light_delay_mark && self.light_delay_mark < self.size {
             let deadline = Instant::now() + Duration::from_secs(1);
-            while self.len.get() >= self.light_delay_mark / 2
+            while self.mem_len() >= self.light_delay_mark / 2
+                && !self.aborting.get()
                 && self.not_full.listen_until(deadline).await
             {}
         }
@@ -247,10 +252,56 @@ impl Shard {
         while !items.is_empty() {
             match self.push_some(items) {
                 Some(t) => durable = durable.max(t),
+                None if self.aborting.get() => {
+                    durable = durable.max(self.give_up(items));
+                    break;
+                }
                 None => self.wait_room().await,
             }
         }
         self.wait_durable(durable).await;
+    }
+
+    /// Messages held in memory (a spooled shard's disk part excluded):
+    /// what the delay marks measure, as the disk absorbs the rest.
+    fn mem_len(&self) -> usize {
+        match &self.spool {
+            Some(sp) => self.len.get().saturating_sub(sp.disk_units()),
+            None => self.len.get(),
+        }
+    }
+
+    /// Shutdown: inputs still waiting for room stop waiting. What they
+    /// hold goes to disk regardless of the limits when the shard has a
+    /// disk, and is given up (counted) when it does not.
+    pub fn abort_waits(&self) {
+        self.aborting.set(true);
+        self.not_full.notify();
+        if let Some(sp) = &self.spool {
+            sp.store.space.notify();
+        }
+    }
+
+    fn give_up(&self, items: &mut Chunk) -> Option<Ticket> {
+        let n = items.len();
+        let mut s = self.stats.get();
+        if let Some(sp) = &self.spool {
+            let chunk = std::mem::take(items);
+            match chunk.write(&sp.store) {
+                Ok((_, t)) => {
+                    self.len.set(self.len.get() + n);
+                    s.enqueued += n as u64;
+                    self.stats.set(s);
+                    return t;
+                }
+                Err(e) => eprintln!("corelogd: {e}"),
+            }
+        } else {
+            items.clear();
+        }
+        s.given_up += n as u64;
+        self.stats.set(s);
+        None
     }
 
     /// Waits for the worker (or, on disk, confirmation) to make room.
@@ -328,7 +379,7 @@ impl Shard {
         let room = match &self.spool {
             // Disk-assisted, spilling: bounded by maxDiskSpace only.
             Some(sp) if sp.to_disk(len) && !sp.has_room() => 0,
-            Some(sp) if sp.to_disk(len) && self.kind_disk() => self.size.saturating_sub(len),
+            Some(sp) if sp.to_disk(len) && sp.disk_only() => self.size.saturating_sub(len),
             Some(sp) if sp.to_disk(len) => items.len(),
             _ => self.size.saturating_sub(len),
         };
@@ -364,9 +415,6 @@ impl Shard {
         Some(ticket)
     }
 
-    fn kind_disk(&self) -> bool {
-        self.spool.as_ref().is_some_and(|sp| sp.to_disk(0))
-    }
 
     /// Takes the oldest chunk; waits while the shard is empty and open.
     /// Returns `None` when closed and drained. The caller runs it in

@@ -203,8 +203,10 @@ pub async fn run(
             deliver(&mut actions).await;
             at = end;
         }
-        if taken.is_from_disk() {
-            // Confirmed only once the owning cores have the batches.
+        if shard.spool().is_some() {
+            // Confirmed only once the owning cores have the batches: until
+            // then a spooled chunk stays the queue's (saved at shutdown,
+            // or on disk across a crash).
             while !actions.iter().all(|a| match &a.route {
                 Route::Remote(r) => r.caught_up(),
                 Route::Local(_) => true,

@@ -1,0 +1,351 @@
+//! Disk and disk-assisted queues in the real daemon: what survives kill -9,
+//! an orderly restart, a forward target that comes and goes, a full disk
+//! budget and a damaged segment.
+//!
+//! The forward target is down (nothing listens, `resumeRetryCount=-1`)
+//! while messages arrive, so they pile up in the queue under test.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use corelog_tests::daemon::{bin, check_prefix_order, send, Corelogd};
+use corelog_tests::receiver::Receiver;
+use corelog_tests::rsyslogd::free_port;
+use corelog_tests::wait_for;
+
+fn dir(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("corelog-diskq-{}-{name}", std::process::id()))
+}
+
+/// imtcp in, `%msg%` lines forwarded over TCP to `target`, retried
+/// forever; `queue` is the main queue's statement (or "").
+fn forward_config(target: u16, queue: &str, action_params: &str) -> String {
+    format!(
+        r#"
+global(workDirectory="@DIR@/spool")
+{queue}
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfwd" target="127.0.0.1" port="{target}" protocol="tcp" template="t"
+           action.resumeRetryCount="-1" action.resumeInterval="1" {action_params})
+"#
+    )
+}
+
+/// Bytes in the spool's segment files.
+fn spool_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir.join("spool"))
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Bytes waiting in the receive queues of sockets on local `port`.
+fn unread_on(port: u16) -> u64 {
+    let text = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            let local_port = u16::from_str_radix(cols.get(1)?.rsplit(':').next()?, 16).ok()?;
+            let rx = u64::from_str_radix(cols.get(4)?.split(':').nth(1)?, 16).ok()?;
+            (local_port == port).then_some(rx)
+        })
+        .sum()
+}
+
+/// Waits until corelogd has read everything sent to `port` and its spool
+/// has stopped growing.
+fn wait_all_read(d: &Corelogd) {
+    let mut last = (u64::MAX, Instant::now());
+    wait_for(
+        "corelogd to read and spool everything sent",
+        Duration::from_secs(120),
+        || {
+            let now = spool_bytes(&d.dir);
+            if now != last.0 || unread_on(d.port) > 0 {
+                last = (now, Instant::now());
+                return None;
+            }
+            (last.1.elapsed() > Duration::from_millis(700)).then_some(())
+        },
+    );
+}
+
+/// Per connection, the messages (`msgnum:CC:NNNNNNNN:`) received must be
+/// exactly 0..=max, each at least once: no hole. Returns (unique,
+/// duplicates, connections).
+fn check_no_holes(text: &str) -> (u64, u64, usize) {
+    let mut seen: HashMap<u32, Vec<bool>> = HashMap::new();
+    let mut dups = 0;
+    for line in text.lines() {
+        let Some(at) = line.find("msgnum:") else {
+            panic!("a line without a msgnum: {line:?}")
+        };
+        let mut f = line[at + 7..].split(':');
+        let conn: u32 = f.next().unwrap().parse().unwrap();
+        let seq: usize = f.next().unwrap().parse().unwrap();
+        let v = seen.entry(conn).or_default();
+        if v.len() <= seq {
+            v.resize(seq + 1, false);
+        }
+        if std::mem::replace(&mut v[seq], true) {
+            dups += 1;
+        }
+    }
+    let mut unique = 0;
+    for (conn, v) in &seen {
+        if let Some(hole) = v.iter().position(|&b| !b) {
+            panic!(
+                "connection {conn}: message {hole} is missing, but {} later ones arrived",
+                v.len() - hole - 1
+            );
+        }
+        unique += v.len() as u64;
+    }
+    (unique, dups, seen.len())
+}
+
+/// Waits until `r` has received at least `n` lines and then nothing more
+/// for a second.
+fn wait_received(r: &Receiver, n: usize) {
+    let mut last = (usize::MAX, Instant::now());
+    wait_for(
+        &format!("{n} messages at the forward target"),
+        Duration::from_secs(180),
+        || {
+            let c = r.count();
+            if c != last.0 {
+                last = (c, Instant::now());
+            }
+            (c >= n && last.1.elapsed() > Duration::from_secs(1)).then_some(())
+        },
+    );
+}
+
+#[test]
+fn a_disk_queue_delivers_every_message_it_read_after_kill_9() {
+    let target = free_port();
+    let d = Corelogd::start(
+        &dir("kill9-disk"),
+        &forward_config(
+            target,
+            r#"main_queue(queue.type="Disk" queue.filename="main" queue.size="5000000")"#,
+            "",
+        ),
+        &[],
+    );
+    send(d.port, 1_000_000, 4);
+    wait_all_read(&d);
+    let (dir, port, port2) = (d.dir.clone(), d.port, d.port2);
+    d.kill9();
+    let r = Receiver::start(target);
+    let d = Corelogd::restart(&dir, port, port2);
+    wait_received(&r, 1_000_000);
+    let err = d.stop();
+    let (unique, dups, conns) = check_no_holes(&r.text());
+    eprintln!("after kill -9: {unique} delivered, {dups} duplicates");
+    assert_eq!((unique, conns), (1_000_000, 4), "{err}");
+    assert!(err.contains("queued again"), "{err}");
+}
+
+#[test]
+fn kill_9_during_a_spill_leaves_no_hole() {
+    let target = free_port();
+    let d = Corelogd::start(
+        &dir("kill9-spill"),
+        &forward_config(
+            target,
+            r#"main_queue(queue.type="LinkedList" queue.filename="main" queue.size="100000" queue.highWatermark="20000" queue.lowWatermark="5000")"#,
+            "",
+        ),
+        &[],
+    );
+    let port = d.port;
+    // The sender is cut off by the kill: its failure is expected.
+    let sender = std::thread::spawn(move || {
+        let _ = Command::new(bin("loadgen"))
+            .args(["send", "--target", &format!("127.0.0.1:{port}")])
+            .args(["--count", "2000000", "--conns", "4"])
+            .output();
+    });
+    // Kill when about half of the 2 M messages (≈ 430 bytes each on
+    // disk) are spilled.
+    wait_for("a spill under way", Duration::from_secs(120), || {
+        (spool_bytes(&d.dir) > 400 << 20).then_some(())
+    });
+    let (dir, port, port2) = (d.dir.clone(), d.port, d.port2);
+    d.kill9();
+    sender.join().unwrap();
+    let r = Receiver::start(target);
+    let d = Corelogd::restart(&dir, port, port2);
+    wait_received(&r, 500_000);
+    let err = d.stop();
+    let (unique, dups, conns) = check_no_holes(&r.text());
+    eprintln!("kill -9 mid-spill: {unique} delivered without a hole, {dups} duplicates");
+    assert!(unique >= 900_000 && conns == 4, "{unique} over {conns}:\n{err}");
+}
+
+#[test]
+fn an_orderly_restart_saves_a_million_queued_messages() {
+    let target = free_port();
+    let d = Corelogd::start(
+        &dir("orderly"),
+        &forward_config(
+            target,
+            r#"main_queue(queue.filename="main" queue.size="1500000")"#,
+            "",
+        ),
+        &[],
+    );
+    send(d.port, 1_000_000, 4);
+    wait_for("corelogd to read everything", Duration::from_secs(60), || {
+        (unread_on(d.port) == 0).then_some(())
+    });
+    let (dir, port, port2) = (d.dir.clone(), d.port, d.port2);
+    // Below the high watermark everything is in memory: SIGTERM must
+    // write it to disk (saveOnShutdown).
+    let err = d.stop();
+    assert!(err.contains("saved to disk queues"), "{err}");
+    let r = Receiver::start(target);
+    let d = Corelogd::restart(&dir, port, port2);
+    wait_received(&r, 1_000_000);
+    let err = d.stop();
+    assert_eq!(check_prefix_order(&r.text()), (1_000_000, 4), "{err}");
+}
+
+#[test]
+fn forwarding_through_a_disk_assisted_action_queue_survives_outages_and_a_restart() {
+    let target = free_port();
+    let d = Corelogd::start(
+        &dir("outages"),
+        &forward_config(
+            target,
+            "",
+            r#"queue.type="LinkedList" queue.filename="fwd" queue.size="20000" queue.highWatermark="5000" queue.lowWatermark="1000""#,
+        ),
+        &[],
+    );
+    let mut r = Receiver::start(target);
+    send(d.port, 50_000, 2);
+    wait_received(&r, 50_000);
+    // Down: everything sent now waits in the action queue, spilled.
+    r.close();
+    send(d.port, 50_000, 2);
+    std::thread::sleep(Duration::from_secs(2));
+    let mut r2 = Receiver::start(target);
+    std::thread::sleep(Duration::from_millis(500));
+    // Down again, and corelogd restarted while it is.
+    r2.close();
+    send(d.port, 50_000, 2);
+    let (dir, port, port2) = (d.dir.clone(), d.port, d.port2);
+    d.stop();
+    let d = Corelogd::restart(&dir, port, port2);
+    send(d.port, 50_000, 2);
+    std::thread::sleep(Duration::from_secs(1));
+    let r3 = Receiver::start(target);
+    let before = r.count() + r2.count();
+    wait_received(&r3, 200_000 - before);
+    let err = d.stop();
+    let text = format!("{}\n{}\n{}", r.text(), r2.text(), r3.text());
+    let dups = check_runs(&text, 4, 2, 25_000);
+    eprintln!("outages and a restart: 200000 delivered, {dups} duplicates");
+    assert!(err.contains("saved") || err.contains("queued again"), "{err}");
+}
+
+/// For `runs` loadgen runs of `per_conn` messages on each of `conns`
+/// connections (every run numbers its connections from 0): each message
+/// must have arrived at least `runs` times. Returns the duplicates.
+fn check_runs(text: &str, runs: u32, conns: u32, per_conn: usize) -> u64 {
+    let mut seen: HashMap<(u32, usize), u32> = HashMap::new();
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let at = line.find("msgnum:").expect("a msgnum");
+        let mut f = line[at + 7..].split(':');
+        let conn: u32 = f.next().unwrap().parse().unwrap();
+        let seq: usize = f.next().unwrap().parse().unwrap();
+        *seen.entry((conn, seq)).or_default() += 1;
+    }
+    let mut dups = 0;
+    for c in 0..conns {
+        for q in 0..per_conn {
+            let n = seen.get(&(c, q)).copied().unwrap_or(0);
+            assert!(n >= runs, "connection {c} message {q}: {n} of {runs} runs arrived");
+            dups += u64::from(n - runs);
+        }
+    }
+    dups
+}
+
+#[test]
+fn max_disk_space_stops_the_sender_and_loses_nothing() {
+    let target = free_port();
+    let d = Corelogd::start(
+        &dir("maxdisk"),
+        &forward_config(
+            target,
+            r#"main_queue(queue.type="Disk" queue.filename="main" queue.size="1000000" queue.maxFileSize="1m" queue.maxDiskSpace="4m")"#,
+            "",
+        ),
+        &[],
+    );
+    let port = d.port;
+    let sender = std::thread::spawn(move || send(port, 100_000, 1));
+    wait_for("the maxDiskSpace message", Duration::from_secs(60), || {
+        d.stderr().contains("maxDiskSpace").then_some(())
+    });
+    assert!(spool_bytes(&d.dir) < 8 << 20, "the spool outgrew maxDiskSpace");
+    let r = Receiver::start(target);
+    sender.join().unwrap();
+    wait_received(&r, 100_000);
+    let err = d.stop();
+    assert_eq!(check_prefix_order(&r.text()), (100_000, 1), "{err}");
+}
+
+#[test]
+fn a_damaged_record_is_reported_and_costs_only_itself() {
+    let target = free_port();
+    let d = Corelogd::start(
+        &dir("damage"),
+        &forward_config(
+            target,
+            r#"main_queue(queue.type="Disk" queue.filename="main" queue.size="100000")"#,
+            "",
+        ),
+        &[],
+    );
+    send(d.port, 10_000, 1);
+    wait_all_read(&d);
+    let (dir, port, port2) = (d.dir.clone(), d.port, d.port2);
+    d.stop();
+    // Flip one byte inside message 5000, wherever it was spooled.
+    let mut flipped = 0;
+    for e in std::fs::read_dir(dir.join("spool")).unwrap() {
+        let p = e.unwrap().path();
+        let mut data = std::fs::read(&p).unwrap();
+        if let Some(at) = memchr::memmem::find(&data, b"msgnum:00:00005000:") {
+            data[at + 25] ^= 0x01;
+            std::fs::write(&p, &data).unwrap();
+            flipped += 1;
+        }
+    }
+    assert_eq!(flipped, 1);
+    let r = Receiver::start(target);
+    let d = Corelogd::restart(&dir, port, port2);
+    wait_received(&r, 9_999);
+    let err = d.stop();
+    assert!(err.contains("damaged region"), "{err}");
+    let text = r.text();
+    assert_eq!(text.lines().count(), 9_999, "{err}");
+    assert!(!text.contains("msgnum:00:00005000:"));
+    let bad = std::fs::read_dir(dir.join("spool"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().to_string_lossy().ends_with(".bad"))
+        .count();
+    assert_eq!(bad, 1, "the damaged segment is kept aside");
+}
