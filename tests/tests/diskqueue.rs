@@ -189,7 +189,10 @@ fn kill_9_during_a_spill_leaves_no_hole() {
     let err = d.stop();
     let (unique, dups, conns) = check_no_holes(&r.text());
     eprintln!("kill -9 mid-spill: {unique} delivered without a hole, {dups} duplicates");
-    assert!(unique >= 900_000 && conns == 4, "{unique} over {conns}:\n{err}");
+    assert!(
+        unique >= 900_000 && conns == 4,
+        "{unique} over {conns}:\n{err}"
+    );
 }
 
 #[test]
@@ -205,9 +208,11 @@ fn an_orderly_restart_saves_a_million_queued_messages() {
         &[],
     );
     send(d.port, 1_000_000, 4);
-    wait_for("corelogd to read everything", Duration::from_secs(60), || {
-        (unread_on(d.port) == 0).then_some(())
-    });
+    wait_for(
+        "corelogd to read everything",
+        Duration::from_secs(60),
+        || (unread_on(d.port) == 0).then_some(()),
+    );
     let (dir, port, port2) = (d.dir.clone(), d.port, d.port2);
     // Below the high watermark everything is in memory: SIGTERM must
     // write it to disk (saveOnShutdown).
@@ -256,7 +261,10 @@ fn forwarding_through_a_disk_assisted_action_queue_survives_outages_and_a_restar
     let text = format!("{}\n{}\n{}", r.text(), r2.text(), r3.text());
     let dups = check_runs(&text, 4, 2, 25_000);
     eprintln!("outages and a restart: 200000 delivered, {dups} duplicates");
-    assert!(err.contains("saved") || err.contains("queued again"), "{err}");
+    assert!(
+        err.contains("saved") || err.contains("queued again"),
+        "{err}"
+    );
 }
 
 /// For `runs` loadgen runs of `per_conn` messages on each of `conns`
@@ -275,7 +283,10 @@ fn check_runs(text: &str, runs: u32, conns: u32, per_conn: usize) -> u64 {
     for c in 0..conns {
         for q in 0..per_conn {
             let n = seen.get(&(c, q)).copied().unwrap_or(0);
-            assert!(n >= runs, "connection {c} message {q}: {n} of {runs} runs arrived");
+            assert!(
+                n >= runs,
+                "connection {c} message {q}: {n} of {runs} runs arrived"
+            );
             dups += u64::from(n - runs);
         }
     }
@@ -299,7 +310,10 @@ fn max_disk_space_stops_the_sender_and_loses_nothing() {
     wait_for("the maxDiskSpace message", Duration::from_secs(60), || {
         d.stderr().contains("maxDiskSpace").then_some(())
     });
-    assert!(spool_bytes(&d.dir) < 8 << 20, "the spool outgrew maxDiskSpace");
+    assert!(
+        spool_bytes(&d.dir) < 8 << 20,
+        "the spool outgrew maxDiskSpace"
+    );
     let r = Receiver::start(target);
     sender.join().unwrap();
     wait_received(&r, 100_000);
@@ -345,7 +359,13 @@ fn a_damaged_record_is_reported_and_costs_only_itself() {
     assert!(!text.contains("msgnum:00:00005000:"));
     let bad = std::fs::read_dir(dir.join("spool"))
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().path().to_string_lossy().ends_with(".bad"))
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .to_string_lossy()
+                .ends_with(".bad")
+        })
         .count();
     assert_eq!(bad, 1, "the damaged segment is kept aside");
 }

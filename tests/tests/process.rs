@@ -1,11 +1,10 @@
 //! corelogd as a process and its outputs under failure: pid file, SIGHUP,
 //! limits, flow control, forwarding, suspension and failover.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use corelog_tests::daemon::{

@@ -137,7 +137,9 @@ fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
     let st = report
         .cores
         .iter()
-        .fold(corelog::queue::store::StoreStats::default(), |a, c| a.add(&c.store));
+        .fold(corelog::queue::store::StoreStats::default(), |a, c| {
+            a.add(&c.store)
+        });
     if st.written_records + st.recovered_records > 0 {
         eprintln!(
             "corelogd: disk queues: {} record(s) written ({} bytes in {} writes), {} read, {} recovered at start, {} torn byte(s) cut, {} damaged region(s) passed over; {} message(s) saved from memory at shutdown.",

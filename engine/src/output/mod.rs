@@ -59,7 +59,12 @@ impl Rendered {
     /// data length, paths length` (u32 little-endian each), the record
     /// ends (two u32 each), the data, the paths.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        for v in [self.count as usize, self.recs.len(), self.data.len(), self.paths.len()] {
+        for v in [
+            self.count as usize,
+            self.recs.len(),
+            self.data.len(),
+            self.paths.len(),
+        ] {
             out.extend_from_slice(&(v as u32).to_le_bytes());
         }
         for r in &self.recs {

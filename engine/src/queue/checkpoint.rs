@@ -76,7 +76,7 @@ impl Checkpoint {
             if s.magic.get() != MAGIC || s.crc.get() != s.crc() {
                 continue;
             }
-            if best.is_none_or(|(g, _)| s.generation.get() > g) {
+            if best.map_or(true, |(g, _)| s.generation.get() > g) {
                 best = Some((
                     s.generation.get(),
                     Position {
@@ -131,8 +131,16 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let (mut c, p) = Checkpoint::open(&path, false).unwrap();
         assert_eq!(p, None);
-        let p1 = Position { segment: 1, offset: 100, seq: 5 };
-        let p2 = Position { segment: 2, offset: 0, seq: 9 };
+        let p1 = Position {
+            segment: 1,
+            offset: 100,
+            seq: 5,
+        };
+        let p2 = Position {
+            segment: 2,
+            offset: 0,
+            seq: 9,
+        };
         c.write(p1).unwrap();
         c.write(p2).unwrap();
         assert_eq!(Checkpoint::open(&path, false).unwrap().1, Some(p2));

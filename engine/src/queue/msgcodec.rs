@@ -23,8 +23,8 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use crate::msg::timestamp::OffsetMode;
 use crate::msg::vars::VarScope;
-use crate::msg::{Format, Origin, Span};
 use crate::msg::Vars;
+use crate::msg::{Format, Origin, Span};
 use crate::{Message, Timestamp};
 
 const SPANS: usize = 9;
@@ -108,7 +108,9 @@ fn timestamp(s: &Stamp) -> Option<Timestamp> {
         minute: s.minute,
         second: s.second,
         secfrac: s.secfrac.get(),
-        secfrac_precision: s.secfrac_precision.min(crate::msg::timestamp::SECFRAC_DIGITS_MAX),
+        secfrac_precision: s
+            .secfrac_precision
+            .min(crate::msg::timestamp::SECFRAC_DIGITS_MAX),
         offset_mode: match s.offset_mode {
             0 => OffsetMode::Plus,
             1 => OffsetMode::Minus,
@@ -298,5 +300,33 @@ mod tests {
         round_trip("<165>1 2003-10-11T22:14:15.003Z host app 77 ID47 [ex@1 a=\"b\"] \u{feff}hi");
         round_trip("no pri at all");
         round_trip("<999>bad pri");
+    }
+
+    proptest::proptest! {
+        /// Any payload: decoded or refused, never a panic; what decodes
+        /// renders.
+        #[test]
+        fn any_payload_decodes_or_is_refused(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+            seed in 0usize..400,
+        ) {
+            let mut enc = Vec::new();
+            let origin = Arc::new(Origin::new("h", "1.2.3.4", "imtcp"));
+            let m = parse(Bytes::from_static(b"<13>Nov 28 10:00:00 host tag: x"), &origin, Timestamp::default(), &ParseOptions::default());
+            encode(&m, &mut enc);
+            // A valid payload with some bytes replaced, and raw bytes.
+            for (i, b) in bytes.iter().enumerate() {
+                let at = (seed + i * 7) % enc.len();
+                enc[at] = *b;
+            }
+            let t = Template::from_string("t", ALL, Syntax::Legacy).unwrap();
+            for p in [Bytes::from(enc), Bytes::from(bytes)] {
+                if let Some(d) = decode(&p, &mut None) {
+                    let mut out = Vec::new();
+                    t.render(&d, &Env::new(Timestamp::default(), "me"), &mut RenderBuf::new(), &mut out);
+                }
+                let _ = crate::output::Rendered::decode(&p);
+            }
+        }
     }
 }

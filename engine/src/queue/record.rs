@@ -176,7 +176,10 @@ mod tests {
     fn torn_and_damaged() {
         let buf = rec(1, b"0123456789");
         for cut in 1..buf.len() {
-            assert!(matches!(scan(&buf[..cut]), Scan::Incomplete { .. }), "{cut}");
+            assert!(
+                matches!(scan(&buf[..cut]), Scan::Incomplete { .. }),
+                "{cut}"
+            );
         }
         for i in 0..buf.len() {
             let mut bad = buf.clone();

@@ -160,9 +160,9 @@ pub struct Store {
 /// batch begins with its count.
 pub fn units(kind: u8, payload: &[u8]) -> u64 {
     match kind {
-        record::kind::RENDERED => payload
-            .get(..4)
-            .map_or(0, |b| u32::from_le_bytes(b.try_into().unwrap_or_default()) as u64),
+        record::kind::RENDERED => payload.get(..4).map_or(0, |b| {
+            u32::from_le_bytes(b.try_into().unwrap_or_default()) as u64
+        }),
         _ => 1,
     }
 }
@@ -422,7 +422,10 @@ impl Store {
         let i = &mut *i;
         let seq = i.next_seq;
         let seg = i.write_seg;
-        let pending = i.pending.back_mut().expect("the active segment has a buffer");
+        let pending = i
+            .pending
+            .back_mut()
+            .expect("the active segment has a buffer");
         debug_assert_eq!(pending.segment, seg);
         let start = pending.data.len();
         record::append(&mut pending.data, kind, seq, fill).map_err(|len| {
@@ -556,7 +559,7 @@ impl Store {
     }
 
     async fn write(&self, file: &mut Option<(u64, DmaFile)>, job: &Pending) -> io::Result<()> {
-        if file.as_ref().is_none_or(|(s, _)| *s != job.segment) {
+        if file.as_ref().map_or(true, |(s, _)| *s != job.segment) {
             if let Some((_, old)) = file.take() {
                 if self.cfg.sync {
                     old.fdatasync().await?;
@@ -837,7 +840,9 @@ mod tests {
             for i in from..to {
                 let payload = format!("record {i:08} {}", "x".repeat((i % 200) as usize));
                 let (_, t) = s
-                    .append(kind::MESSAGE, 1, |o| o.extend_from_slice(payload.as_bytes()))
+                    .append(kind::MESSAGE, 1, |o| {
+                        o.extend_from_slice(payload.as_bytes())
+                    })
                     .unwrap();
                 last = Some(t);
                 if i % 1000 == 999 {

@@ -25,10 +25,13 @@ use std::ops::Range;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use glommio::sync::RwLock;
+
 use crate::config::queue::{QueueParams, QueueType};
+use crate::output::runner::ActionRunner;
 use crate::output::Rendered;
 use crate::queue::record::kind;
-use crate::queue::spool::{Pushed, Spill, Spool, Taken};
+use crate::queue::spool::{Held, Pushed, Spill, Spool, Taken};
 use crate::queue::store::{Store, Ticket};
 
 use super::event::Event;
@@ -64,7 +67,13 @@ impl ActionQueue {
         let spool = store.map(|store| {
             let high = (q.high_watermark.max(1) as usize).min(size);
             let low = (q.low_watermark.max(0) as usize).min(high);
-            Spool::new(store, q.kind == QueueType::Disk, high, low, q.save_on_shutdown)
+            Spool::new(
+                store,
+                q.kind == QueueType::Disk,
+                high,
+                low,
+                q.save_on_shutdown,
+            )
         });
         ActionQueue {
             len: Cell::new(spool.as_ref().map_or(0, |s| s.disk_units())),
@@ -157,8 +166,8 @@ impl ActionQueue {
             };
             if let Some(t) = taken {
                 let n = match &t.item {
-                    crate::queue::spool::Held::Owned(r) => r.count,
-                    crate::queue::spool::Held::Shared(r) => r.borrow().count,
+                    Held::Owned(r) => r.count,
+                    Held::Shared(r) => r.borrow().count,
                 } as usize;
                 self.len.set(self.len.get().saturating_sub(n));
                 self.not_full.notify();
@@ -223,5 +232,24 @@ impl ActionQueue {
     pub fn close(&self) {
         self.closed.set(true);
         self.not_empty.notify();
+    }
+}
+
+/// The queue's worker: hands each batch to the runner (which retries as
+/// the action says) and gives it back to the queue once delivered.
+// A batch taken from memory stays the queue's (`Held::Shared`) while it
+// is delivered, so it is borrowed across the delivery. Only shared
+// borrows of a rendered batch exist (the spool copies it to disk, or
+// saves it, by shared borrow), so this one cannot conflict.
+#[allow(clippy::await_holding_refcell_ref)]
+pub async fn work(q: Rc<ActionQueue>, runner: Rc<RwLock<ActionRunner>>) {
+    while let Some(batch) = q.dequeue().await {
+        let mut r = runner.write().await.expect("action lock is never closed");
+        match &batch.item {
+            Held::Owned(b) => r.deliver(b).await,
+            Held::Shared(b) => r.deliver(&b.borrow()).await,
+        }
+        drop(r);
+        q.done(batch);
     }
 }

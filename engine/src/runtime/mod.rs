@@ -54,7 +54,7 @@ use self::shard::{Shard, ShardStats};
 use self::signals::Signals;
 use self::worker::{Remote, Route, Target, WorkerAction};
 use crate::config::queue::{QueueParams, QueueType};
-use crate::queue::spool::{Held, Spill, Spool};
+use crate::queue::spool::{Spill, Spool};
 use crate::queue::store::{Store, StoreConfig, StoreStats};
 
 /// Batches a (core, action) channel holds.
@@ -198,11 +198,10 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
     // Channels: senders[c][a] on core c for actions owned elsewhere;
     // receivers[o] on the owner o.
     // Each channel has a count of the batches the owner took care of.
-    let mut senders: Vec<Vec<Option<(SharedSender<Rendered>, Arc<AtomicU64>)>>> = (0..cores)
+    let mut senders: Vec<Vec<Option<ActionTx>>> = (0..cores)
         .map(|_| (0..nactions).map(|_| None).collect())
         .collect();
-    let mut receivers: Vec<Vec<(usize, SharedReceiver<Rendered>, Arc<AtomicU64>)>> =
-        (0..cores).map(|_| Vec::new()).collect();
+    let mut receivers: Vec<Vec<ActionRx>> = (0..cores).map(|_| Vec::new()).collect();
     for a in 0..nactions {
         let owner = a % cores;
         for (c, row) in senders.iter_mut().enumerate() {
@@ -285,6 +284,12 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
     Ok(report)
 }
 
+/// A core's channel to an action's owner, with the owner's count of the
+/// batches it took care of.
+type ActionTx = (SharedSender<Rendered>, Arc<AtomicU64>);
+/// The owner's end: the action, the channel and that count.
+type ActionRx = (usize, SharedReceiver<Rendered>, Arc<AtomicU64>);
+
 /// Everything one core starts with.
 struct CoreJob {
     core: usize,
@@ -292,8 +297,8 @@ struct CoreJob {
     plan: Arc<Plan>,
     specs: Arc<Vec<InputSpec>>,
     bound: Vec<Bound>,
-    senders: Vec<Option<(SharedSender<Rendered>, Arc<AtomicU64>)>>,
-    receivers: Vec<(usize, SharedReceiver<Rendered>, Arc<AtomicU64>)>,
+    senders: Vec<Option<ActionTx>>,
+    receivers: Vec<ActionRx>,
     shared: Vec<Arc<ActionShared>>,
     sessions: Vec<Arc<AtomicUsize>>,
     signals: Arc<Signals>,
@@ -403,18 +408,7 @@ impl CoreJob {
             let (q2, runner) = (q.clone(), runner.clone());
             queue_workers.push((
                 q.clone(),
-                glommio::spawn_local(async move {
-                    while let Some(batch) = q2.dequeue().await {
-                        let mut r = runner.write().await.expect("action lock is never closed");
-                        match &batch.item {
-                            Held::Owned(b) => r.deliver(b).await,
-                            Held::Shared(b) => r.deliver(&b.borrow()).await,
-                        }
-                        drop(r);
-                        q2.done(batch);
-                    }
-                })
-                .detach(),
+                glommio::spawn_local(action_queue::work(q2, runner)).detach(),
             ));
             targets.insert(a, Target::Queued(q));
         }

@@ -415,7 +415,6 @@ impl Shard {
         Some(ticket)
     }
 
-
     /// Takes the oldest chunk; waits while the shard is empty and open.
     /// Returns `None` when closed and drained. The caller runs it in
     /// batches of [`Shard::batch_size`] and gives it back with
