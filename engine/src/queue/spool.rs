@@ -11,10 +11,10 @@
 //! Order: the queue is always `[disk records][memory items]`. Spilling
 //! begins by writing the memory items to disk ahead of the new ones; while
 //! records are on disk, the consumer reads them before touching memory.
-//! The one exception is an item the consumer took from memory and is
-//! still working on: when spilling begins it is copied to disk first; if
-//! the consumer confirms it, the copy is passed over when read, and if
-//! corelogd stops first, the copy is what survives (so it may be
+//! The one exception is items the consumer took from memory and is still
+//! working on: when spilling begins they are copied to disk first; if
+//! the consumer confirms them, the copies are passed over when read, and
+//! if corelogd stops first, the copies are what survives (so they may be
 //! delivered twice: at least once, never lost).
 //!
 //! Guarantees: memory holds at most the high watermark's worth of
@@ -113,7 +113,8 @@ pub struct Spool<T> {
     spilling: Cell<bool>,
     mem: RefCell<VecDeque<T>>,
     mem_units: Cell<usize>,
-    inflight: RefCell<Option<InFlight<T>>>,
+    /// Taken from memory, not yet confirmed; oldest first.
+    inflight: RefCell<VecDeque<InFlight<T>>>,
 }
 
 /// Where a pushed item went.
@@ -139,7 +140,7 @@ impl<T: Spill> Spool<T> {
             spilling: Cell::new(false),
             mem: RefCell::new(VecDeque::new()),
             mem_units: Cell::new(0),
-            inflight: RefCell::new(None),
+            inflight: RefCell::new(VecDeque::new()),
         }
     }
 
@@ -196,9 +197,9 @@ impl<T: Spill> Spool<T> {
     }
 
     /// Spilling begins: what is in memory goes to disk first, in order,
-    /// the item in flight (copied) before the rest.
+    /// the items in flight (copied) before the rest.
     fn spill_memory(&self) -> Result<(), String> {
-        if let Some(f) = &mut *self.inflight.borrow_mut() {
+        for f in self.inflight.borrow_mut().iter_mut() {
             if f.copy.is_none() {
                 if let Ok(item) = f.item.try_borrow() {
                     f.copy = Some(item.write(&self.store)?.0);
@@ -215,16 +216,16 @@ impl<T: Spill> Spool<T> {
     }
 
     /// The oldest item in memory, when nothing is on disk ahead of it; it
-    /// stays the queue's until [`Spool::confirm_memory`].
+    /// stays the queue's until confirmed. Items are confirmed in the order
+    /// they were taken.
     pub fn take_memory(&self) -> Option<Rc<RefCell<T>>> {
-        debug_assert!(self.inflight.borrow().is_none(), "one item in flight");
         if self.disk_units() > 0 {
             return None;
         }
         let item = self.mem.borrow_mut().pop_front()?;
         self.mem_units.set(self.mem_units.get() - item.units());
         let item = Rc::new(RefCell::new(item));
-        *self.inflight.borrow_mut() = Some(InFlight {
+        self.inflight.borrow_mut().push_back(InFlight {
             item: item.clone(),
             copy: None,
         });
@@ -234,7 +235,7 @@ impl<T: Spill> Spool<T> {
     /// The item from [`Spool::take_memory`] is processed; its disk copy,
     /// if spilling made one, will be passed over.
     fn confirm_memory(&self) {
-        if let Some(f) = self.inflight.borrow_mut().take() {
+        if let Some(f) = self.inflight.borrow_mut().pop_front() {
             if let Some(copy) = f.copy {
                 self.store.skip(copy);
             }
@@ -257,12 +258,13 @@ impl<T: Spill> Spool<T> {
     /// and those given up (saveOnShutdown off).
     pub async fn shutdown(&self, flusher: glommio::task::JoinHandle<()>) -> (u64, u64) {
         let (mut saved, mut lost) = (0u64, 0u64);
-        let mut items: Vec<Rc<RefCell<T>>> = Vec::new();
-        if let Some(f) = self.inflight.borrow_mut().take() {
-            if f.copy.is_none() {
-                items.push(f.item);
-            }
-        }
+        let mut items: Vec<Rc<RefCell<T>>> = self
+            .inflight
+            .borrow_mut()
+            .drain(..)
+            .filter(|f| f.copy.is_none())
+            .map(|f| f.item)
+            .collect();
         items.extend(
             self.mem
                 .borrow_mut()

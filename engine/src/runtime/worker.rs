@@ -13,6 +13,7 @@
 //! rendered and reports `Suspended`, so `execOnlyWhenPreviousIsSuspended`
 //! actions take over.
 
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -28,7 +29,7 @@ use crate::{Env, Message, RenderBuf};
 
 use super::action_queue::ActionQueue;
 use super::core::CoreCtx;
-use super::shard::Shard;
+use super::shard::{Shard, Taken};
 
 /// Where an action's batches go from this core.
 #[derive(Clone)]
@@ -53,10 +54,23 @@ impl Remote {
             sent: Default::default(),
         }
     }
+}
 
-    /// Whether the owner has taken care of every batch sent so far.
-    fn caught_up(&self) -> bool {
-        self.acked.load(Ordering::Acquire) >= self.sent.get()
+impl Route {
+    /// Batches sent to the owning core so far (0 for a local action).
+    fn sent(&self) -> u64 {
+        match self {
+            Route::Remote(r) => r.sent.get(),
+            Route::Local(_) => 0,
+        }
+    }
+
+    /// Batches the owning core has taken care of.
+    fn acked(&self) -> u64 {
+        match self {
+            Route::Remote(r) => r.acked.load(Ordering::Acquire),
+            Route::Local(_) => 0,
+        }
     }
 }
 
@@ -166,6 +180,7 @@ pub async fn run(
     let mut buf = RenderBuf::new();
     let mut env = Env::new(ctx.clock.now(), &ctx.myhostname);
     let batch = shard.batch_size();
+    let mut unconfirmed = VecDeque::new();
     while let Some(mut taken) = shard.dequeue().await {
         let n = taken.with(|c| c.len());
         let mut at = 0;
@@ -203,17 +218,41 @@ pub async fn run(
             deliver(&mut actions).await;
             at = end;
         }
-        if shard.spool().is_some() {
-            // Confirmed only once the owning cores have the batches: until
-            // then a spooled chunk stays the queue's (saved at shutdown,
-            // or on disk across a crash).
-            while !actions.iter().all(|a| match &a.route {
-                Route::Remote(r) => r.caught_up(),
-                Route::Local(_) => true,
-            }) {
-                glommio::timer::sleep(std::time::Duration::from_micros(200)).await;
-            }
+        if shard.spool().is_none() {
+            shard.done(taken);
+            continue;
         }
+        // A spooled chunk is confirmed only once the owning cores have its
+        // batches: until then it stays the queue's (saved at shutdown, or
+        // on disk across a crash). Chunks wait for that in a window, in
+        // order, so the worker goes on meanwhile.
+        let sent = actions.iter().map(|a| a.route.sent()).collect();
+        unconfirmed.push_back((taken, sent));
+        confirm_acked(&shard, &actions, &mut unconfirmed);
+        let mut pause = std::time::Duration::from_micros(100);
+        while unconfirmed.len() > UNCONFIRMED_MAX || !unconfirmed.is_empty() && shard.is_empty() {
+            glommio::timer::sleep(pause).await;
+            pause = (pause * 2).min(std::time::Duration::from_millis(5));
+            confirm_acked(&shard, &actions, &mut unconfirmed);
+        }
+    }
+}
+
+/// Chunks of a spooled shard that may wait for confirmation at once.
+const UNCONFIRMED_MAX: usize = 16;
+
+/// Confirms, oldest first, the chunks whose batches every owning core has.
+fn confirm_acked(
+    shard: &Shard,
+    actions: &[WorkerAction],
+    unconfirmed: &mut VecDeque<(Taken, Vec<u64>)>,
+) {
+    while let Some((_, sent)) = unconfirmed.front() {
+        let acked = actions.iter().zip(sent).all(|(a, &n)| a.route.acked() >= n);
+        if !acked {
+            break;
+        }
+        let (taken, _) = unconfirmed.pop_front().expect("looked at above");
         shard.done(taken);
     }
 }
