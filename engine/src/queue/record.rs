@@ -33,23 +33,26 @@ pub mod kind {
 #[derive(Debug, Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub struct RecordHeader {
+    /// CRC32C of everything after it: the rest of the header and the
+    /// payload (one contiguous run, so one pass).
+    pub crc: U32,
     pub magic: U32,
     pub version: u8,
     pub kind: u8,
     pub reserved: [u8; 2],
     pub len: U32,
-    /// CRC32C of the header (this field read as zero) and the payload.
-    pub crc: U32,
     pub seq: U64,
 }
 
 pub const HEADER: usize = std::mem::size_of::<RecordHeader>();
 const _: () = assert!(HEADER == 24);
 
-fn checksum(h: &RecordHeader, payload: &[u8]) -> u32 {
-    let mut copy = *h;
-    copy.crc = U32::new(0);
-    crc32c::crc32c_append(crc32c::crc32c(copy.as_bytes()), payload)
+/// Where the magic number lies in a record.
+const MAGIC_AT: usize = 4;
+
+/// The CRC of a record: `covered` is the record after its CRC field.
+fn checksum(covered: &[u8]) -> u32 {
+    crc32c::crc32c(covered)
 }
 
 /// Appends a record whose payload `fill` writes into `out`; returns the
@@ -69,17 +72,18 @@ pub fn append(
         out.truncate(start);
         return Err(len);
     }
-    let mut h = RecordHeader {
+    let h = RecordHeader {
+        crc: U32::new(0),
         magic: U32::new(MAGIC),
         version: VERSION,
         kind,
         reserved: [0; 2],
         len: U32::new(len as u32),
-        crc: U32::new(0),
         seq: U64::new(seq),
     };
-    h.crc = U32::new(checksum(&h, &out[start + HEADER..]));
     out[start..start + HEADER].copy_from_slice(h.as_bytes());
+    let crc = checksum(&out[start + MAGIC_AT..]);
+    out[start..start + MAGIC_AT].copy_from_slice(&crc.to_le_bytes());
     Ok(len)
 }
 
@@ -120,7 +124,7 @@ pub fn scan(buf: &[u8]) -> Scan {
     if rest.len() < len {
         return Scan::Incomplete { need: HEADER + len };
     }
-    if checksum(&h, &rest[..len]) != h.crc.get() {
+    if checksum(&buf[MAGIC_AT..HEADER + len]) != h.crc.get() {
         return Scan::Bad;
     }
     Scan::Record {
@@ -134,13 +138,13 @@ pub fn scan(buf: &[u8]) -> Scan {
 /// start, if there is one.
 pub fn resync(buf: &[u8]) -> Option<usize> {
     let magic = MAGIC.to_le_bytes();
-    let mut from = 1;
+    let mut from = MAGIC_AT + 1;
     while from < buf.len() {
-        let at = from + memchr::memmem::find(&buf[from..], &magic)?;
+        let at = from + memchr::memmem::find(&buf[from..], &magic)? - MAGIC_AT;
         if matches!(scan(&buf[at..]), Scan::Record { .. }) {
             return Some(at);
         }
-        from = at + 1;
+        from = at + MAGIC_AT + 1;
     }
     None
 }

@@ -42,6 +42,8 @@ use crate::runtime::event::Event;
 
 /// The alignment of every write: a multiple of any logical block size.
 const ALIGN: u64 = 4096;
+/// The size write buffers start with.
+const WRITE_BUFFER: usize = 4 << 20;
 /// The largest single write (a multiple of ALIGN).
 const MAX_WRITE: usize = 8 << 20;
 /// How much a read brings in at least.
@@ -141,6 +143,8 @@ struct Inner {
     unread_units: u64,
     stats: StoreStats,
     closed: bool,
+    /// Written buffers, kept for reuse (no regrowing per write).
+    spare: Vec<Vec<u8>>,
 }
 
 pub struct Store {
@@ -361,6 +365,7 @@ impl Store {
             unread_units: stats.recovered_units,
             stats,
             closed: false,
+            spare: Vec::new(),
         };
         Ok(Store {
             cfg,
@@ -491,7 +496,11 @@ impl Store {
         let last = taken.last().expect("dirty means one");
         let end = last.offset + last.data.len() as u64;
         let from = align_down(end);
-        let tail = last.data[(from - last.offset) as usize..].to_vec();
+        let mut tail = i
+            .spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(WRITE_BUFFER));
+        tail.extend_from_slice(&last.data[(from - last.offset) as usize..]);
         let segment = last.segment;
         i.pending.push_back(Pending {
             segment,
@@ -540,6 +549,12 @@ impl Store {
                     segment: job.segment,
                     end: job.offset + job.data.len() as u64,
                 });
+                let mut data = job.data;
+                let mut i = self.inner.borrow_mut();
+                if i.spare.len() < 2 && data.capacity() <= 4 * WRITE_BUFFER {
+                    data.clear();
+                    i.spare.push(data);
+                }
             }
             if self.cfg.sync {
                 if let Some((_, f)) = &file {

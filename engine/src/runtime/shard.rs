@@ -314,6 +314,8 @@ impl Shard {
         }
     }
 
+    /// Waits until what was written to disk for this enqueue is durable:
+    /// an input reads on only once what it read survives kill -9.
     async fn wait_durable(&self, t: Option<Ticket>) {
         if let (Some(sp), Some(t)) = (&self.spool, t) {
             sp.store.wait_durable(t).await;
