@@ -142,11 +142,13 @@ fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
         });
     if st.written_records + st.recovered_records > 0 {
         eprintln!(
-            "corelogd: disk queues: {} record(s) written ({} bytes in {} writes), {} read, {} recovered at start, {} torn byte(s) cut, {} damaged region(s) passed over; {} message(s) saved from memory at shutdown.",
+            "corelogd: disk queues: {} record(s) written ({} bytes in {} writes), {} read ({} reads from disk, {} from what was just written), {} recovered at start, {} torn byte(s) cut, {} damaged region(s) passed over; {} message(s) saved from memory at shutdown.",
             st.written_records,
             st.written_bytes,
             st.writes,
             st.read_records,
+            st.disk_reads,
+            st.memory_reads,
             st.recovered_records,
             st.torn_bytes,
             st.corrupt_regions,

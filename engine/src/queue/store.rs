@@ -44,6 +44,8 @@ use crate::runtime::event::Event;
 const ALIGN: u64 = 4096;
 /// The size write buffers start with.
 const WRITE_BUFFER: usize = 4 << 20;
+/// How much of what was written last is kept for readers.
+const RECENT_MAX: usize = 32 << 20;
 /// The largest single write (a multiple of ALIGN).
 const MAX_WRITE: usize = 8 << 20;
 /// How much a read brings in at least.
@@ -75,6 +77,9 @@ pub struct StoreStats {
     pub written_bytes: u64,
     pub writes: u64,
     pub read_records: u64,
+    /// Reads served from the disk, and from what was just written.
+    pub disk_reads: u64,
+    pub memory_reads: u64,
 }
 
 impl StoreStats {
@@ -88,6 +93,8 @@ impl StoreStats {
             written_bytes: self.written_bytes + o.written_bytes,
             writes: self.writes + o.writes,
             read_records: self.read_records + o.read_records,
+            disk_reads: self.disk_reads + o.disk_reads,
+            memory_reads: self.memory_reads + o.memory_reads,
         }
     }
 }
@@ -130,6 +137,9 @@ struct Inner {
     buf_off: u64,
     /// The last read came back short: the file ends in the buffer.
     buf_eof: bool,
+    /// The buffer came from memory (`recent`), not from the disk: its
+    /// CRCs need no checking.
+    buf_trusted: bool,
     read_file: Option<(u64, Rc<DmaFile>)>,
     confirmed: Position,
     since_checkpoint: u64,
@@ -145,6 +155,10 @@ struct Inner {
     closed: bool,
     /// Written buffers, kept for reuse (no regrowing per write).
     spare: Vec<Vec<u8>>,
+    /// The latest written buffers (segment, offset, bytes): a reader that
+    /// keeps up takes its records from here rather than from the disk.
+    recent: VecDeque<(u64, u64, Bytes)>,
+    recent_bytes: usize,
 }
 
 pub struct Store {
@@ -356,6 +370,7 @@ impl Store {
             buf_seg: 0,
             buf_off: 0,
             buf_eof: false,
+            buf_trusted: false,
             read_file: None,
             confirmed: read,
             since_checkpoint: 0,
@@ -366,6 +381,8 @@ impl Store {
             stats,
             closed: false,
             spare: Vec::new(),
+            recent: VecDeque::new(),
+            recent_bytes: 0,
         };
         Ok(Store {
             cfg,
@@ -549,12 +566,7 @@ impl Store {
                     segment: job.segment,
                     end: job.offset + job.data.len() as u64,
                 });
-                let mut data = job.data;
-                let mut i = self.inner.borrow_mut();
-                if i.spare.len() < 2 && data.capacity() <= 4 * WRITE_BUFFER {
-                    data.clear();
-                    i.spare.push(data);
-                }
+                self.keep_recent(job.segment, job.offset, job.data);
             }
             if self.cfg.sync {
                 if let Some((_, f)) = &file {
@@ -570,6 +582,25 @@ impl Store {
         }
         if let Some((_, f)) = file {
             let _ = f.close().await;
+        }
+    }
+
+    /// Keeps a written buffer for readers, giving the oldest back for
+    /// reuse once no reader holds it.
+    fn keep_recent(&self, segment: u64, offset: u64, data: Vec<u8>) {
+        let mut i = self.inner.borrow_mut();
+        i.recent_bytes += data.len();
+        i.recent.push_back((segment, offset, Bytes::from(data)));
+        while i.recent_bytes > RECENT_MAX && i.recent.len() > 1 {
+            let (_, _, old) = i.recent.pop_front().expect("more than one");
+            i.recent_bytes -= old.len();
+            if let Ok(m) = old.try_into_mut() {
+                let mut v = Vec::from(m);
+                if i.spare.len() < 2 && v.capacity() <= 4 * WRITE_BUFFER {
+                    v.clear();
+                    i.spare.push(v);
+                }
+            }
         }
     }
 
@@ -664,12 +695,12 @@ impl Store {
                     && pos.offset >= i.buf_off
                     && pos.offset < i.buf_off + i.buf.len() as u64;
                 if !in_buf {
-                    Some((pos.segment, pos.offset, READ_CHUNK))
+                    Some((pos.segment, pos.offset, HEADER, READ_CHUNK))
                 } else {
                     let from = (pos.offset - i.buf_off) as usize;
                     let to = ((limit - i.buf_off) as usize).min(i.buf.len());
                     let reaches_limit = i.buf_eof || i.buf_off + i.buf.len() as u64 >= limit;
-                    match record::scan(&i.buf[from..to]) {
+                    match record::scan_with(&i.buf[from..to], !i.buf_trusted) {
                         Scan::Record { kind, seq, next } => {
                             let payload = i.buf.slice(from + HEADER..from + next);
                             i.read.offset += next as u64;
@@ -688,11 +719,12 @@ impl Store {
                             None
                         }
                         Scan::Incomplete { need } if !reaches_limit => {
-                            Some((pos.segment, pos.offset, need.max(READ_CHUNK)))
+                            Some((pos.segment, pos.offset, need, need.max(READ_CHUNK)))
                         }
                         _ if !reaches_limit => {
                             // Damage: look for the next record in all that is left.
-                            Some((pos.segment, pos.offset, (limit - pos.offset) as usize))
+                            let rest = (limit - pos.offset) as usize;
+                            Some((pos.segment, pos.offset, rest, rest))
                         }
                         _ => {
                             let skip = record::resync(&i.buf[from..to])
@@ -714,15 +746,36 @@ impl Store {
                     }
                 }
             };
-            if let Some((seg, off, size)) = refill {
-                self.fill(seg, off, size).await?;
+            if let Some((seg, off, min, size)) = refill {
+                self.fill(seg, off, min, size).await?;
             }
         }
         Ok((got, self.inner.borrow().read))
     }
 
-    /// Reads `size` bytes of `seg` from `off` into the read buffer.
-    async fn fill(&self, seg: u64, off: u64, size: usize) -> io::Result<()> {
+    /// Reads `size` bytes of `seg` from `off` into the read buffer: from
+    /// the recent buffers when they hold `off`, else from the file.
+    /// At least `min` bytes are needed.
+    async fn fill(&self, seg: u64, off: u64, min: usize, size: usize) -> io::Result<()> {
+        {
+            let mut guard = self.inner.borrow_mut();
+            let i = &mut *guard;
+            let limit = Self::limit(i, seg);
+            let hit = i.recent.iter().rev().find(|(s, o, b)| {
+                *s == seg && *o <= off && o + b.len() as u64 >= limit.min(off + min as u64)
+            });
+            if let Some((_, o, b)) = hit {
+                let from = (off - o) as usize;
+                let to = ((limit - o) as usize).min(b.len());
+                i.buf = b.slice(from..to.max(from));
+                i.buf_seg = seg;
+                i.buf_off = off;
+                i.buf_eof = false;
+                i.buf_trusted = true;
+                i.stats.memory_reads += 1;
+                return Ok(());
+            }
+        }
         let cached = match &self.inner.borrow().read_file {
             Some((s, f)) if *s == seg => Some(f.clone()),
             _ => None,
@@ -748,6 +801,8 @@ impl Store {
         i.buf_seg = seg;
         i.buf_off = off;
         i.buf_eof = r.len() < want;
+        i.buf_trusted = false;
+        i.stats.disk_reads += 1;
         if i.buf.is_empty() {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
