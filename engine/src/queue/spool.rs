@@ -30,6 +30,10 @@ use std::rc::Rc;
 use super::checkpoint::Position;
 use super::store::{Store, Ticket};
 
+/// How long shutdown waits for the last writes of a store (a disk that
+/// fails every write must not hold the process forever).
+const SHUTDOWN_WRITE_MAX: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// An item a spooled queue holds.
 pub trait Spill {
     /// Messages in the item.
@@ -149,7 +153,12 @@ impl<T: Spill> Spool<T> {
         self.disk_only
     }
 
-    /// Messages on disk and not yet read.
+    /// Whether records on disk wait to be read (ahead of memory).
+    pub fn has_unread(&self) -> bool {
+        self.store.has_unread()
+    }
+
+    /// Messages on disk and not yet read (as counted; for the queue's size).
     pub fn disk_units(&self) -> usize {
         self.store.unread_units() as usize
     }
@@ -183,9 +192,7 @@ impl<T: Spill> Spool<T> {
             return Pushed::Memory;
         }
         if !self.spilling.replace(true) && !self.disk_only {
-            if let Err(e) = self.spill_memory() {
-                eprintln!("corelogd: {e}");
-            }
+            self.spill_memory();
         }
         match item.write(&self.store) {
             Ok((_, t)) => Pushed::Disk(t),
@@ -198,28 +205,40 @@ impl<T: Spill> Spool<T> {
 
     /// Spilling begins: what is in memory goes to disk first, in order,
     /// the items in flight (copied) before the rest.
-    fn spill_memory(&self) -> Result<(), String> {
+    ///
+    /// A copy is passed over from the start when read: the consumer
+    /// confirms in order, so nothing read after the copy is confirmed
+    /// (and the checkpoint does not pass it) before the original is; if
+    /// corelogd stops first, the copy is delivered after the restart.
+    fn spill_memory(&self) {
         for f in self.inflight.borrow_mut().iter_mut() {
             if f.copy.is_none() {
                 if let Ok(item) = f.item.try_borrow() {
-                    f.copy = Some(item.write(&self.store)?.0);
+                    match item.write(&self.store) {
+                        Ok((seqs, _)) => {
+                            self.store.skip(seqs.clone());
+                            self.store.discount(item.units() as u64);
+                            f.copy = Some(seqs);
+                        }
+                        Err(e) => eprintln!("corelogd: {e}"),
+                    }
                 }
             }
         }
         let mut mem = self.mem.borrow_mut();
-        while let Some(item) = mem.front() {
-            item.write(&self.store)?;
+        while let Some(item) = mem.pop_front() {
             self.mem_units.set(self.mem_units.get() - item.units());
-            mem.pop_front();
+            if let Err(e) = item.write(&self.store) {
+                eprintln!("corelogd: {e}; the batch is dropped.");
+            }
         }
-        Ok(())
     }
 
     /// The oldest item in memory, when nothing is on disk ahead of it; it
     /// stays the queue's until confirmed. Items are confirmed in the order
     /// they were taken.
     pub fn take_memory(&self) -> Option<Rc<RefCell<T>>> {
-        if self.disk_units() > 0 {
+        if self.store.has_unread() {
             return None;
         }
         let item = self.mem.borrow_mut().pop_front()?;
@@ -232,14 +251,9 @@ impl<T: Spill> Spool<T> {
         Some(item)
     }
 
-    /// The item from [`Spool::take_memory`] is processed; its disk copy,
-    /// if spilling made one, will be passed over.
+    /// The oldest item from [`Spool::take_memory`] is processed.
     fn confirm_memory(&self) {
-        if let Some(f) = self.inflight.borrow_mut().pop_front() {
-            if let Some(copy) = f.copy {
-                self.store.skip(copy);
-            }
-        }
+        self.inflight.borrow_mut().pop_front();
     }
 
     /// The consumer has processed `t`: confirms it (freeing its disk
@@ -288,8 +302,121 @@ impl<T: Spill> Spool<T> {
             }
         }
         self.store.close();
-        flusher.await;
+        let written = futures_lite::future::or(
+            async {
+                flusher.await;
+                true
+            },
+            async {
+                glommio::timer::sleep(SHUTDOWN_WRITE_MAX).await;
+                false
+            },
+        )
+        .await;
+        if !written {
+            eprintln!(
+                "corelogd: {}: its files could not be written within {} s at shutdown; what was still to be written is lost.",
+                self.store.label(),
+                SHUTDOWN_WRITE_MAX.as_secs()
+            );
+        }
         self.store.checkpoint_now();
         (saved, lost)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::record::kind;
+    use crate::queue::store::tests::{cfg, dir, on_executor};
+
+    /// Items of numbered messages, one record each.
+    impl Spill for Vec<u32> {
+        fn units(&self) -> usize {
+            self.len()
+        }
+
+        fn write(&self, store: &Store) -> Result<(Range<u64>, Option<Ticket>), String> {
+            let mut seqs = u64::MAX..0;
+            let mut last = None;
+            for n in self {
+                let (q, t) =
+                    store.append(kind::MESSAGE, 1, |o| o.extend_from_slice(&n.to_le_bytes()))?;
+                seqs = seqs.start.min(q)..q + 1;
+                last = Some(t);
+            }
+            Ok((seqs, last))
+        }
+    }
+
+    async fn read_all(sp: &Spool<Vec<u32>>) -> Vec<u32> {
+        let mut got = Vec::new();
+        loop {
+            let (n, p) = sp
+                .store
+                .read(100, |_, b| {
+                    got.push(u32::from_le_bytes(b[..4].try_into().unwrap()))
+                })
+                .await
+                .unwrap();
+            if n == 0 && !sp.has_unread() {
+                return got;
+            }
+            if n == 0 {
+                sp.store.durable.listen().await;
+            }
+            sp.store.confirm(p, n);
+        }
+    }
+
+    #[test]
+    fn an_item_in_flight_when_spilling_begins_is_delivered_once_and_first() {
+        let d = dir("spool-inflight");
+        let c = cfg(&d);
+        let got = on_executor(async move {
+            let store = Rc::new(Store::open(c).unwrap());
+            glommio::spawn_local(store.clone().flusher()).detach();
+            let sp: Spool<Vec<u32>> = Spool::new(store, false, 10, 2, true);
+            assert!(matches!(sp.push((0..5).collect(), 0), Pushed::Memory));
+            let a = sp.take_memory().expect("in memory");
+            assert!(matches!(sp.push((5..10).collect(), 0), Pushed::Memory));
+            // The high watermark: spilling begins, with a copy of `a`.
+            assert!(matches!(sp.push((10..20).collect(), 10), Pushed::Disk(_)));
+            assert!(sp.has_unread());
+            // The copy is passed over: `a` is still being delivered.
+            let mut got = a.borrow().clone();
+            got.extend(read_all(&sp).await);
+            sp.done(Taken::shared(a));
+            assert!(sp.take_memory().is_none());
+            got
+        });
+        assert_eq!(got, (0..20).collect::<Vec<_>>());
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn shutdown_saves_the_item_in_flight_before_memory() {
+        let d = dir("spool-save");
+        let c = cfg(&d);
+        let c2 = c.clone();
+        on_executor(async move {
+            let store = Rc::new(Store::open(c).unwrap());
+            let flusher = glommio::spawn_local(store.clone().flusher()).detach();
+            let sp: Spool<Vec<u32>> = Spool::new(store, false, 100, 10, true);
+            sp.push((0..5).collect(), 0);
+            sp.push((5..8).collect(), 0);
+            let _a = sp.take_memory();
+            sp.push((8..9).collect(), 0);
+            assert_eq!(sp.shutdown(flusher).await, (9, 0));
+        });
+        let got = on_executor(async move {
+            let store = Rc::new(Store::open(c2).unwrap());
+            glommio::spawn_local(store.clone().flusher()).detach();
+            let sp: Spool<Vec<u32>> = Spool::new(store, false, 100, 10, true);
+            read_all(&sp).await
+        });
+        assert_eq!(got, (0..9).collect::<Vec<_>>());
+        std::fs::remove_dir_all(&d).unwrap();
     }
 }

@@ -23,8 +23,10 @@
 //! - Confirmed records are not delivered again after a restart, except
 //!   those confirmed since the last checkpoint (`checkpointInterval`; 0,
 //!   the default, checkpoints every confirmation).
-//! - `maxDiskSpace` is never exceeded by more than one record: [`Store::has_room`]
-//!   says when appending must wait.
+//! - [`Store::has_room`] says when appending must wait for `maxDiskSpace`;
+//!   what the queue writes when told there is no room (a disk-assisted
+//!   queue's memory when spilling begins and at shutdown, an input's last
+//!   read at shutdown) may go past it.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
@@ -286,6 +288,23 @@ impl Store {
             let data = std::fs::read(&path).map_err(|e| err("read", &path, e))?;
             let from = if n == read.segment { read.offset } else { 0 };
             let s = scan_segment(&data, from.min(data.len() as u64) as usize);
+            if s.records == 0 && s.torn > 0 && from == 0 {
+                // Not one record of ours: not a torn tail but a file
+                // corelogd did not write. Kept whole, aside.
+                let aside = path.with_extension(format!("{n:08}.foreign"));
+                std::fs::rename(&path, &aside).map_err(|e| err("rename", &path, e))?;
+                eprintln!(
+                    "corelogd: {label}: {} holds no record corelogd wrote; moved aside, untouched, to {}.",
+                    path.display(),
+                    aside.display()
+                );
+                continue;
+            }
+            if n == read.segment && read.offset > s.size {
+                // The checkpoint is ahead of what survived (a power loss
+                // without syncQueueFiles): read on from what is there.
+                read.offset = s.size;
+            }
             if s.torn > 0 {
                 eprintln!(
                     "corelogd: {label}: {} ends in {} byte(s) that are not a whole record (a write cut short); cut at the last whole record.",
@@ -411,7 +430,22 @@ impl Store {
     /// Bytes on disk not yet confirmed.
     pub fn used(&self) -> u64 {
         let i = self.inner.borrow();
-        i.total - i.confirmed.offset
+        i.total.saturating_sub(i.confirmed.offset)
+    }
+
+    /// Whether records are appended (durable or not yet) that the reader
+    /// has not reached: the position read against the end written.
+    pub fn has_unread(&self) -> bool {
+        let i = self.inner.borrow();
+        let end = i.segs.get(&i.write_seg).map_or(0, |s| s.size);
+        (i.read.segment, i.read.offset) < (i.write_seg, end)
+    }
+
+    /// Takes `units` back out of the unread count: for copies of items
+    /// that are delivered from memory (and passed over when read).
+    pub fn discount(&self, units: u64) {
+        let mut i = self.inner.borrow_mut();
+        i.unread_units = i.unread_units.saturating_sub(units);
     }
 
     /// Whether another record may be appended under `maxDiskSpace`. Says
@@ -706,13 +740,13 @@ impl Store {
                             i.read.offset += next as u64;
                             i.read.seq = seq + 1;
                             let n = units(kind, &payload);
-                            i.unread_units = i.unread_units.saturating_sub(n);
                             i.stats.read_records += 1;
                             if let Some(k) = i.skip.iter().position(|r| r.contains(&seq)) {
                                 if seq + 1 == i.skip[k].end {
                                     i.skip.swap_remove(k);
                                 }
                             } else {
+                                i.unread_units = i.unread_units.saturating_sub(n);
                                 got += n;
                                 f(kind, payload);
                             }
@@ -750,7 +784,15 @@ impl Store {
                 self.fill(seg, off, min, size).await?;
             }
         }
-        Ok((got, self.inner.borrow().read))
+        let mut i = self.inner.borrow_mut();
+        if got < max && (i.read.segment, i.read.offset) >= (i.durable.segment, i.durable.end) {
+            // All read: units lost to damage are not waiting anywhere.
+            let end = i.segs.get(&i.write_seg).map_or(0, |s| s.size);
+            if (i.read.segment, i.read.offset) >= (i.write_seg, end) {
+                i.unread_units = 0;
+            }
+        }
+        Ok((got, i.read))
     }
 
     /// Reads `size` bytes of `seg` from `off` into the read buffer: from
@@ -869,17 +911,17 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::queue::record::kind;
 
-    fn dir(name: &str) -> PathBuf {
+    pub(crate) fn dir(name: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("corelog-store-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         d
     }
 
-    fn cfg(dir: &Path) -> StoreConfig {
+    pub(crate) fn cfg(dir: &Path) -> StoreConfig {
         StoreConfig {
             dir: dir.to_path_buf(),
             name: "q".into(),
@@ -891,7 +933,7 @@ mod tests {
         }
     }
 
-    fn on_executor<R: 'static>(f: impl std::future::Future<Output = R> + 'static) -> R {
+    pub(crate) fn on_executor<R: 'static>(f: impl std::future::Future<Output = R> + 'static) -> R {
         glommio::LocalExecutorBuilder::new(glommio::Placement::Unbound)
             .io_memory(crate::runtime::limits::IO_MEMORY_PER_CORE)
             .make()

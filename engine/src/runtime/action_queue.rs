@@ -55,6 +55,8 @@ pub struct ActionQueue {
     size: usize,
     timeout_enqueue: Duration,
     closed: Cell<bool>,
+    /// A disk read failed: try again rather than wait for new records.
+    retry: Cell<bool>,
     /// Messages dropped because the queue stayed full.
     pub dropped: Cell<u64>,
     not_empty: Event,
@@ -82,6 +84,7 @@ impl ActionQueue {
             size,
             timeout_enqueue: Duration::from_millis(q.timeout_enqueue_ms.max(0) as u64),
             closed: Cell::new(false),
+            retry: Cell::new(false),
             dropped: Cell::new(0),
             not_empty: Event::default(),
             not_full: Event::default(),
@@ -177,14 +180,15 @@ impl ActionQueue {
                 return None;
             }
             match &self.spool {
-                Some(sp) if sp.disk_units() > 0 => sp.store.durable.listen().await,
+                _ if self.retry.replace(false) => {}
+                Some(sp) if sp.has_unread() => sp.store.durable.listen().await,
                 _ => self.not_empty.listen().await,
             }
         }
     }
 
     async fn dequeue_spooled(&self, sp: &Spool<Rendered>) -> Option<Taken<Rendered>> {
-        if sp.disk_units() > 0 {
+        if sp.has_unread() {
             let mut batch = None;
             let mut bad = 0;
             match sp
@@ -206,7 +210,7 @@ impl ActionQueue {
                     }
                     return batch.map(|b| Taken::from_disk(b, mark, 1));
                 }
-                Ok(_) if sp.disk_units() > 0 => return None,
+                Ok(_) if sp.has_unread() => return None,
                 Ok(_) => {}
                 Err(e) => {
                     eprintln!(
@@ -214,10 +218,13 @@ impl ActionQueue {
                         sp.store.label()
                     );
                     glommio::timer::sleep(Duration::from_secs(1)).await;
+                    self.retry.set(true);
                     return None;
                 }
             }
         }
+        // Disk all read: what the queue holds is in memory.
+        self.len.set(self.len.get().min(sp.mem_units()));
         sp.take_memory().map(Taken::shared)
     }
 

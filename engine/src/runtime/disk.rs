@@ -6,7 +6,9 @@
 //! `queue.spoolDirectory`, else `global(workDirectory)`, else the current
 //! directory (as rsyslog). Main and ruleset queues have a shard per core,
 //! so their files are `<filename>.c<core>.NNNNNNNN`; an action queue lives
-//! on its owning core alone: `<filename>.NNNNNNNN`.
+//! on its owning core alone: `<filename>.action.NNNNNNNN`. Neither is
+//! rsyslog's `<filename>.NNNNNNNN`, so rsyslog's queue files left in the
+//! same directory are not touched.
 //!
 //! Guarantees, checked before any core starts: the directories exist (or
 //! are created) and are writable; no two queues share a file name; and no
@@ -74,7 +76,14 @@ pub fn plan(plan: &Plan, cores: usize) -> Result<DiskQueues, String> {
         actions: plan
             .actions
             .iter()
-            .map(|a| base(plan, &a.queue, format!("the queue of action '{}'", a.name)))
+            .map(|a| {
+                base(plan, &a.queue, format!("the queue of action '{}'", a.name)).map(|mut c| {
+                    // Not rsyslog's `<filename>.NNNNNNNN`: its files are
+                    // left alone.
+                    c.name = format!("{}.action", c.name);
+                    c
+                })
+            })
             .collect(),
     };
     let sharded = d.main.iter().chain(d.rulesets.iter().flatten());

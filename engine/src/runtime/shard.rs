@@ -121,6 +121,8 @@ pub struct Shard {
     timeout_enqueue: Duration,
     closed: Cell<bool>,
     aborting: Cell<bool>,
+    /// A disk read failed: try again rather than wait for new records.
+    retry: Cell<bool>,
     stats: Cell<ShardStats>,
     spare: RefCell<Vec<Chunk>>,
     /// With `queue.filename`: where the chunks are kept instead of `store`.
@@ -184,6 +186,7 @@ impl Shard {
             timeout_enqueue: Duration::from_millis(q.timeout_enqueue_ms.max(0) as u64),
             closed: Cell::new(false),
             aborting: Cell::new(false),
+            retry: Cell::new(false),
             stats: Cell::new(ShardStats::default()),
             spare: RefCell::new(Vec::new()),
             spool,
@@ -286,15 +289,23 @@ impl Shard {
         let n = items.len();
         let mut s = self.stats.get();
         if let Some(sp) = &self.spool {
-            let chunk = std::mem::take(items);
-            match chunk.write(&sp.store) {
-                Ok((_, t)) => {
-                    self.len.set(self.len.get() + n);
+            // Blocked means the disk part is full (or a Disk queue's
+            // size): push goes to disk, after what memory holds.
+            let len = self.len.get();
+            match sp.push(std::mem::take(items), len) {
+                Pushed::Disk(t) => {
+                    self.len.set(len + n);
                     s.enqueued += n as u64;
                     self.stats.set(s);
                     return t;
                 }
-                Err(e) => eprintln!("corelogd: {e}"),
+                Pushed::Memory => {
+                    self.len.set(len + n);
+                    s.enqueued += n as u64;
+                    self.stats.set(s);
+                    return None;
+                }
+                Pushed::Refused => {}
             }
         } else {
             items.clear();
@@ -318,7 +329,10 @@ impl Shard {
     /// an input reads on only once what it read survives kill -9.
     async fn wait_durable(&self, t: Option<Ticket>) {
         if let (Some(sp), Some(t)) = (&self.spool, t) {
-            sp.store.wait_durable(t).await;
+            // At shutdown, a disk that cannot be written stops no input.
+            while !sp.store.is_durable(t) && !self.aborting.get() {
+                futures_lite::future::or(sp.store.durable.listen(), self.not_full.listen()).await;
+            }
         }
     }
 
@@ -430,7 +444,10 @@ impl Shard {
                 if self.closed.get() && self.len.get() == 0 {
                     return None;
                 }
-                if sp.disk_units() > 0 {
+                if self.retry.replace(false) {
+                    continue;
+                }
+                if sp.has_unread() {
                     sp.store.durable.listen().await;
                 } else {
                     self.not_empty.listen().await;
@@ -458,7 +475,7 @@ impl Shard {
     /// The next chunk of a spooled shard: read from disk while records
     /// are there, else taken from memory. `None`: nothing ready now.
     async fn dequeue_spooled(&self, sp: &Spool<Chunk>) -> Option<Taken> {
-        if sp.disk_units() > 0 {
+        if sp.has_unread() {
             let mut chunk = self.chunk();
             let mut origin = None;
             let mut bad = 0u64;
@@ -472,7 +489,7 @@ impl Shard {
                 })
                 .await;
             match read {
-                Ok((0, _)) if sp.disk_units() > 0 => return None,
+                Ok((0, _)) if sp.has_unread() => return None,
                 // Only copies passed over: memory is next.
                 Ok((0, _)) => {}
                 Ok((n, mark)) => {
@@ -492,13 +509,17 @@ impl Shard {
                         sp.store.label()
                     );
                     glommio::timer::sleep(Duration::from_secs(1)).await;
+                    self.retry.set(true);
                     return None;
                 }
             }
         }
+        // Disk all read: what the shard holds is in memory (units that
+        // damage took are not waiting anywhere).
+        self.len.set(self.len.get().min(sp.mem_units()));
         let item = sp.take_memory()?;
         let n = item.borrow().len();
-        self.len.set(self.len.get() - n);
+        self.len.set(self.len.get().saturating_sub(n));
         self.not_full.notify();
         Some(Taken::shared(item))
     }
