@@ -338,15 +338,15 @@ mod tests {
         }
 
         fn write(&self, store: &Store) -> Result<(Range<u64>, Option<Ticket>), String> {
-            let mut seqs = u64::MAX..0;
+            let mut seqs = None::<Range<u64>>;
             let mut last = None;
             for n in self {
                 let (q, t) =
                     store.append(kind::MESSAGE, 1, |o| o.extend_from_slice(&n.to_le_bytes()))?;
-                seqs = seqs.start.min(q)..q + 1;
+                seqs = Some(seqs.map_or(q, |r| r.start)..q + 1);
                 last = Some(t);
             }
-            Ok((seqs, last))
+            Ok((seqs.unwrap_or(0..0), last))
         }
     }
 
