@@ -365,6 +365,7 @@ impl CoreJob {
             Some(cfg) => Rc::new(Shard::spooled(
                 q,
                 stores.open(&disk::DiskQueues::shard(cfg, c)),
+                plan.rulesets.len() as u32,
             )),
             None => Rc::new(Shard::new(q)),
         };

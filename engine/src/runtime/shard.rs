@@ -123,6 +123,8 @@ pub struct Shard {
     aborting: Cell<bool>,
     /// A disk read failed: try again rather than wait for new records.
     retry: Cell<bool>,
+    /// How many rulesets the configuration has.
+    rulesets: u32,
     stats: Cell<ShardStats>,
     spare: RefCell<Vec<Chunk>>,
     /// With `queue.filename`: where the chunks are kept instead of `store`.
@@ -139,8 +141,10 @@ impl Shard {
         Shard::build(q, None)
     }
 
-    /// A Disk or disk-assisted shard keeping its chunks in `store`.
-    pub fn spooled(q: &QueueParams, store: Rc<DiskStore>) -> Shard {
+    /// A Disk or disk-assisted shard keeping its chunks in `store`, for a
+    /// configuration with `rulesets` rulesets (messages read back that
+    /// name another go to the default one).
+    pub fn spooled(q: &QueueParams, store: Rc<DiskStore>, rulesets: u32) -> Shard {
         let size = q.size.max(1) as usize;
         let high = (q.high_watermark.max(1) as usize).min(size);
         let low = (q.low_watermark.max(0) as usize).min(high);
@@ -152,8 +156,9 @@ impl Shard {
             q.save_on_shutdown,
         );
         let recovered = spool.disk_units();
-        let s = Shard::build(q, Some(spool));
+        let mut s = Shard::build(q, Some(spool));
         s.len.set(recovered);
+        s.rulesets = rulesets;
         s
     }
 
@@ -187,6 +192,7 @@ impl Shard {
             closed: Cell::new(false),
             aborting: Cell::new(false),
             retry: Cell::new(false),
+            rulesets: u32::MAX,
             stats: Cell::new(ShardStats::default()),
             spare: RefCell::new(Vec::new()),
             spool,
@@ -479,15 +485,31 @@ impl Shard {
             let mut chunk = self.chunk();
             let mut origin = None;
             let mut bad = 0u64;
+            let rulesets = self.rulesets;
+            let mut unknown = 0u64;
             let read = sp
                 .store
                 .read(self.batch as u64, |_, payload| {
                     match msgcodec::decode(&payload, &mut origin) {
-                        Some(m) => chunk.push(m),
+                        Some(mut m) => {
+                            if m.ruleset() >= rulesets {
+                                // Queued under a configuration with more
+                                // rulesets: the default one takes it.
+                                m.set_ruleset(0);
+                                unknown += 1;
+                            }
+                            chunk.push(m)
+                        }
                         None => bad += 1,
                     }
                 })
                 .await;
+            if unknown > 0 {
+                eprintln!(
+                    "corelogd: {}: {unknown} queued message(s) name a ruleset this configuration does not have; the default ruleset processes them.",
+                    sp.store.label()
+                );
+            }
             match read {
                 Ok((0, _)) if sp.has_unread() => return None,
                 // Only copies passed over: memory is next.
