@@ -256,6 +256,16 @@ impl<T: Spill> Spool<T> {
         self.inflight.borrow_mut().pop_front();
     }
 
+    /// Reading the segment files failed: says so and pauses before the
+    /// consumer tries again.
+    pub async fn read_failed(&self, e: &std::io::Error) {
+        eprintln!(
+            "corelogd: {}: cannot read its segment files: {e}; trying again in a second.",
+            self.store.label()
+        );
+        glommio::timer::sleep(std::time::Duration::from_secs(1)).await;
+    }
+
     /// The consumer has processed `t`: confirms it (freeing its disk
     /// records, or passing over its copy) and gives the item back.
     pub fn done(&self, t: Taken<T>) -> Option<T> {

@@ -154,6 +154,8 @@ struct Inner {
     /// Units (messages) written and not yet read.
     unread_units: u64,
     stats: StoreStats,
+    /// Of `stats.written_bytes`, how many are durable.
+    durable_bytes: u64,
     closed: bool,
     /// Written buffers, kept for reuse (no regrowing per write).
     spare: Vec<Vec<u8>>,
@@ -398,6 +400,7 @@ impl Store {
             total,
             unread_units: stats.recovered_units,
             stats,
+            durable_bytes: 0,
             closed: false,
             spare: Vec::new(),
             recent: VecDeque::new(),
@@ -523,6 +526,12 @@ impl Store {
         Ok((seq, Ticket { segment: seg, end }))
     }
 
+    /// Bytes appended and not yet durable.
+    pub fn unwritten(&self) -> u64 {
+        let i = self.inner.borrow();
+        i.stats.written_bytes - i.durable_bytes
+    }
+
     /// Whether everything up to `t` is durable.
     pub fn is_durable(&self, t: Ticket) -> bool {
         self.inner.borrow().durable >= t
@@ -537,11 +546,12 @@ impl Store {
 
     /// Takes the buffers to write, leaving the active segment's partial
     /// last block to be carried into the next write.
-    fn take_pending(&self) -> Vec<Pending> {
+    /// Also returns the bytes appended so far, all in what it takes.
+    fn take_pending(&self) -> (Vec<Pending>, u64) {
         let mut i = self.inner.borrow_mut();
         let dirty = i.pending.iter().any(|p| p.data.len() > p.carried);
         if !dirty {
-            return Vec::new();
+            return (Vec::new(), i.stats.written_bytes);
         }
         let mut taken: Vec<Pending> = i.pending.drain(..).collect();
         let last = taken.last().expect("dirty means one");
@@ -560,7 +570,7 @@ impl Store {
             data: tail,
         });
         taken.retain(|p| p.data.len() > p.carried || p.segment != segment);
-        taken
+        (taken, i.stats.written_bytes)
     }
 
     /// The flusher: writes what is appended, many appends at a time, until
@@ -568,7 +578,7 @@ impl Store {
     pub async fn flusher(self: Rc<Self>) {
         let mut file: Option<(u64, DmaFile)> = None;
         loop {
-            let jobs = self.take_pending();
+            let (jobs, upto) = self.take_pending();
             if jobs.is_empty() {
                 if self.inner.borrow().closed {
                     break;
@@ -610,6 +620,7 @@ impl Store {
             if let Some(t) = done {
                 let mut i = self.inner.borrow_mut();
                 i.durable = i.durable.max(t);
+                i.durable_bytes = upto;
                 i.stats.writes += 1;
             }
             self.durable.notify();

@@ -213,11 +213,7 @@ impl ActionQueue {
                 Ok(_) if sp.has_unread() => return None,
                 Ok(_) => {}
                 Err(e) => {
-                    eprintln!(
-                        "corelogd: {}: cannot read its segment files: {e}; trying again in a second.",
-                        sp.store.label()
-                    );
-                    glommio::timer::sleep(Duration::from_secs(1)).await;
+                    sp.read_failed(&e).await;
                     self.retry.set(true);
                     return None;
                 }

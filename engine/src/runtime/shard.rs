@@ -106,6 +106,10 @@ pub struct ShardStats {
     pub given_up: u64,
 }
 
+/// Bytes a datagram input may leave to be written to a shard's disk
+/// before it waits (see [`Shard::enqueue_timeout`]).
+const UNWRITTEN_MAX: u64 = 4 << 20;
+
 /// Emptied chunks kept for reuse.
 const SPARE_CHUNKS: usize = 64;
 
@@ -348,7 +352,9 @@ impl Shard {
     }
 
     /// Enqueues `items`, waiting at most `queue.timeoutEnqueue` for room;
-    /// returns how many were dropped because the shard stayed full.
+    /// returns how many were dropped because the shard stayed full. On
+    /// disk, it does not wait for durability but keeps pace with the
+    /// writes (a kill -9 can take at most the last few MiB).
     pub async fn enqueue_timeout(&self, items: &mut Chunk) -> u64 {
         let deadline = Instant::now() + self.timeout_enqueue;
         let mut durable = None;
@@ -373,12 +379,24 @@ impl Shard {
                 let mut s = self.stats.get();
                 s.dropped_full += dropped;
                 self.stats.set(s);
-                self.wait_durable(durable).await;
+                self.pace_disk().await;
                 return dropped;
             }
         }
-        self.wait_durable(durable).await;
+        self.pace_disk().await;
         0
+    }
+
+    /// For datagram inputs, which have neither an acknowledgement to give
+    /// nor a sender to slow down: waiting for each batch to be durable
+    /// would only leave datagrams to the kernel to drop. They wait only
+    /// while more than [`UNWRITTEN_MAX`] bytes are still to be written.
+    async fn pace_disk(&self) {
+        if let Some(sp) = &self.spool {
+            while sp.store.unwritten() > UNWRITTEN_MAX && !self.aborting.get() {
+                futures_lite::future::or(sp.store.durable.listen(), self.not_full.listen()).await;
+            }
+        }
     }
 
     /// Moves what fits of `items` into the shard (the whole vector when it
@@ -526,11 +544,7 @@ impl Shard {
                     return Some(Taken::from_disk(chunk, mark, n));
                 }
                 Err(e) => {
-                    eprintln!(
-                        "corelogd: {}: cannot read its segment files: {e}; trying again in a second.",
-                        sp.store.label()
-                    );
-                    glommio::timer::sleep(Duration::from_secs(1)).await;
+                    sp.read_failed(&e).await;
                     self.retry.set(true);
                     return None;
                 }
