@@ -196,6 +196,54 @@ fn kill_9_during_a_spill_leaves_no_hole() {
 }
 
 #[test]
+fn kill_9_while_delivering_replays_only_unconfirmed_batches() {
+    let d = Corelogd::start(
+        &dir("kill9-delivering"),
+        r#"
+global(workDirectory="@DIR@/spool")
+main_queue(queue.type="Disk" queue.filename="main" queue.size="5000000")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#,
+        &[],
+    );
+    let port = d.port;
+    let sender = std::thread::spawn(move || {
+        let _ = Command::new(bin("loadgen"))
+            .args(["send", "--target", &format!("127.0.0.1:{port}")])
+            .args(["--count", "1000000", "--conns", "4", "--rate", "400000"])
+            .output();
+    });
+    let out = d.path("out.log");
+    let lines = |p: &Path| std::fs::read_to_string(p).map_or(0, |t| t.lines().count());
+    wait_for("deliveries under way", Duration::from_secs(60), || {
+        (lines(&out) > 200_000).then_some(())
+    });
+    let (dir, port, port2) = (d.dir.clone(), d.port, d.port2);
+    d.kill9();
+    sender.join().unwrap();
+    let d = Corelogd::restart(&dir, port, port2);
+    let mut last = (usize::MAX, Instant::now());
+    wait_for("the file to stop growing", Duration::from_secs(60), || {
+        let n = lines(&out);
+        if n != last.0 {
+            last = (n, Instant::now());
+        }
+        (last.1.elapsed() > Duration::from_secs(2)).then_some(())
+    });
+    let err = d.stop();
+    let (unique, dups, conns) = check_no_holes(&std::fs::read_to_string(&out).unwrap());
+    eprintln!(
+        "kill -9 while delivering: {unique} delivered without a hole, {dups} delivered twice"
+    );
+    assert_eq!(conns, 4, "{err}");
+    // At most the unconfirmed chunks of each core (16 of 1024) again.
+    assert!(dups <= 2 * 17 * 1024, "{dups} duplicates:\n{err}");
+}
+
+#[test]
 fn an_orderly_restart_saves_a_million_queued_messages() {
     let target = free_port();
     let d = Corelogd::start(
