@@ -342,6 +342,46 @@ fn check_runs(text: &str, runs: u32, conns: u32, per_conn: usize) -> u64 {
 }
 
 #[test]
+fn a_legacy_disk_assisted_action_queue_with_rsyslog_defaults_keeps_everything() {
+    // rsyslog's classic "reliable forwarding" recipe, with the default
+    // action queue size (1000) and high watermark (900): batches larger
+    // than the room left in memory go to disk, not to a drop.
+    let target = free_port();
+    let d = Corelogd::start(
+        &dir("legacy"),
+        &format!(
+            r#"
+$ModLoad imtcp
+$InputTCPServerRun @PORT@
+$WorkDirectory @DIR@/spool
+$template t,"%msg%\n"
+$ActionQueueType LinkedList
+$ActionQueueFileName fwd
+$ActionQueueMaxDiskSpace 1g
+$ActionQueueSaveOnShutdown on
+$ActionResumeRetryCount -1
+$ActionResumeInterval 1
+*.* @@127.0.0.1:{target};t
+"#
+        ),
+        &[],
+    );
+    send(d.port, 100_000, 2);
+    wait_all_read(&d);
+    let (dir, port, port2) = (d.dir.clone(), d.port, d.port2);
+    let err = d.stop();
+    assert!(
+        err.contains("dropped: 0 queue full") && err.contains("0 given up at shutdown"),
+        "{err}"
+    );
+    let r = Receiver::start(target);
+    let d = Corelogd::restart(&dir, port, port2);
+    wait_received(&r, 100_000);
+    let err = d.stop();
+    assert_eq!(check_prefix_order(&r.text()), (100_000, 2), "{err}");
+}
+
+#[test]
 fn max_disk_space_stops_the_sender_and_loses_nothing() {
     let target = free_port();
     let d = Corelogd::start(

@@ -173,20 +173,22 @@ impl<T: Spill> Spool<T> {
         self.store.has_room()
     }
 
-    /// Whether the next push goes to disk, given `len` messages queued.
-    pub fn to_disk(&self, len: usize) -> bool {
+    /// Whether `n` more messages go to disk, given `len` queued: while
+    /// spilling (until the queue is down to the low watermark), and when
+    /// they would take memory past the high watermark.
+    pub fn to_disk(&self, len: usize, n: usize) -> bool {
         if self.disk_only {
             return true;
         }
         if self.spilling.get() && len <= self.low {
             self.spilling.set(false);
         }
-        self.spilling.get() || len >= self.high
+        self.spilling.get() || len + n > self.high
     }
 
     /// Queues `item`, with `len` messages queued before it.
     pub fn push(&self, item: T, len: usize) -> Pushed {
-        if !self.to_disk(len) {
+        if !self.to_disk(len, item.units()) {
             self.mem_units.set(self.mem_units.get() + item.units());
             self.mem.borrow_mut().push_back(item);
             return Pushed::Memory;

@@ -107,7 +107,7 @@ impl ActionQueue {
     fn fits(&self, n: usize) -> bool {
         let len = self.len.get();
         match &self.spool {
-            Some(sp) if sp.to_disk(len) => {
+            Some(sp) if sp.to_disk(len, n) => {
                 sp.has_room() && (len == 0 || !sp.disk_only() || len + n <= self.size)
             }
             // An empty queue takes any batch, however large.

@@ -416,11 +416,13 @@ impl Shard {
                 return Some(None);
             }
         }
+        let n = items.len();
         let room = match &self.spool {
+            Some(sp) if sp.to_disk(len, n) && !sp.has_room() => 0,
+            // A Disk queue keeps queue.size as a count, as rsyslog does.
+            Some(sp) if sp.to_disk(len, n) && sp.disk_only() => self.size.saturating_sub(len),
             // Disk-assisted, spilling: bounded by maxDiskSpace only.
-            Some(sp) if sp.to_disk(len) && !sp.has_room() => 0,
-            Some(sp) if sp.to_disk(len) && sp.disk_only() => self.size.saturating_sub(len),
-            Some(sp) if sp.to_disk(len) => items.len(),
+            Some(sp) if sp.to_disk(len, n) => n,
             _ => self.size.saturating_sub(len),
         };
         if room == 0 {
