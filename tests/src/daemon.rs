@@ -138,7 +138,9 @@ impl Corelogd {
             port,
             port2,
         };
-        let uses_port = config.contains(&format!("port=\"{port}\""));
+        // `port="N"` or a legacy `$InputTCPServerRun N`.
+        let uses_port = config.contains(&format!("port=\"{port}\""))
+            || config.contains(&format!("ServerRun {port}"));
         wait_for("corelogd to listen", Duration::from_secs(30), || {
             if let Some(Ok(Some(status))) = d.child.as_mut().map(Child::try_wait) {
                 panic!(
