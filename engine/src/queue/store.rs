@@ -350,7 +350,10 @@ impl Store {
         if read.offset > 0 && !segs.contains_key(&read.segment) {
             read.offset = 0;
         }
-        let write_seg = found.last().map_or(read.segment.max(1), |&n| n + 1);
+        // Past every segment found and past the checkpoint's: new records
+        // must never land where the checkpoint says "already read", or in
+        // a number a later start takes for consumed.
+        let write_seg = found.last().map_or(1, |&n| n + 1).max(read.segment + 1);
         if segs.is_empty() {
             read = Position {
                 segment: write_seg,
@@ -1022,6 +1025,27 @@ pub(crate) mod tests {
         let (got, _) = read(&d, 0);
         assert!(got.is_empty());
         assert!(std::fs::read_dir(&d).unwrap().count() < segments);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn new_records_never_land_behind_the_checkpoint() {
+        let d = dir("behind");
+        write(&d, 0, 3000);
+        let (got, _) = read(&d, usize::MAX);
+        assert_eq!(got.len(), 3000);
+        // The checkpoint's segment vanishes and a stray old one appears.
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if !p.to_string_lossy().ends_with(".qi") {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+        std::fs::write(d.join("q.00000001"), b"").unwrap();
+        // Written, then a crash before anything is confirmed.
+        write(&d, 3000, 3100);
+        let (got, _) = read(&d, 0);
+        assert_eq!(got, (3000..3100).collect::<Vec<_>>());
         std::fs::remove_dir_all(&d).unwrap();
     }
 
