@@ -26,6 +26,7 @@ pub mod output;
 pub mod parse;
 pub mod prop;
 pub mod queue;
+pub mod relp;
 pub mod rule;
 pub mod runtime;
 pub mod template;

@@ -1,0 +1,8 @@
+//! RELP, the Reliable Event Logging Protocol (librelp's wire protocol), as
+//! ../shared/design/RSYSLOG_SEMANTICS.md part A records it.
+//!
+//! - [`frame`]: the frame codec, a pure state machine.
+//!
+//! The server (imrelp) and client (omrelp) sessions are issue #7.
+
+pub mod frame;
