@@ -2,7 +2,9 @@
 //! ../shared/design/RSYSLOG_SEMANTICS.md part A records it.
 //!
 //! - [`frame`]: the frame codec, a pure state machine.
+//! - [`offers`]: offers and `rsp` data.
 //!
 //! The server (imrelp) and client (omrelp) sessions are issue #7.
 
 pub mod frame;
+pub mod offers;
