@@ -34,6 +34,26 @@ use super::store::{Store, Ticket};
 /// fails every write must not hold the process forever).
 const SHUTDOWN_WRITE_MAX: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// Waits for room in a queue: until `not_full` is notified or, with a
+/// spool, confirmation frees disk space; not past `deadline`. Returns
+/// false when the deadline has passed.
+pub async fn wait_room_until<T>(
+    not_full: &crate::runtime::event::Event,
+    spool: Option<&Spool<T>>,
+    deadline: std::time::Instant,
+) -> bool {
+    match spool {
+        Some(sp) => {
+            futures_lite::future::or(
+                not_full.listen_until(deadline),
+                sp.store.space.listen_until(deadline),
+            )
+            .await
+        }
+        None => not_full.listen_until(deadline).await,
+    }
+}
+
 /// An item a spooled queue holds.
 pub trait Spill {
     /// Messages in the item.
@@ -131,6 +151,17 @@ pub enum Pushed {
 }
 
 impl<T: Spill> Spool<T> {
+    /// The spool a queue's parameters describe: Disk only for
+    /// `queue.type="Disk"`, else disk-assisted between the watermarks
+    /// (capped at `queue.size`).
+    pub fn for_queue(store: Rc<Store>, q: &crate::config::queue::QueueParams) -> Spool<T> {
+        let size = q.size.max(1) as usize;
+        let high = (q.high_watermark.max(1) as usize).min(size);
+        let low = (q.low_watermark.max(0) as usize).min(high);
+        let disk_only = q.kind == crate::config::queue::QueueType::Disk;
+        Spool::new(store, disk_only, high, low, q.save_on_shutdown)
+    }
+
     /// A Disk queue (`disk_only`) or a disk-assisted one spilling at
     /// `high` messages and draining back to memory at `low`.
     pub fn new(store: Rc<Store>, disk_only: bool, high: usize, low: usize, save: bool) -> Spool<T> {

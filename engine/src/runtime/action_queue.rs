@@ -27,11 +27,11 @@ use std::time::{Duration, Instant};
 
 use glommio::sync::RwLock;
 
-use crate::config::queue::{QueueParams, QueueType};
+use crate::config::queue::QueueParams;
 use crate::output::runner::ActionRunner;
 use crate::output::Rendered;
 use crate::queue::record::kind;
-use crate::queue::spool::{Held, Pushed, Spill, Spool, Taken};
+use crate::queue::spool::{wait_room_until, Held, Pushed, Spill, Spool, Taken};
 use crate::queue::store::{Store, Ticket};
 
 use super::event::Event;
@@ -66,17 +66,7 @@ pub struct ActionQueue {
 impl ActionQueue {
     pub fn new(q: &QueueParams, store: Option<Rc<Store>>) -> ActionQueue {
         let size = q.size.max(1) as usize;
-        let spool = store.map(|store| {
-            let high = (q.high_watermark.max(1) as usize).min(size);
-            let low = (q.low_watermark.max(0) as usize).min(high);
-            Spool::new(
-                store,
-                q.kind == QueueType::Disk,
-                high,
-                low,
-                q.save_on_shutdown,
-            )
-        });
+        let spool = store.map(|store| Spool::for_queue(store, q));
         ActionQueue {
             len: Cell::new(spool.as_ref().map_or(0, |s| s.disk_units())),
             batches: RefCell::new(VecDeque::new()),
@@ -121,16 +111,7 @@ impl ActionQueue {
         let n = r.count as usize;
         let deadline = Instant::now() + self.timeout_enqueue;
         while !self.fits(n) {
-            let room = match &self.spool {
-                Some(sp) => {
-                    futures_lite::future::or(
-                        self.not_full.listen_until(deadline),
-                        sp.store.space.listen_until(deadline),
-                    )
-                    .await
-                }
-                None => self.not_full.listen_until(deadline).await,
-            };
+            let room = wait_room_until(&self.not_full, self.spool.as_ref(), deadline).await;
             if !room {
                 self.dropped.set(self.dropped.get() + n as u64);
                 return false;

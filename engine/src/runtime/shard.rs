@@ -39,7 +39,7 @@ use crate::config::queue::{QueueParams, QueueType};
 use crate::queue::msgcodec;
 use crate::queue::record::kind;
 use crate::queue::ring::{ring, Consumer, Producer};
-use crate::queue::spool::{self, Pushed, Spill, Spool};
+use crate::queue::spool::{self, wait_room_until, Pushed, Spill, Spool};
 use crate::queue::store::{Store as DiskStore, Ticket};
 use crate::Message;
 
@@ -149,16 +149,7 @@ impl Shard {
     /// configuration with `rulesets` rulesets (messages read back that
     /// name another go to the default one).
     pub fn spooled(q: &QueueParams, store: Rc<DiskStore>, rulesets: u32) -> Shard {
-        let size = q.size.max(1) as usize;
-        let high = (q.high_watermark.max(1) as usize).min(size);
-        let low = (q.low_watermark.max(0) as usize).min(high);
-        let spool = Spool::new(
-            store,
-            q.kind == QueueType::Disk,
-            high,
-            low,
-            q.save_on_shutdown,
-        );
+        let spool = Spool::for_queue(store, q);
         let recovered = spool.disk_units();
         let mut s = Shard::build(q, Some(spool));
         s.len.set(recovered);
@@ -363,16 +354,7 @@ impl Shard {
                 durable = durable.max(t);
                 continue;
             }
-            let waited = match &self.spool {
-                Some(sp) => {
-                    futures_lite::future::or(
-                        self.not_full.listen_until(deadline),
-                        sp.store.space.listen_until(deadline),
-                    )
-                    .await
-                }
-                None => self.not_full.listen_until(deadline).await,
-            };
+            let waited = wait_room_until(&self.not_full, self.spool.as_ref(), deadline).await;
             if !waited {
                 let dropped = items.len() as u64;
                 items.clear();
