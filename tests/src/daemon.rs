@@ -91,10 +91,12 @@ impl Corelogd {
         Corelogd::launch(dir, port, port2, ready, shell_prefix, args)
     }
 
-    /// Starts corelogd again in the directory (and with the config and
-    /// ports) of one that was stopped or killed; its files are kept.
-    pub fn restart(dir: &Path, port: u16, port2: u16) -> Corelogd {
-        Corelogd::launch(dir, port, port2, &[], "", &[])
+    /// Starts corelogd again, after [`Corelogd::kill9`] or
+    /// [`Corelogd::halt`], with the same directory, config and ports; its
+    /// files are kept.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "restart of a running corelogd");
+        *self = Corelogd::launch(&self.dir, self.port, self.port2, &[], "", &[]);
     }
 
     fn launch(
@@ -168,6 +170,11 @@ impl Corelogd {
     /// Sends SIGTERM, waits for the exit, asserts it was clean; returns
     /// what it printed.
     pub fn stop(mut self) -> String {
+        self.halt()
+    }
+
+    /// As [`Corelogd::stop`], keeping the handle for a restart.
+    pub fn halt(&mut self) -> String {
         let mut child = self.child.take().expect("running");
         let _ = Command::new("kill")
             .arg("-TERM")
@@ -181,7 +188,7 @@ impl Corelogd {
 
     /// Kills it with SIGKILL, as a crash or the OOM killer would, and
     /// waits for it to be gone.
-    pub fn kill9(mut self) {
+    pub fn kill9(&mut self) {
         let mut child = self.child.take().expect("running");
         let _ = child.kill();
         let _ = child.wait();

@@ -60,21 +60,34 @@ fn unread_on(port: u16) -> u64 {
         .sum()
 }
 
-/// Waits until corelogd has read everything sent to `port` and its spool
-/// has stopped growing.
-fn wait_all_read(d: &Corelogd) {
+/// Waits (up to `timeout`) until `measure` has not changed for `quiet`
+/// while `done` holds for it.
+fn settle(
+    what: &str,
+    timeout: Duration,
+    quiet: Duration,
+    mut measure: impl FnMut() -> u64,
+    done: impl Fn(u64) -> bool,
+) {
     let mut last = (u64::MAX, Instant::now());
-    wait_for(
+    wait_for(what, timeout, || {
+        let now = measure();
+        if now != last.0 {
+            last = (now, Instant::now());
+        }
+        (done(now) && last.1.elapsed() > quiet).then_some(())
+    });
+}
+
+/// Waits until corelogd has read everything sent to its port and its
+/// spool has stopped growing.
+fn wait_all_read(d: &Corelogd) {
+    settle(
         "corelogd to read and spool everything sent",
         Duration::from_secs(120),
-        || {
-            let now = spool_bytes(&d.dir);
-            if now != last.0 || unread_on(d.port) > 0 {
-                last = (now, Instant::now());
-                return None;
-            }
-            (last.1.elapsed() > Duration::from_millis(700)).then_some(())
-        },
+        Duration::from_millis(700),
+        || spool_bytes(&d.dir),
+        |_| unread_on(d.port) == 0,
     );
 }
 
@@ -115,24 +128,19 @@ fn check_no_holes(text: &str) -> (u64, u64, usize) {
 /// Waits until `r` has received at least `n` lines and then nothing more
 /// for a second.
 fn wait_received(r: &Receiver, n: usize) {
-    let mut last = (usize::MAX, Instant::now());
-    wait_for(
+    settle(
         &format!("{n} messages at the forward target"),
         Duration::from_secs(180),
-        || {
-            let c = r.count();
-            if c != last.0 {
-                last = (c, Instant::now());
-            }
-            (c >= n && last.1.elapsed() > Duration::from_secs(1)).then_some(())
-        },
+        Duration::from_secs(1),
+        || r.count() as u64,
+        |c| c >= n as u64,
     );
 }
 
 #[test]
 fn a_disk_queue_delivers_every_message_it_read_after_kill_9() {
     let target = free_port();
-    let d = Corelogd::start(
+    let mut d = Corelogd::start(
         &dir("kill9-disk"),
         &forward_config(
             target,
@@ -143,10 +151,9 @@ fn a_disk_queue_delivers_every_message_it_read_after_kill_9() {
     );
     send(d.port, 1_000_000, 4);
     wait_all_read(&d);
-    let (dir, port, port2) = (d.dir.clone(), d.port, d.port2);
     d.kill9();
     let r = Receiver::start(target);
-    let d = Corelogd::restart(&dir, port, port2);
+    d.restart();
     wait_received(&r, 1_000_000);
     let err = d.stop();
     let (unique, dups, conns) = check_no_holes(&r.text());
@@ -158,7 +165,7 @@ fn a_disk_queue_delivers_every_message_it_read_after_kill_9() {
 #[test]
 fn kill_9_during_a_spill_leaves_no_hole() {
     let target = free_port();
-    let d = Corelogd::start(
+    let mut d = Corelogd::start(
         &dir("kill9-spill"),
         &forward_config(
             target,
@@ -180,11 +187,10 @@ fn kill_9_during_a_spill_leaves_no_hole() {
     wait_for("a spill under way", Duration::from_secs(120), || {
         (spool_bytes(&d.dir) > 400 << 20).then_some(())
     });
-    let (dir, port, port2) = (d.dir.clone(), d.port, d.port2);
     d.kill9();
     sender.join().unwrap();
     let r = Receiver::start(target);
-    let d = Corelogd::restart(&dir, port, port2);
+    d.restart();
     wait_received(&r, 500_000);
     let err = d.stop();
     let (unique, dups, conns) = check_no_holes(&r.text());
@@ -197,7 +203,7 @@ fn kill_9_during_a_spill_leaves_no_hole() {
 
 #[test]
 fn kill_9_while_delivering_replays_only_unconfirmed_batches() {
-    let d = Corelogd::start(
+    let mut d = Corelogd::start(
         &dir("kill9-delivering"),
         r#"
 global(workDirectory="@DIR@/spool")
@@ -221,18 +227,16 @@ template(name="t" type="string" string="%msg%\n")
     wait_for("deliveries under way", Duration::from_secs(60), || {
         (lines(&out) > 200_000).then_some(())
     });
-    let (dir, port, port2) = (d.dir.clone(), d.port, d.port2);
     d.kill9();
     sender.join().unwrap();
-    let d = Corelogd::restart(&dir, port, port2);
-    let mut last = (usize::MAX, Instant::now());
-    wait_for("the file to stop growing", Duration::from_secs(60), || {
-        let n = lines(&out);
-        if n != last.0 {
-            last = (n, Instant::now());
-        }
-        (last.1.elapsed() > Duration::from_secs(2)).then_some(())
-    });
+    d.restart();
+    settle(
+        "the file to stop growing",
+        Duration::from_secs(60),
+        Duration::from_secs(2),
+        || lines(&out) as u64,
+        |_| true,
+    );
     let err = d.stop();
     let (unique, dups, conns) = check_no_holes(&std::fs::read_to_string(&out).unwrap());
     eprintln!(
@@ -246,7 +250,7 @@ template(name="t" type="string" string="%msg%\n")
 #[test]
 fn an_orderly_restart_saves_a_million_queued_messages() {
     let target = free_port();
-    let d = Corelogd::start(
+    let mut d = Corelogd::start(
         &dir("orderly"),
         &forward_config(
             target,
@@ -261,13 +265,12 @@ fn an_orderly_restart_saves_a_million_queued_messages() {
         Duration::from_secs(60),
         || (unread_on(d.port) == 0).then_some(()),
     );
-    let (dir, port, port2) = (d.dir.clone(), d.port, d.port2);
     // Below the high watermark everything is in memory: SIGTERM must
     // write it to disk (saveOnShutdown).
-    let err = d.stop();
+    let err = d.halt();
     assert!(err.contains("saved to disk queues"), "{err}");
     let r = Receiver::start(target);
-    let d = Corelogd::restart(&dir, port, port2);
+    d.restart();
     wait_received(&r, 1_000_000);
     let err = d.stop();
     assert_eq!(check_prefix_order(&r.text()), (1_000_000, 4), "{err}");
@@ -276,7 +279,7 @@ fn an_orderly_restart_saves_a_million_queued_messages() {
 #[test]
 fn forwarding_through_a_disk_assisted_action_queue_survives_outages_and_a_restart() {
     let target = free_port();
-    let d = Corelogd::start(
+    let mut d = Corelogd::start(
         &dir("outages"),
         &forward_config(
             target,
@@ -297,9 +300,8 @@ fn forwarding_through_a_disk_assisted_action_queue_survives_outages_and_a_restar
     // Down again, and corelogd restarted while it is.
     r2.close();
     send(d.port, 50_000, 2);
-    let (dir, port, port2) = (d.dir.clone(), d.port, d.port2);
-    d.stop();
-    let d = Corelogd::restart(&dir, port, port2);
+    d.halt();
+    d.restart();
     send(d.port, 50_000, 2);
     std::thread::sleep(Duration::from_secs(1));
     let r3 = Receiver::start(target);
@@ -347,7 +349,7 @@ fn a_legacy_disk_assisted_action_queue_with_rsyslog_defaults_keeps_everything() 
     // action queue size (1000) and high watermark (900): batches larger
     // than the room left in memory go to disk, not to a drop.
     let target = free_port();
-    let d = Corelogd::start(
+    let mut d = Corelogd::start(
         &dir("legacy"),
         &format!(
             r#"
@@ -368,14 +370,13 @@ $ActionResumeInterval 1
     );
     send(d.port, 100_000, 2);
     wait_all_read(&d);
-    let (dir, port, port2) = (d.dir.clone(), d.port, d.port2);
-    let err = d.stop();
+    let err = d.halt();
     assert!(
         err.contains("dropped: 0 queue full") && err.contains("0 given up at shutdown"),
         "{err}"
     );
     let r = Receiver::start(target);
-    let d = Corelogd::restart(&dir, port, port2);
+    d.restart();
     wait_received(&r, 100_000);
     let err = d.stop();
     assert_eq!(check_prefix_order(&r.text()), (100_000, 2), "{err}");
@@ -412,7 +413,7 @@ fn max_disk_space_stops_the_sender_and_loses_nothing() {
 #[test]
 fn a_damaged_record_is_reported_and_costs_only_itself() {
     let target = free_port();
-    let d = Corelogd::start(
+    let mut d = Corelogd::start(
         &dir("damage"),
         &forward_config(
             target,
@@ -423,11 +424,10 @@ fn a_damaged_record_is_reported_and_costs_only_itself() {
     );
     send(d.port, 10_000, 1);
     wait_all_read(&d);
-    let (dir, port, port2) = (d.dir.clone(), d.port, d.port2);
-    d.stop();
+    d.halt();
     // Flip one byte inside message 5000, wherever it was spooled.
     let mut flipped = 0;
-    for e in std::fs::read_dir(dir.join("spool")).unwrap() {
+    for e in std::fs::read_dir(d.dir.join("spool")).unwrap() {
         let p = e.unwrap().path();
         let mut data = std::fs::read(&p).unwrap();
         if let Some(at) = memchr::memmem::find(&data, b"msgnum:00:00005000:") {
@@ -438,14 +438,14 @@ fn a_damaged_record_is_reported_and_costs_only_itself() {
     }
     assert_eq!(flipped, 1);
     let r = Receiver::start(target);
-    let d = Corelogd::restart(&dir, port, port2);
+    d.restart();
     wait_received(&r, 9_999);
-    let err = d.stop();
+    let err = d.halt();
     assert!(err.contains("damaged region"), "{err}");
     let text = r.text();
     assert_eq!(text.lines().count(), 9_999, "{err}");
     assert!(!text.contains("msgnum:00:00005000:"));
-    let bad = std::fs::read_dir(dir.join("spool"))
+    let bad = std::fs::read_dir(d.dir.join("spool"))
         .unwrap()
         .filter(|e| {
             e.as_ref()
