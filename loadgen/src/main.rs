@@ -1,8 +1,9 @@
 //! loadgen: corelog's load generator and end-to-end sink.
 //!
 //! - `loadgen send`: messages at a rate (or as fast as possible) over TCP,
-//!   octet-counted TCP, UDP or unix sockets, each stamped with connection,
-//!   sequence number and intended send time.
+//!   octet-counted TCP, UDP, unix sockets or RELP (latency measured to the
+//!   acknowledgement), each stamped with connection, sequence number and
+//!   intended send time.
 //! - `loadgen sink`: receives forwarded messages and reports msgs/s, loss,
 //!   duplicates, reordering and latency percentiles.
 //! - `loadgen check FILE`: verifies an output file the same way.
@@ -11,6 +12,7 @@
 //! `--json`, one machine-readable summary on stdout at the end.
 
 mod msg;
+mod relp;
 mod send;
 mod sink;
 mod stats;
@@ -58,6 +60,10 @@ enum Cmd {
         format: String,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// RELP: unacknowledged messages per connection at most (omrelp's
+        /// windowSize).
+        #[arg(long, default_value_t = 128)]
+        window: usize,
         #[arg(long)]
         json: bool,
     },
@@ -215,6 +221,7 @@ fn main() -> ExitCode {
             size,
             format,
             seed,
+            window,
             json,
         } => (|| {
             let opts = send::SendOpts {
@@ -231,6 +238,7 @@ fn main() -> ExitCode {
                     other => return Err(format!("--format: rfc3164 or rfc5424, not '{other}'")),
                 },
                 seed,
+                window,
             };
             send::run(&opts).map(|v| (v, json, true))
         })(),

@@ -1,5 +1,5 @@
 //! `loadgen send`: open-loop load over TCP (LF or octet-counted), UDP and
-//! unix sockets (datagram or stream).
+//! unix sockets (datagram or stream); RELP is in [`crate::relp`].
 //!
 //! One thread per connection replays a pre-generated block, patching in
 //! each message's sequence number and *intended* send time: with a rate,
@@ -72,6 +72,8 @@ pub struct SendOpts {
     pub size: (usize, usize),
     pub format: Format,
     pub seed: u64,
+    /// RELP: frames unacknowledged at most, per connection.
+    pub window: usize,
 }
 
 /// Messages per replayed block (and the most sent in one write).
@@ -104,9 +106,7 @@ fn connect(opts: &SendOpts) -> Result<Conn, String> {
             s.connect(t).map_err(err)?;
             Conn::Unix(s)
         }
-        Proto::Relp => {
-            return Err("the RELP sender arrives with RELP support (issue #7); use tcp, tcp-octet, udp, unix-dgram or unix-stream".into())
-        }
+        Proto::Relp => unreachable!("RELP connections are made by relp::run"),
     })
 }
 
@@ -118,6 +118,9 @@ pub fn run(opts: &SendOpts) -> Result<Value, String> {
     }
     if opts.count.is_none() && opts.duration.is_none() {
         return Err("give --count or --duration".into());
+    }
+    if opts.proto == Proto::Relp {
+        return crate::relp::run(opts);
     }
     let conns: Vec<Conn> = (0..opts.conns)
         .map(|_| connect(opts))

@@ -444,7 +444,12 @@ pub const IMRELP_MODULE: &[&str] = &["ruleset", "tls.tlslib"];
 pub const IMRELP_INPUT: &[&str] = &[
     "address",
     "flowcontrol",
+    // corelog: close a session silent this many seconds (0: never).
+    "idletimeout",
     "keepalive",
+    "keepalive.interval",
+    "keepalive.probes",
+    "keepalive.time",
     "maxdatasize",
     "name",
     "oversizemode",

@@ -1,5 +1,5 @@
 //! Inputs: imtcp/imptcp (TCP, and imptcp's unix stream `path=`), imudp,
-//! imuxsock.
+//! imuxsock, imrelp (RELP sessions on the TCP listeners).
 //!
 //! In: the plan's `input()` definitions (and their modules' parameters).
 //! Out: [`InputSpec`]s — everything an input needs, resolved and checked
@@ -10,6 +10,7 @@
 
 pub mod dgram;
 pub mod ratelimit;
+pub mod relp;
 pub mod stream;
 
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -60,6 +61,8 @@ pub struct InputSpec {
     /// Whether messages carry a HOSTNAME (imuxsock: `ParseHostname`,
     /// default off; network inputs: always).
     pub parse_hostname: bool,
+    /// imrelp: the sessions speak RELP.
+    pub relp: Option<relp::RelpOptions>,
 }
 
 impl InputSpec {
@@ -154,11 +157,17 @@ fn spec(plan: &Plan, def: &InputDef) -> Result<InputSpec, String> {
         "imptcp" => (Kind::Tcp, 0, 10_000),
         "imudp" => (Kind::Udp, 0, 10_000),
         "imuxsock" => (Kind::UnixDgram, 0, 200),
+        "imrelp" => (Kind::Tcp, 0, 10_000),
         other => {
             return Err(format!(
                 "{at}: {other} inputs are not run by corelogd yet; remove the input or use imtcp, imptcp, imudp or imuxsock"
             ))
         }
+    };
+    let relp = if def.kind == "imrelp" {
+        Some(relp_options(&at, &get, max_message)?)
+    } else {
+        None
     };
     let mut addrs = Vec::new();
     let mut path = None;
@@ -214,5 +223,53 @@ fn spec(plan: &Plan, def: &InputDef) -> Result<InputSpec, String> {
         socket_mode: get("filecreatemode")
             .and_then(|m| u32::from_str_radix(&m, 8).ok())
             .unwrap_or(0o666),
+        relp,
+    })
+}
+
+/// imrelp's parameters: `maxDataSize` (default and floor: the global
+/// maxMessageSize, as imrelp), `oversizeMode` (default truncate) and
+/// corelog's `idleTimeout` (seconds; default 0, never, as librelp).
+fn relp_options(
+    at: &str,
+    get: &dyn Fn(&str) -> Option<String>,
+    max_message: usize,
+) -> Result<relp::RelpOptions, String> {
+    use crate::relp::frame::{Oversize, NUMBER_MAX};
+    if get("tls").is_some_and(|v| v.eq_ignore_ascii_case("on")) {
+        return Err(format!(
+            "{at}: tls=\"on\" is not supported by corelogd yet; terminate TLS in front of it (stunnel) or remove tls"
+        ));
+    }
+    let max_data = match get("maxdatasize") {
+        None => max_message,
+        Some(v) => match crate::config::queue::parse_size(&v) {
+            Some(n) if n > 0 && n <= i64::from(NUMBER_MAX) => (n as usize).max(max_message),
+            _ => return Err(format!("{at}: maxDataSize=\"{v}\" is not a size")),
+        },
+    };
+    let oversize = match get("oversizemode").map(|v| v.to_ascii_lowercase()) {
+        None => Oversize::Truncate,
+        Some(v) if v == "truncate" => Oversize::Truncate,
+        Some(v) if v == "abort" => Oversize::Abort,
+        Some(v) if v == "accept" => Oversize::Accept,
+        Some(v) => {
+            return Err(format!(
+                "{at}: oversizeMode=\"{v}\" is not truncate, abort or accept"
+            ))
+        }
+    };
+    let idle = match get("idletimeout") {
+        None => None,
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(0) => None,
+            Ok(s) => Some(std::time::Duration::from_secs(s)),
+            Err(_) => return Err(format!("{at}: idleTimeout=\"{v}\" is not seconds")),
+        },
+    };
+    Ok(relp::RelpOptions {
+        max_data,
+        oversize,
+        idle,
     })
 }

@@ -178,6 +178,9 @@ pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc
     glommio::spawn_local(async move {
         let _guard = ctx2.tasks.enter();
         match conn {
+            Conn::Tcp(s) if spec2.relp.is_some() => {
+                super::relp::session(&ctx2, &spec2, s, &origin).await
+            }
             Conn::Tcp(s) => {
                 let fd = std::os::unix::io::AsRawFd::as_raw_fd(&s);
                 session(&ctx2, &spec2, s, Some(fd), &origin).await
@@ -275,7 +278,7 @@ async fn session<S: AsyncRead + Unpin>(
 }
 
 /// One read without waiting: `None` when nothing is there yet.
-fn recv_now(fd: RawFd, buf: &mut [u8]) -> Option<std::io::Result<usize>> {
+pub(crate) fn recv_now(fd: RawFd, buf: &mut [u8]) -> Option<std::io::Result<usize>> {
     // SAFETY: recv writes at most buf.len() bytes into buf, which we own
     // for the duration of the call; fd is an open socket of the session.
     let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };

@@ -15,6 +15,7 @@
 
 pub mod omfile;
 pub mod omfwd;
+pub mod omrelp;
 pub mod runner;
 
 use std::sync::Arc;
@@ -30,7 +31,7 @@ pub struct Rendered {
     /// Dynamic file names, back to back (dynaFile only).
     pub paths: Vec<u8>,
     /// Where each record ends, for outputs that need records apart
-    /// (dynaFile, UDP forwarding); empty otherwise.
+    /// (dynaFile, UDP forwarding, RELP); empty otherwise.
     pub recs: Vec<Rec>,
     /// How many messages the batch holds.
     pub count: u32,
@@ -133,7 +134,7 @@ enum Shape {
     StreamLf(u8),
     /// TCP forwarding with octet-counted framing.
     StreamOctet,
-    /// UDP forwarding: one datagram per record.
+    /// One record apart per message: UDP datagrams, RELP frames.
     Datagram,
     /// Nothing to write.
     Discard,
@@ -177,6 +178,7 @@ impl Renderer {
                         (true, false) => Shape::StreamLf(delim),
                     }
                 }
+                "omrelp" => Shape::Datagram,
                 _ => Shape::Discard,
             }
         };

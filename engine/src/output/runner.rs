@@ -20,6 +20,7 @@ use crate::config::ActionDef;
 
 use super::omfile::{FileOptions, OmFile};
 use super::omfwd::OmFwd;
+use super::omrelp::OmRelp;
 use super::Rendered;
 
 /// What every core knows of an action.
@@ -35,6 +36,7 @@ pub struct ActionShared {
 pub enum Output {
     File(OmFile),
     Fwd(OmFwd),
+    Relp(Box<OmRelp>),
     Discard,
 }
 
@@ -73,6 +75,7 @@ impl ActionRunner {
                     Output::File(OmFile::new(path, opts))
                 }
                 "omfwd" => Output::Fwd(OmFwd::from_action(a)?),
+                "omrelp" => Output::Relp(Box::new(OmRelp::from_action(a)?)),
                 _ => Output::Discard,
             }
         };
@@ -156,6 +159,7 @@ impl ActionRunner {
         match &mut self.output {
             Output::File(f) => f.write(r),
             Output::Fwd(f) => f.write(r).await,
+            Output::Relp(f) => f.write(r).await,
             Output::Discard => Ok(()),
         }
     }
@@ -174,6 +178,16 @@ impl ActionRunner {
             if let Err(e) = f.flush() {
                 eprintln!("corelogd: action '{}': {e}.", self.name);
             }
+        }
+    }
+
+    /// At exit: files flushed, RELP sessions closed (`close`, at most a
+    /// second for its reply).
+    pub async fn finish(&mut self) {
+        self.flush();
+        if let Output::Relp(f) = &mut self.output {
+            let bye = f.finish();
+            futures_lite::future::or(bye, glommio::timer::sleep(Duration::from_secs(1))).await;
         }
     }
 

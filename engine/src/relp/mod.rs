@@ -3,8 +3,11 @@
 //!
 //! - [`frame`]: the frame codec, a pure state machine.
 //! - [`offers`]: offers and `rsp` data.
+//! - [`server`]: the server side of a session (imrelp), pure.
 //!
-//! The server (imrelp) and client (omrelp) sessions are issue #7.
+//! The I/O lives with the input (`input::relp`) and the output
+//! (`output::omrelp`).
 
 pub mod frame;
 pub mod offers;
+pub mod server;

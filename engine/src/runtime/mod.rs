@@ -106,6 +106,11 @@ pub fn describe(plan: &Plan) -> Result<(Vec<String>, Vec<String>), String> {
                 a.params.get("target").unwrap_or_default(),
                 a.params.get("port").unwrap_or_else(|| "514".into())
             ),
+            "omrelp" => format!(
+                "omrelp relp://{}:{}",
+                a.params.get("target").unwrap_or_default(),
+                a.params.get("port").unwrap_or_else(|| "514".into())
+            ),
             k => k.to_string(),
         })
         .collect();
@@ -164,9 +169,9 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
         ));
     }
     for a in &plan.actions {
-        if !a.discard && !matches!(a.kind, "omfile" | "omfwd") {
+        if !a.discard && !matches!(a.kind, "omfile" | "omfwd" | "omrelp") {
             return Err(format!(
-                "{}:{}: action type {} is not run by corelogd yet; remove it or use omfile or omfwd.",
+                "{}:{}: action type {} is not run by corelogd yet; remove it or use omfile, omfwd or omrelp.",
                 plan.sources.name(a.pos.file),
                 a.pos.line,
                 a.kind
@@ -673,7 +678,7 @@ impl CoreJob {
         }
         for r in runners.values() {
             if let Ok(mut r) = r.try_write() {
-                r.flush();
+                r.finish().await;
             }
         }
         done.stop();

@@ -238,13 +238,16 @@ impl Shard {
     }
 
     /// Enqueues every message of `items`, waiting for room as long as
-    /// needed; leaves `items` empty (and ready for reuse).
+    /// needed; leaves `items` empty (and ready for reuse). True when the
+    /// shard took them all and, on disk, they are durable: what a RELP
+    /// acknowledgement promises. False only at shutdown, for messages
+    /// given up or not yet durable.
     ///
     /// For inputs with flow control (imtcp, imptcp): above
     /// `queue.lightDelayMark` the input first waits, once and at most a
     /// second, for the shard to fall to half the mark (rsyslog's light
     /// delay), leaving room for inputs that cannot wait.
-    pub async fn enqueue(&self, items: &mut Chunk) {
+    pub async fn enqueue(&self, items: &mut Chunk) -> bool {
         if self.mem_len() >= self.light_delay_mark && self.light_delay_mark < self.size {
             let deadline = Instant::now() + Duration::from_secs(1);
             while self.mem_len() >= self.light_delay_mark / 2
@@ -253,17 +256,20 @@ impl Shard {
             {}
         }
         let mut durable = None;
+        let mut taken = true;
         while !items.is_empty() {
             match self.push_some(items) {
                 Some(t) => durable = durable.max(t),
                 None if self.aborting.get() => {
-                    durable = durable.max(self.give_up(items));
+                    let (t, all) = self.give_up(items);
+                    durable = durable.max(t);
+                    taken = all;
                     break;
                 }
                 None => self.wait_room().await,
             }
         }
-        self.wait_durable(durable).await;
+        self.wait_durable(durable).await && taken
     }
 
     /// Messages held in memory (a spooled shard's disk part excluded):
@@ -286,7 +292,9 @@ impl Shard {
         }
     }
 
-    fn give_up(&self, items: &mut Chunk) -> Option<Ticket> {
+    /// Takes `items` past the limits where the disk allows; returns the
+    /// write's ticket and whether they were taken (false: given up).
+    fn give_up(&self, items: &mut Chunk) -> (Option<Ticket>, bool) {
         let n = items.len();
         let mut s = self.stats.get();
         if let Some(sp) = &self.spool {
@@ -298,13 +306,13 @@ impl Shard {
                     self.len.set(len + n);
                     s.enqueued += n as u64;
                     self.stats.set(s);
-                    return t;
+                    return (t, true);
                 }
                 Pushed::Memory => {
                     self.len.set(len + n);
                     s.enqueued += n as u64;
                     self.stats.set(s);
-                    return None;
+                    return (None, true);
                 }
                 Pushed::Refused => {}
             }
@@ -313,7 +321,7 @@ impl Shard {
         }
         s.given_up += n as u64;
         self.stats.set(s);
-        None
+        (None, false)
     }
 
     /// Waits for the worker (or, on disk, confirmation) to make room.
@@ -327,14 +335,17 @@ impl Shard {
     }
 
     /// Waits until what was written to disk for this enqueue is durable:
-    /// an input reads on only once what it read survives kill -9.
-    async fn wait_durable(&self, t: Option<Ticket>) {
-        if let (Some(sp), Some(t)) = (&self.spool, t) {
-            // At shutdown, a disk that cannot be written stops no input.
-            while !sp.store.is_durable(t) && !self.aborting.get() {
-                futures_lite::future::or(sp.store.durable.listen(), self.not_full.listen()).await;
-            }
+    /// an input reads on only once what it read survives kill -9. False
+    /// when shutdown stopped the wait first.
+    async fn wait_durable(&self, t: Option<Ticket>) -> bool {
+        let (Some(sp), Some(t)) = (&self.spool, t) else {
+            return true;
+        };
+        // At shutdown, a disk that cannot be written stops no input.
+        while !sp.store.is_durable(t) && !self.aborting.get() {
+            futures_lite::future::or(sp.store.durable.listen(), self.not_full.listen()).await;
         }
+        sp.store.is_durable(t)
     }
 
     /// The spool, if the shard has one.

@@ -1,0 +1,209 @@
+//! imrelp: RELP sessions, read on the core the stream listener gave them.
+//!
+//! In: one accepted TCP connection speaking RELP. Out: its `syslog`
+//! messages, parsed in place in the receive buffer and enqueued a read's
+//! worth at a time; then the replies to that read's frames, in one write.
+//!
+//! Guarantees, beyond librelp's:
+//! - `rsp 200` is written only after the message is enqueued, and, when
+//!   the queue has a disk, only once it is durable there: an
+//!   acknowledged message survives kill -9 of corelogd.
+//! - A full queue withholds acknowledgements: the session stops reading
+//!   until the queue takes what it read, so the sender's window fills.
+//!   Nothing is acknowledged and then dropped.
+//! - At shutdown the session sends `serverclose` and closes; frames read
+//!   but not enqueued are not acknowledged, so the sender resends them.
+//! - One descriptor per live session: every way out of [`session`] drops
+//!   the stream.
+
+use std::os::unix::io::AsRawFd;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use futures_lite::future::or;
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use glommio::net::TcpStream;
+
+use crate::relp::frame::{Decoder, Oversize};
+use crate::relp::server::{Server, Step, SERVERCLOSE};
+use crate::runtime::core::CoreCtx;
+use crate::runtime::shard::Chunk;
+use crate::{parse, Origin};
+
+use super::ratelimit::RateLimit;
+use super::stream::recv_now;
+use super::InputSpec;
+
+/// imrelp's parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RelpOptions {
+    /// `maxDataSize`: the largest frame data (never below maxMessageSize).
+    pub max_data: usize,
+    pub oversize: Oversize,
+    /// `idleTimeout` (corelog's): a session silent this long is closed.
+    pub idle: Option<Duration>,
+}
+
+/// A session's first receive buffer: small, so that ten thousand idle
+/// sessions cost little; a read that fills it makes the next one large.
+const BUF_SMALL: usize = 16 << 10;
+const BUF_LARGE: usize = 256 << 10;
+/// A buffer with less room than this left is replaced.
+const BUF_MIN: usize = 4 << 10;
+
+/// What ended a read.
+enum Read {
+    Data(usize),
+    Eof,
+    Failed(std::io::Error),
+    Stop,
+    Idle,
+}
+
+/// Serves one RELP session to its end.
+pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: &Arc<Origin>) {
+    let Some(opts) = spec.relp else { return };
+    let fd = s.as_raw_fd();
+    let mut decoder = Decoder::new(opts.max_data, opts.oversize);
+    let mut server = Server::new();
+    let mut size = BUF_SMALL;
+    let mut buf = BytesMut::zeroed(size);
+    let mut frames = Vec::new();
+    let mut items: Chunk = Vec::new();
+    let mut replies = Vec::new();
+    let mut limit = RateLimit::new(spec.rate_interval_s, spec.rate_burst);
+    let popts = spec.parse_options(&ctx.parse);
+    loop {
+        if buf.len() < BUF_MIN {
+            buf = BytesMut::zeroed(size);
+        }
+        let read = if ctx.stop.is_stopped() {
+            Read::Stop
+        } else {
+            match recv_now(fd, &mut buf[..]) {
+                Some(r) => result(r),
+                None => wait_read(ctx, &mut s, &mut buf[..], opts.idle).await,
+            }
+        };
+        let n = match read {
+            Read::Data(n) => n,
+            // The peer left: nothing to say to it.
+            Read::Eof => break,
+            Read::Failed(e) => {
+                if e.kind() != std::io::ErrorKind::ConnectionReset {
+                    eprintln!("corelogd: {}: read failed: {e}.", spec.describe());
+                }
+                ctx.count(|s| s.receive_errors += 1);
+                break;
+            }
+            Read::Stop | Read::Idle => {
+                let _ = s.write_all(SERVERCLOSE).await;
+                break;
+            }
+        };
+        if n == buf.len() {
+            size = BUF_LARGE;
+        }
+        ctx.count(|s| s.bytes += n as u64);
+        let decoded = decoder.decode(buf.split_to(n).freeze(), &mut frames);
+        let now = ctx.clock.now();
+        let instant = limit.is_on().then(Instant::now);
+        let before = limit.dropped;
+        let mut received = 0u64;
+        let mut end = false;
+        for f in frames.drain(..) {
+            match server.frame(f, &mut replies) {
+                Step::Message(data) => {
+                    if data.is_empty() || instant.is_some_and(|t| !limit.admit(t, spec.module)) {
+                        continue;
+                    }
+                    received += 1;
+                    let mut m = parse(data, origin, now, &popts);
+                    m.set_ruleset(spec.ruleset);
+                    items.push(m);
+                }
+                Step::Go => {}
+                Step::End => {
+                    end = true;
+                    break;
+                }
+            }
+        }
+        frames.clear();
+        let limited = limit.dropped - before;
+        ctx.count(|s| {
+            s.received += received;
+            s.dropped_ratelimit += limited;
+        });
+        if let Err(e) = &decoded {
+            if !end {
+                eprintln!(
+                    "corelogd: {}: {}: not RELP ({e}); session closed.",
+                    spec.describe(),
+                    origin_ip(origin)
+                );
+                ctx.count(|s| s.receive_errors += 1);
+            }
+            end = true;
+        }
+        // Safe first, then acknowledged.
+        let safe = items.is_empty() || ctx.shard_for(spec.ruleset).enqueue(&mut items).await;
+        if !safe {
+            // Shutdown took the queue first: no acknowledgement, so the
+            // sender resends.
+            replies.clear();
+            end = true;
+        }
+        if end {
+            replies.extend_from_slice(SERVERCLOSE);
+        }
+        if !replies.is_empty() {
+            let w = s.write_all(&replies).await;
+            replies.clear();
+            if w.is_err() {
+                break;
+            }
+        }
+        if end {
+            break;
+        }
+    }
+    let _ = s.close().await;
+}
+
+fn result(r: std::io::Result<usize>) -> Read {
+    match r {
+        Ok(0) => Read::Eof,
+        Ok(n) => Read::Data(n),
+        Err(e) => Read::Failed(e),
+    }
+}
+
+/// Waits for data, the stop signal or, with an idle timeout, silence.
+async fn wait_read(
+    ctx: &CoreCtx,
+    s: &mut TcpStream,
+    buf: &mut [u8],
+    idle: Option<Duration>,
+) -> Read {
+    let read = async { result(s.read(buf).await) };
+    let stop = async {
+        ctx.stop.wait().await;
+        Read::Stop
+    };
+    match idle {
+        None => or(read, stop).await,
+        Some(d) => {
+            let timer = async {
+                glommio::timer::sleep(d).await;
+                Read::Idle
+            };
+            or(read, or(stop, timer)).await
+        }
+    }
+}
+
+fn origin_ip(o: &Origin) -> String {
+    String::from_utf8_lossy(&o.fromhost_ip).into_owned()
+}

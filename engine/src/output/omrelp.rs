@@ -1,0 +1,449 @@
+//! omrelp: rendered batches sent as RELP `syslog` frames.
+//!
+//! In: [`Rendered`] batches, one record per message (the template, by
+//! default RSYSLOG_ForwardFormat), on the core that owns the action. Out:
+//! each record as one frame on a RELP session; [`OmRelp::write`] returns
+//! Ok only once the server has acknowledged every record of the batch.
+//!
+//! That is where it differs from rsyslog's omrelp, which reports a message
+//! done once librelp has written it, so the up-to-`windowSize` frames
+//! awaiting acknowledgement are lost when rsyslog exits (rsyslog issue
+//! #3820). Here a batch is done only when acknowledged; behind an action
+//! queue with a disk, an unacknowledged batch stays queued across an exit
+//! or a crash and is sent again: at least once.
+//!
+//! The session (../shared/design/RSYSLOG_SEMANTICS.md A.5–A.8):
+//! - opened on first use (`conn.timeout` for TCP connect, `timeout` for the
+//!   `open` reply, which must offer `commands=syslog`);
+//! - at most `windowSize` frames unacknowledged (0: 128; 1 means 1, not
+//!   librelp's silent 128); a window that stays full for `timeout` breaks
+//!   the session;
+//! - a `500`, an unknown txnr, `serverclose`, EOF or a framing error break
+//!   it: the socket is closed abortively and the error goes to the
+//!   runner, which retries or suspends (action.resumeRetryCount). A retry
+//!   of the same batch opens a new session and resends only the records
+//!   not yet acknowledged, in order, under new txnrs (as librelp's
+//!   reconnect does);
+//! - closed gracefully (`close`, its reply awaited) every `rebindInterval`
+//!   messages, and before txnr 999 999 999, so txnrs never wrap.
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::unix::io::AsRawFd;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use futures_lite::future::or;
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use glommio::net::TcpStream;
+
+use crate::config::ActionDef;
+use crate::relp::frame::{encode, Decoder, Frame, Oversize, NUMBER_MAX};
+use crate::relp::offers;
+
+use super::Rendered;
+
+/// omrelp's `windowSize` default.
+pub const WINDOW_DEFAULT: usize = 128;
+/// Frames from a server are at most this large (librelp's client limit).
+const SERVER_DATA_MAX: usize = 128 << 10;
+/// Frames are written once this much is buffered.
+const WRITE_CHUNK: usize = 256 << 10;
+
+pub struct OmRelp {
+    target: String,
+    port: u16,
+    window: usize,
+    timeout: Duration,
+    conn_timeout: Duration,
+    /// Messages per session before a graceful reconnect (0: never).
+    rebind: u64,
+    /// The last txnr a session uses before it is closed and reopened.
+    txnr_limit: u32,
+    session: Option<Session>,
+    /// The batch a failure interrupted, and which of its records were
+    /// acknowledged, so its retry resends only the others.
+    carry: Option<Carry>,
+    /// Sessions opened (for tests and the log).
+    pub sessions: u64,
+}
+
+struct Session {
+    s: TcpStream,
+    next: u32,
+    decoder: Decoder,
+    /// Frames awaiting their rsp: (txnr, record index in the batch).
+    unacked: VecDeque<(u32, usize)>,
+    /// Messages sent on this session.
+    sent: u64,
+    buf: BytesMut,
+    out: Vec<u8>,
+    frames: Vec<Frame>,
+}
+
+struct Carry {
+    key: (usize, u32, u64),
+    acked: Vec<bool>,
+}
+
+fn param_secs(a: &ActionDef, name: &str, default: u64) -> Result<Duration, String> {
+    match a.params.get(name) {
+        None => Ok(Duration::from_secs(default)),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .map(|s| Duration::from_secs(s.max(1)))
+            .map_err(|_| format!("action '{}': {name}=\"{v}\" is not seconds", a.name)),
+    }
+}
+
+impl OmRelp {
+    pub fn from_action(a: &ActionDef) -> Result<OmRelp, String> {
+        let target = a
+            .params
+            .get("target")
+            .ok_or_else(|| format!("action '{}': omrelp needs target=", a.name))?;
+        let num = |name: &str, default: u64| -> Result<u64, String> {
+            match a.params.get(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| format!("action '{}': {name}=\"{v}\" is not a number", a.name)),
+            }
+        };
+        let port = u16::try_from(num("port", 514)?)
+            .map_err(|_| format!("action '{}': port is not a port number", a.name))?;
+        if a.params
+            .get("tls")
+            .is_some_and(|v| v.eq_ignore_ascii_case("on"))
+        {
+            return Err(format!(
+                "action '{}': tls=\"on\" is not supported by corelogd yet; remove tls or forward through a TLS tunnel",
+                a.name
+            ));
+        }
+        let window = match num("windowsize", 0)? {
+            0 => WINDOW_DEFAULT,
+            n => n.min(1 << 20) as usize,
+        };
+        Ok(OmRelp {
+            target,
+            port,
+            window,
+            timeout: param_secs(a, "timeout", 90)?,
+            conn_timeout: param_secs(a, "conn.timeout", 10)?,
+            rebind: num("rebindinterval", 0)?,
+            txnr_limit: NUMBER_MAX,
+            session: None,
+            carry: None,
+            sessions: 0,
+        })
+    }
+
+    /// A client for tests: `txnr_limit` stands for 999 999 999.
+    pub fn for_test(target: SocketAddr, window: usize, rebind: u64, txnr_limit: u32) -> OmRelp {
+        OmRelp {
+            target: target.ip().to_string(),
+            port: target.port(),
+            window,
+            timeout: Duration::from_secs(5),
+            conn_timeout: Duration::from_secs(5),
+            rebind,
+            txnr_limit,
+            session: None,
+            carry: None,
+            sessions: 0,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        format!("relp://{}:{}", self.target, self.port)
+    }
+
+    /// Sends the batch's records and waits for every acknowledgement. On
+    /// error the session is dropped; a retry of the same batch sends what
+    /// was not acknowledged.
+    pub async fn write(&mut self, r: &Rendered) -> io::Result<()> {
+        let mut acked = match self.carry.take() {
+            Some(c) if c.key == fingerprint(r) => c.acked,
+            _ => vec![false; r.recs.len()],
+        };
+        let res = self.send(r, &mut acked).await;
+        if let Err(e) = res {
+            self.abort();
+            let key = fingerprint(r);
+            self.carry = Some(Carry { key, acked });
+            return Err(io::Error::new(
+                e.kind(),
+                format!("{}: {e}", self.describe()),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn send(&mut self, r: &Rendered, acked: &mut [bool]) -> io::Result<()> {
+        self.check_idle_session();
+        for (i, (_, data)) in r.records().enumerate() {
+            if acked[i] {
+                continue;
+            }
+            let due = self
+                .session
+                .as_ref()
+                .map(|s| (self.rebind > 0 && s.sent >= self.rebind) || s.next > self.txnr_limit);
+            if due == Some(true) {
+                self.close(acked).await?;
+            }
+            if self.session.is_none() {
+                self.open().await?;
+            }
+            let window = self.window;
+            let timeout = self.timeout;
+            let s = self.session.as_mut().expect("opened above");
+            while s.unacked.len() >= window {
+                s.flush().await?;
+                s.read_acks(timeout, acked).await?;
+            }
+            encode(&mut s.out, s.next, "syslog", data);
+            s.unacked.push_back((s.next, i));
+            s.next += 1;
+            s.sent += 1;
+            if s.out.len() >= WRITE_CHUNK {
+                s.flush().await?;
+            }
+        }
+        if let Some(s) = self.session.as_mut() {
+            s.flush().await?;
+            while !s.unacked.is_empty() {
+                s.read_acks(self.timeout, acked).await?;
+            }
+        }
+        debug_assert!(acked.iter().all(|a| *a));
+        Ok(())
+    }
+
+    /// Between batches nothing is awaited: whatever the server sent since
+    /// (`serverclose`, EOF of a restarted receiver) means the session is
+    /// gone; drop it now rather than lose a batch to it.
+    fn check_idle_session(&mut self) {
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
+        let mut b = [0u8; 64];
+        // SAFETY: recv writes at most b.len() bytes into `b`, which we own.
+        let n = unsafe {
+            libc::recv(
+                s.s.as_raw_fd(),
+                b.as_mut_ptr().cast(),
+                b.len(),
+                libc::MSG_DONTWAIT,
+            )
+        };
+        let quiet = n < 0
+            && matches!(
+                io::Error::last_os_error().raw_os_error(),
+                Some(libc::EAGAIN) | Some(libc::EINTR)
+            );
+        if !quiet {
+            self.abort();
+        }
+    }
+
+    fn resolve(&self) -> io::Result<SocketAddr> {
+        (self.target.as_str(), self.port)
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address"))
+    }
+
+    /// Connects and opens a session: `open` with our offers, whose rsp
+    /// must be 200 and offer `commands=syslog`.
+    async fn open(&mut self) -> io::Result<()> {
+        let addr = self.resolve()?;
+        let s = TcpStream::connect_timeout(addr, self.conn_timeout)
+            .await
+            .map_err(io::Error::from)?;
+        s.set_nodelay(true).ok();
+        let mut sess = Session {
+            s,
+            next: 1,
+            decoder: Decoder::new(SERVER_DATA_MAX, Oversize::Abort),
+            unacked: VecDeque::new(),
+            sent: 0,
+            buf: BytesMut::new(),
+            out: Vec::new(),
+            frames: Vec::new(),
+        };
+        encode(&mut sess.out, 1, "open", offers::ours().as_bytes());
+        sess.flush().await?;
+        let f = sess.next_frame(self.timeout).await?;
+        let rsp = match (&f.command[..], f.txnr) {
+            (b"rsp", 1) => offers::parse_rsp(&f.data).map_err(protocol)?,
+            _ => return Err(protocol("the server did not answer open")),
+        };
+        let Some(rsp) = rsp.filter(|r| r.is_ok()) else {
+            return Err(protocol(format!(
+                "the server refused the session: {}",
+                String::from_utf8_lossy(&f.data)
+            )));
+        };
+        let theirs = offers::parse(&rsp.data).map_err(protocol)?;
+        let syslog = theirs
+            .iter()
+            .any(|o| o.name == "commands" && o.values.iter().any(|c| c == "syslog"));
+        if !syslog {
+            return Err(protocol("the server does not offer commands=syslog"));
+        }
+        sess.next = 2;
+        self.session = Some(sess);
+        self.sessions += 1;
+        Ok(())
+    }
+
+    /// Ends the session gracefully: every frame acknowledged, then `close`
+    /// and its rsp (empty from librelp, `200 OK` from corelog).
+    async fn close(&mut self, acked: &mut [bool]) -> io::Result<()> {
+        let Some(mut s) = self.session.take() else {
+            return Ok(());
+        };
+        s.flush().await?;
+        while !s.unacked.is_empty() {
+            s.read_acks(self.timeout, acked).await?;
+        }
+        let txnr = s.next;
+        encode(&mut s.out, txnr, "close", b"");
+        s.flush().await?;
+        let f = s.next_frame(self.timeout).await?;
+        let answered = match &f.command[..] {
+            b"rsp" => f.txnr == txnr,
+            cmd => cmd == b"serverclose",
+        };
+        if !answered {
+            return Err(protocol("unexpected frame after close"));
+        }
+        let _ = s.s.close().await;
+        Ok(())
+    }
+
+    /// At exit: the session, if any, closed gracefully (no frame is
+    /// unacknowledged between batches).
+    pub async fn finish(&mut self) {
+        if self.session.is_some() && self.close(&mut []).await.is_err() {
+            self.abort();
+        }
+    }
+
+    /// Drops the session with an abortive close (SO_LINGER 0), as librelp.
+    fn abort(&mut self) {
+        if let Some(s) = self.session.take() {
+            // SAFETY: the descriptor stays open while `s` lives, past this call.
+            let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(s.s.as_raw_fd()) };
+            let _ = socket2::SockRef::from(&fd).set_linger(Some(Duration::ZERO));
+        }
+    }
+}
+
+impl Session {
+    async fn flush(&mut self) -> io::Result<()> {
+        if !self.out.is_empty() {
+            self.s.write_all(&self.out).await?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    /// The next frame from the server, waiting at most `timeout`.
+    async fn next_frame(&mut self, timeout: Duration) -> io::Result<Frame> {
+        loop {
+            if !self.frames.is_empty() {
+                return Ok(self.frames.remove(0));
+            }
+            self.fill(timeout).await?;
+        }
+    }
+
+    /// Reads once (at most `timeout`) and decodes.
+    async fn fill(&mut self, timeout: Duration) -> io::Result<()> {
+        if self.buf.capacity() - self.buf.len() < 4096 {
+            self.buf = BytesMut::with_capacity(64 << 10);
+        }
+        let start = self.buf.len();
+        self.buf.resize(self.buf.capacity(), 0);
+        let read = or(
+            async { Some(self.s.read(&mut self.buf[start..]).await) },
+            async {
+                glommio::timer::sleep(timeout).await;
+                None
+            },
+        )
+        .await;
+        let n = match read {
+            None => {
+                self.buf.truncate(start);
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("no reply within {} s", timeout.as_secs()),
+                ));
+            }
+            Some(Err(e)) => return Err(e),
+            Some(Ok(0)) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::ConnectionAborted,
+                    "the server closed the session",
+                ))
+            }
+            Some(Ok(n)) => n,
+        };
+        self.buf.truncate(start + n);
+        let chunk = self.buf.split_to(start + n).freeze();
+        self.decoder
+            .decode(chunk, &mut self.frames)
+            .map_err(|e| protocol(format!("not RELP: {e}")))
+    }
+
+    /// Waits for at least one acknowledgement and takes every one read.
+    async fn read_acks(&mut self, timeout: Duration, acked: &mut [bool]) -> io::Result<()> {
+        if self.frames.is_empty() {
+            self.fill(timeout).await?;
+        }
+        for f in std::mem::take(&mut self.frames) {
+            if &f.command[..] != b"rsp" {
+                let what = String::from_utf8_lossy(&f.command).into_owned();
+                return Err(protocol(format!("the server sent {what}")));
+            }
+            let Some(at) = self.unacked.iter().position(|(t, _)| *t == f.txnr) else {
+                return Err(protocol(format!("an rsp for unknown txnr {}", f.txnr)));
+            };
+            match offers::parse_rsp(&f.data).map_err(protocol)? {
+                Some(r) if r.is_ok() => {}
+                _ => {
+                    // librelp drops a refused message; it stays unacked
+                    // here, to be resent after the retry interval.
+                    return Err(protocol(format!(
+                        "the server refused a message: {}",
+                        String::from_utf8_lossy(&f.data)
+                    )));
+                }
+            }
+            if let Some(a) = self.unacked.remove(at).and_then(|(_, i)| acked.get_mut(i)) {
+                *a = true;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn protocol(e: impl Into<String>) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e.into())
+}
+
+/// What tells a retried batch from a new one: its size, count and a hash
+/// of its data.
+fn fingerprint(r: &Rendered) -> (usize, u32, u64) {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    r.data.hash(&mut h);
+    (r.data.len(), r.count, h.finish())
+}
