@@ -6,6 +6,7 @@
 //!   own, on free ports, stopped with SIGTERM.
 //! - [`receiver::Receiver`]: a TCP forward target that can stall and go
 //!   down.
+//! - [`relp::Client`]: a blocking RELP client that can also misbehave.
 //! - [`corpus`]: the differential corpus of syslog messages.
 //! - [`sink`]: executes omfile actions into memory, for comparisons.
 //!
@@ -15,6 +16,7 @@
 pub mod corpus;
 pub mod daemon;
 pub mod receiver;
+pub mod relp;
 pub mod rsyslogd;
 pub mod sink;
 

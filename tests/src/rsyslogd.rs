@@ -33,13 +33,26 @@ impl Rsyslogd {
             Path::new(RSYSLOGD).exists(),
             "{RSYSLOGD} not found: install Debian's `rsyslog` package (scripts/test does: apt-get install rsyslog)"
         );
+        Rsyslogd::start_on(dir, config, free_port())
+    }
+
+    /// As [`Rsyslogd::start`], on `port`.
+    pub fn start_on(dir: &Path, config: &str, port: u16) -> Rsyslogd {
+        assert!(
+            Path::new(RSYSLOGD).exists(),
+            "{RSYSLOGD} not found: install Debian's `rsyslog` package (scripts/test does: apt-get install rsyslog)"
+        );
         std::fs::create_dir_all(dir).expect("creating the test directory");
-        let port = free_port();
         let config = config
             .replace("@PORT@", &port.to_string())
             .replace("@DIR@", &dir.display().to_string());
         let conf = dir.join("rsyslog.conf");
         std::fs::write(&conf, config).expect("writing rsyslog.conf");
+        Rsyslogd::launch(dir, port)
+    }
+
+    fn launch(dir: &Path, port: u16) -> Rsyslogd {
+        let conf = dir.join("rsyslog.conf");
         let child = Command::new(RSYSLOGD)
             .arg("-n")
             .arg("-f")
@@ -49,7 +62,11 @@ impl Rsyslogd {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::from(
-                std::fs::File::create(dir.join("rsyslogd.stderr")).expect("creating stderr file"),
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(dir.join("rsyslogd.stderr"))
+                    .expect("creating stderr file"),
             ))
             .spawn()
             .expect("starting rsyslogd");
@@ -67,6 +84,15 @@ impl Rsyslogd {
             TcpStream::connect(("127.0.0.1", port)).ok()
         });
         r
+    }
+
+    /// Kills rsyslogd with SIGKILL (nothing flushed, nothing saved) and
+    /// starts it again with the same config and port.
+    pub fn kill9_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(self.dir.join("rsyslogd.pid"));
+        *self = Rsyslogd::launch(&self.dir.clone(), self.port);
     }
 
     /// Stops rsyslogd with SIGTERM and waits for it, so files are flushed.

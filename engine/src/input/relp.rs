@@ -65,6 +65,9 @@ enum Read {
 pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: &Arc<Origin>) {
     let Some(opts) = spec.relp else { return };
     let fd = s.as_raw_fd();
+    // Replies go out as soon as a read's messages are safe: a sender
+    // waiting for them must not wait on Nagle as well.
+    let _ = s.set_nodelay(true);
     let mut decoder = Decoder::new(opts.max_data, opts.oversize);
     let mut server = Server::new();
     let mut size = BUF_SMALL;

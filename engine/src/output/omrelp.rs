@@ -397,6 +397,7 @@ impl Session {
             Some(Ok(n)) => n,
         };
         self.buf.truncate(start + n);
+        quick_ack(self.s.as_raw_fd());
         let chunk = self.buf.split_to(start + n).freeze();
         self.decoder
             .decode(chunk, &mut self.frames)
@@ -432,6 +433,27 @@ impl Session {
             }
         }
         Ok(())
+    }
+}
+
+/// Asks for the next ACKs at once. librelp's server writes each rsp on
+/// its own, and with Nagle on its side every rsp after the first waits for
+/// our ACK, which Linux delays up to 40 ms while we send nothing: without
+/// this, rsyslog's imrelp took 5 700 msgs/s from us whatever the window.
+/// The kernel leaves quick-ACK mode by itself, so it is set after every
+/// read.
+fn quick_ack(fd: i32) {
+    let on: libc::c_int = 1;
+    // SAFETY: setsockopt reads `on` (an int, as TCP_QUICKACK takes) for
+    // the duration of the call; fd is the session's open socket.
+    unsafe {
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_QUICKACK,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
     }
 }
 

@@ -18,6 +18,7 @@ const RING_MEMORY_PER_CORE: usize = 256 << 10;
 
 /// Checks io_uring and the memlock limit for `cores` executors.
 pub fn check(cores: usize) -> Result<(), String> {
+    raise_open_files();
     if let Ok(v) = fs::read_to_string("/proc/sys/kernel/io_uring_disabled") {
         match v.trim() {
             "2" => {
@@ -63,4 +64,22 @@ pub fn check(cores: usize) -> Result<(), String> {
         need / 1024,
         need / 1024
     ))
+}
+
+/// Raises the soft limit on open descriptors to the hard one: a central
+/// log server holds a socket per sending host (tens of thousands), and
+/// the usual soft limit of 1024 would refuse them.
+fn raise_open_files() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit into the struct we own;
+    // setrlimit reads it.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
 }
