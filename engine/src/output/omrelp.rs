@@ -469,3 +469,171 @@ fn fingerprint(r: &Rendered) -> (usize, u32, u64) {
     r.data.hash(&mut h);
     (r.data.len(), r.count, h.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::mpsc;
+
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::output::Rec;
+    use crate::queue::store::tests::on_executor;
+
+    /// A batch of records "m0".."m{n-1}".
+    fn batch(n: usize) -> Rendered {
+        let mut r = Rendered::default();
+        for i in 0..n {
+            r.data.extend_from_slice(format!("m{i}").as_bytes());
+            r.recs.push(Rec {
+                path_end: 0,
+                data_end: r.data.len(),
+            });
+            r.count += 1;
+        }
+        r
+    }
+
+    /// What a scripted server saw of one session: (txnr, command, data).
+    type Seen = Vec<(u32, String, String)>;
+
+    /// A RELP server for one test: each session acknowledges up to
+    /// `ack_limit[k]` syslog frames (then drops the connection), and
+    /// reports every frame it read.
+    fn server(ack_limits: Vec<usize>) -> (SocketAddr, mpsc::Receiver<Seen>) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for limit in ack_limits {
+                let (s, _) = l.accept().unwrap();
+                tx.send(session(s, limit)).unwrap();
+            }
+        });
+        (addr, rx)
+    }
+
+    fn session(mut s: TcpStream, limit: usize) -> Seen {
+        let mut d = Decoder::new(1 << 20, Oversize::Abort);
+        let mut seen = Vec::new();
+        let mut acked = 0;
+        let mut buf = vec![0u8; 65536];
+        loop {
+            let n = match s.read(&mut buf) {
+                Ok(0) | Err(_) => return seen,
+                Ok(n) => n,
+            };
+            let mut frames = Vec::new();
+            if d.decode(Bytes::copy_from_slice(&buf[..n]), &mut frames)
+                .is_err()
+            {
+                return seen;
+            }
+            let mut out = Vec::new();
+            for f in frames {
+                let cmd = String::from_utf8_lossy(&f.command).into_owned();
+                seen.push((f.txnr, cmd.clone(), String::from_utf8_lossy(&f.data).into()));
+                match cmd.as_str() {
+                    "open" => {
+                        let data = format!("200 OK\n{}", offers::ours());
+                        encode(&mut out, f.txnr, "rsp", data.as_bytes());
+                    }
+                    "syslog" if acked < limit => {
+                        acked += 1;
+                        encode(&mut out, f.txnr, "rsp", b"200 OK");
+                    }
+                    "syslog" => {
+                        // Drop the session with frames unacknowledged.
+                        let _ = s.write_all(&out);
+                        return seen;
+                    }
+                    "close" => {
+                        encode(&mut out, f.txnr, "rsp", b"");
+                        out.extend_from_slice(b"0 serverclose 0\n");
+                        let _ = s.write_all(&out);
+                        return seen;
+                    }
+                    _ => return seen,
+                }
+            }
+            if s.write_all(&out).is_err() {
+                return seen;
+            }
+        }
+    }
+
+    fn syslogs(s: &Seen) -> Vec<(u32, String)> {
+        s.iter()
+            .filter(|(_, c, _)| c == "syslog")
+            .map(|(t, _, d)| (*t, d.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_retry_resends_only_the_unacknowledged_in_order_under_new_txnrs() {
+        let (addr, seen) = server(vec![3, 100]);
+        let results = on_executor(async move {
+            let mut c = OmRelp::for_test(addr, 8, 0, NUMBER_MAX);
+            let r = batch(6);
+            let first = c.write(&r).await.is_ok();
+            let second = c.write(&r).await.is_ok();
+            (first, second, c.sessions)
+        });
+        assert_eq!(results, (false, true, 2));
+        let s1 = seen.recv().unwrap();
+        let s2 = seen.recv().unwrap();
+        assert_eq!(s1[0].1, "open");
+        // m0..m2 acknowledged in the first session; m3.. resent, from txnr 2.
+        assert_eq!(
+            syslogs(&s2),
+            vec![(2, "m3".into()), (3, "m4".into()), (4, "m5".into())]
+        );
+        assert_eq!((s2[0].0, s2[0].1.as_str()), (1, "open"));
+    }
+
+    #[test]
+    fn sessions_are_renewed_before_the_txnr_limit_and_every_rebind_interval() {
+        let (addr, seen) = server(vec![100; 4]);
+        let sessions = on_executor(async move {
+            // txnrs 2..=5 carry messages: four per session.
+            let mut c = OmRelp::for_test(addr, 2, 0, 5);
+            c.write(&batch(10)).await.unwrap();
+            c.finish().await;
+            c.sessions
+        });
+        assert_eq!(sessions, 3);
+        let mut all = Vec::new();
+        for _ in 0..3 {
+            let s = seen.recv().unwrap();
+            assert!(s.iter().all(|(t, _, _)| *t <= 6), "{s:?}");
+            assert_eq!(s.last().map(|f| f.1.as_str()), Some("close"));
+            all.extend(syslogs(&s).into_iter().map(|(_, d)| d));
+        }
+        let want: Vec<String> = (0..10).map(|i| format!("m{i}")).collect();
+        assert_eq!(all, want);
+
+        let (addr, seen) = server(vec![100; 4]);
+        let sessions = on_executor(async move {
+            let mut c = OmRelp::for_test(addr, 128, 3, NUMBER_MAX);
+            c.write(&batch(7)).await.unwrap();
+            c.sessions
+        });
+        assert_eq!(sessions, 3);
+        let sizes: Vec<usize> = (0..3)
+            .map(|_| syslogs(&seen.recv().unwrap()).len())
+            .collect();
+        assert_eq!(sizes, [3, 3, 1]);
+    }
+
+    #[test]
+    fn a_full_window_waits_for_acknowledgements() {
+        let (addr, seen) = server(vec![100]);
+        on_executor(async move {
+            let mut c = OmRelp::for_test(addr, 1, 0, NUMBER_MAX);
+            c.write(&batch(5)).await.unwrap();
+        });
+        assert_eq!(syslogs(&seen.recv().unwrap()).len(), 5);
+    }
+}
