@@ -200,15 +200,24 @@ fn connection(
         if let Some(q) = quota {
             due = due.min(q);
         }
-        let n = (due.saturating_sub(seq)).min(room).min(BLOCK as u64) as usize;
-        if n == 0 {
-            if room == 0 {
-                std::thread::park_timeout(Duration::from_millis(1));
+        if room == 0 {
+            // The window is full: the reader wakes us.
+            std::thread::park_timeout(Duration::from_millis(1));
+            continue;
+        }
+        if due <= seq {
+            // Nothing due yet: sleep until close to it (spinning would
+            // take the cores the receiver runs on).
+            let next_ns = (seq as f64 * interval_ns) as u64;
+            let wait = next_ns.saturating_sub(started.elapsed().as_nanos() as u64);
+            if wait > 200_000 {
+                std::thread::sleep(Duration::from_nanos(wait - 100_000));
             } else {
                 std::thread::yield_now();
             }
             continue;
         }
+        let n = (due - seq).min(room).min(BLOCK as u64) as usize;
         let now = now_ns();
         if opts.rate > 0 {
             for i in 0..n {

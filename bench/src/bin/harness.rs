@@ -44,6 +44,9 @@ struct Scenario {
     /// Extra arguments for corelogd (e.g. `["--cores", "1"]`).
     #[serde(default)]
     corelogd_args: Vec<String>,
+    /// RELP: loadgen's window (unacknowledged messages per connection).
+    #[serde(default)]
+    window: Option<usize>,
 }
 
 /// Where things are.
@@ -87,6 +90,8 @@ struct Run {
     cpu_s: f64,
     peak_rss_kb: u64,
     latency: Value,
+    /// RELP: messages acknowledged per second, as the sender saw them.
+    acked_msgs_per_s: Option<f64>,
 }
 
 impl Run {
@@ -102,6 +107,7 @@ impl Run {
             "cpu_s_per_million": if self.received > 0 { self.cpu_s / (self.received as f64 / 1e6) } else { 0.0 },
             "peak_rss_mb": self.peak_rss_kb as f64 / 1024.0,
             "latency_ns": self.latency,
+            "acked_msgs_per_s": self.acked_msgs_per_s,
         })
     }
 }
@@ -382,6 +388,7 @@ fn config(
                 "tcp-file" | "tcp-forward" | "tcp-diskqueue-file" => {
                     format!("module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" address=\"127.0.0.1\")\n")
                 }
+                "relp-file" | "relp-diskqueue-file" => format!("module(load=\"imrelp\")\ninput(type=\"imrelp\" port=\"{port}\" address=\"127.0.0.1\")\n"),
                 "udp-file" => format!("module(load=\"imudp\")\ninput(type=\"imudp\" port=\"{port}\" address=\"127.0.0.1\" rcvbufSize=\"8m\")\n"),
                 "unix-file" => format!(
                     "module(load=\"imuxsock\" SysSock.Use=\"off\")\ninput(type=\"imuxsock\" Socket=\"{}\")\n",
@@ -389,7 +396,7 @@ fn config(
                 ),
                 other => return Err(Unavailable(format!("unknown pipeline {other}"))),
             };
-            if pipeline == "tcp-diskqueue-file" {
+            if pipeline.ends_with("diskqueue-file") {
                 c += "main_queue(queue.type=\"Disk\" queue.filename=\"mainq\" queue.maxDiskSpace=\"4g\")\n";
             }
             if pipeline == "tcp-forward" {
@@ -401,6 +408,11 @@ fn config(
                 );
             }
             c
+        }
+        Receiver::SyslogNg if pipeline.starts_with("relp") => {
+            return Err(Unavailable(
+                "syslog-ng's free edition has no RELP source".into(),
+            ))
         }
         Receiver::SyslogNg => {
             let source = match pipeline {
@@ -648,6 +660,8 @@ fn run_once(
             &sc.conns.to_string(),
         ])
         .args([
+            "--window",
+            &sc.window.unwrap_or(128).to_string(),
             "--rate",
             &rate.to_string(),
             "--count",
@@ -668,11 +682,17 @@ fn run_once(
     }
     let send = json_of(&sent);
     let n_sent = send["sent"].as_u64().unwrap_or(0);
+    let relp = sc.proto == "relp";
     let start_ns = send["start_ns"].as_u64().unwrap_or(0);
     let mut run = Run {
         sent: n_sent,
         ..Run::default()
     };
+    if relp {
+        // The sender measured each message to its acknowledgement.
+        run.latency = send["latency_ns"].clone();
+        run.acked_msgs_per_s = send["msgs_per_s"].as_f64();
+    }
     if let Some((mut child, mut stdout)) = sink {
         let mut rest = String::new();
         let _ = stdout.read_to_string(&mut rest);
@@ -800,8 +820,13 @@ fn report(results: &Path) -> Result<(), String> {
                 .next()
                 .map(|n| format!("{:.2} ms", n / 1e6))
                 .unwrap_or_else(|| "—".into());
+            // RELP: what the sender saw acknowledged, beside the output.
+            let acked = match median_of("acked_msgs_per_s") {
+                a if a > 0.0 => format!(" ({a:.0} acked)"),
+                _ => String::new(),
+            };
             md += &format!(
-                "| {} | {name} | {:.0} | {:.1} %{} | {} | {} | {:.2} | {:.0} | {p99} | {} |\n",
+                "| {} | {name} | {:.0}{acked} | {:.1} %{} | {} | {} | {:.2} | {:.0} | {p99} | {} |\n",
                 sc["name"].as_str().unwrap_or(""),
                 r["median_msgs_per_s"].as_f64().unwrap_or(0.0),
                 r["spread"].as_f64().unwrap_or(0.0) * 100.0,
