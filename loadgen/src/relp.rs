@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use corelog::relp::frame::{encode, Decoder, Frame, Oversize};
+use corelog::relp::frame::{encode, Decoder, Frame, Oversize, NUMBER_MAX};
 use corelog::relp::offers;
 use hdrhistogram::Histogram;
 use serde_json::{json, Value};
@@ -190,6 +190,12 @@ fn connection(
         }
         if reader.is_finished() {
             break;
+        }
+        if txnr > NUMBER_MAX - BLOCK as u32 {
+            // librelp's servers cannot take txnrs past 999 999 999 (A.2).
+            return Err(format!(
+                "connection {id}: the session used every txnr (999 999 999 messages); this sender does not renew sessions: use more connections or a shorter run"
+            ));
         }
         let room = window as u64 - (seq - shared.acked.load(Ordering::Acquire));
         let mut due = if opts.rate > 0 {

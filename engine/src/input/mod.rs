@@ -235,7 +235,9 @@ fn relp_options(
     get: &dyn Fn(&str) -> Option<String>,
     max_message: usize,
 ) -> Result<relp::RelpOptions, String> {
-    use crate::relp::frame::{Oversize, NUMBER_MAX};
+    use crate::relp::frame::Oversize;
+    // Well under what one disk-queue record takes (256 MiB).
+    const MAX_DATA: i64 = 128 << 20;
     if get("tls").is_some_and(|v| v.eq_ignore_ascii_case("on")) {
         return Err(format!(
             "{at}: tls=\"on\" is not supported by corelogd yet; terminate TLS in front of it (stunnel) or remove tls"
@@ -244,8 +246,12 @@ fn relp_options(
     let max_data = match get("maxdatasize") {
         None => max_message,
         Some(v) => match crate::config::queue::parse_size(&v) {
-            Some(n) if n > 0 && n <= i64::from(NUMBER_MAX) => (n as usize).max(max_message),
-            _ => return Err(format!("{at}: maxDataSize=\"{v}\" is not a size")),
+            Some(n) if n > 0 && n <= MAX_DATA => (n as usize).max(max_message),
+            _ => {
+                return Err(format!(
+                    "{at}: maxDataSize=\"{v}\" is not a size of at most 128m"
+                ))
+            }
         },
     };
     let oversize = match get("oversizemode").map(|v| v.to_ascii_lowercase()) {

@@ -10,11 +10,17 @@
 //!   acknowledged message survives kill -9 of corelogd.
 //! - A full queue withholds acknowledgements: the session stops reading
 //!   until the queue takes what it read, so the sender's window fills.
-//!   Nothing is acknowledged and then dropped.
+//!   Nothing is acknowledged and then dropped for want of room; what a
+//!   disk queue refuses is not acknowledged and ends the session. Dropped
+//!   on purpose, and acknowledged as in rsyslog: messages over the
+//!   input's `ratelimit`, those `queue.discardMark` discards, and empty
+//!   `syslog` frames.
 //! - At shutdown the session sends `serverclose` and closes; frames read
 //!   but not enqueued are not acknowledged, so the sender resends them.
 //! - One descriptor per live session: every way out of [`session`] drops
-//!   the stream.
+//!   the stream. A peer that stops reading cannot hold a session (or
+//!   shutdown) for ever: a write that takes longer than
+//!   [`WRITE_TIMEOUT`] ends the session.
 
 use std::os::unix::io::AsRawFd;
 use std::sync::Arc;
@@ -51,6 +57,21 @@ const BUF_SMALL: usize = 16 << 10;
 const BUF_LARGE: usize = 256 << 10;
 /// A buffer with less room than this left is replaced.
 const BUF_MIN: usize = 4 << 10;
+
+/// The longest a write of replies may take before the session is closed.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// At shutdown, the longest the `serverclose` hint may take.
+const BYE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Writes `b`, at most `limit` long; false on error or timeout.
+async fn write_within(s: &mut TcpStream, b: &[u8], limit: Duration) -> bool {
+    let write = async { s.write_all(b).await.is_ok() };
+    let late = async {
+        glommio::timer::sleep(limit).await;
+        false
+    };
+    or(write, late).await
+}
 
 /// What ended a read.
 enum Read {
@@ -101,7 +122,7 @@ pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: 
                 break;
             }
             Read::Stop | Read::Idle => {
-                let _ = s.write_all(SERVERCLOSE).await;
+                write_within(&mut s, SERVERCLOSE, BYE_TIMEOUT).await;
                 break;
             }
         };
@@ -162,9 +183,14 @@ pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: 
             replies.extend_from_slice(SERVERCLOSE);
         }
         if !replies.is_empty() {
-            let w = s.write_all(&replies).await;
+            let limit = if ctx.stop.is_stopped() {
+                BYE_TIMEOUT
+            } else {
+                WRITE_TIMEOUT
+            };
+            let written = write_within(&mut s, &replies, limit).await;
             replies.clear();
-            if w.is_err() {
+            if !written {
                 break;
             }
         }
@@ -172,7 +198,13 @@ pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: 
             break;
         }
     }
-    let _ = s.close().await;
+    // glommio closes the descriptor in `close` (a dropped stream kept it
+    // open here); bounded, as it could wait on a peer that does not read.
+    or(async { s.close().await.is_ok() }, async {
+        glommio::timer::sleep(BYE_TIMEOUT).await;
+        false
+    })
+    .await;
 }
 
 fn result(r: std::io::Result<usize>) -> Read {

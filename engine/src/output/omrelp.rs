@@ -170,7 +170,16 @@ impl OmRelp {
             Some(c) if c.key == fingerprint(r) => c.acked,
             _ => vec![false; r.recs.len()],
         };
-        let res = self.send(r, &mut acked).await;
+        let reused = self.session.is_some();
+        let mut res = self.send(r, &mut acked).await;
+        if res.is_err() && reused {
+            // A session kept from an earlier batch may have been closed by
+            // the server meanwhile (an idle close racing our check): one
+            // new session at once, rather than a retry interval or a
+            // suspension for nothing.
+            self.abort();
+            res = self.send(r, &mut acked).await;
+        }
         if let Err(e) = res {
             self.abort();
             let key = fingerprint(r);
@@ -189,10 +198,11 @@ impl OmRelp {
             if acked[i] {
                 continue;
             }
+            // The limit's txnr is kept for `close`.
             let due = self
                 .session
                 .as_ref()
-                .map(|s| (self.rebind > 0 && s.sent >= self.rebind) || s.next > self.txnr_limit);
+                .map(|s| (self.rebind > 0 && s.sent >= self.rebind) || s.next >= self.txnr_limit);
             if due == Some(true) {
                 self.close(acked).await?;
             }
@@ -327,6 +337,12 @@ impl OmRelp {
         Ok(())
     }
 
+    /// The runner gave the last failed batch up (suspension): a later
+    /// batch with the same bytes is a new one.
+    pub fn forget(&mut self) {
+        self.carry = None;
+    }
+
     /// At exit: the session, if any, closed gracefully (no frame is
     /// unacknowledged between batches).
     pub async fn finish(&mut self) {
@@ -340,7 +356,12 @@ impl OmRelp {
         if let Some(s) = self.session.take() {
             // SAFETY: the descriptor stays open while `s` lives, past this call.
             let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(s.s.as_raw_fd()) };
-            let _ = socket2::SockRef::from(&fd).set_linger(Some(Duration::ZERO));
+            let sock = socket2::SockRef::from(&fd);
+            let _ = sock.set_linger(Some(Duration::ZERO));
+            // A receive left in flight in io_uring (a timed-out wait)
+            // would keep the socket alive past the drop; shutting the
+            // read side ends it.
+            let _ = sock.shutdown(std::net::Shutdown::Read);
         }
     }
 }
@@ -462,11 +483,14 @@ fn protocol(e: impl Into<String>) -> io::Error {
 }
 
 /// What tells a retried batch from a new one: its size, count and a hash
-/// of its data.
+/// of its data and record ends.
 fn fingerprint(r: &Rendered) -> (usize, u32, u64) {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     r.data.hash(&mut h);
+    for rec in &r.recs {
+        rec.data_end.hash(&mut h);
+    }
     (r.data.len(), r.count, h.finish())
 }
 
@@ -595,19 +619,19 @@ mod tests {
 
     #[test]
     fn sessions_are_renewed_before_the_txnr_limit_and_every_rebind_interval() {
-        let (addr, seen) = server(vec![100; 4]);
+        let (addr, seen) = server(vec![100; 5]);
         let sessions = on_executor(async move {
-            // txnrs 2..=5 carry messages: four per session.
+            // txnrs 2..=4 carry messages, 5 is close's: three per session.
             let mut c = OmRelp::for_test(addr, 2, 0, 5);
             c.write(&batch(10)).await.unwrap();
             c.finish().await;
             c.sessions
         });
-        assert_eq!(sessions, 3);
+        assert_eq!(sessions, 4);
         let mut all = Vec::new();
-        for _ in 0..3 {
+        for _ in 0..4 {
             let s = seen.recv().unwrap();
-            assert!(s.iter().all(|(t, _, _)| *t <= 6), "{s:?}");
+            assert!(s.iter().all(|(t, _, _)| *t <= 5), "{s:?}");
             assert_eq!(s.last().map(|f| f.1.as_str()), Some("close"));
             all.extend(syslogs(&s).into_iter().map(|(_, d)| d));
         }

@@ -141,6 +141,9 @@ impl ActionRunner {
                     let wait = (self.interval * (n / 10 + 1)).min(self.interval_max);
                     self.suspended_until = Some(Instant::now() + wait);
                     self.shared.suspended.store(true, Ordering::Relaxed);
+                    if let Output::Relp(f) = &mut self.output {
+                        f.forget();
+                    }
                     self.shared
                         .discarded
                         .fetch_add(u64::from(r.count), Ordering::Relaxed);

@@ -110,6 +110,17 @@ pub struct ShardStats {
 /// before it waits (see [`Shard::enqueue_timeout`]).
 const UNWRITTEN_MAX: u64 = 4 << 20;
 
+/// What [`Shard::push_some`] did with (part of) a chunk.
+enum Took {
+    /// Taken (discardMark may have discarded some); with the ticket that
+    /// tells when what went to disk is durable.
+    Some(Option<Ticket>),
+    /// Nothing: no room.
+    Nothing,
+    /// Refused by the disk (counted as dropped): not to be acknowledged.
+    Refused,
+}
+
 /// Emptied chunks kept for reuse.
 const SPARE_CHUNKS: usize = 64;
 
@@ -259,14 +270,15 @@ impl Shard {
         let mut taken = true;
         while !items.is_empty() {
             match self.push_some(items) {
-                Some(t) => durable = durable.max(t),
-                None if self.aborting.get() => {
+                Took::Some(t) => durable = durable.max(t),
+                Took::Refused => taken = false,
+                Took::Nothing if self.aborting.get() => {
                     let (t, all) = self.give_up(items);
                     durable = durable.max(t);
                     taken = all;
                     break;
                 }
-                None => self.wait_room().await,
+                Took::Nothing => self.wait_room().await,
             }
         }
         self.wait_durable(durable).await && taken
@@ -361,9 +373,13 @@ impl Shard {
         let deadline = Instant::now() + self.timeout_enqueue;
         let mut durable = None;
         while !items.is_empty() {
-            if let Some(t) = self.push_some(items) {
-                durable = durable.max(t);
-                continue;
+            match self.push_some(items) {
+                Took::Some(t) => {
+                    durable = durable.max(t);
+                    continue;
+                }
+                Took::Refused => continue,
+                Took::Nothing => {}
             }
             let waited = wait_room_until(&self.not_full, self.spool.as_ref(), deadline).await;
             if !waited {
@@ -394,9 +410,7 @@ impl Shard {
 
     /// Moves what fits of `items` into the shard (the whole vector when it
     /// all fits, replacing it with a spare one); applies discardMark.
-    /// Returns `None` when nothing was taken, else when what went to
-    /// disk will be durable.
-    fn push_some(&self, items: &mut Chunk) -> Option<Option<Ticket>> {
+    fn push_some(&self, items: &mut Chunk) -> Took {
         let mut s = self.stats.get();
         let len = self.len.get();
         if len >= self.discard_mark && self.discard_severity < 8 {
@@ -406,7 +420,7 @@ impl Shard {
             s.discarded += (before - items.len()) as u64;
             if items.is_empty() {
                 self.stats.set(s);
-                return Some(None);
+                return Took::Some(None);
             }
         }
         let n = items.len();
@@ -420,7 +434,7 @@ impl Shard {
         };
         if room == 0 {
             self.stats.set(s);
-            return None;
+            return Took::Nothing;
         }
         let chunk = if items.len() <= room {
             std::mem::replace(items, self.chunk())
@@ -439,7 +453,7 @@ impl Shard {
                 Pushed::Refused => {
                     s.dropped_full += n as u64;
                     self.stats.set(s);
-                    return Some(None);
+                    return Took::Refused;
                 }
             },
         }
@@ -447,7 +461,7 @@ impl Shard {
         s.enqueued += n as u64;
         self.stats.set(s);
         self.not_empty.notify();
-        Some(ticket)
+        Took::Some(ticket)
     }
 
     /// Takes the oldest chunk; waits while the shard is empty and open.
