@@ -212,7 +212,7 @@ mod tests {
         let (out, _, end) = run(b"1 open 14 relp_version=0\n");
         assert_eq!(
             out,
-            "1 rsp 47 500 required command not supported by client\n0 serverclose 0\n"
+            "1 rsp 44 500 required command not supported by client\n0 serverclose 0\n"
         );
         assert_eq!(end, Some(EndReason::Refused));
     }
