@@ -114,7 +114,7 @@ fn udp_send_to_sink() {
 }
 
 #[test]
-fn relp_is_refused_with_a_reason() {
+fn relp_to_a_closed_port_is_a_clear_error() {
     let out = Command::new(BIN)
         .args([
             "send",
@@ -128,16 +128,17 @@ fn relp_is_refused_with_a_reason() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("RELP"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot connect"));
 }
 
-#[test]
-fn through_rsyslogd_to_a_file_and_checked() {
+/// A private rsyslogd with `input` (`@PORT@` replaced), writing `%msg%`
+/// lines; returns it, its port and the output file.
+fn rsyslogd(name: &str, input: &str) -> (Child, u16, std::path::PathBuf) {
     assert!(
         std::path::Path::new("/usr/sbin/rsyslogd").exists(),
         "rsyslogd not found: install Debian's rsyslog (scripts/test does)"
     );
-    let dir = std::env::temp_dir().join(format!("loadgen-e2e-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("loadgen-e2e-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -148,14 +149,15 @@ fn through_rsyslogd_to_a_file_and_checked() {
     std::fs::write(
         dir.join("rsyslog.conf"),
         format!(
-            "global(workDirectory=\"{d}\")\nmodule(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" address=\"127.0.0.1\")\n\
+            "global(workDirectory=\"{d}\")\n{input}\n\
              template(name=\"m\" type=\"string\" string=\"%msg%\\n\")\naction(type=\"omfile\" file=\"{o}\" template=\"m\")\n",
             d = dir.display(),
-            o = out.display()
+            o = out.display(),
+            input = input.replace("@PORT@", &port.to_string()),
         ),
     )
     .unwrap();
-    let mut rsyslogd = Command::new("/usr/sbin/rsyslogd")
+    let rsyslogd = Command::new("/usr/sbin/rsyslogd")
         .args(["-n", "-f"])
         .arg(dir.join("rsyslog.conf"))
         .arg("-i")
@@ -168,6 +170,70 @@ fn through_rsyslogd_to_a_file_and_checked() {
         assert!(Instant::now() < deadline, "rsyslogd did not listen");
         std::thread::sleep(Duration::from_millis(20));
     }
+    (rsyslogd, port, out)
+}
+
+/// Waits until `out` has `n` lines.
+fn wait_lines(out: &std::path::Path, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let lines = || {
+        std::fs::read(out)
+            .map(|d| d.iter().filter(|&&c| c == b'\n').count())
+            .unwrap_or(0)
+    };
+    while lines() < n {
+        assert!(
+            Instant::now() < deadline,
+            "rsyslogd wrote {} of {n} lines",
+            lines()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// RELP into rsyslog's imrelp (Debian's rsyslog-relp): every message
+/// acknowledged, latency measured, the file complete.
+#[test]
+fn relp_through_rsyslogs_imrelp_acknowledged_and_checked() {
+    let (mut rsyslogd, port, out) = rsyslogd(
+        "relp",
+        "module(load=\"imrelp\")\ninput(type=\"imrelp\" port=\"@PORT@\" address=\"127.0.0.1\")",
+    );
+    let v = send(&[
+        "--proto",
+        "relp",
+        "--target",
+        &format!("127.0.0.1:{port}"),
+        "--conns",
+        "2",
+        "--window",
+        "64",
+        "--count",
+        "10000",
+    ]);
+    assert_eq!(v["acked"], 10000, "{v}");
+    assert!(v["latency_ns"]["count"].as_u64() == Some(10000), "{v}");
+    wait_lines(&out, 10000);
+    let _ = rsyslogd.kill();
+    let _ = rsyslogd.wait();
+    let check = Command::new(BIN)
+        .args(["check", "--conns", "2", "--count", "10000", "--json"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}
+
+#[test]
+fn through_rsyslogd_to_a_file_and_checked() {
+    let (mut rsyslogd, port, out) = rsyslogd(
+        "tcp",
+        "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"@PORT@\" address=\"127.0.0.1\")",
+    );
     // Octet-counted framing (RFC 6587), which rsyslog's imtcp reads.
     send(&[
         "--proto",
@@ -179,19 +245,7 @@ fn through_rsyslogd_to_a_file_and_checked() {
         "--count",
         "10000",
     ]);
-    let lines = || {
-        std::fs::read(&out)
-            .map(|d| d.iter().filter(|&&c| c == b'\n').count())
-            .unwrap_or(0)
-    };
-    while lines() < 10000 {
-        assert!(
-            Instant::now() < deadline,
-            "rsyslogd wrote {} of 10000 lines",
-            lines()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_lines(&out, 10000);
     let _ = rsyslogd.kill();
     let _ = rsyslogd.wait();
     let check = Command::new(BIN)
