@@ -24,10 +24,7 @@ use serde_json::{json, Value};
 
 use crate::msg::{Block, Framing, Rng};
 use crate::now_ns;
-use crate::send::SendOpts;
-
-/// Messages per replayed block.
-const BLOCK: usize = 1024;
+use crate::send::{Schedule, SendOpts, BLOCK};
 
 /// librelp's offers, so a server sees what rsyslog's omrelp sends.
 const OFFERS: &str =
@@ -175,11 +172,7 @@ fn connection(
     let err = |e: std::io::Error| format!("connection {id}: {e}");
     let mut rng = Rng::new(opts.seed ^ (id as u64).wrapping_mul(0x9E37_79B9));
     let mut block = Block::new(id, BLOCK, opts.size, opts.format, Framing::None, &mut rng);
-    let interval_ns = if opts.rate > 0 {
-        1e9 * opts.conns as f64 / opts.rate as f64
-    } else {
-        0.0
-    };
+    let schedule = Schedule::new(opts, start_ns, started, quota);
     let mut out = Vec::with_capacity(BLOCK * (opts.size.1 + 32));
     let mut seq: u64 = 0;
     let mut txnr: u32 = 2;
@@ -198,49 +191,23 @@ fn connection(
             ));
         }
         let room = window as u64 - (seq - shared.acked.load(Ordering::Acquire));
-        let mut due = if opts.rate > 0 {
-            (elapsed.as_nanos() as f64 / interval_ns) as u64 + 1
-        } else {
-            seq + BLOCK as u64
-        };
-        if let Some(q) = quota {
-            due = due.min(q);
-        }
         if room == 0 {
             // The window is full: the reader wakes us.
             std::thread::park_timeout(Duration::from_millis(1));
             continue;
         }
+        let due = schedule.due(seq);
         if due <= seq {
-            // Nothing due yet: sleep until close to it (spinning would
-            // take the cores the receiver runs on).
-            let next_ns = (seq as f64 * interval_ns) as u64;
-            let wait = next_ns.saturating_sub(started.elapsed().as_nanos() as u64);
-            if wait > 200_000 {
-                std::thread::sleep(Duration::from_nanos(wait - 100_000));
-            } else {
-                std::thread::yield_now();
-            }
+            schedule.wait_for(seq);
             continue;
         }
         let n = (due - seq).min(room).min(BLOCK as u64) as usize;
         let now = now_ns();
-        if opts.rate > 0 {
-            for i in 0..n {
-                let t = start_ns + ((seq + i as u64) as f64 * interval_ns) as u64;
-                block.stamp(i, seq + i as u64, t);
-            }
-        } else {
-            block.stamp_run(n, seq, now);
-        }
+        schedule.stamp(&mut block, n, seq, now);
         out.clear();
         for i in 0..n {
             let (a, b) = block.frames[i];
-            let t = if opts.rate > 0 {
-                start_ns + ((seq + i as u64) as f64 * interval_ns) as u64
-            } else {
-                now
-            };
+            let t = schedule.time(seq + i as u64, now);
             shared.times[txnr as usize % window].store(t, Ordering::Relaxed);
             encode(&mut out, txnr, "syslog", &block.bytes[a..b]);
             txnr += 1;

@@ -77,7 +77,88 @@ pub struct SendOpts {
 }
 
 /// Messages per replayed block (and the most sent in one write).
-const BLOCK: usize = 1024;
+pub const BLOCK: usize = 1024;
+
+/// When one connection's messages are due: message i at
+/// `start + i / rate_per_connection`, or all at once with rate 0; at most
+/// `quota` of them.
+pub struct Schedule {
+    interval_ns: f64,
+    start_ns: u64,
+    started: Instant,
+    quota: Option<u64>,
+}
+
+impl Schedule {
+    pub fn new(opts: &SendOpts, start_ns: u64, started: Instant, quota: Option<u64>) -> Schedule {
+        Schedule {
+            interval_ns: if opts.rate > 0 {
+                1e9 * opts.conns as f64 / opts.rate as f64
+            } else {
+                0.0
+            },
+            start_ns,
+            started,
+            quota,
+        }
+    }
+
+    fn paced(&self) -> bool {
+        self.interval_ns > 0.0
+    }
+
+    /// How many messages are due by now (a block past `seq` at rate 0).
+    pub fn due(&self, seq: u64) -> u64 {
+        let due = if self.paced() {
+            (self.started.elapsed().as_nanos() as f64 / self.interval_ns) as u64 + 1
+        } else {
+            seq + BLOCK as u64
+        };
+        self.quota.map_or(due, |q| due.min(q))
+    }
+
+    /// Sleeps until message `seq` is nearly due (spinning would take the
+    /// cores the receiver runs on), or yields when it is close.
+    pub fn wait_for(&self, seq: u64) {
+        let next_ns = (seq as f64 * self.interval_ns) as u64;
+        let wait = next_ns.saturating_sub(self.started.elapsed().as_nanos() as u64);
+        if wait > 200_000 {
+            std::thread::sleep(Duration::from_nanos(wait - 100_000));
+        } else {
+            std::thread::yield_now();
+        }
+    }
+
+    /// Message `seq`'s intended send time (`now` at rate 0).
+    pub fn time(&self, seq: u64, now: u64) -> u64 {
+        if self.paced() {
+            self.start_ns + (seq as f64 * self.interval_ns) as u64
+        } else {
+            now
+        }
+    }
+
+    /// Stamps the block's messages `0..n` as messages `seq..`, sent `now`.
+    pub fn stamp(&self, block: &mut Block, n: usize, seq: u64, now: u64) {
+        if self.paced() {
+            for i in 0..n {
+                let s = seq + i as u64;
+                block.stamp(i, s, self.time(s, now));
+            }
+        } else {
+            block.stamp_run(n, seq, now);
+        }
+    }
+
+    /// How far behind schedule message `seq` goes out at `now`.
+    pub fn behind(&self, seq: u64, now: u64) -> u64 {
+        if self.paced() {
+            now.saturating_sub(self.time(seq, now))
+        } else {
+            0
+        }
+    }
+}
 
 enum Conn {
     Stream(Box<dyn Write + Send>),
@@ -199,12 +280,7 @@ fn sender(
         opts.proto.framing(),
         &mut rng,
     );
-    let per_conn_rate = opts.rate as f64 / opts.conns as f64;
-    let interval_ns = if opts.rate > 0 {
-        1e9 / per_conn_rate
-    } else {
-        0.0
-    };
+    let schedule = Schedule::new(opts, start_ns, started, quota);
     let mut seq: u64 = 0;
     let mut behind_max = 0u64;
     loop {
@@ -212,39 +288,15 @@ fn sender(
         if quota.is_some_and(|q| seq >= q) || opts.duration.is_some_and(|d| elapsed >= d) {
             break;
         }
-        let elapsed_ns = elapsed.as_nanos() as f64;
-        let mut due = if opts.rate > 0 {
-            (elapsed_ns / interval_ns) as u64 + 1
-        } else {
-            seq + BLOCK as u64
-        };
-        if let Some(q) = quota {
-            due = due.min(q);
-        }
+        let due = schedule.due(seq);
         if due <= seq {
-            let next_ns = (seq as f64 * interval_ns) as u64;
-            let wait = next_ns.saturating_sub(elapsed.as_nanos() as u64);
-            if wait > 200_000 {
-                std::thread::sleep(Duration::from_nanos(wait - 100_000));
-            } else {
-                std::thread::yield_now();
-            }
+            schedule.wait_for(seq);
             continue;
         }
         let n = ((due - seq) as usize).min(BLOCK);
         let now = now_ns();
-        if opts.rate > 0 {
-            for i in 0..n {
-                let t = start_ns + ((seq + i as u64) as f64 * interval_ns) as u64;
-                block.stamp(i, seq + i as u64, t);
-            }
-        } else {
-            block.stamp_run(n, seq, now);
-        }
-        if opts.rate > 0 {
-            behind_max =
-                behind_max.max(now.saturating_sub(start_ns + (seq as f64 * interval_ns) as u64));
-        }
+        schedule.stamp(&mut block, n, seq, now);
+        behind_max = behind_max.max(schedule.behind(seq, now));
         let err = |e: std::io::Error| format!("connection {id}: {e}");
         match &mut conn {
             Conn::Stream(w) => {

@@ -173,6 +173,25 @@ fn rsyslogd(name: &str, input: &str) -> (Child, u16, std::path::PathBuf) {
     (rsyslogd, port, out)
 }
 
+/// Waits for rsyslogd's 10 000 lines (2 connections), stops it and checks
+/// the file: nothing missing or duplicated.
+fn stop_and_check(mut rsyslogd: Child, out: &std::path::Path) -> std::process::Output {
+    wait_lines(out, 10000);
+    let _ = rsyslogd.kill();
+    let _ = rsyslogd.wait();
+    let check = Command::new(BIN)
+        .args(["check", "--conns", "2", "--count", "10000", "--json"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    check
+}
+
 /// Waits until `out` has `n` lines.
 fn wait_lines(out: &std::path::Path, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -195,7 +214,7 @@ fn wait_lines(out: &std::path::Path, n: usize) {
 /// acknowledged, latency measured, the file complete.
 #[test]
 fn relp_through_rsyslogs_imrelp_acknowledged_and_checked() {
-    let (mut rsyslogd, port, out) = rsyslogd(
+    let (rsyslogd, port, out) = rsyslogd(
         "relp",
         "module(load=\"imrelp\")\ninput(type=\"imrelp\" port=\"@PORT@\" address=\"127.0.0.1\")",
     );
@@ -213,24 +232,12 @@ fn relp_through_rsyslogs_imrelp_acknowledged_and_checked() {
     ]);
     assert_eq!(v["acked"], 10000, "{v}");
     assert!(v["latency_ns"]["count"].as_u64() == Some(10000), "{v}");
-    wait_lines(&out, 10000);
-    let _ = rsyslogd.kill();
-    let _ = rsyslogd.wait();
-    let check = Command::new(BIN)
-        .args(["check", "--conns", "2", "--count", "10000", "--json"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    stop_and_check(rsyslogd, &out);
 }
 
 #[test]
 fn through_rsyslogd_to_a_file_and_checked() {
-    let (mut rsyslogd, port, out) = rsyslogd(
+    let (rsyslogd, port, out) = rsyslogd(
         "tcp",
         "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"@PORT@\" address=\"127.0.0.1\")",
     );
@@ -245,19 +252,7 @@ fn through_rsyslogd_to_a_file_and_checked() {
         "--count",
         "10000",
     ]);
-    wait_lines(&out, 10000);
-    let _ = rsyslogd.kill();
-    let _ = rsyslogd.wait();
-    let check = Command::new(BIN)
-        .args(["check", "--conns", "2", "--count", "10000", "--json"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    let check = stop_and_check(rsyslogd, &out);
     let v: Value = serde_json::from_slice(&check.stdout).unwrap();
     assert_eq!(
         (v["unique"].as_u64(), v["missing"].as_u64()),

@@ -61,6 +61,32 @@ fn wait_unique(path: &Path, conns: u32, count: u64, timeout: Duration) -> (u64, 
 
 const COUNT: u64 = 1_000_000;
 
+/// imtcp in, omrelp to `port` behind a disk-assisted action queue,
+/// retried forever; `params` are more omrelp parameters.
+fn omrelp_sender(port: u16, params: &str) -> String {
+    format!(
+        r#"
+global(workDirectory="@DIR@")
+module(load="imtcp")
+module(load="omrelp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+*.* action(type="omrelp" target="127.0.0.1" port="{port}" {params}
+           queue.type="LinkedList" queue.filename="relpq" queue.size="20000"
+           action.resumeRetryCount="-1" action.resumeInterval="1")
+"#
+    )
+}
+
+/// imrelp into a Disk main queue, `%msg%` lines into `@DIR@/out.log`.
+const RELP_TO_DISK_TO_FILE: &str = r#"
+global(workDirectory="@DIR@")
+main_queue(queue.type="Disk" queue.filename="mainq" queue.size="5000000")
+module(load="imrelp")
+input(type="imrelp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#;
+
 /// rsyslog (imtcp → omrelp, disk-assisted action queue) → corelogd
 /// (imrelp → Disk queue → file), through a proxy that records the
 /// sessions; corelogd is killed with SIGKILL mid-stream and restarted.
@@ -72,18 +98,7 @@ const COUNT: u64 = 1_000_000;
 fn rsyslog_omrelp_to_corelogd_imrelp_survives_kill9() {
     need_rsyslog_relp();
     let d = dir("from-rsyslog");
-    let mut corelogd = Corelogd::start(
-        &d.join("corelog"),
-        r#"
-global(workDirectory="@DIR@")
-main_queue(queue.type="Disk" queue.filename="mainq" queue.size="5000000")
-module(load="imrelp")
-input(type="imrelp" address="127.0.0.1" port="@PORT@")
-template(name="t" type="string" string="%msg%\n")
-*.* action(type="omfile" file="@DIR@/out.log" template="t")
-"#,
-        &[],
-    );
+    let mut corelogd = Corelogd::start(&d.join("corelog"), RELP_TO_DISK_TO_FILE, &[]);
     let recorder = Recorder::start(corelogd.port);
     let rsyslog = Rsyslogd::start(
         &d.join("rsyslog"),
@@ -195,21 +210,7 @@ fn corelogd_omrelp_to_rsyslog_imrelp_survives_kill9_and_restarts() {
     need_rsyslog_relp();
     let d = dir("to-rsyslog");
     let rport = free_port();
-    let mut corelogd = Corelogd::start(
-        &d.join("corelog"),
-        &format!(
-            r#"
-global(workDirectory="@DIR@")
-module(load="imtcp")
-module(load="omrelp")
-input(type="imtcp" address="127.0.0.1" port="@PORT@")
-*.* action(type="omrelp" target="127.0.0.1" port="{rport}"
-           queue.type="LinkedList" queue.filename="relpq" queue.size="20000"
-           action.resumeRetryCount="-1" action.resumeInterval="1")
-"#
-        ),
-        &[],
-    );
+    let mut corelogd = Corelogd::start(&d.join("corelog"), &omrelp_sender(rport, ""), &[]);
     loadgen(&[
         "send",
         "--target",
@@ -263,32 +264,10 @@ action(type="omfile" file="@DIR@/out.log" template="t" flushOnTXEnd="on")
 #[test]
 fn corelogd_to_corelogd_loses_nothing_across_kill9_and_restart() {
     let d = dir("c2c");
-    let mut receiver = Corelogd::start(
-        &d.join("receiver"),
-        r#"
-global(workDirectory="@DIR@")
-main_queue(queue.type="Disk" queue.filename="mainq" queue.size="5000000")
-module(load="imrelp")
-input(type="imrelp" address="127.0.0.1" port="@PORT@")
-template(name="t" type="string" string="%msg%\n")
-*.* action(type="omfile" file="@DIR@/out.log" template="t")
-"#,
-        &[],
-    );
+    let mut receiver = Corelogd::start(&d.join("receiver"), RELP_TO_DISK_TO_FILE, &[]);
     let mut sender = Corelogd::start(
         &d.join("sender"),
-        &format!(
-            r#"
-global(workDirectory="@DIR@")
-module(load="imtcp")
-module(load="omrelp")
-input(type="imtcp" address="127.0.0.1" port="@PORT@")
-*.* action(type="omrelp" target="127.0.0.1" port="{}" windowSize="1024"
-           queue.type="LinkedList" queue.filename="relpq" queue.size="50000"
-           action.resumeRetryCount="-1" action.resumeInterval="1")
-"#,
-            receiver.port
-        ),
+        &omrelp_sender(receiver.port, r#"windowSize="1024""#),
         &[],
     );
     loadgen(&[
@@ -329,18 +308,7 @@ input(type="imtcp" address="127.0.0.1" port="@PORT@")
 #[test]
 fn acknowledged_messages_survive_kill9() {
     let d = dir("acked");
-    let mut corelogd = Corelogd::start(
-        &d,
-        r#"
-global(workDirectory="@DIR@")
-main_queue(queue.type="Disk" queue.filename="mainq")
-module(load="imrelp")
-input(type="imrelp" address="127.0.0.1" port="@PORT@")
-template(name="t" type="string" string="%msg%\n")
-*.* action(type="omfile" file="@DIR@/out.log" template="t")
-"#,
-        &[],
-    );
+    let mut corelogd = Corelogd::start(&d, RELP_TO_DISK_TO_FILE, &[]);
     let port = corelogd.port;
     let senders: Vec<_> = (0..2u32)
         .map(|conn| {
