@@ -614,9 +614,18 @@ template(name="t" type="string" string="%msg%\n")
     );
     let base = sockets_of(corelogd.pid());
     let mut clients: Vec<Client> = (0..SESSIONS).map(|_| Client::open(corelogd.port)).collect();
-    wait_for("a socket per session", Duration::from_secs(10), || {
-        (sockets_of(corelogd.pid()) == base + SESSIONS).then_some(())
-    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let seen = sockets_of(corelogd.pid());
+        if seen == base + SESSIONS {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{seen} sockets in corelogd for {SESSIONS} sessions ({base} before)"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     for (i, c) in clients.iter_mut().enumerate() {
         c.send(&[format!("<13>app: msgnum:00:{i:08}: x").as_bytes()])
             .unwrap();
