@@ -200,3 +200,31 @@ fn pipe(mut from: TcpStream, mut to: TcpStream, rec: Recorded, c2s: bool) {
         let _ = to.shutdown(std::net::Shutdown::Both);
     });
 }
+
+/// The descriptors of `pid` that are sockets, once no connection to
+/// `port` is left (the readiness probe of `Corelogd::start` closes
+/// shortly after it).
+pub fn settled_sockets_of(pid: u32, port: u16) -> usize {
+    crate::wait_for(
+        "no connection left on the port",
+        Duration::from_secs(10),
+        || (established_on(port) == 0).then_some(()),
+    );
+    sockets_of(pid)
+}
+
+/// Established TCP connections whose local port is `port`.
+fn established_on(port: u16) -> usize {
+    let text = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    text.lines()
+        .skip(1)
+        .filter(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            let local = cols
+                .get(1)
+                .and_then(|a| a.rsplit(':').next())
+                .and_then(|p| u16::from_str_radix(p, 16).ok());
+            local == Some(port) && cols.get(3) == Some(&"01")
+        })
+        .count()
+}

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use corelog_tests::daemon::{bin, loadgen, Corelogd};
 use corelog_tests::receiver::Receiver;
-use corelog_tests::relp::{show, sockets_of, Client, Recorder};
+use corelog_tests::relp::{settled_sockets_of, show, sockets_of, Client, Recorder};
 use corelog_tests::rsyslogd::{free_port, Rsyslogd};
 use corelog_tests::wait_for;
 
@@ -536,7 +536,7 @@ input(type="imrelp" address="127.0.0.1" port="@PORT@")
         &[],
     );
     let (pid, port) = (corelogd.pid(), corelogd.port);
-    let base = sockets_of(pid);
+    let base = settled_sockets_of(pid, port);
     let threads: Vec<_> = (0..16)
         .map(|t| {
             std::thread::spawn(move || {
@@ -612,7 +612,7 @@ template(name="t" type="string" string="%msg%\n")
 "#,
         &[],
     );
-    let base = sockets_of(corelogd.pid());
+    let base = settled_sockets_of(corelogd.pid(), corelogd.port);
     let mut clients: Vec<Client> = (0..SESSIONS).map(|_| Client::open(corelogd.port)).collect();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
