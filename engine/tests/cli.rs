@@ -65,3 +65,32 @@ mail.*\t\t\t\t-/var/log/mail.log\nuser.*\t\t\t\t-/var/log/user.log\n*.emerg\t\t\
     // imuxsock's system socket is an input even without input().
     assert!(stderr.contains(": 1 inputs,"), "{stderr}");
 }
+
+/// `-N1` resolves the inputs and actions as a start would: a parameter
+/// value corelogd cannot run is an error there, not only at start.
+#[test]
+fn corelogd_n1_checks_input_and_action_parameters() {
+    let dir = std::env::temp_dir().join(format!("corelog-n1-params-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (conf, want) in [
+        (
+            "module(load=\"imrelp\")\ninput(type=\"imrelp\" port=\"2514\" oversizeMode=\"bogus\")\n*.* /dev/null\n",
+            "oversizeMode=\"bogus\" is not truncate, abort or accept",
+        ),
+        (
+            "module(load=\"omrelp\")\n*.* action(type=\"omrelp\" target=\"h\" windowSize=\"many\")\n",
+            "windowsize=\"many\" is not a number",
+        ),
+    ] {
+        let path = dir.join("c.conf");
+        std::fs::write(&path, conf).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_corelogd"))
+            .args(["-N1", "-f"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(want), "{stderr}");
+    }
+}

@@ -88,6 +88,11 @@ fn main() -> ExitCode {
             "corelogd: version {}, config validation run (level {level}), master config {name}",
             env!("CARGO_PKG_VERSION"),
         );
+        if let Err(e) = runtime::validate(&plan, false) {
+            eprintln!("corelogd: {e}");
+            eprintln!("corelogd: 1 error(s): the configuration {name} is not valid.");
+            return ExitCode::from(1);
+        }
         eprintln!(
             "corelogd: End of config validation run: {} inputs, {} rulesets, {} actions, {} templates. Bye.",
             plan.inputs.len(),

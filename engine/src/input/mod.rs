@@ -105,6 +105,18 @@ pub fn specs(plan: &Plan) -> Result<Vec<InputSpec>, String> {
     plan.inputs.iter().map(|i| spec(plan, i)).collect()
 }
 
+/// The input modules corelogd runs.
+const RUN: &[&str] = &["imtcp", "imptcp", "imudp", "imuxsock", "imrelp"];
+
+/// Resolves the inputs of the kinds corelogd runs, passing over the ones
+/// it only accepts (`-N1` warns about those instead).
+pub fn check(plan: &Plan) -> Result<(), String> {
+    for i in plan.inputs.iter().filter(|i| RUN.contains(&i.kind)) {
+        spec(plan, i)?;
+    }
+    Ok(())
+}
+
 fn spec(plan: &Plan, def: &InputDef) -> Result<InputSpec, String> {
     let module = plan.modules.iter().find(|m| m.name == def.kind);
     // An input parameter, else the module's, else nothing.

@@ -117,6 +117,33 @@ pub fn describe(plan: &Plan) -> Result<(Vec<String>, Vec<String>), String> {
     Ok((inputs, outputs))
 }
 
+/// What the runtime checks before it starts anything: every action is one
+/// it runs, with what its runner needs (owners, addresses, parameters),
+/// and every input resolves (ports, sizes, modes). `-N1` runs it with
+/// `strict` off: modules corelogd only accepts (with a warning) pass.
+pub fn validate(plan: &Plan, strict: bool) -> Result<(), String> {
+    for a in &plan.actions {
+        let runs = a.discard || matches!(a.kind, "omfile" | "omfwd" | "omrelp");
+        if !runs && !strict {
+            continue;
+        }
+        if !runs {
+            return Err(format!(
+                "{}:{}: action type {} is not run by corelogd yet; remove it or use omfile, omfwd or omrelp.",
+                plan.sources.name(a.pos.file),
+                a.pos.line,
+                a.kind
+            ));
+        }
+        ActionRunner::new(a, Arc::default())?;
+    }
+    if strict {
+        input::specs(plan).map(|_| ())
+    } else {
+        input::check(plan)
+    }
+}
+
 /// The CPUs this process may run on.
 fn allowed_cpus() -> Vec<usize> {
     // SAFETY: cpu_set_t is plain old data; sched_getaffinity fills it.
@@ -168,18 +195,7 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
             cpus.len()
         ));
     }
-    for a in &plan.actions {
-        if !a.discard && !matches!(a.kind, "omfile" | "omfwd" | "omrelp") {
-            return Err(format!(
-                "{}:{}: action type {} is not run by corelogd yet; remove it or use omfile, omfwd or omrelp.",
-                plan.sources.name(a.pos.file),
-                a.pos.line,
-                a.kind
-            ));
-        }
-        // Validate what the runner will need (owners, addresses) up front.
-        ActionRunner::new(a, Arc::default())?;
-    }
+    validate(&plan, true)?;
     let disk = disk::plan(&plan, cores)?;
     let specs = Arc::new(input::specs(&plan)?);
     limits::check(cores)?;
