@@ -1,7 +1,17 @@
 //! `corelogd -N1 -f FILE`: exit 0 for a valid configuration, 1 with
 //! `file:line:column: error: …` lines for an invalid one.
 
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `corelogd -N1 -f path`.
+fn n1(path: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_corelogd"))
+        .args(["-N1", "-f"])
+        .arg(path)
+        .output()
+        .unwrap()
+}
 
 #[test]
 fn corelogd_n1_checks_a_config() {
@@ -11,22 +21,13 @@ fn corelogd_n1_checks_a_config() {
     std::fs::write(&good, "*.* /var/log/messages\n").unwrap();
     let bad = dir.join("bad.conf");
     std::fs::write(&bad, "*.* /var/log/messages\nmial.* /x\n").unwrap();
-    let bin = env!("CARGO_BIN_EXE_corelogd");
-    let ok = Command::new(bin)
-        .args(["-N1", "-f"])
-        .arg(&good)
-        .output()
-        .unwrap();
+    let ok = n1(&good);
     assert!(
         ok.status.success(),
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    let no = Command::new(bin)
-        .args(["-N1", "-f"])
-        .arg(&bad)
-        .output()
-        .unwrap();
+    let no = n1(&bad);
     assert_eq!(no.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&no.stderr);
     assert!(
@@ -51,11 +52,7 @@ mail.*\t\t\t\t-/var/log/mail.log\nuser.*\t\t\t\t-/var/log/user.log\n*.emerg\t\t\
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("rsyslog.conf");
     std::fs::write(&path, conf).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_corelogd"))
-        .args(["-N1", "-f"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let out = n1(&path);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
@@ -84,11 +81,7 @@ fn corelogd_n1_checks_input_and_action_parameters() {
     ] {
         let path = dir.join("c.conf");
         std::fs::write(&path, conf).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_corelogd"))
-            .args(["-N1", "-f"])
-            .arg(&path)
-            .output()
-            .unwrap();
+        let out = n1(&path);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{stderr}");
         assert!(stderr.contains(want), "{stderr}");

@@ -36,3 +36,29 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// One row of `/proc/net/tcp` (IPv4 sockets of this machine).
+#[derive(Debug, Clone, Copy)]
+pub struct TcpRow {
+    pub local_port: u16,
+    /// The kernel's state number (1: established, 10: listening).
+    pub state: u8,
+    /// Bytes waiting to be read.
+    pub rx_queue: u64,
+}
+
+/// The rows of `/proc/net/tcp`.
+pub fn tcp_sockets() -> Vec<TcpRow> {
+    let text = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            Some(TcpRow {
+                local_port: u16::from_str_radix(cols.get(1)?.rsplit(':').next()?, 16).ok()?,
+                state: u8::from_str_radix(cols.get(3)?, 16).ok()?,
+                rx_queue: u64::from_str_radix(cols.get(4)?.split(':').nth(1)?, 16).ok()?,
+            })
+        })
+        .collect()
+}

@@ -215,16 +215,8 @@ pub fn settled_sockets_of(pid: u32, port: u16) -> usize {
 
 /// Established TCP connections whose local port is `port`.
 fn established_on(port: u16) -> usize {
-    let text = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
-    text.lines()
-        .skip(1)
-        .filter(|l| {
-            let cols: Vec<&str> = l.split_whitespace().collect();
-            let local = cols
-                .get(1)
-                .and_then(|a| a.rsplit(':').next())
-                .and_then(|p| u16::from_str_radix(p, 16).ok());
-            local == Some(port) && cols.get(3) == Some(&"01")
-        })
+    crate::tcp_sockets()
+        .iter()
+        .filter(|r| r.local_port == port && r.state == 1)
         .count()
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use corelog_tests::daemon::{bin, check_prefix_order, send, Corelogd};
 use corelog_tests::receiver::Receiver;
 use corelog_tests::rsyslogd::free_port;
-use corelog_tests::wait_for;
+use corelog_tests::{tcp_sockets, wait_for};
 
 fn dir(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("corelog-diskq-{}-{name}", std::process::id()))
@@ -48,15 +48,10 @@ fn spool_bytes(dir: &Path) -> u64 {
 
 /// Bytes waiting in the receive queues of sockets on local `port`.
 fn unread_on(port: u16) -> u64 {
-    let text = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
-    text.lines()
-        .skip(1)
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split_whitespace().collect();
-            let local_port = u16::from_str_radix(cols.get(1)?.rsplit(':').next()?, 16).ok()?;
-            let rx = u64::from_str_radix(cols.get(4)?.split(':').nth(1)?, 16).ok()?;
-            (local_port == port).then_some(rx)
-        })
+    tcp_sockets()
+        .iter()
+        .filter(|r| r.local_port == port)
+        .map(|r| r.rx_queue)
         .sum()
 }
 
