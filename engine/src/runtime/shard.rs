@@ -114,7 +114,7 @@ const UNWRITTEN_MAX: u64 = 4 << 20;
 enum Took {
     /// Taken (discardMark may have discarded some); with the ticket that
     /// tells when what went to disk is durable.
-    Some(Option<Ticket>),
+    Taken(Option<Ticket>),
     /// Nothing: no room.
     Nothing,
     /// Refused by the disk (counted as dropped): not to be acknowledged.
@@ -251,8 +251,9 @@ impl Shard {
     /// Enqueues every message of `items`, waiting for room as long as
     /// needed; leaves `items` empty (and ready for reuse). True when the
     /// shard took them all and, on disk, they are durable: what a RELP
-    /// acknowledgement promises. False only at shutdown, for messages
-    /// given up or not yet durable.
+    /// acknowledgement promises. False for messages the disk refused
+    /// (counted as dropped), and at shutdown for those given up or not
+    /// yet durable.
     ///
     /// For inputs with flow control (imtcp, imptcp): above
     /// `queue.lightDelayMark` the input first waits, once and at most a
@@ -270,7 +271,7 @@ impl Shard {
         let mut taken = true;
         while !items.is_empty() {
             match self.push_some(items) {
-                Took::Some(t) => durable = durable.max(t),
+                Took::Taken(t) => durable = durable.max(t),
                 Took::Refused => taken = false,
                 Took::Nothing if self.aborting.get() => {
                     let (t, all) = self.give_up(items);
@@ -374,7 +375,7 @@ impl Shard {
         let mut durable = None;
         while !items.is_empty() {
             match self.push_some(items) {
-                Took::Some(t) => {
+                Took::Taken(t) => {
                     durable = durable.max(t);
                     continue;
                 }
@@ -420,7 +421,7 @@ impl Shard {
             s.discarded += (before - items.len()) as u64;
             if items.is_empty() {
                 self.stats.set(s);
-                return Took::Some(None);
+                return Took::Taken(None);
             }
         }
         let n = items.len();
@@ -461,7 +462,7 @@ impl Shard {
         s.enqueued += n as u64;
         self.stats.set(s);
         self.not_empty.notify();
-        Took::Some(ticket)
+        Took::Taken(ticket)
     }
 
     /// Takes the oldest chunk; waits while the shard is empty and open.
