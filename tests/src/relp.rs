@@ -201,22 +201,50 @@ fn pipe(mut from: TcpStream, mut to: TcpStream, rec: Recorded, c2s: bool) {
     });
 }
 
-/// The descriptors of `pid` that are sockets, once no connection to
-/// `port` is left (the readiness probe of `Corelogd::start` closes
-/// shortly after it).
+/// The descriptors of `pid` that are sockets, once the server holds no
+/// connection on `port` (the readiness probe of `Corelogd::start` closes
+/// shortly after it, and corelogd closes its side once it reads the EOF).
 pub fn settled_sockets_of(pid: u32, port: u16) -> usize {
     crate::wait_for(
-        "no connection left on the port",
+        "corelogd to close every connection on the port",
         Duration::from_secs(10),
-        || (established_on(port) == 0).then_some(()),
+        || (held_on(port) == 0).then_some(()),
     );
     sockets_of(pid)
 }
 
-/// Established TCP connections whose local port is `port`.
-fn established_on(port: u16) -> usize {
+/// Waits until `pid` has exactly `want` socket descriptors; on timeout,
+/// panics saying how many it had and in which states the port's
+/// connections were.
+pub fn wait_sockets(pid: u32, port: u16, want: usize, within: Duration, what: &str) {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let seen = sockets_of(pid);
+        if seen == want {
+            return;
+        }
+        if std::time::Instant::now() > deadline {
+            let mut states = std::collections::BTreeMap::<u8, usize>::new();
+            for r in crate::tcp_sockets().iter().filter(|r| r.local_port == port) {
+                *states.entry(r.state).or_default() += 1;
+            }
+            panic!(
+                "{what}: corelogd has {seen} sockets after {within:?}, not {want}; \
+                 server-side rows on the port by state: {states:?}"
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Server-side connections on `port` whose descriptor corelogd has yet to
+/// accept or close: established, half-open, or closed by the peer.
+fn held_on(port: u16) -> usize {
+    const ESTABLISHED: u8 = 1;
+    const SYN_RECV: u8 = 3;
+    const CLOSE_WAIT: u8 = 8;
     crate::tcp_sockets()
         .iter()
-        .filter(|r| r.local_port == port && r.state == 1)
+        .filter(|r| r.local_port == port && matches!(r.state, ESTABLISHED | SYN_RECV | CLOSE_WAIT))
         .count()
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use corelog_tests::daemon::{bin, loadgen, Corelogd};
 use corelog_tests::receiver::Receiver;
-use corelog_tests::relp::{settled_sockets_of, show, sockets_of, Client, Recorder};
+use corelog_tests::relp::{settled_sockets_of, show, wait_sockets, Client, Recorder};
 use corelog_tests::rsyslogd::{free_port, Rsyslogd};
 use corelog_tests::wait_for;
 
@@ -564,21 +564,12 @@ input(type="imrelp" address="127.0.0.1" port="@PORT@")
     for t in threads {
         t.join().unwrap();
     }
-    wait_for(
-        "corelogd's sockets back to where they were",
-        Duration::from_secs(10),
-        || (sockets_of(pid) == base).then_some(()),
-    );
+    let settle = Duration::from_secs(10);
+    wait_sockets(pid, port, base, settle, "after the reconnecting senders");
     let held: Vec<Client> = (0..100).map(|_| Client::open(port)).collect();
-    wait_for(
-        "one socket per live session",
-        Duration::from_secs(10),
-        || (sockets_of(pid) == base + 100).then_some(()),
-    );
+    wait_sockets(pid, port, base + 100, settle, "with 100 live sessions");
     drop(held);
-    wait_for("the 100 sockets closed", Duration::from_secs(10), || {
-        (sockets_of(pid) == base).then_some(())
-    });
+    wait_sockets(pid, port, base, settle, "once the 100 sessions closed");
     corelogd.stop();
 }
 
@@ -614,18 +605,13 @@ template(name="t" type="string" string="%msg%\n")
     );
     let base = settled_sockets_of(corelogd.pid(), corelogd.port);
     let mut clients: Vec<Client> = (0..SESSIONS).map(|_| Client::open(corelogd.port)).collect();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let seen = sockets_of(corelogd.pid());
-        if seen == base + SESSIONS {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{seen} sockets in corelogd for {SESSIONS} sessions ({base} before)"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_sockets(
+        corelogd.pid(),
+        corelogd.port,
+        base + SESSIONS,
+        Duration::from_secs(30),
+        "with 10 000 live sessions",
+    );
     for (i, c) in clients.iter_mut().enumerate() {
         c.send(&[format!("<13>app: msgnum:00:{i:08}: x").as_bytes()])
             .unwrap();
