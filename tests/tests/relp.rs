@@ -87,6 +87,18 @@ template(name="t" type="string" string="%msg%\n")
 *.* action(type="omfile" file="@DIR@/out.log" template="t")
 "#;
 
+/// loadgen sends `COUNT` sequence-numbered messages over 2 TCP
+/// connections to `port` on loopback.
+fn send_count(port: u16, extra: &[&str]) -> String {
+    let target = format!("127.0.0.1:{port}");
+    let count = COUNT.to_string();
+    let mut args = vec![
+        "send", "--target", &target, "--count", &count, "--conns", "2",
+    ];
+    args.extend_from_slice(extra);
+    loadgen(&args)
+}
+
 /// rsyslog (imtcp → omrelp, disk-assisted action queue) → corelogd
 /// (imrelp → Disk queue → file), through a proxy that records the
 /// sessions; corelogd is killed with SIGKILL mid-stream and restarted.
@@ -118,19 +130,7 @@ action(type="omrelp" target="127.0.0.1" port="{}" windowSize="1024"
     let out = corelogd.path("out.log");
     let sender = {
         let port = rsyslog.port;
-        std::thread::spawn(move || {
-            loadgen(&[
-                "send",
-                "--target",
-                &format!("127.0.0.1:{port}"),
-                "--count",
-                &COUNT.to_string(),
-                "--conns",
-                "2",
-                "--rate",
-                "200000",
-            ])
-        })
+        std::thread::spawn(move || send_count(port, &["--rate", "200000"]))
     };
     wait_for(
         "a third of the messages at corelogd",
@@ -211,15 +211,7 @@ fn corelogd_omrelp_to_rsyslog_imrelp_survives_kill9_and_restarts() {
     let d = dir("to-rsyslog");
     let rport = free_port();
     let mut corelogd = Corelogd::start(&d.join("corelog"), &omrelp_sender(rport, ""), &[]);
-    loadgen(&[
-        "send",
-        "--target",
-        &format!("127.0.0.1:{}", corelogd.port),
-        "--count",
-        &COUNT.to_string(),
-        "--conns",
-        "2",
-    ]);
+    send_count(corelogd.port, &[]);
     // rsyslog on the port omrelp targets.
     let rdir = d.join("rsyslog");
     std::fs::create_dir_all(&rdir).unwrap();
@@ -270,15 +262,7 @@ fn corelogd_to_corelogd_loses_nothing_across_kill9_and_restart() {
         &omrelp_sender(receiver.port, r#"windowSize="1024""#),
         &[],
     );
-    loadgen(&[
-        "send",
-        "--target",
-        &format!("127.0.0.1:{}", sender.port),
-        "--count",
-        &COUNT.to_string(),
-        "--conns",
-        "2",
-    ]);
+    send_count(sender.port, &[]);
     let out = receiver.path("out.log");
     wait_for("a third at the receiver", Duration::from_secs(120), || {
         (lines(&out) as u64 > COUNT / 3).then_some(())
