@@ -238,15 +238,21 @@ pub fn loadgen(args: &[&str]) -> String {
 /// Sends `count` loadgen messages (`msgnum:CC:NNNNNNNN:`, 256 bytes) to
 /// 127.0.0.1:`port` over `conns` TCP connections, as fast as it can.
 pub fn send(port: u16, count: u64, conns: usize) {
-    loadgen(&[
-        "send",
-        "--target",
-        &format!("127.0.0.1:{port}"),
-        "--count",
-        &count.to_string(),
-        "--conns",
-        &conns.to_string(),
-    ]);
+    send_with(port, count, conns, &[]);
+}
+
+/// [`send`], with more loadgen options (`--rate N`, ...).
+pub fn send_with(port: u16, count: u64, conns: usize, more: &[&str]) {
+    let (target, count, conns) = (
+        format!("127.0.0.1:{port}"),
+        count.to_string(),
+        conns.to_string(),
+    );
+    let mut args = vec![
+        "send", "--target", &target, "--count", &count, "--conns", &conns,
+    ];
+    args.extend_from_slice(more);
+    loadgen(&args);
 }
 
 /// Waits (up to a minute) until the file at `path` has `n` lines.

@@ -6,8 +6,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use corelog_tests::daemon::{
-    check_prefix_order, check_prefix_order_partial, loadgen, received, send, wait_lines, Corelogd,
-    TCP_TO_FILE,
+    check_prefix_order, check_prefix_order_partial, received, send, send_with, wait_lines,
+    Corelogd, TCP_TO_FILE,
 };
 use corelog_tests::rsyslogd::Rsyslogd;
 use corelog_tests::wait_for;
@@ -309,15 +309,7 @@ fn a_session_of_many_small_reads_keeps_working() {
     // left a waker behind, until glommio's 16-bit waker count overflowed
     // after ~32 000 reads. A paced sender makes one read per message.
     let d = Corelogd::start(&dir("smallreads"), TCP_TO_FILE, &[]);
-    loadgen(&[
-        "send",
-        "--target",
-        &format!("127.0.0.1:{}", d.port),
-        "--count",
-        "60000",
-        "--rate",
-        "30000",
-    ]);
+    send_with(d.port, 60_000, 1, &["--rate", "30000"]);
     let out = d.path("out.log");
     wait_lines(&out, 60_000);
     let err = d.stop();

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use corelog_tests::daemon::{
-    bin, check_prefix_order, loadgen, received, send, wait_lines, Corelogd, TCP_TO_FILE,
+    bin, check_prefix_order, received, send, wait_lines, Corelogd, TCP_TO_FILE,
 };
 use corelog_tests::receiver::Receiver;
 use corelog_tests::rsyslogd::free_port;
@@ -243,15 +243,7 @@ template(name="t" type="string" string="%msg%\n")
     );
     let port = d.port;
     let sender = std::thread::spawn(move || {
-        loadgen(&[
-            "send",
-            "--target",
-            &format!("127.0.0.1:{port}"),
-            "--count",
-            "2000000",
-            "--conns",
-            "2",
-        ]);
+        send(port, 2_000_000, 2);
     });
     // The target reads nothing: 2 M messages (512 MB) cannot all be taken
     // in unless corelogd buffers without bound. Give it time to try.

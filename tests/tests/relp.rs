@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use corelog_tests::daemon::{bin, loadgen, Corelogd};
+use corelog_tests::daemon::{bin, send, send_with, Corelogd};
 use corelog_tests::receiver::Receiver;
 use corelog_tests::relp::{settled_sockets_of, show, wait_sockets, Client, Recorder};
 use corelog_tests::rsyslogd::{free_port, Rsyslogd};
@@ -87,18 +87,6 @@ template(name="t" type="string" string="%msg%\n")
 *.* action(type="omfile" file="@DIR@/out.log" template="t")
 "#;
 
-/// loadgen sends `COUNT` sequence-numbered messages over 2 TCP
-/// connections to `port` on loopback.
-fn send_count(port: u16, extra: &[&str]) -> String {
-    let target = format!("127.0.0.1:{port}");
-    let count = COUNT.to_string();
-    let mut args = vec![
-        "send", "--target", &target, "--count", &count, "--conns", "2",
-    ];
-    args.extend_from_slice(extra);
-    loadgen(&args)
-}
-
 /// rsyslog (imtcp → omrelp, disk-assisted action queue) → corelogd
 /// (imrelp → Disk queue → file), through a proxy that records the
 /// sessions; corelogd is killed with SIGKILL mid-stream and restarted.
@@ -130,7 +118,7 @@ action(type="omrelp" target="127.0.0.1" port="{}" windowSize="1024"
     let out = corelogd.path("out.log");
     let sender = {
         let port = rsyslog.port;
-        std::thread::spawn(move || send_count(port, &["--rate", "200000"]))
+        std::thread::spawn(move || send_with(port, COUNT, 2, &["--rate", "200000"]))
     };
     wait_for(
         "a third of the messages at corelogd",
@@ -211,7 +199,7 @@ fn corelogd_omrelp_to_rsyslog_imrelp_survives_kill9_and_restarts() {
     let d = dir("to-rsyslog");
     let rport = free_port();
     let mut corelogd = Corelogd::start(&d.join("corelog"), &omrelp_sender(rport, ""), &[]);
-    send_count(corelogd.port, &[]);
+    send(corelogd.port, COUNT, 2);
     // rsyslog on the port omrelp targets.
     let rdir = d.join("rsyslog");
     std::fs::create_dir_all(&rdir).unwrap();
@@ -262,7 +250,7 @@ fn corelogd_to_corelogd_loses_nothing_across_kill9_and_restart() {
         &omrelp_sender(receiver.port, r#"windowSize="1024""#),
         &[],
     );
-    send_count(sender.port, &[]);
+    send(sender.port, COUNT, 2);
     let out = receiver.path("out.log");
     wait_for("a third at the receiver", Duration::from_secs(120), || {
         (lines(&out) as u64 > COUNT / 3).then_some(())
