@@ -52,6 +52,36 @@ template(name="t" type="string" string="%msg%\n")
 *.* action(type="omfile" file="@DIR@/out.log" template="t")
 "#;
 
+/// Runs `corelogd -f conf` expecting it to refuse to start: returns its
+/// exit code and stderr. One still running after 20 s (it started) is
+/// killed, and the test fails saying so.
+pub fn refused_start(conf: &Path) -> (Option<i32>, String) {
+    let mut child = Command::new(bin("corelogd"))
+        .args(["-f", &conf.display().to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting corelogd");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while child.try_wait().expect("waiting for corelogd").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("corelogd's stderr");
+            panic!(
+                "corelogd started with {} although it should have refused:\n{}",
+                conf.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("corelogd's stderr");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// A running corelogd.
 pub struct Corelogd {
     child: Option<Child>,

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use corelog_tests::daemon::{bin, check_prefix_order, send, Corelogd};
+use corelog_tests::daemon::{
+    bin, check_prefix_order, received, refused_start, send, wait_lines, Corelogd,
+};
 use corelog_tests::receiver::Receiver;
 use corelog_tests::rsyslogd::free_port;
 use corelog_tests::{tcp_sockets, wait_for};
@@ -403,6 +405,47 @@ fn max_disk_space_stops_the_sender_and_loses_nothing() {
     wait_received(&r, 100_000);
     let err = d.stop();
     assert_eq!(check_prefix_order(&r.text()), (100_000, 1), "{err}");
+}
+
+/// A second corelogd whose config names the same queue files (on other
+/// ports) is refused before it reads or writes them; once the first has
+/// stopped, a start takes the queue over.
+#[test]
+fn a_second_corelogd_on_the_same_queue_files_is_refused() {
+    let mut d = Corelogd::start(
+        &dir("lock"),
+        r#"
+global(workDirectory="@DIR@/spool")
+main_queue(queue.type="Disk" queue.filename="main")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#,
+        &[],
+    );
+    let conf = std::fs::read_to_string(d.path("corelog.conf")).unwrap();
+    let other = d.path("other.conf");
+    std::fs::write(
+        &other,
+        conf.replace(
+            &format!("port=\"{}\"", d.port),
+            &format!("port=\"{}\"", free_port()),
+        ),
+    )
+    .unwrap();
+    let (code, err) = refused_start(&other);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("holds its queue files"), "{err}");
+    send(d.port, 10_000, 1);
+    let out = d.path("out.log");
+    wait_lines(&out, 10_000);
+    d.halt();
+    d.restart();
+    send(d.port, 10_000, 1);
+    wait_lines(&out, 20_000);
+    let report = d.stop();
+    assert_eq!(received(&report), 10_000, "{report}");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use corelog_tests::daemon::{
-    bin, check_prefix_order, received, send, wait_lines, Corelogd, TCP_TO_FILE,
+    bin, check_prefix_order, received, refused_start, send, wait_lines, Corelogd, TCP_TO_FILE,
 };
 use corelog_tests::receiver::Receiver;
 use corelog_tests::rsyslogd::free_port;
@@ -153,6 +153,51 @@ fn a_port_in_use_is_a_clear_error() {
         err.contains(&format!("cannot listen on 127.0.0.1:{port}")),
         "{err}"
     );
+}
+
+/// A second corelogd started by mistake on the same ports is refused, as a
+/// second rsyslogd is, although corelogd's own sockets share their ports
+/// (SO_REUSEPORT) across cores. It takes no connection or datagram from
+/// the running one, and leaves its unix socket alone.
+#[test]
+fn a_second_corelogd_on_the_same_ports_is_refused() {
+    let config = r#"
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" socket="@DIR@/log.sock")
+module(load="imudp")
+input(type="imudp" address="127.0.0.1" port="@PORT2@")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#;
+    let d = Corelogd::start(&dir("second"), config, &[]);
+    let conf = read(&d.path("corelog.conf"));
+    let udp = format!("port=\"{}\"", d.port2);
+    let tcp_only = conf.replace(&udp, &format!("port=\"{}\"", free_port()));
+    for (name, text, port) in [("same", conf.clone(), d.port2), ("tcp", tcp_only, d.port)] {
+        let path = d.path(&format!("second-{name}.conf"));
+        std::fs::write(&path, text).unwrap();
+        let (code, err) = refused_start(&path);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(
+            err.contains(&format!("cannot listen on 127.0.0.1:{port}"))
+                && err.contains("perhaps another corelogd"),
+            "{err}"
+        );
+    }
+    let lines: Vec<String> = (0..200).map(|i| format!("tcp-{i}")).collect();
+    send_lines(
+        d.port,
+        &lines.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let unix = std::os::unix::net::UnixDatagram::unbound().unwrap();
+    unix.send_to(b"<13>app: over-unix", d.path("log.sock"))
+        .expect("the first corelogd's unix socket is still there");
+    let out = d.path("out.log");
+    wait_lines(&out, 201);
+    let err = d.stop();
+    assert_eq!(received(&err), 201, "{err}");
 }
 
 #[test]

@@ -5,8 +5,10 @@
 //! In: the resolved inputs and the number of cores. Out: for every core,
 //! its own TCP and UDP sockets (SO_REUSEPORT, so the kernel spreads
 //! connections and datagrams over the cores), as raw descriptors that the
-//! core adopts. Unix sockets have one owner (core 0): here their path is
-//! prepared (directory created, a stale socket file removed) and checked.
+//! core adopts. A port another process listens on is refused, even when
+//! that process shares it through SO_REUSEPORT (a second corelogd). Unix
+//! sockets have one owner (core 0): here their path is prepared
+//! (directory created, a stale socket file removed) and checked.
 
 use std::net::SocketAddr;
 use std::os::unix::io::{IntoRawFd, RawFd};
@@ -24,39 +26,43 @@ pub struct Bound {
     pub fd: RawFd,
 }
 
-/// Opens every core's sockets; `cores[c]` lists core c's.
+/// Opens every core's sockets; `cores[c]` lists core c's. Every port is
+/// taken before any unix socket path is touched, so a start that fails on
+/// a port leaves a running corelogd's unix socket in place.
 pub fn bind_all(specs: &[InputSpec], cores: usize) -> Result<Vec<Vec<Bound>>, String> {
     let mut out = vec![Vec::new(); cores];
-    for (i, spec) in specs.iter().enumerate() {
-        match spec.kind {
-            Kind::Tcp | Kind::Udp => {
-                for addr in &spec.addrs {
-                    for c in out.iter_mut() {
-                        let fd = bind_inet(spec, *addr).map_err(|e| {
-                            format!("{}: cannot listen on {addr}: {e}{}", spec.module, hint(&e))
-                        })?;
-                        c.push(Bound {
-                            input: i,
-                            kind: spec.kind,
-                            fd,
-                        });
-                    }
-                }
-            }
-            Kind::UnixDgram | Kind::UnixStream => {
-                let path = spec
-                    .path
-                    .as_deref()
-                    .ok_or_else(|| format!("{}: no socket path", spec.module))?;
-                prepare_unix(path).map_err(|e| {
-                    format!(
-                        "{}: cannot create socket {}: {e}",
-                        spec.module,
-                        path.display()
-                    )
-                })?;
+    let (inet, unix): (Vec<_>, Vec<_>) = specs
+        .iter()
+        .enumerate()
+        .partition(|(_, s)| matches!(s.kind, Kind::Tcp | Kind::Udp));
+    for (i, spec) in inet {
+        for addr in &spec.addrs {
+            let fail = |e: std::io::Error| {
+                format!("{}: cannot listen on {addr}: {e}{}", spec.module, hint(&e))
+            };
+            probe_unshared(spec.kind, *addr).map_err(fail)?;
+            for c in out.iter_mut() {
+                let fd = bind_inet(spec, *addr).map_err(fail)?;
+                c.push(Bound {
+                    input: i,
+                    kind: spec.kind,
+                    fd,
+                });
             }
         }
+    }
+    for (_, spec) in unix {
+        let path = spec
+            .path
+            .as_deref()
+            .ok_or_else(|| format!("{}: no socket path", spec.module))?;
+        prepare_unix(path).map_err(|e| {
+            format!(
+                "{}: cannot create socket {}: {e}",
+                spec.module,
+                path.display()
+            )
+        })?;
     }
     Ok(out)
 }
@@ -64,12 +70,31 @@ pub fn bind_all(specs: &[InputSpec], cores: usize) -> Result<Vec<Vec<Bound>>, St
 fn hint(e: &std::io::Error) -> &'static str {
     match e.raw_os_error() {
         Some(libc::EADDRINUSE) => {
-            " (another program is listening there; stop it or choose another port)"
+            " (another program, perhaps another corelogd, is listening there; stop it or choose another port)"
         }
         Some(libc::EACCES) => " (ports below 1024 need root or CAP_NET_BIND_SERVICE)",
         Some(libc::EADDRNOTAVAIL) => " (that address is not on this machine)",
         _ => "",
     }
+}
+
+/// Binds `addr` once without SO_REUSEPORT and lets it go. The per-core
+/// sockets share their port through SO_REUSEPORT, which any process of
+/// the same user may join: without this check a second corelogd started
+/// by mistake would silently take half the connections and datagrams.
+/// Here it fails, as a second rsyslogd does. (SO_REUSEADDR on the TCP probe
+/// only passes over connections left in TIME_WAIT by a previous run.)
+fn probe_unshared(kind: Kind, addr: SocketAddr) -> std::io::Result<()> {
+    if addr.port() == 0 {
+        return Ok(());
+    }
+    let (ty, proto) = match kind {
+        Kind::Udp => (Type::DGRAM, Protocol::UDP),
+        _ => (Type::STREAM, Protocol::TCP),
+    };
+    let s = Socket::new(Domain::for_address(addr), ty, Some(proto))?;
+    s.set_reuse_address(kind == Kind::Tcp)?;
+    s.bind(&addr.into())
 }
 
 fn bind_inet(spec: &InputSpec, addr: SocketAddr) -> std::io::Result<RawFd> {

@@ -11,11 +11,15 @@
 //! same directory are not touched.
 //!
 //! Guarantees, checked before any core starts: the directories exist (or
-//! are created) and are writable; no two queues share a file name; and no
+//! are created) and are writable; no two queues share a file name; no
+//! other process holds a queue's files (each queue's `.<filename>.lock`
+//! is locked for as long as the returned [`DiskQueues`] lives); and no
 //! shard's files from a run with more cores are left behind unread
 //! (that is an error naming the `--cores` to use, not a silent loss).
 
+use std::fs::File;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::config::queue::{QueueParams, QueueType};
 use crate::config::Plan;
@@ -27,6 +31,8 @@ pub struct DiskQueues {
     pub main: Option<StoreConfig>,
     pub rulesets: Vec<Option<StoreConfig>>,
     pub actions: Vec<Option<StoreConfig>>,
+    /// Each queue's lock file, held while any copy of this lives.
+    _locks: Arc<Vec<File>>,
 }
 
 impl DiskQueues {
@@ -85,7 +91,9 @@ pub fn plan(plan: &Plan, cores: usize) -> Result<DiskQueues, String> {
                 })
             })
             .collect(),
+        _locks: Arc::default(),
     };
+    let mut locks = Vec::new();
     let sharded = d.main.iter().chain(d.rulesets.iter().flatten());
     let all: Vec<(&StoreConfig, bool)> = sharded
         .map(|c| (c, true))
@@ -111,16 +119,7 @@ pub fn plan(plan: &Plan, cores: usize) -> Result<DiskQueues, String> {
                 c.dir.display()
             )
         })?;
-        let probe = c.dir.join(format!(".{}.probe", c.name));
-        std::fs::write(&probe, b"")
-            .and_then(|()| std::fs::remove_file(&probe))
-            .map_err(|e| {
-                format!(
-                    "{}: cannot write in its spool directory {}: {e}",
-                    c.label,
-                    c.dir.display()
-                )
-            })?;
+        locks.push(lock(c)?);
         if *sharded {
             let left = leftover_shards(c, cores);
             if let Some(k) = left.iter().max() {
@@ -133,7 +132,41 @@ pub fn plan(plan: &Plan, cores: usize) -> Result<DiskQueues, String> {
             }
         }
     }
-    Ok(d)
+    Ok(DiskQueues {
+        _locks: Arc::new(locks),
+        ..d
+    })
+}
+
+/// Creates and locks `.<filename>.lock` in the queue's spool directory,
+/// which also proves the directory writable. The lock (flock, released by
+/// the kernel when the process ends, however it ends) keeps a second
+/// corelogd from recovering and appending to the same queue files.
+fn lock(c: &StoreConfig) -> Result<File, String> {
+    let path = c.dir.join(format!(".{}.lock", c.name));
+    let f = File::create(&path).map_err(|e| {
+        format!(
+            "{}: cannot write in its spool directory {}: {e}",
+            c.label,
+            c.dir.display()
+        )
+    })?;
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock takes the descriptor of `f`, which is open for the call.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let e = std::io::Error::last_os_error();
+        return Err(if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+            format!(
+                "{}: another process, perhaps another corelogd, holds its queue files {}/{}.*; stop it, or give this queue another queue.filename or spool directory.",
+                c.label,
+                c.dir.display(),
+                c.name
+            )
+        } else {
+            format!("{}: cannot lock {}: {e}", c.label, path.display())
+        });
+    }
+    Ok(f)
 }
 
 /// Cores ≥ `cores` whose shard files (segments or checkpoint with
