@@ -636,10 +636,29 @@ impl CoreJob {
         let mut dropped_action_queue = 0;
         // Run until asked to stop, then drain.
         ctx.stop.wait().await;
-        // Inputs finish what they read; one still waiting for room after
-        // timeoutShutdown stops waiting (see Shard::abort_waits).
+        // Inputs finish what they read while the queues move; one still
+        // waiting for room after timeoutShutdown without progress stops
+        // waiting (see Shard::abort_waits).
         let timeout = Duration::from_millis(plan.main_queue.timeout_shutdown_ms.max(100) as u64);
-        futures_lite::future::or(ctx.tasks.wait_empty(), glommio::timer::sleep(timeout)).await;
+        let mut last = progress(ctx.shards().map(|s| &**s), &self.shared);
+        loop {
+            let finished = futures_lite::future::or(
+                async {
+                    ctx.tasks.wait_empty().await;
+                    true
+                },
+                async {
+                    glommio::timer::sleep(timeout).await;
+                    false
+                },
+            )
+            .await;
+            let now = progress(ctx.shards().map(|s| &**s), &self.shared);
+            if finished || now == last {
+                break;
+            }
+            last = now;
+        }
         for shard in ctx.shards() {
             shard.abort_waits();
         }
@@ -647,7 +666,6 @@ impl CoreJob {
         for shard in ctx.shards() {
             shard.close();
         }
-        let timeout = Duration::from_millis(plan.main_queue.timeout_shutdown_ms.max(100) as u64);
         let mut abandoned = 0;
         let mut saved = 0;
         for (shard, w) in ctx.shards().zip(workers) {
@@ -731,15 +749,7 @@ async fn drain(
     timeout: Duration,
     until_idle: bool,
 ) -> u64 {
-    // Grows when an output writes or the shard shrinks.
-    let progress = || {
-        shared
-            .iter()
-            .map(|s| s.written.load(Ordering::Relaxed))
-            .sum::<u64>()
-            .wrapping_sub(shard.len() as u64)
-    };
-    let mut last = progress();
+    let mut last = progress(std::iter::once(shard), shared);
     loop {
         let finished = futures_lite::future::or(
             async {
@@ -755,7 +765,7 @@ async fn drain(
         if finished {
             return 0;
         }
-        let now = progress();
+        let now = progress(std::iter::once(shard), shared);
         if !until_idle {
             task.cancel();
             return 0;
@@ -774,6 +784,14 @@ async fn drain(
         }
         last = now;
     }
+}
+
+/// Grows while a shutdown moves: when an output writes or one of
+/// `shards` shrinks.
+fn progress<'a>(shards: impl Iterator<Item = &'a Shard>, shared: &[Arc<ActionShared>]) -> u64 {
+    let written = shared.iter().map(|s| s.written.load(Ordering::Relaxed));
+    let queued = shards.map(|s| s.len() as u64);
+    written.sum::<u64>().wrapping_sub(queued.sum())
 }
 
 /// Drops counted by the kernel on UDP sockets bound to `ports`.
