@@ -172,7 +172,7 @@ input(type="imtcp" address="127.0.0.1" port="@PORT@")
 template(name="t" type="string" string="%msg%\n")
 *.* action(type="omfile" file="@DIR@/out.log" template="t")
 "#;
-    let d = Corelogd::start(&dir("second"), config, &[]);
+    let d = Corelogd::start(&dir("second"), config, &["@DIR@/log.sock"]);
     let conf = read(&d.path("corelog.conf"));
     let udp = format!("port=\"{}\"", d.port2);
     let tcp_only = conf.replace(&udp, &format!("port=\"{}\"", free_port()));
