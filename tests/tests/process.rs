@@ -156,6 +156,39 @@ fn a_port_in_use_is_a_clear_error() {
     );
 }
 
+/// A corelogd killed a moment ago holds its ports until the kernel has torn
+/// down its io_uring rings: a restart waits for a port released within a
+/// few seconds rather than failing (here the test holds the UDP port).
+#[test]
+fn a_port_released_soon_after_the_start_is_waited_for() {
+    let held = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let udp = held.local_addr().unwrap().port();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(700));
+        drop(held);
+    });
+    let d = Corelogd::start(
+        &dir("portwait"),
+        &format!(
+            r#"
+module(load="imudp")
+input(type="imudp" address="127.0.0.1" port="{udp}")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#
+        ),
+        &[],
+    );
+    release.join().unwrap();
+    let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.send_to(b"<13>app: over-udp", ("127.0.0.1", udp)).unwrap();
+    wait_lines(&d.path("out.log"), 1);
+    let err = d.stop();
+    assert_eq!(received(&err), 1, "{err}");
+}
+
 /// A second corelogd started by mistake on the same ports is refused, as a
 /// second rsyslogd is, although corelogd's own sockets share their ports
 /// (SO_REUSEPORT) across cores. It takes no connection or datagram from

@@ -6,13 +6,16 @@
 //! its own TCP and UDP sockets (SO_REUSEPORT, so the kernel spreads
 //! connections and datagrams over the cores), as raw descriptors that the
 //! core adopts. A port another process listens on is refused, even when
-//! that process shares it through SO_REUSEPORT (a second corelogd). Unix
+//! that process shares it through SO_REUSEPORT (a second corelogd), once
+//! it has stayed in use for a few seconds (a corelogd just killed releases
+//! its ports a moment after its process is gone). Unix
 //! sockets have one owner (core 0): here their path is prepared
 //! (directory created, a stale socket file removed) and checked.
 
 use std::net::SocketAddr;
 use std::os::unix::io::{IntoRawFd, RawFd};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -78,12 +81,19 @@ fn hint(e: &std::io::Error) -> &'static str {
     }
 }
 
+/// How long a port in use is tried again before it is an error. A
+/// corelogd killed a moment ago still holds its ports after its process
+/// is gone, until the kernel has torn down its io_uring rings (about 7 ms
+/// measured on an idle machine; longer under load).
+const PORT_RELEASE_WAIT: Duration = Duration::from_secs(5);
+
 /// Binds `addr` once without SO_REUSEPORT and lets it go. The per-core
 /// sockets share their port through SO_REUSEPORT, which any process of
 /// the same user may join: without this check a second corelogd started
 /// by mistake would silently take half the connections and datagrams.
-/// Here it fails, as a second rsyslogd does. (SO_REUSEADDR on the TCP probe
-/// only passes over connections left in TIME_WAIT by a previous run.)
+/// Here it fails, as a second rsyslogd does, once the port has stayed in
+/// use for [`PORT_RELEASE_WAIT`]. (SO_REUSEADDR on the TCP probe only
+/// passes over connections left in TIME_WAIT by a previous run.)
 fn probe_unshared(kind: Kind, addr: SocketAddr) -> std::io::Result<()> {
     if addr.port() == 0 {
         return Ok(());
@@ -92,9 +102,17 @@ fn probe_unshared(kind: Kind, addr: SocketAddr) -> std::io::Result<()> {
         Kind::Udp => (Type::DGRAM, Protocol::UDP),
         _ => (Type::STREAM, Protocol::TCP),
     };
-    let s = Socket::new(Domain::for_address(addr), ty, Some(proto))?;
-    s.set_reuse_address(kind == Kind::Tcp)?;
-    s.bind(&addr.into())
+    let deadline = Instant::now() + PORT_RELEASE_WAIT;
+    loop {
+        let s = Socket::new(Domain::for_address(addr), ty, Some(proto))?;
+        s.set_reuse_address(kind == Kind::Tcp)?;
+        match s.bind(&addr.into()) {
+            Err(e) if e.raw_os_error() == Some(libc::EADDRINUSE) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            r => return r,
+        }
+    }
 }
 
 fn bind_inet(spec: &InputSpec, addr: SocketAddr) -> std::io::Result<RawFd> {
