@@ -242,17 +242,29 @@ fn d_path(name: &str, file: &str) -> PathBuf {
     dir(name).join(file)
 }
 
-#[test]
-fn sigterm_mid_stream_loses_nothing_that_was_read() {
-    let d = Corelogd::start(&dir("sigterm"), TCP_TO_FILE, &[]);
-    let target = format!("127.0.0.1:{}", d.port);
+/// Sends `count` messages over 4 connections (with loadgen's `more`
+/// options) and stops `d` with SIGTERM once 1 MiB is written. Checks that
+/// every message read was written, a frame cut by the shutdown (at most one
+/// per connection) as it was read; returns corelogd's stderr and how many
+/// messages it read.
+fn sigterm_mid_stream(d: Corelogd, count: u64, more: &[&str]) -> (String, u64) {
+    let args: Vec<String> = [
+        "send",
+        "--target",
+        &format!("127.0.0.1:{}", d.port),
+        "--count",
+        &count.to_string(),
+        "--conns",
+        "4",
+    ]
+    .iter()
+    .chain(more)
+    .map(|a| a.to_string())
+    .collect();
     let sender = std::thread::spawn(move || {
         // The daemon goes away mid-stream: loadgen's failure is expected.
         let _ = Command::new(corelog_tests::daemon::bin("loadgen"))
-            .args([
-                "send", "--target", &target, "--count", "3000000", "--conns", "4", "--rate",
-                "1000000",
-            ])
+            .args(args)
             .output();
     });
     let out = d.path("out.log");
@@ -262,12 +274,29 @@ fn sigterm_mid_stream_loses_nothing_that_was_read() {
     let err = d.stop();
     sender.join().unwrap();
     let n = received(&err);
-    // A frame cut by the shutdown is delivered as it was read: at most one
-    // per connection.
     let (lines, _, cut) = check_prefix_order_partial(&read(&out));
-    assert!(n > 0 && n < 3_000_000, "stopped mid-stream: {n}");
+    assert!(n > 0 && n < count, "stopped mid-stream: {n}");
     assert!(cut <= 4, "{cut} cut frames");
     assert_eq!(lines + cut, n, "every message read was written:\n{err}");
+    (err, n)
+}
+
+#[test]
+fn sigterm_mid_stream_loses_nothing_that_was_read() {
+    let d = Corelogd::start(&dir("sigterm"), TCP_TO_FILE, &[]);
+    sigterm_mid_stream(d, 3_000_000, &["--rate", "1000000"]);
+}
+
+#[test]
+fn sigterm_drains_for_longer_than_timeout_shutdown_while_the_output_moves() {
+    // A queue of 1 000 and timeoutShutdown of 100 ms: taking in what the
+    // kernel had accepted on four busy connections at SIGTERM, and
+    // writing it, takes longer, but the output never stops moving.
+    let config =
+        format!(r#"main_queue(queue.size="1000" queue.timeoutShutdown="100"){TCP_TO_FILE}"#);
+    let d = Corelogd::start(&dir("slowdrain"), &config, &[]);
+    let (err, _) = sigterm_mid_stream(d, 5_000_000, &[]);
+    assert!(err.contains(" 0 given up at shutdown"), "{err}");
 }
 
 #[test]
