@@ -171,12 +171,7 @@ fn a_port_released_soon_after_the_start_is_waited_for() {
         &format!(
             r#"
 module(load="imudp")
-input(type="imudp" address="127.0.0.1" port="{udp}")
-module(load="imtcp")
-input(type="imtcp" address="127.0.0.1" port="@PORT@")
-template(name="t" type="string" string="%msg%\n")
-*.* action(type="omfile" file="@DIR@/out.log" template="t")
-"#
+input(type="imudp" address="127.0.0.1" port="{udp}"){TCP_TO_FILE}"#
         ),
         &[],
     );
