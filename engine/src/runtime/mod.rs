@@ -786,8 +786,8 @@ async fn drain(
     }
 }
 
-/// Grows while a shutdown moves: when an output writes or one of
-/// `shards` shrinks.
+/// Changes while a shutdown moves: when an output writes, or one of
+/// `shards` shrinks (a worker took a batch) or grows (an input took room).
 fn progress<'a>(shards: impl Iterator<Item = &'a Shard>, shared: &[Arc<ActionShared>]) -> u64 {
     let written = shared.iter().map(|s| s.written.load(Ordering::Relaxed));
     let queued = shards.map(|s| s.len() as u64);
