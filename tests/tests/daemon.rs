@@ -289,11 +289,11 @@ fn sigterm_mid_stream_loses_nothing_that_was_read() {
 
 #[test]
 fn sigterm_drains_for_longer_than_timeout_shutdown_while_the_output_moves() {
-    // A queue of 1 000 and timeoutShutdown of 100 ms: taking in what the
+    // A queue of 1 000 and timeoutShutdown of 300 ms: taking in what the
     // kernel had accepted on four busy connections at SIGTERM, and
     // writing it, takes longer, but the output never stops moving.
     let config =
-        format!(r#"main_queue(queue.size="1000" queue.timeoutShutdown="100"){TCP_TO_FILE}"#);
+        format!(r#"main_queue(queue.size="1000" queue.timeoutShutdown="300"){TCP_TO_FILE}"#);
     let d = Corelogd::start(&dir("slowdrain"), &config, &[]);
     let (err, _) = sigterm_mid_stream(d, 5_000_000, &[]);
     assert!(err.contains(" 0 given up at shutdown"), "{err}");
