@@ -22,6 +22,7 @@ pub mod config;
 pub mod frame;
 pub mod input;
 pub mod msg;
+pub mod notice;
 pub mod output;
 pub mod parse;
 pub mod prop;
@@ -29,6 +30,7 @@ pub mod queue;
 pub mod relp;
 pub mod rule;
 pub mod runtime;
+pub mod sockopt;
 pub mod template;
 
 pub use msg::{Message, Origin, Timestamp};

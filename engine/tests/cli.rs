@@ -39,10 +39,12 @@ fn corelogd_n1_checks_a_config() {
     );
 }
 
-/// Debian 12's default /etc/rsyslog.conf (comments dropped) is valid; the
-/// modules corelog does not run are named in warnings.
+/// Debian 12's default /etc/rsyslog.conf (comments dropped): everything
+/// in it is carried out except imklog and `:omusrmsg:*`, which corelog
+/// does not run, so each is an error at its line rather than a silent
+/// loss of the kernel's messages or of the emergency broadcast.
 #[test]
-fn corelogd_n1_accepts_debians_default_config() {
+fn corelogd_n1_refuses_what_it_cannot_run_in_debians_default_config() {
     let conf = "module(load=\"imuxsock\")\nmodule(load=\"imklog\")\n$FileOwner root\n$FileGroup adm\n\
 $FileCreateMode 0640\n$DirCreateMode 0755\n$Umask 0022\n$WorkDirectory /var/spool/rsyslog\n\
 $IncludeConfig /etc/rsyslog.d/*.conf\n*.*;auth,authpriv.none\t\t-/var/log/syslog\n\
@@ -54,17 +56,36 @@ mail.*\t\t\t\t-/var/log/mail.log\nuser.*\t\t\t\t-/var/log/user.log\n*.emerg\t\t\
     std::fs::write(&path, conf).unwrap();
     let out = n1(&path);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let at = |line: u32| format!("{}:{line}:1: error: ", path.display());
     assert!(
-        stderr.contains("warning: module 'imklog' is accepted but not run"),
+        stderr.contains(&format!("{}module 'imklog' is not supported by corelog: reading the kernel log is not built yet", at(2))),
         "{stderr}"
     );
-    // imuxsock's system socket is an input even without input().
+    assert!(
+        stderr.contains(&format!(
+            "{}':omusrmsg:*': omusrmsg actions are not supported by corelog",
+            at(16)
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2 error(s)"),
+        "nothing else is wrong: {stderr}"
+    );
+    // Without them, the rest is valid: the system socket is an input.
+    let rest = conf
+        .replace("module(load=\"imklog\")\n", "")
+        .replace("*.emerg\t\t\t\t:omusrmsg:*\n", "");
+    std::fs::write(&path, rest).unwrap();
+    let out = n1(&path);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains(": 1 inputs,"), "{stderr}");
 }
 
 /// `-N1` resolves the inputs and actions as a start would: a parameter
-/// value corelogd cannot run is an error there, not only at start.
+/// value corelogd cannot run is an error at its file:line:column.
 #[test]
 fn corelogd_n1_checks_input_and_action_parameters() {
     let dir = std::env::temp_dir().join(format!("corelog-n1-params-{}", std::process::id()));
@@ -72,11 +93,15 @@ fn corelogd_n1_checks_input_and_action_parameters() {
     for (conf, want) in [
         (
             "module(load=\"imrelp\")\ninput(type=\"imrelp\" port=\"2514\" oversizeMode=\"bogus\")\n*.* /dev/null\n",
-            "oversizeMode=\"bogus\" is not truncate, abort or accept",
+            "c.conf:2:33: error: oversizeMode=\"bogus\" in input(type=\"imrelp\") is not valid: expected one of truncate, abort, accept",
         ),
         (
             "module(load=\"omrelp\")\n*.* action(type=\"omrelp\" target=\"h\" windowSize=\"many\")\n",
-            "windowsize=\"many\" is not a number",
+            "c.conf:2:37: error: windowSize=\"many\" in action(type=\"omrelp\") is not valid: expected a whole number from 0 to 1048576",
+        ),
+        (
+            "*.* action(type=\"omfile\" file=\"/tmp/x\" fileOwner=\"no-such-user-here\")\n",
+            "fileOwner 'no-such-user-here': no such user",
         ),
     ] {
         let path = dir.join("c.conf");

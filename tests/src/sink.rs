@@ -67,7 +67,9 @@ impl<'a> MemoryFiles<'a> {
 
 impl ActionSink for MemoryFiles<'_> {
     fn action_flag(&self, action: usize) -> bool {
-        self.plan.actions[action].exec_only_when_previous_is_suspended
+        self.plan.actions[action]
+            .common
+            .exec_only_when_previous_is_suspended
     }
 
     fn run(
@@ -78,7 +80,9 @@ impl ActionSink for MemoryFiles<'_> {
         results: &mut [ActionResult],
     ) {
         let a = &self.plan.actions[action];
-        assert_eq!(a.kind, "omfile", "the memory sink runs omfile actions only");
+        let corelog::config::OutputConfig::Omfile(file) = &a.output else {
+            panic!("the memory sink runs omfile actions only");
+        };
         for &i in which {
             let m = &msgs[i as usize];
             let path = match &a.dynafile {
@@ -87,7 +91,7 @@ impl ActionSink for MemoryFiles<'_> {
                     t.render(m, self.env, &mut self.buf, &mut p);
                     String::from_utf8_lossy(&p).into_owned()
                 }
-                None => a.params.get("file").expect("omfile has file="),
+                None => file.file.clone().expect("omfile has file="),
             };
             let out = self.files.entry(path).or_default();
             a.template.render(m, self.env, &mut self.buf, out);

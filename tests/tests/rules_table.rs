@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use corelog::config::{self, QueueType};
+use corelog::config::modules::omfwd::Protocol;
+use corelog::config::modules::Listen;
+use corelog::config::{self, OutputConfig, QueueType};
 use corelog::msg::timestamp::parse_rfc3339;
 use corelog::Origin;
 use corelog_tests::sink::run_plan;
@@ -134,17 +136,19 @@ fn legacy_queue_directives_apply_to_the_next_action_only() {
     )
     .unwrap();
     let (a, b) = (&plan.actions[0], &plan.actions[1]);
-    assert_eq!(a.kind, "omfwd");
-    assert_eq!(a.params.get("target").as_deref(), Some("10.0.0.44"));
-    assert_eq!(a.params.get("port").as_deref(), Some("1999"));
-    assert_eq!(a.params.get("protocol").as_deref(), Some("tcp"));
+    let OutputConfig::Omfwd(fwd) = &a.output else {
+        panic!("{:?} is not omfwd", a.output);
+    };
+    assert_eq!(fwd.target, "10.0.0.44");
+    assert_eq!(fwd.port, 1999);
+    assert_eq!(fwd.protocol, Protocol::Tcp);
     assert_eq!(a.queue.kind, QueueType::LinkedList);
     assert_eq!(a.queue.filename.as_deref(), Some("local3"));
     assert!(a.queue.save_on_shutdown);
-    assert_eq!(a.resume_retry_count, -1);
+    assert_eq!(a.common.resume_retry_count, -1);
     // Consumed by the first action: the second has the defaults.
     assert_eq!(b.queue.kind, QueueType::Direct);
-    assert_eq!(b.resume_retry_count, 0);
+    assert_eq!(b.common.resume_retry_count, 0);
     assert_eq!(a.template.name(), "RSYSLOG_TraditionalForwardFormat");
 }
 
@@ -158,9 +162,9 @@ fn ruleset_with_its_own_main_queue_and_bound_input() {
     let r = plan.ruleset("tcp1999").unwrap();
     assert!(plan.rulesets[r].queue.is_some());
     assert_eq!(plan.inputs.len(), 1);
-    assert_eq!(plan.inputs[0].kind, "imtcp");
+    assert_eq!(plan.inputs[0].config.module, "imtcp");
     assert_eq!(plan.inputs[0].ruleset, r);
-    assert_eq!(plan.inputs[0].params.get("port").as_deref(), Some("1999"));
+    assert!(matches!(&plan.inputs[0].config.listen, Listen::Tcp { ports, .. } if ports == &[1999]));
 }
 
 #[test]
@@ -220,12 +224,14 @@ fn sticky_legacy_settings_and_failover() {
     .unwrap();
     let a = &plan.actions;
     assert_eq!(
-        a.iter().map(|x| x.resume_interval_s).collect::<Vec<_>>(),
+        a.iter()
+            .map(|x| x.common.resume_interval_s)
+            .collect::<Vec<_>>(),
         [10, 10, 10, 10]
     );
     assert_eq!(
         a.iter()
-            .map(|x| x.exec_only_when_previous_is_suspended)
+            .map(|x| x.common.exec_only_when_previous_is_suspended)
             .collect::<Vec<_>>(),
         [false, true, true, false]
     );
@@ -238,7 +244,9 @@ fn sticky_legacy_settings_and_failover() {
     }
     impl ActionSink for Sink<'_> {
         fn action_flag(&self, action: usize) -> bool {
-            self.plan.actions[action].exec_only_when_previous_is_suspended
+            self.plan.actions[action]
+                .common
+                .exec_only_when_previous_is_suspended
         }
         fn run(
             &mut self,

@@ -46,6 +46,9 @@ struct Args {
     /// Cores to run on (default: all).
     #[arg(long)]
     cores: Option<usize>,
+    /// Print the parameter reference (docs/parameters.md) and exit.
+    #[arg(long)]
+    parameters: bool,
 }
 
 fn main() -> ExitCode {
@@ -59,6 +62,10 @@ fn main() -> ExitCode {
         std::process::abort();
     }));
     let args = Args::parse();
+    if args.parameters {
+        print!("{}", config::reference::markdown());
+        return ExitCode::SUCCESS;
+    }
     let name = args
         .config
         .as_ref()
@@ -88,7 +95,7 @@ fn main() -> ExitCode {
             "corelogd: version {}, config validation run (level {level}), master config {name}",
             env!("CARGO_PKG_VERSION"),
         );
-        if let Err(e) = runtime::validate(&plan, false) {
+        if let Err(e) = runtime::validate(&plan) {
             eprintln!("corelogd: {e}");
             eprintln!("corelogd: 1 error(s): the configuration {name} is not valid.");
             return ExitCode::from(1);

@@ -9,30 +9,38 @@
 //!
 //! Stages: [`lexer`] (text → tokens), [`parser`] (tokens → [`ast`]),
 //! [`load`] (includes spliced in), [`build`] (legacy directives applied,
-//! names resolved, parameters checked against [`schema`], filters and
-//! expressions compiled by [`crate::rule`]).
+//! every parameter resolved through its module's table in [`modules`]
+//! by [`param`] into typed configs, names resolved, filters and
+//! expressions compiled by [`crate::rule`]) → [`plan`].
 //!
 //! Guarantees: every error names file, line and column and what was
 //! expected; unknown objects, parameters, modules, properties and
-//! references are errors, with a "did you mean" where one is close;
-//! nothing is silently ignored; no input makes it panic (fuzzed).
+//! references are errors, with a "did you mean" where one is close; a
+//! parameter is carried out, refused, or (only where ignoring it cannot
+//! change what is delivered, to whom, or how securely) accepted with a
+//! warning, so nothing is accepted and silently ignored; no input makes
+//! it panic (fuzzed).
 
 pub mod ast;
 pub mod build;
 pub mod lexer;
 pub mod load;
+pub mod modules;
+pub mod param;
 pub mod parser;
+pub mod plan;
 pub mod queue;
-pub mod schema;
+pub mod reference;
 
 use std::fmt;
 
-pub use build::{ActionDef, InputDef, Plan, RulesetDef};
+pub use modules::{Globals, InputConfig, OutputConfig};
+pub use plan::{ActionDef, InputDef, Plan, RulesetDef, DEFAULT_RULESET};
 pub use queue::{QueueParams, QueueScope, QueueType};
 
 /// A place in the configuration: file number (see [`Sources`]), line and
 /// column, both from 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Pos {
     pub file: u32,
     pub line: u32,

@@ -3,8 +3,9 @@
 //! start-up corrections of out-of-range values (`qqueueCorrectParams`).
 //!
 //! In: the scope (main queue without `main_queue()`, `main_queue()` or a
-//! ruleset queue, an action queue) and the parameters given. Out: complete,
-//! corrected [`QueueParams`], and warnings for what was corrected.
+//! ruleset queue, an action queue); the parameters given are read over
+//! these defaults by [`super::modules::queue`]. Out: complete, corrected
+//! [`QueueParams`], and warnings for what was corrected.
 //! Reference: ../shared/design/RSYSLOG_SEMANTICS.md part B.2.
 
 /// `queue.type`.
@@ -14,18 +15,6 @@ pub enum QueueType {
     FixedArray,
     LinkedList,
     Disk,
-}
-
-impl QueueType {
-    pub fn parse(s: &str) -> Option<QueueType> {
-        match s.to_ascii_lowercase().as_str() {
-            "direct" => Some(QueueType::Direct),
-            "fixedarray" => Some(QueueType::FixedArray),
-            "linkedlist" => Some(QueueType::LinkedList),
-            "disk" => Some(QueueType::Disk),
-            _ => None,
-        }
-    }
 }
 
 /// Which defaults apply.
@@ -66,40 +55,6 @@ pub struct QueueParams {
     pub sync_queue_files: bool,
     pub save_on_shutdown: bool,
 }
-
-/// The `queue.*` names accepted, in rsyslog's spelling.
-pub const PARAM_NAMES: &[&str] = &[
-    "queue.type",
-    "queue.size",
-    "queue.dequeueBatchSize",
-    "queue.minDequeueBatchSize",
-    "queue.minDequeueBatchSize.timeout",
-    "queue.workerThreads",
-    "queue.workerThreadMinimumMessages",
-    "queue.highWatermark",
-    "queue.lowWatermark",
-    "queue.discardMark",
-    "queue.discardSeverity",
-    "queue.fullDelayMark",
-    "queue.lightDelayMark",
-    "queue.timeoutEnqueue",
-    "queue.timeoutShutdown",
-    "queue.timeoutActionCompletion",
-    "queue.timeoutWorkerthreadShutdown",
-    "queue.dequeueSlowdown",
-    "queue.filename",
-    "queue.spoolDirectory",
-    "queue.maxFileSize",
-    "queue.maxDiskSpace",
-    "queue.checkpointInterval",
-    "queue.syncQueueFiles",
-    "queue.saveOnShutdown",
-    "queue.dequeueTimeBegin",
-    "queue.dequeueTimeEnd",
-    "queue.samplingInterval",
-    "queue.cry.provider",
-    "queue.takeFlowCtlFromMsg",
-];
 
 impl QueueParams {
     /// rsyslog's defaults for `scope`.
@@ -144,71 +99,6 @@ impl QueueParams {
             q.low_watermark = 20_000;
         }
         q
-    }
-
-    /// Sets one `queue.*` parameter (name without the `queue.` prefix,
-    /// case-insensitive). `Err` says what is wrong with the value.
-    pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
-        let int = || parse_size(value).ok_or_else(|| format!("expected a number, not '{value}'"));
-        let boolean =
-            || parse_bool(value).ok_or_else(|| format!("expected on or off, not '{value}'"));
-        match name.to_ascii_lowercase().as_str() {
-            "type" => {
-                self.kind = QueueType::parse(value).ok_or_else(|| {
-                    format!(
-                        "unknown queue type '{value}'{}",
-                        super::suggestion(value, ["Direct", "FixedArray", "LinkedList", "Disk"])
-                    )
-                })?
-            }
-            "size" => self.size = int()?,
-            "dequeuebatchsize" => self.dequeue_batch_size = int()?,
-            "workerthreads" => self.worker_threads = int()?,
-            "workerthreadminimummessages" => self.worker_thread_minimum_messages = int()?,
-            "highwatermark" => self.high_watermark = int()?,
-            "lowwatermark" => self.low_watermark = int()?,
-            "discardmark" => self.discard_mark = int()?,
-            "discardseverity" => {
-                self.discard_severity = match crate::msg::pri::severity_from_name(value) {
-                    Some(s) => i64::from(s),
-                    None => int()?,
-                }
-            }
-            "fulldelaymark" => self.full_delay_mark = int()?,
-            "lightdelaymark" => self.light_delay_mark = int()?,
-            "timeoutenqueue" => self.timeout_enqueue_ms = int()?,
-            "timeoutshutdown" => self.timeout_shutdown_ms = int()?,
-            "timeoutactioncompletion" => self.timeout_action_completion_ms = int()?,
-            "timeoutworkerthreadshutdown" => self.timeout_worker_thread_shutdown_ms = int()?,
-            "dequeueslowdown" => self.dequeue_slowdown_us = int()?,
-            "filename" => self.filename = Some(value.to_string()),
-            "spooldirectory" => self.spool_directory = Some(value.to_string()),
-            "maxfilesize" => self.max_file_size = int()?,
-            "maxdiskspace" => self.max_disk_space = int()?,
-            "checkpointinterval" => self.checkpoint_interval = int()?,
-            "syncqueuefiles" => self.sync_queue_files = boolean()?,
-            "saveonshutdown" => self.save_on_shutdown = boolean()?,
-            // Accepted for compatibility; the engine has no use for them yet.
-            "mindequeuebatchsize"
-            | "mindequeuebatchsize.timeout"
-            | "dequeuetimebegin"
-            | "dequeuetimeend"
-            | "samplinginterval" => {
-                int()?;
-            }
-            "takeflowctlfrommsg" => {
-                boolean()?;
-            }
-            "cry.provider" => {}
-            other => {
-                let names = PARAM_NAMES.iter().map(|n| &n[6..]);
-                return Err(format!(
-                    "unknown queue parameter 'queue.{other}'{}",
-                    super::suggestion(other, names)
-                ));
-            }
-        }
-        Ok(())
     }
 
     /// rsyslog's start-up corrections; returns a warning for each.
@@ -264,35 +154,6 @@ impl QueueParams {
     }
 }
 
-/// A size: digits with an optional k/m/g (×1000) or K/M/G-ish suffix as
-/// rsyslog writes them (`10m`, `1g`); also plain negative numbers.
-pub fn parse_size(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (digits, mult) = match s.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => {
-            let m: i64 = match c.to_ascii_lowercase() {
-                'k' => 1000,
-                'm' => 1_000_000,
-                'g' => 1_000_000_000,
-                't' => 1_000_000_000_000,
-                _ => return None,
-            };
-            (&s[..i], m)
-        }
-        _ => (s, 1),
-    };
-    digits.parse::<i64>().ok()?.checked_mul(mult)
-}
-
-/// rsyslog's binary values: on/off, yes/no, 1/0, true/false.
-pub fn parse_bool(s: &str) -> Option<bool> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "on" | "yes" | "1" | "true" => Some(true),
-        "off" | "no" | "0" | "false" => Some(false),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,7 +179,7 @@ mod tests {
             (50_000, 1024, 45_000, 31_500)
         );
         let mut a = QueueParams::defaults(QueueScope::Action);
-        a.set("type", "LinkedList").unwrap();
+        a.kind = QueueType::LinkedList;
         a.correct();
         assert_eq!(
             (a.size, a.high_watermark, a.low_watermark, a.discard_mark),
@@ -328,23 +189,14 @@ mod tests {
     }
 
     #[test]
-    fn corrections_and_errors() {
+    fn corrections() {
         let mut q = QueueParams::defaults(QueueScope::Ruleset);
-        q.set("size", "1000").unwrap();
-        q.set("highWatermark", "5000").unwrap();
-        q.set("type", "Disk").unwrap();
+        q.size = 1000;
+        q.high_watermark = 5000;
+        q.kind = QueueType::Disk;
         let w = q.correct();
         assert_eq!(q.kind, QueueType::LinkedList);
         assert_eq!(q.high_watermark, 900);
         assert!(!w.is_empty());
-        assert!(q
-            .set("tyep", "x")
-            .unwrap_err()
-            .contains("did you mean 'type'"));
-        assert!(q
-            .set("type", "LinkList")
-            .unwrap_err()
-            .contains("did you mean 'LinkedList'"));
-        assert_eq!(parse_size("10m"), Some(10_000_000));
     }
 }

@@ -164,7 +164,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
     let mut batch = Batch::new(spec.max_message);
     let mut arena = BytesMut::with_capacity(ARENA);
     let mut origins: HashMap<SocketAddr, Arc<Origin>> = HashMap::new();
-    let local = Arc::new(Origin::new(&ctx.myhostname, "127.0.0.1", spec.module));
+    let local = Arc::new(Origin::new(&ctx.myhostname, "127.0.0.1", &spec.input_name));
     let mut items: Chunk = Vec::with_capacity(BATCH);
     let mut limit = RateLimit::new(spec.rate_interval_s, spec.rate_burst);
     let opts = spec.parse_options(&ctx.parse);
@@ -179,7 +179,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
             Some(Ok(n)) => n,
             Some(Err(e)) => {
                 ctx.count(|s| s.receive_errors += 1);
-                eprintln!("corelogd: {}: receive failed: {e}.", spec.describe());
+                crate::notice!("corelogd: {}: receive failed: {e}.", spec.describe());
                 glommio::timer::sleep(std::time::Duration::from_millis(10)).await;
                 continue;
             }
@@ -208,7 +208,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
                         .entry(addr)
                         .or_insert_with(|| {
                             let ip = addr.ip().to_string();
-                            Arc::new(Origin::new(&ip, &ip, spec.module))
+                            Arc::new(Origin::new(&ip, &ip, &spec.input_name))
                         })
                         .clone()
                 }

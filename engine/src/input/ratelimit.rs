@@ -44,7 +44,7 @@ impl RateLimit {
         let start = *self.window_start.get_or_insert(now);
         if now.duration_since(start) >= self.interval {
             if self.dropped_in_window > 0 {
-                eprintln!(
+                crate::notice!(
                     "corelogd: input {name}: {} messages lost due to rate-limiting (rateLimit.burst {} per {} s).",
                     self.dropped_in_window,
                     self.burst,

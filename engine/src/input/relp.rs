@@ -31,7 +31,7 @@ use futures_lite::future::or;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 
-use crate::relp::frame::{Decoder, Oversize};
+use crate::relp::frame::Decoder;
 use crate::relp::server::{Server, Step, SERVERCLOSE};
 use crate::runtime::core::CoreCtx;
 use crate::runtime::shard::Chunk;
@@ -41,15 +41,7 @@ use super::ratelimit::RateLimit;
 use super::stream::recv_now;
 use super::InputSpec;
 
-/// imrelp's parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RelpOptions {
-    /// `maxDataSize`: the largest frame data (never below maxMessageSize).
-    pub max_data: usize,
-    pub oversize: Oversize,
-    /// `idleTimeout` (corelog's): a session silent this long is closed.
-    pub idle: Option<Duration>,
-}
+pub use crate::relp::RelpOptions;
 
 /// A session's first receive buffer: small, so that ten thousand idle
 /// sessions cost little; a read that fills it makes the next one large.
@@ -116,7 +108,7 @@ pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: 
             Read::Eof => break,
             Read::Failed(e) => {
                 if e.kind() != std::io::ErrorKind::ConnectionReset {
-                    eprintln!("corelogd: {}: read failed: {e}.", spec.describe());
+                    crate::notice!("corelogd: {}: read failed: {e}.", spec.describe());
                 }
                 ctx.count(|s| s.receive_errors += 1);
                 break;
@@ -162,7 +154,7 @@ pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: 
         });
         if let Err(e) = &decoded {
             if !end {
-                eprintln!(
+                crate::notice!(
                     "corelogd: {}: {}: not RELP ({e}); session closed.",
                     spec.describe(),
                     origin_ip(origin)

@@ -98,7 +98,7 @@ pub async fn serve(
         let accepted = match accepted {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("corelogd: {}: accept failed: {e}.", spec.describe());
+                crate::notice!("corelogd: {}: accept failed: {e}.", spec.describe());
                 ctx.count(|s| s.receive_errors += 1);
                 glommio::timer::sleep(std::time::Duration::from_millis(10)).await;
                 continue;
@@ -107,7 +107,7 @@ pub async fn serve(
         if spec.max_sessions > 0 && sessions.load(Ordering::Relaxed) >= spec.max_sessions {
             ctx.count(|s| s.sessions_refused += 1);
             if !warned {
-                eprintln!(
+                crate::notice!(
                     "corelogd: {}: maxSessions ({}) reached; further connections are closed until sessions end.",
                     spec.describe(),
                     spec.max_sessions
@@ -170,9 +170,9 @@ pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc
     let origin = Arc::new(match peer {
         Some(p) => {
             let ip = p.ip().to_string();
-            Origin::new(&ip, &ip, spec.module)
+            Origin::new(&ip, &ip, &spec.input_name)
         }
-        None => Origin::new(&ctx.myhostname, "127.0.0.1", spec.module),
+        None => Origin::new(&ctx.myhostname, "127.0.0.1", &spec.input_name),
     });
     let (ctx2, spec2, sessions2) = (ctx.clone(), spec.clone(), sessions.clone());
     glommio::spawn_local(async move {
@@ -199,20 +199,14 @@ pub enum Conn {
 }
 
 fn set_keepalive(s: &glommio::net::TcpStream, k: super::KeepAlive) {
-    let mut ka = socket2::TcpKeepalive::new();
-    if k.time_s > 0 {
-        ka = ka.with_time(std::time::Duration::from_secs(k.time_s.into()));
-    }
-    if k.interval_s > 0 {
-        ka = ka.with_interval(std::time::Duration::from_secs(k.interval_s.into()));
-    }
-    if k.probes > 0 {
-        ka = ka.with_retries(k.probes);
-    }
     // SAFETY: the descriptor stays open while `s` lives, past this call.
     let fd =
         unsafe { std::os::fd::BorrowedFd::borrow_raw(std::os::unix::io::AsRawFd::as_raw_fd(s)) };
-    let _ = socket2::SockRef::from(&fd).set_tcp_keepalive(&ka);
+    if let Err(e) = crate::sockopt::set_keepalive(fd, k) {
+        crate::notice!(
+            "corelogd: cannot turn keep-alive on for a connection: {e}; it is read without."
+        );
+    }
 }
 
 /// Reads one connection to its end (or until the core stops).
@@ -263,7 +257,7 @@ async fn session<S: AsyncRead + Unpin>(
             Some(Ok(n)) => n,
             Some(Err(e)) => {
                 if e.kind() != std::io::ErrorKind::ConnectionReset {
-                    eprintln!("corelogd: {}: read failed: {e}.", spec.describe());
+                    crate::notice!("corelogd: {}: read failed: {e}.", spec.describe());
                 }
                 ctx.count(|s| s.receive_errors += 1);
                 break;

@@ -20,7 +20,8 @@ pub mod runner;
 
 use std::sync::Arc;
 
-use crate::config::ActionDef;
+use crate::config::modules::omfwd::{Framing, Protocol};
+use crate::config::{ActionDef, OutputConfig};
 use crate::{Env, Message, RenderBuf, Template};
 
 /// One action's share of a batch, rendered.
@@ -136,8 +137,6 @@ enum Shape {
     StreamOctet,
     /// One record apart per message: UDP datagrams, RELP frames.
     Datagram,
-    /// Nothing to write.
-    Discard,
 }
 
 /// Renders one action's messages into a [`Rendered`] batch.
@@ -150,37 +149,17 @@ pub struct Renderer {
 
 impl Renderer {
     pub fn new(a: &ActionDef) -> Renderer {
-        let shape = if a.discard {
-            Shape::Discard
-        } else {
-            match a.kind {
-                "omfile" => match &a.dynafile {
-                    Some(t) => Shape::DynaFile(t.clone()),
-                    None => Shape::File,
-                },
-                "omfwd" => {
-                    let tcp = a
-                        .params
-                        .get("protocol")
-                        .is_some_and(|p| p.eq_ignore_ascii_case("tcp"));
-                    let octet = a
-                        .params
-                        .get("tcp_framing")
-                        .is_some_and(|f| f.eq_ignore_ascii_case("octet-counted"));
-                    let delim = a
-                        .params
-                        .get("tcp_framedelimiter")
-                        .and_then(|d| d.parse::<u8>().ok())
-                        .unwrap_or(b'\n');
-                    match (tcp, octet) {
-                        (false, _) => Shape::Datagram,
-                        (true, true) => Shape::StreamOctet,
-                        (true, false) => Shape::StreamLf(delim),
-                    }
-                }
-                "omrelp" => Shape::Datagram,
-                _ => Shape::Discard,
-            }
+        let shape = match &a.output {
+            OutputConfig::Omfile(_) => match &a.dynafile {
+                Some(t) => Shape::DynaFile(t.clone()),
+                None => Shape::File,
+            },
+            OutputConfig::Omfwd(c) => match (c.protocol, c.framing) {
+                (Protocol::Udp, _) => Shape::Datagram,
+                (Protocol::Tcp, Framing::OctetCounted) => Shape::StreamOctet,
+                (Protocol::Tcp, Framing::Traditional(d)) => Shape::StreamLf(d),
+            },
+            OutputConfig::Omrelp(_) => Shape::Datagram,
         };
         Renderer {
             template: a.template.clone(),
@@ -193,7 +172,6 @@ impl Renderer {
     pub fn render(&mut self, m: &Message, env: &Env, buf: &mut RenderBuf, out: &mut Rendered) {
         out.count += 1;
         match &self.shape {
-            Shape::Discard => {}
             Shape::File => self.template.render(m, env, buf, &mut out.data),
             Shape::DynaFile(t) => {
                 t.render(m, env, buf, &mut out.paths);

@@ -26,11 +26,11 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::config::ActionDef;
+use crate::config::modules::omfile::{OmfileConfig, Owner};
 
 use super::Rendered;
 
-/// omfile's parameters, resolved.
+/// omfile's parameters, with user and group names looked up.
 #[derive(Debug, Clone)]
 pub struct FileOptions {
     pub create_dirs: bool,
@@ -38,6 +38,11 @@ pub struct FileOptions {
     pub file_create_mode: u32,
     pub owner: Option<u32>,
     pub group: Option<u32>,
+    pub dir_owner: Option<u32>,
+    pub dir_group: Option<u32>,
+    /// `failOnChOwnFailure`: a file or directory that cannot be given its
+    /// owner is an error (else it is used as it is).
+    pub fail_on_chown: bool,
     pub cache_size: usize,
     pub io_buffer_size: usize,
     pub flush_on_tx_end: bool,
@@ -47,45 +52,35 @@ pub struct FileOptions {
 }
 
 impl FileOptions {
-    pub fn from_action(a: &ActionDef) -> Result<FileOptions, String> {
-        let p = &a.params;
-        let num = |name: &str| p.get(name).and_then(|v| v.trim().parse::<i64>().ok());
-        let mode = |name: &str, d: u32| {
-            p.get(name)
-                .and_then(|v| u32::from_str_radix(v.trim().trim_start_matches("0o"), 8).ok())
-                .unwrap_or(d)
+    /// Looks up the owners' names (at start: a name that does not exist
+    /// is an error, as `security.abortOnIDResolutionFail` says).
+    pub fn new(c: &OmfileConfig) -> Result<FileOptions, String> {
+        let uid = |o: &Owner| match o {
+            Owner::Unchanged => Ok(None),
+            Owner::Id(n) => Ok(Some(*n)),
+            Owner::Name(n) => uid_of(n).map(Some),
         };
-        let on = |name: &str, d: bool| {
-            p.get(name)
-                .map(|v| matches!(v.to_ascii_lowercase().as_str(), "on" | "yes" | "1"))
-                .unwrap_or(d)
+        let gid = |o: &Owner| match o {
+            Owner::Unchanged => Ok(None),
+            Owner::Id(n) => Ok(Some(*n)),
+            Owner::Name(n) => gid_of(n).map(Some),
         };
-        let owner = match (p.get("fileowner"), num("fileownernum")) {
-            (_, Some(n)) => Some(n as u32),
-            (Some(name), _) => Some(uid_of(&name)?),
-            (None, None) => a.file.file_owner.as_deref().map(uid_of).transpose()?,
-        };
-        let group = match (p.get("filegroup"), num("filegroupnum")) {
-            (_, Some(n)) => Some(n as u32),
-            (Some(name), _) => Some(gid_of(&name)?),
-            (None, None) => a.file.file_group.as_deref().map(gid_of).transpose()?,
-        };
-        let dynamic = a.dynafile.is_some();
-        let close_min = num("closetimeout").unwrap_or(if dynamic { 10 } else { 0 });
         Ok(FileOptions {
-            create_dirs: on("createdirs", a.file.create_dirs),
-            dir_create_mode: mode("dircreatemode", a.file.dir_create_mode),
-            file_create_mode: mode("filecreatemode", a.file.file_create_mode),
-            owner,
-            group,
-            cache_size: num("dynafilecachesize")
-                .unwrap_or(a.file.dynafile_cache_size)
-                .max(1) as usize,
-            io_buffer_size: num("iobuffersize").unwrap_or(a.file.io_buffer_size).max(1) as usize,
-            flush_on_tx_end: on("flushontxend", a.file.flush_on_tx_end),
-            flush_interval: Duration::from_secs(num("flushinterval").unwrap_or(1).max(1) as u64),
-            close_timeout: (close_min > 0).then(|| Duration::from_secs(close_min as u64 * 60)),
-            sync: on("sync", a.file.sync),
+            create_dirs: c.create_dirs,
+            dir_create_mode: c.dir_create_mode,
+            file_create_mode: c.file_create_mode,
+            owner: uid(&c.file_owner)?,
+            group: gid(&c.file_group)?,
+            dir_owner: uid(&c.dir_owner)?,
+            dir_group: gid(&c.dir_group)?,
+            fail_on_chown: c.fail_on_chown_failure,
+            cache_size: c.dynafile_cache_size.max(1),
+            io_buffer_size: c.io_buffer_size.max(1),
+            flush_on_tx_end: c.flush_on_tx_end,
+            flush_interval: Duration::from_secs(c.flush_interval_s.max(1)),
+            close_timeout: (c.close_timeout_min > 0)
+                .then(|| Duration::from_secs(c.close_timeout_min * 60)),
+            sync: c.sync,
         })
     }
 }
@@ -182,7 +177,7 @@ impl OmFile {
                     Err(e) => {
                         self.failed += 1;
                         if self.failed.is_power_of_two() {
-                            eprintln!(
+                            crate::notice!(
                                 "corelogd: omfile: {e}; the message is not written ({} so far).",
                                 self.failed
                             );
@@ -350,10 +345,7 @@ impl OmFile {
         let f = match open() {
             Err(e) if e.kind() == io::ErrorKind::NotFound && self.opts.create_dirs => {
                 if let Some(dir) = p.parent() {
-                    DirBuilder::new()
-                        .recursive(true)
-                        .mode(self.opts.dir_create_mode)
-                        .create(dir)?;
+                    self.create_dirs(dir)?;
                 }
                 open()
             }
@@ -361,8 +353,49 @@ impl OmFile {
         }
         .map_err(|e| io::Error::new(e.kind(), format!("cannot open {}: {e}", p.display())))?;
         if !existed && (self.opts.owner.is_some() || self.opts.group.is_some()) {
-            std::os::unix::fs::fchown(&f, self.opts.owner, self.opts.group)?;
+            let chown = std::os::unix::fs::fchown(&f, self.opts.owner, self.opts.group);
+            self.chowned(chown, p)?;
         }
         Ok(f)
+    }
+
+    /// Creates `dir` and its missing parents with `dirCreateMode`, each
+    /// given `dirOwner` and `dirGroup`.
+    fn create_dirs(&self, dir: &Path) -> io::Result<()> {
+        let missing: Vec<&Path> = dir
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+            .collect();
+        for d in missing.into_iter().rev() {
+            match DirBuilder::new().mode(self.opts.dir_create_mode).create(d) {
+                // Another writer made it first: it is there, as asked.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                r => r?,
+            }
+            if self.opts.dir_owner.is_some() || self.opts.dir_group.is_some() {
+                let chown = std::os::unix::fs::chown(d, self.opts.dir_owner, self.opts.dir_group);
+                self.chowned(chown, d)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A chown's result: an error with `failOnChOwnFailure` (the default),
+    /// else reported once and the file used as it is.
+    fn chowned(&self, r: io::Result<()>, p: &Path) -> io::Result<()> {
+        match r {
+            Ok(()) => Ok(()),
+            Err(e) if self.opts.fail_on_chown => Err(io::Error::new(
+                e.kind(),
+                format!("cannot give {} its owner: {e}", p.display()),
+            )),
+            Err(e) => {
+                crate::notice!(
+                    "omfile: cannot give {} its owner ({e}); it is used as it is, as failOnChOwnFailure=\"off\" asks.",
+                    p.display()
+                );
+                Ok(())
+            }
+        }
     }
 }

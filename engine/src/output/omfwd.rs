@@ -20,15 +20,12 @@ use std::time::Duration;
 use futures_lite::AsyncWriteExt;
 use glommio::net::{TcpStream, UdpSocket};
 
-use crate::config::ActionDef;
+use crate::config::modules::omfwd::OmfwdConfig;
+use crate::config::modules::KeepAlive;
 
 use super::Rendered;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    Tcp,
-    Udp,
-}
+pub use crate::config::modules::omfwd::Protocol;
 
 pub struct OmFwd {
     target: String,
@@ -36,45 +33,29 @@ pub struct OmFwd {
     protocol: Protocol,
     tcp: Option<TcpStream>,
     udp: Option<UdpSocket>,
-    keepalive: bool,
+    keepalive: Option<KeepAlive>,
+    /// `rebindInterval`: messages per connection (or UDP socket) before a
+    /// new one is opened (0: never); a load balancer in front of several
+    /// receivers then spreads a long-lived sender over them.
+    rebind_interval: u64,
+    /// Messages sent on the current connection or socket.
+    sent: u64,
+    udp_sendbuf: Option<usize>,
 }
 
 impl OmFwd {
-    pub fn from_action(a: &ActionDef) -> Result<OmFwd, String> {
-        let target = a
-            .params
-            .get("target")
-            .ok_or_else(|| format!("action '{}': omfwd needs target=", a.name))?;
-        let port = match a.params.get("port") {
-            Some(p) => p
-                .trim()
-                .parse::<u16>()
-                .map_err(|_| format!("action '{}': port '{p}' is not a port number", a.name))?,
-            None => 514,
-        };
-        let protocol = match a.params.get("protocol").map(|p| p.to_ascii_lowercase()) {
-            None => Protocol::Udp,
-            Some(p) if p == "udp" => Protocol::Udp,
-            Some(p) if p == "tcp" => Protocol::Tcp,
-            Some(p) => {
-                return Err(format!(
-                    "action '{}': protocol '{p}' is not supported (udp or tcp)",
-                    a.name
-                ))
-            }
-        };
-        let keepalive = a
-            .params
-            .get("keepalive")
-            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "on" | "yes" | "1"));
-        Ok(OmFwd {
-            target,
-            port,
-            protocol,
+    pub fn new(c: &OmfwdConfig) -> OmFwd {
+        OmFwd {
+            target: c.target.clone(),
+            port: c.port,
+            protocol: c.protocol,
             tcp: None,
             udp: None,
-            keepalive,
-        })
+            keepalive: c.keepalive,
+            rebind_interval: c.rebind_interval,
+            sent: 0,
+            udp_sendbuf: c.udp_sendbuf,
+        }
     }
 
     pub fn describe(&self) -> String {
@@ -95,13 +76,25 @@ impl OmFwd {
     /// Writes a batch; on error the connection is dropped and reopened by
     /// the next call.
     pub async fn write(&mut self, r: &Rendered) -> io::Result<()> {
+        if self.rebind_interval > 0 && self.sent >= self.rebind_interval {
+            // A new connection (or source port) for what follows; the
+            // batch that reached the interval was sent whole on the old.
+            self.tcp = None;
+            self.udp = None;
+        }
+        if self.tcp.is_none() && self.udp.is_none() {
+            self.sent = 0;
+        }
         let res = match self.protocol {
             Protocol::Tcp => self.write_tcp(r).await,
             Protocol::Udp => self.write_udp(r).await,
         };
-        if res.is_err() {
-            self.tcp = None;
-            self.udp = None;
+        match &res {
+            Ok(()) => self.sent += u64::from(r.count),
+            Err(_) => {
+                self.tcp = None;
+                self.udp = None;
+            }
         }
         res.map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.describe())))
     }
@@ -116,11 +109,13 @@ impl OmFwd {
             let addr = self.resolve()?;
             let connect = TcpStream::connect_timeout(addr, Duration::from_secs(5));
             let s = connect.await.map_err(io::Error::from)?;
+            // A connection without Nagle only sends sooner; ignoring a
+            // failure to set it loses nothing.
             s.set_nodelay(true).ok();
-            if self.keepalive {
+            if let Some(k) = self.keepalive {
                 // SAFETY: the descriptor stays open while `s` lives, past this call.
                 let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(s.as_raw_fd()) };
-                socket2::SockRef::from(&fd).set_keepalive(true).ok();
+                crate::sockopt::set_keepalive(fd, k)?;
             }
             self.tcp = Some(s);
         }
@@ -138,6 +133,11 @@ impl OmFwd {
                 "[::]:0"
             };
             let s = UdpSocket::bind(local).map_err(io::Error::from)?;
+            if let Some(n) = self.udp_sendbuf {
+                // SAFETY: the descriptor stays open while `s` lives, past this call.
+                let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(s.as_raw_fd()) };
+                socket2::SockRef::from(&fd).set_send_buffer_size(n)?;
+            }
             s.connect(addr).await.map_err(io::Error::from)?;
             self.udp = Some(s);
         }

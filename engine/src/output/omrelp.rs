@@ -38,14 +38,13 @@ use futures_lite::future::or;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 
-use crate::config::ActionDef;
+use crate::config::modules::omrelp::OmrelpConfig;
 use crate::relp::frame::{encode, Decoder, Frame, Oversize, NUMBER_MAX};
 use crate::relp::offers;
 
 use super::Rendered;
 
-/// omrelp's `windowSize` default.
-pub const WINDOW_DEFAULT: usize = 128;
+pub use crate::config::modules::omrelp::WINDOW_DEFAULT;
 /// Frames from a server are at most this large (librelp's client limit).
 const SERVER_DATA_MAX: usize = 128 << 10;
 /// Frames are written once this much is buffered.
@@ -87,59 +86,21 @@ struct Carry {
     acked: Vec<bool>,
 }
 
-fn param_secs(a: &ActionDef, name: &str, default: u64) -> Result<Duration, String> {
-    match a.params.get(name) {
-        None => Ok(Duration::from_secs(default)),
-        Some(v) => v
-            .trim()
-            .parse::<u64>()
-            .map(|s| Duration::from_secs(s.max(1)))
-            .map_err(|_| format!("action '{}': {name}=\"{v}\" is not seconds", a.name)),
-    }
-}
-
 impl OmRelp {
-    pub fn from_action(a: &ActionDef) -> Result<OmRelp, String> {
-        let target = a
-            .params
-            .get("target")
-            .ok_or_else(|| format!("action '{}': omrelp needs target=", a.name))?;
-        let num = |name: &str, default: u64| -> Result<u64, String> {
-            match a.params.get(name) {
-                None => Ok(default),
-                Some(v) => v
-                    .trim()
-                    .parse::<u64>()
-                    .map_err(|_| format!("action '{}': {name}=\"{v}\" is not a number", a.name)),
-            }
-        };
-        let port = u16::try_from(num("port", 514)?)
-            .map_err(|_| format!("action '{}': port is not a port number", a.name))?;
-        if a.params
-            .get("tls")
-            .is_some_and(|v| v.eq_ignore_ascii_case("on"))
-        {
-            return Err(format!(
-                "action '{}': tls=\"on\" is not supported by corelogd yet; remove tls or forward through a TLS tunnel",
-                a.name
-            ));
-        }
-        let window = match num("windowsize", 0)? {
-            0 => WINDOW_DEFAULT,
-            n => n.min(1 << 20) as usize,
-        };
-        Ok(OmRelp {
-            target,
-            port,
-            window,
-            timeout: param_secs(a, "timeout", 90)?,
-            conn_timeout: param_secs(a, "conn.timeout", 10)?,
-            rebind: num("rebindinterval", 0)?,
+    pub fn new(c: &OmrelpConfig) -> OmRelp {
+        debug_assert!(c.window >= 1);
+        OmRelp {
+            target: c.target.clone(),
+            port: c.port,
+            window: c.window,
+            timeout: c.timeout,
+            conn_timeout: c.conn_timeout,
+            rebind: c.rebind_interval,
             txnr_limit: NUMBER_MAX,
             session: None,
             carry: None,
             sessions: 0,
-        })
+        }
     }
 
     /// A client for tests: `txnr_limit` stands for 999 999 999.

@@ -16,7 +16,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::config::ActionDef;
+use std::path::PathBuf;
+
+use crate::config::{ActionDef, OutputConfig};
 
 use super::omfile::{FileOptions, OmFile};
 use super::omfwd::OmFwd;
@@ -37,7 +39,6 @@ pub enum Output {
     File(OmFile),
     Fwd(OmFwd),
     Relp(Box<OmRelp>),
-    Discard,
 }
 
 pub struct ActionRunner {
@@ -53,43 +54,27 @@ pub struct ActionRunner {
 
 impl ActionRunner {
     pub fn new(a: &ActionDef, shared: Arc<ActionShared>) -> Result<ActionRunner, String> {
-        let output = if a.discard {
-            Output::Discard
-        } else {
-            match a.kind {
-                "omfile" => {
-                    let opts = FileOptions::from_action(a)
-                        .map_err(|e| format!("action '{}': {e}", a.name))?;
-                    let path = if a.dynafile.is_some() {
-                        None
-                    } else {
-                        Some(
-                            a.params
-                                .get("file")
-                                .ok_or_else(|| {
-                                    format!("action '{}': omfile needs file= or dynaFile=", a.name)
-                                })?
-                                .into(),
-                        )
-                    };
-                    Output::File(OmFile::new(path, opts))
-                }
-                "omfwd" => Output::Fwd(OmFwd::from_action(a)?),
-                "omrelp" => Output::Relp(Box::new(OmRelp::from_action(a)?)),
-                _ => Output::Discard,
+        let name = a.name();
+        let output = match &a.output {
+            OutputConfig::Omfile(c) => {
+                let opts = FileOptions::new(c).map_err(|e| format!("action '{name}': {e}"))?;
+                let path = if a.dynafile.is_some() {
+                    None
+                } else {
+                    c.file.as_deref().map(PathBuf::from)
+                };
+                Output::File(OmFile::new(path, opts))
             }
+            OutputConfig::Omfwd(c) => Output::Fwd(OmFwd::new(c)),
+            OutputConfig::Omrelp(c) => Output::Relp(Box::new(OmRelp::new(c))),
         };
-        let interval_max = a
-            .params
-            .get("action.resumeintervalmax")
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(1800);
+        let c = &a.common;
         Ok(ActionRunner {
-            name: a.name.clone(),
+            name: name.to_string(),
             output,
-            retry_count: a.resume_retry_count,
-            interval: Duration::from_secs(a.resume_interval_s.max(1) as u64),
-            interval_max: Duration::from_secs(interval_max.max(1)),
+            retry_count: c.resume_retry_count,
+            interval: Duration::from_secs(c.resume_interval_s.max(1)),
+            interval_max: Duration::from_secs(c.resume_interval_max_s.max(1)),
             suspended_until: None,
             suspensions: 0,
             shared,
@@ -118,7 +103,7 @@ impl ActionRunner {
             match self.try_write(r).await {
                 Ok(()) => {
                     if self.suspended_until.take().is_some() || tries > 0 {
-                        eprintln!("corelogd: action '{}' resumed.", self.name);
+                        crate::notice!("corelogd: action '{}' resumed.", self.name);
                     }
                     self.suspensions = 0;
                     self.shared.suspended.store(false, Ordering::Relaxed);
@@ -129,7 +114,7 @@ impl ActionRunner {
                 }
                 Err(e) => {
                     if tries == 0 {
-                        eprintln!("corelogd: action '{}' failed: {e}.", self.name);
+                        crate::notice!("corelogd: action '{}' failed: {e}.", self.name);
                     }
                     if self.retry_count < 0 || tries < self.retry_count {
                         tries += 1;
@@ -147,7 +132,7 @@ impl ActionRunner {
                     self.shared
                         .discarded
                         .fetch_add(u64::from(r.count), Ordering::Relaxed);
-                    eprintln!(
+                    crate::notice!(
                         "corelogd: action '{}' suspended for {} s; messages sent to it meanwhile are discarded (set action.resumeRetryCount=\"-1\" to hold them instead).",
                         self.name,
                         wait.as_secs()
@@ -163,7 +148,6 @@ impl ActionRunner {
             Output::File(f) => f.write(r),
             Output::Fwd(f) => f.write(r).await,
             Output::Relp(f) => f.write(r).await,
-            Output::Discard => Ok(()),
         }
     }
 
@@ -179,7 +163,7 @@ impl ActionRunner {
     pub fn flush(&mut self) {
         if let Output::File(f) = &mut self.output {
             if let Err(e) = f.flush() {
-                eprintln!("corelogd: action '{}': {e}.", self.name);
+                crate::notice!("corelogd: action '{}': {e}.", self.name);
             }
         }
     }
@@ -197,7 +181,7 @@ impl ActionRunner {
     pub fn reopen(&mut self) {
         if let Output::File(f) = &mut self.output {
             if let Err(e) = f.reopen() {
-                eprintln!("corelogd: action '{}': {e}.", self.name);
+                crate::notice!("corelogd: action '{}': {e}.", self.name);
             }
         }
     }

@@ -35,6 +35,9 @@ pub struct ParseOptions {
     /// The message carries no HOSTNAME (local sockets: imuxsock with
     /// `ParseHostname="off"`, its default).
     pub no_hostname: bool,
+    /// The time a message reports is when it was received, whatever it
+    /// states (imuxsock's `ignoreTimestamp`, its default).
+    pub ignore_timestamp: bool,
 }
 
 /// Parses one frame. `time_generated` is when it was received; a message
@@ -83,6 +86,9 @@ pub fn parse(
     };
     if !rfc5424::parse(&mut m, start) {
         rfc3164::parse(&mut m, start, opts);
+    }
+    if opts.ignore_timestamp {
+        m.time_reported = time_generated;
     }
     debug_assert!(m.msg.end() <= m.buf.len());
     m
@@ -168,5 +174,22 @@ mod tests {
         let m = p(b"<13>1 2003-10-11T22:14:15.003+05:30 host app 1234 msgid - hello");
         assert_eq!(get(&m, PropId::SyslogTag), "app[1234]");
         assert_eq!(get(&m, PropId::ProgramName), "app");
+    }
+
+    #[test]
+    fn ignore_timestamp_reports_the_reception_time() {
+        let raw = b"<13>Oct 11 22:14:15 host tag: m";
+        let opts = ParseOptions {
+            ignore_timestamp: true,
+            ..ParseOptions::default()
+        };
+        let m = parse(Bytes::copy_from_slice(raw), &origin(), now(), &opts);
+        assert_eq!(m.time_reported, now());
+        assert_eq!(
+            get(&m, PropId::Msg),
+            " m",
+            "the timestamp is still parsed away"
+        );
+        assert_ne!(p(raw).time_reported, now());
     }
 }

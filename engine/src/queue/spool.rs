@@ -230,7 +230,7 @@ impl<T: Spill> Spool<T> {
         match item.write(&self.store) {
             Ok((_, t)) => Pushed::Disk(t),
             Err(e) => {
-                eprintln!("corelogd: {e}; the batch is dropped.");
+                crate::notice!("corelogd: {e}; the batch is dropped.");
                 Pushed::Refused
             }
         }
@@ -253,7 +253,7 @@ impl<T: Spill> Spool<T> {
                             self.store.discount(item.units() as u64);
                             f.copy = Some(seqs);
                         }
-                        Err(e) => eprintln!("corelogd: {e}"),
+                        Err(e) => crate::notice!("corelogd: {e}"),
                     }
                 }
             }
@@ -262,7 +262,7 @@ impl<T: Spill> Spool<T> {
         while let Some(item) = mem.pop_front() {
             self.mem_units.set(self.mem_units.get() - item.units());
             if let Err(e) = item.write(&self.store) {
-                eprintln!("corelogd: {e}; the batch is dropped.");
+                crate::notice!("corelogd: {e}; the batch is dropped.");
             }
         }
     }
@@ -292,7 +292,7 @@ impl<T: Spill> Spool<T> {
     /// Reading the segment files failed: says so and pauses before the
     /// consumer tries again.
     pub async fn read_failed(&self, e: &std::io::Error) {
-        eprintln!(
+        crate::notice!(
             "corelogd: {}: cannot read its segment files: {e}; trying again in a second.",
             self.store.label()
         );
@@ -339,7 +339,7 @@ impl<T: Spill> Spool<T> {
             match item.write(&self.store) {
                 Ok(_) => saved += n,
                 Err(e) => {
-                    eprintln!("corelogd: {e}");
+                    crate::notice!("corelogd: {e}");
                     lost += n;
                 }
             }
@@ -357,7 +357,7 @@ impl<T: Spill> Spool<T> {
         )
         .await;
         if !written {
-            eprintln!(
+            crate::notice!(
                 "corelogd: {}: its files could not be written within {} s at shutdown; what was still to be written is lost.",
                 self.store.label(),
                 SHUTDOWN_WRITE_MAX.as_secs()

@@ -295,7 +295,7 @@ impl Store {
                 // corelogd did not write. Kept whole, aside.
                 let aside = path.with_extension(format!("{n:08}.foreign"));
                 std::fs::rename(&path, &aside).map_err(|e| err("rename", &path, e))?;
-                eprintln!(
+                crate::notice!(
                     "corelogd: {label}: {} holds no record corelogd wrote; moved aside, untouched, to {}.",
                     path.display(),
                     aside.display()
@@ -308,7 +308,7 @@ impl Store {
                 read.offset = s.size;
             }
             if s.torn > 0 {
-                eprintln!(
+                crate::notice!(
                     "corelogd: {label}: {} ends in {} byte(s) that are not a whole record (a write cut short); cut at the last whole record.",
                     path.display(),
                     s.torn
@@ -324,7 +324,7 @@ impl Store {
             if damaged {
                 let bad = path.with_extension(format!("{n:08}.bad"));
                 let _ = std::fs::write(&bad, &data);
-                eprintln!(
+                crate::notice!(
                     "corelogd: {label}: {} has {} damaged region(s) (first at byte {}; CRC mismatch); a copy is kept as {}, and the whole records around the damage are delivered.",
                     path.display(),
                     s.damage.len(),
@@ -369,7 +369,7 @@ impl Store {
             },
         );
         if stats.recovered_records > 0 {
-            eprintln!(
+            crate::notice!(
                 "corelogd: {label}: {} record(s) ({} message(s)) from the last run are queued again.",
                 stats.recovered_records, stats.recovered_units
             );
@@ -460,7 +460,7 @@ impl Store {
         let max = self.cfg.max_disk_space;
         let room = max == 0 || self.used() < max;
         if !room && !self.full_said.replace(true) {
-            eprintln!(
+            crate::notice!(
                 "corelogd: {}: queue.maxDiskSpace ({max} bytes) reached; inputs wait (datagram inputs drop after queue.timeoutEnqueue, counted) until the output catches up.",
                 self.cfg.label
             );
@@ -596,7 +596,7 @@ impl Store {
                         Ok(()) => break,
                         Err(e) => {
                             if !self.write_failing.replace(true) {
-                                eprintln!(
+                                crate::notice!(
                                     "corelogd: {}: cannot write {}: {e}; retrying every second, and inputs wait meanwhile (nothing queued is lost).",
                                     self.cfg.label,
                                     seg_path(&self.cfg.dir, &self.cfg.name, job.segment).display()
@@ -607,7 +607,7 @@ impl Store {
                     }
                 }
                 if self.write_failing.replace(false) {
-                    eprintln!("corelogd: {}: writing again.", self.cfg.label);
+                    crate::notice!("corelogd: {}: writing again.", self.cfg.label);
                 }
                 done = Some(Ticket {
                     segment: job.segment,
@@ -781,7 +781,7 @@ impl Store {
                             if let Some(s) = seg.filter(|s| !s.damaged) {
                                 s.damaged = true;
                                 i.stats.corrupt_regions += 1;
-                                eprintln!(
+                                crate::notice!(
                                     "corelogd: {}: damaged data at byte {} of {}; {skip} byte(s) passed over, the records after them delivered.",
                                     self.cfg.label,
                                     pos.offset,
@@ -888,7 +888,7 @@ impl Store {
                 i.read_file = None;
             }
             if let Err(e) = std::fs::remove_file(&path) {
-                eprintln!(
+                crate::notice!(
                     "corelogd: {}: cannot delete {}: {e}",
                     self.cfg.label,
                     path.display()
@@ -901,7 +901,7 @@ impl Store {
         if every == 0 || i.since_checkpoint >= every {
             i.since_checkpoint = 0;
             if let Err(e) = i.checkpoint.write(p) {
-                eprintln!(
+                crate::notice!(
                     "corelogd: {}: cannot write its checkpoint: {e}",
                     self.cfg.label
                 );
@@ -916,7 +916,7 @@ impl Store {
         let mut i = self.inner.borrow_mut();
         let p = i.confirmed;
         if let Err(e) = i.checkpoint.write(p) {
-            eprintln!(
+            crate::notice!(
                 "corelogd: {}: cannot write its checkpoint: {e}",
                 self.cfg.label
             );

@@ -11,3 +11,14 @@
 pub mod frame;
 pub mod offers;
 pub mod server;
+
+/// imrelp's session settings, typed (from `maxDataSize`, `oversizeMode`
+/// and corelog's `idleTimeout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RelpOptions {
+    /// `maxDataSize`: the largest frame data (never below maxMessageSize).
+    pub max_data: usize,
+    pub oversize: frame::Oversize,
+    /// `idleTimeout` (corelog's): a session silent this long is closed.
+    pub idle: Option<std::time::Duration>,
+}

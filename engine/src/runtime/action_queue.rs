@@ -182,7 +182,7 @@ impl ActionQueue {
             {
                 Ok((_, mark)) if batch.is_some() || bad > 0 => {
                     if bad > 0 {
-                        eprintln!(
+                        crate::notice!(
                             "corelogd: {}: a record passed its CRC but is not a batch this corelogd reads; passed over.",
                             sp.store.label()
                         );

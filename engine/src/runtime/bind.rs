@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+use crate::config::modules::SocketFile;
 use crate::input::{InputSpec, Kind};
 
 /// A socket opened for one core: the input it belongs to and its fd.
@@ -59,7 +60,11 @@ pub fn bind_all(specs: &[InputSpec], cores: usize) -> Result<Vec<Vec<Bound>>, St
             .path
             .as_deref()
             .ok_or_else(|| format!("{}: no socket path", spec.module))?;
-        prepare_unix(path).map_err(|e| {
+        let file = spec
+            .socket
+            .as_ref()
+            .ok_or_else(|| format!("{}: no socket file", spec.module))?;
+        prepare_unix(path, file).map_err(|e| {
             format!(
                 "{}: cannot create socket {}: {e}",
                 spec.module,
@@ -129,7 +134,7 @@ fn bind_inet(spec: &InputSpec, addr: SocketAddr) -> std::io::Result<RawFd> {
     }
     s.bind(&addr.into())?;
     if spec.kind == Kind::Tcp {
-        s.listen(1024)?;
+        s.listen(i32::try_from(spec.backlog).unwrap_or(i32::MAX))?;
     }
     Ok(s.into_raw_fd())
 }
@@ -155,13 +160,22 @@ fn set_rcvbuf(s: &Socket, n: usize) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Creates the socket's directory and removes a stale socket file
-/// (imuxsock's `Unlink`), then checks that a socket can be bound there.
-fn prepare_unix(path: &Path) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+/// Creates the socket's directory (`createPath`) and removes a stale
+/// socket file (`unlink`), then checks that a socket can be bound there.
+fn prepare_unix(path: &Path, file: &SocketFile) -> std::io::Result<()> {
+    debug_assert_eq!(path, file.path);
+    if file.create_path {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::os::unix::fs::DirBuilderExt::mode(
+                std::fs::DirBuilder::new().recursive(true),
+                0o755,
+            )
+            .create(dir)?;
+        }
     }
-    remove_stale(path)?;
+    if file.unlink {
+        remove_stale(path)?;
+    }
     let probe = std::os::unix::net::UnixDatagram::bind(path)?;
     drop(probe);
     std::fs::remove_file(path)
@@ -180,8 +194,9 @@ pub fn remove_stale(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Makes a unix socket writable by every local user (as /dev/log).
-pub fn set_mode(path: &Path, mode: u32) {
+/// Gives a unix socket its mode (imuxsock's 0666, as /dev/log; imptcp's
+/// `fileCreateMode`).
+pub fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
 }

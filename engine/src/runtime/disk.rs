@@ -83,7 +83,12 @@ pub fn plan(plan: &Plan, cores: usize) -> Result<DiskQueues, String> {
             .actions
             .iter()
             .map(|a| {
-                base(plan, &a.queue, format!("the queue of action '{}'", a.name)).map(|mut c| {
+                base(
+                    plan,
+                    &a.queue,
+                    format!("the queue of action '{}'", a.name()),
+                )
+                .map(|mut c| {
                     // Not rsyslog's `<filename>.NNNNNNNN`: its files are
                     // left alone.
                     c.name = format!("{}.action", c.name);

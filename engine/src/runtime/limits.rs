@@ -17,8 +17,8 @@ pub const IO_MEMORY_PER_CORE: usize = 512 << 10;
 const RING_MEMORY_PER_CORE: usize = 256 << 10;
 
 /// Checks io_uring and the memlock limit for `cores` executors.
-pub fn check(cores: usize) -> Result<(), String> {
-    raise_open_files();
+pub fn check(cores: usize, max_open_files: Option<u64>) -> Result<(), String> {
+    set_open_files(max_open_files)?;
     if let Ok(v) = fs::read_to_string("/proc/sys/kernel/io_uring_disabled") {
         match v.trim() {
             "2" => {
@@ -68,18 +68,33 @@ pub fn check(cores: usize) -> Result<(), String> {
 
 /// Raises the soft limit on open descriptors to the hard one: a central
 /// log server holds a socket per sending host (tens of thousands), and
-/// the usual soft limit of 1024 would refuse them.
-fn raise_open_files() {
+/// the usual soft limit of 1024 would refuse them. `$MaxOpenFiles` sets
+/// both limits instead, as rsyslog does (raising the hard limit needs
+/// root); a limit that cannot be set is an error, not a quiet smaller one.
+fn set_open_files(max: Option<u64>) -> Result<(), String> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
-    // SAFETY: getrlimit writes one rlimit into the struct we own;
-    // setrlimit reads it.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
-            lim.rlim_cur = lim.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-        }
+    // SAFETY: getrlimit writes one rlimit into the struct we own.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return Ok(()); // nothing known to raise; the kernel's limit stays
     }
+    match max {
+        Some(n) => {
+            lim.rlim_cur = n as libc::rlim_t;
+            lim.rlim_max = lim.rlim_max.max(n as libc::rlim_t);
+        }
+        None if lim.rlim_cur < lim.rlim_max => lim.rlim_cur = lim.rlim_max,
+        None => return Ok(()),
+    }
+    // SAFETY: setrlimit reads the struct we own.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 && max.is_some() {
+        return Err(format!(
+            "$MaxOpenFiles {}: cannot set the open-files limit: {} (raising the hard limit needs root)",
+            lim.rlim_cur,
+            std::io::Error::last_os_error()
+        ));
+    }
+    Ok(())
 }

@@ -42,7 +42,8 @@ use glommio::net::{TcpListener, UdpSocket, UnixDatagram, UnixListener};
 use glommio::sync::RwLock;
 use glommio::{LocalExecutorBuilder, Placement};
 
-use crate::config::Plan;
+use crate::config::modules::omfwd::Protocol;
+use crate::config::{OutputConfig, Plan};
 use crate::input::{self, dgram, stream, InputSpec, Kind};
 use crate::output::runner::{ActionRunner, ActionShared};
 use crate::output::Rendered;
@@ -94,54 +95,33 @@ pub fn describe(plan: &Plan) -> Result<(Vec<String>, Vec<String>), String> {
     let outputs = plan
         .actions
         .iter()
-        .filter(|a| !a.discard)
-        .map(|a| match a.kind {
-            "omfile" => match &a.dynafile {
-                Some(t) => format!("omfile dynaFile template {}", t.name()),
-                None => format!("omfile {}", a.params.get("file").unwrap_or_default()),
-            },
-            "omfwd" => format!(
-                "omfwd {}://{}:{}",
-                a.params.get("protocol").unwrap_or_else(|| "udp".into()),
-                a.params.get("target").unwrap_or_default(),
-                a.params.get("port").unwrap_or_else(|| "514".into())
-            ),
-            "omrelp" => format!(
-                "omrelp relp://{}:{}",
-                a.params.get("target").unwrap_or_default(),
-                a.params.get("port").unwrap_or_else(|| "514".into())
-            ),
-            k => k.to_string(),
+        .map(|a| match (&a.output, &a.dynafile) {
+            (_, Some(t)) => format!("omfile dynaFile template {}", t.name()),
+            (OutputConfig::Omfile(c), None) => {
+                format!("omfile {}", c.file.as_deref().unwrap_or_default())
+            }
+            (OutputConfig::Omfwd(c), None) => {
+                let proto = match c.protocol {
+                    Protocol::Udp => "udp",
+                    Protocol::Tcp => "tcp",
+                };
+                format!("omfwd {proto}://{}:{}", c.target, c.port)
+            }
+            (OutputConfig::Omrelp(c), None) => format!("omrelp relp://{}:{}", c.target, c.port),
         })
         .collect();
     Ok((inputs, outputs))
 }
 
-/// What the runtime checks before it starts anything: every action is one
-/// it runs, with what its runner needs (owners, addresses, parameters),
-/// and every input resolves (ports, sizes, modes). `-N1` runs it with
-/// `strict` off: modules corelogd only accepts (with a warning) pass.
-pub fn validate(plan: &Plan, strict: bool) -> Result<(), String> {
+/// What the runtime checks before it starts anything, and `-N1` too:
+/// every action's runner can be made (owners looked up) and every input
+/// resolves (addresses). Everything else was checked when the
+/// configuration was loaded.
+pub fn validate(plan: &Plan) -> Result<(), String> {
     for a in &plan.actions {
-        let runs = a.discard || matches!(a.kind, "omfile" | "omfwd" | "omrelp");
-        if !runs && !strict {
-            continue;
-        }
-        if !runs {
-            return Err(format!(
-                "{}:{}: action type {} is not run by corelogd yet; remove it or use omfile, omfwd or omrelp.",
-                plan.sources.name(a.pos.file),
-                a.pos.line,
-                a.kind
-            ));
-        }
         ActionRunner::new(a, Arc::default())?;
     }
-    if strict {
-        input::specs(plan).map(|_| ())
-    } else {
-        input::check(plan)
-    }
+    input::check(plan)
 }
 
 /// The CPUs this process may run on.
@@ -195,10 +175,10 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
             cpus.len()
         ));
     }
-    validate(&plan, true)?;
+    validate(&plan)?;
     let disk = disk::plan(&plan, cores)?;
     let specs = Arc::new(input::specs(&plan)?);
-    limits::check(cores)?;
+    limits::check(cores, plan.globals.max_open_files)?;
     let mut bound = bind::bind_all(&specs, cores)?;
     if let Some(mask) = plan.globals.umask {
         // SAFETY: umask only sets the process's file creation mask.
@@ -295,7 +275,7 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
         .zip(&shared)
         .map(|(a, s)| {
             (
-                a.name.clone(),
+                a.name().to_string(),
                 s.written.load(Ordering::Relaxed),
                 s.discarded.load(Ordering::Relaxed),
             )
@@ -347,7 +327,7 @@ impl Stores {
         let store = match Store::open(cfg.clone()) {
             Ok(s) => Rc::new(s),
             Err(e) => {
-                eprintln!("corelogd: {e}; stopping.");
+                crate::notice!("corelogd: {e}; stopping.");
                 std::process::exit(1);
             }
         };
@@ -544,11 +524,21 @@ impl CoreJob {
                     };
                 match r {
                     Ok(()) => {
-                        bind::set_mode(&path, spec.socket_mode);
-                        unix_paths.push(path);
+                        let mode = spec.socket.as_ref().map_or(0o666, |f| f.mode);
+                        if let Err(e) = bind::set_mode(&path, mode) {
+                            crate::notice!(
+                                "corelogd: {}: cannot give {} mode {mode:o}: {e}; stopping.",
+                                spec.module,
+                                path.display()
+                            );
+                            self.signals.request_stop();
+                        }
+                        if spec.socket.as_ref().is_some_and(|f| f.unlink) {
+                            unix_paths.push(path);
+                        }
                     }
                     Err(e) => {
-                        eprintln!(
+                        crate::notice!(
                             "corelogd: {}: cannot bind {}: {e}; stopping.",
                             spec.module,
                             path.display()
@@ -639,7 +629,7 @@ impl CoreJob {
         // Inputs finish what they read while the queues move; one still
         // waiting for room after timeoutShutdown without progress stops
         // waiting (see Shard::abort_waits).
-        let timeout = Duration::from_millis(plan.main_queue.timeout_shutdown_ms.max(100) as u64);
+        let timeout = Duration::from_millis(plan.timeout_shutdown_ms().max(100) as u64);
         let mut last = progress(ctx.shards().map(|s| &**s), &self.shared);
         loop {
             let finished = futures_lite::future::or(
@@ -698,7 +688,7 @@ impl CoreJob {
                 None => abandoned += left.max(q.len() as u64),
             }
             if q.dropped.get() > 0 {
-                eprintln!(
+                crate::notice!(
                     "corelogd: an action queue on core {c} was full: {} message(s) dropped after queue.timeoutEnqueue.",
                     q.dropped.get()
                 );
@@ -706,7 +696,7 @@ impl CoreJob {
             dropped_action_queue += q.dropped.get();
         }
         if saved > 0 {
-            eprintln!(
+            crate::notice!(
                 "corelogd: core {c}: {saved} message(s) in memory saved to disk queues (queue.saveOnShutdown); they are delivered after the next start."
             );
         }
@@ -776,7 +766,7 @@ async fn drain(
             if shard.spool().is_some() {
                 return 0;
             }
-            eprintln!(
+            crate::notice!(
                 "corelogd: an output made no progress for {} ms during shutdown; giving up {left} queued message(s) and a batch in flight.",
                 timeout.as_millis()
             );

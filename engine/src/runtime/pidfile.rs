@@ -26,7 +26,7 @@ impl PidFile {
                     ));
                 }
             }
-            eprintln!(
+            crate::notice!(
                 "corelogd: replacing the stale pid file {} (its process is gone).",
                 path.display()
             );

@@ -533,7 +533,7 @@ impl Shard {
                 })
                 .await;
             if unknown > 0 {
-                eprintln!(
+                crate::notice!(
                     "corelogd: {}: {unknown} queued message(s) name a ruleset this configuration does not have; the default ruleset processes them.",
                     sp.store.label()
                 );
@@ -544,7 +544,7 @@ impl Shard {
                 Ok((0, _)) => {}
                 Ok((n, mark)) => {
                     if bad > 0 {
-                        eprintln!(
+                        crate::notice!(
                             "corelogd: {}: {bad} record(s) passed their CRC but are not messages this corelogd reads; passed over.",
                             sp.store.label()
                         );

@@ -127,7 +127,7 @@ impl WorkerAction {
             pending: Rendered::default(),
             route,
             shared,
-            exec_only_when_previous_is_suspended: def.exec_only_when_previous_is_suspended,
+            exec_only_when_previous_is_suspended: def.common.exec_only_when_previous_is_suspended,
             queued: def.queue.kind != crate::config::queue::QueueType::Direct,
         }
     }
@@ -268,7 +268,7 @@ async fn deliver(actions: &mut [WorkerAction]) {
                 let full = take_reserving(&mut a.pending);
                 r.sent.set(r.sent.get() + 1);
                 if r.tx.send(full).await.is_err() {
-                    eprintln!(
+                    crate::notice!(
                         "corelogd: an action's owning core has stopped; a batch for it was lost."
                     );
                 }

@@ -1,0 +1,271 @@
+//! Legacy `$Directive`s: each one found in a table by its legacy name
+//! sets that parameter for what follows; the rest (`$ModLoad`, `$Ruleset`,
+//! the `…ServerRun`s, `$ResetConfigVariables`) are handled here.
+//!
+//! A setting is checked where it is written (its value, and whether
+//! corelog carries it out), then kept as a lower layer for the objects it
+//! applies to: `global()` settings at once; `$Action…` and module
+//! settings for the legacy inputs and actions that follow; `$ActionQueue…`
+//! and `$ActionResumeRetryCount` for the next action only.
+
+use std::collections::HashMap;
+
+use super::names::Pending;
+use super::Builder;
+use crate::config::load::directive_name;
+use crate::config::modules::{self, global, queue, LegacyScope};
+use crate::config::param::{parse_bool, Diag, Given, Resolved, Table};
+use crate::config::queue::{QueueParams, QueueScope};
+use crate::config::{did_you_mean, suggestion, Pos};
+
+/// Legacy settings in force.
+#[derive(Debug, Default)]
+pub(super) struct Legacy {
+    /// `$ActionQueue…` (as `queue.*`), for the next action.
+    pub action_queue: Vec<Given>,
+    /// `$Action…` (as `action.*`), for the legacy actions that follow.
+    pub action: Vec<Given>,
+    /// `$MainMsgQueue…` (as `queue.*`).
+    pub main_queue: Vec<Given>,
+    /// Module settings (`$InputTCPMaxSessions`, `$FileOwner`, …) by module.
+    pub modules: HashMap<&'static str, Vec<Given>>,
+}
+
+impl Legacy {
+    /// A module's legacy settings.
+    pub fn module(&self, name: &str) -> Vec<Given> {
+        self.modules.get(name).cloned().unwrap_or_default()
+    }
+}
+
+/// Directives handled here rather than through a table.
+const OWN: &[&str] = &[
+    "ModLoad",
+    "template",
+    "Ruleset",
+    "RulesetCreateMainQueue",
+    "DefaultRuleset",
+    "InputTCPServerRun",
+    "InputPTCPServerRun",
+    "UDPServerRun",
+    "InputRELPServerRun",
+    "AddUnixListenSocket",
+    "OmitLocalLogging",
+    "IncludeConfig",
+    "ResetConfigVariables",
+];
+
+/// Sets `g` in `list`, replacing an earlier setting of the same name.
+fn set(list: &mut Vec<Given>, g: Given) {
+    list.retain(|o| !o.name.eq_ignore_ascii_case(&g.name));
+    list.push(g);
+}
+
+impl Builder {
+    pub(super) fn directive(&mut self, text: &str, pos: Pos) {
+        let name = directive_name(text);
+        let arg = text[name.len()..].trim();
+        // A comment may follow the value.
+        let arg = arg.split(" #").next().unwrap_or(arg).trim();
+        let lname = name.to_ascii_lowercase();
+        let word = arg.split_whitespace().next().unwrap_or("");
+        if let Some(suffix) = lname.strip_prefix("actionqueue") {
+            return self.queue_directive(suffix, name, word, pos, false);
+        }
+        if let Some(suffix) = lname.strip_prefix("mainmsgqueue") {
+            return self.queue_directive(suffix, name, word, pos, true);
+        }
+        let run = |port: &str| vec![Given::new("port", port, pos)];
+        match lname.as_str() {
+            "modload" => self.load_module(word, pos, Vec::new()),
+            "template" => self.legacy_template(arg, pos),
+            "ruleset" => self.legacy_ruleset(word, pos),
+            "rulesetcreatemainqueue" => match parse_bool(word) {
+                Some(true) => self.legacy_ruleset_queue(pos),
+                Some(false) => {}
+                None => self.err(pos, format!("${name}: expected on or off, not '{word}'")),
+            },
+            "defaultruleset" => {
+                self.default_ruleset = Some(Pending {
+                    name: word.to_string(),
+                    pos,
+                })
+            }
+            "inputtcpserverrun" => self.legacy_input(
+                "imtcp",
+                run(if word.is_empty() { "10514" } else { word }),
+                pos,
+            ),
+            "udpserverrun" => self.legacy_input(
+                "imudp",
+                run(if word.is_empty() { "514" } else { word }),
+                pos,
+            ),
+            "inputptcpserverrun" | "inputrelpserverrun" if word.is_empty() => {
+                self.err(pos, format!("${name} needs a port"))
+            }
+            "inputptcpserverrun" => self.legacy_input("imptcp", run(word), pos),
+            "inputrelpserverrun" => self.legacy_input("imrelp", run(word), pos),
+            "addunixlistensocket" => {
+                self.legacy_input("imuxsock", vec![Given::new("socket", word, pos)], pos)
+            }
+            "omitlocallogging" => match parse_bool(word) {
+                Some(omit) => {
+                    let g = Given::new("sysSock.use", if omit { "off" } else { "on" }, pos);
+                    set(self.legacy.modules.entry("imuxsock").or_default(), g);
+                }
+                None => self.err(pos, format!("${name}: expected on or off, not '{word}'")),
+            },
+            "resetconfigvariables" => {
+                let main = std::mem::take(&mut self.legacy.main_queue);
+                self.legacy = Legacy::default();
+                self.legacy.main_queue = main;
+            }
+            "includeconfig" => {} // spliced in by the loader
+            _ => self.table_directive(name, word, pos),
+        }
+    }
+
+    /// A directive that sets a parameter of a table.
+    fn table_directive(&mut self, name: &str, word: &str, pos: Pos) {
+        let Some((scope, p)) = modules::legacy_param(name) else {
+            let names = modules::legacy_names().chain(OWN.iter().copied());
+            let hint = suggestion(name, names);
+            self.err(pos, format!("unknown directive '${name}'{hint}"));
+            return;
+        };
+        let what = format!("${name}");
+        let given = Given::new(p.name, word, pos);
+        let table: &'static Table = match scope {
+            LegacyScope::Global => &global::TABLE,
+            LegacyScope::GlobalLegacy => &global::LEGACY,
+            LegacyScope::Action => &modules::action::TABLE,
+            LegacyScope::Module(_, t) => t,
+        };
+        let errors = self.diag.errors.len();
+        let g = [given];
+        let r = Resolved::new(&what, pos, &[table], &[&g], &mut self.diag);
+        if self.diag.errors.len() != errors {
+            return;
+        }
+        let [given] = g;
+        match scope {
+            LegacyScope::Global => global::apply(&r, &mut self.globals),
+            LegacyScope::GlobalLegacy => global::apply_legacy(&r, &mut self.globals),
+            LegacyScope::Action => set(&mut self.legacy.action, given),
+            LegacyScope::Module(m, _) => set(self.legacy.modules.entry(m.name).or_default(), given),
+        }
+    }
+
+    fn queue_directive(&mut self, suffix: &str, name: &str, value: &str, pos: Pos, main: bool) {
+        let Some((_, param)) = queue::LEGACY_SUFFIXES
+            .iter()
+            .find(|(s, _)| s.eq_ignore_ascii_case(suffix))
+        else {
+            let prefix = if main { "MainMsgQueue" } else { "ActionQueue" };
+            let hint = did_you_mean(suffix, queue::LEGACY_SUFFIXES.iter().map(|(s, _)| *s))
+                .map(|s| format!(" (did you mean '${prefix}{s}'?)"))
+                .unwrap_or_default();
+            self.err(pos, format!("unknown directive '${name}'{hint}"));
+            return;
+        };
+        let errors = self.diag.errors.len();
+        let g = [Given::new(param, value, pos)];
+        Resolved::new(
+            &format!("${name}"),
+            pos,
+            &[&queue::TABLE],
+            &[&g],
+            &mut self.diag,
+        );
+        if self.diag.errors.len() != errors {
+            return;
+        }
+        let [g] = g;
+        set(
+            if main {
+                &mut self.legacy.main_queue
+            } else {
+                &mut self.legacy.action_queue
+            },
+            g,
+        );
+    }
+
+    /// The main queue from `$MainMsgQueue…` (rsyslog's defaults for a
+    /// configuration without `main_queue()`).
+    pub(super) fn legacy_main_queue(&mut self, pos: Pos) -> QueueParams {
+        let layer = self.legacy.main_queue.clone();
+        let r = Resolved::new(
+            "the main queue",
+            pos,
+            &[&queue::TABLE],
+            &[&layer],
+            &mut Diag::default(),
+        );
+        let defaults = self.queue_defaults(QueueScope::MainLegacy);
+        let q = queue::resolve(&r, QueueScope::MainLegacy, defaults, &mut self.diag);
+        r.finish();
+        q
+    }
+
+    fn legacy_ruleset(&mut self, word: &str, pos: Pos) {
+        if word.is_empty() {
+            self.err(pos, "$Ruleset needs a name");
+            return;
+        }
+        self.current = match self.ruleset_index(word) {
+            Some(i) => i,
+            None => {
+                self.rulesets
+                    .push((word.to_string(), None, Vec::new(), pos));
+                self.rulesets.len() - 1
+            }
+        };
+    }
+
+    /// `$RulesetCreateMainQueue on`: the current ruleset gets a queue made
+    /// from the `$MainMsgQueue…` settings.
+    fn legacy_ruleset_queue(&mut self, pos: Pos) {
+        if self.rulesets[self.current].1.is_some() {
+            let name = self.rulesets[self.current].0.clone();
+            self.err(pos, format!("ruleset '{name}' already has a queue"));
+            return;
+        }
+        let q = self.legacy_main_queue(pos);
+        self.rulesets[self.current].1 = Some(q);
+    }
+
+    /// An input made by a `…ServerRun` directive, with the legacy settings
+    /// of its module.
+    fn legacy_input(&mut self, kind: &str, own: Vec<Given>, pos: Pos) {
+        let Some(m) = self.module_loaded(kind) else {
+            self.err(
+                pos,
+                format!("this directive needs $ModLoad {kind} (or module(load=\"{kind}\")) first"),
+            );
+            return;
+        };
+        let mut legacy = self.legacy.module(m.name);
+        for g in &mut legacy {
+            if let Some((_, to)) = m
+                .renames
+                .iter()
+                .find(|(from, _)| from.eq_ignore_ascii_case(&g.name))
+            {
+                g.name = to.to_string();
+            }
+        }
+        let layers = vec![own, self.module_layer(m), legacy];
+        self.push_input(m, layers, pos);
+    }
+
+    /// What every action consumes: `$ActionQueue…` and
+    /// `$ActionResumeRetryCount`.
+    pub(super) fn reset_after_action(&mut self) {
+        self.legacy.action_queue.clear();
+        self.legacy
+            .action
+            .retain(|g| !g.name.eq_ignore_ascii_case("action.resumeRetryCount"));
+    }
+}

@@ -1,0 +1,197 @@
+//! From statements to the plan.
+//!
+//! In: the statement list of a whole configuration (includes spliced in).
+//! Out: a [`Plan`], or every error found (each with its position). The
+//! order of effects is rsyslog's: a `$Directive` affects what follows it;
+//! `$ActionQueue…` settings and `$ActionResumeRetryCount` are consumed by
+//! the next action of any kind; the other legacy settings stay until
+//! changed; templates must be defined before use; `call` targets and
+//! input rulesets are resolved at the end, and so are inputs (after every
+//! global setting is known).
+//!
+//! The jobs, one file each: [`objects`] (RainerScript objects through
+//! their modules' tables), [`legacy`] (`$Directive`s), [`legacy_action`]
+//! (`/file`, `@@host` and `$template`), [`statements`] (rulesets'
+//! bodies, filters and expressions), [`names`] (rulesets and `call`s
+//! resolved). Every parameter goes through [`super::param::Resolved`]
+//! into its module's typed config.
+
+mod legacy;
+mod legacy_action;
+mod names;
+mod objects;
+mod statements;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::modules::{Globals, Module};
+use super::param::{Diag, Given};
+use super::plan::{ActionDef, InputDef, Plan, RulesetDef, DEFAULT_RULESET};
+use super::queue::QueueParams;
+use super::{ConfigError, ConfigErrors, Pos, Sources};
+use crate::template::Template;
+
+use names::Pending;
+use statements::PStmt;
+
+/// Builds the plan; see the module documentation.
+pub fn build(stmts: &[super::ast::Stmt], sources: Sources) -> Result<Plan, ConfigErrors> {
+    build_checked(stmts, sources, Vec::new())
+}
+
+/// [`build`], adding errors already found while reading.
+pub fn build_checked(
+    stmts: &[super::ast::Stmt],
+    sources: Sources,
+    errors: Vec<ConfigError>,
+) -> Result<Plan, ConfigErrors> {
+    let mut b = Builder::new();
+    let had_read_errors = !errors.is_empty();
+    b.diag.errors = errors;
+    b.top_level(stmts);
+    if had_read_errors {
+        // Names may be undefined only because their definition did not parse.
+        b.diag
+            .errors
+            .retain(|e| !e.message.contains("has no actions"));
+    }
+    b.finish(sources)
+}
+
+/// An input waiting for the end of the configuration, when every global
+/// setting and ruleset is known.
+struct PendingInput {
+    module: &'static Module,
+    /// Highest priority first: the object's own, the module's, legacy.
+    layers: Vec<Vec<Given>>,
+    /// imuxsock's system socket (from the module's parameters).
+    system_socket: bool,
+    ruleset: Option<Pending>,
+    pos: Pos,
+}
+
+struct Builder {
+    diag: Diag,
+    globals: Globals,
+    /// `global()` parameters set so far (a second setting is an error).
+    global_set: Vec<String>,
+    /// `module()` parameters, by module.
+    modules: HashMap<&'static str, Vec<Given>>,
+    inputs: Vec<PendingInput>,
+    templates: HashMap<String, Arc<Template>>,
+    rulesets: Vec<(String, Option<QueueParams>, Vec<PStmt>, Pos)>,
+    current: usize,
+    default_ruleset: Option<Pending>,
+    main_queue_obj: Option<QueueParams>,
+    actions: Vec<ActionDef>,
+    legacy: legacy::Legacy,
+}
+
+impl Builder {
+    fn new() -> Builder {
+        Builder {
+            diag: Diag::default(),
+            globals: Globals::default(),
+            global_set: Vec::new(),
+            modules: HashMap::new(),
+            inputs: Vec::new(),
+            templates: HashMap::new(),
+            rulesets: vec![(
+                DEFAULT_RULESET.to_string(),
+                None,
+                Vec::new(),
+                Pos::default(),
+            )],
+            current: 0,
+            default_ruleset: None,
+            main_queue_obj: None,
+            actions: Vec::new(),
+            legacy: legacy::Legacy::default(),
+        }
+    }
+
+    fn err(&mut self, pos: Pos, msg: impl Into<String>) {
+        self.diag.err(pos, msg);
+    }
+
+    fn warn(&mut self, pos: Pos, msg: impl Into<String>) {
+        self.diag.warn(pos, msg);
+    }
+
+    fn finish(mut self, sources: Sources) -> Result<Plan, ConfigErrors> {
+        let rulesets = self.finish_rulesets();
+        let default_ruleset = match self.default_ruleset.take() {
+            Some(p) => self.resolve(&p).unwrap_or(0),
+            None => 0,
+        };
+        let inputs = self.finish_inputs(default_ruleset);
+        if self.actions.is_empty() && self.diag.errors.is_empty() {
+            self.err(Pos::default(), "the configuration has no actions: inputs would run, but nothing would be written anywhere");
+        }
+        let main_queue = match self.main_queue_obj.take() {
+            Some(q) => q,
+            None => self.legacy_main_queue(Pos::default()),
+        };
+        let errors = sorted_once(std::mem::take(&mut self.diag.errors));
+        if !errors.is_empty() {
+            return Err(ConfigErrors { errors, sources });
+        }
+        let warnings = sorted_once(std::mem::take(&mut self.diag.warnings));
+        Ok(Plan {
+            sources,
+            globals: self.globals,
+            inputs,
+            templates: self.templates,
+            rulesets,
+            default_ruleset,
+            main_queue,
+            actions: self.actions,
+            warnings,
+        })
+    }
+
+    fn finish_rulesets(&mut self) -> Vec<RulesetDef> {
+        let raw = std::mem::take(&mut self.rulesets);
+        self.rulesets = raw
+            .iter()
+            .map(|r| (r.0.clone(), r.1.clone(), Vec::new(), r.3))
+            .collect();
+        raw.into_iter()
+            .map(|(name, queue, stmts, pos)| RulesetDef {
+                name,
+                queue,
+                stmts: self.finalize(stmts),
+                pos,
+            })
+            .collect()
+    }
+
+    fn finish_inputs(&mut self, default_ruleset: usize) -> Vec<InputDef> {
+        let pending = std::mem::take(&mut self.inputs);
+        let mut inputs = Vec::with_capacity(pending.len());
+        for p in pending {
+            let ruleset = match &p.ruleset {
+                Some(r) => self.resolve(r).unwrap_or(default_ruleset),
+                None => default_ruleset,
+            };
+            if let Some(config) = self.input_config(&p) {
+                inputs.push(InputDef {
+                    config,
+                    ruleset,
+                    pos: p.pos,
+                });
+            }
+        }
+        inputs
+    }
+}
+
+/// By position (stable), each message once: a legacy setting is checked
+/// where it is written and again by each object it applies to.
+fn sorted_once(mut v: Vec<ConfigError>) -> Vec<ConfigError> {
+    v.sort_by_key(|e| e.pos);
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|e| seen.insert((e.pos, e.message.clone())));
+    v
+}

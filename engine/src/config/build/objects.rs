@@ -1,0 +1,607 @@
+//! RainerScript objects: `global()`, `module()`, `input()`, `template()`,
+//! `ruleset()`, `main_queue()`, `action()`, each through its tables into
+//! typed settings. Legacy actions and inputs end here too, with their
+//! directives' settings as lower layers.
+
+use std::sync::Arc;
+
+use super::names::Pending;
+use super::{Builder, PendingInput};
+use crate::config::ast::{Object, Param as AstParam};
+use crate::config::modules::{
+    self, action, global, imptcp, imrelp, imtcp, imudp, imuxsock, omfile, omfwd, omrelp, queue,
+    ruleset, template as tables, InputConfig, Module, ModuleKind, OutputConfig,
+};
+use crate::config::param::{parse_bool, Diag, Given, Resolved, Table};
+use crate::config::plan::ActionDef;
+use crate::config::queue::{QueueParams, QueueScope};
+use crate::config::{suggestion, Pos};
+use crate::template::{
+    self, parse_list_constant, parse_list_property, Syntax, Template, TemplateEscape,
+};
+
+impl Builder {
+    /// The parameters of `o` as given, `config.enabled` aside; a name
+    /// given twice is an error.
+    pub(super) fn givens(&mut self, o: &Object, what: &str) -> Vec<Given> {
+        let mut out: Vec<Given> = Vec::with_capacity(o.params.len());
+        for p in o
+            .params
+            .iter()
+            .filter(|p| !p.name.eq_ignore_ascii_case("config.enabled"))
+        {
+            if out.iter().any(|g| g.name.eq_ignore_ascii_case(&p.name)) {
+                self.err(
+                    p.pos,
+                    format!("parameter '{}' given twice in {what}", p.name),
+                );
+                continue;
+            }
+            out.push(Given {
+                name: p.name.clone(),
+                value: p.value.clone(),
+                pos: p.pos,
+            });
+        }
+        out
+    }
+
+    /// `config.enabled`: whether the object counts at all.
+    pub(super) fn enabled(&mut self, o: &Object) -> bool {
+        match o.get("config.enabled") {
+            None => true,
+            Some(p) => match parse_bool(&p.value.text()) {
+                Some(b) => b,
+                None => {
+                    let msg = format!(
+                        "config.enabled must be \"on\" or \"off\", not \"{}\"",
+                        p.value.text()
+                    );
+                    self.err(p.pos, msg);
+                    false
+                }
+            },
+        }
+    }
+
+    /// Checks `given` against `tables` (names, values, statuses) when
+    /// nothing reads them here.
+    fn check(&mut self, what: &str, pos: Pos, tables: &[&'static Table], given: &[Given]) {
+        Resolved::new(what, pos, tables, &[given], &mut self.diag);
+    }
+
+    pub(super) fn global_object(&mut self, o: &Object) {
+        if !self.enabled(o) {
+            return;
+        }
+        let own = self.givens(o, "global()");
+        for g in &own {
+            let name = g.name.to_ascii_lowercase();
+            if self.global_set.contains(&name) {
+                self.err(
+                    g.pos,
+                    format!("global parameter '{}' set more than once", g.name),
+                );
+            }
+            self.global_set.push(name);
+        }
+        let r = Resolved::new(
+            "global()",
+            o.pos,
+            &[&global::TABLE],
+            &[&own],
+            &mut self.diag,
+        );
+        global::apply(&r, &mut self.globals);
+        r.finish();
+    }
+
+    pub(super) fn module_object(&mut self, o: &Object) {
+        if !self.enabled(o) {
+            return;
+        }
+        let Some(load) = o.get("load").map(|p| p.value.text()) else {
+            self.err(o.pos, "module() needs load=\"name\"");
+            return;
+        };
+        let mut own = self.givens(o, "module()");
+        own.retain(|g| !g.name.eq_ignore_ascii_case("load"));
+        self.load_module(&load, o.pos, own);
+    }
+
+    /// `module(load=…)` or `$ModLoad`.
+    pub(super) fn load_module(&mut self, load: &str, pos: Pos, own: Vec<Given>) {
+        let (name, builtin_prefix) = match load.strip_prefix("builtin:") {
+            Some(n) => (n, true),
+            None => (load.trim_end_matches(".so"), false),
+        };
+        let Some(m) = modules::module(name) else {
+            let hint = suggestion(name, modules::MODULES.iter().map(|m| m.name));
+            self.err(pos, format!("unknown module '{load}'{hint}"));
+            return;
+        };
+        if m.builtin && !builtin_prefix {
+            self.err(
+                pos,
+                format!("'{name}' is built in: load it as \"builtin:{name}\""),
+            );
+            return;
+        }
+        if let Some(why) = m.refused {
+            self.err(
+                pos,
+                format!("module '{}' is not supported by corelog: {why}", m.name),
+            );
+            return;
+        }
+        if self.modules.contains_key(m.name) && !m.builtin {
+            self.err(pos, format!("module '{}' is loaded twice", m.name));
+            return;
+        }
+        let errors = self.diag.errors.len();
+        let what = format!("module(load=\"{load}\")");
+        self.check(&what, pos, &[m.module], &own);
+        let valid = self.diag.errors.len() == errors;
+        self.modules
+            .insert(m.name, if valid { own } else { Vec::new() });
+        // imuxsock listens on the system socket unless told not to
+        // (`sysSock.use="off"`), as in rsyslog: an input without input().
+        if m.name == "imuxsock" {
+            self.inputs.push(PendingInput {
+                module: m,
+                layers: Vec::new(),
+                system_socket: true,
+                ruleset: None,
+                pos,
+            });
+        }
+    }
+
+    /// The loaded module called `name` (built-in ones are always loaded).
+    pub(super) fn module_loaded(&self, name: &str) -> Option<&'static Module> {
+        let m = modules::module(name)?;
+        (m.builtin || self.modules.contains_key(m.name)).then_some(m)
+    }
+
+    /// The module's `module()` parameters, named as the instance names
+    /// them.
+    pub(super) fn module_layer(&self, m: &Module) -> Vec<Given> {
+        let mut layer = self.modules.get(m.name).cloned().unwrap_or_default();
+        for g in &mut layer {
+            if let Some((_, to)) = m
+                .renames
+                .iter()
+                .find(|(from, _)| from.eq_ignore_ascii_case(&g.name))
+            {
+                g.name = to.to_string();
+            }
+        }
+        layer
+    }
+
+    /// Finds the module an `input()` or `action()` names, or says why not.
+    fn instance_module(&mut self, o: &Object, kind: ModuleKind) -> Option<&'static Module> {
+        let (object, noun) = match kind {
+            ModuleKind::Input => ("input()", "input"),
+            ModuleKind::Output => ("action()", "output"),
+        };
+        let Some(name) = o.get("type").map(|p| p.value.text()) else {
+            self.err(o.pos, format!("{object} needs type=\"…\""));
+            return None;
+        };
+        match modules::module(&name).filter(|m| m.kind == kind) {
+            Some(m) if m.refused.is_some() => {
+                let why = m.refused.unwrap_or_default();
+                self.err(
+                    o.pos,
+                    format!(
+                        "{noun} module '{}' is not supported by corelog: {why}",
+                        m.name
+                    ),
+                );
+                None
+            }
+            Some(m) if self.module_loaded(m.name).is_none() => {
+                let example = if kind == ModuleKind::Input {
+                    "this input()"
+                } else {
+                    "this action"
+                };
+                self.err(o.pos, format!("{noun} module '{name}' is not loaded: add module(load=\"{name}\") before {example}"));
+                None
+            }
+            Some(m) => Some(m),
+            None => {
+                let hint = suggestion(
+                    &name,
+                    modules::MODULES
+                        .iter()
+                        .filter(|m| m.kind == kind)
+                        .map(|m| m.name),
+                );
+                self.err(o.pos, format!("unknown {noun} module '{name}'{hint}"));
+                None
+            }
+        }
+    }
+
+    pub(super) fn input_object(&mut self, o: &Object) {
+        if !self.enabled(o) {
+            return;
+        }
+        let Some(m) = self.instance_module(o, ModuleKind::Input) else {
+            return;
+        };
+        let what = format!("input(type=\"{}\")", m.name);
+        let own = self.givens(o, &what);
+        let has = |n: &str| own.iter().any(|g| g.name.eq_ignore_ascii_case(n));
+        let missing = match m.name {
+            "imtcp" | "imrelp" if !has("port") => Some("port=\"…\""),
+            "imptcp" if !has("port") && !has("path") => Some("port=\"…\" or path=\"…\""),
+            "imuxsock" if !has("socket") => Some("socket=\"…\""),
+            _ => None,
+        };
+        if let Some(needs) = missing {
+            self.err(o.pos, format!("{what} needs {needs}"));
+        }
+        if m.name == "imptcp" && has("path") && (has("port") || has("address")) {
+            self.err(
+                o.pos,
+                format!("{what} takes path= or port= (with address=), not both"),
+            );
+        }
+        let layers = vec![own, self.module_layer(m)];
+        self.push_input(m, layers, o.pos);
+    }
+
+    /// An input to resolve at the end; its ruleset is the first layer's
+    /// that names one.
+    pub(super) fn push_input(&mut self, m: &'static Module, layers: Vec<Vec<Given>>, pos: Pos) {
+        let ruleset = layers
+            .iter()
+            .flatten()
+            .find(|g| g.name.eq_ignore_ascii_case("ruleset"))
+            .map(|g| Pending {
+                name: g.value.text(),
+                pos: g.pos,
+            });
+        self.inputs.push(PendingInput {
+            module: m,
+            layers,
+            system_socket: false,
+            ruleset,
+            pos,
+        });
+    }
+
+    /// Resolves an input at the end of the configuration.
+    pub(super) fn input_config(&mut self, p: &PendingInput) -> Option<InputConfig> {
+        let max_message = self.globals.max_message_size.max(1) as usize;
+        let m = p.module;
+        if p.system_socket {
+            let own = self.modules.get("imuxsock").cloned().unwrap_or_default();
+            let legacy = self.legacy.module("imuxsock");
+            let what = "module(load=\"imuxsock\")";
+            let r = Resolved::new(
+                what,
+                p.pos,
+                &[m.module],
+                &[&own, &legacy],
+                &mut Diag::default(),
+            );
+            let c = imuxsock::system_socket(&r, max_message);
+            r.finish();
+            return c;
+        }
+        let what = format!("input(type=\"{}\")", m.name);
+        let layers: Vec<&[Given]> = p.layers.iter().map(Vec::as_slice).collect();
+        let r = Resolved::new(&what, p.pos, &[m.instance], &layers, &mut self.diag);
+        let c = match m.name {
+            "imtcp" => imtcp::resolve(&r, max_message),
+            "imptcp" => imptcp::resolve(&r, max_message),
+            "imudp" => imudp::resolve(&r, max_message),
+            "imuxsock" => imuxsock::resolve(&r, max_message),
+            "imrelp" => imrelp::resolve(&r, max_message),
+            other => unreachable!("{other} is refused when loaded"),
+        };
+        r.finish();
+        Some(c)
+    }
+
+    pub(super) fn template_object(&mut self, o: &Object) {
+        if !self.enabled(o) {
+            return;
+        }
+        let own = self.givens(o, "template()");
+        self.check("template()", o.pos, &[&tables::TEMPLATE], &own);
+        let Some(name) = o.get("name").map(|p| p.value.text()) else {
+            self.err(o.pos, "template() needs name=\"…\"");
+            return;
+        };
+        let kind = o.get("type").map(|p| p.value.text()).unwrap_or_default();
+        let mut escape = TemplateEscape::None;
+        let mut jsonf = false;
+        let mut n_opts = 0;
+        for (opt, e) in [
+            ("option.sql", Some(TemplateEscape::Sql)),
+            ("option.stdsql", Some(TemplateEscape::StdSql)),
+            ("option.json", Some(TemplateEscape::Json)),
+            ("option.jsonf", None),
+        ] {
+            if o.get(opt)
+                .is_some_and(|p| parse_bool(&p.value.text()) == Some(true))
+            {
+                n_opts += 1;
+                match e {
+                    Some(e) => escape = e,
+                    None => jsonf = true,
+                }
+            }
+        }
+        if n_opts > 1 {
+            self.err(
+                o.pos,
+                "template(): at most one of option.sql, option.stdsql, option.json, option.jsonf",
+            );
+        }
+        let tpl = match kind.to_ascii_lowercase().as_str() {
+            "string" => {
+                if !o.items.is_empty() {
+                    self.err(
+                        o.pos,
+                        "a string template takes no { property() constant() } list",
+                    );
+                }
+                let Some(text) = o.get("string").map(|p| p.value.text()) else {
+                    self.err(o.pos, "template(type=\"string\") needs string=\"…\"");
+                    return;
+                };
+                match Template::from_string(&name, &text, Syntax::RainerScript) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        // Point into the string: after `string="`, at the offset.
+                        let pos = o.get("string").map_or(o.pos, |p| Pos {
+                            col: p.pos.col + "string=\"".len() as u32 + e.offset as u32,
+                            ..p.pos
+                        });
+                        self.err(pos, format!("template '{name}': {}", e.message));
+                        return;
+                    }
+                }
+            }
+            "list" => Template::from_steps(&name, self.list_items(&name, &o.items)),
+            "subtree" | "plugin" => {
+                self.err(
+                    o.pos,
+                    format!(
+                        "template(type=\"{kind}\") is not supported by corelog yet (issue #17)"
+                    ),
+                );
+                return;
+            }
+            other => {
+                let hint = suggestion(other, ["string", "list"]);
+                self.err(o.pos, format!("template '{name}': type must be \"string\" or \"list\", not \"{other}\"{hint}"));
+                return;
+            }
+        };
+        self.add_template(name, tpl.with_escape(escape).with_jsonf(jsonf), o.pos);
+    }
+
+    /// A list template's `property()` and `constant()` items, compiled.
+    fn list_items(&mut self, name: &str, items: &[Object]) -> Vec<template::Step> {
+        let mut steps = Vec::new();
+        for item in items {
+            let params: Vec<(String, String)> = item
+                .params
+                .iter()
+                .map(|p: &AstParam| (p.name.clone(), p.value.text()))
+                .collect();
+            let kind = item.kind.to_ascii_lowercase();
+            let table = match kind.as_str() {
+                "property" => &tables::PROPERTY,
+                "constant" => &tables::CONSTANT,
+                other => {
+                    self.err(item.pos, format!("unknown list template item '{other}()': expected property() or constant()"));
+                    continue;
+                }
+            };
+            let given = self.givens(item, table.object);
+            self.check(table.object, item.pos, &[table], &given);
+            let result = if kind == "property" {
+                let refs: Vec<(&str, &str)> = params
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                parse_list_property(&refs).map(|f| template::Step::Field(Box::new(f)))
+            } else {
+                let refs: Vec<(&str, &[u8])> = params
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_bytes()))
+                    .collect();
+                parse_list_constant(&refs)
+            };
+            match result {
+                Ok(s) => steps.push(s),
+                Err(e) => self.err(item.pos, format!("template '{name}': {}", e.message)),
+            }
+        }
+        steps
+    }
+
+    pub(super) fn add_template(&mut self, name: String, tpl: Template, pos: Pos) {
+        if self.templates.contains_key(&name) || Template::builtin(&name).is_some() {
+            self.warn(pos, format!("template '{name}' is defined more than once; the first definition is used, as in rsyslog"));
+            return;
+        }
+        self.templates.insert(name, Arc::new(tpl));
+    }
+
+    pub(super) fn template_ref(&mut self, name: &str, pos: Pos) -> Option<Arc<Template>> {
+        if let Some(t) = self.templates.get(name) {
+            return Some(Arc::clone(t));
+        }
+        if let Some(t) = Template::builtin(name) {
+            let t = Arc::new(t);
+            self.templates.insert(name.to_string(), Arc::clone(&t));
+            return Some(t);
+        }
+        let names: Vec<String> = self.templates.keys().cloned().collect();
+        let hint = suggestion(
+            name,
+            names
+                .iter()
+                .map(String::as_str)
+                .chain(template::BUILTIN_NAMES.iter().copied()),
+        );
+        self.err(
+            pos,
+            format!(
+                "template '{name}' is not defined (templates must be defined before use){hint}"
+            ),
+        );
+        None
+    }
+
+    /// rsyslog's defaults for a queue of `scope`, with the
+    /// `global(default.*.queue.*)` timeouts given so far.
+    pub(super) fn queue_defaults(&self, scope: QueueScope) -> QueueParams {
+        let mut q = QueueParams::defaults(scope);
+        let g = &self.globals;
+        match scope {
+            QueueScope::Action => {
+                q.timeout_shutdown_ms = g.action_queue_timeout_shutdown_ms;
+                q.timeout_enqueue_ms = g.action_queue_timeout_enqueue_ms;
+            }
+            QueueScope::Ruleset => {
+                q.timeout_shutdown_ms = g.ruleset_queue_timeout_shutdown_ms;
+                q.timeout_enqueue_ms = g.ruleset_queue_timeout_enqueue_ms;
+            }
+            QueueScope::MainLegacy => {}
+        }
+        q
+    }
+
+    pub(super) fn ruleset_object(&mut self, o: &Object) {
+        if !self.enabled(o) {
+            return;
+        }
+        let own = self.givens(o, "ruleset()");
+        let tables = [&ruleset::RULESET, &queue::TABLE];
+        let mut diag = Diag::default();
+        let r = Resolved::new("ruleset()", o.pos, &tables, &[&own], &mut diag);
+        let has_queue = queue::any_given(&r);
+        let q = queue::resolve(
+            &r,
+            QueueScope::Ruleset,
+            self.queue_defaults(QueueScope::Ruleset),
+            &mut diag,
+        );
+        let name = r.opt_str("name");
+        r.finish();
+        self.diag.errors.append(&mut diag.errors);
+        if has_queue {
+            self.diag.warnings.append(&mut diag.warnings);
+        }
+        let Some(name) = name else {
+            self.err(o.pos, "ruleset() needs name=\"…\"");
+            return;
+        };
+        if self.ruleset_index(&name).is_some() {
+            self.err(o.pos, format!("ruleset '{name}' is defined more than once"));
+            return;
+        }
+        let idx = self.rulesets.len();
+        self.rulesets
+            .push((name, has_queue.then_some(q), Vec::new(), o.pos));
+        let body = o.body.clone().unwrap_or_default();
+        let stmts = self.statements(&body);
+        self.rulesets[idx].2 = stmts;
+    }
+
+    pub(super) fn main_queue_object(&mut self, o: &Object) {
+        if self.main_queue_obj.is_some() {
+            self.err(o.pos, "main_queue() can only be given once");
+            return;
+        }
+        let own = self.givens(o, "main_queue()");
+        let tables = [&ruleset::MAIN_QUEUE, &queue::TABLE];
+        let r = Resolved::new("main_queue()", o.pos, &tables, &[&own], &mut self.diag);
+        // Any main_queue() switches every unset parameter to ruleset defaults.
+        let defaults = self.queue_defaults(QueueScope::Ruleset);
+        let q = queue::resolve(&r, QueueScope::Ruleset, defaults, &mut self.diag);
+        r.finish();
+        self.main_queue_obj = Some(q);
+    }
+
+    pub(super) fn action_object(&mut self, o: &Object) -> Option<usize> {
+        if !self.enabled(o) {
+            return None;
+        }
+        let m = self.instance_module(o, ModuleKind::Output)?;
+        let what = format!("action(type=\"{}\")", m.name);
+        let own = self.givens(o, &what);
+        let module = self.module_layer(m);
+        // Of the legacy settings, action() takes only the default template
+        // ($ActionFileDefaultTemplate, $ActionForwardDefaultTemplate), as
+        // rsyslog; the rest apply to legacy selector lines.
+        let mut legacy_template = self.legacy.module(m.name);
+        legacy_template.retain(|g| g.name.eq_ignore_ascii_case("template"));
+        let idx = self.make_action(m, o.pos, &[&own, &module, &legacy_template]);
+        self.reset_after_action();
+        idx
+    }
+
+    /// Resolves an action of `m` from `layers` (highest priority first).
+    pub(super) fn make_action(
+        &mut self,
+        m: &'static Module,
+        pos: Pos,
+        layers: &[&[Given]],
+    ) -> Option<usize> {
+        let what = format!("action(type=\"{}\")", m.name);
+        let tables = [&action::TABLE, &queue::TABLE, m.instance];
+        let r = Resolved::new(&what, pos, &tables, layers, &mut self.diag);
+        let template_name = r.opt_str("template").unwrap_or_default();
+        let template = self.template_ref(&template_name, r.pos_of("template"))?;
+        let mut dynafile = None;
+        let output = match m.name {
+            "omfile" => {
+                let c = omfile::resolve(&r);
+                match (&c.file, r.opt_str("dynaFile")) {
+                    (Some(_), None) => {}
+                    (None, Some(d)) => {
+                        dynafile = Some(self.template_ref(&d, r.pos_of("dynaFile"))?)
+                    }
+                    (Some(_), Some(_)) => {
+                        self.err(pos, format!("{what} takes file= or dynaFile=, not both"))
+                    }
+                    (None, None) => {
+                        self.err(pos, format!("{what} needs file=\"…\" or dynaFile=\"…\""))
+                    }
+                }
+                OutputConfig::Omfile(c)
+            }
+            "omfwd" => OutputConfig::Omfwd(omfwd::resolve(&r)),
+            "omrelp" => OutputConfig::Omrelp(omrelp::resolve(&r)),
+            other => unreachable!("{other} is refused when loaded"),
+        };
+        if matches!(m.name, "omfwd" | "omrelp") && !r.given("target") {
+            self.err(pos, format!("{what} needs target=\"…\""));
+        }
+        let defaults = self.queue_defaults(QueueScope::Action);
+        let queue = queue::resolve(&r, QueueScope::Action, defaults, &mut self.diag);
+        let idx = self.actions.len();
+        let common = action::resolve(&r, format!("action-{idx}-{}", m.name));
+        r.finish();
+        self.actions.push(ActionDef {
+            common,
+            output,
+            template,
+            dynafile,
+            queue,
+            pos,
+        });
+        Some(idx)
+    }
+}

@@ -1,0 +1,268 @@
+//! Statements: the top level of a configuration, and rulesets' bodies
+//! (filters, `if`, `call`, `set`, actions) compiled by [`crate::rule`].
+
+use super::names::Pending;
+use super::Builder;
+use crate::config::ast::Stmt;
+use crate::config::{suggestion, ConfigError, Pos};
+use crate::rule::{self, CExpr, Cond, PriFilter, PropFilter};
+
+/// A statement under construction: `call` still by name.
+pub(super) enum PStmt {
+    If {
+        cond: Cond,
+        then: Vec<PStmt>,
+        els: Vec<PStmt>,
+    },
+    Action(usize),
+    Stop,
+    Call(Pending),
+    Continue,
+    Set {
+        var: crate::prop::PropRef,
+        expr: CExpr,
+    },
+    Unset {
+        var: crate::prop::PropRef,
+    },
+}
+
+impl Builder {
+    pub(super) fn top_level(&mut self, stmts: &[Stmt]) {
+        for s in stmts {
+            match s {
+                Stmt::Object(o) => match o.kind.to_ascii_lowercase().as_str() {
+                    "global" => self.global_object(o),
+                    "module" => self.module_object(o),
+                    "input" => self.input_object(o),
+                    "template" => self.template_object(o),
+                    "ruleset" => self.ruleset_object(o),
+                    "main_queue" => self.main_queue_object(o),
+                    "parser" | "timezone" | "lookup_table" | "dyn_stats" | "percentile_stats"
+                    | "ratelimit" => self.err(
+                        o.pos,
+                        format!(
+                            "{}() is not supported by corelog yet (see docs/config.md)",
+                            o.kind
+                        ),
+                    ),
+                    "action" => {
+                        if let Some(st) = self.statement(s) {
+                            self.rulesets[self.current].2.push(st);
+                        }
+                    }
+                    other => {
+                        let known = [
+                            "global",
+                            "module",
+                            "input",
+                            "template",
+                            "ruleset",
+                            "main_queue",
+                            "action",
+                            "include",
+                            "parser",
+                        ];
+                        let hint = suggestion(other, known);
+                        self.err(o.pos, format!("unknown object '{}()'{hint}", o.kind));
+                    }
+                },
+                Stmt::Directive { text, pos } => self.directive(text, *pos),
+                other => {
+                    if let Some(st) = self.statement(other) {
+                        self.rulesets[self.current].2.push(st);
+                    }
+                }
+            }
+        }
+    }
+
+    // Statements inside rulesets.
+
+    pub(super) fn statements(&mut self, stmts: &[Stmt]) -> Vec<PStmt> {
+        let mut out = Vec::new();
+        for s in stmts {
+            if let Stmt::Directive { text, pos } = s {
+                self.directive(text, *pos);
+                continue;
+            }
+            if let Some(p) = self.statement(s) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    pub(super) fn statement(&mut self, s: &Stmt) -> Option<PStmt> {
+        match s {
+            Stmt::Object(o) if o.kind.eq_ignore_ascii_case("action") => {
+                self.action_object(o).map(PStmt::Action)
+            }
+            Stmt::Object(o) => {
+                self.err(
+                    o.pos,
+                    format!(
+                        "{}() cannot stand inside a ruleset or block; only action() can",
+                        o.kind
+                    ),
+                );
+                None
+            }
+            Stmt::If {
+                cond,
+                then,
+                els,
+                pos,
+            } => {
+                let cond = match CExpr::compile(cond) {
+                    Ok(c) => optimize_pri_text(c, *pos, &mut self.diag.errors),
+                    Err(e) => {
+                        self.diag.errors.push(e);
+                        return None;
+                    }
+                };
+                let then = self.statements(then);
+                let els = self.statements(els);
+                Some(PStmt::If {
+                    cond: Cond::Expr(cond),
+                    then,
+                    els,
+                })
+            }
+            Stmt::Selector {
+                selector,
+                actions,
+                pos,
+            } => self.filtered(PriFilter::parse(selector).map(Cond::Pri), actions, *pos),
+            Stmt::PropFilter {
+                filter,
+                actions,
+                pos,
+            } => self.filtered(PropFilter::parse(filter).map(Cond::Prop), actions, *pos),
+            Stmt::LegacyAction { text, pos } => self.legacy_action(text, *pos),
+            Stmt::Directive { text, pos } => {
+                self.directive(text, *pos);
+                None
+            }
+            Stmt::Stop(_) => Some(PStmt::Stop),
+            Stmt::Continue(_) => Some(PStmt::Continue),
+            Stmt::Call { name, pos } => Some(PStmt::Call(Pending {
+                name: name.clone(),
+                pos: *pos,
+            })),
+            Stmt::Set { var, expr, pos } => {
+                let var = self.set_target(var, *pos)?;
+                match CExpr::compile(expr) {
+                    Ok(expr) => Some(PStmt::Set { var, expr }),
+                    Err(e) => {
+                        self.diag.errors.push(e);
+                        None
+                    }
+                }
+            }
+            Stmt::Unset { var, pos } => self.set_target(var, *pos).map(|var| PStmt::Unset { var }),
+            Stmt::Block(b) => {
+                let inner = self.statements(b);
+                Some(PStmt::If {
+                    cond: Cond::Expr(CExpr::Num(1)),
+                    then: inner,
+                    els: Vec::new(),
+                })
+            }
+        }
+    }
+
+    /// A legacy filter and the actions under it.
+    pub(super) fn filtered(
+        &mut self,
+        cond: Result<Cond, String>,
+        actions: &[Stmt],
+        pos: Pos,
+    ) -> Option<PStmt> {
+        let cond = cond.map_err(|e| self.err(pos, e)).ok()?;
+        let then = self.statements(actions);
+        Some(PStmt::If {
+            cond,
+            then,
+            els: Vec::new(),
+        })
+    }
+
+    pub(super) fn set_target(&mut self, var: &str, pos: Pos) -> Option<crate::prop::PropRef> {
+        if var.starts_with("$/") {
+            self.err(
+                pos,
+                format!("global variables ({var}) are not supported by corelog yet; use $! or $."),
+            );
+            return None;
+        }
+        match rule::expr::resolve_var(var, pos) {
+            Ok(p) if matches!(p.id, crate::prop::PropId::Var(_)) && !p.var_name.is_empty() => {
+                Some(p)
+            }
+            Ok(_) => {
+                self.err(pos, format!("invalid variable '{var}' in set statement: only $!name and $.name can be set"));
+                None
+            }
+            Err(e) => {
+                self.diag.errors.push(e);
+                None
+            }
+        }
+    }
+}
+
+/// rsyslog's optimisation of `$syslogseverity-text == "name"` and
+/// `$syslogfacility-text == "name"` into PRI tests, which decodes the name
+/// case-insensitively and with aliases (`WARN`, `error`, `security`); an
+/// unknown name is an error, as in rsyslog.
+fn optimize_pri_text(e: CExpr, pos: Pos, errors: &mut Vec<ConfigError>) -> CExpr {
+    use crate::config::ast::BinOp;
+    use crate::prop::PropId;
+    match e {
+        CExpr::PropStr(p, op @ (BinOp::Eq | BinOp::Ne), value)
+            if matches!(
+                p.id,
+                PropId::SyslogSeverityText | PropId::SyslogFacilityText
+            ) =>
+        {
+            let name = String::from_utf8_lossy(&value).into_owned();
+            let selector = if p.id == PropId::SyslogSeverityText {
+                crate::msg::pri::severity_from_name(&name)
+                    .map(|s| format!("*.={}", crate::msg::pri::SEVERITY_NAMES[usize::from(s)]))
+            } else {
+                crate::msg::pri::facility_from_name(&name)
+                    .map(|f| format!("{}.*", crate::msg::pri::FACILITY_NAMES[usize::from(f)]))
+            };
+            match selector.and_then(|s| PriFilter::parse(&s).ok()) {
+                Some(f) => {
+                    let test = CExpr::Call(rule::expr::Func::Prifilt(f), Vec::new());
+                    if op == BinOp::Eq {
+                        test
+                    } else {
+                        CExpr::Not(Box::new(test))
+                    }
+                }
+                None => {
+                    let what = if p.id == PropId::SyslogSeverityText {
+                        "severity"
+                    } else {
+                        "facility"
+                    };
+                    errors.push(ConfigError::new(
+                        pos,
+                        format!("invalid {what} '{name}': the comparison could never be true"),
+                    ));
+                    CExpr::PropStr(p, op, value)
+                }
+            }
+        }
+        CExpr::Bin(op, l, r) => CExpr::Bin(
+            op,
+            Box::new(optimize_pri_text(*l, pos, errors)),
+            Box::new(optimize_pri_text(*r, pos, errors)),
+        ),
+        CExpr::Not(x) => CExpr::Not(Box::new(optimize_pri_text(*x, pos, errors))),
+        other => other,
+    }
+}

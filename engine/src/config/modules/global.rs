@@ -1,0 +1,347 @@
+//! `global()`, the legacy directives that set the same things, and the
+//! legacy directives that have no parameter (`$RepeatedMsgReduction`,
+//! `$AllowedSender`, …).
+//!
+//! In: one `global()` object's (or one directive's) [`Resolved`]
+//! parameters. Out: the settings it gives, applied over [`Globals`] (a
+//! later `global()` may set what an earlier one did not; setting one
+//! twice is an error). Privilege dropping, TLS defaults, sender ACLs and
+//! the routing of corelogd's own messages are refused until carried out.
+
+use super::why;
+use crate::config::param::{Param, Resolved, Table, Type};
+use crate::parse::ParseOptions;
+
+const POSITIVE: Type = Type::Int {
+    min: 1,
+    max: i32::MAX as i64,
+};
+const NON_NEG: Type = Type::Int {
+    min: 0,
+    max: i32::MAX as i64,
+};
+const MS: Type = Type::Duration {
+    unit: crate::config::param::Unit::Milliseconds,
+    min: 0,
+    max: i32::MAX as i64,
+};
+const NO_DNS: &str = "corelogd does no reverse DNS (%fromhost% is the sender's address), so there is nothing to cache or judge";
+const OWN_MSGS: &str = "corelogd's own messages go to its standard error, not through rsyslog's internal-message path, so this limit has nothing to act on";
+const QUEUE_WAIT: &str = "corelogd's shutdown and queue workers do not use this timeout (see queue.timeoutActionCompletion and queue.timeoutWorkerThreadShutdown)";
+
+/// `global()`.
+pub static TABLE: Table = Table {
+    object: "global()",
+    params: &[
+        Param::new("workDirectory", Type::Path, "").note("none").legacy("$WorkDirectory"),
+        Param::new("operatingStateFile", Type::Path, "").warned("it only records whether rsyslogd shut down cleanly; corelogd's disk queues recover by themselves"),
+        Param::new("dropMsgsWithMaliciousDnsPTRRecords", Type::Bool, "off")
+            .legacy("$DropMsgsWithMaliciousDnsPTRRecords")
+            .warned(NO_DNS),
+        Param::new("localHostName", Type::Str, "").note("the system's host name").legacy("$LocalHostName"),
+        Param::new("preserveFQDN", Type::Bool, "off").legacy("$PreserveFQDN"),
+        Param::new("debug.onShutdown", Type::Bool, "off").warned(why::DEBUG),
+        Param::new("debug.logFile", Type::Path, "").legacy("$DebugFile").warned(why::DEBUG),
+        Param::new("debug.gnutls", NON_NEG, "0").warned(why::DEBUG),
+        Param::new("debug.unloadModules", Type::Bool, "on").warned(why::DEBUG),
+        Param::new("defaultNetstreamDriverCAFile", Type::Path, "")
+            .legacy("$DefaultNetstreamDriverCAFile")
+            .refused(why::TLS),
+        Param::new("defaultNetstreamDriverKeyFile", Type::Path, "")
+            .legacy("$DefaultNetstreamDriverKeyFile")
+            .refused(why::TLS),
+        Param::new("defaultNetstreamDriverCertFile", Type::Path, "")
+            .legacy("$DefaultNetstreamDriverCertFile")
+            .refused(why::TLS),
+        Param::new("defaultNetstreamDriver", Type::Enum(&["ptcp", "gtls", "ossl"]), "ptcp")
+            .legacy("$DefaultNetstreamDriver")
+            .refused(why::TLS),
+        Param::new("netstreamDriverCAExtraFiles", Type::Str, "")
+            .legacy("$NetstreamDriverCAExtraFiles")
+            .refused(why::TLS),
+        Param::new(
+            "maxMessageSize",
+            Type::Size {
+                min: 128,
+                max: 128 << 20,
+            },
+            "8096",
+        )
+        .legacy("$MaxMessageSize"),
+        Param::new("oversizemsg.errorFile", Type::Path, "").refused(
+            "writing oversize messages to a file is not built yet; they would not be written there",
+        ),
+        Param::new("oversizemsg.report", Type::Bool, "on").warned(
+            "it only says whether truncation is reported; corelogd counts every truncated message",
+        ),
+        Param::new(
+            "oversizemsg.input.mode",
+            Type::Enum(&["truncate", "split", "accept"]),
+            "truncate",
+        )
+        .refused("corelogd truncates oversize messages at maxMessageSize; splitting or accepting them is not built yet"),
+        Param::new(
+            "reportChildProcessExits",
+            Type::Enum(&["none", "errors", "all"]),
+            "errors",
+        )
+        .warned("corelogd starts no child processes"),
+        Param::new("action.reportSuspension", Type::Bool, "on").warned(
+            "it only says whether a suspension is reported; corelogd reports each one on its standard error",
+        ),
+        Param::new("action.reportSuspensionContinuation", Type::Bool, "off").warned(
+            "it only says whether a suspension is reported; corelogd reports each one on its standard error",
+        ),
+        Param::new("parser.controlCharacterEscapePrefix", Type::Char, "#")
+            .legacy("$ControlCharacterEscapePrefix"),
+        Param::new("parser.dropTrailingLFOnReception", Type::Bool, "on")
+            .legacy("$DropTrailingLFOnReception"),
+        Param::new("parser.escapeControlCharactersOnReceive", Type::Bool, "on")
+            .legacy("$EscapeControlCharactersOnReceive"),
+        Param::new("parser.spaceLFOnReceive", Type::Bool, "off")
+            .legacy("$SpaceLFOnReceive")
+            .refused("replacing LF by a space on receive is not built yet; the LF would be kept (or escaped)"),
+        Param::new("parser.escape8BitCharactersOnReceive", Type::Bool, "off")
+            .legacy("$Escape8BitCharactersOnReceive"),
+        Param::new("parser.escapeControlCharacterTab", Type::Bool, "on")
+            .legacy("$EscapeControlCharacterTab"),
+        Param::new("parser.escapeControlCharactersCStyle", Type::Bool, "off").refused(
+            "C-style escapes are not built yet; control characters would be escaped as #ooo",
+        ),
+        Param::new("parser.parseHostnameAndTag", Type::Bool, "on").refused(
+            "turning off the parsing of HOSTNAME and TAG is not built yet; they would be parsed",
+        ),
+        Param::new("parser.permitSlashInProgramName", Type::Bool, "off"),
+        Param::new("stdlog.channelSpec", Type::Str, "").refused(why::INTERNAL),
+        Param::new("janitor.interval", POSITIVE, "10")
+            .warned("corelogd checks closeTimeout on its own timer; files still close after closeTimeout"),
+        Param::new("senders.reportNew", Type::Bool, "off").refused(why::INTERNAL),
+        Param::new("senders.reportGoneAway", Type::Bool, "off").refused(why::INTERNAL),
+        Param::new("senders.timeoutAfter", POSITIVE, "43200")
+            .warned("it only matters to sender tracking, which is refused until built"),
+        Param::new("senders.keepTrack", Type::Bool, "off")
+            .refused("sender statistics are not built yet (issue #18)"),
+        Param::new("inputs.timeout.shutdown", MS, "1000").warned(
+            "corelogd's inputs stop at once at shutdown and keep what the kernel had already accepted",
+        ),
+        Param::new("privdrop.group.keepSupplemental", Type::Bool, "off").refused(why::PRIVDROP),
+        Param::new("privdrop.group.id", POSITIVE, "")
+            .legacy("$PrivDropToGroupID")
+            .refused(why::PRIVDROP),
+        Param::new("privdrop.group.name", Type::Str, "")
+            .legacy("$PrivDropToGroup")
+            .refused(why::PRIVDROP),
+        Param::new("privdrop.user.id", POSITIVE, "")
+            .legacy("$PrivDropToUserID")
+            .refused(why::PRIVDROP),
+        Param::new("privdrop.user.name", Type::Str, "")
+            .legacy("$PrivDropToUser")
+            .refused(why::PRIVDROP),
+        Param::new(
+            "net.ipprotocol",
+            Type::Enum(&["unspecified", "ipv4-only", "ipv6-only"]),
+            "unspecified",
+        )
+        .refused("limiting corelogd to one address family is not built yet; it would use both"),
+        Param::new("net.aclAddHostnameOnFail", Type::Bool, "off")
+            .warned("it only matters to sender ACLs, which are refused until built"),
+        Param::new("net.aclResolveHostname", Type::Bool, "on")
+            .warned("it only matters to sender ACLs, which are refused until built"),
+        Param::new("net.enableDNS", Type::Bool, "off")
+            .note("rsyslog: on; corelogd does no reverse DNS")
+            .refused("reverse DNS of senders is not built yet; %fromhost% would be the sender's address"),
+        Param::new("net.permitACLWarning", Type::Bool, "on")
+            .warned("it only matters to sender ACLs, which are refused until built"),
+        Param::new("abortOnUncleanConfig", Type::Bool, "off")
+            .legacy("$AbortOnUncleanConfig")
+            .warned("corelogd never starts with an error in its configuration, whichever value"),
+        Param::new("abortOnFailedQueueStartup", Type::Bool, "off")
+            .warned("corelogd never starts when a queue cannot, whichever value"),
+        Param::new("variables.caseSensitive", Type::Bool, "off")
+            .refused("case-sensitive variable names are not built yet (issue #17)"),
+        Param::new("environment", Type::Array, "")
+            .warned("corelogd runs no programs or plugins that would read the environment"),
+        Param::new("processInternalMessages", Type::Bool, "off").refused(why::INTERNAL),
+        Param::new("umask", Type::Mode, "").note("the process's").legacy("$UMASK"),
+        Param::new("security.abortOnIDResolutionFail", Type::Bool, "on")
+            .refused("starting with an unknown user or group name is not built; corelogd stops, as with on"),
+        Param::new(
+            "internal.developerOnly.options",
+            Type::Int {
+                min: i32::MIN as i64,
+                max: i32::MAX as i64,
+            },
+            "0",
+        )
+        .warned(why::DEBUG),
+        Param::new("internalmsg.ratelimit.interval", POSITIVE, "5").warned(OWN_MSGS),
+        Param::new("internalmsg.ratelimit.burst", POSITIVE, "500").warned(OWN_MSGS),
+        Param::new("internalmsg.severity", Type::Severity, "info").warned(OWN_MSGS),
+        Param::new("errorMessagesToStderr.maxNumber", POSITIVE, "")
+            .warned("it only limits how many errors are copied to standard error"),
+        Param::new("shutdown.enable.ctlc", Type::Bool, "off")
+            .warned("corelogd always stops on Ctrl-C (SIGINT) as on SIGTERM, draining its queues"),
+        Param::new("default.action.queue.timeoutShutdown", MS, "10"),
+        Param::new("default.action.queue.timeoutActionCompletion", MS, "1000").warned(QUEUE_WAIT),
+        Param::new("default.action.queue.timeoutEnqueue", MS, "2000"),
+        Param::new("default.action.queue.timeoutWorkerThreadShutdown", MS, "60000")
+            .warned(QUEUE_WAIT),
+        Param::new("default.ruleset.queue.timeoutShutdown", MS, "1500"),
+        Param::new("default.ruleset.queue.timeoutActionCompletion", MS, "1000").warned(QUEUE_WAIT),
+        Param::new("default.ruleset.queue.timeoutEnqueue", MS, "2000"),
+        Param::new("default.ruleset.queue.timeoutWorkerThreadShutdown", MS, "60000")
+            .warned(QUEUE_WAIT),
+        Param::new("reverselookup.cache.ttl.default", NON_NEG, "86400").warned(NO_DNS),
+        Param::new("reverselookup.cache.ttl.enable", Type::Bool, "off").warned(NO_DNS),
+        Param::new("parser.supportCompressionExtension", Type::Bool, "off")
+            .note("rsyslog: on; corelogd does not decompress")
+            .refused(why::COMPRESSION),
+        Param::new("shutdown.queue.doubleSize", Type::Bool, "off").warned(
+            "corelogd's shutdown gives up nothing while the outputs make progress; a full queue at shutdown goes to disk when it has one",
+        ),
+        Param::new("debug.files", Type::Array, "").warned(why::DEBUG),
+        Param::new("debug.whitelist", Type::Bool, "on").warned(why::DEBUG),
+    ],
+};
+
+/// Legacy directives with no `global()` parameter that corelog does not
+/// carry out; the builder handles the others (`$ModLoad`, `$Ruleset`, …).
+pub static LEGACY: Table = Table {
+    object: "legacy directives without a parameter",
+    params: &[
+        Param::new("$RepeatedMsgReduction", Type::Bool, "off").refused(
+            "repeated-message reduction is not built yet; repeated messages would be written as received",
+        ),
+        Param::new("$LogRSyslogStatusMessages", Type::Bool, "on")
+            .warned("corelogd reports its start and stop on its standard error"),
+        Param::new("$ErrorMessagesToStderr", Type::Bool, "on")
+            .warned("corelogd reports its errors on its standard error"),
+        Param::new("$DebugPrintTemplateList", Type::Bool, "on").warned(why::DEBUG),
+        Param::new("$DebugPrintModuleList", Type::Bool, "off").warned(why::DEBUG),
+        Param::new("$DebugPrintCFSyslineHandlerList", Type::Bool, "off").warned(why::DEBUG),
+        Param::new("$DebugLevel", NON_NEG, "0").warned(why::DEBUG),
+        Param::new("$GenerateConfigGraph", Type::Str, "")
+            .warned("rsyslog 8.2302 does not generate the graph either"),
+        Param::new("$ModDir", Type::Path, "").warned("corelog's modules are built in"),
+        Param::new("$MaxOpenFiles", POSITIVE, "")
+            .note("corelogd raises its limit to the hard limit"),
+        Param::new("$AllowedSender", Type::Str, "").refused(why::SENDER_ACL),
+        Param::new("$LocalHostIPIF", Type::Str, "").refused(why::NOT_BUILT),
+        Param::new("$OptimizeForUniprocessor", Type::Str, "")
+            .warned("removed from rsyslog; it has no effect there either"),
+        Param::new("$OMFileForceChown", Type::Str, "")
+            .warned("removed from rsyslog; it has no effect there either"),
+        Param::new("$RulesetParser", Type::Str, "")
+            .refused("choosing a ruleset's parsers is not built yet; the default parser chain would be used"),
+        Param::new("$SpaceLFOnReceive", Type::Bool, "off").refused(
+            "replacing LF by a space on receive is not built yet; the LF would be kept (or escaped)",
+        ),
+        Param::new("$KLogPermitNonKernelFacility", Type::Bool, "off").refused(
+            "imklog is not built yet (loading it is refused), so there is no kernel log to read",
+        ),
+    ],
+};
+
+/// Process-wide settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Globals {
+    pub work_directory: Option<String>,
+    /// `maxMessageSize` (rsyslog's code default is 8096).
+    pub max_message_size: i64,
+    pub parse: ParseOptions,
+    pub preserve_fqdn: bool,
+    pub local_hostname: Option<String>,
+    pub umask: Option<u32>,
+    /// `$MaxOpenFiles`: the open-files limit to set (else the hard limit).
+    pub max_open_files: Option<u64>,
+    pub action_queue_timeout_shutdown_ms: i64,
+    pub action_queue_timeout_enqueue_ms: i64,
+    pub ruleset_queue_timeout_shutdown_ms: i64,
+    pub ruleset_queue_timeout_enqueue_ms: i64,
+}
+
+impl Default for Globals {
+    fn default() -> Self {
+        Globals {
+            work_directory: None,
+            max_message_size: 8096,
+            parse: ParseOptions::default(),
+            preserve_fqdn: false,
+            local_hostname: None,
+            umask: None,
+            max_open_files: None,
+            action_queue_timeout_shutdown_ms: 10,
+            action_queue_timeout_enqueue_ms: 2000,
+            ruleset_queue_timeout_shutdown_ms: 1500,
+            ruleset_queue_timeout_enqueue_ms: 2000,
+        }
+    }
+}
+
+/// Applies what `r` gives over `g`.
+pub fn apply(r: &Resolved, g: &mut Globals) {
+    if let Some(d) = r.given_str("workDirectory") {
+        g.work_directory = Some(d.trim_end_matches('/').to_string());
+    }
+    if let Some(n) = r.given_int("maxMessageSize") {
+        g.max_message_size = n;
+    }
+    if let Some(h) = r.given_str("localHostName") {
+        g.local_hostname = Some(h);
+    }
+    if let Some(b) = r.given_bool("preserveFQDN") {
+        g.preserve_fqdn = b;
+    }
+    if let Some(m) = r.given_int("umask") {
+        g.umask = Some(m as u32);
+    }
+    let s = &mut g.parse.sanitize;
+    if let Some(c) = r.given_str("parser.controlCharacterEscapePrefix") {
+        s.escape_prefix = c.as_bytes()[0];
+    }
+    for (name, field) in [
+        ("parser.dropTrailingLFOnReception", &mut s.drop_trailing_lf),
+        (
+            "parser.escapeControlCharactersOnReceive",
+            &mut s.escape_control_chars,
+        ),
+        ("parser.escape8BitCharactersOnReceive", &mut s.escape_8bit),
+        ("parser.escapeControlCharacterTab", &mut s.escape_tab),
+    ] {
+        if let Some(b) = r.given_bool(name) {
+            *field = b;
+        }
+    }
+    if let Some(b) = r.given_bool("parser.permitSlashInProgramName") {
+        g.parse.permit_slash_in_programname = b;
+    }
+    for (name, field) in [
+        (
+            "default.action.queue.timeoutShutdown",
+            &mut g.action_queue_timeout_shutdown_ms,
+        ),
+        (
+            "default.action.queue.timeoutEnqueue",
+            &mut g.action_queue_timeout_enqueue_ms,
+        ),
+        (
+            "default.ruleset.queue.timeoutShutdown",
+            &mut g.ruleset_queue_timeout_shutdown_ms,
+        ),
+        (
+            "default.ruleset.queue.timeoutEnqueue",
+            &mut g.ruleset_queue_timeout_enqueue_ms,
+        ),
+    ] {
+        if let Some(n) = r.given_int(name) {
+            *field = n;
+        }
+    }
+}
+
+/// Applies a legacy directive of [`LEGACY`] that corelog carries out.
+pub fn apply_legacy(r: &Resolved, g: &mut Globals) {
+    if let Some(n) = r.given_int("$MaxOpenFiles") {
+        g.max_open_files = Some(n as u64);
+    }
+}

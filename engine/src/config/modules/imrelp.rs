@@ -1,0 +1,105 @@
+//! imrelp: `module(load="imrelp")` and `input(type="imrelp")`.
+//!
+//! In: the input's parameters over the module's `ruleset`. Out: an
+//! [`InputConfig`] whose sessions speak RELP. `tls` and every `tls.*`
+//! parameter are refused until TLS is built (issue #16): a session asked
+//! to be encrypted is never opened in plaintext.
+
+use super::input::{self, InputConfig, Listen};
+use super::why;
+use crate::config::param::{Param, Resolved, Table, Type};
+use crate::relp::frame::Oversize;
+use crate::relp::RelpOptions;
+
+const NON_NEG: Type = Type::Int {
+    min: 0,
+    max: i32::MAX as i64,
+};
+/// Well under what one disk-queue record takes (256 MiB).
+const MAX_DATA_MAX: i64 = 128 << 20;
+const OVERSIZE: &[&str] = &["truncate", "abort", "accept"];
+const OVERSIZE_MODES: [Oversize; 3] = [Oversize::Truncate, Oversize::Abort, Oversize::Accept];
+const _: () = assert!(OVERSIZE.len() == OVERSIZE_MODES.len());
+
+/// `module(load="imrelp")`.
+pub static MODULE: Table = Table {
+    object: "module(load=\"imrelp\")",
+    params: &[
+        Param::new("ruleset", Type::Ruleset, "")
+            .note("the default ruleset")
+            .legacy("$InputRELPServerBindRuleset"),
+        Param::new("tls.tlsLib", Type::Str, "").refused(why::TLS),
+    ],
+};
+
+/// `input(type="imrelp")`.
+pub static INPUT: Table = Table {
+    object: "input(type=\"imrelp\")",
+    params: &[
+        Param::new("type", Type::Str, ""),
+        Param::new("port", Type::Ports, "")
+            .note("required")
+            .legacy("$InputRELPServerRun"),
+        Param::new("address", Type::Str, "").note("every address"),
+        Param::new("name", Type::Str, "imrelp"),
+        Param::new("ruleset", Type::Ruleset, "")
+            .note("the module's, else the default ruleset")
+            .legacy("$InputRELPServerBindRuleset"),
+        Param::new("keepAlive", Type::Bool, "off"),
+        Param::new("keepAlive.probes", NON_NEG, "0"),
+        Param::new("keepAlive.time", NON_NEG, "0"),
+        Param::new("keepAlive.interval", NON_NEG, "0"),
+        Param::new(
+            "maxDataSize",
+            Type::Size {
+                min: 1,
+                max: MAX_DATA_MAX,
+            },
+            "",
+        )
+        .note("maxMessageSize, and never below it; at most 128m")
+        .sample("1m"),
+        Param::new("oversizeMode", Type::Enum(OVERSIZE), "truncate"),
+        Param::new(
+            "flowControl",
+            Type::Enum(&["none", "light", "full"]),
+            "light",
+        )
+        .warned("corelogd withholds acknowledgements while its queue is full, whatever the flow control type; nothing is lost either way"),
+        Param::new("tls", Type::Bool, "off").refused(why::TLS),
+        Param::new("tls.permittedPeer", Type::Array, "").refused(why::PEERS),
+        Param::new("tls.authMode", Type::Str, "").refused(why::PEERS),
+        Param::new("tls.dhbits", NON_NEG, "0").refused(why::TLS),
+        Param::new("tls.priorityString", Type::Str, "").refused(why::TLS),
+        Param::new("tls.caCert", Type::Path, "").refused(why::TLS),
+        Param::new("tls.myCert", Type::Path, "").refused(why::TLS),
+        Param::new("tls.myPrivKey", Type::Path, "").refused(why::TLS),
+        Param::new("tls.tlsCfgCmd", Type::Str, "").refused(why::TLS),
+        Param::new("tls.compression", Type::Bool, "off").refused(why::TLS),
+        Param::new("idleTimeout", NON_NEG, "0")
+            .note("corelog's own: close a session silent this many seconds; 0: never"),
+    ],
+};
+
+/// Reads an imrelp input.
+pub fn resolve(r: &Resolved, max_message: usize) -> InputConfig {
+    r.consumed("type");
+    r.consumed("ruleset");
+    let listen = Listen::Tcp {
+        address: input::address(r),
+        ports: input::ports(r),
+    };
+    let mut c = InputConfig::new("imrelp", listen, max_message);
+    c.input_name = r.opt_str("name").unwrap_or_default();
+    c.keepalive = input::keepalive(r);
+    c.rate_burst = 10_000;
+    let max_data = r
+        .opt_int("maxDataSize")
+        .map_or(max_message, |n| (n as usize).max(max_message));
+    c.relp = Some(RelpOptions {
+        max_data,
+        oversize: OVERSIZE_MODES[r.choice("oversizeMode")],
+        idle: input::idle(r.int("idleTimeout")),
+    });
+    c
+}

@@ -1,0 +1,158 @@
+//! What every input resolves into, and the readers the input modules
+//! share (framing, keep-alive, rate limits).
+//!
+//! In: a module's [`Resolved`] parameters. Out: an [`InputConfig`], the
+//! typed form the runtime turns into sockets (it resolves addresses; no
+//! parameter is read by name after this).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::config::param::Resolved;
+use crate::frame::FramerOptions;
+use crate::relp::RelpOptions;
+
+/// Where an input listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listen {
+    /// TCP ports (imtcp, imptcp, imrelp) on `address` (`None`: every
+    /// address).
+    Tcp {
+        address: Option<String>,
+        ports: Vec<u16>,
+    },
+    /// UDP ports (imudp).
+    Udp {
+        address: Option<String>,
+        ports: Vec<u16>,
+    },
+    /// A unix stream socket (imptcp `path=`).
+    UnixStream(SocketFile),
+    /// A unix datagram socket (imuxsock).
+    UnixDgram(SocketFile),
+}
+
+/// A unix socket's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocketFile {
+    pub path: PathBuf,
+    /// `fileCreateMode` (imptcp) or 0666 (imuxsock, as rsyslog).
+    pub mode: u32,
+    /// `unlink`: remove a stale socket before binding (and at exit).
+    pub unlink: bool,
+    /// `createPath`: create missing directories (mode 0755).
+    pub create_path: bool,
+}
+
+/// TCP keep-alive (`keepAlive`, `.probes`, `.time`, `.interval`; 0 leaves
+/// the kernel's value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeepAlive {
+    pub probes: u32,
+    pub time_s: u32,
+    pub interval_s: u32,
+}
+
+/// One input, typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputConfig {
+    /// The module (`imtcp`, `imptcp`, `imudp`, `imuxsock`, `imrelp`).
+    pub module: &'static str,
+    /// `name`: the `inputname` property of its messages.
+    pub input_name: String,
+    pub listen: Listen,
+    /// Stream framing (TCP and unix stream inputs).
+    pub framing: FramerOptions,
+    /// Sessions per input, all cores together (0: unlimited).
+    pub max_sessions: usize,
+    /// `socketBacklog` (imptcp; `None`: corelog's 1024).
+    pub backlog: Option<u32>,
+    pub keepalive: Option<KeepAlive>,
+    pub rate_interval_s: u64,
+    pub rate_burst: u64,
+    /// `rcvBufSize` (imudp; `None`: the kernel's).
+    pub rcvbuf: Option<usize>,
+    /// `maxMessageSize` (global).
+    pub max_message: usize,
+    /// Whether messages carry a HOSTNAME (imuxsock: `parseHostname`,
+    /// default off; network inputs: always).
+    pub parse_hostname: bool,
+    /// imuxsock's `ignoreTimestamp`: the time a message reports is when
+    /// it was received, not what it says.
+    pub ignore_timestamp: bool,
+    /// imudp's `name.appendPort`: each port's messages have the port
+    /// appended to `input_name`.
+    pub input_name_append_port: bool,
+    /// imrelp: the sessions speak RELP.
+    pub relp: Option<RelpOptions>,
+}
+
+impl InputConfig {
+    /// A config for `module` with nothing but where it listens; the
+    /// module's resolver fills in the rest.
+    pub fn new(module: &'static str, listen: Listen, max_message: usize) -> InputConfig {
+        InputConfig {
+            module,
+            input_name: module.to_string(),
+            listen,
+            framing: FramerOptions::with_limit(max_message),
+            max_sessions: 0,
+            backlog: None,
+            keepalive: None,
+            rate_interval_s: 0,
+            rate_burst: 0,
+            rcvbuf: None,
+            max_message,
+            parse_hostname: true,
+            ignore_timestamp: false,
+            input_name_append_port: false,
+            relp: None,
+        }
+    }
+}
+
+/// `port` as numbers (the table's type has checked each).
+pub fn ports(r: &Resolved) -> Vec<u16> {
+    r.list("port")
+        .iter()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// `address`, where `*` and "" mean every address.
+pub fn address(r: &Resolved) -> Option<String> {
+    r.opt_str("address").filter(|a| !a.is_empty() && a != "*")
+}
+
+/// `keepAlive` and its three numbers.
+pub fn keepalive(r: &Resolved) -> Option<KeepAlive> {
+    let k = KeepAlive {
+        probes: r.int("keepAlive.probes") as u32,
+        time_s: r.int("keepAlive.time") as u32,
+        interval_s: r.int("keepAlive.interval") as u32,
+    };
+    r.bool("keepAlive").then_some(k)
+}
+
+/// The stream framing parameters.
+pub fn framing(r: &Resolved, max_message: usize) -> FramerOptions {
+    FramerOptions {
+        frame_bytes_max: r.int("maxFrameSize") as usize,
+        message_bytes_max: max_message,
+        octet_counting: r.bool("supportOctetCountedFraming"),
+        addtl_delimiter: r.opt_int("addtlFrameDelimiter").map(|d| d as u8),
+        discard_truncated: r.bool("discardTruncatedMsg"),
+    }
+}
+
+/// `rateLimit.interval` and `rateLimit.burst` (prefixed for imuxsock's
+/// system socket: `sysSock.`).
+pub fn rate_limit(r: &Resolved, prefix: &str, c: &mut InputConfig) {
+    c.rate_interval_s = r.int(&format!("{prefix}rateLimit.interval")) as u64;
+    c.rate_burst = r.int(&format!("{prefix}rateLimit.burst")) as u64;
+}
+
+/// imrelp's and corelog's session limits, as durations.
+pub fn idle(seconds: i64) -> Option<Duration> {
+    (seconds > 0).then(|| Duration::from_secs(seconds as u64))
+}

@@ -1,0 +1,304 @@
+//! One parameter table per module and object, with the typed config each
+//! resolves into.
+//!
+//! In: a [`Resolved`](super::param::Resolved) for an object of the module
+//! (its own parameters over its module's and the legacy directives').
+//! Out: the module's typed config ([`InputConfig`], [`OutputConfig`],
+//! [`Globals`], [`QueueParams`](super::QueueParams), [`ActionCommon`]),
+//! the only form in which the runtime sees a configuration.
+//!
+//! Every parameter rsyslog 8.2302 has for a module is in its table, with
+//! rsyslog's spelling, type, default and legacy directive, and corelog's
+//! status: supported (read into a field here), refused (an error naming
+//! the reason), or accepted with a warning (only where the reason shows
+//! that ignoring it cannot change what is delivered, to whom, or how
+//! securely). `docs/parameters.md` is generated from these tables.
+
+pub mod action;
+pub mod global;
+pub mod imptcp;
+pub mod imrelp;
+pub mod imtcp;
+pub mod imudp;
+pub mod imuxsock;
+pub mod input;
+pub mod omfile;
+pub mod omfwd;
+pub mod omrelp;
+pub mod output;
+pub mod queue;
+pub mod ruleset;
+pub mod template;
+
+pub use action::ActionCommon;
+pub use global::Globals;
+pub use input::{InputConfig, KeepAlive, Listen, SocketFile};
+pub use output::OutputConfig;
+
+/// The supported module and table whose parameter has the legacy
+/// directive `$name` (case-insensitive): global first, then `action()`,
+/// then each module's tables.
+pub fn legacy_param(name: &str) -> Option<(LegacyScope, &'static Param)> {
+    let is = |p: &&'static Param| p.legacy.is_some_and(|l| l[1..].eq_ignore_ascii_case(name));
+    if let Some(p) = global::TABLE.params.iter().find(is) {
+        return Some((LegacyScope::Global, p));
+    }
+    if let Some(p) = global::LEGACY
+        .params
+        .iter()
+        .find(|p| p.name[1..].eq_ignore_ascii_case(name))
+    {
+        return Some((LegacyScope::GlobalLegacy, p));
+    }
+    if let Some(p) = action::TABLE.params.iter().find(is) {
+        return Some((LegacyScope::Action, p));
+    }
+    for m in MODULES.iter().filter(|m| m.refused.is_none()) {
+        for t in [m.module, m.instance] {
+            if let Some(p) = t.params.iter().find(is) {
+                return Some((LegacyScope::Module(m, t), p));
+            }
+        }
+    }
+    None
+}
+
+/// Where a legacy directive's setting goes.
+#[derive(Debug, Clone, Copy)]
+pub enum LegacyScope {
+    /// A `global()` parameter, applied at once.
+    Global,
+    /// A directive without a parameter ([`global::LEGACY`]).
+    GlobalLegacy,
+    /// An `action()` parameter, for the legacy actions that follow.
+    Action,
+    /// A module's parameter (found in this table), for the legacy inputs
+    /// or actions of the module that follow.
+    Module(&'static Module, &'static Table),
+}
+
+/// Every legacy directive name the tables know, for "did you mean".
+pub fn legacy_names() -> impl Iterator<Item = &'static str> {
+    let tables = [&global::TABLE, &action::TABLE]
+        .into_iter()
+        .chain(MODULES.iter().flat_map(|m| [m.module, m.instance]));
+    tables
+        .flat_map(|t| t.params.iter().filter_map(|p| p.legacy))
+        .chain(global::LEGACY.params.iter().map(|p| p.name))
+        .map(|l| &l[1..])
+}
+
+use super::param::{Param, Table};
+
+/// Reasons for refusing, shared by the tables.
+pub mod why {
+    pub const TLS: &str = "TLS is not built yet (issue #16), and the connection would be plaintext; terminate TLS in front of corelogd (for example with stunnel) or remove the parameter";
+    pub const PEERS: &str = "authenticating peers needs TLS, which is not built yet (issue #16); every peer would be accepted";
+    pub const SENDER_ACL: &str =
+        "sender ACLs are not built yet (issue #14); every sender would be accepted";
+    pub const PRIVDROP: &str = "dropping privileges is not built yet (issue #14); corelogd would keep running with the privileges it was started with";
+    pub const INTERNAL: &str = "corelogd does not route its own messages through the rules yet (issue #18), so these notices would not be logged";
+    pub const TIMEZONE: &str = "timezones are not built yet (issue #17); timestamps without an offset would be read as UTC";
+    pub const COMPRESSION: &str =
+        "compression is not built; what was asked to be compressed or decompressed would not be";
+    pub const SIGNING: &str = "signing and encryption providers are not built; the data would be written unsigned and in the clear";
+    pub const FRAMING: &str = "this framing is not built; messages would be split where the sender did not mean them to be";
+    pub const PORT_FILE: &str =
+        "writing the bound port to a file is not built; the file would not be written";
+    pub const NAMESPACE: &str = "network namespaces and device binding are not built; the socket would be in the default namespace, on every device";
+    pub const NOT_BUILT: &str = "corelog does not do this yet; remove the parameter";
+    pub const THREADS: &str = "corelogd runs one thread per core (--cores); rsyslog's thread and scheduling settings have nothing to tune, and every message is handled the same";
+    pub const FLOW: &str = "corelogd's inputs always apply back-pressure (a full queue stops reading, and only datagram inputs drop, counted), which loses nothing that flow control would have kept";
+    pub const CASE: &str = "%fromhost% is the sender's address (corelogd does no reverse DNS), which has no case to keep or lower";
+    pub const BATCH: &str = "a batch size only sets how many messages are handled at once; corelogd sizes its own batches, and every message is delivered the same";
+    pub const LISTENERS: &str = "corelogd opens one listener per port given, on every core; there is no listener count to limit";
+    pub const DEBUG: &str =
+        "rsyslog's debugging switches have no counterpart; they change no message";
+    pub const STATS_TUNING: &str = "a tuning hint for rsyslog's own threads and caches; corelogd delivers every message the same without it";
+}
+
+/// What a module does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModuleKind {
+    Input,
+    Output,
+}
+
+/// A module a configuration may name, and whether corelog runs it.
+#[derive(Debug)]
+pub struct Module {
+    /// The name in `load=` and `type=` (`imtcp`, `omfile`).
+    pub name: &'static str,
+    /// Built into rsyslogd: usable without `module(load=)`, and loaded as
+    /// `builtin:<name>`.
+    pub builtin: bool,
+    pub kind: ModuleKind,
+    /// `module(load=…)` parameters.
+    pub module: &'static Table,
+    /// `input()` or `action()` parameters (for actions: the module's own,
+    /// besides [`action::TABLE`] and [`queue::TABLE`]).
+    pub instance: &'static Table,
+    /// `None` when corelog runs it; else why loading it is an error.
+    pub refused: Option<&'static str>,
+    /// `module()` parameters that set an instance parameter of another
+    /// name (module name, instance name).
+    pub renames: &'static [(&'static str, &'static str)],
+}
+
+/// A module corelog does not run: loading it is an error with this reason.
+const fn refused(name: &'static str, builtin: bool, kind: ModuleKind, why: &'static str) -> Module {
+    Module {
+        name,
+        builtin,
+        kind,
+        module: &EMPTY_MODULE,
+        instance: &EMPTY_INSTANCE,
+        refused: Some(why),
+        renames: &[],
+    }
+}
+
+static EMPTY_MODULE: Table = Table {
+    object: "module()",
+    params: &[],
+};
+static EMPTY_INSTANCE: Table = Table {
+    object: "instance",
+    params: &[],
+};
+
+/// Every module the configuration may name.
+pub static MODULES: &[Module] = &[
+    Module {
+        name: "imtcp",
+        builtin: false,
+        kind: ModuleKind::Input,
+        module: &imtcp::MODULE,
+        instance: &imtcp::INPUT,
+        refused: None,
+        renames: imtcp::MODULE_RENAMES,
+    },
+    Module {
+        name: "imptcp",
+        builtin: false,
+        kind: ModuleKind::Input,
+        module: &imptcp::MODULE,
+        instance: &imptcp::INPUT,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "imudp",
+        builtin: false,
+        kind: ModuleKind::Input,
+        module: &imudp::MODULE,
+        instance: &imudp::INPUT,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "imuxsock",
+        builtin: false,
+        kind: ModuleKind::Input,
+        module: &imuxsock::MODULE,
+        instance: &imuxsock::INPUT,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "imrelp",
+        builtin: false,
+        kind: ModuleKind::Input,
+        module: &imrelp::MODULE,
+        instance: &imrelp::INPUT,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "omfile",
+        builtin: true,
+        kind: ModuleKind::Output,
+        module: &omfile::MODULE,
+        instance: &omfile::ACTION,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "omfwd",
+        builtin: true,
+        kind: ModuleKind::Output,
+        module: &omfwd::MODULE,
+        instance: &omfwd::ACTION,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "omrelp",
+        builtin: false,
+        kind: ModuleKind::Output,
+        module: &omrelp::MODULE,
+        instance: &omrelp::ACTION,
+        refused: None,
+        renames: &[],
+    },
+    refused(
+        "imklog",
+        false,
+        ModuleKind::Input,
+        "reading the kernel log is not built yet; kernel messages would not be logged. Remove module(load=\"imklog\") and keep a kernel logger beside corelogd",
+    ),
+    refused(
+        "imjournal",
+        false,
+        ModuleKind::Input,
+        "reading the systemd journal is not built yet; its messages would not be logged. Have journald forward to the syslog socket (ForwardToSyslog=yes) instead",
+    ),
+    refused(
+        "imfile",
+        false,
+        ModuleKind::Input,
+        "reading files is not built yet; the files would not be logged",
+    ),
+    refused(
+        "immark",
+        false,
+        ModuleKind::Input,
+        "mark messages are not built yet; none would be written",
+    ),
+    refused(
+        "ompipe",
+        true,
+        ModuleKind::Output,
+        "writing to named pipes is not built yet; nothing would be written to the pipe",
+    ),
+    refused(
+        "omusrmsg",
+        true,
+        ModuleKind::Output,
+        "writing to users' terminals is not built yet; the users would not be told",
+    ),
+];
+
+/// The module called `name` (case-insensitive).
+pub fn module(name: &str) -> Option<&'static Module> {
+    MODULES.iter().find(|m| m.name.eq_ignore_ascii_case(name))
+}
+
+/// Every table, in the order of the reference.
+pub fn tables() -> Vec<&'static Table> {
+    let mut t: Vec<&'static Table> = vec![
+        &global::TABLE,
+        &queue::TABLE,
+        &ruleset::MAIN_QUEUE,
+        &ruleset::RULESET,
+        &action::TABLE,
+        &template::TEMPLATE,
+        &template::PROPERTY,
+        &template::CONSTANT,
+    ];
+    for m in MODULES.iter().filter(|m| m.refused.is_none()) {
+        t.push(m.module);
+        t.push(m.instance);
+    }
+    t
+}

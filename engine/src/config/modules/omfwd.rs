@@ -1,0 +1,183 @@
+//! omfwd: `module(load="builtin:omfwd")` and `action(type="omfwd")`.
+//!
+//! In: the action's parameters over the module's `template`. Out: an
+//! [`OmfwdConfig`]. Every stream-driver (TLS) parameter is refused until
+//! TLS is built (issue #16): a forward asked to be encrypted is never
+//! sent in plaintext. Compression, source addresses, namespaces and
+//! output rate limits are refused until carried out.
+
+use super::why;
+use crate::config::param::{Param, Resolved, Table, Type};
+
+const NON_NEG: Type = Type::Int {
+    min: 0,
+    max: i32::MAX as i64,
+};
+const PORT: Type = Type::Int {
+    min: 1,
+    max: u16::MAX as i64,
+};
+const PROTOCOLS: &[&str] = &["udp", "tcp"];
+const FRAMINGS: &[&str] = &["traditional", "octet-counted"];
+const DRIVERS: Type = Type::Enum(&["ptcp", "gtls", "ossl"]);
+const SOURCE: &str = "choosing the source address is not built yet; messages would leave from the address the kernel picks";
+
+/// `module(load="builtin:omfwd")`.
+pub static MODULE: Table = Table {
+    object: "module(load=\"builtin:omfwd\")",
+    params: &[Param::new(
+        "template",
+        Type::Template,
+        "RSYSLOG_TraditionalForwardFormat",
+    )
+    .legacy("$ActionForwardDefaultTemplate")
+    .sample("RSYSLOG_ForwardFormat")],
+};
+
+/// `action(type="omfwd")`, besides `action.*` and `queue.*`.
+pub static ACTION: Table = Table {
+    object: "action(type=\"omfwd\")",
+    params: &[
+        Param::new("template", Type::Template, "RSYSLOG_TraditionalForwardFormat")
+            .note("the module's")
+            .sample("RSYSLOG_ForwardFormat"),
+        Param::new("target", Type::Str, "").note("required"),
+        Param::new("address", Type::Str, "").refused(SOURCE),
+        Param::new("device", Type::Str, "").refused(why::NAMESPACE),
+        Param::new("port", PORT, "514"),
+        Param::new("protocol", Type::Enum(PROTOCOLS), "udp"),
+        Param::new("networkNamespace", Type::Str, "").refused(why::NAMESPACE),
+        Param::new("TCP_Framing", Type::Enum(FRAMINGS), "traditional"),
+        Param::new("TCP_FrameDelimiter", Type::Int { min: 0, max: 255 }, "10"),
+        Param::new("zipLevel", Type::Int { min: 0, max: 10 }, "0")
+            .note("rsyslog: 9, with compression off until it is set")
+            .refused(why::COMPRESSION),
+        Param::new(
+            "compression.mode",
+            Type::Enum(&["none", "single", "stream:always"]),
+            "none",
+        )
+        .refused(why::COMPRESSION),
+        Param::new("compression.stream.flushOnTXEnd", Type::Bool, "on")
+            .refused(why::COMPRESSION),
+        Param::new("ipFreeBind", Type::Int { min: 0, max: 2 }, "2").warned(
+            "corelogd's forwarding sockets bind no address, so IP_FREEBIND has nothing to allow",
+        ),
+        Param::new("maxErrorMessages", NON_NEG, "")
+            .warned("deprecated in rsyslog; it only limits how often a failure is reported"),
+        Param::new("rebindInterval", NON_NEG, "0")
+            .note("0: never")
+            .legacy("$ActionSendTCPRebindInterval"),
+        Param::new("keepAlive", Type::Bool, "off").legacy("$ActionSendTCPKeepAlive"),
+        Param::new("keepAlive.probes", NON_NEG, "0").legacy("$ActionSendTCPKeepAlive_probes"),
+        Param::new("keepAlive.time", NON_NEG, "0").legacy("$ActionSendTCPKeepAlive_time"),
+        Param::new("keepAlive.interval", NON_NEG, "0").legacy("$ActionSendTCPKeepAlive_intvl"),
+        Param::new("conErrSkip", NON_NEG, "0")
+            .warned("it only limits how often a connection error is reported"),
+        Param::new("gnutlsPriorityString", Type::Str, "").refused(why::TLS),
+        Param::new("StreamDriver", DRIVERS, "ptcp")
+            .legacy("$ActionSendStreamDriver")
+            .refused(why::TLS),
+        Param::new("StreamDriverMode", NON_NEG, "0")
+            .legacy("$ActionSendStreamDriverMode")
+            .refused(why::TLS),
+        Param::new("StreamDriverAuthMode", Type::Str, "")
+            .legacy("$ActionSendStreamDriverAuthMode")
+            .refused(why::PEERS),
+        Param::new("StreamDriverPermittedPeers", Type::Str, "")
+            .legacy("$ActionSendStreamDriverPermittedPeer")
+            .refused(why::PEERS),
+        Param::new("streamDriver.permitExpiredCerts", Type::Str, "off").refused(why::PEERS),
+        Param::new("streamDriver.CheckExtendedKeyPurpose", Type::Bool, "off")
+            .refused(why::PEERS),
+        Param::new("streamDriver.PrioritizeSAN", Type::Bool, "off").refused(why::PEERS),
+        Param::new(
+            "streamDriver.TlsVerifyDepth",
+            Type::Int {
+                min: 2,
+                max: i32::MAX as i64,
+            },
+            "",
+        )
+        .refused(why::PEERS),
+        Param::new("streamDriver.CAFile", Type::Path, "").refused(why::TLS),
+        Param::new("streamDriver.KeyFile", Type::Path, "").refused(why::TLS),
+        Param::new("streamDriver.CertFile", Type::Path, "").refused(why::TLS),
+        Param::new("ResendLastMSGOnReconnect", Type::Bool, "off")
+            .legacy("$ActionSendResendLastMsgOnReconnect")
+            .warned("corelogd resends the whole batch a broken connection interrupted, the last message included"),
+        Param::new("udp.sendToAll", Type::Bool, "off").refused(
+            "sending to every address of the target is not built yet; only the first would get the messages",
+        ),
+        Param::new("udp.sendDelay", NON_NEG, "0").refused(
+            "pacing datagrams is not built yet; a slow receiver could drop what the delay would have let it take",
+        ),
+        Param::new(
+            "udp.sendBuf",
+            Type::Size {
+                min: 0,
+                max: 1 << 30,
+            },
+            "0",
+        )
+        .note("0: the kernel's"),
+        Param::new("rateLimit.interval", NON_NEG, "0")
+            .refused("an output rate limit is not built yet; the messages it would drop would be sent"),
+        Param::new("rateLimit.burst", NON_NEG, "200")
+            .refused("an output rate limit is not built yet; the messages it would drop would be sent"),
+    ],
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Udp,
+    Tcp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// Frames end with `TCP_FrameDelimiter`.
+    Traditional(u8),
+    /// RFC 6587 octet counting.
+    OctetCounted,
+}
+
+/// omfwd's parameters, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OmfwdConfig {
+    pub target: String,
+    pub port: u16,
+    pub protocol: Protocol,
+    pub framing: Framing,
+    /// Reconnect (TCP) or take a new socket (UDP) after this many
+    /// messages (0: never).
+    pub rebind_interval: u64,
+    pub keepalive: Option<super::KeepAlive>,
+    /// `udp.sendBuf` (`None`: the kernel's).
+    pub udp_sendbuf: Option<usize>,
+}
+
+/// Reads an omfwd action.
+pub fn resolve(r: &Resolved) -> OmfwdConfig {
+    r.consumed("template");
+    let protocol = [Protocol::Udp, Protocol::Tcp][r.choice("protocol")];
+    let delimiter = r.int("TCP_FrameDelimiter") as u8;
+    let framing = match r.choice("TCP_Framing") {
+        0 => Framing::Traditional(delimiter),
+        _ => Framing::OctetCounted,
+    };
+    let keepalive = super::KeepAlive {
+        probes: r.int("keepAlive.probes") as u32,
+        time_s: r.int("keepAlive.time") as u32,
+        interval_s: r.int("keepAlive.interval") as u32,
+    };
+    OmfwdConfig {
+        target: r.opt_str("target").unwrap_or_default(),
+        port: r.int("port") as u16,
+        protocol,
+        framing,
+        rebind_interval: r.int("rebindInterval") as u64,
+        keepalive: r.bool("keepAlive").then_some(keepalive),
+        udp_sendbuf: Some(r.int("udp.sendBuf") as usize).filter(|n| *n > 0),
+    }
+}

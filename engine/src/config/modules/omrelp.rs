@@ -1,0 +1,89 @@
+//! omrelp: `module(load="omrelp")` and `action(type="omrelp")`.
+//!
+//! In: the action's parameters. Out: an [`OmrelpConfig`]. `tls` and every
+//! `tls.*` parameter are refused until TLS is built (issue #16).
+
+use std::time::Duration;
+
+use super::why;
+use crate::config::param::{Param, Resolved, Table, Type};
+
+const NON_NEG: Type = Type::Int {
+    min: 0,
+    max: i32::MAX as i64,
+};
+const PORT: Type = Type::Int {
+    min: 1,
+    max: u16::MAX as i64,
+};
+/// The largest window corelog keeps (frames awaiting their `rsp`).
+const WINDOW_MAX: i64 = 1 << 20;
+
+/// `module(load="omrelp")`.
+pub static MODULE: Table = Table {
+    object: "module(load=\"omrelp\")",
+    params: &[Param::new("tls.tlsLib", Type::Str, "").refused(why::TLS)],
+};
+
+/// `action(type="omrelp")`, besides `action.*` and `queue.*`.
+pub static ACTION: Table = Table {
+    object: "action(type=\"omrelp\")",
+    params: &[
+        Param::new("target", Type::Str, "").note("required"),
+        Param::new("tls", Type::Bool, "off").refused(why::TLS),
+        Param::new("tls.compression", Type::Bool, "off").refused(why::TLS),
+        Param::new("tls.priorityString", Type::Str, "").refused(why::TLS),
+        Param::new("tls.caCert", Type::Path, "").refused(why::TLS),
+        Param::new("tls.myCert", Type::Path, "").refused(why::TLS),
+        Param::new("tls.myPrivKey", Type::Path, "").refused(why::TLS),
+        Param::new("tls.authMode", Type::Str, "").refused(why::PEERS),
+        Param::new("tls.tlsCfgCmd", Type::Str, "").refused(why::TLS),
+        Param::new("tls.permittedPeer", Type::Array, "").refused(why::PEERS),
+        Param::new("port", PORT, "514"),
+        Param::new("rebindInterval", NON_NEG, "0").note("0: never"),
+        Param::new("windowSize", Type::Int { min: 0, max: WINDOW_MAX }, "0")
+            .note("0: librelp's 128"),
+        Param::new("timeout", NON_NEG, "90"),
+        Param::new("conn.timeout", NON_NEG, "10"),
+        Param::new("localClientIp", Type::Str, "").refused(
+            "choosing the source address is not built yet; the session would open from the address the kernel picks",
+        ),
+        Param::new("template", Type::Template, "RSYSLOG_ForwardFormat")
+            .sample("RSYSLOG_TraditionalForwardFormat"),
+    ],
+};
+
+/// omrelp's `windowSize` default (librelp's).
+pub const WINDOW_DEFAULT: usize = 128;
+
+/// omrelp's parameters, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OmrelpConfig {
+    pub target: String,
+    pub port: u16,
+    /// Frames awaiting their `rsp` at most (`windowSize`; 0 means 128).
+    pub window: usize,
+    /// `timeout`: for the `open` reply, and for a full window to move.
+    pub timeout: Duration,
+    /// `conn.timeout`: for the TCP connect.
+    pub conn_timeout: Duration,
+    /// Messages per session before a graceful reconnect (0: never).
+    pub rebind_interval: u64,
+}
+
+/// Reads an omrelp action.
+pub fn resolve(r: &Resolved) -> OmrelpConfig {
+    r.consumed("template");
+    let secs = |name: &str| Duration::from_secs(r.int(name).max(1) as u64);
+    OmrelpConfig {
+        target: r.opt_str("target").unwrap_or_default(),
+        port: r.int("port") as u16,
+        window: match r.int("windowSize") {
+            0 => WINDOW_DEFAULT,
+            n => n as usize,
+        },
+        timeout: secs("timeout"),
+        conn_timeout: secs("conn.timeout"),
+        rebind_interval: r.int("rebindInterval") as u64,
+    }
+}

@@ -1,0 +1,24 @@
+//! What every action resolves into: the output module's typed config.
+
+use super::omfile::OmfileConfig;
+use super::omfwd::OmfwdConfig;
+use super::omrelp::OmrelpConfig;
+
+/// An action's output, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputConfig {
+    Omfile(OmfileConfig),
+    Omfwd(OmfwdConfig),
+    Omrelp(OmrelpConfig),
+}
+
+impl OutputConfig {
+    /// The module's name.
+    pub fn module(&self) -> &'static str {
+        match self {
+            OutputConfig::Omfile(_) => "omfile",
+            OutputConfig::Omfwd(_) => "omfwd",
+            OutputConfig::Omrelp(_) => "omrelp",
+        }
+    }
+}

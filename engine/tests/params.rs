@@ -1,0 +1,409 @@
+//! The table-driven proof that nothing is accepted and ignored: every
+//! parameter of every module table, set to a value that is not its
+//! default, in an otherwise fixed configuration —
+//! - a *supported* one changes the typed plan (it reached a field),
+//! - a *refused* one is an error at its own file:line:column,
+//! - an *accepted with a warning* one warns there, and changes nothing;
+//!
+//! and the same for every legacy directive a table names. The generated
+//! reference, `docs/parameters.md`, must be what the tables say.
+
+use corelog::config::modules::{self, action, global, queue, ruleset, Module, MODULES};
+use corelog::config::param::{parse_bool, Param, Status, Table, Type};
+use corelog::config::{self, Plan, Pos};
+
+/// A ruleset every configuration here defines, for `ruleset=` samples.
+const RULESET: &str =
+    "ruleset(name=\"sample\") { action(type=\"omfile\" file=\"/tmp/corelog-params/s\") }\n";
+
+/// A valid value of `p` that is not its default.
+fn sample(p: &Param) -> String {
+    if let Some(s) = p.sample {
+        return s.to_string();
+    }
+    let default = p.default_value();
+    match p.ty {
+        Type::Bool => {
+            let d = parse_bool(p.default).unwrap_or(false);
+            if d { "off" } else { "on" }.into()
+        }
+        Type::Int { min, .. } | Type::Size { min, .. } | Type::Duration { min, .. } => {
+            let d = default.map(|v| format!("{v:?}"));
+            if d.as_deref() == Some(&format!("Int({min})")) {
+                (min + 1).to_string()
+            } else {
+                min.to_string()
+            }
+        }
+        Type::Enum(names) => names
+            .iter()
+            .find(|n| !n.eq_ignore_ascii_case(p.default))
+            .expect("an enum has a second name")
+            .to_string(),
+        Type::Str | Type::Path => "/tmp/corelog-sample".into(),
+        Type::Mode => if p.default == "0600" { "0640" } else { "0600" }.into(),
+        Type::Char => "x".into(),
+        Type::Ports => "5555".into(),
+        Type::Severity => "4".into(),
+        Type::Template if p.default == "RSYSLOG_TraditionalFileFormat" => {
+            "RSYSLOG_ForwardFormat".into()
+        }
+        Type::Template => "RSYSLOG_TraditionalFileFormat".into(),
+        Type::Ruleset => "sample".into(),
+        Type::Array => "a".into(),
+    }
+}
+
+/// Everything the runtime is given, to compare.
+fn fingerprint(plan: &Plan) -> String {
+    let queues: Vec<_> = plan.rulesets.iter().map(|r| &r.queue).collect();
+    let inputs: Vec<_> = plan.inputs.iter().map(|i| (&i.config, i.ruleset)).collect();
+    let actions: Vec<_> = plan
+        .actions
+        .iter()
+        .map(|a| {
+            let dynafile = a.dynafile.as_ref().map(|t| t.name().to_string());
+            (&a.common, &a.output, a.template.name(), dynafile, &a.queue)
+        })
+        .collect();
+    format!(
+        "{:?}\n{inputs:?}\n{actions:?}\n{:?}\n{queues:?}",
+        plan.globals, plan.main_queue
+    )
+}
+
+/// A configuration with `object` (which holds `{}` where the parameter
+/// goes), and the place of the parameter in it.
+struct Case {
+    text: String,
+    at: Option<(u32, u32)>,
+}
+
+fn case(object: &str, param: Option<(&str, &str)>) -> Case {
+    let setting = param.map(|(n, v)| format!("{n}=\"{v}\""));
+    // A parameter the object has already (a required one) is replaced.
+    let given = param.and_then(|(n, _)| {
+        let start = object.find(&format!(" {n}=\""))? + 1;
+        let end = start + n.len() + 2 + object[start + n.len() + 2..].find('"')? + 1;
+        Some(start..end)
+    });
+    let line = match (&setting, given) {
+        (Some(s), Some(range)) => {
+            let mut o = object.to_string();
+            o.replace_range(range, s);
+            o.replace("{}", "")
+        }
+        _ => object.replace("{}", setting.as_deref().unwrap_or("")),
+    };
+    let text = format!("{RULESET}{line}\n*.* /tmp/corelog-params/a\n");
+    let at = setting.map(|s| {
+        let mut line_no = 0;
+        for (i, l) in text.lines().enumerate() {
+            if let Some(col) = l.find(&s) {
+                line_no = i as u32 + 1;
+                return (line_no, col as u32 + 1);
+            }
+        }
+        panic!("{s} not found in {text} ({line_no})");
+    });
+    Case { text, at }
+}
+
+fn load(c: &Case) -> Result<Plan, config::ConfigErrors> {
+    config::load_str("t.conf", &c.text)
+}
+
+/// Where a parameter of `table` goes, and the parameters the object
+/// already has (the test replaces them when it sets one of them).
+fn object_for(table: &'static Table, p: &Param) -> Option<String> {
+    let keepalive = if p.name.starts_with("keepAlive.") {
+        " keepAlive=\"on\""
+    } else {
+        ""
+    };
+    let input = |m: &str, base: &str| {
+        format!("module(load=\"{m}\")\ninput(type=\"{m}\" {base}{keepalive} {{}})")
+    };
+    let module =
+        |m: &str, instance: &str| format!("module(load=\"{m}\" {{}}{keepalive})\n{instance}");
+    // dynaFile takes the place of file.
+    let omfile_file = if p.name == "dynaFile" {
+        ""
+    } else {
+        "file=\"/tmp/corelog-params/f\""
+    };
+    let target = "target=\"127.0.0.1\"";
+    let is = |t: &Table| std::ptr::eq(table, t);
+    Some(match () {
+        _ if is(&global::TABLE) => "global({})".into(),
+        _ if is(&queue::TABLE) => "main_queue({})".into(),
+        _ if is(&ruleset::MAIN_QUEUE) => "main_queue({})".into(),
+        _ if is(&ruleset::RULESET) && p.name == "name" => return None,
+        _ if is(&ruleset::RULESET) => {
+            "ruleset(name=\"r\" {}) { action(type=\"omfile\" file=\"/tmp/corelog-params/r\") }"
+                .into()
+        }
+        _ if is(&action::TABLE) => {
+            if p.name == "type" {
+                return None;
+            }
+            "*.* action(type=\"omfile\" file=\"/tmp/corelog-params/f\" {})".into()
+        }
+        _ if is(&modules::imtcp::MODULE) => module("imtcp", "input(type=\"imtcp\" port=\"5514\")"),
+        _ if is(&modules::imptcp::MODULE) => {
+            module("imptcp", "input(type=\"imptcp\" port=\"5514\")")
+        }
+        _ if is(&modules::imudp::MODULE) => module("imudp", "input(type=\"imudp\" port=\"5514\")"),
+        _ if is(&modules::imuxsock::MODULE) => module("imuxsock", ""),
+        _ if is(&modules::imrelp::MODULE) => {
+            module("imrelp", "input(type=\"imrelp\" port=\"2514\")")
+        }
+        _ if is(&modules::imtcp::INPUT) => input("imtcp", "port=\"5514\""),
+        _ if is(&modules::imptcp::INPUT) && matches!(p.name, "port" | "address") => {
+            input("imptcp", "port=\"5514\"")
+        }
+        _ if is(&modules::imptcp::INPUT) => input("imptcp", "path=\"/tmp/corelog-params/p.sock\""),
+        _ if is(&modules::imudp::INPUT) => input("imudp", "port=\"5514\""),
+        _ if is(&modules::imuxsock::INPUT) => {
+            input("imuxsock", "socket=\"/tmp/corelog-params/u.sock\"")
+        }
+        _ if is(&modules::imrelp::INPUT) => input("imrelp", "port=\"2514\""),
+        _ if is(&modules::omfile::MODULE) => module(
+            "builtin:omfile",
+            "*.* action(type=\"omfile\" file=\"/tmp/corelog-params/f\")",
+        ),
+        _ if is(&modules::omfile::ACTION) => {
+            format!("*.* action(type=\"omfile\" {omfile_file} {{}})")
+        }
+        _ if is(&modules::omfwd::MODULE) => module(
+            "builtin:omfwd",
+            "*.* action(type=\"omfwd\" target=\"127.0.0.1\")",
+        ),
+        _ if is(&modules::omfwd::ACTION) => {
+            format!("*.* action(type=\"omfwd\" {target}{keepalive} {{}})")
+        }
+        _ if is(&modules::omrelp::MODULE) => {
+            module("omrelp", "*.* action(type=\"omrelp\" target=\"127.0.0.1\")")
+        }
+        _ if is(&modules::omrelp::ACTION) => {
+            format!("module(load=\"omrelp\")\n*.* action(type=\"omrelp\" {target} {{}})")
+        }
+        // Templates, properties and constants are compiled by the template
+        // compiler, whose own tests cover their values.
+        _ => return None,
+    })
+}
+
+/// Checks one parameter in `object`; returns what was wrong.
+fn check(table: &Table, p: &Param, object: &str) -> Result<(), String> {
+    let name = format!("{}: {}", table.object, p.name);
+    // dynaFile is compared with the same action writing a file.
+    let base_object = if p.name == "dynaFile" {
+        object.replace("{}", "file=\"/tmp/corelog-params/f\"")
+    } else {
+        object.to_string()
+    };
+    let base =
+        load(&case(&base_object, None)).map_err(|e| format!("{name}: the base fails:\n{e}"))?;
+    if p.name == "type" {
+        return Ok(());
+    }
+    let value = sample(p);
+    let c = case(object, Some((p.name, &value)));
+    let (line, col) = c.at.expect("a parameter");
+    let at = Pos { file: 0, line, col };
+    let got = load(&c);
+    match p.status {
+        Status::Supported => {
+            let plan = got.map_err(|e| format!("{name}={value}: refused:\n{e}"))?;
+            if fingerprint(&plan) == fingerprint(&base) {
+                return Err(format!("{name}={value} reached no field:\n{}", c.text));
+            }
+        }
+        Status::Refused(_) => match got {
+            Ok(_) => return Err(format!("{name}={value} was accepted:\n{}", c.text)),
+            Err(e) => {
+                let hit = e
+                    .errors
+                    .iter()
+                    .any(|e| e.pos == at && e.message.contains("is not supported by corelog"));
+                if !hit {
+                    return Err(format!("{name}={value}: no refusal at {line}:{col}:\n{e}"));
+                }
+            }
+        },
+        Status::Warned(_) => {
+            let plan = got.map_err(|e| format!("{name}={value}: refused:\n{e}"))?;
+            let warned = plan
+                .warnings
+                .iter()
+                .any(|w| w.pos == at && w.message.contains("has no effect in corelog"));
+            if !warned {
+                return Err(format!(
+                    "{name}={value}: no warning at {line}:{col}: {:?}",
+                    plan.warnings
+                ));
+            }
+            if fingerprint(&plan) != fingerprint(&base) {
+                return Err(format!(
+                    "{name}={value} is warned about but changed the plan"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_parameter_of_every_table_does_what_its_status_says() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for t in modules::tables() {
+        for p in t.params {
+            let Some(object) = object_for(t, p) else {
+                continue;
+            };
+            checked += 1;
+            if let Err(e) = check(t, p, &object) {
+                failures.push(e);
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked}:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    assert!(checked > 300, "only {checked} parameters were checked");
+}
+
+/// The configuration that uses what a legacy directive of `scope` sets.
+fn legacy_user(directive: &str, value: &str, m: Option<&Module>) -> String {
+    let load = m
+        .map(|m| format!("$ModLoad {}\n", m.name))
+        .unwrap_or_default();
+    let user = match m.map(|m| m.name) {
+        Some("imtcp") => "$InputTCPServerRun 5514\n",
+        Some("imptcp") => "$InputPTCPServerRun 5514\n",
+        Some("imudp") => "$UDPServerRun 5514\n",
+        Some("imrelp") => "$InputRELPServerRun 2514\n",
+        Some("imuxsock") => "$AddUnixListenSocket /tmp/corelog-params/l.sock\n",
+        Some("omfwd") => "*.* @127.0.0.1\n",
+        _ => "",
+    };
+    let load = if m.is_some_and(|m| m.builtin) {
+        String::new()
+    } else {
+        load
+    };
+    // keepAlive's numbers count only with keepAlive on.
+    let keepalive = match directive.to_ascii_lowercase() {
+        d if d.starts_with("inputtcpserverkeepalive_") => "$InputTCPServerKeepAlive on\n",
+        d if d.starts_with("inputptcpserverkeepalive_") => "$InputPTCPServerKeepAlive on\n",
+        d if d.starts_with("actionsendtcpkeepalive_") => "$ActionSendTCPKeepAlive on\n",
+        _ => "",
+    };
+    format!("{RULESET}{load}{keepalive}${directive} {value}\n{user}*.* /tmp/corelog-params/a\n")
+}
+
+#[test]
+fn every_legacy_directive_of_the_tables_does_what_its_status_says() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    let mut cases: Vec<(&Param, &str, Option<&Module>)> = Vec::new();
+    for p in global::TABLE.params.iter().chain(action::TABLE.params) {
+        if let Some(l) = p.legacy {
+            cases.push((p, &l[1..], None));
+        }
+    }
+    for p in global::LEGACY.params {
+        cases.push((p, &p.name[1..], None));
+    }
+    for m in MODULES.iter().filter(|m| m.refused.is_none()) {
+        for t in [m.module, m.instance] {
+            for p in t.params.iter().filter(|p| p.legacy.is_some()) {
+                // The …ServerRun directives make inputs: tested by the
+                // daemon tests.
+                let l = p.legacy.unwrap_or_default();
+                if !matches!(p.name, "port" | "socket") && !cases.iter().any(|c| c.1 == &l[1..]) {
+                    cases.push((p, &l[1..], Some(m)));
+                }
+            }
+        }
+    }
+    for (p, directive, m) in cases {
+        if matches!(directive, "Ruleset" | "RulesetParser" | "ActionName") {
+            continue; // handled by the builder; tested with rulesets
+        }
+        checked += 1;
+        let value = sample(p);
+        let value = match directive {
+            _ if p.ty == Type::Array => "a".to_string(),
+            // Inverted: it omits the system socket.
+            "OmitLocalLogging" => "on".to_string(),
+            _ => value,
+        };
+        let text = legacy_user(directive, &value, m);
+        let base = legacy_user(directive, "", m).replace(&format!("${directive} \n"), "");
+        let line = text
+            .lines()
+            .position(|l| l.starts_with('$') && l.contains(directive))
+            .unwrap() as u32
+            + 1;
+        let at = Pos {
+            file: 0,
+            line,
+            col: 1,
+        };
+        let name = format!("${directive} {value}");
+        let base = match config::load_str("t.conf", &base) {
+            Ok(b) => b,
+            Err(e) => {
+                failures.push(format!("{name}: the base fails:\n{e}"));
+                continue;
+            }
+        };
+        let got = config::load_str("t.conf", &text);
+        let err = match (p.status, got) {
+            (Status::Supported, Ok(plan)) if fingerprint(&plan) != fingerprint(&base) => None,
+            (Status::Supported, Ok(_)) => Some(format!("{name} reached no field:\n{text}")),
+            (Status::Refused(_), Err(e))
+                if e.errors
+                    .iter()
+                    .any(|e| e.pos == at && e.message.contains("is not supported by corelog")) =>
+            {
+                None
+            }
+            (Status::Warned(_), Ok(plan))
+                if plan
+                    .warnings
+                    .iter()
+                    .any(|w| w.pos == at && w.message.contains("has no effect in corelog")) =>
+            {
+                None
+            }
+            (_, Ok(plan)) => Some(format!("{name}: accepted ({:?}):\n{text}", plan.warnings)),
+            (_, Err(e)) => Some(format!("{name}:\n{e}\n{text}")),
+        };
+        failures.extend(err);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked}:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    assert!(checked > 60, "only {checked} directives were checked");
+}
+
+#[test]
+fn the_committed_reference_is_what_the_tables_generate() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/parameters.md");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    let generated = config::reference::markdown();
+    assert!(
+        committed == generated,
+        "docs/parameters.md differs from the tables; write it anew with\n  cargo run -p corelog --bin corelogd -- --parameters > docs/parameters.md"
+    );
+}
