@@ -67,11 +67,11 @@ fn parse_and_render_allocate_nothing_per_message() {
     };
     // Warm up: scratch buffers grow to their working size once.
     run(&mut out);
-    let before = common::allocations();
+    let before = common::thread_allocations();
     for _ in 0..1000 {
         run(&mut out);
     }
-    let allocations = common::allocations() - before;
+    let allocations = common::thread_allocations() - before;
     assert!(out.len() > 1000);
     assert_eq!(
         allocations, 0,
