@@ -19,8 +19,12 @@
 //! testable byte for byte against rsyslog (see `tests/`).
 
 pub mod config;
+pub mod corectx;
+pub mod date;
+pub mod event;
 pub mod frame;
 pub mod input;
+pub mod lang;
 pub mod msg;
 pub mod notice;
 pub mod output;
@@ -30,7 +34,7 @@ pub mod queue;
 pub mod relp;
 pub mod rule;
 pub mod runtime;
-pub mod sockopt;
+pub mod sock;
 pub mod template;
 
 pub use msg::{Message, Origin, Timestamp};

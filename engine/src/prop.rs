@@ -397,7 +397,7 @@ fn number(scratch: &mut PropBuf, v: u64) -> &[u8] {
 /// `Mmm dd hh:mm:ss`, the day padded with a space: rsyslog's default
 /// rendering of `timereported`.
 pub(crate) fn rfc3164<'a>(out: &'a mut PropBuf, t: &Timestamp) -> &'a [u8] {
-    crate::template::date::write(out, t, crate::template::date::DateFormat::Rfc3164);
+    crate::date::write(out, t, crate::date::DateFormat::Rfc3164);
     out
 }
 

@@ -24,8 +24,8 @@ use std::time::Instant;
 use bytes::BytesMut;
 use futures_lite::future::or;
 
-use crate::runtime::core::CoreCtx;
-use crate::runtime::shard::Chunk;
+use crate::corectx::CoreCtx;
+use crate::queue::shard::Chunk;
 use crate::{parse, Origin};
 
 use super::ratelimit::RateLimit;

@@ -31,15 +31,15 @@ use futures_lite::future::or;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 
+use crate::corectx::CoreCtx;
+use crate::queue::shard::Chunk;
 use crate::relp::frame::Decoder;
 use crate::relp::server::{Server, Step, SERVERCLOSE};
-use crate::runtime::core::CoreCtx;
-use crate::runtime::shard::Chunk;
 use crate::{parse, Origin};
 
 use super::ratelimit::RateLimit;
-use super::stream::recv_now;
 use super::InputSpec;
+use crate::sock::recv_now;
 
 pub use crate::relp::RelpOptions;
 

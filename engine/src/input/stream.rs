@@ -25,9 +25,10 @@ use futures_lite::{AsyncRead, AsyncReadExt};
 use glommio::channels::shared_channel::ConnectedSender;
 use glommio::net::{AcceptedTcpStream, TcpListener, UnixListener};
 
+use crate::corectx::CoreCtx;
 use crate::frame::Framer;
-use crate::runtime::core::CoreCtx;
-use crate::runtime::shard::Chunk;
+use crate::queue::shard::Chunk;
+use crate::sock::recv_now;
 use crate::{parse, Origin};
 
 use super::ratelimit::RateLimit;
@@ -202,7 +203,7 @@ fn set_keepalive(s: &glommio::net::TcpStream, k: super::KeepAlive) {
     // SAFETY: the descriptor stays open while `s` lives, past this call.
     let fd =
         unsafe { std::os::fd::BorrowedFd::borrow_raw(std::os::unix::io::AsRawFd::as_raw_fd(s)) };
-    if let Err(e) = crate::sockopt::set_keepalive(fd, k) {
+    if let Err(e) = crate::sock::set_keepalive(fd, k) {
         crate::notice!(
             "corelogd: cannot turn keep-alive on for a connection: {e}; it is read without."
         );
@@ -269,21 +270,6 @@ async fn session<S: AsyncRead + Unpin>(
     }
     framer.finish(&mut frames);
     submit(ctx, spec, origin, &mut frames, &mut items, &mut limit).await;
-}
-
-/// One read without waiting: `None` when nothing is there yet.
-pub(crate) fn recv_now(fd: RawFd, buf: &mut [u8]) -> Option<std::io::Result<usize>> {
-    // SAFETY: recv writes at most buf.len() bytes into buf, which we own
-    // for the duration of the call; fd is an open socket of the session.
-    let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
-    if n >= 0 {
-        return Some(Ok(n as usize));
-    }
-    let e = std::io::Error::last_os_error();
-    match e.raw_os_error() {
-        Some(libc::EAGAIN) | Some(libc::EINTR) => None,
-        _ => Some(Err(e)),
-    }
 }
 
 /// At shutdown: takes in what the kernel has already accepted on this

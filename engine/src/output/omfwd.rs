@@ -115,7 +115,7 @@ impl OmFwd {
             if let Some(k) = self.keepalive {
                 // SAFETY: the descriptor stays open while `s` lives, past this call.
                 let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(s.as_raw_fd()) };
-                crate::sockopt::set_keepalive(fd, k)?;
+                crate::sock::set_keepalive(fd, k)?;
             }
             self.tcp = Some(s);
         }

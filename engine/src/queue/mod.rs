@@ -16,6 +16,7 @@ pub mod checkpoint;
 pub mod msgcodec;
 pub mod record;
 pub mod ring;
+pub mod shard;
 pub mod spool;
 pub mod store;
 

@@ -38,7 +38,7 @@ const SHUTDOWN_WRITE_MAX: std::time::Duration = std::time::Duration::from_secs(1
 /// spool, confirmation frees disk space; not past `deadline`. Returns
 /// false when the deadline has passed.
 pub async fn wait_room_until<T>(
-    not_full: &crate::runtime::event::Event,
+    not_full: &crate::event::Event,
     spool: Option<&Spool<T>>,
     deadline: std::time::Instant,
 ) -> bool {

@@ -40,7 +40,7 @@ use glommio::io::{DmaFile, OpenOptions};
 
 use super::checkpoint::{Checkpoint, Position};
 use super::record::{self, Scan, HEADER};
-use crate::runtime::event::Event;
+use crate::event::Event;
 
 /// The alignment of every write: a multiple of any logical block size.
 const ALIGN: u64 = 4096;
@@ -947,9 +947,13 @@ pub(crate) mod tests {
         }
     }
 
+    /// What a test executor locks for io_uring: as little as a core's
+    /// (`runtime::limits::IO_MEMORY_PER_CORE`), so tests fit `ulimit -l`.
+    const TEST_IO_MEMORY: usize = 512 << 10;
+
     pub(crate) fn on_executor<R: 'static>(f: impl std::future::Future<Output = R> + 'static) -> R {
         glommio::LocalExecutorBuilder::new(glommio::Placement::Unbound)
-            .io_memory(crate::runtime::limits::IO_MEMORY_PER_CORE)
+            .io_memory(TEST_IO_MEMORY)
             .make()
             .expect("an executor")
             .run(f)

@@ -1,6 +1,6 @@
 //! RainerScript expressions, compiled once and evaluated per message.
 //!
-//! In: an [`ast::Expr`](crate::config::ast::Expr) at configuration time
+//! In: an [`ast::Expr`](crate::lang::ast::Expr) at configuration time
 //! (properties resolved, functions checked by name and arity, regexes and
 //! `prifilt()` selectors compiled, constant arrays prepared); a message and
 //! the batch's [`Env`] at run time. Out: a [`Val`] — a number or a string.
@@ -19,8 +19,8 @@ use std::borrow::Cow;
 
 use regex::bytes::Regex;
 
-use crate::config::ast::{BinOp, Expr};
-use crate::config::{suggestion, ConfigError, Pos};
+use crate::lang::ast::{BinOp, Expr};
+use crate::lang::{suggestion, ConfigError, Pos};
 use crate::msg::vars::VarScope;
 use crate::msg::Message;
 use crate::prop::{self, Env, PropBuf, PropId, PropRef};

@@ -54,7 +54,7 @@ impl PriFilter {
                         .ok_or_else(|| {
                             format!(
                                 "unknown severity '{name}' in selector '{part}'{}",
-                                crate::config::suggestion(n, crate::msg::pri::SEVERITY_NAMES)
+                                crate::lang::suggestion(n, crate::msg::pri::SEVERITY_NAMES)
                             )
                         })? as u32;
                     let upto = |s: u32| ((1u32 << (s + 1)) - 1) as u8;
@@ -76,7 +76,7 @@ impl PriFilter {
                         .ok_or_else(|| {
                             format!(
                                 "unknown facility '{fac}' in selector '{part}'{}",
-                                crate::config::suggestion(fac, crate::msg::pri::FACILITY_NAMES)
+                                crate::lang::suggestion(fac, crate::msg::pri::FACILITY_NAMES)
                             )
                         })?;
                     vec![usize::from(f)]
@@ -165,7 +165,7 @@ impl PropFilter {
             other => {
                 return Err(format!(
                     "unknown property filter operation '{other}'{}",
-                    crate::config::suggestion(
+                    crate::lang::suggestion(
                         other,
                         [
                             "contains",

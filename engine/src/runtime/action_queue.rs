@@ -34,7 +34,7 @@ use crate::queue::record::kind;
 use crate::queue::spool::{wait_room_until, Held, Pushed, Spill, Spool, Taken};
 use crate::queue::store::{Store, Ticket};
 
-use super::event::Event;
+use crate::event::Event;
 
 impl Spill for Rendered {
     fn units(&self) -> usize {

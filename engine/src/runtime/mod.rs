@@ -20,13 +20,9 @@
 
 pub mod action_queue;
 pub mod bind;
-pub mod clock;
-pub mod core;
 pub mod disk;
-pub mod event;
 pub mod limits;
 pub mod pidfile;
-pub mod shard;
 pub mod signals;
 pub mod worker;
 
@@ -50,11 +46,11 @@ use crate::output::Rendered;
 
 use self::action_queue::ActionQueue;
 use self::bind::Bound;
-use self::core::{CoreCtx, InputStats, StopFlag, TaskGroup};
-use self::shard::{Shard, ShardStats};
 use self::signals::Signals;
 use self::worker::{Remote, Route, Target, WorkerAction};
 use crate::config::queue::{QueueParams, QueueType};
+use crate::corectx::{CoreCtx, InputStats, StopFlag, TaskGroup};
+use crate::queue::shard::{Shard, ShardStats};
 use crate::queue::spool::{Spill, Spool};
 use crate::queue::store::{Store, StoreConfig, StoreStats};
 
@@ -184,7 +180,7 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
         // SAFETY: umask only sets the process's file creation mask.
         unsafe { libc::umask(mask as libc::mode_t) };
     }
-    let clock = clock::Clock::local();
+    let clock = crate::corectx::clock::Clock::local();
     let myhostname = my_hostname(&plan);
     let nactions = plan.actions.len();
     let shared: Vec<Arc<ActionShared>> = (0..nactions).map(|_| Arc::default()).collect();
@@ -303,7 +299,7 @@ struct CoreJob {
     shared: Vec<Arc<ActionShared>>,
     sessions: Vec<Arc<AtomicUsize>>,
     signals: Arc<Signals>,
-    clock: clock::Clock,
+    clock: crate::corectx::clock::Clock,
     myhostname: String,
     udp_ports: Vec<u16>,
     udp_drops: Arc<AtomicU64>,

@@ -28,8 +28,8 @@ use crate::rule::{run_batch, ActionResult, ActionSink, BatchState, Stmt};
 use crate::{Env, Message, RenderBuf};
 
 use super::action_queue::ActionQueue;
-use super::core::CoreCtx;
-use super::shard::{Shard, Taken};
+use crate::corectx::CoreCtx;
+use crate::queue::shard::{Shard, Taken};
 
 /// Where an action's batches go from this core.
 #[derive(Clone)]

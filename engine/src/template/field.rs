@@ -17,8 +17,8 @@ use std::sync::Mutex;
 
 use regex::bytes::{CaptureLocations, Regex};
 
-use super::date::{self, DateFormat};
 use super::escape;
+use crate::date::{self, DateFormat};
 use crate::msg::timestamp::SECFRAC_DIGITS_MAX;
 use crate::msg::Message;
 use crate::prop::{self, Env, PropId, PropRef};

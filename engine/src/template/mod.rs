@@ -12,11 +12,11 @@
 //! output and scratch buffers have grown (a test with a counting allocator
 //! holds us to that).
 
-pub mod date;
 pub mod escape;
 mod field;
 mod parse;
 
+use crate::date;
 use crate::msg::Message;
 use crate::prop::{self, Env, PropId, PropRef};
 

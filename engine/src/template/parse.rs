@@ -10,11 +10,11 @@
 
 use regex::bytes::Regex;
 
-use super::date::DateFormat;
 use super::field::{
     Case, ControlChars, DataType, Extract, Field, NoMatch, OnEmpty, RegexExtract, ValueFormat,
 };
 use super::{Step, TemplateError};
+use crate::date::DateFormat;
 use crate::prop::PropRef;
 
 /// How a string template's text was written.

@@ -43,7 +43,7 @@ use crate::queue::spool::{self, wait_room_until, Pushed, Spill, Spool};
 use crate::queue::store::{Store as DiskStore, Ticket};
 use crate::Message;
 
-use super::event::Event;
+use crate::event::Event;
 
 /// What the shard holds: chunks of messages, each with its ruleset.
 pub type Chunk = Vec<Message>;

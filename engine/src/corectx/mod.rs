@@ -1,14 +1,15 @@
 //! What the tasks of one core share: its main-queue shard, the stop
 //! signal, the clock and its counters. Lives on one executor (`Rc`).
 
+pub mod clock;
+
 use std::cell::Cell;
 use std::rc::Rc;
 
+use self::clock::Clock;
+use crate::event::Event;
+use crate::queue::shard::Shard;
 use crate::ParseOptions;
-
-use super::clock::Clock;
-use super::event::Event;
-use super::shard::Shard;
 
 /// Set once, when inputs must stop.
 #[derive(Debug, Default)]
