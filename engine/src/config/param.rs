@@ -62,6 +62,39 @@ pub enum Type {
     Array,
 }
 
+/// Any 32-bit whole number, as rsyslog's plain integers.
+pub const INT: Type = Type::Int {
+    min: i32::MIN as i64,
+    max: i32::MAX as i64,
+};
+/// rsyslog's `NonNegInt`.
+pub const NON_NEG: Type = Type::Int {
+    min: 0,
+    max: i32::MAX as i64,
+};
+/// rsyslog's `PositiveInt`.
+pub const POSITIVE: Type = Type::Int {
+    min: 1,
+    max: i32::MAX as i64,
+};
+/// A port to send to.
+pub const PORT: Type = Type::Int {
+    min: 1,
+    max: u16::MAX as i64,
+};
+/// Milliseconds, as rsyslog's queue and shutdown timeouts.
+pub const MS: Type = Type::Duration {
+    unit: Unit::Milliseconds,
+    min: 0,
+    max: i32::MAX as i64,
+};
+/// Seconds.
+pub const SECONDS: Type = Type::Duration {
+    unit: Unit::Seconds,
+    min: 0,
+    max: i32::MAX as i64,
+};
+
 /// The unit of a [`Type::Duration`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {

@@ -161,12 +161,16 @@ impl Batch {
 /// Receives until the core stops.
 pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
     let _guard = ctx.tasks.enter();
-    let mut batch = Batch::new(spec.max_message);
+    let mut batch = Batch::new(spec.config.max_message);
     let mut arena = BytesMut::with_capacity(ARENA);
     let mut origins: HashMap<SocketAddr, Arc<Origin>> = HashMap::new();
-    let local = Arc::new(Origin::new(&ctx.myhostname, "127.0.0.1", &spec.input_name));
+    let local = Arc::new(Origin::new(
+        &ctx.myhostname,
+        "127.0.0.1",
+        &spec.config.input_name,
+    ));
     let mut items: Chunk = Vec::with_capacity(BATCH);
-    let mut limit = RateLimit::new(spec.rate_interval_s, spec.rate_burst);
+    let mut limit = RateLimit::new(spec.config.rate_interval_s, spec.config.rate_burst);
     let opts = spec.parse_options(&ctx.parse);
     while !ctx.stop.is_stopped() {
         let got = or(async { Some(sock.receive(&mut batch).await) }, async {
@@ -195,7 +199,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
                 continue;
             }
             if let Some(t) = instant {
-                if !limit.admit(t, spec.module) {
+                if !limit.admit(t, spec.module()) {
                     continue;
                 }
             }
@@ -208,7 +212,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
                         .entry(addr)
                         .or_insert_with(|| {
                             let ip = addr.ip().to_string();
-                            Arc::new(Origin::new(&ip, &ip, &spec.input_name))
+                            Arc::new(Origin::new(&ip, &ip, &spec.config.input_name))
                         })
                         .clone()
                 }

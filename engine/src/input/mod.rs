@@ -14,11 +14,9 @@ pub mod relp;
 pub mod stream;
 
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::path::PathBuf;
 
-use crate::config::modules::{Listen, SocketFile};
+use crate::config::modules::{InputConfig, Listen, SocketFile};
 use crate::config::{InputDef, Plan};
-use crate::frame::FramerOptions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -34,63 +32,57 @@ pub enum Kind {
 
 pub use crate::config::modules::KeepAlive;
 
-/// One input, resolved.
+/// One input as the runtime runs it: its typed config, and what was
+/// looked up at start (its addresses) or fixed by the plan (its ruleset).
 #[derive(Debug, Clone)]
 pub struct InputSpec {
+    pub config: InputConfig,
     pub kind: Kind,
-    /// The module (`imtcp`, `imptcp`, `imudp`, `imuxsock`, `imrelp`).
-    pub module: &'static str,
-    /// The `inputname` of its messages (`name`, by default the module).
-    pub input_name: String,
     pub addrs: Vec<SocketAddr>,
-    pub path: Option<PathBuf>,
     pub ruleset: u32,
-    pub framing: FramerOptions,
-    /// Sessions per input, all cores together (0: unlimited).
-    pub max_sessions: usize,
-    /// The listen backlog (imptcp's `socketBacklog`; else 1024).
-    pub backlog: u32,
-    pub keepalive: Option<KeepAlive>,
-    pub rate_interval_s: u64,
-    pub rate_burst: u64,
-    pub rcvbuf: Option<usize>,
-    pub max_message: usize,
-    /// The unix socket's file (imuxsock, imptcp `path=`).
-    pub socket: Option<SocketFile>,
-    /// Whether messages carry a HOSTNAME (imuxsock: `ParseHostname`,
-    /// default off; network inputs: always).
-    pub parse_hostname: bool,
-    /// imuxsock's `ignoreTimestamp`: a message reports when it was
-    /// received, not the time it states.
-    pub ignore_timestamp: bool,
-    /// imrelp: the sessions speak RELP.
-    pub relp: Option<relp::RelpOptions>,
 }
 
 impl InputSpec {
     /// The parser options for this input's messages.
     pub fn parse_options(&self, global: &crate::ParseOptions) -> crate::ParseOptions {
         crate::ParseOptions {
-            no_hostname: !self.parse_hostname,
-            ignore_timestamp: self.ignore_timestamp,
+            no_hostname: !self.config.parse_hostname,
+            ignore_timestamp: self.config.ignore_timestamp,
             ..*global
         }
     }
 }
 
 impl InputSpec {
+    /// The module (`imtcp`, `imptcp`, `imudp`, `imuxsock`, `imrelp`).
+    pub fn module(&self) -> &'static str {
+        self.config.module
+    }
+
+    /// The unix socket's file, for unix inputs.
+    pub fn socket(&self) -> Option<&SocketFile> {
+        match &self.config.listen {
+            Listen::UnixStream(f) | Listen::UnixDgram(f) => Some(f),
+            Listen::Tcp { .. } | Listen::Udp { .. } => None,
+        }
+    }
+
+    /// The listen backlog (imptcp's `socketBacklog`, else
+    /// [`BACKLOG_DEFAULT`]).
+    pub fn backlog(&self) -> u32 {
+        self.config.backlog.unwrap_or(BACKLOG_DEFAULT)
+    }
+
     /// Where it listens, for the start-up message.
     pub fn describe(&self) -> String {
         match self.kind {
-            Kind::Tcp => format!("{} tcp {}", self.module, join(&self.addrs)),
-            Kind::Udp => format!("{} udp {}", self.module, join(&self.addrs)),
+            Kind::Tcp => format!("{} tcp {}", self.module(), join(&self.addrs)),
+            Kind::Udp => format!("{} udp {}", self.module(), join(&self.addrs)),
             Kind::UnixStream | Kind::UnixDgram => format!(
                 "{} unix {}",
-                self.module,
-                self.path
-                    .as_deref()
-                    .unwrap_or_else(|| "?".as_ref())
-                    .display()
+                self.module(),
+                self.socket()
+                    .map_or("?".into(), |f| f.path.display().to_string())
             ),
         }
     }
@@ -112,7 +104,7 @@ pub fn specs(plan: &Plan) -> Result<Vec<InputSpec>, String> {
             Listen::Udp { ports, .. } if def.config.input_name_append_port => {
                 for port in ports {
                     let mut s = spec(plan, def, std::slice::from_ref(port))?;
-                    s.input_name = format!("{}{port}", s.input_name);
+                    s.config.input_name = format!("{}{port}", s.config.input_name);
                     out.push(s);
                 }
             }
@@ -140,11 +132,11 @@ fn spec(plan: &Plan, def: &InputDef, ports: &[u16]) -> Result<InputSpec, String>
         def.pos.line,
         c.module
     );
-    let (kind, address, socket) = match &c.listen {
-        Listen::Tcp { address, .. } => (Kind::Tcp, address.as_deref(), None),
-        Listen::Udp { address, .. } => (Kind::Udp, address.as_deref(), None),
-        Listen::UnixStream(f) => (Kind::UnixStream, None, Some(f.clone())),
-        Listen::UnixDgram(f) => (Kind::UnixDgram, None, Some(f.clone())),
+    let (kind, address) = match &c.listen {
+        Listen::Tcp { address, .. } => (Kind::Tcp, address.as_deref()),
+        Listen::Udp { address, .. } => (Kind::Udp, address.as_deref()),
+        Listen::UnixStream(_) => (Kind::UnixStream, None),
+        Listen::UnixDgram(_) => (Kind::UnixDgram, None),
     };
     let mut addrs = Vec::with_capacity(ports.len());
     for &port in ports {
@@ -157,24 +149,10 @@ fn spec(plan: &Plan, def: &InputDef, ports: &[u16]) -> Result<InputSpec, String>
         addrs.push(found);
     }
     Ok(InputSpec {
+        config: c.clone(),
         kind,
-        module: c.module,
-        input_name: c.input_name.clone(),
         addrs,
-        path: socket.as_ref().map(|f| f.path.clone()),
         ruleset: def.ruleset as u32,
-        framing: c.framing,
-        max_sessions: c.max_sessions,
-        backlog: c.backlog.unwrap_or(BACKLOG_DEFAULT),
-        keepalive: c.keepalive,
-        rate_interval_s: c.rate_interval_s,
-        rate_burst: c.rate_burst,
-        rcvbuf: c.rcvbuf,
-        max_message: c.max_message,
-        socket,
-        parse_hostname: c.parse_hostname,
-        ignore_timestamp: c.ignore_timestamp,
-        relp: c.relp,
     })
 }
 

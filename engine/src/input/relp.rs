@@ -76,7 +76,7 @@ enum Read {
 
 /// Serves one RELP session to its end.
 pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: &Arc<Origin>) {
-    let Some(opts) = spec.relp else { return };
+    let Some(opts) = spec.config.relp else { return };
     let fd = s.as_raw_fd();
     // Replies go out as soon as a read's messages are safe: a sender
     // waiting for them must not wait on Nagle as well.
@@ -88,7 +88,7 @@ pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: 
     let mut frames = Vec::new();
     let mut items: Chunk = Vec::new();
     let mut replies = Vec::new();
-    let mut limit = RateLimit::new(spec.rate_interval_s, spec.rate_burst);
+    let mut limit = RateLimit::new(spec.config.rate_interval_s, spec.config.rate_burst);
     let popts = spec.parse_options(&ctx.parse);
     loop {
         if buf.len() < BUF_MIN {
@@ -131,7 +131,7 @@ pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: 
         for f in frames.drain(..) {
             match server.frame(f, &mut replies) {
                 Step::Message(data) => {
-                    if data.is_empty() || instant.is_some_and(|t| !limit.admit(t, spec.module)) {
+                    if data.is_empty() || instant.is_some_and(|t| !limit.admit(t, spec.module())) {
                         continue;
                     }
                     received += 1;

@@ -105,13 +105,15 @@ pub async fn serve(
                 continue;
             }
         };
-        if spec.max_sessions > 0 && sessions.load(Ordering::Relaxed) >= spec.max_sessions {
+        if spec.config.max_sessions > 0
+            && sessions.load(Ordering::Relaxed) >= spec.config.max_sessions
+        {
             ctx.count(|s| s.sessions_refused += 1);
             if !warned {
                 crate::notice!(
                     "corelogd: {}: maxSessions ({}) reached; further connections are closed until sessions end.",
                     spec.describe(),
-                    spec.max_sessions
+                    spec.config.max_sessions
                 );
                 warned = true;
             }
@@ -161,7 +163,7 @@ pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc
     ctx.count(|s| s.sessions_opened += 1);
     let peer = match &conn {
         Conn::Tcp(s) => {
-            if let Some(k) = spec.keepalive {
+            if let Some(k) = spec.config.keepalive {
                 set_keepalive(s, k);
             }
             s.peer_addr().ok()
@@ -171,15 +173,15 @@ pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc
     let origin = Arc::new(match peer {
         Some(p) => {
             let ip = p.ip().to_string();
-            Origin::new(&ip, &ip, &spec.input_name)
+            Origin::new(&ip, &ip, &spec.config.input_name)
         }
-        None => Origin::new(&ctx.myhostname, "127.0.0.1", &spec.input_name),
+        None => Origin::new(&ctx.myhostname, "127.0.0.1", &spec.config.input_name),
     });
     let (ctx2, spec2, sessions2) = (ctx.clone(), spec.clone(), sessions.clone());
     glommio::spawn_local(async move {
         let _guard = ctx2.tasks.enter();
         match conn {
-            Conn::Tcp(s) if spec2.relp.is_some() => {
+            Conn::Tcp(s) if spec2.config.relp.is_some() => {
                 super::relp::session(&ctx2, &spec2, s, &origin).await
             }
             Conn::Tcp(s) => {
@@ -223,11 +225,11 @@ async fn session<S: AsyncRead + Unpin>(
     fd: Option<RawFd>,
     origin: &Arc<Origin>,
 ) {
-    let mut framer = Framer::with_options(spec.framing);
+    let mut framer = Framer::with_options(spec.config.framing);
     let mut buf = BytesMut::zeroed(RECV_BUF);
     let mut frames = Vec::new();
     let mut items: Chunk = Vec::new();
-    let mut limit = RateLimit::new(spec.rate_interval_s, spec.rate_burst);
+    let mut limit = RateLimit::new(spec.config.rate_interval_s, spec.config.rate_burst);
     loop {
         if buf.len() < RECV_MIN {
             buf = BytesMut::zeroed(RECV_BUF);
@@ -319,7 +321,7 @@ async fn submit(
             continue;
         }
         if let Some(t) = instant {
-            if !limit.admit(t, spec.module) {
+            if !limit.admit(t, spec.module()) {
                 continue;
             }
         }

@@ -42,7 +42,11 @@ pub fn bind_all(specs: &[InputSpec], cores: usize) -> Result<Vec<Vec<Bound>>, St
     for (i, spec) in inet {
         for addr in &spec.addrs {
             let fail = |e: std::io::Error| {
-                format!("{}: cannot listen on {addr}: {e}{}", spec.module, hint(&e))
+                format!(
+                    "{}: cannot listen on {addr}: {e}{}",
+                    spec.module(),
+                    hint(&e)
+                )
             };
             probe_unshared(spec.kind, *addr).map_err(fail)?;
             for c in out.iter_mut() {
@@ -56,19 +60,14 @@ pub fn bind_all(specs: &[InputSpec], cores: usize) -> Result<Vec<Vec<Bound>>, St
         }
     }
     for (_, spec) in unix {
-        let path = spec
-            .path
-            .as_deref()
-            .ok_or_else(|| format!("{}: no socket path", spec.module))?;
         let file = spec
-            .socket
-            .as_ref()
-            .ok_or_else(|| format!("{}: no socket file", spec.module))?;
-        prepare_unix(path, file).map_err(|e| {
+            .socket()
+            .ok_or_else(|| format!("{}: no socket file", spec.module()))?;
+        prepare_unix(file).map_err(|e| {
             format!(
                 "{}: cannot create socket {}: {e}",
-                spec.module,
-                path.display()
+                spec.module(),
+                file.path.display()
             )
         })?;
     }
@@ -129,12 +128,12 @@ fn bind_inet(spec: &InputSpec, addr: SocketAddr) -> std::io::Result<RawFd> {
     s.set_reuse_address(true)?;
     s.set_reuse_port(true)?;
     s.set_cloexec(true)?;
-    if let Some(n) = spec.rcvbuf {
+    if let Some(n) = spec.config.rcvbuf {
         set_rcvbuf(&s, n)?;
     }
     s.bind(&addr.into())?;
     if spec.kind == Kind::Tcp {
-        s.listen(i32::try_from(spec.backlog).unwrap_or(i32::MAX))?;
+        s.listen(i32::try_from(spec.backlog()).unwrap_or(i32::MAX))?;
     }
     Ok(s.into_raw_fd())
 }
@@ -162,8 +161,8 @@ fn set_rcvbuf(s: &Socket, n: usize) -> std::io::Result<()> {
 
 /// Creates the socket's directory (`createPath`) and removes a stale
 /// socket file (`unlink`), then checks that a socket can be bound there.
-fn prepare_unix(path: &Path, file: &SocketFile) -> std::io::Result<()> {
-    debug_assert_eq!(path, file.path);
+fn prepare_unix(file: &SocketFile) -> std::io::Result<()> {
+    let path = file.path.as_path();
     if file.create_path {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::os::unix::fs::DirBuilderExt::mode(

@@ -488,7 +488,7 @@ impl CoreJob {
         }
         if c == 0 {
             for (i, spec) in self.specs.iter().enumerate() {
-                let Some(path) = spec.path.clone() else {
+                let Some(path) = spec.socket().map(|f| f.path.clone()) else {
                     continue;
                 };
                 let spec = Rc::new(spec.clone());
@@ -520,23 +520,23 @@ impl CoreJob {
                     };
                 match r {
                     Ok(()) => {
-                        let mode = spec.socket.as_ref().map_or(0o666, |f| f.mode);
+                        let mode = spec.socket().as_ref().map_or(0o666, |f| f.mode);
                         if let Err(e) = bind::set_mode(&path, mode) {
                             crate::notice!(
                                 "corelogd: {}: cannot give {} mode {mode:o}: {e}; stopping.",
-                                spec.module,
+                                spec.module(),
                                 path.display()
                             );
                             self.signals.request_stop();
                         }
-                        if spec.socket.as_ref().is_some_and(|f| f.unlink) {
+                        if spec.socket().as_ref().is_some_and(|f| f.unlink) {
                             unix_paths.push(path);
                         }
                     }
                     Err(e) => {
                         crate::notice!(
                             "corelogd: {}: cannot bind {}: {e}; stopping.",
-                            spec.module,
+                            spec.module(),
                             path.display()
                         );
                         self.signals.request_stop();

@@ -246,16 +246,7 @@ impl Builder {
             );
             return;
         };
-        let mut legacy = self.legacy.module(m.name);
-        for g in &mut legacy {
-            if let Some((_, to)) = m
-                .renames
-                .iter()
-                .find(|(from, _)| from.eq_ignore_ascii_case(&g.name))
-            {
-                g.name = to.to_string();
-            }
-        }
+        let legacy = super::objects::renamed(m, self.legacy.module(m.name));
         let layers = vec![own, self.module_layer(m), legacy];
         self.push_input(m, layers, pos);
     }

@@ -166,17 +166,7 @@ impl Builder {
     /// The module's `module()` parameters, named as the instance names
     /// them.
     pub(super) fn module_layer(&self, m: &Module) -> Vec<Given> {
-        let mut layer = self.modules.get(m.name).cloned().unwrap_or_default();
-        for g in &mut layer {
-            if let Some((_, to)) = m
-                .renames
-                .iter()
-                .find(|(from, _)| from.eq_ignore_ascii_case(&g.name))
-            {
-                g.name = to.to_string();
-            }
-        }
-        layer
+        renamed(m, self.modules.get(m.name).cloned().unwrap_or_default())
     }
 
     /// Finds the module an `input()` or `action()` names, or says why not.
@@ -604,4 +594,19 @@ impl Builder {
         });
         Some(idx)
     }
+}
+
+/// `layer` with the module-level names that set an instance parameter of
+/// another name (imtcp's `octetCountedFraming`) renamed to it.
+pub(super) fn renamed(m: &Module, mut layer: Vec<Given>) -> Vec<Given> {
+    for g in &mut layer {
+        if let Some((_, to)) = m
+            .renames
+            .iter()
+            .find(|(from, _)| from.eq_ignore_ascii_case(&g.name))
+        {
+            g.name = to.to_string();
+        }
+    }
+    layer
 }

@@ -6,17 +6,8 @@
 //! drop or divert messages (every-nth-time, error files, external state)
 //! are refused until carried out.
 
-use crate::config::param::{Param, Resolved, Table, Type};
+use crate::config::param::{Param, Resolved, Table, Type, INT, SECONDS};
 
-const INT: Type = Type::Int {
-    min: i32::MIN as i64,
-    max: i32::MAX as i64,
-};
-const SECONDS: Type = Type::Duration {
-    unit: crate::config::param::Unit::Seconds,
-    min: 0,
-    max: i32::MAX as i64,
-};
 const REPORTS: &str = "it only says whether a suspension is reported; corelogd reports each one on its standard error";
 const NTH: &str = "running an action only every n-th time or once per interval is not built yet; it would run for every message";
 

@@ -8,23 +8,10 @@
 //! twice is an error). Privilege dropping, TLS defaults, sender ACLs and
 //! the routing of corelogd's own messages are refused until carried out.
 
-use super::why;
-use crate::config::param::{Param, Resolved, Table, Type};
+use super::{why, DRIVERS};
+use crate::config::param::{Param, Resolved, Table, Type, MS, NON_NEG, POSITIVE};
 use crate::parse::ParseOptions;
 
-const POSITIVE: Type = Type::Int {
-    min: 1,
-    max: i32::MAX as i64,
-};
-const NON_NEG: Type = Type::Int {
-    min: 0,
-    max: i32::MAX as i64,
-};
-const MS: Type = Type::Duration {
-    unit: crate::config::param::Unit::Milliseconds,
-    min: 0,
-    max: i32::MAX as i64,
-};
 const NO_DNS: &str = "corelogd does no reverse DNS (%fromhost% is the sender's address), so there is nothing to cache or judge";
 const OWN_MSGS: &str = "corelogd's own messages go to its standard error, not through rsyslog's internal-message path, so this limit has nothing to act on";
 const QUEUE_WAIT: &str = "corelogd's shutdown and queue workers do not use this timeout (see queue.timeoutActionCompletion and queue.timeoutWorkerThreadShutdown)";
@@ -53,7 +40,7 @@ pub static TABLE: Table = Table {
         Param::new("defaultNetstreamDriverCertFile", Type::Path, "")
             .legacy("$DefaultNetstreamDriverCertFile")
             .refused(why::TLS),
-        Param::new("defaultNetstreamDriver", Type::Enum(&["ptcp", "gtls", "ossl"]), "ptcp")
+        Param::new("defaultNetstreamDriver", DRIVERS, "ptcp")
             .legacy("$DefaultNetstreamDriver")
             .refused(why::TLS),
         Param::new("netstreamDriverCAExtraFiles", Type::Str, "")

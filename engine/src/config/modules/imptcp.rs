@@ -6,23 +6,10 @@
 //! they are carried out (a socket other users could write to would be
 //! the result).
 
-use super::input::{self, InputConfig, Listen, SocketFile};
+use super::input::{self, InputConfig, Listen, SocketFile, DELIMITER, FRAME};
 use super::why;
-use crate::config::param::{Param, Resolved, Table, Type};
+use crate::config::param::{Param, Resolved, Table, Type, INT, NON_NEG};
 
-const INT: Type = Type::Int {
-    min: i32::MIN as i64,
-    max: i32::MAX as i64,
-};
-const NON_NEG: Type = Type::Int {
-    min: 0,
-    max: i32::MAX as i64,
-};
-const FRAME: Type = Type::Int {
-    min: 1,
-    max: 200_000_000,
-};
-const DELIMITER: Type = Type::Int { min: 0, max: 255 };
 const SOCKET_OWNER: &str = "setting a unix socket's owner or group is not built yet; the socket would keep corelogd's owner and group, and other users' access to it would differ from what was asked";
 
 /// `module(load="imptcp")`.

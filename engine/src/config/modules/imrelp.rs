@@ -7,14 +7,10 @@
 
 use super::input::{self, InputConfig, Listen};
 use super::why;
-use crate::config::param::{Param, Resolved, Table, Type};
+use crate::config::param::{Param, Resolved, Table, Type, NON_NEG};
 use crate::relp::frame::Oversize;
 use crate::relp::RelpOptions;
 
-const NON_NEG: Type = Type::Int {
-    min: 0,
-    max: i32::MAX as i64,
-};
 /// Well under what one disk-queue record takes (256 MiB).
 const MAX_DATA_MAX: i64 = 128 << 20;
 const OVERSIZE: &[&str] = &["truncate", "abort", "accept"];

@@ -5,27 +5,12 @@
 //! [`InputConfig`] listening on TCP. TLS, permitted peers and what needs
 //! them are refused until TLS is built (issue #16).
 
-use super::input::{self, InputConfig, Listen};
-use super::why;
-use crate::config::param::{Param, Resolved, Table, Type};
+use super::input::{self, InputConfig, Listen, DELIMITER, FRAME};
+use super::{why, DRIVERS};
+use crate::config::param::{Param, Resolved, Table, Type, NON_NEG, POSITIVE};
 use crate::frame::FRAME_BYTES_MAX_DEFAULT;
 
 const _: () = assert!(FRAME_BYTES_MAX_DEFAULT == 200_000);
-
-const POSITIVE: Type = Type::Int {
-    min: 1,
-    max: i32::MAX as i64,
-};
-const NON_NEG: Type = Type::Int {
-    min: 0,
-    max: i32::MAX as i64,
-};
-const FRAME: Type = Type::Int {
-    min: 1,
-    max: 200_000_000,
-};
-const DELIMITER: Type = Type::Int { min: 0, max: 255 };
-const DRIVERS: Type = Type::Enum(&["ptcp", "gtls", "ossl"]);
 
 /// The parameters `module()` and `input()` share (the input's value wins),
 /// followed by the object's own.

@@ -7,16 +7,7 @@
 
 use super::input::{self, InputConfig, Listen};
 use super::why;
-use crate::config::param::{Param, Resolved, Table, Type};
-
-const NON_NEG: Type = Type::Int {
-    min: 0,
-    max: i32::MAX as i64,
-};
-const INT: Type = Type::Int {
-    min: i32::MIN as i64,
-    max: i32::MAX as i64,
-};
+use crate::config::param::{Param, Resolved, Table, Type, INT, NON_NEG};
 
 /// `module(load="imudp")`.
 pub static MODULE: Table = Table {

@@ -9,12 +9,8 @@
 
 use super::input::{self, InputConfig, Listen, SocketFile};
 use super::why;
-use crate::config::param::{Param, Resolved, Table, Type};
+use crate::config::param::{Param, Resolved, Table, Type, NON_NEG};
 
-const NON_NEG: Type = Type::Int {
-    min: 0,
-    max: i32::MAX as i64,
-};
 const TRUSTED: &str = "trusted properties from the sender's credentials are not built yet; the messages would lack them";
 const OWN_PID: &str = "taking the sender's pid from its credentials is not built yet; the pid the message states would be kept";
 const SEVERITY_LIMIT: &str =

@@ -8,9 +8,17 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::param::Resolved;
+use crate::config::param::{Resolved, Type};
 use crate::frame::FramerOptions;
 use crate::relp::RelpOptions;
+
+/// `maxFrameSize`: at most 200 000 000, as rsyslog.
+pub const FRAME: Type = Type::Int {
+    min: 1,
+    max: 200_000_000,
+};
+/// `addtlFrameDelimiter`: a byte.
+pub const DELIMITER: Type = Type::Int { min: 0, max: 255 };
 
 /// Where an input listens.
 #[derive(Debug, Clone, PartialEq, Eq)]

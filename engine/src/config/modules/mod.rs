@@ -88,7 +88,7 @@ pub fn legacy_names() -> impl Iterator<Item = &'static str> {
         .map(|l| &l[1..])
 }
 
-use super::param::{Param, Table};
+use super::param::{Param, Table, Type};
 
 /// Reasons for refusing, shared by the tables.
 pub mod why {
@@ -116,6 +116,10 @@ pub mod why {
         "rsyslog's debugging switches have no counterpart; they change no message";
     pub const STATS_TUNING: &str = "a tuning hint for rsyslog's own threads and caches; corelogd delivers every message the same without it";
 }
+
+/// The stream drivers rsyslog names: ptcp (plain TCP), gtls and ossl
+/// (TLS).
+pub const DRIVERS: Type = Type::Enum(&["ptcp", "gtls", "ossl"]);
 
 /// What a module does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,16 +6,8 @@
 //! size-based rotation are refused until they are carried out.
 
 use super::why;
-use crate::config::param::{Param, Resolved, Table, Type};
+use crate::config::param::{Param, Resolved, Table, Type, INT, POSITIVE};
 
-const INT: Type = Type::Int {
-    min: i32::MIN as i64,
-    max: i32::MAX as i64,
-};
-const POSITIVE: Type = Type::Int {
-    min: 1,
-    max: i32::MAX as i64,
-};
 const NO_SUSPEND: &str = "corelogd treats a failed dynaFile write like any failed write: retried as action.resumeRetryCount says, so it loses no more than rsyslog's default would, and often less";
 
 /// The parameters `module()` sets for every omfile action, and the action

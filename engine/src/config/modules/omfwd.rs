@@ -6,20 +6,11 @@
 //! sent in plaintext. Compression, source addresses, namespaces and
 //! output rate limits are refused until carried out.
 
-use super::why;
-use crate::config::param::{Param, Resolved, Table, Type};
+use super::{why, DRIVERS};
+use crate::config::param::{Param, Resolved, Table, Type, NON_NEG, PORT};
 
-const NON_NEG: Type = Type::Int {
-    min: 0,
-    max: i32::MAX as i64,
-};
-const PORT: Type = Type::Int {
-    min: 1,
-    max: u16::MAX as i64,
-};
 const PROTOCOLS: &[&str] = &["udp", "tcp"];
 const FRAMINGS: &[&str] = &["traditional", "octet-counted"];
-const DRIVERS: Type = Type::Enum(&["ptcp", "gtls", "ossl"]);
 const SOURCE: &str = "choosing the source address is not built yet; messages would leave from the address the kernel picks";
 
 /// `module(load="builtin:omfwd")`.

@@ -6,16 +6,8 @@
 use std::time::Duration;
 
 use super::why;
-use crate::config::param::{Param, Resolved, Table, Type};
+use crate::config::param::{Param, Resolved, Table, Type, NON_NEG, PORT};
 
-const NON_NEG: Type = Type::Int {
-    min: 0,
-    max: i32::MAX as i64,
-};
-const PORT: Type = Type::Int {
-    min: 1,
-    max: u16::MAX as i64,
-};
 /// The largest window corelog keeps (frames awaiting their `rsp`).
 const WINDOW_MAX: i64 = 1 << 20;
 

@@ -9,7 +9,7 @@
 //! discard by severity yet.
 
 use super::why;
-use crate::config::param::{Diag, Param, Resolved, Table, Type};
+use crate::config::param::{Diag, Param, Resolved, Table, Type, MS};
 use crate::config::queue::{QueueParams, QueueScope, QueueType};
 
 const INT: Type = Type::Int {
@@ -19,11 +19,6 @@ const INT: Type = Type::Int {
 const SIZE: Type = Type::Size {
     min: -1,
     max: i64::MAX,
-};
-const MS: Type = Type::Duration {
-    unit: crate::config::param::Unit::Milliseconds,
-    min: 0,
-    max: i32::MAX as i64,
 };
 pub const TYPES: &[&str] = &["FixedArray", "LinkedList", "Direct", "Disk"];
 const QUEUE_TYPES: [QueueType; 4] = [
