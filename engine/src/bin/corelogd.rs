@@ -62,6 +62,9 @@ fn main() -> ExitCode {
         std::process::abort();
     }));
     let args = Args::parse();
+    // What the library has to say becomes a line on standard error (later
+    // also a message through the rules and a counter: issue #18).
+    corelog::notice::set_sink(|line| eprintln!("{line}"));
     if args.parameters {
         print!("{}", config::reference::markdown());
         return ExitCode::SUCCESS;
@@ -121,7 +124,7 @@ fn main() -> ExitCode {
 fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
     let _pid = args.pidfile.as_deref().map(PidFile::create).transpose()?;
     let signals = Signals::install().map_err(|e| format!("cannot install signal handlers: {e}"))?;
-    let (inputs, outputs) = runtime::describe(&plan)?;
+    let (inputs, outputs) = runtime::describe(&plan).map_err(|e| e.to_string())?;
     eprintln!(
         "corelogd: version {} starting with {name}",
         env!("CARGO_PKG_VERSION")
@@ -132,7 +135,7 @@ fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
     for o in &outputs {
         eprintln!("corelogd: writing: {o}");
     }
-    let report = runtime::run(plan, args.cores, signals)?;
+    let report = runtime::run(plan, args.cores, signals).map_err(|e| e.to_string())?;
     let sum = |f: fn(&runtime::CoreReport) -> u64| report.cores.iter().map(f).sum::<u64>();
     eprintln!(
         "corelogd: stopped on {} core(s): received {} messages ({} bytes), queued {}, discarded at discardMark {}, dropped: {} queue full, {} rate-limited, {} by the kernel on UDP sockets, {} given up at shutdown.",

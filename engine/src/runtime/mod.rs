@@ -20,42 +20,36 @@
 
 pub mod action_queue;
 pub mod bind;
+mod core_job;
 pub mod disk;
+mod error;
 pub mod limits;
 pub mod pidfile;
 pub mod signals;
 pub mod worker;
 
-use std::collections::HashMap;
-use std::os::unix::io::FromRawFd;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use glommio::channels::shared_channel::{self, SharedReceiver, SharedSender};
-use glommio::net::{TcpListener, UdpSocket, UnixDatagram, UnixListener};
-use glommio::sync::RwLock;
 use glommio::{LocalExecutorBuilder, Placement};
 
+pub use self::error::StartError;
+
+use self::core_job::{ActionRx, ActionTx, CoreJob};
+use self::signals::Signals;
 use crate::config::modules::omfwd::Protocol;
 use crate::config::{OutputConfig, Plan};
-use crate::input::{self, dgram, stream, InputSpec, Kind};
+use crate::corectx::InputStats;
+use crate::input::{self, stream, InputSpec, Kind};
 use crate::output::runner::{ActionRunner, ActionShared};
-use crate::output::Rendered;
-
-use self::action_queue::ActionQueue;
-use self::bind::Bound;
-use self::signals::Signals;
-use self::worker::{Remote, Route, Target, WorkerAction};
-use crate::config::queue::{QueueParams, QueueType};
-use crate::corectx::{CoreCtx, InputStats, StopFlag, TaskGroup};
-use crate::queue::shard::{Shard, ShardStats};
-use crate::queue::spool::{Spill, Spool};
-use crate::queue::store::{Store, StoreConfig, StoreStats};
+use crate::queue::shard::ShardStats;
+use crate::queue::store::StoreStats;
 
 /// Batches a (core, action) channel holds.
 const CHANNEL_BATCHES: usize = 64;
+/// TCP connections a core may have handed to another and not yet taken.
+const HANDOFF_DEPTH: usize = 64;
 
 /// What one core did.
 #[derive(Debug, Default, Clone, Copy)]
@@ -83,8 +77,9 @@ pub struct Report {
 }
 
 /// Where the daemon listens and writes, for the start-up message.
-pub fn describe(plan: &Plan) -> Result<(Vec<String>, Vec<String>), String> {
-    let inputs = input::specs(plan)?
+pub fn describe(plan: &Plan) -> Result<(Vec<String>, Vec<String>), StartError> {
+    let inputs = input::specs(plan)
+        .map_err(StartError::Input)?
         .iter()
         .map(InputSpec::describe)
         .collect();
@@ -113,11 +108,11 @@ pub fn describe(plan: &Plan) -> Result<(Vec<String>, Vec<String>), String> {
 /// every action's runner can be made (owners looked up) and every input
 /// resolves (addresses). Everything else was checked when the
 /// configuration was loaded.
-pub fn validate(plan: &Plan) -> Result<(), String> {
+pub fn validate(plan: &Plan) -> Result<(), StartError> {
     for a in &plan.actions {
-        ActionRunner::new(a, Arc::default())?;
+        ActionRunner::new(a, Arc::default()).map_err(StartError::Action)?;
     }
-    input::check(plan)
+    input::check(plan).map_err(StartError::Input)
 }
 
 /// The CPUs this process may run on.
@@ -162,20 +157,20 @@ pub fn my_hostname(plan: &Plan) -> String {
 }
 
 /// Runs `plan` on `cores` cores until `signals` asks it to stop.
-pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Report, String> {
+pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Report, StartError> {
     let cpus = allowed_cpus();
     let cores = cores.unwrap_or(cpus.len()).max(1);
     if cores > cpus.len() {
-        return Err(format!(
-            "--cores {cores} asks for more cores than this process may use ({}).",
-            cpus.len()
-        ));
+        return Err(StartError::Cores {
+            asked: cores,
+            allowed: cpus.len(),
+        });
     }
     validate(&plan)?;
-    let disk = disk::plan(&plan, cores)?;
-    let specs = Arc::new(input::specs(&plan)?);
-    limits::check(cores, plan.globals.max_open_files)?;
-    let mut bound = bind::bind_all(&specs, cores)?;
+    let disk = disk::plan(&plan, cores).map_err(StartError::DiskQueue)?;
+    let specs = Arc::new(input::specs(&plan).map_err(StartError::Input)?);
+    limits::check(cores, plan.globals.max_open_files).map_err(StartError::Limit)?;
+    let mut bound = bind::bind_all(&specs, cores).map_err(StartError::Input)?;
     if let Some(mask) = plan.globals.umask {
         // SAFETY: umask only sets the process's file creation mask.
         unsafe { libc::umask(mask as libc::mode_t) };
@@ -192,40 +187,8 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
         .flat_map(|s| s.addrs.iter().map(|a| a.port()))
         .collect();
 
-    // Channels: senders[c][a] on core c for actions owned elsewhere;
-    // receivers[o] on the owner o.
-    // Each channel has a count of the batches the owner took care of.
-    let mut senders: Vec<Vec<Option<ActionTx>>> = (0..cores)
-        .map(|_| (0..nactions).map(|_| None).collect())
-        .collect();
-    let mut receivers: Vec<Vec<ActionRx>> = (0..cores).map(|_| Vec::new()).collect();
-    for a in 0..nactions {
-        let owner = a % cores;
-        for (c, row) in senders.iter_mut().enumerate() {
-            if c != owner {
-                let (tx, rx) = shared_channel::new_bounded(CHANNEL_BATCHES);
-                let acked = Arc::new(AtomicU64::new(0));
-                row[a] = Some((tx, acked.clone()));
-                receivers[owner].push((a, rx, acked));
-            }
-        }
-    }
-
-    // Connection hand-offs: handoff_tx[c][t] on core c, receivers on t.
-    let mut handoff_tx: Vec<Vec<Option<SharedSender<stream::Handoff>>>> = (0..cores)
-        .map(|_| (0..cores).map(|_| None).collect())
-        .collect();
-    let mut handoff_rx: Vec<Vec<SharedReceiver<stream::Handoff>>> =
-        (0..cores).map(|_| Vec::new()).collect();
-    for (c, row) in handoff_tx.iter_mut().enumerate() {
-        for (t, slot) in row.iter_mut().enumerate() {
-            if c != t {
-                let (tx, rx) = shared_channel::new_bounded(64);
-                *slot = Some(tx);
-                handoff_rx[t].push(rx);
-            }
-        }
-    }
+    let (mut senders, mut receivers) = action_channels(cores, nactions);
+    let (mut handoff_tx, mut handoff_rx) = handoff_channels(cores);
     let accepted: Vec<Arc<AtomicUsize>> = specs.iter().map(|_| Arc::default()).collect();
 
     let plan = Arc::new(plan);
@@ -255,14 +218,20 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
             .name(&format!("corelog-core{c}"))
             .io_memory(limits::IO_MEMORY_PER_CORE)
             .spawn(move || job.run())
-            .map_err(|e| format!("cannot start the executor for core {c}: {e}"))?;
+            .map_err(|e| {
+                StartError::Executor(format!("cannot start the executor for core {c}: {e}"))
+            })?;
         handles.push(h);
     }
     let mut report = Report::default();
     for h in handles.into_iter().rev() {
         match h.join() {
             Ok(r) => report.cores.push(r),
-            Err(e) => return Err(format!("a core's executor failed: {e}")),
+            Err(e) => {
+                return Err(StartError::Executor(format!(
+                    "a core's executor failed: {e}"
+                )))
+            }
         }
     }
     report.actions = plan
@@ -281,523 +250,56 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
     Ok(report)
 }
 
-/// A core's channel to an action's owner, with the owner's count of the
-/// batches it took care of.
-type ActionTx = (SharedSender<Rendered>, Arc<AtomicU64>);
-/// The owner's end: the action, the channel and that count.
-type ActionRx = (usize, SharedReceiver<Rendered>, Arc<AtomicU64>);
-
-/// Everything one core starts with.
-struct CoreJob {
-    core: usize,
+/// The channels by which cores hand rendered batches to an action's owner
+/// (action `a` is owned by core `a % cores`): `senders[c][a]` on core `c`
+/// for each action another core owns, and on each owner its receivers,
+/// each with a count of the batches the owner took care of.
+#[allow(clippy::type_complexity)]
+fn action_channels(
     cores: usize,
-    plan: Arc<Plan>,
-    specs: Arc<Vec<InputSpec>>,
-    bound: Vec<Bound>,
-    senders: Vec<Option<ActionTx>>,
-    receivers: Vec<ActionRx>,
-    shared: Vec<Arc<ActionShared>>,
-    sessions: Vec<Arc<AtomicUsize>>,
-    signals: Arc<Signals>,
-    clock: crate::corectx::clock::Clock,
-    myhostname: String,
-    udp_ports: Vec<u16>,
-    udp_drops: Arc<AtomicU64>,
-    handoff_tx: Vec<Option<SharedSender<stream::Handoff>>>,
-    handoff_rx: Vec<SharedReceiver<stream::Handoff>>,
-    accepted: Vec<Arc<AtomicUsize>>,
-    disk: disk::DiskQueues,
+    nactions: usize,
+) -> (Vec<Vec<Option<ActionTx>>>, Vec<Vec<ActionRx>>) {
+    let mut senders: Vec<Vec<Option<ActionTx>>> = (0..cores)
+        .map(|_| (0..nactions).map(|_| None).collect())
+        .collect();
+    let mut receivers: Vec<Vec<ActionRx>> = (0..cores).map(|_| Vec::new()).collect();
+    for a in 0..nactions {
+        let owner = a % cores;
+        for (c, row) in senders.iter_mut().enumerate() {
+            if c != owner {
+                let (tx, rx) = shared_channel::new_bounded(CHANNEL_BATCHES);
+                let acked = Arc::new(AtomicU64::new(0));
+                row[a] = Some((tx, acked.clone()));
+                receivers[owner].push((a, rx, acked));
+            }
+        }
+    }
+    (senders, receivers)
 }
 
-/// The open stores of one core and their flusher tasks.
-#[derive(Default)]
-struct Stores {
-    open: Vec<(Rc<Store>, glommio::task::JoinHandle<()>)>,
-    all: Vec<Rc<Store>>,
-}
-
-impl Stores {
-    /// Opens (recovering) the store of `cfg`; a store that cannot be
-    /// opened stops corelogd before any input runs on this core.
-    fn open(&mut self, cfg: &StoreConfig) -> Rc<Store> {
-        let store = match Store::open(cfg.clone()) {
-            Ok(s) => Rc::new(s),
-            Err(e) => {
-                crate::notice!("corelogd: {e}; stopping.");
-                std::process::exit(1);
-            }
-        };
-        let flusher = glommio::spawn_local(store.clone().flusher()).detach();
-        self.open.push((store.clone(), flusher));
-        self.all.push(store.clone());
-        store
-    }
-
-    fn stats(&self) -> StoreStats {
-        self.all
-            .iter()
-            .fold(StoreStats::default(), |a, s| a.add(&s.stats()))
-    }
-
-    fn take_flusher(&mut self, store: &Rc<Store>) -> Option<glommio::task::JoinHandle<()>> {
-        let i = self.open.iter().position(|(s, _)| Rc::ptr_eq(s, store))?;
-        Some(self.open.swap_remove(i).1)
-    }
-
-    /// Shuts `spool`'s store down (saving its memory); returns (saved, lost).
-    async fn shutdown<T: Spill>(&mut self, spool: &Spool<T>) -> (u64, u64) {
-        match self.take_flusher(&spool.store) {
-            Some(f) => spool.shutdown(f).await,
-            None => (0, 0),
-        }
-    }
-}
-
-impl CoreJob {
-    async fn run(self) -> CoreReport {
-        let c = self.core;
-        let plan = self.plan.clone();
-        let mut stores = Stores::default();
-        let shard = |q: &QueueParams, cfg: &Option<StoreConfig>, stores: &mut Stores| match cfg {
-            Some(cfg) => Rc::new(Shard::spooled(
-                q,
-                stores.open(&disk::DiskQueues::shard(cfg, c)),
-                plan.rulesets.len() as u32,
-            )),
-            None => Rc::new(Shard::new(q)),
-        };
-        let main_shard = shard(&plan.main_queue, &self.disk.main, &mut stores);
-        let ruleset_shards = plan
-            .rulesets
-            .iter()
-            .zip(&self.disk.rulesets)
-            .map(|(r, cfg)| r.queue.as_ref().map(|q| shard(q, cfg, &mut stores)))
-            .collect();
-        let ctx = Rc::new(CoreCtx {
-            tasks: Rc::new(TaskGroup::default()),
-            shard: main_shard,
-            ruleset_shards,
-            stop: Rc::new(StopFlag::default()),
-            parse: plan.globals.parse,
-            clock: self.clock,
-            myhostname: self.myhostname.clone(),
-            stats: Default::default(),
-        });
-
-        // The actions this core owns, and the tasks that take batches
-        // for them from the other cores.
-        let mut runners: HashMap<usize, Rc<RwLock<ActionRunner>>> = HashMap::new();
-        for (a, def) in plan.actions.iter().enumerate() {
-            if a % self.cores == c {
-                let r = ActionRunner::new(def, self.shared[a].clone()).expect("validated at start");
-                runners.insert(a, Rc::new(RwLock::new(r)));
-            }
-        }
-        // Actions with a queue of their own get a worker that drains it.
-        let mut targets: HashMap<usize, Target> = HashMap::new();
-        let mut queue_workers = Vec::new();
-        for (&a, runner) in &runners {
-            if plan.actions[a].queue.kind == QueueType::Direct {
-                targets.insert(a, Target::Direct(runner.clone()));
-                continue;
-            }
-            let store = self.disk.actions[a].as_ref().map(|cfg| stores.open(cfg));
-            let q = Rc::new(ActionQueue::new(&plan.actions[a].queue, store));
-            let (q2, runner) = (q.clone(), runner.clone());
-            queue_workers.push((
-                q.clone(),
-                glommio::spawn_local(action_queue::work(q2, runner)).detach(),
-            ));
-            targets.insert(a, Target::Queued(q));
-        }
-        let mut receive_tasks = Vec::new();
-        for (a, rx, acked) in self.receivers {
-            let target = targets[&a].clone();
-            receive_tasks.push(
-                glommio::spawn_local(async move {
-                    let rx = rx.connect().await;
-                    while let Some(mut batch) = rx.recv().await {
-                        target.deliver(&mut batch).await;
-                        acked.fetch_add(1, Ordering::Release);
-                    }
-                })
-                .detach(),
-            );
-        }
-        let mut routes = Vec::with_capacity(plan.actions.len());
-        for (a, tx) in self.senders.into_iter().enumerate() {
-            routes.push(match tx {
-                Some((tx, acked)) => Route::Remote(Rc::new(Remote::new(tx.connect().await, acked))),
-                None => Route::Local(targets[&a].clone()),
-            });
-        }
-
-        // Inputs. TCP connections are spread over the cores: each core
-        // takes connections handed to it by the others.
-        let specs: Rc<Vec<Rc<InputSpec>>> =
-            Rc::new(self.specs.iter().cloned().map(Rc::new).collect());
-        for rx in self.handoff_rx {
-            let (ctx, specs, sessions) = (ctx.clone(), specs.clone(), self.sessions.clone());
-            glommio::spawn_local(async move {
-                let _guard = ctx.tasks.enter();
-                let rx = rx.connect().await;
-                while let Some(h) = rx.recv().await {
-                    let conn = stream::Conn::Tcp(h.stream.bind_to_executor());
-                    stream::start(&ctx, &specs[h.input], conn, &sessions[h.input]);
-                }
-            })
-            .detach();
-        }
-        let mut handoffs = Vec::with_capacity(self.cores);
-        for tx in self.handoff_tx {
-            handoffs.push(match tx {
-                Some(tx) => Some(tx.connect().await),
-                None => None,
-            });
-        }
-        let handoffs = Rc::new(handoffs);
-        let mut unix_paths = Vec::new();
-        for b in &self.bound {
-            let spec = Rc::new(self.specs[b.input].clone());
-            // SAFETY: `b.fd` was opened by `bind_all` for this core alone
-            // and is adopted exactly once, here.
-            match b.kind {
-                Kind::Tcp => {
-                    let l = unsafe { TcpListener::from_raw_fd(b.fd) };
-                    let balancer = (self.cores > 1).then(|| stream::Balancer {
-                        input: b.input,
-                        next: self.accepted[b.input].clone(),
-                        handoffs: handoffs.clone(),
-                    });
-                    glommio::spawn_local(stream::serve(
-                        ctx.clone(),
-                        spec,
-                        stream::Listener::Tcp(l),
-                        self.sessions[b.input].clone(),
-                        balancer,
-                    ))
-                    .detach();
-                }
-                Kind::Udp => {
-                    let s = unsafe { UdpSocket::from_raw_fd(b.fd) };
-                    glommio::spawn_local(dgram::serve(ctx.clone(), spec, dgram::Socket::Udp(s)))
-                        .detach();
-                }
-                Kind::UnixDgram | Kind::UnixStream => {}
-            }
-        }
-        if c == 0 {
-            for (i, spec) in self.specs.iter().enumerate() {
-                let Some(path) = spec.socket().map(|f| f.path.clone()) else {
-                    continue;
-                };
-                let spec = Rc::new(spec.clone());
-                let r =
-                    match spec.kind {
-                        Kind::UnixDgram => UnixDatagram::bind(&path)
-                            .map_err(std::io::Error::from)
-                            .map(|s| {
-                                glommio::spawn_local(dgram::serve(
-                                    ctx.clone(),
-                                    spec.clone(),
-                                    dgram::Socket::Unix(s),
-                                ))
-                                .detach();
-                            }),
-                        Kind::UnixStream => UnixListener::bind(&path)
-                            .map_err(std::io::Error::from)
-                            .map(|l| {
-                                glommio::spawn_local(stream::serve(
-                                    ctx.clone(),
-                                    spec.clone(),
-                                    stream::Listener::Unix(l),
-                                    self.sessions[i].clone(),
-                                    None,
-                                ))
-                                .detach();
-                            }),
-                        _ => continue,
-                    };
-                match r {
-                    Ok(()) => {
-                        let mode = spec.socket().as_ref().map_or(0o666, |f| f.mode);
-                        if let Err(e) = bind::set_mode(&path, mode) {
-                            crate::notice!(
-                                "corelogd: {}: cannot give {} mode {mode:o}: {e}; stopping.",
-                                spec.module(),
-                                path.display()
-                            );
-                            self.signals.request_stop();
-                        }
-                        if spec.socket().as_ref().is_some_and(|f| f.unlink) {
-                            unix_paths.push(path);
-                        }
-                    }
-                    Err(e) => {
-                        crate::notice!(
-                            "corelogd: {}: cannot bind {}: {e}; stopping.",
-                            spec.module(),
-                            path.display()
-                        );
-                        self.signals.request_stop();
-                    }
-                }
-            }
-        }
-
-        // The listeners hold the hand-off senders from here on; when they
-        // stop, the other cores' hand-off receivers end.
-        drop(handoffs);
-        // One worker per shard: the main queue's, and each ruleset queue's.
-        let bodies = Rc::new(plan.ruleset_bodies());
-        let workers: Vec<_> = ctx
-            .shards()
-            .map(|shard| {
-                let actions = plan
-                    .actions
-                    .iter()
-                    .zip(&routes)
-                    .enumerate()
-                    .map(|(a, (def, route))| {
-                        WorkerAction::new(def, route.clone(), self.shared[a].clone())
-                    })
-                    .collect();
-                glommio::spawn_local(worker::run(
-                    ctx.clone(),
-                    shard.clone(),
-                    bodies.clone(),
-                    actions,
-                ))
-                .detach()
-            })
-            .collect();
-        drop(routes);
-
-        // Housekeeping: signals, suspensions, timed flushes, UDP drops.
-        let done = Rc::new(StopFlag::default());
-        let housekeeping = {
-            let (ctx, done, signals) = (ctx.clone(), done.clone(), self.signals.clone());
-            let runners: Vec<_> = runners.values().cloned().collect();
-            let (udp_ports, udp_drops) = (self.udp_ports.clone(), self.udp_drops.clone());
-            glommio::spawn_local(async move {
-                let mut generation = signals.poll_hup();
-                let mut ticks = 0u64;
-                loop {
-                    futures_lite::future::or(
-                        done.wait(),
-                        glommio::timer::sleep(Duration::from_millis(50)),
-                    )
-                    .await;
-                    if done.is_stopped() {
-                        break;
-                    }
-                    ticks += 1;
-                    let stopping = signals.stop_requested();
-                    if c == 0
-                        && !udp_ports.is_empty()
-                        && (ticks % 20 == 0 || stopping && !ctx.stop.is_stopped())
-                    {
-                        udp_drops.store(udp_kernel_drops(&udp_ports), Ordering::Relaxed);
-                    }
-                    if stopping && !ctx.stop.is_stopped() {
-                        ctx.stop.stop();
-                    }
-                    let g = signals.poll_hup();
-                    let hup = g != generation;
-                    generation = g;
-                    for r in &runners {
-                        if let Ok(mut r) = r.try_write() {
-                            r.tick();
-                            if hup {
-                                r.reopen();
-                            } else if ticks % 20 == 0 {
-                                r.flush();
-                            }
-                        }
-                    }
-                }
-            })
-        };
-
-        let mut dropped_action_queue = 0;
-        // Run until asked to stop, then drain.
-        ctx.stop.wait().await;
-        // Inputs finish what they read while the queues move; one still
-        // waiting for room after timeoutShutdown without progress stops
-        // waiting (see Shard::abort_waits).
-        let timeout = Duration::from_millis(plan.timeout_shutdown_ms().max(100) as u64);
-        let mut last = progress(ctx.shards().map(|s| &**s), &self.shared);
-        loop {
-            let finished = futures_lite::future::or(
-                async {
-                    ctx.tasks.wait_empty().await;
-                    true
-                },
-                async {
-                    glommio::timer::sleep(timeout).await;
-                    false
-                },
-            )
-            .await;
-            let now = progress(ctx.shards().map(|s| &**s), &self.shared);
-            if finished || now == last {
-                break;
-            }
-            last = now;
-        }
-        for shard in ctx.shards() {
-            shard.abort_waits();
-        }
-        ctx.tasks.wait_empty().await;
-        for shard in ctx.shards() {
-            shard.close();
-        }
-        let mut abandoned = 0;
-        let mut saved = 0;
-        for (shard, w) in ctx.shards().zip(workers) {
-            // What is on disk is safe there: a spooled shard gets
-            // timeoutShutdown, then keeps the rest for the next start.
-            let until_idle = shard.spool().is_none();
-            let left = drain(w, shard, &self.shared, timeout, until_idle).await;
-            match shard.spool() {
-                Some(sp) => {
-                    let (s, lost) = stores.shutdown(sp).await;
-                    saved += s;
-                    abandoned += lost;
-                }
-                None => abandoned += left,
-            }
-        }
-        for t in receive_tasks {
-            drain(t, &ctx.shard, &self.shared, timeout, true).await;
-        }
-        for (q, t) in queue_workers {
-            q.close();
-            let until_idle = q.spool().is_none();
-            let left = drain(t, &ctx.shard, &self.shared, timeout, until_idle).await;
-            match q.spool() {
-                Some(sp) => {
-                    let (s, lost) = stores.shutdown(sp).await;
-                    saved += s;
-                    abandoned += lost;
-                }
-                None => abandoned += left.max(q.len() as u64),
-            }
-            if q.dropped.get() > 0 {
-                crate::notice!(
-                    "corelogd: an action queue on core {c} was full: {} message(s) dropped after queue.timeoutEnqueue.",
-                    q.dropped.get()
-                );
-            }
-            dropped_action_queue += q.dropped.get();
-        }
-        if saved > 0 {
-            crate::notice!(
-                "corelogd: core {c}: {saved} message(s) in memory saved to disk queues (queue.saveOnShutdown); they are delivered after the next start."
-            );
-        }
-        for r in runners.values() {
-            if let Ok(mut r) = r.try_write() {
-                r.finish().await;
-            }
-        }
-        done.stop();
-        housekeeping.await;
-        for p in unix_paths {
-            let _ = std::fs::remove_file(p);
-        }
-        CoreReport {
-            input: ctx.stats.get(),
-            shard: ctx
-                .shards()
-                .map(|s| s.stats())
-                .fold(ShardStats::default(), |a, b| ShardStats {
-                    enqueued: a.enqueued + b.enqueued,
-                    discarded: a.discarded + b.discarded,
-                    dropped_full: a.dropped_full + b.dropped_full,
-                    given_up: a.given_up + b.given_up,
-                }),
-            abandoned: abandoned + ctx.shards().map(|s| s.stats().given_up).sum::<u64>(),
-            dropped_action_queue,
-            saved,
-            store: stores.stats(),
-        }
-    }
-}
-
-/// Waits for `task` while outputs make progress; gives it up after
-/// `timeout` without progress. Returns how many queued messages were
-/// given up.
-async fn drain(
-    mut task: glommio::task::JoinHandle<()>,
-    shard: &Shard,
-    shared: &[Arc<ActionShared>],
-    timeout: Duration,
-    until_idle: bool,
-) -> u64 {
-    let mut last = progress(std::iter::once(shard), shared);
-    loop {
-        let finished = futures_lite::future::or(
-            async {
-                (&mut task).await;
-                true
-            },
-            async {
-                glommio::timer::sleep(timeout).await;
-                false
-            },
-        )
-        .await;
-        if finished {
-            return 0;
-        }
-        let now = progress(std::iter::once(shard), shared);
-        if !until_idle {
-            task.cancel();
-            return 0;
-        }
-        if now == last {
-            task.cancel();
-            let left = shard.len() as u64;
-            if shard.spool().is_some() {
-                return 0;
-            }
-            crate::notice!(
-                "corelogd: an output made no progress for {} ms during shutdown; giving up {left} queued message(s) and a batch in flight.",
-                timeout.as_millis()
-            );
-            return left;
-        }
-        last = now;
-    }
-}
-
-/// Changes while a shutdown moves: when an output writes, or one of
-/// `shards` shrinks (a worker took a batch) or grows (an input took room).
-fn progress<'a>(shards: impl Iterator<Item = &'a Shard>, shared: &[Arc<ActionShared>]) -> u64 {
-    let written = shared.iter().map(|s| s.written.load(Ordering::Relaxed));
-    let queued = shards.map(|s| s.len() as u64);
-    written.sum::<u64>().wrapping_sub(queued.sum())
-}
-
-/// Drops counted by the kernel on UDP sockets bound to `ports`.
-fn udp_kernel_drops(ports: &[u16]) -> u64 {
-    let mut total = 0;
-    for f in ["/proc/net/udp", "/proc/net/udp6"] {
-        let Ok(text) = std::fs::read_to_string(f) else {
-            continue;
-        };
-        for line in text.lines().skip(1) {
-            let cols: Vec<&str> = line.split_whitespace().collect();
-            let Some(local) = cols.get(1) else { continue };
-            let port = local
-                .rsplit(':')
-                .next()
-                .and_then(|p| u16::from_str_radix(p, 16).ok());
-            if port.is_some_and(|p| ports.contains(&p)) {
-                total += cols.last().and_then(|d| d.parse::<u64>().ok()).unwrap_or(0);
+/// The channels by which a core that accepted a TCP connection hands it to
+/// another: `tx[c][t]` on core `c`, and on core `t` a receiver from each
+/// other core.
+#[allow(clippy::type_complexity)]
+fn handoff_channels(
+    cores: usize,
+) -> (
+    Vec<Vec<Option<SharedSender<stream::Handoff>>>>,
+    Vec<Vec<SharedReceiver<stream::Handoff>>>,
+) {
+    let mut tx: Vec<Vec<Option<SharedSender<stream::Handoff>>>> = (0..cores)
+        .map(|_| (0..cores).map(|_| None).collect())
+        .collect();
+    let mut rx: Vec<Vec<SharedReceiver<stream::Handoff>>> =
+        (0..cores).map(|_| Vec::new()).collect();
+    for (c, row) in tx.iter_mut().enumerate() {
+        for (t, slot) in row.iter_mut().enumerate() {
+            if c != t {
+                let (s, r) = shared_channel::new_bounded(HANDOFF_DEPTH);
+                *slot = Some(s);
+                rx[t].push(r);
             }
         }
     }
-    total
+    (tx, rx)
 }

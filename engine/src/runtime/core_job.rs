@@ -1,0 +1,630 @@
+//! One core's life: what it is given, how it starts, what it runs, how it
+//! stops.
+//!
+//! In: a [`CoreJob`] — the plan, the sockets bound for this core, its ends
+//! of the cross-core channels. Out: a [`CoreReport`] once the core has
+//! drained. The steps, each a method: [`CoreJob::boot`] (this core's
+//! queue shards and context), [`CoreJob::wire_actions`] (the actions it
+//! owns, their queues, and the channels from and to the other cores),
+//! [`CoreJob::start_inputs`] (listeners and hand-offs),
+//! [`CoreJob::start_workers`] (one rule worker per shard),
+//! [`housekeeping`] (signals, suspensions, timed flushes), and
+//! [`CoreJob::shut_down`] (inputs drain into the queues, the queues into
+//! the outputs, while the outputs make progress).
+
+use std::collections::HashMap;
+use std::os::unix::io::FromRawFd;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use glommio::channels::shared_channel::{SharedReceiver, SharedSender};
+use glommio::net::{TcpListener, UdpSocket, UnixDatagram, UnixListener};
+use glommio::sync::RwLock;
+use glommio::task::JoinHandle;
+
+use super::action_queue::{self, ActionQueue};
+use super::bind::{self, Bound};
+use super::disk;
+use super::signals::Signals;
+use super::worker::{self, Remote, Route, Target, WorkerAction};
+use super::CoreReport;
+use crate::config::queue::{QueueParams, QueueType};
+use crate::config::Plan;
+use crate::corectx::clock::Clock;
+use crate::corectx::{CoreCtx, StopFlag, TaskGroup};
+use crate::input::{dgram, stream, InputSpec, Kind};
+use crate::output::runner::{ActionRunner, ActionShared};
+use crate::output::Rendered;
+use crate::queue::shard::{Shard, ShardStats};
+use crate::queue::spool::{Spill, Spool};
+use crate::queue::store::{Store, StoreConfig, StoreStats};
+
+/// How often housekeeping runs.
+const TICK: Duration = Duration::from_millis(50);
+/// Ticks in a second: timed flushes (omfile's `flushInterval` is whole
+/// seconds) and the kernel's UDP drop counts are read once a second.
+const TICKS_PER_SECOND: u64 = 20;
+const _: () = assert!(TICK.as_millis() as u64 * TICKS_PER_SECOND == 1000);
+/// The shortest wait without progress before the shutdown drain gives up,
+/// whatever `queue.timeoutShutdown` says: less is shorter than a tick of
+/// the outputs' own timers.
+const DRAIN_WAIT_MIN: Duration = Duration::from_millis(100);
+const _: () = assert!(DRAIN_WAIT_MIN.as_millis() >= TICK.as_millis());
+
+/// A core's channel to an action's owner, with the owner's count of the
+/// batches it took care of.
+pub(super) type ActionTx = (SharedSender<Rendered>, Arc<AtomicU64>);
+/// The owner's end: the action, the channel and that count.
+pub(super) type ActionRx = (usize, SharedReceiver<Rendered>, Arc<AtomicU64>);
+
+/// Everything one core starts with.
+pub(super) struct CoreJob {
+    pub core: usize,
+    pub cores: usize,
+    pub plan: Arc<Plan>,
+    pub specs: Arc<Vec<InputSpec>>,
+    pub bound: Vec<Bound>,
+    pub senders: Vec<Option<ActionTx>>,
+    pub receivers: Vec<ActionRx>,
+    pub shared: Vec<Arc<ActionShared>>,
+    pub sessions: Vec<Arc<AtomicUsize>>,
+    pub signals: Arc<Signals>,
+    pub clock: Clock,
+    pub myhostname: String,
+    pub udp_ports: Vec<u16>,
+    pub udp_drops: Arc<AtomicU64>,
+    pub handoff_tx: Vec<Option<SharedSender<stream::Handoff>>>,
+    pub handoff_rx: Vec<SharedReceiver<stream::Handoff>>,
+    pub accepted: Vec<Arc<AtomicUsize>>,
+    pub disk: disk::DiskQueues,
+}
+
+/// The actions a core owns and how its rule workers reach every action.
+struct Actions {
+    runners: HashMap<usize, Rc<RwLock<ActionRunner>>>,
+    /// Action queues and the tasks that drain them into their runners.
+    queue_workers: Vec<(Rc<ActionQueue>, JoinHandle<()>)>,
+    /// The tasks taking batches for owned actions from the other cores.
+    receive_tasks: Vec<JoinHandle<()>>,
+}
+
+/// The open stores of one core and their flusher tasks.
+#[derive(Default)]
+struct Stores {
+    open: Vec<(Rc<Store>, JoinHandle<()>)>,
+    all: Vec<Rc<Store>>,
+}
+
+impl CoreJob {
+    pub(super) async fn run(mut self) -> CoreReport {
+        let mut stores = Stores::default();
+        let ctx = self.boot(&mut stores);
+        let (actions, routes) = self.wire_actions(&mut stores).await;
+        let unix_paths = self.start_inputs(&ctx).await;
+        // The workers hold the routes from here on: when they end, the
+        // channels to the other cores close.
+        let workers = self.start_workers(&ctx, routes);
+        let done = Rc::new(StopFlag::default());
+        let runners: Vec<_> = actions.runners.values().cloned().collect();
+        let housekeeping = glommio::spawn_local(housekeeping(
+            self.core,
+            ctx.clone(),
+            done.clone(),
+            self.signals.clone(),
+            runners,
+            (self.udp_ports.clone(), self.udp_drops.clone()),
+        ));
+        ctx.stop.wait().await;
+        let report = self.shut_down(&ctx, actions, workers, &mut stores).await;
+        done.stop();
+        housekeeping.await;
+        for p in unix_paths {
+            // Gone already, or never ours: nothing else to remove.
+            let _ = std::fs::remove_file(p);
+        }
+        report
+    }
+
+    /// This core's shards (main queue, ruleset queues), on disk where
+    /// configured, and the context its tasks share.
+    fn boot(&self, stores: &mut Stores) -> Rc<CoreCtx> {
+        let (c, plan) = (self.core, &self.plan);
+        let mut shard = |q: &QueueParams, cfg: &Option<StoreConfig>| match cfg {
+            Some(cfg) => Rc::new(Shard::spooled(
+                q,
+                stores.open(&disk::DiskQueues::shard(cfg, c)),
+                plan.rulesets.len() as u32,
+            )),
+            None => Rc::new(Shard::new(q)),
+        };
+        let main_shard = shard(&plan.main_queue, &self.disk.main);
+        let ruleset_shards = plan
+            .rulesets
+            .iter()
+            .zip(&self.disk.rulesets)
+            .map(|(r, cfg)| r.queue.as_ref().map(|q| shard(q, cfg)))
+            .collect();
+        Rc::new(CoreCtx {
+            tasks: Rc::new(TaskGroup::default()),
+            shard: main_shard,
+            ruleset_shards,
+            stop: Rc::new(StopFlag::default()),
+            parse: plan.globals.parse,
+            clock: self.clock,
+            myhostname: self.myhostname.clone(),
+            stats: Default::default(),
+        })
+    }
+
+    /// The actions this core owns (action `a` by core `a % cores`), their
+    /// queues, the tasks that take their batches from the other cores, and
+    /// the routes by which this core's workers reach every action.
+    async fn wire_actions(&mut self, stores: &mut Stores) -> (Actions, Vec<Route>) {
+        let plan = self.plan.clone();
+        let mut runners = HashMap::new();
+        for (a, def) in plan.actions.iter().enumerate() {
+            if a % self.cores == self.core {
+                let r = ActionRunner::new(def, self.shared[a].clone()).expect("validated at start");
+                runners.insert(a, Rc::new(RwLock::new(r)));
+            }
+        }
+        // Actions with a queue of their own get a worker that drains it.
+        let mut targets: HashMap<usize, Target> = HashMap::new();
+        let mut queue_workers = Vec::new();
+        for (&a, runner) in &runners {
+            if plan.actions[a].queue.kind == QueueType::Direct {
+                targets.insert(a, Target::Direct(runner.clone()));
+                continue;
+            }
+            let store = self.disk.actions[a].as_ref().map(|cfg| stores.open(cfg));
+            let q = Rc::new(ActionQueue::new(&plan.actions[a].queue, store));
+            let work = action_queue::work(q.clone(), runner.clone());
+            queue_workers.push((q.clone(), glommio::spawn_local(work).detach()));
+            targets.insert(a, Target::Queued(q));
+        }
+        let mut receive_tasks = Vec::new();
+        for (a, rx, acked) in std::mem::take(&mut self.receivers) {
+            let target = targets[&a].clone();
+            let receive = async move {
+                let rx = rx.connect().await;
+                while let Some(mut batch) = rx.recv().await {
+                    target.deliver(&mut batch).await;
+                    acked.fetch_add(1, Ordering::Release);
+                }
+            };
+            receive_tasks.push(glommio::spawn_local(receive).detach());
+        }
+        let mut routes = Vec::with_capacity(plan.actions.len());
+        for (a, tx) in std::mem::take(&mut self.senders).into_iter().enumerate() {
+            routes.push(match tx {
+                Some((tx, acked)) => Route::Remote(Rc::new(Remote::new(tx.connect().await, acked))),
+                None => Route::Local(targets[&a].clone()),
+            });
+        }
+        let actions = Actions {
+            runners,
+            queue_workers,
+            receive_tasks,
+        };
+        (actions, routes)
+    }
+
+    /// Listeners on this core's sockets, the tasks that take the TCP
+    /// connections other cores hand over, and (core 0) the unix sockets.
+    /// Returns the socket files to remove at exit.
+    async fn start_inputs(&mut self, ctx: &Rc<CoreCtx>) -> Vec<std::path::PathBuf> {
+        let specs: Rc<Vec<Rc<InputSpec>>> =
+            Rc::new(self.specs.iter().cloned().map(Rc::new).collect());
+        for rx in std::mem::take(&mut self.handoff_rx) {
+            let (ctx, specs, sessions) = (ctx.clone(), specs.clone(), self.sessions.clone());
+            glommio::spawn_local(async move {
+                let _guard = ctx.tasks.enter();
+                let rx = rx.connect().await;
+                while let Some(h) = rx.recv().await {
+                    let conn = stream::Conn::Tcp(h.stream.bind_to_executor());
+                    stream::start(&ctx, &specs[h.input], conn, &sessions[h.input]);
+                }
+            })
+            .detach();
+        }
+        let mut handoffs = Vec::with_capacity(self.cores);
+        for tx in std::mem::take(&mut self.handoff_tx) {
+            handoffs.push(match tx {
+                Some(tx) => Some(tx.connect().await),
+                None => None,
+            });
+        }
+        let handoffs = Rc::new(handoffs);
+        for b in std::mem::take(&mut self.bound) {
+            let spec = Rc::new(self.specs[b.input].clone());
+            // SAFETY (both adoptions): `b.fd` was opened by `bind_all` for
+            // this core alone and is adopted exactly once, here.
+            match b.kind {
+                Kind::Tcp => {
+                    let l = unsafe { TcpListener::from_raw_fd(b.fd) };
+                    let balancer = (self.cores > 1).then(|| stream::Balancer {
+                        input: b.input,
+                        next: self.accepted[b.input].clone(),
+                        handoffs: handoffs.clone(),
+                    });
+                    let listener = stream::Listener::Tcp(l);
+                    let sessions = self.sessions[b.input].clone();
+                    let serve = stream::serve(ctx.clone(), spec, listener, sessions, balancer);
+                    glommio::spawn_local(serve).detach();
+                }
+                Kind::Udp => {
+                    let s = unsafe { UdpSocket::from_raw_fd(b.fd) };
+                    let serve = dgram::serve(ctx.clone(), spec, dgram::Socket::Udp(s));
+                    glommio::spawn_local(serve).detach();
+                }
+                Kind::UnixDgram | Kind::UnixStream => {}
+            }
+        }
+        // The listeners hold the hand-off senders from here on; when they
+        // stop, the other cores' hand-off receivers end.
+        drop(handoffs);
+        if self.core == 0 {
+            self.start_unix_inputs(ctx)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The unix sockets, all on core 0; a socket that cannot be bound or
+    /// given its mode stops corelogd.
+    fn start_unix_inputs(&self, ctx: &Rc<CoreCtx>) -> Vec<std::path::PathBuf> {
+        let mut unix_paths = Vec::new();
+        for (i, spec) in self.specs.iter().enumerate() {
+            let Some(file) = spec.socket() else {
+                continue;
+            };
+            let path = file.path.clone();
+            let spec = Rc::new(spec.clone());
+            let r = match spec.kind {
+                Kind::UnixDgram => UnixDatagram::bind(&path).map(|s| {
+                    let serve = dgram::serve(ctx.clone(), spec.clone(), dgram::Socket::Unix(s));
+                    glommio::spawn_local(serve).detach();
+                }),
+                Kind::UnixStream => UnixListener::bind(&path).map(|l| {
+                    let listener = stream::Listener::Unix(l);
+                    let sessions = self.sessions[i].clone();
+                    let serve = stream::serve(ctx.clone(), spec.clone(), listener, sessions, None);
+                    glommio::spawn_local(serve).detach();
+                }),
+                Kind::Tcp | Kind::Udp => continue,
+            };
+            let r = r
+                .map_err(std::io::Error::from)
+                .map_err(|e| format!("cannot bind {}: {e}", path.display()))
+                .and_then(|()| {
+                    bind::set_mode(&path, file.mode).map_err(|e| {
+                        format!("cannot give {} mode {:o}: {e}", path.display(), file.mode)
+                    })
+                });
+            match r {
+                Ok(()) if file.unlink => unix_paths.push(path),
+                Ok(()) => {}
+                Err(e) => {
+                    crate::notice!("corelogd: {}: {e}; stopping.", spec.module());
+                    self.signals.request_stop();
+                }
+            }
+        }
+        unix_paths
+    }
+
+    /// One rule worker per shard: the main queue's, and each ruleset
+    /// queue's.
+    fn start_workers(&self, ctx: &Rc<CoreCtx>, routes: Vec<Route>) -> Vec<JoinHandle<()>> {
+        let plan = &self.plan;
+        let bodies = Rc::new(plan.ruleset_bodies());
+        ctx.shards()
+            .map(|shard| {
+                let actions = plan
+                    .actions
+                    .iter()
+                    .zip(&routes)
+                    .enumerate()
+                    .map(|(a, (def, route))| {
+                        WorkerAction::new(def, route.clone(), self.shared[a].clone())
+                    })
+                    .collect();
+                let work = worker::run(ctx.clone(), shard.clone(), bodies.clone(), actions);
+                glommio::spawn_local(work).detach()
+            })
+            .collect()
+    }
+
+    /// Inputs take in what the kernel had accepted while the queues move;
+    /// one still waiting for room after `timeout` without progress stops
+    /// waiting (see [`Shard::abort_waits`]). Then the shards close.
+    async fn drain_inputs(&self, ctx: &Rc<CoreCtx>, timeout: Duration) {
+        let mut last = progress(ctx.shards().map(|s| &**s), &self.shared);
+        loop {
+            let finished = futures_lite::future::or(
+                async {
+                    ctx.tasks.wait_empty().await;
+                    true
+                },
+                async {
+                    glommio::timer::sleep(timeout).await;
+                    false
+                },
+            )
+            .await;
+            let now = progress(ctx.shards().map(|s| &**s), &self.shared);
+            if finished || now == last {
+                break;
+            }
+            last = now;
+        }
+        for shard in ctx.shards() {
+            shard.abort_waits();
+        }
+        ctx.tasks.wait_empty().await;
+        for shard in ctx.shards() {
+            shard.close();
+        }
+    }
+
+    /// Inputs finish what they read while the queues move; then the shards
+    /// drain through the rules, the channels into their owners, the action
+    /// queues into their outputs — each for as long as the outputs make
+    /// progress, and to disk where a queue has one.
+    async fn shut_down(
+        &self,
+        ctx: &Rc<CoreCtx>,
+        actions: Actions,
+        workers: Vec<JoinHandle<()>>,
+        stores: &mut Stores,
+    ) -> CoreReport {
+        let c = self.core;
+        let timeout = Duration::from_millis(self.plan.timeout_shutdown_ms().max(0) as u64)
+            .max(DRAIN_WAIT_MIN);
+        self.drain_inputs(ctx, timeout).await;
+        let mut abandoned = 0;
+        let mut saved = 0;
+        for (shard, w) in ctx.shards().zip(workers) {
+            // What is on disk is safe there: a spooled shard gets
+            // timeoutShutdown, then keeps the rest for the next start.
+            let until_idle = shard.spool().is_none();
+            let left = drain(w, shard, &self.shared, timeout, until_idle).await;
+            match shard.spool() {
+                Some(sp) => {
+                    let (s, lost) = stores.shutdown(sp).await;
+                    saved += s;
+                    abandoned += lost;
+                }
+                None => abandoned += left,
+            }
+        }
+        for t in actions.receive_tasks {
+            drain(t, &ctx.shard, &self.shared, timeout, true).await;
+        }
+        let (dropped_action_queue, s, lost) = self
+            .drain_action_queues(ctx, actions.queue_workers, stores, timeout)
+            .await;
+        saved += s;
+        abandoned += lost;
+        if saved > 0 {
+            crate::notice!(
+                "corelogd: core {c}: {saved} message(s) in memory saved to disk queues (queue.saveOnShutdown); they are delivered after the next start."
+            );
+        }
+        for r in actions.runners.values() {
+            if let Ok(mut r) = r.try_write() {
+                r.finish().await;
+            }
+        }
+        CoreReport {
+            input: ctx.stats.get(),
+            shard: ctx
+                .shards()
+                .map(|s| s.stats())
+                .fold(ShardStats::default(), |a, b| ShardStats {
+                    enqueued: a.enqueued + b.enqueued,
+                    discarded: a.discarded + b.discarded,
+                    dropped_full: a.dropped_full + b.dropped_full,
+                    given_up: a.given_up + b.given_up,
+                }),
+            abandoned: abandoned + ctx.shards().map(|s| s.stats().given_up).sum::<u64>(),
+            dropped_action_queue,
+            saved,
+            store: stores.stats(),
+        }
+    }
+
+    /// Each action queue drains into its output while the output makes
+    /// progress, then keeps the rest on disk where it has one. Returns
+    /// (dropped while full, saved to disk, given up).
+    async fn drain_action_queues(
+        &self,
+        ctx: &Rc<CoreCtx>,
+        queues: Vec<(Rc<ActionQueue>, JoinHandle<()>)>,
+        stores: &mut Stores,
+        timeout: Duration,
+    ) -> (u64, u64, u64) {
+        let (mut dropped, mut saved, mut abandoned) = (0, 0, 0);
+        for (q, t) in queues {
+            q.close();
+            let until_idle = q.spool().is_none();
+            let left = drain(t, &ctx.shard, &self.shared, timeout, until_idle).await;
+            match q.spool() {
+                Some(sp) => {
+                    let (s, lost) = stores.shutdown(sp).await;
+                    saved += s;
+                    abandoned += lost;
+                }
+                None => abandoned += left.max(q.len() as u64),
+            }
+            if q.dropped.get() > 0 {
+                crate::notice!(
+                    "corelogd: an action queue on core {} was full: {} message(s) dropped after queue.timeoutEnqueue.",
+                    self.core,
+                    q.dropped.get()
+                );
+            }
+            dropped += q.dropped.get();
+        }
+        (dropped, saved, abandoned)
+    }
+}
+
+/// Every [`TICK`] until `done`: passes a stop request on to the inputs,
+/// ends suspensions whose time is up, reopens files after SIGHUP, flushes
+/// files once a second, and (core 0) reads the kernel's UDP drop counts.
+async fn housekeeping(
+    core: usize,
+    ctx: Rc<CoreCtx>,
+    done: Rc<StopFlag>,
+    signals: Arc<Signals>,
+    runners: Vec<Rc<RwLock<ActionRunner>>>,
+    (udp_ports, udp_drops): (Vec<u16>, Arc<AtomicU64>),
+) {
+    let mut generation = signals.poll_hup();
+    let mut ticks = 0u64;
+    loop {
+        futures_lite::future::or(done.wait(), glommio::timer::sleep(TICK)).await;
+        if done.is_stopped() {
+            break;
+        }
+        ticks += 1;
+        let second = ticks % TICKS_PER_SECOND == 0;
+        let stopping = signals.stop_requested();
+        if core == 0 && !udp_ports.is_empty() && (second || stopping && !ctx.stop.is_stopped()) {
+            udp_drops.store(udp_kernel_drops(&udp_ports), Ordering::Relaxed);
+        }
+        if stopping && !ctx.stop.is_stopped() {
+            ctx.stop.stop();
+        }
+        let g = signals.poll_hup();
+        let hup = g != generation;
+        generation = g;
+        for r in &runners {
+            if let Ok(mut r) = r.try_write() {
+                r.tick();
+                if hup {
+                    r.reopen();
+                } else if second {
+                    r.flush();
+                }
+            }
+        }
+    }
+}
+
+impl Stores {
+    /// Opens (recovering) the store of `cfg`; a store that cannot be
+    /// opened stops corelogd before any input runs on this core.
+    fn open(&mut self, cfg: &StoreConfig) -> Rc<Store> {
+        let store = match Store::open(cfg.clone()) {
+            Ok(s) => Rc::new(s),
+            Err(e) => {
+                crate::notice!("corelogd: {e}; stopping.");
+                std::process::exit(1);
+            }
+        };
+        let flusher = glommio::spawn_local(store.clone().flusher()).detach();
+        self.open.push((store.clone(), flusher));
+        self.all.push(store.clone());
+        store
+    }
+
+    fn stats(&self) -> StoreStats {
+        self.all
+            .iter()
+            .fold(StoreStats::default(), |a, s| a.add(&s.stats()))
+    }
+
+    fn take_flusher(&mut self, store: &Rc<Store>) -> Option<JoinHandle<()>> {
+        let i = self.open.iter().position(|(s, _)| Rc::ptr_eq(s, store))?;
+        Some(self.open.swap_remove(i).1)
+    }
+
+    /// Shuts `spool`'s store down (saving its memory); returns (saved, lost).
+    async fn shutdown<T: Spill>(&mut self, spool: &Spool<T>) -> (u64, u64) {
+        match self.take_flusher(&spool.store) {
+            Some(f) => spool.shutdown(f).await,
+            None => (0, 0),
+        }
+    }
+}
+
+/// Waits for `task` while outputs make progress; gives it up after
+/// `timeout` without progress. Returns how many queued messages were
+/// given up.
+async fn drain(
+    mut task: JoinHandle<()>,
+    shard: &Shard,
+    shared: &[Arc<ActionShared>],
+    timeout: Duration,
+    until_idle: bool,
+) -> u64 {
+    let mut last = progress(std::iter::once(shard), shared);
+    loop {
+        let finished = futures_lite::future::or(
+            async {
+                (&mut task).await;
+                true
+            },
+            async {
+                glommio::timer::sleep(timeout).await;
+                false
+            },
+        )
+        .await;
+        if finished {
+            return 0;
+        }
+        let now = progress(std::iter::once(shard), shared);
+        if !until_idle {
+            task.cancel();
+            return 0;
+        }
+        if now == last {
+            task.cancel();
+            let left = shard.len() as u64;
+            if shard.spool().is_some() {
+                return 0;
+            }
+            crate::notice!(
+                "corelogd: an output made no progress for {} ms during shutdown; giving up {left} queued message(s) and a batch in flight.",
+                timeout.as_millis()
+            );
+            return left;
+        }
+        last = now;
+    }
+}
+
+/// Changes while a shutdown moves: when an output writes, or one of
+/// `shards` shrinks (a worker took a batch) or grows (an input took room).
+fn progress<'a>(shards: impl Iterator<Item = &'a Shard>, shared: &[Arc<ActionShared>]) -> u64 {
+    let written = shared.iter().map(|s| s.written.load(Ordering::Relaxed));
+    let queued = shards.map(|s| s.len() as u64);
+    written.sum::<u64>().wrapping_sub(queued.sum())
+}
+
+/// Drops counted by the kernel on UDP sockets bound to `ports`.
+fn udp_kernel_drops(ports: &[u16]) -> u64 {
+    let mut total = 0;
+    for f in ["/proc/net/udp", "/proc/net/udp6"] {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let Some(local) = cols.get(1) else { continue };
+            let port = local
+                .rsplit(':')
+                .next()
+                .and_then(|p| u16::from_str_radix(p, 16).ok());
+            if port.is_some_and(|p| ports.contains(&p)) {
+                total += cols.last().and_then(|d| d.parse::<u64>().ok()).unwrap_or(0);
+            }
+        }
+    }
+    total
+}
