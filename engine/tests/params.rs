@@ -116,10 +116,14 @@ fn load(c: &Case) -> Result<Plan, config::ConfigErrors> {
 /// Where a parameter of `table` goes, and the parameters the object
 /// already has (the test replaces them when it sets one of them).
 fn object_for(table: &'static Table, p: &Param) -> Option<String> {
-    let keepalive = if p.name.starts_with("keepAlive.") {
-        " keepAlive=\"on\""
-    } else {
-        ""
+    // Parameters that count only beside another.
+    let keepalive = match p.name {
+        n if n.starts_with("keepAlive.") => " keepAlive=\"on\"",
+        "parseHostname" => " useSpecialParser=\"off\"",
+        "useSpecialParser" => " parseHostname=\"on\"",
+        "sysSock.parseHostname" => " sysSock.useSpecialParser=\"off\"",
+        "sysSock.useSpecialParser" => " sysSock.parseHostname=\"on\"",
+        _ => "",
     };
     let input = |m: &str, base: &str| {
         format!("module(load=\"{m}\")\ninput(type=\"{m}\" {base}{keepalive} {{}})")
@@ -159,7 +163,9 @@ fn object_for(table: &'static Table, p: &Param) -> Option<String> {
             module("imrelp", "input(type=\"imrelp\" port=\"2514\")")
         }
         _ if is(&modules::imtcp::INPUT) => input("imtcp", "port=\"5514\""),
-        _ if is(&modules::imptcp::INPUT) && matches!(p.name, "port" | "address") => {
+        _ if is(&modules::imptcp::INPUT)
+            && matches!(p.name, "port" | "address" | "socketBacklog") =>
+        {
             input("imptcp", "port=\"5514\"")
         }
         _ if is(&modules::imptcp::INPUT) => input("imptcp", "path=\"/tmp/corelog-params/p.sock\""),
@@ -449,4 +455,81 @@ fn odd_values_are_errors_never_panics() {
         }
     }
     assert!(loaded > 0);
+}
+
+/// A `module()` value stands in for an instance's of the same name (or
+/// its rename) and is checked where `module()` is written: both tables
+/// must agree on its type and status.
+#[test]
+fn module_and_instance_tables_agree_on_shared_parameters() {
+    for m in MODULES.iter().filter(|m| m.refused.is_none()) {
+        for p in m.module.params {
+            let name = m
+                .renames
+                .iter()
+                .find(|(from, _)| from.eq_ignore_ascii_case(p.name))
+                .map_or(p.name, |(_, to)| to);
+            if let Some(q) = m.instance.find(name) {
+                assert_eq!((p.ty, p.status), (q.ty, q.status), "{}: {}", m.name, p.name);
+            }
+        }
+    }
+}
+
+/// What an rsyslog user might write that corelog cannot carry out as
+/// written: each is an error (or a warning where nothing changes).
+#[test]
+fn what_would_be_ignored_is_an_error() {
+    let bad = |text: &str, want: &str| {
+        let e = config::load_str("t.conf", text).expect_err(text);
+        assert!(e.to_string().contains(want), "{text}:\n{e}");
+    };
+    bad(
+        "*.* action(type=\"omfile\" file=\"/tmp/x\" queue.filename=\"q\")\n",
+        "queue.filename in action(type=\"omfile\") has no effect on a Direct queue",
+    );
+    bad(
+        "$ActionQueueFileName q\n*.* /tmp/x\n",
+        "queue.filename in action(type=\"omfile\") has no effect on a Direct queue",
+    );
+    bad(
+        "*.* action(type=\"omfwd\" target=[\"a\", \"b\"])\n",
+        "target=\"a,b\" in action(type=\"omfwd\") is not valid: expected one value, not an array",
+    );
+    bad(
+        "$LocalHostName a b\n*.* /tmp/x\n",
+        "$LocalHostName takes one value",
+    );
+    bad(
+        "$InputTCPMaxSessions 10\n*.* /tmp/x\n",
+        "$InputTCPMaxSessions is a setting of imtcp: it needs $ModLoad imtcp",
+    );
+    bad(
+        "module(load=\"imptcp\")\ninput(type=\"imptcp\" path=\"/tmp/s\" port=\"514\")\n*.* /tmp/x\n",
+        "takes path= or port=",
+    );
+    bad(
+        "main_queue(queue.size=\"1e\")\n*.* /tmp/x\n",
+        "queue.size=\"1e\" in main_queue() is not valid",
+    );
+    // Valid spellings rsyslog documents.
+    let ok =
+        |text: &str| config::load_str("t.conf", text).unwrap_or_else(|e| panic!("{text}:\n{e}"));
+    let plan = ok("module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"5514\" addtlFrameDelimiter=\"-1\")\n*.* /tmp/x\n");
+    assert_eq!(plan.inputs[0].config.framing.addtl_delimiter, None);
+    ok("template(name=\"d\" type=\"string\" string=\"/tmp/%programname%\")\n*.* action(type=\"omfile\" dynaFile=\"d\" closeTimeout=\"0\")\n");
+    ok("$template T,\"%msg% #not a comment\\n\" # a comment\n*.* /tmp/x;T\n");
+    ok("global(parser.controlCharacterEscapePrefix=\" \")\n*.* /tmp/x\n");
+    let plan = ok("global(workDirectory=\"/\")\n*.* /tmp/x\n");
+    assert_eq!(plan.globals.work_directory.as_deref(), Some("/"));
+    // Consumed without effect by action(): said, not silent.
+    let plan = ok("$ActionResumeRetryCount 5\n*.* action(type=\"omfile\" file=\"/tmp/x\")\n");
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.pos.line == 1 && w.message.contains("has no effect")),
+        "{:?}",
+        plan.warnings
+    );
+    assert_eq!(plan.actions[0].common.resume_retry_count, 0);
 }

@@ -242,6 +242,11 @@ impl fmt::Display for ValueError {
 
 /// Parses `v` as a value of `ty`.
 pub fn parse(ty: Type, v: &Value) -> Result<Val, ValueError> {
+    if matches!(v, Value::Array(_)) && !matches!(ty, Type::Array | Type::Ports) {
+        return Err(ValueError(
+            "one value, not an array (this parameter takes one)".into(),
+        ));
+    }
     let text = v.text();
     let t = text.trim();
     let err = |allowed: String| Err(ValueError(allowed));
@@ -285,8 +290,8 @@ pub fn parse(ty: Type, v: &Value) -> Result<Val, ValueError> {
             Some(m) => Ok(Val::Int(i64::from(m))),
             None => err("an octal file mode with a leading 0, such as 0644".into()),
         },
-        Type::Char => match t.as_bytes() {
-            [_] => Ok(Val::Str(t.to_string())),
+        Type::Char => match text.as_bytes() {
+            [_] => Ok(Val::Str(text)),
             _ => err("exactly one character".into()),
         },
         Type::Ports => {
@@ -430,6 +435,8 @@ pub struct Resolved {
     slots: Vec<Slot>,
     /// Which slots the resolver has read.
     read: RefCell<Vec<bool>>,
+    /// What the resolver found worth saying about the values it read.
+    warnings: RefCell<Vec<ConfigError>>,
 }
 
 impl Resolved {
@@ -467,6 +474,7 @@ impl Resolved {
             pos,
             slots,
             read: RefCell::new(vec![false; n]),
+            warnings: RefCell::new(Vec::new()),
         };
         for (depth, layer) in layers.iter().enumerate() {
             let mut set_here = vec![false; n];
@@ -601,6 +609,19 @@ impl Resolved {
         }
     }
 
+    /// A warning at `name` (where it was given) from the resolver, about
+    /// the values it read (a size raised to a floor, a setting that has no
+    /// effect beside another).
+    pub fn warn(&self, name: &str, msg: impl Into<String>) {
+        let pos = self.pos_of(name);
+        self.warnings.borrow_mut().push(ConfigError::new(pos, msg));
+    }
+
+    /// The resolver's warnings.
+    pub fn take_warnings(&self) -> Vec<ConfigError> {
+        std::mem::take(&mut *self.warnings.borrow_mut())
+    }
+
     /// Marks `name` as read where its value is handled by other means (an
     /// object's `type`, which chose the table).
     pub fn consumed(&self, name: &str) {
@@ -655,7 +676,11 @@ impl Resolved {
 }
 
 fn check_status(p: &Param, v: &Val, g: &Given, what: &str, diag: &mut Diag) {
-    let is_default = p.default_value().as_ref() == Some(v);
+    let is_default = match (p.default_value(), v) {
+        // Names and modes are compared as rsyslog compares them.
+        (Some(Val::Str(d)), Val::Str(v)) => d.eq_ignore_ascii_case(v),
+        (d, v) => d.as_ref() == Some(v),
+    };
     match p.status {
         Status::Supported => {}
         Status::Refused(_) | Status::Warned(_) if is_default => {}

@@ -124,6 +124,8 @@ pub struct OmFile {
     index: HashMap<Box<[u8]>, usize>,
     touched: Vec<usize>,
     last_sweep: Instant,
+    /// When [`OmFile::timed`] last wrote what was pending.
+    last_flush: Instant,
     /// Files opened (for the statistics).
     pub opened: u64,
     /// Files closed to make room in the cache.
@@ -141,6 +143,7 @@ impl OmFile {
             index: HashMap::new(),
             touched: Vec::new(),
             last_sweep: Instant::now(),
+            last_flush: Instant::now(),
             opened: 0,
             evicted: 0,
             failed: 0,
@@ -214,7 +217,21 @@ impl OmFile {
         result
     }
 
-    /// Writes everything pending (`flushInterval`, shutdown).
+    /// Called about once a second: closes files idle for `closeTimeout`
+    /// (also when nothing is written), and writes what is pending once
+    /// `flushInterval` has passed since it last did (with
+    /// `flushOnTXEnd="off"`; otherwise nothing waits).
+    pub fn timed(&mut self, now: Instant) -> io::Result<()> {
+        self.last_sweep = now;
+        self.close_idle(now);
+        if now.duration_since(self.last_flush) < self.opts.flush_interval {
+            return Ok(());
+        }
+        self.last_flush = now;
+        self.flush()
+    }
+
+    /// Writes everything pending (shutdown, SIGHUP).
     pub fn flush(&mut self) -> io::Result<()> {
         let mut result = Ok(());
         for i in 0..self.slots.len() {
@@ -324,7 +341,9 @@ impl OmFile {
         let mut i = 0;
         while i < self.slots.len() {
             if now.duration_since(self.slots[i].last_use) > timeout {
-                let _ = self.remove(i);
+                if let Err(e) = self.remove(i) {
+                    crate::notice!("corelogd: omfile: closing an idle file: {e}.");
+                }
             } else {
                 i += 1;
             }

@@ -168,6 +168,15 @@ impl ActionRunner {
         }
     }
 
+    /// Once a second: omfile's `flushInterval` and `closeTimeout`.
+    pub fn timed(&mut self) {
+        if let Output::File(f) = &mut self.output {
+            if let Err(e) = f.timed(Instant::now()) {
+                crate::notice!("corelogd: action '{}': {e}.", self.name);
+            }
+        }
+    }
+
     /// At exit: files flushed, RELP sessions closed (`close`, at most a
     /// second for its reply).
     pub async fn finish(&mut self) {

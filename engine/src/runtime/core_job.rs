@@ -473,8 +473,9 @@ impl CoreJob {
 }
 
 /// Every [`TICK`] until `done`: passes a stop request on to the inputs,
-/// ends suspensions whose time is up, reopens files after SIGHUP, flushes
-/// files once a second, and (core 0) reads the kernel's UDP drop counts.
+/// ends suspensions whose time is up, reopens files after SIGHUP, gives
+/// files their `flushInterval` and `closeTimeout` once a second, and
+/// (core 0) reads the kernel's UDP drop counts.
 async fn housekeeping(
     core: usize,
     ctx: Rc<CoreCtx>,
@@ -508,7 +509,7 @@ async fn housekeeping(
                 if hup {
                     r.reopen();
                 } else if second {
-                    r.flush();
+                    r.timed();
                 }
             }
         }

@@ -167,14 +167,15 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
         });
     }
     validate(&plan)?;
-    let disk = disk::plan(&plan, cores).map_err(StartError::DiskQueue)?;
-    let specs = Arc::new(input::specs(&plan).map_err(StartError::Input)?);
-    limits::check(cores, plan.globals.max_open_files).map_err(StartError::Limit)?;
-    let mut bound = bind::bind_all(&specs, cores).map_err(StartError::Input)?;
+    // Before anything is created: spool directories, lock files, sockets.
     if let Some(mask) = plan.globals.umask {
         // SAFETY: umask only sets the process's file creation mask.
         unsafe { libc::umask(mask as libc::mode_t) };
     }
+    let disk = disk::plan(&plan, cores).map_err(StartError::DiskQueue)?;
+    let specs = Arc::new(input::specs(&plan).map_err(StartError::Input)?);
+    limits::check(cores, plan.globals.max_open_files).map_err(StartError::Limit)?;
+    let mut bound = bind::bind_all(&specs, cores).map_err(StartError::Input)?;
     let clock = crate::corectx::clock::Clock::local();
     let myhostname = my_hostname(&plan);
     let nactions = plan.actions.len();

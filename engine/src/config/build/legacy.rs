@@ -64,9 +64,9 @@ fn set(list: &mut Vec<Given>, g: Given) {
 impl Builder {
     pub(super) fn directive(&mut self, text: &str, pos: Pos) {
         let name = directive_name(text);
-        let arg = text[name.len()..].trim();
-        // A comment may follow the value.
-        let arg = arg.split(" #").next().unwrap_or(arg).trim();
+        let raw = text[name.len()..].trim();
+        // A comment may follow the value (a template's text may hold " #").
+        let arg = raw.split(" #").next().unwrap_or(raw).trim();
         let lname = name.to_ascii_lowercase();
         let word = arg.split_whitespace().next().unwrap_or("");
         if let Some(suffix) = lname.strip_prefix("actionqueue") {
@@ -78,7 +78,7 @@ impl Builder {
         let run = |port: &str| vec![Given::new("port", port, pos)];
         match lname.as_str() {
             "modload" => self.load_module(word, pos, Vec::new()),
-            "template" => self.legacy_template(arg, pos),
+            "template" => self.legacy_template(raw, pos),
             "ruleset" => self.legacy_ruleset(word, pos),
             "rulesetcreatemainqueue" => match parse_bool(word) {
                 Some(true) => self.legacy_ruleset_queue(pos),
@@ -122,6 +122,12 @@ impl Builder {
                 self.legacy.main_queue = main;
             }
             "includeconfig" => {} // spliced in by the loader
+            _ if arg.split_whitespace().nth(1).is_some() => self.err(
+                pos,
+                format!(
+                    "${name} takes one value, not '{arg}' (rsyslog would read only the first word)"
+                ),
+            ),
             _ => self.table_directive(name, word, pos),
         }
     }
@@ -142,6 +148,13 @@ impl Builder {
             LegacyScope::Action => &modules::action::TABLE,
             LegacyScope::Module(_, t) => t,
         };
+        if let LegacyScope::Module(m, _) = scope {
+            if self.module_loaded(m.name).is_none() {
+                let msg = format!("${name} is a setting of {0}: it needs $ModLoad {0} (or module(load=\"{0}\")) first", m.name);
+                self.err(pos, msg);
+                return;
+            }
+        }
         let errors = self.diag.errors.len();
         let g = [given];
         let r = Resolved::new(&what, pos, &[table], &[&g], &mut self.diag);
@@ -257,6 +270,14 @@ impl Builder {
         self.legacy.action_queue.clear();
         self.legacy
             .action
-            .retain(|g| !g.name.eq_ignore_ascii_case("action.resumeRetryCount"));
+            .retain(|g| !consumed_by_next_action(&g.name));
     }
+}
+
+/// The `$Action…` settings that only the next action takes
+/// (`$ActionResumeRetryCount`, `$ActionName`); the others stay.
+pub(super) fn consumed_by_next_action(name: &str) -> bool {
+    ["action.resumeRetryCount", "name"]
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(name))
 }

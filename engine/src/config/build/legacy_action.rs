@@ -190,10 +190,9 @@ impl Builder {
         let text = &body[..end];
         let mut escape = TemplateEscape::None;
         let mut jsonf = false;
-        for opt in body[end + 1..]
-            .split(',')
-            .map(|o| o.trim().to_ascii_lowercase())
-        {
+        // A comment may follow the options.
+        let options = body[end + 1..].split(" #").next().unwrap_or_default();
+        for opt in options.split(',').map(|o| o.trim().to_ascii_lowercase()) {
             match opt.as_str() {
                 "" => {}
                 "sql" => escape = TemplateEscape::Sql,

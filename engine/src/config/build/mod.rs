@@ -130,7 +130,13 @@ impl Builder {
             self.err(Pos::default(), "the configuration has no actions: inputs would run, but nothing would be written anywhere");
         }
         let main_queue = match self.main_queue_obj.take() {
-            Some(q) => q,
+            Some(q) => {
+                for g in std::mem::take(&mut self.legacy.main_queue) {
+                    let msg = format!("{} set by a legacy $MainMsgQueue… directive has no effect: main_queue() sets the main queue, as in rsyslog", g.name);
+                    self.warn(g.pos, msg);
+                }
+                q
+            }
             None => self.legacy_main_queue(Pos::default()),
         };
         let errors = sorted_once(std::mem::take(&mut self.diag.errors));

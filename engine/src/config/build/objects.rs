@@ -134,7 +134,9 @@ impl Builder {
             );
             return;
         }
-        if self.modules.contains_key(m.name) && !m.builtin {
+        let again = self.modules.get(m.name);
+        let twice = again.is_some_and(|g| !m.builtin || !g.is_empty() || !own.is_empty());
+        if twice {
             self.err(pos, format!("module '{}' is loaded twice", m.name));
             return;
         }
@@ -240,6 +242,9 @@ impl Builder {
                 format!("{what} takes path= or port= (with address=), not both"),
             );
         }
+        if m.name == "imptcp" && has("path") && has("socketBacklog") {
+            self.err(o.pos, format!("{what}: socketBacklog is not supported by corelog beside path= yet (the unix socket's backlog is the system's); remove one"));
+        }
         let layers = vec![own, self.module_layer(m)];
         self.push_input(m, layers, o.pos);
     }
@@ -280,6 +285,7 @@ impl Builder {
                 &mut Diag::default(),
             );
             let c = imuxsock::system_socket(&r, max_message);
+            self.diag.warnings.extend(r.take_warnings());
             r.finish();
             return c;
         }
@@ -294,6 +300,7 @@ impl Builder {
             "imrelp" => imrelp::resolve(&r, max_message),
             other => unreachable!("{other} is refused when loaded"),
         };
+        self.diag.warnings.extend(r.take_warnings());
         r.finish();
         Some(c)
     }
@@ -510,6 +517,9 @@ impl Builder {
     }
 
     pub(super) fn main_queue_object(&mut self, o: &Object) {
+        if !self.enabled(o) {
+            return;
+        }
         if self.main_queue_obj.is_some() {
             self.err(o.pos, "main_queue() can only be given once");
             return;
@@ -537,9 +547,35 @@ impl Builder {
         // rsyslog; the rest apply to legacy selector lines.
         let mut legacy_template = self.legacy.module(m.name);
         legacy_template.retain(|g| g.name.eq_ignore_ascii_case("template"));
+        self.warn_consumed_legacy(&what, o.pos);
         let idx = self.make_action(m, o.pos, &[&own, &module, &legacy_template]);
         self.reset_after_action();
         idx
+    }
+
+    /// `$ActionQueue…`, `$ActionResumeRetryCount` and `$ActionName` are
+    /// meant for the next action; an `action()` takes its settings from
+    /// its own parameters only, as in rsyslog, so each says it had no
+    /// effect (it is consumed all the same).
+    fn warn_consumed_legacy(&mut self, what: &str, pos: Pos) {
+        let consumed = self.legacy.action_queue.iter().chain(
+            self.legacy
+                .action
+                .iter()
+                .filter(|g| super::legacy::consumed_by_next_action(&g.name)),
+        );
+        let msgs: Vec<_> = consumed
+            .map(|g| {
+                let msg = format!(
+                    "{} set by a legacy directive has no effect: the next action, {what} at line {}, takes its settings from its own parameters, as in rsyslog",
+                    g.name, pos.line
+                );
+                (g.pos, msg)
+            })
+            .collect();
+        for (at, msg) in msgs {
+            self.warn(at, msg);
+        }
     }
 
     /// Resolves an action of `m` from `layers` (highest priority first).
@@ -583,6 +619,7 @@ impl Builder {
         let queue = queue::resolve(&r, QueueScope::Action, defaults, &mut self.diag);
         let idx = self.actions.len();
         let common = action::resolve(&r, format!("action-{idx}-{}", m.name));
+        self.diag.warnings.extend(r.take_warnings());
         r.finish();
         self.actions.push(ActionDef {
             common,

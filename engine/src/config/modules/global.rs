@@ -146,8 +146,9 @@ pub static TABLE: Table = Table {
             .warned("corelogd never starts when a queue cannot, whichever value"),
         Param::new("variables.caseSensitive", Type::Bool, "off")
             .refused("case-sensitive variable names are not built yet (issue #17)"),
-        Param::new("environment", Type::Array, "")
-            .warned("corelogd runs no programs or plugins that would read the environment"),
+        Param::new("environment", Type::Array, "").refused(
+            "setting the environment is not built yet; TZ, for one, would not change the time zone corelogd stamps messages with",
+        ),
         Param::new("processInternalMessages", Type::Bool, "off").refused(why::INTERNAL),
         Param::new("umask", Type::Mode, "").note("the process's").legacy("$UMASK"),
         Param::new("security.abortOnIDResolutionFail", Type::Bool, "on")
@@ -268,7 +269,7 @@ impl Default for Globals {
 /// Applies what `r` gives over `g`.
 pub fn apply(r: &Resolved, g: &mut Globals) {
     if let Some(d) = r.given_str("workDirectory") {
-        g.work_directory = Some(d.trim_end_matches('/').to_string());
+        g.work_directory = Some(without_trailing_slash(&d));
     }
     if let Some(n) = r.given_int("maxMessageSize") {
         g.max_message_size = n;
@@ -330,5 +331,13 @@ pub fn apply(r: &Resolved, g: &mut Globals) {
 pub fn apply_legacy(r: &Resolved, g: &mut Globals) {
     if let Some(n) = r.given_int("$MaxOpenFiles") {
         g.max_open_files = Some(n as u64);
+    }
+}
+
+/// A directory without its trailing `/`, as rsyslog stores it; `/` stays.
+pub fn without_trailing_slash(d: &str) -> String {
+    match d.trim_end_matches('/') {
+        "" if d.starts_with('/') => "/".into(),
+        t => t.to_string(),
     }
 }

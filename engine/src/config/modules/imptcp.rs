@@ -81,7 +81,7 @@ pub static INPUT: Table = Table {
         Param::new("keepAlive.probes", NON_NEG, "0").legacy("$InputPTCPServerKeepAlive_probes"),
         Param::new("keepAlive.time", NON_NEG, "0").legacy("$InputPTCPServerKeepAlive_time"),
         Param::new("keepAlive.interval", NON_NEG, "0").legacy("$InputPTCPServerKeepAlive_intvl"),
-        Param::new("addtlFrameDelimiter", DELIMITER, "")
+        Param::new("addtlFrameDelimiter", DELIMITER, "-1")
             .note("none")
             .legacy("$InputPTCPServerAddtlFrameDelimiter"),
         Param::new("rateLimit.interval", NON_NEG, "0"),

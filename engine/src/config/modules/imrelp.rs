@@ -89,9 +89,15 @@ pub fn resolve(r: &Resolved, max_message: usize) -> InputConfig {
     c.input_name = r.opt_str("name").unwrap_or_default();
     c.keepalive = input::keepalive(r);
     c.rate_burst = 10_000;
-    let max_data = r
-        .opt_int("maxDataSize")
-        .map_or(max_message, |n| (n as usize).max(max_message));
+    let max_data = match r.opt_int("maxDataSize") {
+        Some(n) if (n as usize) < max_message => {
+            let msg = format!("maxDataSize {n} is below maxMessageSize {max_message}; {max_message} is used, as in rsyslog");
+            r.warn("maxDataSize", msg);
+            max_message
+        }
+        Some(n) => n as usize,
+        None => max_message,
+    };
     c.relp = Some(RelpOptions {
         max_data,
         oversize: OVERSIZE_MODES[r.choice("oversizeMode")],

@@ -28,7 +28,7 @@ macro_rules! with_shared {
                 .legacy("$InputTCPServerNotifyOnConnectionClose")
                 .refused(why::INTERNAL),
             Param::new("notifyOnConnectionOpen", Type::Bool, "off").refused(why::INTERNAL),
-            Param::new("addtlFrameDelimiter", DELIMITER, "")
+            Param::new("addtlFrameDelimiter", DELIMITER, "-1")
                 .note("none")
                 .legacy("$InputTCPServerAddtlFrameDelimiter"),
             Param::new("maxFrameSize", FRAME, "200000"),

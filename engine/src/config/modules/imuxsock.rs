@@ -8,14 +8,13 @@
 //! rate limits are refused until they are carried out.
 
 use super::input::{self, InputConfig, Listen, SocketFile};
-use super::why;
 use crate::config::param::{Param, Resolved, Table, Type, NON_NEG};
 
 const TRUSTED: &str = "trusted properties from the sender's credentials are not built yet; the messages would lack them";
 const OWN_PID: &str = "taking the sender's pid from its credentials is not built yet; the pid the message states would be kept";
 const SEVERITY_LIMIT: &str =
     "a rate limit by severity is not built yet; the limit would apply to every severity";
-const PARSER: &str = "the system socket's own parser is what corelog runs; the general parser chain is not available for it yet";
+const FLOW: &str = "delaying local senders while the queue is full is not built for unix sockets yet; a full queue drops their datagrams (counted)";
 const OWN_MSGS: &str =
     "corelogd never writes its own messages to a log socket, so there are none to ignore";
 const TIMESTAMP: &str = "corelogd stamps each message with the time it read it, which is the kernel's reception time to within the read";
@@ -29,10 +28,10 @@ pub static MODULE: Table = Table {
         Param::new("sysSock.unlink", Type::Bool, "on"),
         Param::new("sysSock.ignoreTimestamp", Type::Bool, "on")
             .legacy("$SystemLogSocketIgnoreMsgTimestamp"),
-        Param::new("sysSock.ignoreOwnMessages", Type::Bool, "off").warned(OWN_MSGS),
+        Param::new("sysSock.ignoreOwnMessages", Type::Bool, "on").warned(OWN_MSGS),
         Param::new("sysSock.flowControl", Type::Bool, "off")
             .legacy("$SystemLogSocketFlowControl")
-            .warned(why::FLOW),
+            .refused(FLOW),
         Param::new("sysSock.useSysTimeStamp", Type::Bool, "on")
             .legacy("$SystemLogUseSysTimeStamp")
             .warned(TIMESTAMP),
@@ -42,8 +41,9 @@ pub static MODULE: Table = Table {
         Param::new("sysSock.parseTrusted", Type::Bool, "off")
             .legacy("$SystemLogParseTrusted")
             .refused(TRUSTED),
-        Param::new("sysSock.useSpecialParser", Type::Bool, "on").refused(PARSER),
-        Param::new("sysSock.parseHostname", Type::Bool, "off"),
+        Param::new("sysSock.useSpecialParser", Type::Bool, "on"),
+        Param::new("sysSock.parseHostname", Type::Bool, "off")
+            .note("only with sysSock.useSpecialParser=\"off\", as rsyslog"),
         Param::new("sysSock.usePIDFromSystem", Type::Bool, "off")
             .legacy("$SystemLogUsePIDFromSystem")
             .refused(OWN_PID),
@@ -67,7 +67,7 @@ pub static INPUT: Table = Table {
         Param::new("unlink", Type::Bool, "on"),
         Param::new("createPath", Type::Bool, "off").legacy("$InputUnixListenSocketCreatePath"),
         Param::new("parseTrusted", Type::Bool, "off").refused(TRUSTED),
-        Param::new("ignoreOwnMessages", Type::Bool, "off").warned(OWN_MSGS),
+        Param::new("ignoreOwnMessages", Type::Bool, "on").warned(OWN_MSGS),
         Param::new("hostName", Type::Str, "")
             .note("the local host name")
             .legacy("$InputUnixListenSocketHostName")
@@ -76,15 +76,16 @@ pub static INPUT: Table = Table {
             .legacy("$InputUnixListenSocketIgnoreMsgTimestamp"),
         Param::new("flowControl", Type::Bool, "off")
             .legacy("$InputUnixListenSocketFlowControl")
-            .warned(why::FLOW),
+            .refused(FLOW),
         Param::new("useSysTimeStamp", Type::Bool, "on")
             .legacy("$InputUnixListenSocketUseSysTimeStamp")
             .warned(TIMESTAMP),
         Param::new("annotate", Type::Bool, "off")
             .legacy("$InputUnixListenSocketAnnotate")
             .refused(TRUSTED),
-        Param::new("useSpecialParser", Type::Bool, "on").refused(PARSER),
-        Param::new("parseHostname", Type::Bool, "off"),
+        Param::new("useSpecialParser", Type::Bool, "on"),
+        Param::new("parseHostname", Type::Bool, "off")
+            .note("only with useSpecialParser=\"off\", as rsyslog"),
         Param::new("usePIDFromSystem", Type::Bool, "off")
             .legacy("$InputUnixListenSocketUsePIDFromSystem")
             .refused(OWN_PID),
@@ -110,7 +111,7 @@ pub fn system_socket(r: &Resolved, max_message: usize) -> Option<InputConfig> {
         create_path: false,
     };
     let mut c = InputConfig::new("imuxsock", Listen::UnixDgram(socket), max_message);
-    c.parse_hostname = r.bool("sysSock.parseHostname");
+    c.parse_hostname = parse_hostname(r, "sysSock.");
     c.ignore_timestamp = r.bool("sysSock.ignoreTimestamp");
     input::rate_limit(r, "sysSock.", &mut c);
     r.bool("sysSock.use").then_some(c)
@@ -127,8 +128,24 @@ pub fn resolve(r: &Resolved, max_message: usize) -> InputConfig {
         create_path: r.bool("createPath"),
     };
     let mut c = InputConfig::new("imuxsock", Listen::UnixDgram(socket), max_message);
-    c.parse_hostname = r.bool("parseHostname");
+    c.parse_hostname = parse_hostname(r, "");
     c.ignore_timestamp = r.bool("ignoreTimestamp");
     input::rate_limit(r, "", &mut c);
     c
+}
+
+/// Whether messages carry a HOSTNAME: rsyslog's socket parser
+/// (`useSpecialParser`, the default) reads none, whatever
+/// `parseHostname` says; the general parsers (`useSpecialParser="off"`)
+/// read one when `parseHostname` is on.
+fn parse_hostname(r: &Resolved, prefix: &str) -> bool {
+    let (special, host) = (
+        format!("{prefix}useSpecialParser"),
+        format!("{prefix}parseHostname"),
+    );
+    let (special_on, host_on) = (r.bool(&special), r.bool(&host));
+    if special_on && host_on {
+        r.warn(&host, format!("{host}=\"on\" has no effect in corelog, as in rsyslog, beside {special}=\"on\" (the default): the socket's own parser reads no host name; add {special}=\"off\" to read one"));
+    }
+    !special_on && host_on
 }

@@ -17,8 +17,8 @@ pub const FRAME: Type = Type::Int {
     min: 1,
     max: 200_000_000,
 };
-/// `addtlFrameDelimiter`: a byte.
-pub const DELIMITER: Type = Type::Int { min: 0, max: 255 };
+/// `addtlFrameDelimiter`: a byte, or -1 for none.
+pub const DELIMITER: Type = Type::Int { min: -1, max: 255 };
 
 /// Where an input listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,7 +148,10 @@ pub fn framing(r: &Resolved, max_message: usize) -> FramerOptions {
         frame_bytes_max: r.int("maxFrameSize") as usize,
         message_bytes_max: max_message,
         octet_counting: r.bool("supportOctetCountedFraming"),
-        addtl_delimiter: r.opt_int("addtlFrameDelimiter").map(|d| d as u8),
+        addtl_delimiter: r
+            .opt_int("addtlFrameDelimiter")
+            .filter(|d| *d >= 0)
+            .map(|d| d as u8),
         discard_truncated: r.bool("discardTruncatedMsg"),
     }
 }

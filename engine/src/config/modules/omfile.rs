@@ -6,9 +6,9 @@
 //! size-based rotation are refused until they are carried out.
 
 use super::why;
-use crate::config::param::{Param, Resolved, Table, Type, INT, POSITIVE};
+use crate::config::param::{Param, Resolved, Table, Type, INT, NON_NEG, POSITIVE};
 
-const NO_SUSPEND: &str = "corelogd treats a failed dynaFile write like any failed write: retried as action.resumeRetryCount says, so it loses no more than rsyslog's default would, and often less";
+const NO_SUSPEND: &str = "suspending the action when a dynaFile cannot be opened is not built yet; as with \"on\", the message whose file cannot be opened is not written (said and counted) and the others go on";
 
 /// The parameters `module()` sets for every omfile action, and the action
 /// itself too (the action's value wins), followed by the object's own.
@@ -40,7 +40,7 @@ pub static MODULE: Table = Table {
         Param::new("compression.driver", Type::Enum(&["zlib", "zstd"]), "zlib")
             .refused(why::COMPRESSION),
         Param::new("compression.zstd.workers", POSITIVE, "").refused(why::COMPRESSION),
-        Param::new("dynafile.donotsuspend", Type::Bool, "on").warned(NO_SUSPEND),
+        Param::new("dynafile.donotsuspend", Type::Bool, "on").refused(NO_SUSPEND),
     ],
 };
 
@@ -74,7 +74,9 @@ pub static ACTION: Table = Table {
         Param::new("dynaFile", Type::Template, "").note("file or dynaFile is required"),
         Param::new("sig.provider", Type::Str, "").refused(why::SIGNING),
         Param::new("cry.provider", Type::Str, "").refused(why::SIGNING),
-        Param::new("closeTimeout", POSITIVE, "").note("10 with dynaFile, else 0 (never)"),
+        Param::new("closeTimeout", NON_NEG, "")
+            .note("minutes; 10 with dynaFile, else 0 (never)")
+            .sample("5"),
         Param::new("rotation.sizeLimit", Type::Size { min: 0, max: i64::MAX }, "0")
             .refused("size-based rotation is not built yet; the file would grow past the limit"),
         Param::new("rotation.sizeLimitCommand", Type::Str, "")

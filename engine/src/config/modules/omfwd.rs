@@ -96,7 +96,7 @@ pub static ACTION: Table = Table {
         Param::new("streamDriver.CertFile", Type::Path, "").refused(why::TLS),
         Param::new("ResendLastMSGOnReconnect", Type::Bool, "off")
             .legacy("$ActionSendResendLastMsgOnReconnect")
-            .warned("corelogd resends the whole batch a broken connection interrupted, the last message included"),
+            .refused("resending the last batch after a reconnect is not built yet; corelogd resends a batch whose write failed, but not one the kernel took before the connection broke"),
         Param::new("udp.sendToAll", Type::Bool, "off").refused(
             "sending to every address of the target is not built yet; only the first would get the messages",
         ),

@@ -9,10 +9,15 @@
 //! discard by severity yet.
 
 use super::why;
-use crate::config::param::{Diag, Param, Resolved, Table, Type, MS};
+use crate::config::param::{Diag, Param, Resolved, Status, Table, Type, MS};
 use crate::config::queue::{QueueParams, QueueScope, QueueType};
 
 const INT: Type = Type::Int {
+    min: -1,
+    max: i32::MAX as i64,
+};
+/// At most rsyslog's limit, so the marks computed from it cannot overflow.
+const QUEUE_SIZE: Type = Type::Size {
     min: -1,
     max: i32::MAX as i64,
 };
@@ -42,7 +47,7 @@ pub static TABLE: Table = Table {
             .legacy("$ActionQueueFileName")
             .sample("sample-q"),
         Param::new("queue.spoolDirectory", Type::Path, "").note("workDirectory"),
-        Param::new("queue.size", SIZE, "")
+        Param::new("queue.size", QUEUE_SIZE, "")
             .note(BY_SCOPE)
             .legacy("$ActionQueueSize")
             .sample("5000"),
@@ -77,7 +82,7 @@ pub static TABLE: Table = Table {
             .note("8: discard nothing; main and ruleset queues only (refused on action queues)")
             .legacy("$ActionQueueDiscardSeverity"),
         Param::new("queue.checkpointInterval", INT, "0")
-            .note("0: at shutdown only")
+            .note("corelog counts the batches confirmed, not messages; 0: after every batch (see docs/diskqueue.md)")
             .legacy("$ActionQueueCheckpointInterval"),
         Param::new("queue.syncQueueFiles", Type::Bool, "off").legacy("$ActionQueueSyncQueueFiles"),
         Param::new("queue.type", Type::Enum(TYPES), "")
@@ -202,13 +207,24 @@ pub fn resolve(
         q.filename = Some(f);
     }
     if let Some(d) = r.given_str("queue.spoolDirectory") {
-        q.spool_directory = Some(d.trim_end_matches('/').to_string());
+        q.spool_directory = Some(super::global::without_trailing_slash(&d));
     }
     if let Some(b) = r.given_bool("queue.syncQueueFiles") {
         q.sync_queue_files = b;
     }
     if let Some(b) = r.given_bool("queue.saveOnShutdown") {
         q.save_on_shutdown = b;
+    }
+    if q.kind == QueueType::Direct {
+        let given: Vec<&str> = TABLE
+            .params
+            .iter()
+            .filter(|p| p.name != "queue.type" && p.status == Status::Supported && r.given(p.name))
+            .map(|p| p.name)
+            .collect();
+        for name in given {
+            diag.err(r.pos_of(name), format!("{name} in {} has no effect on a Direct queue (the action runs in the caller's batch; rsyslog ignores it there): add queue.type=\"LinkedList\", \"FixedArray\" or \"Disk\" for a queue of the action's own", r.what()));
+        }
     }
     if scope == QueueScope::Action {
         for name in ["queue.discardMark", "queue.discardSeverity"] {
