@@ -292,6 +292,7 @@ pub fn module(name: &str) -> Option<&'static Module> {
 pub fn tables() -> Vec<&'static Table> {
     let mut t: Vec<&'static Table> = vec![
         &global::TABLE,
+        &global::LEGACY,
         &queue::TABLE,
         &ruleset::MAIN_QUEUE,
         &ruleset::RULESET,
