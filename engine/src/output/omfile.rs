@@ -418,3 +418,124 @@ impl OmFile {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> FileOptions {
+        FileOptions {
+            create_dirs: true,
+            dir_create_mode: 0o700,
+            file_create_mode: 0o644,
+            owner: None,
+            group: None,
+            dir_owner: None,
+            dir_group: None,
+            fail_on_chown: true,
+            cache_size: 10,
+            io_buffer_size: 64 << 10,
+            flush_on_tx_end: true,
+            flush_interval: Duration::from_secs(5),
+            close_timeout: None,
+            sync: false,
+        }
+    }
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("corelog-omfile-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn batch(line: &str) -> Rendered {
+        Rendered {
+            data: line.as_bytes().to_vec(),
+            count: 1,
+            ..Rendered::default()
+        }
+    }
+
+    #[test]
+    fn flush_interval_writes_what_waits_once_it_has_passed() {
+        let path = dir("flush").join("f.log");
+        let mut f = OmFile::new(
+            Some(path.clone()),
+            FileOptions {
+                flush_on_tx_end: false,
+                ..opts()
+            },
+        );
+        f.write(&batch("one\n")).unwrap();
+        let read = || std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(read(), "", "buffered: below ioBufferSize, flushOnTXEnd off");
+        let start = f.last_flush;
+        f.timed(start + Duration::from_secs(4)).unwrap();
+        assert_eq!(read(), "", "flushInterval (5 s) has not passed");
+        f.timed(start + Duration::from_secs(5)).unwrap();
+        assert_eq!(read(), "one\n");
+    }
+
+    #[test]
+    fn close_timeout_closes_an_idle_file_without_a_write() {
+        let path = dir("close").join("f.log");
+        let mut f = OmFile::new(
+            Some(path),
+            FileOptions {
+                close_timeout: Some(Duration::from_secs(60)),
+                ..opts()
+            },
+        );
+        f.write(&batch("one\n")).unwrap();
+        assert_eq!(f.open_files(), 1);
+        let now = Instant::now();
+        f.timed(now + Duration::from_secs(30)).unwrap();
+        assert_eq!(f.open_files(), 1);
+        f.timed(now + Duration::from_secs(61)).unwrap();
+        assert_eq!(f.open_files(), 0, "idle past closeTimeout");
+    }
+
+    #[test]
+    fn created_directories_get_dir_owner_and_mode() {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            panic!(
+                "this test gives a directory to another user: run it as root (scripts/test does)"
+            );
+        }
+        use std::os::unix::fs::MetadataExt;
+        let base = dir("dirs");
+        let path = base.join("a/b/f.log");
+        let mut f = OmFile::new(
+            Some(path.clone()),
+            FileOptions {
+                dir_owner: Some(65534),
+                dir_group: Some(65534),
+                dir_create_mode: 0o750,
+                owner: Some(65534),
+                ..opts()
+            },
+        );
+        f.write(&batch("one\n")).unwrap();
+        for d in [base.join("a"), base.join("a/b")] {
+            let m = std::fs::metadata(&d).unwrap();
+            assert_eq!((m.uid(), m.gid()), (65534, 65534), "{}", d.display());
+            // dirCreateMode, less what the process's umask takes away.
+            assert_eq!(
+                m.mode() & 0o777 & !0o750,
+                0,
+                "{}: {:o}",
+                d.display(),
+                m.mode()
+            );
+            assert_eq!(m.mode() & 0o700, 0o700, "{}: {:o}", d.display(), m.mode());
+        }
+        assert_eq!(std::fs::metadata(&path).unwrap().uid(), 65534);
+        assert_eq!(
+            std::fs::metadata(&base).unwrap().uid(),
+            0,
+            "an existing directory keeps its owner"
+        );
+    }
+}
