@@ -235,3 +235,22 @@ fn max_open_files_sets_the_limit() {
     let soft = line.split_whitespace().nth(3).unwrap_or_default();
     assert_eq!(soft, "3000", "{line}");
 }
+
+#[test]
+fn imptcp_unix_sockets_get_file_create_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = Corelogd::start(
+        &dir("ptcpmode"),
+        r#"
+module(load="imptcp")
+input(type="imptcp" path="@DIR@/default.sock")
+input(type="imptcp" path="@DIR@/open.sock" fileCreateMode="0666")
+*.* action(type="omfile" file="@DIR@/out.log")
+"#,
+        &["@DIR@/default.sock", "@DIR@/open.sock"],
+    );
+    let mode = |f: &str| std::fs::metadata(d.path(f)).unwrap().permissions().mode() & 0o777;
+    let (default, open) = (mode("default.sock"), mode("open.sock"));
+    d.stop();
+    assert_eq!((default, open), (0o644, 0o666), "rsyslog's default is 0644");
+}
