@@ -143,7 +143,7 @@ fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
         sum(|c| c.input.received),
         sum(|c| c.input.bytes),
         sum(|c| c.shard.enqueued),
-        sum(|c| c.shard.discarded),
+        sum(|c| c.shard.discarded + c.discarded_action_queue),
         sum(|c| c.input.dropped_full + c.shard.dropped_full + c.dropped_action_queue),
         sum(|c| c.input.dropped_ratelimit),
         report.udp_kernel_drops,

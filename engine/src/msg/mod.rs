@@ -133,6 +133,15 @@ pub struct Message {
 }
 
 impl Message {
+    /// A copy whose bytes are its own: a message kept for long (in an
+    /// action's queue) then holds no more of an input's read buffer than
+    /// itself.
+    pub fn detached(&self) -> Message {
+        let mut m = self.clone();
+        m.buf = Bytes::copy_from_slice(&self.buf);
+        m
+    }
+
     /// The bytes of a span of this message.
     #[inline]
     pub fn slice(&self, span: Span) -> &[u8] {

@@ -57,59 +57,6 @@ impl Rendered {
         self.count = 0;
     }
 
-    /// Appends this batch as a disk-queue payload: `count, records,
-    /// data length, paths length` (u32 little-endian each), the record
-    /// ends (two u32 each), the data, the paths.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        for v in [
-            self.count as usize,
-            self.recs.len(),
-            self.data.len(),
-            self.paths.len(),
-        ] {
-            out.extend_from_slice(&(v as u32).to_le_bytes());
-        }
-        for r in &self.recs {
-            out.extend_from_slice(&(r.path_end as u32).to_le_bytes());
-            out.extend_from_slice(&(r.data_end as u32).to_le_bytes());
-        }
-        out.extend_from_slice(&self.data);
-        out.extend_from_slice(&self.paths);
-    }
-
-    /// Reads a payload from [`Rendered::encode`] back; `None` when its
-    /// lengths or record ends do not fit (never a panic).
-    pub fn decode(b: &[u8]) -> Option<Rendered> {
-        let word = |i: usize| -> Option<usize> {
-            let w = b.get(i * 4..i * 4 + 4)?;
-            Some(u32::from_le_bytes(w.try_into().ok()?) as usize)
-        };
-        let (count, nrecs, dlen, plen) = (word(0)?, word(1)?, word(2)?, word(3)?);
-        let data_at = nrecs.checked_mul(2)?.checked_add(4)?.checked_mul(4)?;
-        if data_at.checked_add(dlen)?.checked_add(plen)? != b.len() {
-            return None;
-        }
-        let mut recs = Vec::with_capacity(nrecs);
-        let (mut p0, mut d0) = (0, 0);
-        for i in 0..nrecs {
-            let (p, d) = (word(4 + 2 * i)?, word(5 + 2 * i)?);
-            if p < p0 || d < d0 || p > plen || d > dlen {
-                return None;
-            }
-            recs.push(Rec {
-                path_end: p,
-                data_end: d,
-            });
-            (p0, d0) = (p, d);
-        }
-        Some(Rendered {
-            data: b[data_at..data_at + dlen].to_vec(),
-            paths: b[data_at + dlen..].to_vec(),
-            recs,
-            count: count as u32,
-        })
-    }
-
     /// Records as (path, data) pairs (dynaFile, datagrams).
     pub fn records(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
         let mut p0 = 0usize;

@@ -325,7 +325,6 @@ mod tests {
                     let mut out = Vec::new();
                     t.render(&d, &Env::new(Timestamp::default(), "me"), &mut RenderBuf::new(), &mut out);
                 }
-                let _ = crate::output::Rendered::decode(&p);
             }
         }
     }

@@ -1,6 +1,6 @@
 //! The framing of one record in a disk-queue segment.
 //!
-//! In: a payload (a serialized message, or an action's rendered batch)
+//! In: a payload (a serialized message)
 //! and its sequence number. Out: `header ‖ payload`, where the header is
 //! the fixed-layout [`RecordHeader`] {magic, version, kind, length,
 //! crc32c, sequence}. Reading back, [`scan`] tells a whole record from
@@ -25,7 +25,8 @@ pub const MAX_PAYLOAD: usize = 256 << 20;
 pub mod kind {
     /// One message with all its properties and variables.
     pub const MESSAGE: u8 = 1;
-    /// One rendered batch of an action queue.
+    /// One rendered batch of an action queue, written by corelogd before
+    /// action queues held messages; refused when a queue is opened.
     pub const RENDERED: u8 = 2;
 }
 

@@ -1,9 +1,13 @@
-//! One core's shard of the main queue.
+//! The one queue engine: a core's shard of the main queue or of a ruleset
+//! queue, and an action's own queue.
 //!
 //! In: messages from this core's inputs, a read's worth at a time, each
-//! message carrying the ruleset that will process it. Out: those chunks,
-//! in the order they were enqueued, to this core's queue worker, which
-//! runs them in batches of `queue.dequeueBatchSize`.
+//! message carrying the ruleset that will process it (a shard), or the
+//! messages a rule worker sent to one action (an action queue). Out: those
+//! chunks, in the order they were enqueued, to the queue's one worker,
+//! which takes them in batches of `queue.dequeueBatchSize`: the rule
+//! worker of a shard, or the action's worker, which renders and delivers
+//! them.
 //!
 //! The shard moves whole chunks (`Vec<Message>`), not messages: a message
 //! is written once, where the parser puts it, and read in place by the
@@ -25,9 +29,9 @@
 //! than the free room is split). A full shard makes [`Shard::enqueue`]
 //! wait, which stops the stream inputs from reading (the sender's TCP
 //! window closes); inputs that cannot wait use [`Shard::enqueue_timeout`]
-//! and count what they drop. Above `queue.discardMark`, messages of
-//! severity ≥ `queue.discardSeverity` are discarded and counted, as
-//! rsyslog does.
+//! and count what they drop. A message that finds the queue at or above
+//! `queue.discardMark` is discarded (and counted) when its severity is
+//! `queue.discardSeverity` or less important, as rsyslog does.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -106,6 +110,17 @@ pub struct ShardStats {
     pub given_up: u64,
 }
 
+impl ShardStats {
+    pub fn add(&self, o: &ShardStats) -> ShardStats {
+        ShardStats {
+            enqueued: self.enqueued + o.enqueued,
+            discarded: self.discarded + o.discarded,
+            dropped_full: self.dropped_full + o.dropped_full,
+            given_up: self.given_up + o.given_up,
+        }
+    }
+}
+
 /// Bytes a datagram input may leave to be written to a shard's disk
 /// before it waits (see [`Shard::enqueue_timeout`]).
 const UNWRITTEN_MAX: u64 = 4 << 20;
@@ -166,6 +181,17 @@ impl Shard {
         s.len.set(recovered);
         s.rulesets = rulesets;
         s
+    }
+
+    /// An action's queue: messages for that action alone, on the core
+    /// that owns it; on disk where `store` is given. The ruleset a message
+    /// names is not used there (the action's worker renders and delivers).
+    pub fn for_action(q: &QueueParams, store: Option<Rc<DiskStore>>) -> Shard {
+        assert!(q.kind != QueueType::Direct, "a Direct action has no queue");
+        match store {
+            Some(store) => Shard::spooled(q, store, u32::MAX),
+            None => Shard::new(q),
+        }
     }
 
     fn build(q: &QueueParams, spool: Option<Spool<Chunk>>) -> Shard {
@@ -371,6 +397,26 @@ impl Shard {
     /// disk, it does not wait for durability but keeps pace with the
     /// writes (a kill -9 can take at most the last few MiB).
     pub async fn enqueue_timeout(&self, items: &mut Chunk) -> u64 {
+        let (dropped, _) = self.enqueue_until(items).await;
+        self.pace_disk().await;
+        dropped
+    }
+
+    /// As [`Shard::enqueue_timeout`], for an action's queue fed by a rule
+    /// worker: returns (dropped, durable), and on disk waits until what
+    /// it took is durable — the worker confirms its own chunk (and a
+    /// RELP sender is acknowledged) only once it is, so what went to disk
+    /// here survives kill -9. `durable` is false only when shutdown
+    /// stopped that wait.
+    pub async fn enqueue_timeout_durable(&self, items: &mut Chunk) -> (u64, bool) {
+        let (dropped, ticket) = self.enqueue_until(items).await;
+        (dropped, self.wait_durable(ticket).await)
+    }
+
+    /// Moves `items` in as room allows until `queue.timeoutEnqueue` has
+    /// passed, then drops (and counts) the rest. Returns what it dropped
+    /// and the ticket of its last disk write.
+    async fn enqueue_until(&self, items: &mut Chunk) -> (u64, Option<Ticket>) {
         let deadline = Instant::now() + self.timeout_enqueue;
         let mut durable = None;
         while !items.is_empty() {
@@ -389,12 +435,10 @@ impl Shard {
                 let mut s = self.stats.get();
                 s.dropped_full += dropped;
                 self.stats.set(s);
-                self.pace_disk().await;
-                return dropped;
+                return (dropped, durable);
             }
         }
-        self.pace_disk().await;
-        0
+        (0, durable)
     }
 
     /// For datagram inputs, which have neither an acknowledgement to give
@@ -414,10 +458,17 @@ impl Shard {
     fn push_some(&self, items: &mut Chunk) -> Took {
         let mut s = self.stats.get();
         let len = self.len.get();
-        if len >= self.discard_mark && self.discard_severity < 8 {
+        if len + items.len() > self.discard_mark && self.discard_severity < 8 {
+            // As rsyslog, message by message: those that would find the
+            // queue at or above the mark are discarded by severity.
             let before = items.len();
             let sev = self.discard_severity;
-            items.retain(|m| m.severity() < sev);
+            let below_mark = self.discard_mark.saturating_sub(len);
+            let mut at = 0;
+            items.retain(|m| {
+                at += 1;
+                at <= below_mark || m.severity() < sev
+            });
             s.discarded += (before - items.len()) as u64;
             if items.is_empty() {
                 self.stats.set(s);
@@ -579,6 +630,62 @@ impl Shard {
         };
         if let Some(c) = item {
             self.recycle(c);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::queue::QueueScope;
+    use crate::msg::Origin;
+    use crate::parse::{parse, ParseOptions};
+    use crate::queue::store::tests::on_executor;
+    use crate::Timestamp;
+    use bytes::Bytes;
+    use std::sync::Arc;
+
+    fn msgs(pri: u8, n: usize) -> Chunk {
+        let origin = Arc::new(Origin::new("h", "127.0.0.1", "imtcp"));
+        (0..n)
+            .map(|i| {
+                let raw = format!("<{pri}>Dec  4 10:00:00 host tag: {i}");
+                let opts = ParseOptions::default();
+                parse(Bytes::from(raw), &origin, Timestamp::default(), &opts)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn discard_marks_count_message_by_message() {
+        for kind in [QueueType::LinkedList, QueueType::FixedArray] {
+            let mut q = QueueParams::defaults(QueueScope::Action);
+            q.kind = kind;
+            q.discard_mark = 10;
+            // notice (5) and less important
+            q.discard_severity = 5;
+            q.correct();
+            let shard = Shard::for_action(&q, None);
+            on_executor(async move {
+                // One chunk across the mark: the first 10 are below it.
+                let mut info = msgs(14, 25);
+                assert_eq!(shard.enqueue_timeout_durable(&mut info).await, (0, true));
+                assert_eq!(shard.len(), 10);
+                // Above the mark: err (3) is kept, debug (7) discarded.
+                let mut err = msgs(11, 4);
+                err.extend(msgs(15, 3));
+                assert_eq!(shard.enqueue_timeout_durable(&mut err).await, (0, true));
+                assert_eq!(shard.len(), 14);
+                let s = shard.stats();
+                assert_eq!((s.enqueued, s.discarded), (14, 18));
+                let mut sev = Vec::new();
+                shard.close();
+                while let Some(mut t) = shard.dequeue().await {
+                    t.with(|c| sev.extend(c.iter().map(|m| m.severity())));
+                    shard.done(t);
+                }
+                assert_eq!(sev, [[6; 10].as_slice(), &[3; 4]].concat());
+            });
         }
     }
 }

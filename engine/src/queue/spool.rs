@@ -3,7 +3,7 @@
 //! the high watermark, then spills to disk until it is down to the low
 //! watermark, and saves its memory on shutdown.
 //!
-//! In: items (a chunk of messages, or an action's rendered batch) from
+//! In: items (chunks of messages) from
 //! the queue's producers. Out: the same items in the same order to the
 //! queue's one consumer — from memory, or read back from disk — and, once
 //! the consumer confirms one, its disk space freed.

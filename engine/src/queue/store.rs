@@ -178,17 +178,6 @@ pub struct Store {
     full_said: Cell<bool>,
 }
 
-/// How many messages a record holds: one for a message record; a rendered
-/// batch begins with its count.
-pub fn units(kind: u8, payload: &[u8]) -> u64 {
-    match kind {
-        record::kind::RENDERED => payload.get(..4).map_or(0, |b| {
-            u32::from_le_bytes(b.try_into().unwrap_or_default()) as u64
-        }),
-        _ => 1,
-    }
-}
-
 fn seg_path(dir: &Path, name: &str, seg: u64) -> PathBuf {
     dir.join(format!("{name}.{seg:08}"))
 }
@@ -205,6 +194,8 @@ struct Scanned {
     last_seq: Option<u64>,
     damage: Vec<u64>,
     torn: u64,
+    /// Whole records of a kind this corelogd does not read.
+    foreign_kinds: u64,
 }
 
 /// Scans `data` from `from`: whole records, damage (skipped to the next
@@ -217,13 +208,16 @@ fn scan_segment(data: &[u8], from: usize) -> Scanned {
         last_seq: None,
         damage: Vec::new(),
         torn: 0,
+        foreign_kinds: 0,
     };
     let mut at = from.min(data.len());
     while at < data.len() {
         match record::scan(&data[at..]) {
             Scan::Record { kind, seq, next } => {
                 s.records += 1;
-                s.units += units(kind, &data[at + HEADER..at + next]);
+                // A record is one message.
+                s.units += 1;
+                s.foreign_kinds += (kind != record::kind::MESSAGE) as u64;
                 s.last_seq = Some(seq);
                 at += next;
                 s.size = at as u64;
@@ -301,6 +295,18 @@ impl Store {
                     aside.display()
                 );
                 continue;
+            }
+            if s.foreign_kinds > 0 {
+                // Rendered batches of an action queue, from a corelogd
+                // before action queues held messages: this one cannot
+                // deliver them, and must not pass them over.
+                return Err(format!(
+                    "{label}: {} holds {} record(s) of rendered batches, written by an earlier corelogd's action queue; this corelogd's action queues hold messages and cannot deliver them. Nothing was changed: let the corelogd that wrote them deliver them, or move the files {}/{}.* aside to start without them.",
+                    path.display(),
+                    s.foreign_kinds,
+                    cfg.dir.display(),
+                    cfg.name
+                ));
             }
             if n == read.segment && read.offset > s.size {
                 // The checkpoint is ahead of what survived (a power loss
@@ -753,15 +759,15 @@ impl Store {
                             let payload = i.buf.slice(from + HEADER..from + next);
                             i.read.offset += next as u64;
                             i.read.seq = seq + 1;
-                            let n = units(kind, &payload);
                             i.stats.read_records += 1;
                             if let Some(k) = i.skip.iter().position(|r| r.contains(&seq)) {
                                 if seq + 1 == i.skip[k].end {
                                     i.skip.swap_remove(k);
                                 }
                             } else {
-                                i.unread_units = i.unread_units.saturating_sub(n);
-                                got += n;
+                                // A record is one message.
+                                i.unread_units = i.unread_units.saturating_sub(1);
+                                got += 1;
                                 f(kind, payload);
                             }
                             None
@@ -957,6 +963,33 @@ pub(crate) mod tests {
             .make()
             .expect("an executor")
             .run(f)
+    }
+
+    #[test]
+    fn rendered_batches_of_an_earlier_action_queue_are_refused_untouched() {
+        let d = dir("rendered");
+        let c = cfg(&d);
+        on_executor(async move {
+            let s = Rc::new(Store::open(c).unwrap());
+            glommio::spawn_local(s.clone().flusher()).detach();
+            let (_, t) = s
+                .append(kind::RENDERED, 3, |o| o.extend_from_slice(b"three lines"))
+                .unwrap();
+            s.wait_durable(t).await;
+        });
+        let before: Vec<_> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                (p.clone(), std::fs::read(p).unwrap())
+            })
+            .collect();
+        let err = Store::open(cfg(&d)).err().expect("refused");
+        assert!(err.contains("1 record(s) of rendered batches"), "{err}");
+        for (p, data) in before {
+            assert_eq!(std::fs::read(&p).unwrap(), data, "{} changed", p.display());
+        }
+        let _ = std::fs::remove_dir_all(&d);
     }
 
     /// Appends records `from..to` and waits until they are durable; the

@@ -24,11 +24,11 @@ use glommio::net::{TcpListener, UdpSocket, UnixDatagram, UnixListener};
 use glommio::sync::RwLock;
 use glommio::task::JoinHandle;
 
-use super::action_queue::{self, ActionQueue};
+use super::action_queue;
 use super::bind::{self, Bound};
 use super::disk;
 use super::signals::Signals;
-use super::worker::{self, Remote, Route, Target, WorkerAction};
+use super::worker::{self, Batch, Remote, Route, Target, WorkerAction};
 use super::CoreReport;
 use crate::config::queue::{QueueParams, QueueType};
 use crate::config::Plan;
@@ -36,7 +36,7 @@ use crate::corectx::clock::Clock;
 use crate::corectx::{CoreCtx, StopFlag, TaskGroup};
 use crate::input::{dgram, stream, InputSpec, Kind};
 use crate::output::runner::{ActionRunner, ActionShared};
-use crate::output::Rendered;
+use crate::output::Renderer;
 use crate::queue::shard::{Shard, ShardStats};
 use crate::queue::spool::{Spill, Spool};
 use crate::queue::store::{Store, StoreConfig, StoreStats};
@@ -55,9 +55,9 @@ const _: () = assert!(DRAIN_WAIT_MIN.as_millis() >= TICK.as_millis());
 
 /// A core's channel to an action's owner, with the owner's count of the
 /// batches it took care of.
-pub(super) type ActionTx = (SharedSender<Rendered>, Arc<AtomicU64>);
+pub(super) type ActionTx = (SharedSender<Batch>, Arc<AtomicU64>);
 /// The owner's end: the action, the channel and that count.
-pub(super) type ActionRx = (usize, SharedReceiver<Rendered>, Arc<AtomicU64>);
+pub(super) type ActionRx = (usize, SharedReceiver<Batch>, Arc<AtomicU64>);
 
 /// Everything one core starts with.
 pub(super) struct CoreJob {
@@ -85,7 +85,7 @@ pub(super) struct CoreJob {
 struct Actions {
     runners: HashMap<usize, Rc<RwLock<ActionRunner>>>,
     /// Action queues and the tasks that drain them into their runners.
-    queue_workers: Vec<(Rc<ActionQueue>, JoinHandle<()>)>,
+    queue_workers: Vec<(Rc<Shard>, JoinHandle<()>)>,
     /// The tasks taking batches for owned actions from the other cores.
     receive_tasks: Vec<JoinHandle<()>>,
 }
@@ -101,7 +101,7 @@ impl CoreJob {
     pub(super) async fn run(mut self) -> CoreReport {
         let mut stores = Stores::default();
         let ctx = self.boot(&mut stores);
-        let (actions, routes) = self.wire_actions(&mut stores).await;
+        let (actions, routes) = self.wire_actions(&ctx, &mut stores).await;
         let unix_paths = self.start_inputs(&ctx).await;
         // The workers hold the routes from here on: when they end, the
         // channels to the other cores close.
@@ -161,7 +161,11 @@ impl CoreJob {
     /// The actions this core owns (action `a` by core `a % cores`), their
     /// queues, the tasks that take their batches from the other cores, and
     /// the routes by which this core's workers reach every action.
-    async fn wire_actions(&mut self, stores: &mut Stores) -> (Actions, Vec<Route>) {
+    async fn wire_actions(
+        &mut self,
+        ctx: &Rc<CoreCtx>,
+        stores: &mut Stores,
+    ) -> (Actions, Vec<Route>) {
         let plan = self.plan.clone();
         let mut runners = HashMap::new();
         for (a, def) in plan.actions.iter().enumerate() {
@@ -179,8 +183,10 @@ impl CoreJob {
                 continue;
             }
             let store = self.disk.actions[a].as_ref().map(|cfg| stores.open(cfg));
-            let q = Rc::new(ActionQueue::new(&plan.actions[a].queue, store));
-            let work = action_queue::work(q.clone(), runner.clone());
+            let def = &plan.actions[a];
+            let q = Rc::new(Shard::for_action(&def.queue, store));
+            let work =
+                action_queue::work(ctx.clone(), q.clone(), Renderer::new(def), runner.clone());
             queue_workers.push((q.clone(), glommio::spawn_local(work).detach()));
             targets.insert(a, Target::Queued(q));
         }
@@ -403,8 +409,8 @@ impl CoreJob {
         for t in actions.receive_tasks {
             drain(t, &ctx.shard, &self.shared, timeout, true).await;
         }
-        let (dropped_action_queue, s, lost) = self
-            .drain_action_queues(ctx, actions.queue_workers, stores, timeout)
+        let (action_queues, s, lost) = self
+            .drain_action_queues(actions.queue_workers, stores, timeout)
             .await;
         saved += s;
         abandoned += lost;
@@ -423,14 +429,10 @@ impl CoreJob {
             shard: ctx
                 .shards()
                 .map(|s| s.stats())
-                .fold(ShardStats::default(), |a, b| ShardStats {
-                    enqueued: a.enqueued + b.enqueued,
-                    discarded: a.discarded + b.discarded,
-                    dropped_full: a.dropped_full + b.dropped_full,
-                    given_up: a.given_up + b.given_up,
-                }),
+                .fold(ShardStats::default(), |a, b| a.add(&b)),
             abandoned: abandoned + ctx.shards().map(|s| s.stats().given_up).sum::<u64>(),
-            dropped_action_queue,
+            dropped_action_queue: action_queues.dropped_full,
+            discarded_action_queue: action_queues.discarded,
             saved,
             store: stores.stats(),
         }
@@ -438,19 +440,18 @@ impl CoreJob {
 
     /// Each action queue drains into its output while the output makes
     /// progress, then keeps the rest on disk where it has one. Returns
-    /// (dropped while full, saved to disk, given up).
+    /// the queues' counters, and the messages saved to disk and given up.
     async fn drain_action_queues(
         &self,
-        ctx: &Rc<CoreCtx>,
-        queues: Vec<(Rc<ActionQueue>, JoinHandle<()>)>,
+        queues: Vec<(Rc<Shard>, JoinHandle<()>)>,
         stores: &mut Stores,
         timeout: Duration,
-    ) -> (u64, u64, u64) {
-        let (mut dropped, mut saved, mut abandoned) = (0, 0, 0);
+    ) -> (ShardStats, u64, u64) {
+        let (mut stats, mut saved, mut abandoned) = (ShardStats::default(), 0, 0);
         for (q, t) in queues {
             q.close();
             let until_idle = q.spool().is_none();
-            let left = drain(t, &ctx.shard, &self.shared, timeout, until_idle).await;
+            let left = drain(t, &q, &self.shared, timeout, until_idle).await;
             match q.spool() {
                 Some(sp) => {
                     let (s, lost) = stores.shutdown(sp).await;
@@ -459,16 +460,17 @@ impl CoreJob {
                 }
                 None => abandoned += left.max(q.len() as u64),
             }
-            if q.dropped.get() > 0 {
+            let s = q.stats();
+            if s.dropped_full > 0 {
                 crate::notice!(
                     "corelogd: an action queue on core {} was full: {} message(s) dropped after queue.timeoutEnqueue.",
                     self.core,
-                    q.dropped.get()
+                    s.dropped_full
                 );
             }
-            dropped += q.dropped.get();
+            stats = stats.add(&s);
         }
-        (dropped, saved, abandoned)
+        (stats, saved, abandoned)
     }
 }
 

@@ -9,8 +9,8 @@
 //! [`shard`], and the worker that runs the rules over the shard's batches
 //! ([`worker`]). Each action is owned by one core (action `a` by core
 //! `a % cores`), which is its only writer; the other cores hand it
-//! rendered batches through bounded glommio shared channels, one per
-//! (core, action) pair. Nothing else crosses cores on the data path.
+//! batches ([`worker::Batch`]: rendered, or messages for its queue)
+//! through bounded glommio shared channels, one per (core, action) pair. Nothing else crosses cores on the data path.
 //!
 //! Shutdown: inputs stop reading; the shard drains through the rules into
 //! the actions; the channels drain into the owners; files are flushed.
@@ -60,6 +60,8 @@ pub struct CoreReport {
     pub abandoned: u64,
     /// Messages dropped because an action queue stayed full.
     pub dropped_action_queue: u64,
+    /// Messages an action queue discarded at its discardMark.
+    pub discarded_action_queue: u64,
     /// Messages written from memory to disk queues at shutdown.
     pub saved: u64,
     /// The disk queues' counters, summed.
@@ -251,7 +253,7 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
     Ok(report)
 }
 
-/// The channels by which cores hand rendered batches to an action's owner
+/// The channels by which cores hand batches to an action's owner
 /// (action `a` is owned by core `a % cores`): `senders[c][a]` on core `c`
 /// for each action another core owns, and on each owner its receivers,
 /// each with a count of the batches the owner took care of.

@@ -2,10 +2,13 @@
 //! batches to the actions.
 //!
 //! In: batches from this core's shard (each message tagged with its
-//! ruleset). Out: for every action a batch reached, one [`Rendered`]
-//! batch — delivered in place when this core owns the action, or handed
-//! through a bounded channel to the owning core (waiting when it is full,
-//! which backs the shard up and so stops the inputs).
+//! ruleset). Out: for every action a batch reached, one [`Batch`]: for an
+//! action without a queue, the messages rendered with its template; for
+//! an action with a queue of its own, copies of the messages, for that
+//! queue (rendered by its worker). A batch is delivered in place when
+//! this core owns the action, or handed through a bounded channel to the
+//! owning core (waiting when it is full, which backs the shard up and so
+//! stops the inputs).
 //!
 //! Guarantees: messages reach each action in shard order; per batch, the
 //! worker allocates only scratch that it reuses (and, for actions on other
@@ -27,9 +30,8 @@ use crate::output::{Rendered, Renderer};
 use crate::rule::{run_batch, ActionResult, ActionSink, BatchState, Stmt};
 use crate::{Env, Message, RenderBuf};
 
-use super::action_queue::ActionQueue;
 use crate::corectx::CoreCtx;
-use crate::queue::shard::{Shard, Taken};
+use crate::queue::shard::{Chunk, Shard, Taken};
 
 /// Where an action's batches go from this core.
 #[derive(Clone)]
@@ -41,13 +43,13 @@ pub enum Route {
 /// The channel to an action's owning core, and the count of batches the
 /// owner has taken care of (delivered, or queued in the action's queue).
 pub struct Remote {
-    pub tx: ConnectedSender<Rendered>,
+    pub tx: ConnectedSender<Batch>,
     pub acked: Arc<AtomicU64>,
     sent: std::cell::Cell<u64>,
 }
 
 impl Remote {
-    pub fn new(tx: ConnectedSender<Rendered>, acked: Arc<AtomicU64>) -> Remote {
+    pub fn new(tx: ConnectedSender<Batch>, acked: Arc<AtomicU64>) -> Remote {
         Remote {
             tx,
             acked,
@@ -74,61 +76,94 @@ impl Route {
     }
 }
 
-/// An action on its owning core: run in place (Direct), or queued for the
-/// action's own worker.
-#[derive(Clone)]
-pub enum Target {
-    Direct(Rc<RwLock<ActionRunner>>),
-    Queued(Rc<ActionQueue>),
+/// What a rule worker hands an action.
+#[derive(Debug)]
+pub enum Batch {
+    /// Rendered by the rule worker, for an action without a queue.
+    Rendered(Rendered),
+    /// Messages for the action's own queue.
+    Messages(Chunk),
 }
 
-impl Target {
-    /// Delivers `r` (left empty, its buffers kept where possible).
-    pub async fn deliver(&self, r: &mut Rendered) {
+impl Batch {
+    fn is_empty(&self) -> bool {
         match self {
-            Target::Direct(runner) => {
-                let mut runner = runner.write().await.expect("action lock is never closed");
-                runner.deliver(r).await;
-                r.clear();
+            Batch::Rendered(r) => r.is_empty(),
+            Batch::Messages(c) => c.is_empty(),
+        }
+    }
+
+    /// Takes the contents, leaving an empty batch with room for one as
+    /// large.
+    fn take_reserving(&mut self) -> Batch {
+        match self {
+            Batch::Rendered(r) => {
+                let (d, p, n) = (r.data.len(), r.paths.len(), r.recs.len());
+                let full = std::mem::take(r);
+                r.data.reserve(d);
+                r.paths.reserve(p);
+                r.recs.reserve(n);
+                Batch::Rendered(full)
             }
-            Target::Queued(q) => {
-                q.enqueue(take_reserving(r)).await;
+            Batch::Messages(c) => {
+                let n = c.len();
+                Batch::Messages(std::mem::replace(c, Vec::with_capacity(n)))
             }
         }
     }
 }
 
-/// Takes `r`'s contents, leaving it empty with room for a batch as large.
-fn take_reserving(r: &mut Rendered) -> Rendered {
-    let (d, p, n) = (r.data.len(), r.paths.len(), r.recs.len());
-    let full = std::mem::take(r);
-    r.data.reserve(d);
-    r.paths.reserve(p);
-    r.recs.reserve(n);
-    full
+/// An action on its owning core: run in place (Direct), or queued for the
+/// action's own worker.
+#[derive(Clone)]
+pub enum Target {
+    Direct(Rc<RwLock<ActionRunner>>),
+    Queued(Rc<Shard>),
+}
+
+impl Target {
+    /// Delivers `b`, or queues it; leaves it empty, its buffers kept where
+    /// possible. A queue that stays full past `queue.timeoutEnqueue` drops
+    /// (and counts) what it has no room for, as rsyslog does.
+    pub async fn deliver(&self, b: &mut Batch) {
+        match (self, b) {
+            (Target::Direct(runner), Batch::Rendered(r)) => {
+                let mut runner = runner.write().await.expect("action lock is never closed");
+                runner.deliver(r).await;
+                r.clear();
+            }
+            (Target::Queued(q), Batch::Messages(c)) => {
+                q.enqueue_timeout_durable(c).await;
+                debug_assert!(c.is_empty());
+            }
+            (_, b) => unreachable!("a batch of the other kind for this action: {b:?}"),
+        }
+    }
 }
 
 /// One action as seen from this core's worker.
 pub struct WorkerAction {
     pub renderer: Renderer,
-    pub pending: Rendered,
+    /// What this core has for the action and not yet handed over: of the
+    /// kind its target takes.
+    pub pending: Batch,
     pub route: Route,
     pub shared: Arc<ActionShared>,
     pub exec_only_when_previous_is_suspended: bool,
-    /// The action has a queue of its own: enqueueing always succeeds, as
-    /// in rsyslog, and suspension is the queue worker's business.
-    pub queued: bool,
 }
 
 impl WorkerAction {
     pub fn new(def: &ActionDef, route: Route, shared: Arc<ActionShared>) -> WorkerAction {
+        let queued = def.queue.kind != crate::config::queue::QueueType::Direct;
         WorkerAction {
             renderer: Renderer::new(def),
-            pending: Rendered::default(),
+            pending: match queued {
+                true => Batch::Messages(Vec::new()),
+                false => Batch::Rendered(Rendered::default()),
+            },
             route,
             shared,
             exec_only_when_previous_is_suspended: def.common.exec_only_when_previous_is_suspended,
-            queued: def.queue.kind != crate::config::queue::QueueType::Direct,
         }
     }
 }
@@ -152,7 +187,20 @@ impl ActionSink for Sink<'_> {
         results: &mut [ActionResult],
     ) {
         let a = &mut self.actions[action];
-        if !a.queued && a.shared.suspended.load(Ordering::Relaxed) {
+        let out = match &mut a.pending {
+            // The action has a queue of its own: enqueueing always
+            // succeeds, as in rsyslog, and suspension is the queue
+            // worker's business.
+            Batch::Messages(c) => {
+                for &i in which {
+                    c.push(msgs[i as usize].detached());
+                    results[i as usize] = ActionResult::Ok;
+                }
+                return;
+            }
+            Batch::Rendered(out) => out,
+        };
+        if a.shared.suspended.load(Ordering::Relaxed) {
             a.shared
                 .discarded
                 .fetch_add(which.len() as u64, Ordering::Relaxed);
@@ -163,7 +211,7 @@ impl ActionSink for Sink<'_> {
         }
         for &i in which {
             a.renderer
-                .render(&msgs[i as usize], self.env, self.buf, &mut a.pending);
+                .render(&msgs[i as usize], self.env, self.buf, out);
             results[i as usize] = ActionResult::Ok;
         }
     }
@@ -265,7 +313,7 @@ async fn deliver(actions: &mut [WorkerAction]) {
         match &a.route {
             Route::Local(target) => target.deliver(&mut a.pending).await,
             Route::Remote(r) => {
-                let full = take_reserving(&mut a.pending);
+                let full = a.pending.take_reserving();
                 r.sent.set(r.sent.get() + 1);
                 if r.tx.send(full).await.is_err() {
                     crate::notice!(

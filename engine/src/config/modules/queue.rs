@@ -4,9 +4,8 @@
 //!
 //! In: a [`Resolved`] holding the object's `queue.*` parameters, and the
 //! scope. Out: complete [`QueueParams`] with rsyslog's defaults for the
-//! scope (see [`crate::config::queue`]), or errors for what the scope
-//! cannot carry out: action queues hold rendered batches, so they do not
-//! discard by severity yet.
+//! scope (see [`crate::config::queue`]), or errors for what a Direct
+//! queue cannot carry out.
 
 use super::why;
 use crate::config::param::{Diag, Param, Resolved, Status, Table, Type, MS};
@@ -52,7 +51,7 @@ pub static TABLE: Table = Table {
             .legacy("$ActionQueueSize")
             .sample("5000"),
         Param::new("queue.dequeueBatchSize", INT, "")
-            .note("main 256; main_queue() and ruleset 1024; action 128 (an action queue's batches are the rule engine's, so it is accepted there with a warning)")
+            .note("main 256; main_queue() and ruleset 1024; action 128")
             .legacy("$ActionQueueDequeueBatchSize")
             .sample("64"),
         Param::new("queue.minDequeueBatchSize", INT, "0").warned(why::BATCH),
@@ -72,14 +71,14 @@ pub static TABLE: Table = Table {
             .note("97% of the size")
             .warned(why::FLOW),
         Param::new("queue.lightDelayMark", INT, "")
-            .note("70% of the size; main and ruleset queues only (an action queue has no input to delay, so it is accepted there with a warning)")
+            .note("70% of the size; main and ruleset queues only (an action queue is fed by the rule engine, which rsyslog does not delay either, so it is accepted there with a warning)")
             .sample("2000"),
         Param::new("queue.discardMark", INT, "")
-            .note("98% of the size; main and ruleset queues only (refused on action queues)")
+            .note("98% of the size")
             .legacy("$ActionQueueDiscardMark")
             .sample("4000"),
         Param::new("queue.discardSeverity", Type::Severity, "8")
-            .note("8: discard nothing; main and ruleset queues only (refused on action queues)")
+            .note("8: discard nothing")
             .legacy("$ActionQueueDiscardSeverity"),
         Param::new("queue.checkpointInterval", INT, "0")
             .note("corelog counts the batches confirmed, not messages; 0: after every batch (see docs/diskqueue.md)")
@@ -172,9 +171,6 @@ pub const LEGACY_SUFFIXES: &[(&str, &str)] = &[
     ("FileName", "queue.filename"),
 ];
 
-/// What an action queue cannot carry out yet.
-const ACTION_DISCARD: &str = "an action queue holds rendered batches, so it cannot discard by severity yet; put the discard marks on the main or ruleset queue";
-
 /// Reads the queue parameters of `r` over `q` (the scope's defaults),
 /// then applies rsyslog's corrections (warnings for each).
 pub fn resolve(
@@ -226,32 +222,11 @@ pub fn resolve(
             diag.err(r.pos_of(name), format!("{name} in {} has no effect on a Direct queue (the action runs in the caller's batch; rsyslog ignores it there): add queue.type=\"LinkedList\", \"FixedArray\" or \"Disk\" for a queue of the action's own", r.what()));
         }
     }
-    if scope == QueueScope::Action {
-        for name in ["queue.discardMark", "queue.discardSeverity"] {
-            if r.given(name) && !(name == "queue.discardSeverity" && q.discard_severity == 8) {
-                diag.err(
-                    r.pos_of(name),
-                    format!(
-                        "{name} in {} is not supported by corelog: {ACTION_DISCARD}",
-                        r.what()
-                    ),
-                );
-            }
-        }
-        for (name, why) in [
-            ("queue.dequeueBatchSize", why::BATCH),
-            (
-                "queue.lightDelayMark",
-                "an action queue is fed by the rule engine, not by an input that could be delayed",
-            ),
-        ] {
-            if r.given(name) {
-                diag.warn(
-                    r.pos_of(name),
-                    format!("{name} in {} has no effect in corelog: {why}", r.what()),
-                );
-            }
-        }
+    if scope == QueueScope::Action && r.given("queue.lightDelayMark") {
+        diag.warn(
+            r.pos_of("queue.lightDelayMark"),
+            format!("queue.lightDelayMark in {} has no effect: an action queue is fed by the rule engine, not by an input that could be delayed (rsyslog does not delay it either)", r.what()),
+        );
     }
     for w in q.correct() {
         diag.warn(r.pos(), w);
