@@ -1,8 +1,9 @@
-//! Actions: rendering on the core that ran the rules, writing on the core
-//! that owns the output.
+//! Actions: rendering (on the core that ran the rules, or in an action
+//! queue's worker), writing on the core that owns the output.
 //!
 //! In: for each action, the messages of a batch that reached it (from the
-//! rule engine). [`Renderer`] turns them into one [`Rendered`] batch: the
+//! rule engine, or from the action's queue). [`Renderer`] turns them into
+//! one [`Rendered`] batch: the
 //! template output concatenated (with forward framing applied), plus, for
 //! dynamic files and datagrams, where each record ends. Out: that batch is
 //! written by the action's [`runner::ActionRunner`] on its owning core — a

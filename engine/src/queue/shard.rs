@@ -85,7 +85,7 @@ impl Spill for Chunk {
         let mut seqs = 0..0;
         let mut last = None;
         for (i, m) in self.iter().enumerate() {
-            let (seq, t) = store.append(kind::MESSAGE, 1, |out| msgcodec::encode(m, out))?;
+            let (seq, t) = store.append(kind::MESSAGE, |out| msgcodec::encode(m, out))?;
             if i == 0 {
                 seqs.start = seq;
             }
@@ -402,15 +402,17 @@ impl Shard {
         dropped
     }
 
-    /// As [`Shard::enqueue_timeout`], for an action's queue fed by a rule
-    /// worker: returns (dropped, durable), and on disk waits until what
-    /// it took is durable — the worker confirms its own chunk (and a
-    /// RELP sender is acknowledged) only once it is, so what went to disk
-    /// here survives kill -9. `durable` is false only when shutdown
-    /// stopped that wait.
-    pub async fn enqueue_timeout_durable(&self, items: &mut Chunk) -> (u64, bool) {
+    /// As [`Shard::enqueue_timeout`], for an action's queue fed by the
+    /// rule workers: returns how many were dropped, and on disk waits
+    /// until what it took is durable — a disk main queue confirms its own
+    /// chunk only once the action queues have it, so what went to disk
+    /// here survives kill -9. An action queue's waits are never aborted
+    /// (shutdown cancels a task that stops making progress instead).
+    pub async fn enqueue_timeout_durable(&self, items: &mut Chunk) -> u64 {
         let (dropped, ticket) = self.enqueue_until(items).await;
-        (dropped, self.wait_durable(ticket).await)
+        let durable = self.wait_durable(ticket).await;
+        debug_assert!(durable, "an action queue's waits are never aborted");
+        dropped
     }
 
     /// Moves `items` in as room allows until `queue.timeoutEnqueue` has
@@ -458,12 +460,18 @@ impl Shard {
     fn push_some(&self, items: &mut Chunk) -> Took {
         let mut s = self.stats.get();
         let len = self.len.get();
-        if len + items.len() > self.discard_mark && self.discard_severity < 8 {
+        let marked = match &self.spool {
+            // Disk-assisted: the disk absorbs the rest, so the mark is
+            // measured on memory, as rsyslog's is.
+            Some(sp) if !sp.disk_only() => self.mem_len(),
+            _ => len,
+        };
+        if marked + items.len() > self.discard_mark && self.discard_severity < 8 {
             // As rsyslog, message by message: those that would find the
             // queue at or above the mark are discarded by severity.
             let before = items.len();
             let sev = self.discard_severity;
-            let below_mark = self.discard_mark.saturating_sub(len);
+            let below_mark = self.discard_mark.saturating_sub(marked);
             let mut at = 0;
             items.retain(|m| {
                 at += 1;
@@ -657,6 +665,34 @@ mod tests {
     }
 
     #[test]
+    fn a_disk_assisted_queue_measures_its_discard_mark_on_memory() {
+        let d = crate::queue::store::tests::dir("shard-da-discard");
+        let c = crate::queue::store::tests::cfg(&d);
+        let mut q = QueueParams::defaults(QueueScope::Action);
+        q.kind = QueueType::LinkedList;
+        q.filename = Some("q".into());
+        (q.high_watermark, q.low_watermark) = (20, 10);
+        q.discard_mark = 50;
+        q.discard_severity = 5;
+        q.correct();
+        on_executor(async move {
+            let store = Rc::new(DiskStore::open(c).unwrap());
+            glommio::spawn_local(store.clone().flusher()).detach();
+            let shard = Shard::for_action(&q, Some(store));
+            // Past the high watermark the rest goes to disk: memory never
+            // reaches the mark, so nothing is discarded.
+            for _ in 0..20 {
+                let mut info = msgs(14, 10);
+                assert_eq!(shard.enqueue_timeout_durable(&mut info).await, 0);
+            }
+            let s = shard.stats();
+            assert_eq!((s.enqueued, s.discarded), (200, 0));
+            assert_eq!(shard.len(), 200);
+        });
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
     fn discard_marks_count_message_by_message() {
         for kind in [QueueType::LinkedList, QueueType::FixedArray] {
             let mut q = QueueParams::defaults(QueueScope::Action);
@@ -669,12 +705,12 @@ mod tests {
             on_executor(async move {
                 // One chunk across the mark: the first 10 are below it.
                 let mut info = msgs(14, 25);
-                assert_eq!(shard.enqueue_timeout_durable(&mut info).await, (0, true));
+                assert_eq!(shard.enqueue_timeout_durable(&mut info).await, 0);
                 assert_eq!(shard.len(), 10);
                 // Above the mark: err (3) is kept, debug (7) discarded.
                 let mut err = msgs(11, 4);
                 err.extend(msgs(15, 3));
-                assert_eq!(shard.enqueue_timeout_durable(&mut err).await, (0, true));
+                assert_eq!(shard.enqueue_timeout_durable(&mut err).await, 0);
                 assert_eq!(shard.len(), 14);
                 let s = shard.stats();
                 assert_eq!((s.enqueued, s.discarded), (14, 18));

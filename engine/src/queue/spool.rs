@@ -99,11 +99,6 @@ impl<T> Taken<T> {
         }
     }
 
-    /// Whether it came from disk (so confirming it frees disk records).
-    pub fn is_from_disk(&self) -> bool {
-        self.mark.is_some()
-    }
-
     /// Runs `f` on the item, borrowed mutably only while `f` runs.
     pub fn with<R>(&mut self, f: impl FnOnce(&mut T) -> R) -> R {
         match &mut self.item {
@@ -385,7 +380,7 @@ mod tests {
             let mut last = None;
             for n in self {
                 let (q, t) =
-                    store.append(kind::MESSAGE, 1, |o| o.extend_from_slice(&n.to_le_bytes()))?;
+                    store.append(kind::MESSAGE, |o| o.extend_from_slice(&n.to_le_bytes()))?;
                 seqs = Some(seqs.map_or(q, |r| r.start)..q + 1);
                 last = Some(t);
             }

@@ -301,7 +301,7 @@ impl Store {
                 // before action queues held messages: this one cannot
                 // deliver them, and must not pass them over.
                 return Err(format!(
-                    "{label}: {} holds {} record(s) of rendered batches, written by an earlier corelogd's action queue; this corelogd's action queues hold messages and cannot deliver them. Nothing was changed: let the corelogd that wrote them deliver them, or move the files {}/{}.* aside to start without them.",
+                    "{label}: {} holds {} record(s) of rendered batches, written by an earlier corelogd's action queue; this corelogd's action queues hold messages and cannot deliver them. Their files are left as they are: let the corelogd that wrote them deliver them, or move the files {}/{}.* aside to start without them.",
                     path.display(),
                     s.foreign_kinds,
                     cfg.dir.display(),
@@ -477,13 +477,12 @@ impl Store {
         room
     }
 
-    /// Appends one record holding `units` messages, its payload written
-    /// by `fill`; returns the sequence number given and when it will be
-    /// durable. Never waits: the flusher writes it.
+    /// Appends one record (one message), its payload written by `fill`;
+    /// returns the sequence number given and when it will be durable.
+    /// Never waits: the flusher writes it.
     pub fn append(
         &self,
         kind: u8,
-        units: u64,
         fill: impl FnOnce(&mut Vec<u8>),
     ) -> Result<(u64, Ticket), String> {
         let mut i = self.inner.borrow_mut();
@@ -528,7 +527,7 @@ impl Store {
         let end = s.size;
         i.next_seq += 1;
         i.total += len;
-        i.unread_units += units;
+        i.unread_units += 1;
         i.stats.written_records += 1;
         i.stats.written_bytes += len;
         self.flush_wanted.notify();
@@ -973,7 +972,7 @@ pub(crate) mod tests {
             let s = Rc::new(Store::open(c).unwrap());
             glommio::spawn_local(s.clone().flusher()).detach();
             let (_, t) = s
-                .append(kind::RENDERED, 3, |o| o.extend_from_slice(b"three lines"))
+                .append(kind::RENDERED, |o| o.extend_from_slice(b"three lines"))
                 .unwrap();
             s.wait_durable(t).await;
         });
@@ -1003,9 +1002,7 @@ pub(crate) mod tests {
             for i in from..to {
                 let payload = format!("record {i:08} {}", "x".repeat((i % 200) as usize));
                 let (_, t) = s
-                    .append(kind::MESSAGE, 1, |o| {
-                        o.extend_from_slice(payload.as_bytes())
-                    })
+                    .append(kind::MESSAGE, |o| o.extend_from_slice(payload.as_bytes()))
                     .unwrap();
                 last = Some(t);
                 if i % 1000 == 999 {

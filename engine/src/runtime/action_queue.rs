@@ -19,8 +19,11 @@
 //!
 //! Guarantees: a chunk is given back to the queue (on disk: confirmed,
 //! its records freed) only once every message in it was delivered; in
-//! order.
+//! order. `in_flight` tells, at any moment, how many messages of the
+//! chunk taken are not delivered yet: what a shutdown that gives up on a
+//! stuck output gives up with the task.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use glommio::sync::RwLock;
@@ -37,6 +40,7 @@ pub async fn work(
     q: Rc<Shard>,
     mut renderer: Renderer,
     runner: Rc<RwLock<ActionRunner>>,
+    in_flight: Rc<Cell<u64>>,
 ) {
     let batch = q.batch_size();
     let mut buf = RenderBuf::new();
@@ -46,6 +50,7 @@ pub async fn work(
         let n = taken.with(|c| c.len());
         let mut at = 0;
         while at < n {
+            in_flight.set((n - at) as u64);
             let end = (at + batch).min(n);
             env.now = ctx.clock.now();
             env.now_utc = env.now.to_utc();
@@ -61,6 +66,7 @@ pub async fn work(
             rendered.clear();
             at = end;
         }
+        in_flight.set(0);
         q.done(taken);
     }
 }

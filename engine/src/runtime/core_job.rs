@@ -12,6 +12,7 @@
 //! [`CoreJob::shut_down`] (inputs drain into the queues, the queues into
 //! the outputs, while the outputs make progress).
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::os::unix::io::FromRawFd;
 use std::rc::Rc;
@@ -85,9 +86,16 @@ pub(super) struct CoreJob {
 struct Actions {
     runners: HashMap<usize, Rc<RwLock<ActionRunner>>>,
     /// Action queues and the tasks that drain them into their runners.
-    queue_workers: Vec<(Rc<Shard>, JoinHandle<()>)>,
+    queue_workers: Vec<(Rc<Shard>, Holding)>,
     /// The tasks taking batches for owned actions from the other cores.
-    receive_tasks: Vec<JoinHandle<()>>,
+    receive_tasks: Vec<Holding>,
+}
+
+/// A task on the data path, and how many messages it holds that no queue
+/// or output has taken yet: what giving up on the task gives up.
+struct Holding {
+    task: JoinHandle<()>,
+    messages: Rc<Cell<u64>>,
 }
 
 /// The open stores of one core and their flusher tasks.
@@ -185,22 +193,34 @@ impl CoreJob {
             let store = self.disk.actions[a].as_ref().map(|cfg| stores.open(cfg));
             let def = &plan.actions[a];
             let q = Rc::new(Shard::for_action(&def.queue, store));
-            let work =
-                action_queue::work(ctx.clone(), q.clone(), Renderer::new(def), runner.clone());
-            queue_workers.push((q.clone(), glommio::spawn_local(work).detach()));
+            let messages = Rc::new(Cell::new(0));
+            let work = action_queue::work(
+                ctx.clone(),
+                q.clone(),
+                Renderer::new(def),
+                runner.clone(),
+                messages.clone(),
+            );
+            let task = glommio::spawn_local(work).detach();
+            queue_workers.push((q.clone(), Holding { task, messages }));
             targets.insert(a, Target::Queued(q));
         }
         let mut receive_tasks = Vec::new();
         for (a, rx, acked) in std::mem::take(&mut self.receivers) {
             let target = targets[&a].clone();
+            let messages = Rc::new(Cell::new(0));
+            let holding = messages.clone();
             let receive = async move {
                 let rx = rx.connect().await;
                 while let Some(mut batch) = rx.recv().await {
+                    holding.set(batch.len() as u64);
                     target.deliver(&mut batch).await;
+                    holding.set(0);
                     acked.fetch_add(1, Ordering::Release);
                 }
             };
-            receive_tasks.push(glommio::spawn_local(receive).detach());
+            let task = glommio::spawn_local(receive).detach();
+            receive_tasks.push(Holding { task, messages });
         }
         let mut routes = Vec::with_capacity(plan.actions.len());
         for (a, tx) in std::mem::take(&mut self.senders).into_iter().enumerate() {
@@ -396,18 +416,26 @@ impl CoreJob {
             // What is on disk is safe there: a spooled shard gets
             // timeoutShutdown, then keeps the rest for the next start.
             let until_idle = shard.spool().is_none();
-            let left = drain(w, shard, &self.shared, timeout, until_idle).await;
+            let finished = drain(w, &[shard], &self.shared, timeout, until_idle).await;
             match shard.spool() {
                 Some(sp) => {
                     let (s, lost) = stores.shutdown(sp).await;
                     saved += s;
                     abandoned += lost;
                 }
-                None => abandoned += left,
+                None if !finished => abandoned += given_up(timeout, shard.len() as u64),
+                None => {}
             }
         }
+        // A batch being handed to an action queue moves when that queue
+        // does.
+        let watched: Vec<&Shard> = std::iter::once(&*ctx.shard)
+            .chain(actions.queue_workers.iter().map(|(q, _)| &**q))
+            .collect();
         for t in actions.receive_tasks {
-            drain(t, &ctx.shard, &self.shared, timeout, true).await;
+            if !drain(t.task, &watched, &self.shared, timeout, true).await {
+                abandoned += given_up(timeout, t.messages.get());
+            }
         }
         let (action_queues, s, lost) = self
             .drain_action_queues(actions.queue_workers, stores, timeout)
@@ -443,7 +471,7 @@ impl CoreJob {
     /// the queues' counters, and the messages saved to disk and given up.
     async fn drain_action_queues(
         &self,
-        queues: Vec<(Rc<Shard>, JoinHandle<()>)>,
+        queues: Vec<(Rc<Shard>, Holding)>,
         stores: &mut Stores,
         timeout: Duration,
     ) -> (ShardStats, u64, u64) {
@@ -451,14 +479,17 @@ impl CoreJob {
         for (q, t) in queues {
             q.close();
             let until_idle = q.spool().is_none();
-            let left = drain(t, &q, &self.shared, timeout, until_idle).await;
+            let finished = drain(t.task, &[&q], &self.shared, timeout, until_idle).await;
             match q.spool() {
                 Some(sp) => {
                     let (s, lost) = stores.shutdown(sp).await;
                     saved += s;
                     abandoned += lost;
                 }
-                None => abandoned += left.max(q.len() as u64),
+                None if !finished => {
+                    abandoned += given_up(timeout, q.len() as u64 + t.messages.get())
+                }
+                None => {}
             }
             let s = q.stats();
             if s.dropped_full > 0 {
@@ -555,17 +586,17 @@ impl Stores {
     }
 }
 
-/// Waits for `task` while outputs make progress; gives it up after
-/// `timeout` without progress. Returns how many queued messages were
-/// given up.
+/// Waits for `task` while outputs make progress or `watched` queues
+/// move; gives it up (cancels it) after `timeout` without progress — or,
+/// when not `until_idle`, after `timeout` at all. True when it finished.
 async fn drain(
     mut task: JoinHandle<()>,
-    shard: &Shard,
+    watched: &[&Shard],
     shared: &[Arc<ActionShared>],
     timeout: Duration,
     until_idle: bool,
-) -> u64 {
-    let mut last = progress(std::iter::once(shard), shared);
+) -> bool {
+    let mut last = progress(watched.iter().copied(), shared);
     loop {
         let finished = futures_lite::future::or(
             async {
@@ -579,27 +610,27 @@ async fn drain(
         )
         .await;
         if finished {
-            return 0;
+            return true;
         }
-        let now = progress(std::iter::once(shard), shared);
-        if !until_idle {
+        let now = progress(watched.iter().copied(), shared);
+        if !until_idle || now == last {
             task.cancel();
-            return 0;
-        }
-        if now == last {
-            task.cancel();
-            let left = shard.len() as u64;
-            if shard.spool().is_some() {
-                return 0;
-            }
-            crate::notice!(
-                "corelogd: an output made no progress for {} ms during shutdown; giving up {left} queued message(s) and a batch in flight.",
-                timeout.as_millis()
-            );
-            return left;
+            return false;
         }
         last = now;
     }
+}
+
+/// Says that a shutdown gives up `n` messages of a memory queue or a task
+/// whose output made no progress for `timeout`; returns `n`.
+fn given_up(timeout: Duration, n: u64) -> u64 {
+    if n > 0 {
+        crate::notice!(
+            "corelogd: an output made no progress for {} ms during shutdown; giving up {n} message(s) it had not taken.",
+            timeout.as_millis()
+        );
+    }
+    n
 }
 
 /// Changes while a shutdown moves: when an output writes, or one of

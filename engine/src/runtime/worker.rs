@@ -12,7 +12,9 @@
 //!
 //! Guarantees: messages reach each action in shard order; per batch, the
 //! worker allocates only scratch that it reuses (and, for actions on other
-//! cores, one buffer handed over whole); a suspended action gets nothing
+//! cores, one buffer handed over whole), except for actions with a queue,
+//! which get copies of the messages (one allocation each, so a queued
+//! message holds no input's read buffer); a suspended action gets nothing
 //! rendered and reports `Suspended`, so `execOnlyWhenPreviousIsSuspended`
 //! actions take over.
 
@@ -86,7 +88,15 @@ pub enum Batch {
 }
 
 impl Batch {
-    fn is_empty(&self) -> bool {
+    /// Messages in the batch.
+    pub fn len(&self) -> usize {
+        match self {
+            Batch::Rendered(r) => r.count as usize,
+            Batch::Messages(c) => c.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
         match self {
             Batch::Rendered(r) => r.is_empty(),
             Batch::Messages(c) => c.is_empty(),
@@ -143,7 +153,9 @@ impl Target {
 
 /// One action as seen from this core's worker.
 pub struct WorkerAction {
-    pub renderer: Renderer,
+    /// For an action without a queue (one with a queue renders in its
+    /// queue's worker).
+    pub renderer: Option<Renderer>,
     /// What this core has for the action and not yet handed over: of the
     /// kind its target takes.
     pub pending: Batch,
@@ -156,7 +168,7 @@ impl WorkerAction {
     pub fn new(def: &ActionDef, route: Route, shared: Arc<ActionShared>) -> WorkerAction {
         let queued = def.queue.kind != crate::config::queue::QueueType::Direct;
         WorkerAction {
-            renderer: Renderer::new(def),
+            renderer: (!queued).then(|| Renderer::new(def)),
             pending: match queued {
                 true => Batch::Messages(Vec::new()),
                 false => Batch::Rendered(Rendered::default()),
@@ -187,18 +199,19 @@ impl ActionSink for Sink<'_> {
         results: &mut [ActionResult],
     ) {
         let a = &mut self.actions[action];
-        let out = match &mut a.pending {
+        let (renderer, out) = match (&mut a.renderer, &mut a.pending) {
             // The action has a queue of its own: enqueueing always
             // succeeds, as in rsyslog, and suspension is the queue
             // worker's business.
-            Batch::Messages(c) => {
+            (_, Batch::Messages(c)) => {
                 for &i in which {
                     c.push(msgs[i as usize].detached());
                     results[i as usize] = ActionResult::Ok;
                 }
                 return;
             }
-            Batch::Rendered(out) => out,
+            (Some(renderer), Batch::Rendered(out)) => (renderer, out),
+            (None, Batch::Rendered(_)) => unreachable!("an action without a queue has a renderer"),
         };
         if a.shared.suspended.load(Ordering::Relaxed) {
             a.shared
@@ -210,8 +223,7 @@ impl ActionSink for Sink<'_> {
             return;
         }
         for &i in which {
-            a.renderer
-                .render(&msgs[i as usize], self.env, self.buf, out);
+            renderer.render(&msgs[i as usize], self.env, self.buf, out);
             results[i as usize] = ActionResult::Ok;
         }
     }
