@@ -385,7 +385,7 @@ fn config(
             );
             c += "template(name=\"m\" type=\"string\" string=\"%msg%\\n\")\n";
             c += &match pipeline {
-                "tcp-file" | "tcp-forward" | "tcp-diskqueue-file" => {
+                "tcp-file" | "tcp-forward" | "tcp-diskqueue-file" | "tcp-actionqueue-file" => {
                     format!("module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" address=\"127.0.0.1\")\n")
                 }
                 "relp-file" | "relp-diskqueue-file" => format!("module(load=\"imrelp\")\ninput(type=\"imrelp\" port=\"{port}\" address=\"127.0.0.1\")\n"),
@@ -402,8 +402,14 @@ fn config(
             if pipeline == "tcp-forward" {
                 c += &format!("action(type=\"omfwd\" target=\"127.0.0.1\" port=\"{sink_port}\" protocol=\"tcp\")\n");
             } else {
+                // An action queue of its own: LinkedList, rsyslog's
+                // usual choice for one.
+                let queue = match pipeline {
+                    "tcp-actionqueue-file" => " queue.type=\"LinkedList\" queue.size=\"100000\"",
+                    _ => "",
+                };
                 c += &format!(
-                    "action(type=\"omfile\" file=\"{}\" template=\"m\")\n",
+                    "action(type=\"omfile\" file=\"{}\" template=\"m\"{queue})\n",
                     out.display()
                 );
             }
@@ -416,7 +422,7 @@ fn config(
         }
         Receiver::SyslogNg => {
             let source = match pipeline {
-                "tcp-file" | "tcp-forward" | "tcp-diskqueue-file" => format!(
+                "tcp-file" | "tcp-forward" | "tcp-diskqueue-file" | "tcp-actionqueue-file" => format!(
                     "network(ip(\"127.0.0.1\") port({port}) transport(\"tcp\") max-connections(100) log-iw-size(400000))"
                 ),
                 "udp-file" => format!("network(ip(\"127.0.0.1\") port({port}) transport(\"udp\") so-rcvbuf(8388608))"),
