@@ -133,13 +133,62 @@ pub struct Message {
 }
 
 impl Message {
-    /// A copy whose bytes are its own: a message kept for long (in an
-    /// action's queue) then holds no more of an input's read buffer than
-    /// itself.
-    pub fn detached(&self) -> Message {
-        let mut m = self.clone();
-        m.buf = Bytes::copy_from_slice(&self.buf);
-        m
+    /// Appends to `out` copies of the messages `which` of `msgs` that
+    /// share nothing with the originals: their bytes are copied into one
+    /// new buffer, and each origin into one new [`Origin`], that the
+    /// copies share. Messages kept for long (in an action's queue, drained
+    /// on another core) then hold no input's read buffer, and the counts
+    /// they drop are not the ones the input's core is raising — at one
+    /// allocation per batch (and per sender in it).
+    pub fn detach_all(msgs: &[Message], which: &[u32], out: &mut Vec<Message>) {
+        let picked = || which.iter().map(|&i| &msgs[i as usize]);
+        let total = picked().map(|m| m.buf.len()).sum();
+        let mut bytes = bytes::BytesMut::with_capacity(total);
+        for m in picked() {
+            bytes.extend_from_slice(&m.buf);
+        }
+        let bytes = bytes.freeze();
+        let mut at = 0;
+        let mut origin: Option<(&Arc<Origin>, Arc<Origin>)> = None;
+        out.reserve(which.len());
+        for m in picked() {
+            let o = match &origin {
+                Some((was, copy)) if Arc::ptr_eq(was, &m.origin) => copy.clone(),
+                _ => {
+                    let copy = Arc::new(Origin::clone(&m.origin));
+                    origin = Some((&m.origin, copy.clone()));
+                    copy
+                }
+            };
+            let buf = bytes.slice(at..at + m.buf.len());
+            at += m.buf.len();
+            out.push(m.with(buf, o));
+        }
+        debug_assert_eq!(at, total);
+    }
+
+    /// This message with other bytes (the same, copied) and origin.
+    fn with(&self, buf: Bytes, origin: Arc<Origin>) -> Message {
+        debug_assert_eq!(buf, self.buf);
+        Message {
+            buf,
+            pri: self.pri,
+            format: self.format,
+            after_pri: self.after_pri,
+            hostname: self.hostname,
+            tag: self.tag,
+            programname: self.programname,
+            app_name: self.app_name,
+            procid: self.procid,
+            msgid: self.msgid,
+            structured_data: self.structured_data,
+            msg: self.msg,
+            time_reported: self.time_reported,
+            time_generated: self.time_generated,
+            origin,
+            vars: self.vars.clone(),
+            ruleset: self.ruleset,
+        }
     }
 
     /// The bytes of a span of this message.
@@ -231,5 +280,52 @@ impl Message {
     /// Variables for `set`; created on first use.
     pub fn vars_mut(&mut self) -> &mut Vars {
         self.vars.get_or_insert_with(Box::default)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{parse, ParseOptions};
+
+    #[test]
+    fn detached_copies_are_the_same_messages_and_share_nothing_with_them() {
+        let a = Arc::new(Origin::new("a", "10.0.0.1", "imtcp"));
+        let b = Arc::new(Origin::new("b", "10.0.0.2", "imudp"));
+        let read = Bytes::from_static(
+            b"<13>Dec  4 10:00:00 h1 x: one<11>Dec  4 10:00:01 h2 y[7]: two<14>1 2026-12-04T10:00:02Z h3 z - - - three",
+        );
+        let opts = ParseOptions::default();
+        let msgs: Vec<Message> = [(0, 29, &a), (29, 62, &a), (62, read.len(), &b)]
+            .into_iter()
+            .map(|(s, e, o)| parse(read.slice(s..e), o, Timestamp::default(), &opts))
+            .collect();
+        let mut out = Vec::new();
+        Message::detach_all(&msgs, &[0, 2, 1], &mut out);
+        let t = crate::template::Template::from_string(
+            "t",
+            "%rawmsg%|%hostname%|%syslogtag%|%msg%|%fromhost%|%inputname%\n",
+            crate::template::Syntax::Legacy,
+        )
+        .unwrap();
+        let env = crate::Env::new(Timestamp::default(), "me");
+        let render = |m: &Message| {
+            let mut s = Vec::new();
+            t.render(m, &env, &mut crate::RenderBuf::new(), &mut s);
+            s
+        };
+        for (copy, &i) in out.iter().zip(&[0usize, 2, 1]) {
+            assert_eq!(render(copy), render(&msgs[i]));
+            assert!(!Arc::ptr_eq(&copy.origin, &msgs[i].origin));
+            let inside = read.as_ptr_range();
+            assert!(!inside.contains(&copy.buf.as_ptr()));
+        }
+        // One origin copy per run of the same sender.
+        assert!(!Arc::ptr_eq(&out[0].origin, &out[1].origin));
+        assert!(!Arc::ptr_eq(&out[1].origin, &out[2].origin));
+        out.clear();
+        Message::detach_all(&msgs, &[0, 1, 2], &mut out);
+        assert!(Arc::ptr_eq(&out[0].origin, &out[1].origin));
+        assert!(!Arc::ptr_eq(&out[1].origin, &out[2].origin));
     }
 }

@@ -6,8 +6,8 @@
 //! LinkedList, `queue.size`, `dequeueBatchSize`, `discardMark` /
 //! `discardSeverity`, `timeoutEnqueue`, and Disk or disk-assisted with
 //! `queue.filename`. Rule workers on every core put the messages that
-//! reached the action in it (copies, each with a buffer of its own, so a
-//! queued message holds no input's read buffer).
+//! reached the action in it (copies, whose bytes share one buffer per
+//! batch, so a queued message holds no input's read buffer).
 //!
 //! In: chunks of messages from the queue. Out: each batch of at most
 //! `queue.dequeueBatchSize` messages rendered with the action's template

@@ -13,8 +13,8 @@
 //! Guarantees: messages reach each action in shard order; per batch, the
 //! worker allocates only scratch that it reuses (and, for actions on other
 //! cores, one buffer handed over whole), except for actions with a queue,
-//! which get copies of the messages (one allocation each, so a queued
-//! message holds no input's read buffer); a suspended action gets nothing
+//! which get copies of the messages (their bytes in one allocation per
+//! batch, so a queued message holds no input's read buffer); a suspended action gets nothing
 //! rendered and reports `Suspended`, so `execOnlyWhenPreviousIsSuspended`
 //! actions take over.
 
@@ -204,8 +204,8 @@ impl ActionSink for Sink<'_> {
             // succeeds, as in rsyslog, and suspension is the queue
             // worker's business.
             (_, Batch::Messages(c)) => {
+                Message::detach_all(msgs, which, c);
                 for &i in which {
-                    c.push(msgs[i as usize].detached());
                     results[i as usize] = ActionResult::Ok;
                 }
                 return;
