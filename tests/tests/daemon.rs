@@ -300,6 +300,33 @@ fn sigterm_drains_for_longer_than_timeout_shutdown_while_the_output_moves() {
 }
 
 #[test]
+fn sigterm_takes_in_everything_the_kernel_accepted_on_connections_left_open() {
+    // Four senders write everything, keep their connections open, and
+    // corelogd gets SIGTERM at once: what their writes left in the
+    // kernel's buffers (what they saw as sent) must all be taken in.
+    let d = Corelogd::start(&dir("openconns"), TCP_TO_FILE, &[]);
+    let per_conn = 50_000u64;
+    let conns: Vec<std::net::TcpStream> = (0..4u32)
+        .map(|c| {
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+            let mut text = String::new();
+            for i in 0..per_conn {
+                text.push_str(&format!(
+                    "<13>Dec  4 10:00:00 host tag: msgnum:{c:02}:{i:08}: filler to make it longer\n"
+                ));
+            }
+            std::io::Write::write_all(&mut s, text.as_bytes()).unwrap();
+            s
+        })
+        .collect();
+    let err = d.stop();
+    drop(conns);
+    assert_eq!(received(&err), 4 * per_conn, "{err}");
+    let (lines, n) = check_prefix_order(&read(&d_path("openconns", "out.log")));
+    assert_eq!((lines, n), (4 * per_conn, 4), "{err}");
+}
+
+#[test]
 fn five_thousand_dynamic_files_with_a_cache_of_100_under_ulimit_n_256() {
     let d = Corelogd::start_with(
         &dir("dynafile"),

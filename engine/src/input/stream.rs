@@ -62,7 +62,14 @@ pub struct Balancer {
     pub handoffs: Rc<Vec<Option<ConnectedSender<Handoff>>>>,
 }
 
-/// Accepts connections until the core stops.
+/// Connections a listener still accepts once the core stops, at most.
+const STOP_ACCEPTS_MAX: usize = 4096;
+
+/// Accepts connections until the core stops; then takes the connections
+/// the kernel had already accepted for it (its backlog: their senders
+/// have written, and saw it as sent), until none has come for
+/// [`STOP_QUIET`] or [`STOP_ACCEPTS_MAX`] were taken — their sessions
+/// drain like the others.
 pub async fn serve(
     ctx: Rc<CoreCtx>,
     spec: Rc<InputSpec>,
@@ -72,30 +79,40 @@ pub async fn serve(
 ) {
     let _guard = ctx.tasks.enter();
     let mut warned = false;
-    while !ctx.stop.is_stopped() {
+    let mut after_stop = 0;
+    while after_stop < STOP_ACCEPTS_MAX {
+        let stopped = ctx.stop.is_stopped();
+        let stop_or_quiet = async {
+            match stopped {
+                false => ctx.stop.wait().await,
+                true => glommio::timer::sleep(STOP_QUIET).await,
+            }
+            None
+        };
         let accepted = match &listener {
             Listener::Tcp(l) => {
                 or(
                     async { Some(l.shared_accept().await.map(Accepted::Tcp)) },
-                    async {
-                        ctx.stop.wait().await;
-                        None
-                    },
+                    stop_or_quiet,
                 )
                 .await
             }
             Listener::Unix(l) => {
                 or(
                     async { Some(l.accept().await.map(|s| Accepted::Conn(Conn::Unix(s)))) },
-                    async {
-                        ctx.stop.wait().await;
-                        None
-                    },
+                    stop_or_quiet,
                 )
                 .await
             }
         };
-        let Some(accepted) = accepted else { break };
+        let Some(accepted) = accepted else {
+            match stopped {
+                // Stopped now: take what the backlog holds.
+                false => continue,
+                true => break,
+            }
+        };
+        after_stop += stopped as usize;
         let accepted = match accepted {
             Ok(c) => c,
             Err(e) => {
@@ -237,7 +254,7 @@ async fn session<S: AsyncRead + Unpin>(
         // A read that is always ready would win every race with the stop
         // signal below: look at the flag first.
         if ctx.stop.is_stopped() {
-            drain_on_stop(ctx, spec, &mut s, &mut framer, origin, &mut limit).await;
+            drain_on_stop(ctx, spec, &mut s, fd, &mut framer, origin, &mut limit).await;
             break;
         }
         let direct = fd.and_then(|fd| recv_now(fd, &mut buf[..]));
@@ -253,7 +270,7 @@ async fn session<S: AsyncRead + Unpin>(
         };
         let n = match read {
             None => {
-                drain_on_stop(ctx, spec, &mut s, &mut framer, origin, &mut limit).await;
+                drain_on_stop(ctx, spec, &mut s, fd, &mut framer, origin, &mut limit).await;
                 break;
             }
             Some(Ok(0)) => break,
@@ -269,28 +286,55 @@ async fn session<S: AsyncRead + Unpin>(
         ctx.count(|s| s.bytes += n as u64);
         framer.decode(buf.split_to(n).freeze(), &mut frames);
         submit(ctx, spec, origin, &mut frames, &mut items, &mut limit).await;
+        // A sender that keeps the direct reads always ready must not keep
+        // this core's other connections, and its listener, waiting.
+        glommio::yield_if_needed().await;
     }
     framer.finish(&mut frames);
     submit(ctx, spec, origin, &mut frames, &mut items, &mut limit).await;
 }
 
-/// At shutdown: takes in what the kernel has already accepted on this
-/// connection (what the sender saw as sent), without waiting for more.
+/// Reads at most this many buffers at shutdown, in case the sender keeps
+/// sending as fast as we read (16 MiB).
+const STOP_READS_MAX: usize = 64;
+/// At shutdown, a connection that has had nothing to read for this long
+/// has given us what its sender sent.
+const STOP_QUIET: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// At shutdown: takes in what the kernel has accepted on this connection
+/// (what the sender saw as sent) — also what is still on its way through
+/// the kernel once we make room — until the sender's end, until the
+/// connection has been quiet for [`STOP_QUIET`], or [`STOP_READS_MAX`]
+/// buffers. (A bare "is anything ready" poll is not enough: after a read
+/// that did not fill the buffer, glommio answers "not yet" until an
+/// io_uring readiness poll comes back, and what was in the kernel was
+/// lost.)
 async fn drain_on_stop<S: AsyncRead + Unpin>(
     ctx: &CoreCtx,
     spec: &InputSpec,
     s: &mut S,
+    fd: Option<RawFd>,
     framer: &mut Framer,
     origin: &Arc<Origin>,
     limit: &mut RateLimit,
 ) {
     let mut frames = Vec::new();
     let mut items = Vec::new();
-    // Bounded, in case the sender keeps sending as fast as we read.
-    for _ in 0..64 {
+    for _ in 0..STOP_READS_MAX {
         let mut buf = BytesMut::zeroed(RECV_BUF);
-        match futures_lite::future::poll_once(s.read(&mut buf[..])).await {
+        let read = match fd.and_then(|fd| recv_now(fd, &mut buf[..])) {
+            Some(r) => Some(r),
+            None => {
+                or(async { Some(s.read(&mut buf[..]).await) }, async {
+                    glommio::timer::sleep(STOP_QUIET).await;
+                    None
+                })
+                .await
+            }
+        };
+        match read {
             Some(Ok(n)) if n > 0 => {
+                ctx.count(|s| s.bytes += n as u64);
                 framer.decode(buf.split_to(n).freeze(), &mut frames);
                 submit(ctx, spec, origin, &mut frames, &mut items, limit).await;
             }
