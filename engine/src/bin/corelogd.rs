@@ -122,7 +122,12 @@ fn main() -> ExitCode {
 }
 
 fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
-    let _pid = args.pidfile.as_deref().map(PidFile::create).transpose()?;
+    let _pid = args
+        .pidfile
+        .as_deref()
+        .map(PidFile::create)
+        .transpose()
+        .map_err(|e| e.to_string())?;
     let signals = Signals::install().map_err(|e| format!("cannot install signal handlers: {e}"))?;
     let (inputs, outputs) = runtime::describe(&plan).map_err(|e| e.to_string())?;
     eprintln!(

@@ -97,7 +97,83 @@ fn join(a: &[SocketAddr]) -> String {
 
 /// Resolves every input of `plan`: its addresses, and one input per port
 /// where imudp's `name.appendPort` gives each port its own name.
-pub fn specs(plan: &Plan) -> Result<Vec<InputSpec>, String> {
+/// Why an input cannot be started; each names the input.
+#[derive(Debug)]
+pub enum InputError {
+    /// Its address does not resolve (`at`: the input's file:line).
+    Resolve {
+        at: String,
+        host: String,
+        source: Option<std::io::Error>,
+    },
+    /// Its port cannot be listened on.
+    Listen {
+        module: &'static str,
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    /// Its unix socket cannot be created.
+    Socket {
+        module: &'static str,
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputError::Resolve {
+                at,
+                host,
+                source: Some(e),
+            } => {
+                write!(f, "{at}: address \"{host}\": {e}")
+            }
+            InputError::Resolve {
+                at,
+                host,
+                source: None,
+            } => {
+                write!(f, "{at}: address \"{host}\" has no address")
+            }
+            InputError::Listen {
+                module,
+                addr,
+                source,
+            } => write!(
+                f,
+                "{module}: cannot listen on {addr}: {source}{}",
+                listen_hint(source)
+            ),
+            InputError::Socket {
+                module,
+                path,
+                source,
+            } => write!(
+                f,
+                "{module}: cannot create socket {}: {source}",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// What to do about a port that cannot be listened on.
+fn listen_hint(e: &std::io::Error) -> &'static str {
+    match e.raw_os_error() {
+        Some(libc::EADDRINUSE) => {
+            " (another program, perhaps another corelogd, is listening there; stop it or choose another port)"
+        }
+        Some(libc::EACCES) => " (ports below 1024 need root or CAP_NET_BIND_SERVICE)",
+        Some(libc::EADDRNOTAVAIL) => " (that address is not on this machine)",
+        _ => "",
+    }
+}
+
+pub fn specs(plan: &Plan) -> Result<Vec<InputSpec>, InputError> {
     let mut out = Vec::with_capacity(plan.inputs.len());
     for def in &plan.inputs {
         match &def.config.listen {
@@ -118,13 +194,13 @@ pub fn specs(plan: &Plan) -> Result<Vec<InputSpec>, String> {
 }
 
 /// Resolves every input as a start would (`-N1`).
-pub fn check(plan: &Plan) -> Result<(), String> {
+pub fn check(plan: &Plan) -> Result<(), InputError> {
     specs(plan).map(drop)
 }
 
 /// What the runtime needs of one input; only the addresses are looked up
 /// here (the config is typed already).
-fn spec(plan: &Plan, def: &InputDef, ports: &[u16]) -> Result<InputSpec, String> {
+fn spec(plan: &Plan, def: &InputDef, ports: &[u16]) -> Result<InputSpec, InputError> {
     let c = &def.config;
     let at = format!(
         "{}:{}: input(type=\"{}\")",
@@ -141,11 +217,16 @@ fn spec(plan: &Plan, def: &InputDef, ports: &[u16]) -> Result<InputSpec, String>
     let mut addrs = Vec::with_capacity(ports.len());
     for &port in ports {
         let host = address.unwrap_or("0.0.0.0");
+        let unresolved = |source| InputError::Resolve {
+            at: at.clone(),
+            host: host.to_string(),
+            source,
+        };
         let found = (host, port)
             .to_socket_addrs()
-            .map_err(|e| format!("{at}: address \"{host}\": {e}"))?
+            .map_err(|e| unresolved(Some(e)))?
             .next()
-            .ok_or_else(|| format!("{at}: address \"{host}\" has no address"))?;
+            .ok_or_else(|| unresolved(None))?;
         addrs.push(found);
     }
     Ok(InputSpec {

@@ -54,7 +54,7 @@ pub struct FileOptions {
 impl FileOptions {
     /// Looks up the owners' names (at start: a name that does not exist
     /// is an error, as `security.abortOnIDResolutionFail` says).
-    pub fn new(c: &OmfileConfig) -> Result<FileOptions, String> {
+    pub fn new(c: &OmfileConfig) -> Result<FileOptions, OwnerError> {
         let uid = |o: &Owner| match o {
             Owner::Unchanged => Ok(None),
             Owner::Id(n) => Ok(Some(*n)),
@@ -85,24 +85,45 @@ impl FileOptions {
     }
 }
 
-fn uid_of(name: &str) -> Result<u32, String> {
-    let c = CString::new(name).map_err(|_| format!("fileOwner '{name}' is not a valid name"))?;
+/// An owner or group named in the action that this machine does not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnerError {
+    NoUser(String),
+    NoGroup(String),
+    /// A name with a NUL byte in it.
+    Invalid(String),
+}
+
+impl std::fmt::Display for OwnerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OwnerError::NoUser(n) => write!(f, "fileOwner '{n}': no such user"),
+            OwnerError::NoGroup(n) => write!(f, "fileGroup '{n}': no such group"),
+            OwnerError::Invalid(n) => write!(f, "owner '{n}' is not a valid name"),
+        }
+    }
+}
+
+impl std::error::Error for OwnerError {}
+
+fn uid_of(name: &str) -> Result<u32, OwnerError> {
+    let c = CString::new(name).map_err(|_| OwnerError::Invalid(name.into()))?;
     // SAFETY: getpwnam reads a NUL-terminated string; the result is read
     // at once, before any other call that could reuse its static storage.
     let pw = unsafe { libc::getpwnam(c.as_ptr()) };
     if pw.is_null() {
-        return Err(format!("fileOwner '{name}': no such user"));
+        return Err(OwnerError::NoUser(name.into()));
     }
     // SAFETY: pw is non-null and points at a valid passwd entry.
     Ok(unsafe { (*pw).pw_uid })
 }
 
-fn gid_of(name: &str) -> Result<u32, String> {
-    let c = CString::new(name).map_err(|_| format!("fileGroup '{name}' is not a valid name"))?;
+fn gid_of(name: &str) -> Result<u32, OwnerError> {
+    let c = CString::new(name).map_err(|_| OwnerError::Invalid(name.into()))?;
     // SAFETY: as in `uid_of`.
     let gr = unsafe { libc::getgrnam(c.as_ptr()) };
     if gr.is_null() {
-        return Err(format!("fileGroup '{name}': no such group"));
+        return Err(OwnerError::NoGroup(name.into()));
     }
     // SAFETY: gr is non-null and points at a valid group entry.
     Ok(unsafe { (*gr).gr_gid })

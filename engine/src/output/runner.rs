@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use crate::config::{ActionDef, OutputConfig};
 
-use super::omfile::{FileOptions, OmFile};
+use super::omfile::{FileOptions, OmFile, OwnerError};
 use super::omfwd::OmFwd;
 use super::omrelp::OmRelp;
 use super::Rendered;
@@ -52,12 +52,30 @@ pub struct ActionRunner {
     pub shared: Arc<ActionShared>,
 }
 
+/// Why an action's output cannot be made (checked at start and by `-N1`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionError {
+    pub action: String,
+    pub owner: OwnerError,
+}
+
+impl std::fmt::Display for ActionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "action '{}': {}", self.action, self.owner)
+    }
+}
+
+impl std::error::Error for ActionError {}
+
 impl ActionRunner {
-    pub fn new(a: &ActionDef, shared: Arc<ActionShared>) -> Result<ActionRunner, String> {
+    pub fn new(a: &ActionDef, shared: Arc<ActionShared>) -> Result<ActionRunner, ActionError> {
         let name = a.name();
         let output = match &a.output {
             OutputConfig::Omfile(c) => {
-                let opts = FileOptions::new(c).map_err(|e| format!("action '{name}': {e}"))?;
+                let opts = FileOptions::new(c).map_err(|owner| ActionError {
+                    action: name.to_string(),
+                    owner,
+                })?;
                 let path = if a.dynafile.is_some() {
                     None
                 } else {

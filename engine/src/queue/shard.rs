@@ -44,7 +44,7 @@ use crate::queue::msgcodec;
 use crate::queue::record::kind;
 use crate::queue::ring::{ring, Consumer, Producer};
 use crate::queue::spool::{self, wait_room_until, Pushed, Spill, Spool};
-use crate::queue::store::{Store as DiskStore, Ticket};
+use crate::queue::store::{Store as DiskStore, StoreError, Ticket};
 use crate::Message;
 
 use crate::event::Event;
@@ -81,7 +81,7 @@ impl Spill for Chunk {
         self.len()
     }
 
-    fn write(&self, store: &DiskStore) -> Result<(Range<u64>, Option<Ticket>), String> {
+    fn write(&self, store: &DiskStore) -> Result<(Range<u64>, Option<Ticket>), StoreError> {
         let mut seqs = 0..0;
         let mut last = None;
         for (i, m) in self.iter().enumerate() {

@@ -28,7 +28,7 @@ use std::ops::Range;
 use std::rc::Rc;
 
 use super::checkpoint::Position;
-use super::store::{Store, Ticket};
+use super::store::{Store, StoreError, Ticket};
 
 /// How long shutdown waits for the last writes of a store (a disk that
 /// fails every write must not hold the process forever).
@@ -60,7 +60,7 @@ pub trait Spill {
     fn units(&self) -> usize;
     /// Appends the item's records to `store`; returns their sequence
     /// numbers and when the last will be durable.
-    fn write(&self, store: &Store) -> Result<(Range<u64>, Option<Ticket>), String>;
+    fn write(&self, store: &Store) -> Result<(Range<u64>, Option<Ticket>), StoreError>;
 }
 
 /// An item the consumer took: its own, or (from memory) still the
@@ -375,7 +375,7 @@ mod tests {
             self.len()
         }
 
-        fn write(&self, store: &Store) -> Result<(Range<u64>, Option<Ticket>), String> {
+        fn write(&self, store: &Store) -> Result<(Range<u64>, Option<Ticket>), StoreError> {
             let mut seqs = None::<Range<u64>>;
             let mut last = None;
             for n in self {

@@ -238,14 +238,69 @@ fn scan_segment(data: &[u8], from: usize) -> Scanned {
     s
 }
 
+/// Why a store cannot be opened, or a record not appended. Each names
+/// the queue (its label) and says what to do.
+#[derive(Debug)]
+pub enum StoreError {
+    /// A file operation on the queue's files failed.
+    Io {
+        label: String,
+        what: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    /// A segment holds records this corelogd does not read: rendered
+    /// batches of an earlier corelogd's action queue.
+    ForeignKinds {
+        label: String,
+        path: PathBuf,
+        records: u64,
+        files: PathBuf,
+    },
+    /// A payload larger than a record may carry.
+    TooLarge { label: String, len: usize },
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Io { label, what, path, source } => {
+                write!(f, "{label}: cannot {what} {}: {source}", path.display())
+            }
+            StoreError::ForeignKinds { label, path, records, files } => write!(
+                f,
+                "{label}: {} holds {records} record(s) of rendered batches, written by an earlier corelogd's action queue; this corelogd's action queues hold messages and cannot deliver them. Their files are left as they are: let the corelogd that wrote them deliver them, or move the files {}.* aside to start without them.",
+                path.display(),
+                files.display()
+            ),
+            StoreError::TooLarge { label, len } => write!(
+                f,
+                "{label}: a record of {len} bytes is larger than a queue record may be"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
 impl Store {
     /// Opens the queue's files in `cfg.dir` (creating it), recovering
     /// what a previous run left: see the module documentation. Blocking
     /// I/O; run at start.
-    pub fn open(cfg: StoreConfig) -> Result<Store, String> {
+    pub fn open(cfg: StoreConfig) -> Result<Store, StoreError> {
         let label = cfg.label.clone();
-        let err = |what: &str, p: &Path, e: io::Error| {
-            format!("{label}: cannot {what} {}: {e}", p.display())
+        let err = |what: &'static str, p: &Path, source: io::Error| StoreError::Io {
+            label: label.clone(),
+            what,
+            path: p.to_path_buf(),
+            source,
         };
         std::fs::create_dir_all(&cfg.dir).map_err(|e| err("create", &cfg.dir, e))?;
         let qi = cfg.dir.join(format!("{}.qi", cfg.name));
@@ -300,13 +355,12 @@ impl Store {
                 // Rendered batches of an action queue, from a corelogd
                 // before action queues held messages: this one cannot
                 // deliver them, and must not pass them over.
-                return Err(format!(
-                    "{label}: {} holds {} record(s) of rendered batches, written by an earlier corelogd's action queue; this corelogd's action queues hold messages and cannot deliver them. Their files are left as they are: let the corelogd that wrote them deliver them, or move the files {}/{}.* aside to start without them.",
-                    path.display(),
-                    s.foreign_kinds,
-                    cfg.dir.display(),
-                    cfg.name
-                ));
+                return Err(StoreError::ForeignKinds {
+                    label,
+                    path,
+                    records: s.foreign_kinds,
+                    files: cfg.dir.join(&cfg.name),
+                });
             }
             if n == read.segment && read.offset > s.size {
                 // The checkpoint is ahead of what survived (a power loss
@@ -484,7 +538,7 @@ impl Store {
         &self,
         kind: u8,
         fill: impl FnOnce(&mut Vec<u8>),
-    ) -> Result<(u64, Ticket), String> {
+    ) -> Result<(u64, Ticket), StoreError> {
         let mut i = self.inner.borrow_mut();
         let i = &mut *i;
         let seq = i.next_seq;
@@ -495,11 +549,9 @@ impl Store {
             .expect("the active segment has a buffer");
         debug_assert_eq!(pending.segment, seg);
         let start = pending.data.len();
-        record::append(&mut pending.data, kind, seq, fill).map_err(|len| {
-            format!(
-                "{}: a record of {len} bytes is larger than a queue record may be",
-                self.cfg.label
-            )
+        record::append(&mut pending.data, kind, seq, fill).map_err(|len| StoreError::TooLarge {
+            label: self.cfg.label.clone(),
+            len,
         })?;
         let len = (pending.data.len() - start) as u64;
         let size = i.segs.get(&seg).map_or(0, |s| s.size);
@@ -983,7 +1035,7 @@ pub(crate) mod tests {
                 (p.clone(), std::fs::read(p).unwrap())
             })
             .collect();
-        let err = Store::open(cfg(&d)).err().expect("refused");
+        let err = Store::open(cfg(&d)).err().expect("refused").to_string();
         assert!(err.contains("1 record(s) of rendered batches"), "{err}");
         for (p, data) in before {
             assert_eq!(std::fs::read(&p).unwrap(), data, "{} changed", p.display());

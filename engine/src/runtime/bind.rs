@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::config::modules::SocketFile;
-use crate::input::{InputSpec, Kind};
+use crate::input::{InputError, InputSpec, Kind};
 
 /// A socket opened for one core: the input it belongs to and its fd.
 #[derive(Debug, Clone, Copy)]
@@ -33,7 +33,7 @@ pub struct Bound {
 /// Opens every core's sockets; `cores[c]` lists core c's. Every port is
 /// taken before any unix socket path is touched, so a start that fails on
 /// a port leaves a running corelogd's unix socket in place.
-pub fn bind_all(specs: &[InputSpec], cores: usize) -> Result<Vec<Vec<Bound>>, String> {
+pub fn bind_all(specs: &[InputSpec], cores: usize) -> Result<Vec<Vec<Bound>>, InputError> {
     let mut out = vec![Vec::new(); cores];
     let (inet, unix): (Vec<_>, Vec<_>) = specs
         .iter()
@@ -41,12 +41,10 @@ pub fn bind_all(specs: &[InputSpec], cores: usize) -> Result<Vec<Vec<Bound>>, St
         .partition(|(_, s)| matches!(s.kind, Kind::Tcp | Kind::Udp));
     for (i, spec) in inet {
         for addr in &spec.addrs {
-            let fail = |e: std::io::Error| {
-                format!(
-                    "{}: cannot listen on {addr}: {e}{}",
-                    spec.module(),
-                    hint(&e)
-                )
+            let fail = |source| InputError::Listen {
+                module: spec.module(),
+                addr: *addr,
+                source,
             };
             probe_unshared(spec.kind, *addr).map_err(fail)?;
             for c in out.iter_mut() {
@@ -60,29 +58,16 @@ pub fn bind_all(specs: &[InputSpec], cores: usize) -> Result<Vec<Vec<Bound>>, St
         }
     }
     for (_, spec) in unix {
-        let file = spec
-            .socket()
-            .ok_or_else(|| format!("{}: no socket file", spec.module()))?;
-        prepare_unix(file).map_err(|e| {
-            format!(
-                "{}: cannot create socket {}: {e}",
-                spec.module(),
-                file.path.display()
-            )
+        let Some(file) = spec.socket() else {
+            unreachable!("a unix input has a socket file");
+        };
+        prepare_unix(file).map_err(|source| InputError::Socket {
+            module: spec.module(),
+            path: file.path.clone(),
+            source,
         })?;
     }
     Ok(out)
-}
-
-fn hint(e: &std::io::Error) -> &'static str {
-    match e.raw_os_error() {
-        Some(libc::EADDRINUSE) => {
-            " (another program, perhaps another corelogd, is listening there; stop it or choose another port)"
-        }
-        Some(libc::EACCES) => " (ports below 1024 need root or CAP_NET_BIND_SERVICE)",
-        Some(libc::EADDRNOTAVAIL) => " (that address is not on this machine)",
-        _ => "",
-    }
 }
 
 /// How long a port in use is tried again before it is an error. A

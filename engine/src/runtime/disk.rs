@@ -25,6 +25,88 @@ use crate::config::queue::{QueueParams, QueueType};
 use crate::config::Plan;
 use crate::queue::store::StoreConfig;
 
+/// Why the disk queues cannot be used; each names the queue (its label)
+/// and says what to do.
+#[derive(Debug)]
+pub enum DiskQueueError {
+    /// Two queues name the same files.
+    SharedName {
+        first: String,
+        second: String,
+        name: String,
+        dir: PathBuf,
+    },
+    /// The spool directory cannot be created.
+    CreateDir {
+        label: String,
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    /// The spool directory cannot be written (its lock file not made).
+    NotWritable {
+        label: String,
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    /// Another process holds the queue's lock.
+    Locked {
+        label: String,
+        dir: PathBuf,
+        name: String,
+    },
+    /// The lock could not be taken for another reason.
+    Lock {
+        label: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Shard files of cores this run does not have.
+    LeftoverShards {
+        label: String,
+        dir: PathBuf,
+        core: usize,
+    },
+}
+
+impl std::fmt::Display for DiskQueueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use DiskQueueError as E;
+        match self {
+            E::SharedName { first, second, name, dir } => write!(
+                f,
+                "{first} and {second} both use queue.filename=\"{name}\" in {}; each queue needs its own.",
+                dir.display()
+            ),
+            E::CreateDir { label, dir, source } => write!(
+                f,
+                "{label}: cannot create its spool directory {}: {source}",
+                dir.display()
+            ),
+            E::NotWritable { label, dir, source } => write!(
+                f,
+                "{label}: cannot write in its spool directory {}: {source}",
+                dir.display()
+            ),
+            E::Locked { label, dir, name } => write!(
+                f,
+                "{label}: another process, perhaps another corelogd, holds its queue files {}/{name}.*; stop it, or give this queue another queue.filename or spool directory.",
+                dir.display()
+            ),
+            E::Lock { label, path, source } => {
+                write!(f, "{label}: cannot lock {}: {source}", path.display())
+            }
+            E::LeftoverShards { label, dir, core } => write!(
+                f,
+                "{label}: {} holds queue files of core {core} from a run on more cores; start with --cores {} (or more) so they are delivered.",
+                dir.display(),
+                core + 1
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DiskQueueError {}
+
 /// The store configuration of every disk-backed queue (`None`: memory).
 #[derive(Debug, Clone, Default)]
 pub struct DiskQueues {
@@ -67,7 +149,7 @@ fn base(plan: &Plan, q: &QueueParams, label: String) -> Option<StoreConfig> {
 }
 
 /// Works out and checks the disk-backed queues of `plan` on `cores` cores.
-pub fn plan(plan: &Plan, cores: usize) -> Result<DiskQueues, String> {
+pub fn plan(plan: &Plan, cores: usize) -> Result<DiskQueues, DiskQueueError> {
     let d = DiskQueues {
         main: base(plan, &plan.main_queue, "the main queue".into()),
         rulesets: plan
@@ -109,31 +191,27 @@ pub fn plan(plan: &Plan, cores: usize) -> Result<DiskQueues, String> {
             .iter()
             .find(|(o, _)| o.dir == c.dir && o.name == c.name)
         {
-            return Err(format!(
-                "{} and {} both use queue.filename=\"{}\" in {}; each queue needs its own.",
-                o.label,
-                c.label,
-                c.name,
-                c.dir.display()
-            ));
+            return Err(DiskQueueError::SharedName {
+                first: o.label.clone(),
+                second: c.label.clone(),
+                name: c.name.clone(),
+                dir: c.dir.clone(),
+            });
         }
-        std::fs::create_dir_all(&c.dir).map_err(|e| {
-            format!(
-                "{}: cannot create its spool directory {}: {e}",
-                c.label,
-                c.dir.display()
-            )
+        std::fs::create_dir_all(&c.dir).map_err(|source| DiskQueueError::CreateDir {
+            label: c.label.clone(),
+            dir: c.dir.clone(),
+            source,
         })?;
         locks.push(lock(c)?);
         if *sharded {
             let left = leftover_shards(c, cores);
-            if let Some(k) = left.iter().max() {
-                return Err(format!(
-                    "{}: {} holds queue files of core {k} from a run on more cores; start with --cores {} (or more) so they are delivered.",
-                    c.label,
-                    c.dir.display(),
-                    k + 1
-                ));
+            if let Some(&core) = left.iter().max() {
+                return Err(DiskQueueError::LeftoverShards {
+                    label: c.label.clone(),
+                    dir: c.dir.clone(),
+                    core,
+                });
             }
         }
     }
@@ -147,28 +225,29 @@ pub fn plan(plan: &Plan, cores: usize) -> Result<DiskQueues, String> {
 /// which also proves the directory writable. The lock (flock, released by
 /// the kernel when the process ends, however it ends) keeps a second
 /// corelogd from recovering and appending to the same queue files.
-fn lock(c: &StoreConfig) -> Result<File, String> {
+fn lock(c: &StoreConfig) -> Result<File, DiskQueueError> {
     let path = c.dir.join(format!(".{}.lock", c.name));
-    let f = File::create(&path).map_err(|e| {
-        format!(
-            "{}: cannot write in its spool directory {}: {e}",
-            c.label,
-            c.dir.display()
-        )
+    let f = File::create(&path).map_err(|source| DiskQueueError::NotWritable {
+        label: c.label.clone(),
+        dir: c.dir.clone(),
+        source,
     })?;
     use std::os::fd::AsRawFd;
     // SAFETY: flock takes the descriptor of `f`, which is open for the call.
     if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
         let e = std::io::Error::last_os_error();
         return Err(if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
-            format!(
-                "{}: another process, perhaps another corelogd, holds its queue files {}/{}.*; stop it, or give this queue another queue.filename or spool directory.",
-                c.label,
-                c.dir.display(),
-                c.name
-            )
+            DiskQueueError::Locked {
+                label: c.label.clone(),
+                dir: c.dir.clone(),
+                name: c.name.clone(),
+            }
         } else {
-            format!("{}: cannot lock {}: {e}", c.label, path.display())
+            DiskQueueError::Lock {
+                label: c.label.clone(),
+                path,
+                source: e,
+            }
         });
     }
     Ok(f)

@@ -4,18 +4,23 @@
 
 use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+use super::disk::DiskQueueError;
+use super::limits::LimitError;
+use crate::input::InputError;
+use crate::output::runner::ActionError;
+
+#[derive(Debug)]
 pub enum StartError {
     /// `--cores` asks for more cores than the process may use.
     Cores { asked: usize, allowed: usize },
     /// An action's output cannot be made (an owner that does not exist).
-    Action(String),
+    Action(ActionError),
     /// An input's address does not resolve, or its socket cannot be bound.
-    Input(String),
+    Input(InputError),
     /// A disk queue cannot be planned (a directory, a lock).
-    DiskQueue(String),
+    DiskQueue(DiskQueueError),
     /// A process limit is too low (locked memory) or cannot be set.
-    Limit(String),
+    Limit(LimitError),
     /// A core's executor could not start, or failed.
     Executor(String),
 }
@@ -27,11 +32,11 @@ impl fmt::Display for StartError {
                 f,
                 "--cores {asked} asks for more cores than this process may use ({allowed})."
             ),
-            StartError::Action(m)
-            | StartError::Input(m)
-            | StartError::DiskQueue(m)
-            | StartError::Limit(m)
-            | StartError::Executor(m) => f.write_str(m),
+            StartError::DiskQueue(e) => e.fmt(f),
+            StartError::Input(e) => e.fmt(f),
+            StartError::Action(e) => e.fmt(f),
+            StartError::Limit(e) => e.fmt(f),
+            StartError::Executor(m) => f.write_str(m),
         }
     }
 }

@@ -9,6 +9,45 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Why the pid file cannot be written.
+#[derive(Debug)]
+pub enum PidFileError {
+    /// It names a live corelogd.
+    Held { pid: i32, path: PathBuf },
+    /// Its directory cannot be created.
+    Dir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// It cannot be written.
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl std::fmt::Display for PidFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PidFileError::Held { pid, path } => write!(
+                f,
+                "another corelogd (pid {pid}) is running with pid file {}; stop it first, or pass a different -i.",
+                path.display()
+            ),
+            PidFileError::Dir { path, source } => write!(
+                f,
+                "cannot create the directory of pid file {}: {source}.",
+                path.display()
+            ),
+            PidFileError::Write { path, source } => {
+                write!(f, "cannot write pid file {}: {source}.", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for PidFileError {}
+
 /// A written pid file; removed when dropped.
 #[derive(Debug)]
 pub struct PidFile {
@@ -16,14 +55,15 @@ pub struct PidFile {
 }
 
 impl PidFile {
-    pub fn create(path: &Path) -> Result<PidFile, String> {
+    pub fn create(path: &Path) -> Result<PidFile, PidFileError> {
+        let path_buf = || path.to_path_buf();
         if let Ok(text) = fs::read_to_string(path) {
             if let Ok(pid) = text.trim().parse::<i32>() {
                 if pid != std::process::id() as i32 && is_live_corelogd(pid) {
-                    return Err(format!(
-                        "another corelogd (pid {pid}) is running with pid file {}; stop it first, or pass a different -i.",
-                        path.display()
-                    ));
+                    return Err(PidFileError::Held {
+                        pid,
+                        path: path_buf(),
+                    });
                 }
             }
             crate::notice!(
@@ -32,19 +72,20 @@ impl PidFile {
             );
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(|e| {
-                format!(
-                    "cannot create the directory of pid file {}: {e}.",
-                    path.display()
-                )
+            fs::create_dir_all(dir).map_err(|source| PidFileError::Dir {
+                path: path_buf(),
+                source,
             })?;
         }
         let tmp = path.with_extension("tmp");
-        let mut f = fs::File::create(&tmp)
-            .map_err(|e| format!("cannot write pid file {}: {e}.", path.display()))?;
+        let failed = |source| PidFileError::Write {
+            path: path_buf(),
+            source,
+        };
+        let mut f = fs::File::create(&tmp).map_err(failed)?;
         writeln!(f, "{}", std::process::id())
             .and_then(|_| fs::rename(&tmp, path))
-            .map_err(|e| format!("cannot write pid file {}: {e}.", path.display()))?;
+            .map_err(failed)?;
         Ok(PidFile {
             path: path.to_path_buf(),
         })
