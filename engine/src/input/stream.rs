@@ -286,9 +286,6 @@ async fn session<S: AsyncRead + Unpin>(
         ctx.count(|s| s.bytes += n as u64);
         framer.decode(buf.split_to(n).freeze(), &mut frames);
         submit(ctx, spec, origin, &mut frames, &mut items, &mut limit).await;
-        // A sender that keeps the direct reads always ready must not keep
-        // this core's other connections, and its listener, waiting.
-        glommio::yield_if_needed().await;
     }
     framer.finish(&mut frames);
     submit(ctx, spec, origin, &mut frames, &mut items, &mut limit).await;
