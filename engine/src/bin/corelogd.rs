@@ -22,6 +22,14 @@ use corelog::runtime::{self, pidfile::PidFile, signals::Signals};
 /// The configuration used when no `-f` is given.
 const DEFAULT_CONFIG: &str = include_str!("../default.conf");
 
+/// A line of the daemon's own to standard error, never a panic when it
+/// cannot be written (see [`corelog::notice::stderr_line`]).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        corelog::notice::stderr_line(&format!($($arg)*))
+    };
+}
+
 /// Command line, in rsyslogd's spelling.
 #[derive(Parser, Debug)]
 #[command(
@@ -58,13 +66,15 @@ fn main() -> ExitCode {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         default_hook(info);
-        eprintln!("corelogd: internal error (a bug, please report it); aborting.");
+        corelog::notice::stderr_line(
+            "corelogd: internal error (a bug, please report it); aborting.",
+        );
         std::process::abort();
     }));
     let args = Args::parse();
     // What the library has to say becomes a line on standard error (later
     // also a message through the rules and a counter: issue #18).
-    corelog::notice::set_sink(|line| eprintln!("{line}"));
+    corelog::notice::set_sink(corelog::notice::stderr_line);
     if args.parameters {
         print!("{}", config::reference::markdown());
         return ExitCode::SUCCESS;
@@ -82,8 +92,9 @@ fn main() -> ExitCode {
     let plan = match loaded {
         Ok(plan) => plan,
         Err(errors) => {
-            eprint!("{errors}");
-            eprintln!(
+            let text = errors.to_string();
+            say!("{}", text.trim_end_matches('\n'));
+            say!(
                 "corelogd: {} error(s): the configuration {name} is not valid.",
                 errors.errors.len()
             );
@@ -91,19 +102,19 @@ fn main() -> ExitCode {
         }
     };
     for w in plan.warning_lines() {
-        eprintln!("{w}");
+        say!("{w}");
     }
     if let Some(level) = args.check {
-        eprintln!(
+        say!(
             "corelogd: version {}, config validation run (level {level}), master config {name}",
             env!("CARGO_PKG_VERSION"),
         );
         if let Err(e) = runtime::validate(&plan) {
-            eprintln!("corelogd: {e}");
-            eprintln!("corelogd: 1 error(s): the configuration {name} is not valid.");
+            say!("corelogd: {e}");
+            say!("corelogd: 1 error(s): the configuration {name} is not valid.");
             return ExitCode::from(1);
         }
-        eprintln!(
+        say!(
             "corelogd: End of config validation run: {} inputs, {} rulesets, {} actions, {} templates. Bye.",
             plan.inputs.len(),
             plan.rulesets.len(),
@@ -115,7 +126,7 @@ fn main() -> ExitCode {
     match serve(plan, &args, &name) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("corelogd: {e}");
+            say!("corelogd: {e}");
             ExitCode::from(1)
         }
     }
@@ -130,19 +141,19 @@ fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let signals = Signals::install().map_err(|e| format!("cannot install signal handlers: {e}"))?;
     let (inputs, outputs) = runtime::describe(&plan).map_err(|e| e.to_string())?;
-    eprintln!(
+    say!(
         "corelogd: version {} starting with {name}",
         env!("CARGO_PKG_VERSION")
     );
     for i in &inputs {
-        eprintln!("corelogd: listening: {i}");
+        say!("corelogd: listening: {i}");
     }
     for o in &outputs {
-        eprintln!("corelogd: writing: {o}");
+        say!("corelogd: writing: {o}");
     }
     let report = runtime::run(plan, args.cores, signals).map_err(|e| e.to_string())?;
     let sum = |f: fn(&runtime::CoreReport) -> u64| report.cores.iter().map(f).sum::<u64>();
-    eprintln!(
+    say!(
         "corelogd: stopped on {} core(s): received {} messages ({} bytes), queued {}, discarded at discardMark {}, dropped: {} queue full, {} rate-limited, {} by the kernel on UDP sockets, {} given up at shutdown.",
         report.cores.len(),
         sum(|c| c.input.received),
@@ -161,7 +172,7 @@ fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
             a.add(&c.store)
         });
     if st.written_records + st.recovered_records > 0 {
-        eprintln!(
+        say!(
             "corelogd: disk queues: {} record(s) written ({} bytes in {} writes), {} read ({} reads from disk, {} from what was just written), {} recovered at start, {} torn byte(s) cut, {} damaged region(s) passed over; {} message(s) saved from memory at shutdown.",
             st.written_records,
             st.written_bytes,
@@ -175,8 +186,16 @@ fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
             sum(|c| c.saved),
         );
     }
+    let suppressed = corelog::notice::suppressed();
+    if suppressed > 0 {
+        say!(
+            "corelogd: {suppressed} message(s) of corelogd's own were not printed (at most {} per {} s).",
+            corelog::notice::RATE_BURST,
+            corelog::notice::RATE_INTERVAL.as_secs()
+        );
+    }
     for (name, written, discarded) in &report.actions {
-        eprintln!(
+        say!(
             "corelogd: action '{name}': {written} written, {discarded} discarded while suspended."
         );
     }

@@ -1,0 +1,112 @@
+//! A central server facing senders it does not control (issue #14): the
+//! real corelogd, real sockets. So far: the daemon never stops because it
+//! cannot print, and a flood of bad input does not become a flood of
+//! lines.
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::path::PathBuf;
+
+use corelog_tests::daemon::{check_prefix_order, send, wait_lines, Corelogd};
+
+fn dir(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("corelog-hostile-{name}-{}", std::process::id()))
+}
+
+/// imtcp on `@PORT@` to `out.log`, and imrelp on `@PORT2@` (to flood
+/// with sessions that are not RELP).
+const CONFIG: &str = r#"
+module(load="imtcp")
+module(load="imrelp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+input(type="imrelp" address="127.0.0.1" port="@PORT2@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#;
+
+/// `n` sessions to imrelp that send something that is not RELP: each is
+/// a line corelogd has to say.
+fn not_relp(port: u16, n: usize) {
+    for _ in 0..n {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connecting to imrelp");
+        let _ = s.write_all(b"hello, this is not RELP\n");
+    }
+}
+
+#[test]
+fn stderr_on_a_full_disk_does_not_stop_corelogd() {
+    let d = Corelogd::start_with(&dir("full"), CONFIG, &[], "exec 2>/dev/full;", &[]);
+    not_relp(d.port2, 20);
+    send(d.port, 10_000, 2);
+    let out = d.path("out.log");
+    wait_lines(&out, 10_000);
+    // halt() asserts the clean exit.
+    d.stop();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(check_prefix_order(&text), (10_000, 2));
+}
+
+#[test]
+fn a_closed_stderr_pipe_and_a_flood_of_bad_sessions_do_not_stop_corelogd() {
+    // As `corelogd … 2>&1 | head -1`: the reader goes away after a line.
+    let d = Corelogd::start_with(
+        &dir("pipe"),
+        CONFIG,
+        &[],
+        "mkfifo err.fifo; head -1 <err.fifo >first.line & exec 2>err.fifo;",
+        &[],
+    );
+    not_relp(d.port2, 1000);
+    send(d.port, 10_000, 2);
+    let out = d.path("out.log");
+    wait_lines(&out, 10_000);
+    d.stop();
+    let first = std::fs::read_to_string(dir("pipe").join("first.line")).unwrap();
+    assert!(first.starts_with("corelogd: version"), "{first}");
+}
+
+#[test]
+fn a_flood_of_bad_sessions_is_said_at_most_500_times_per_5_seconds() {
+    let d = Corelogd::start(&dir("flood"), CONFIG, &[]);
+    let n = 1500;
+    not_relp(d.port2, n);
+    // Every session was read and closed.
+    corelog_tests::wait_for(
+        "corelogd to close every session",
+        std::time::Duration::from_secs(60),
+        || (d.stderr().matches("not RELP").count() >= 500).then_some(()),
+    );
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let err = d.stop();
+    let said = err.matches("not RELP").count();
+    let suppressed: usize = err
+        .lines()
+        .filter(|l| l.contains("message(s) of corelogd's own were not printed"))
+        .map(|l| {
+            l.trim_start_matches("corelogd: ")
+                .split(' ')
+                .next()
+                .unwrap()
+                .parse::<usize>()
+                .unwrap()
+        })
+        .sum();
+    assert!(said <= 1000, "{said} lines said");
+    // The last line sums the whole run, the others one interval each.
+    let last = err
+        .lines()
+        .rfind(|l| l.contains("message(s) of corelogd's own were not printed"))
+        .expect("the exit report says how many were not printed");
+    let total: usize = last
+        .trim_start_matches("corelogd: ")
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        said + total,
+        n,
+        "{said} said, {total} not printed ({suppressed} in all lines)"
+    );
+}
