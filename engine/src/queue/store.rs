@@ -176,10 +176,36 @@ pub struct Store {
     /// Said once per episode of failing writes.
     write_failing: Cell<bool>,
     full_said: Cell<bool>,
+    /// A write or sync failed in a way a retry cannot trust (not a full
+    /// disk): nothing more becomes durable; what it says.
+    poisoned: RefCell<Option<String>>,
+    /// The seam through which tests make syncs fail (errno), as a device
+    /// would.
+    sync_fault: Cell<Option<i32>>,
 }
 
 fn seg_path(dir: &Path, name: &str, seg: u64) -> PathBuf {
     dir.join(format!("{name}.{seg:08}"))
+}
+
+/// A write that failed for want of space: retried, as space may return.
+/// (glommio's errors keep the kind, not the errno; a short write is what
+/// a nearly full disk gives.)
+fn is_full(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT))
+        || matches!(
+            e.kind(),
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded | io::ErrorKind::WriteZero
+        )
+}
+
+/// The segment number in a file name `<name>.NNNNNNNN` ([`seg_path`]'s
+/// names: at least 8 digits, more past 99 999 999).
+pub fn segment_number(file_name: &str, name: &str) -> Option<u64> {
+    let n = file_name.strip_prefix(name)?.strip_prefix('.')?;
+    (n.len() >= 8 && n.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| n.parse().ok())
+        .flatten()
 }
 
 fn align_down(v: u64) -> u64 {
@@ -305,19 +331,22 @@ impl Store {
         std::fs::create_dir_all(&cfg.dir).map_err(|e| err("create", &cfg.dir, e))?;
         let qi = cfg.dir.join(format!("{}.qi", cfg.name));
         let (checkpoint, pos) = Checkpoint::open(&qi, cfg.sync).map_err(|e| err("open", &qi, e))?;
-        let prefix = format!("{}.", cfg.name);
         let mut found: Vec<u64> = std::fs::read_dir(&cfg.dir)
             .map_err(|e| err("read", &cfg.dir, e))?
-            .filter_map(|e| {
-                let name = e.ok()?.file_name().into_string().ok()?;
-                let n = name.strip_prefix(&prefix)?;
-                (n.len() == 8 && n.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| n.parse().ok())
-                    .flatten()
-            })
+            .filter_map(|e| segment_number(&e.ok()?.file_name().into_string().ok()?, &cfg.name))
             .collect();
         found.sort_unstable();
         let mut read = pos.unwrap_or_default();
+        if let Some(&newest) = found.last().filter(|&&n| read.segment > n) {
+            // A checkpoint past every segment there is (damaged, or not
+            // ours): trusting it would delete them all as consumed. Read
+            // them all instead — at least once, never lost.
+            crate::notice!(
+                "corelogd: {label}: its checkpoint names segment {} but the newest is {newest}; the checkpoint is not used, and every segment is read (some messages may be delivered again).",
+                read.segment
+            );
+            read = Position::default();
+        }
         let mut stats = StoreStats::default();
         let mut segs = BTreeMap::new();
         let mut total = 0;
@@ -477,6 +506,8 @@ impl Store {
             flush_wanted: Event::default(),
             write_failing: Cell::new(false),
             full_said: Cell::new(false),
+            poisoned: RefCell::new(None),
+            sync_fault: Cell::new(None),
         })
     }
 
@@ -592,6 +623,42 @@ impl Store {
         i.stats.written_bytes - i.durable_bytes
     }
 
+    /// Makes every later sync fail with `errno`, as a failing device
+    /// would: the seam through which tests inject the fault.
+    pub fn inject_sync_failure(&self, errno: i32) {
+        self.sync_fault.set(Some(errno));
+    }
+
+    /// Why the store stopped taking records durably, if it did.
+    pub fn poisoned(&self) -> Option<String> {
+        self.poisoned.borrow().clone()
+    }
+
+    /// `fdatasync` of `f`, unless a fault is injected.
+    async fn sync(&self, f: &DmaFile) -> io::Result<()> {
+        match self.sync_fault.get() {
+            Some(errno) => Err(io::Error::from_raw_os_error(errno)),
+            None => f.fdatasync().await.map_err(io::Error::from),
+        }
+    }
+
+    /// A write or sync failed and a retry could not be trusted (after a
+    /// failed sync the kernel may have dropped the data it could not
+    /// write, and a second sync can succeed without it): from now on
+    /// nothing more is durable, so nothing more is acknowledged or
+    /// confirmed, and inputs waiting for durability stop reading. A
+    /// restart recovers what was durable.
+    fn poison(&self, what: &str, segment: u64, e: &io::Error) {
+        let path = seg_path(&self.cfg.dir, &self.cfg.name, segment);
+        let text = format!(
+            "corelogd: {}: cannot {what} {}: {e}; the queue takes nothing more durably: nothing more is acknowledged or confirmed, and inputs that wait for it stop reading. Fix the disk and restart corelogd: what was durable is recovered.",
+            self.cfg.label,
+            path.display()
+        );
+        crate::notice!("{text}");
+        *self.poisoned.borrow_mut() = Some(text);
+    }
+
     /// Whether everything up to `t` is durable.
     pub fn is_durable(&self, t: Ticket) -> bool {
         self.inner.borrow().durable >= t
@@ -646,11 +713,23 @@ impl Store {
                 self.flush_wanted.listen().await;
                 continue;
             }
+            if self.poisoned.borrow().is_some() {
+                // Nothing more is written: wait for the close.
+                if self.inner.borrow().closed {
+                    break;
+                }
+                self.flush_wanted.listen().await;
+                continue;
+            }
             let mut done = None;
             for job in jobs {
                 loop {
                     match self.write(&mut file, &job).await {
                         Ok(()) => break,
+                        Err(e) if !is_full(&e) => {
+                            self.poison("write", job.segment, &e);
+                            break;
+                        }
                         Err(e) => {
                             if !self.write_failing.replace(true) {
                                 crate::notice!(
@@ -672,10 +751,15 @@ impl Store {
                 });
                 self.keep_recent(job.segment, job.offset, job.data);
             }
-            if self.cfg.sync {
-                if let Some((_, f)) = &file {
-                    let _ = f.fdatasync().await;
+            if self.cfg.sync && self.poisoned.borrow().is_none() {
+                if let Some((seg, f)) = &file {
+                    if let Err(e) = self.sync(f).await {
+                        self.poison("sync", *seg, &e);
+                    }
                 }
+            }
+            if self.poisoned.borrow().is_some() {
+                continue;
             }
             if let Some(t) = done {
                 let mut i = self.inner.borrow_mut();
@@ -713,7 +797,7 @@ impl Store {
         if file.as_ref().map_or(true, |(s, _)| *s != job.segment) {
             if let Some((_, old)) = file.take() {
                 if self.cfg.sync {
-                    old.fdatasync().await?;
+                    self.sync(&old).await?;
                 }
                 old.close().await?;
             }
@@ -723,6 +807,13 @@ impl Store {
                 .create(true)
                 .dma_open(&path)
                 .await?;
+            if self.cfg.sync {
+                // The new segment's name must survive a power cut too.
+                glommio::io::Directory::open(&self.cfg.dir)
+                    .await?
+                    .sync()
+                    .await?;
+            }
             *file = Some((job.segment, f));
         }
         let (_, f) = file.as_ref().expect("opened above");
@@ -1040,6 +1131,81 @@ pub(crate) mod tests {
         for (p, data) in before {
             assert_eq!(std::fs::read(&p).unwrap(), data, "{} changed", p.display());
         }
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_failed_sync_makes_nothing_more_durable_and_a_restart_recovers_what_was() {
+        let d = dir("syncfail");
+        let mut c = cfg(&d);
+        c.sync = true;
+        let c2 = c.clone();
+        on_executor(async move {
+            let s = Rc::new(Store::open(c2).unwrap());
+            glommio::spawn_local(s.clone().flusher()).detach();
+            let (_, t1) = s
+                .append(kind::MESSAGE, |o| o.extend_from_slice(b"record 00000000"))
+                .unwrap();
+            s.wait_durable(t1).await;
+            s.inject_sync_failure(libc::EIO);
+            let (_, t2) = s
+                .append(kind::MESSAGE, |o| o.extend_from_slice(b"record 00000001"))
+                .unwrap();
+            glommio::timer::sleep(Duration::from_millis(300)).await;
+            assert!(!s.is_durable(t2), "counted durable after a failed sync");
+            let why = s.poisoned().expect("poisoned");
+            assert!(
+                why.contains("cannot sync") && why.contains("q.00000001"),
+                "{why}"
+            );
+            // Later records stay not durable too.
+            let (_, t3) = s
+                .append(kind::MESSAGE, |o| o.extend_from_slice(b"record 00000002"))
+                .unwrap();
+            glommio::timer::sleep(Duration::from_millis(100)).await;
+            assert!(!s.is_durable(t3));
+        });
+        // What was durable is there after a restart (what was written but
+        // not synced may be too).
+        let (got, _) = read(&d, 0);
+        assert!(got.starts_with(&[0]), "{got:?}");
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn segment_numbers_past_99_999_999_are_recovered() {
+        let d = dir("segnum");
+        std::fs::create_dir_all(&d).unwrap();
+        // The newest segment there is 99 999 999: the next has 9 digits.
+        std::fs::write(d.join("q.99999999"), b"").unwrap();
+        write(&d, 0, 100);
+        assert!(d.join("q.100000000").exists());
+        assert_eq!(segment_number("q.100000000", "q"), Some(100_000_000));
+        assert_eq!(segment_number("q.1234567", "q"), None);
+        assert_eq!(segment_number("qq.12345678", "q"), None);
+        let (got, stats) = read(&d, 100);
+        assert_eq!(got, (0..100).collect::<Vec<_>>());
+        assert_eq!(stats.recovered_records, 100);
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_checkpoint_past_every_segment_deletes_nothing() {
+        let d = dir("badcheckpoint");
+        write(&d, 0, 2000);
+        let before = std::fs::read_dir(&d).unwrap().count();
+        {
+            let (mut ck, _) = Checkpoint::open(&d.join("q.qi"), false).unwrap();
+            ck.write(Position {
+                segment: 1_000_000,
+                offset: 0,
+                seq: 0,
+            })
+            .unwrap();
+        }
+        let (got, _) = read(&d, 0);
+        assert_eq!(got, (0..2000).collect::<Vec<_>>());
+        assert!(std::fs::read_dir(&d).unwrap().count() >= before);
         let _ = std::fs::remove_dir_all(&d);
     }
 

@@ -263,9 +263,10 @@ fn leftover_shards(c: &StoreConfig, cores: usize) -> Vec<usize> {
     dir.filter_map(|e| {
         let name = e.ok()?.file_name().into_string().ok()?;
         let rest = name.strip_prefix(&prefix)?;
-        let (core, ext) = rest.split_once('.')?;
+        let (core, _) = rest.split_once('.')?;
+        let shard = format!("{prefix}{core}");
+        let segment = crate::queue::store::segment_number(&name, &shard).is_some();
         let core: usize = core.parse().ok()?;
-        let segment = ext.len() == 8 && ext.bytes().all(|b| b.is_ascii_digit());
         (segment && core >= cores).then_some(core)
     })
     .collect()
