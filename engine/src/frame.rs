@@ -138,15 +138,7 @@ impl Framer {
             }
             match self.next_frame(&buf[pos..]) {
                 Some((body, consumed)) => {
-                    let max = self.opts.message_bytes_max;
-                    if body.len() > max {
-                        out.push(buf.slice(pos + body.start..pos + body.start + max));
-                        if !self.opts.discard_truncated {
-                            out.push(buf.slice(pos + body.start + max..pos + body.end));
-                        }
-                    } else {
-                        out.push(buf.slice(pos + body.start..pos + body.end));
-                    }
+                    self.push_cut(&buf, pos + body.start..pos + body.end, out);
                     pos += consumed;
                 }
                 None => break,
@@ -168,7 +160,25 @@ impl Framer {
         let body_at = octet_count(&rest, self.count_max())
             .map(|(_, header)| header)
             .unwrap_or(0);
-        out.push(rest.slice(body_at.min(rest.len())..));
+        self.push_cut(&rest, body_at.min(rest.len())..rest.len(), out);
+    }
+
+    /// Delivers the frame `body` of `buf` cut, as rsyslog does, into
+    /// pieces of at most `maxMessageSize` (with `discardTruncatedMsg`, only
+    /// the first): nothing longer ever reaches a parser. An empty body is
+    /// one empty frame.
+    fn push_cut(&self, buf: &Bytes, body: std::ops::Range<usize>, out: &mut Vec<Bytes>) {
+        let max = self.opts.message_bytes_max;
+        let mut at = body.start;
+        loop {
+            let end = (at + max).min(body.end);
+            out.push(buf.slice(at..end));
+            debug_assert!(end - at <= max);
+            at = end;
+            if at >= body.end || self.opts.discard_truncated {
+                return;
+            }
+        }
     }
 
     /// The next complete frame in `b`: the body's range and the bytes used.
@@ -260,6 +270,34 @@ mod tests {
         let out = frames(&[&line]);
         assert_eq!(out.iter().map(Vec::len).sum::<usize>(), 100);
         assert_eq!(out[0].len(), 64);
+    }
+
+    #[test]
+    fn an_octet_counted_frame_over_the_message_limit_is_cut_into_pieces() {
+        let body: Vec<u8> = (0..1000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        let mut stream = b"1000 ".to_vec();
+        stream.extend_from_slice(&body);
+        stream.extend_from_slice(b"3 abc");
+        let mut o = FramerOptions::with_limit(2000);
+        o.message_bytes_max = 64;
+        let out = frames_with(o.clone(), &[&stream]);
+        // 1000 bytes: 15 pieces of 64 and one of 40, then the next frame.
+        assert_eq!(out.len(), 17);
+        assert!(out.iter().all(|f| f.len() <= 64));
+        assert_eq!(out[..16].concat(), body);
+        assert_eq!(out[16], b"abc");
+        for k in [1, 5, 64, 500, 1004] {
+            assert_eq!(
+                frames_with(o.clone(), &[&stream[..k], &stream[k..]]),
+                out,
+                "split at {k}"
+            );
+        }
+        o.discard_truncated = true;
+        assert_eq!(
+            frames_with(o, &[&stream]),
+            vec![body[..64].to_vec(), b"abc".to_vec()]
+        );
     }
 
     #[test]

@@ -110,3 +110,58 @@ fn a_flood_of_bad_sessions_is_said_at_most_500_times_per_5_seconds() {
         "{said} said, {total} not printed ({suppressed} in all lines)"
     );
 }
+
+/// corelogd's peak resident memory, from /proc.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
+}
+
+#[test]
+fn oversized_frames_are_cut_at_max_message_size_and_the_session_carries_on() {
+    let d = Corelogd::start(&dir("oversize"), CONFIG, &[]);
+    let mut s = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    // An octet-counted frame of 100 000 bytes (maxMessageSize is 8 KiB).
+    let mut frame = b"100000 <13>Dec  4 10:00:00 host tag: ".to_vec();
+    frame.resize(7 + 100_000, b'a');
+    s.write_all(&frame).unwrap();
+    // A count over maxFrameSize (200 000): framed by LF, as rsyslog.
+    let mut big = b"10000000 ".to_vec();
+    big.resize(10_000_000, b'b');
+    big.push(b'\n');
+    s.write_all(&big).unwrap();
+    // A claimed length of 2^40.
+    s.write_all(b"1099511627776 <13>Dec  4 10:00:00 host tag: huge\n")
+        .unwrap();
+    s.write_all(b"<13>Dec  4 10:00:00 host tag: after\n")
+        .unwrap();
+    drop(s);
+    let out = d.path("out.log");
+    corelog_tests::wait_for(
+        "the last message",
+        std::time::Duration::from_secs(60),
+        || {
+            std::fs::read_to_string(&out)
+                .ok()
+                .filter(|t| t.contains(" after\n"))
+                .map(drop)
+        },
+    );
+    let rss = peak_rss_kib(d.pid());
+    let err = d.stop();
+    let text = std::fs::read(&out).unwrap();
+    let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+    let longest = lines.iter().map(|l| l.len()).max().unwrap();
+    assert!(longest <= 8192, "a line of {longest} bytes:\n{err}");
+    // 100 000 bytes in 13 pieces, 10 MB in 1221, then the two others.
+    assert!(lines.len() >= 13 + 1221 + 2, "{} lines", lines.len());
+    assert!(rss < 256 << 10, "peak RSS {rss} KiB");
+    eprintln!(
+        "oversized frames: {} lines, longest {longest} bytes, peak RSS {rss} KiB",
+        lines.len()
+    );
+}
