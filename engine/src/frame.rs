@@ -280,7 +280,7 @@ mod tests {
         stream.extend_from_slice(b"3 abc");
         let mut o = FramerOptions::with_limit(2000);
         o.message_bytes_max = 64;
-        let out = frames_with(o.clone(), &[&stream]);
+        let out = frames_with(o, &[&stream]);
         // 1000 bytes: 15 pieces of 64 and one of 40, then the next frame.
         assert_eq!(out.len(), 17);
         assert!(out.iter().all(|f| f.len() <= 64));
@@ -288,7 +288,7 @@ mod tests {
         assert_eq!(out[16], b"abc");
         for k in [1, 5, 64, 500, 1004] {
             assert_eq!(
-                frames_with(o.clone(), &[&stream[..k], &stream[k..]]),
+                frames_with(o, &[&stream[..k], &stream[k..]]),
                 out,
                 "split at {k}"
             );
