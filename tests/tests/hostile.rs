@@ -165,3 +165,72 @@ fn oversized_frames_are_cut_at_max_message_size_and_the_session_carries_on() {
         lines.len()
     );
 }
+
+fn dynafile_config(permit: &str) -> String {
+    format!(
+        r#"
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="path" type="string" string="@DIR@/remote/%hostname%/messages.log")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" dynaFile="path" template="t" {permit})
+"#
+    )
+}
+
+/// RFC 5424 messages from `hosts`, text `from <host>`, then one from
+/// `good`.
+fn send_hosts(port: u16, hosts: &[&str]) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    for h in hosts.iter().chain(&["good"]) {
+        let line = format!("<13>1 2026-12-04T10:00:00Z {h} tag - - - from {h}\n");
+        s.write_all(line.as_bytes()).unwrap();
+    }
+}
+
+#[test]
+fn dynafile_paths_that_escape_their_directory_are_not_opened() {
+    let pid = std::process::id();
+    let escaped = std::env::temp_dir().join(format!("corelog-escaped-{pid}"));
+    let _ = std::fs::remove_dir_all(&escaped);
+    let name = format!("../../corelog-escaped-{pid}");
+    let d = Corelogd::start(&dir("dyn"), &dynafile_config(""), &[]);
+    // A symlink planted where a host's file would be.
+    let linked = d.path("remote/linked");
+    std::fs::create_dir_all(&linked).unwrap();
+    std::os::unix::fs::symlink(d.path("outside.log"), linked.join("messages.log")).unwrap();
+    send_hosts(d.port, &[&name, "..", "linked", "%2e%2e"]);
+    let good = d.path("remote/good/messages.log");
+    wait_lines(&good, 1);
+    let (outside, encoded) = (d.path("outside.log"), d.path("remote/%2e%2e/messages.log"));
+    let err = d.stop();
+    assert!(
+        !escaped.exists(),
+        "{} was created:\n{err}",
+        escaped.display()
+    );
+    assert!(
+        !d_exists(&outside),
+        "the symlink was followed:\n{err}"
+    );
+    assert!(err.contains("leaves"), "{err}");
+    // Encoded dots are a name like any other, inside the directory.
+    assert!(encoded.exists());
+    // The switch lets it through.
+    let d = Corelogd::start(
+        &dir("dyn-permit"),
+        &dynafile_config(r#"dynafile.dangerousPermitPathEscape="on""#),
+        &[],
+    );
+    let name2 = format!("../../corelog-escaped-{pid}-permitted");
+    send_hosts(d.port, &[&name2]);
+    wait_lines(&d.path("remote/good/messages.log"), 1);
+    d.stop();
+    let permitted = std::env::temp_dir().join(format!("corelog-escaped-{pid}-permitted"));
+    assert!(permitted.join("messages.log").exists());
+    let _ = std::fs::remove_dir_all(permitted);
+}
+
+fn d_exists(p: &std::path::Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok() && p.exists()
+}

@@ -49,6 +49,58 @@ pub struct FileOptions {
     pub flush_interval: Duration,
     pub close_timeout: Option<Duration>,
     pub sync: bool,
+    /// dynaFile: the directory every rendered path must stay under (the
+    /// template's constant prefix); `None`: a static file, or
+    /// `dynafile.dangerousPermitPathEscape="on"`.
+    pub contain: Option<PathBuf>,
+}
+
+/// The directory of a dynaFile template's constant prefix: what its
+/// leading constant text names up to its last `/` (`/var/log/remote` for
+/// `/var/log/remote/%hostname%.log`); `.` when it has none.
+pub fn prefix_dir(constant_prefix: &[u8]) -> PathBuf {
+    match constant_prefix.iter().rposition(|&b| b == b'/') {
+        Some(0) => PathBuf::from("/"),
+        Some(i) => PathBuf::from(std::ffi::OsStr::from_bytes(&constant_prefix[..i])),
+        None => PathBuf::from("."),
+    }
+}
+
+/// `path` with `.` and `..` resolved (by name: symlinks are not looked
+/// at), when it has no NUL byte and stays under `base`; `None` when it
+/// escapes.
+pub fn contained(base: &Path, path: &[u8]) -> Option<PathBuf> {
+    use std::path::Component;
+    fn lexical(p: &Path) -> Option<PathBuf> {
+        let mut out = PathBuf::new();
+        let mut depth = 0usize;
+        for c in p.components() {
+            match c {
+                Component::Prefix(_) => return None,
+                Component::RootDir => out.push("/"),
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    // Above the root or the start: out of every base.
+                    if depth == 0 {
+                        return None;
+                    }
+                    depth -= 1;
+                    out.pop();
+                }
+                Component::Normal(n) => {
+                    depth += 1;
+                    out.push(n);
+                }
+            }
+        }
+        Some(out)
+    }
+    if path.contains(&0) {
+        return None;
+    }
+    let p = lexical(Path::new(std::ffi::OsStr::from_bytes(path)))?;
+    let base = lexical(base)?;
+    (p.is_absolute() == base.is_absolute() && p.starts_with(&base) && p != base).then_some(p)
 }
 
 impl FileOptions {
@@ -81,6 +133,7 @@ impl FileOptions {
             close_timeout: (c.close_timeout_min > 0)
                 .then(|| Duration::from_secs(c.close_timeout_min * 60)),
             sync: c.sync,
+            contain: None,
         })
     }
 }
@@ -193,6 +246,18 @@ impl OmFile {
                         io::ErrorKind::InvalidInput,
                         "the dynaFile template rendered an empty file name",
                     ))
+                } else if let Some(base) = &self.opts.contain {
+                    match contained(base, path) {
+                        Some(p) => self.slot(p.as_os_str().as_bytes(), now),
+                        None => Err(io::Error::new(
+                            io::ErrorKind::PermissionDenied,
+                            format!(
+                                "the dynaFile path {:?} leaves {} (dynafile.dangerousPermitPathEscape=\"on\" would allow it)",
+                                String::from_utf8_lossy(path),
+                                base.display()
+                            ),
+                        )),
+                    }
                 } else {
                     self.slot(path, now)
                 };
@@ -373,12 +438,18 @@ impl OmFile {
 
     fn open(&self, path: &[u8]) -> io::Result<File> {
         let p = Path::new(std::ffi::OsStr::from_bytes(path));
+        // A dynaFile's own name is never followed as a symlink: a link
+        // planted in the log tree cannot send the lines elsewhere.
+        let nofollow = match self.static_path {
+            None => libc::O_NOFOLLOW,
+            Some(_) => 0,
+        };
         let open = || {
             OpenOptions::new()
                 .append(true)
                 .create(true)
                 .mode(self.opts.file_create_mode)
-                .custom_flags(libc::O_CLOEXEC)
+                .custom_flags(libc::O_CLOEXEC | nofollow)
                 .open(p)
         };
         let existed = p.exists();
@@ -413,7 +484,14 @@ impl OmFile {
                 r => r?,
             }
             if self.opts.dir_owner.is_some() || self.opts.dir_group.is_some() {
-                let chown = std::os::unix::fs::chown(d, self.opts.dir_owner, self.opts.dir_group);
+                // On the descriptor of what was made, not by name.
+                let chown = OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                    .open(d)
+                    .and_then(|f| {
+                        std::os::unix::fs::fchown(&f, self.opts.dir_owner, self.opts.dir_group)
+                    });
                 self.chowned(chown, d)?;
             }
         }
@@ -460,6 +538,7 @@ mod tests {
             flush_interval: Duration::from_secs(5),
             close_timeout: None,
             sync: false,
+            contain: None,
         }
     }
 
@@ -515,6 +594,48 @@ mod tests {
         assert_eq!(f.open_files(), 1);
         f.timed(now + Duration::from_secs(61)).unwrap();
         assert_eq!(f.open_files(), 0, "idle past closeTimeout");
+    }
+
+    #[test]
+    fn a_dynafile_path_stays_under_its_prefix_directory() {
+        let base = prefix_dir(b"/var/log/remote/");
+        assert_eq!(base, Path::new("/var/log/remote"));
+        assert_eq!(
+            prefix_dir(b"/var/log/remote/host-"),
+            Path::new("/var/log/remote")
+        );
+        assert_eq!(prefix_dir(b"/"), Path::new("/"));
+        assert_eq!(prefix_dir(b""), Path::new("."));
+        let ok = |p: &str| contained(&base, p.as_bytes());
+        assert_eq!(
+            ok("/var/log/remote/h1/messages.log"),
+            Some("/var/log/remote/h1/messages.log".into())
+        );
+        assert_eq!(
+            ok("/var/log/remote/./h1/../h2/m.log"),
+            Some("/var/log/remote/h2/m.log".into())
+        );
+        assert_eq!(
+            ok("/var/log/remote/a/b/c.log"),
+            Some("/var/log/remote/a/b/c.log".into())
+        );
+        for escape in [
+            "/var/log/remote/../../../x/messages.log",
+            "/var/log/remote/../remote2/m.log",
+            "/var/log/remote/..",
+            "/var/log/remote",
+            "/etc/passwd",
+            "var/log/remote/x",
+            "/var/log/remote/a\0/m.log",
+            "/../../var/log/remote/x",
+        ] {
+            assert_eq!(contained(&base, escape.as_bytes()), None, "{escape:?}");
+        }
+        // No constant prefix: relative paths only, and never above.
+        let here = prefix_dir(b"");
+        assert_eq!(contained(&here, b"h1/m.log"), Some("h1/m.log".into()));
+        assert_eq!(contained(&here, b"/x/m.log"), None);
+        assert_eq!(contained(&here, b"../m.log"), None);
     }
 
     #[test]

@@ -20,10 +20,11 @@ use std::path::PathBuf;
 
 use crate::config::{ActionDef, OutputConfig};
 
-use super::omfile::{FileOptions, OmFile, OwnerError};
+use super::omfile::{prefix_dir, FileOptions, OmFile, OwnerError};
 use super::omfwd::OmFwd;
 use super::omrelp::OmRelp;
 use super::Rendered;
+use crate::template::Step;
 
 /// What every core knows of an action.
 #[derive(Debug, Default)]
@@ -72,10 +73,23 @@ impl ActionRunner {
         let name = a.name();
         let output = match &a.output {
             OutputConfig::Omfile(c) => {
-                let opts = FileOptions::new(c).map_err(|owner| ActionError {
+                let mut opts = FileOptions::new(c).map_err(|owner| ActionError {
                     action: name.to_string(),
                     owner,
                 })?;
+                if let Some(t) = a.dynafile.as_deref().filter(|_| !c.permit_path_escape) {
+                    let prefix: Vec<u8> = t
+                        .steps()
+                        .iter()
+                        .map_while(|s| match s {
+                            Step::Constant(b) => Some(&b[..]),
+                            Step::Field(_) => None,
+                        })
+                        .flatten()
+                        .copied()
+                        .collect();
+                    opts.contain = Some(prefix_dir(&prefix));
+                }
                 let path = if a.dynafile.is_some() {
                     None
                 } else {

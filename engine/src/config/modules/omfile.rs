@@ -49,6 +49,8 @@ pub static ACTION: Table = Table {
     object: "action(type=\"omfile\")",
     params: with_shared![
         Param::new("dynaFileCacheSize", POSITIVE, "10").legacy("$DynaFileCacheSize"),
+        Param::new("dynafile.dangerousPermitPathEscape", Type::Bool, "off")
+            .note("not in rsyslog 8.2302, which lets a rendered dynaFile path go anywhere (newer rsyslog contains it too): off, a path that leaves the directory of the template's constant prefix is not opened (that message is counted, the rest written)"),
         Param::new("zipLevel", Type::Int { min: 0, max: 9 }, "0")
             .legacy("$OMFileZipLevel")
             .refused(why::COMPRESSION),
@@ -114,6 +116,8 @@ pub struct OmfileConfig {
     /// `closeTimeout` in minutes (0: never).
     pub close_timeout_min: u64,
     pub sync: bool,
+    /// `dynafile.dangerousPermitPathEscape`.
+    pub permit_path_escape: bool,
 }
 
 fn owner(r: &Resolved, name: &str, num: &str) -> Owner {
@@ -147,5 +151,6 @@ pub fn resolve(r: &Resolved) -> OmfileConfig {
             .opt_int("closeTimeout")
             .map_or(if dynamic { 10 } else { 0 }, |m| m as u64),
         sync: r.bool("sync"),
+        permit_path_escape: r.bool("dynafile.dangerousPermitPathEscape"),
     }
 }
