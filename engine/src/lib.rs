@@ -18,6 +18,7 @@
 //! pass bytes and the receive time in, which is what makes it fuzzable and
 //! testable byte for byte against rsyslog (see `tests/`).
 
+pub mod acl;
 pub mod config;
 pub mod corectx;
 pub mod date;

@@ -209,10 +209,7 @@ fn dynafile_paths_that_escape_their_directory_are_not_opened() {
         "{} was created:\n{err}",
         escaped.display()
     );
-    assert!(
-        !d_exists(&outside),
-        "the symlink was followed:\n{err}"
-    );
+    assert!(!d_exists(&outside), "the symlink was followed:\n{err}");
     assert!(err.contains("leaves"), "{err}");
     // Encoded dots are a name like any other, inside the directory.
     assert!(encoded.exists());
@@ -233,4 +230,68 @@ fn dynafile_paths_that_escape_their_directory_are_not_opened() {
 
 fn d_exists(p: &std::path::Path) -> bool {
     std::fs::symlink_metadata(p).is_ok() && p.exists()
+}
+
+/// A TCP connection to 127.0.0.1:`port` from the source address `from`.
+fn connect_from(from: &str, port: u16) -> TcpStream {
+    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let src: std::net::SocketAddr = format!("{from}:0").parse().unwrap();
+    s.bind(&src.into()).unwrap();
+    let dst: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    s.connect(&dst.into()).unwrap();
+    s.into()
+}
+
+#[test]
+fn allowed_sender_drops_and_counts_others_before_parsing() {
+    let d = Corelogd::start(
+        &dir("acl"),
+        r#"
+$AllowedSender UDP, 127.0.0.1
+$AllowedSender TCP, 127.0.0.1/32, [::1]
+module(load="imtcp")
+module(load="imudp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+input(type="imudp" address="127.0.0.1" port="@PORT2@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#,
+        &[],
+    );
+    for (from, word) in [("127.0.0.2", "denied"), ("127.0.0.1", "allowed")] {
+        let mut s = connect_from(from, d.port);
+        s.write_all(format!("<13>Dec  4 10:00:00 h tag: {word}-tcp\n").as_bytes())
+            .unwrap();
+        let u = std::net::UdpSocket::bind(format!("{from}:0")).unwrap();
+        for i in 0..5 {
+            let m = format!("<13>Dec  4 10:00:00 h tag: {word}-udp {i}");
+            u.send_to(m.as_bytes(), ("127.0.0.1", d.port2)).unwrap();
+        }
+    }
+    let out = d.path("out.log");
+    wait_lines(&out, 6);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let err = d.stop();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(!text.contains("denied"), "{text}");
+    assert_eq!(text.matches("allowed-udp").count(), 5, "{text}");
+    assert!(text.contains("allowed-tcp"), "{text}");
+    assert!(
+        err.contains("6 from senders $AllowedSender does not list"),
+        "{err}"
+    );
+}
+
+#[test]
+fn allowed_sender_names_are_an_error_not_ignored() {
+    let dir = dir("aclname");
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("corelog.conf");
+    std::fs::write(&conf, "$AllowedSender TCP, 127.0.0.1, *.example.net\n").unwrap();
+    let (code, err) = corelog_tests::daemon::refused_start(&conf);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("corelog.conf:1:") && err.contains("reverse DNS"),
+        "{err}"
+    );
 }

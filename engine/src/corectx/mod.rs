@@ -46,6 +46,9 @@ pub struct InputStats {
     pub dropped_ratelimit: u64,
     pub dropped_full: u64,
     pub receive_errors: u64,
+    /// Connections and datagrams from senders `$AllowedSender` does not
+    /// list, dropped before any parsing.
+    pub denied: u64,
 }
 
 /// What the tasks of one core share.

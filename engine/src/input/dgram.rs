@@ -192,18 +192,26 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
         let instant = limit.is_on().then(Instant::now);
         let before = limit.dropped;
         let mut bytes = 0u64;
+        let mut denied = 0u64;
         for i in 0..n {
             let d = batch.datagram(i);
             bytes += d.len() as u64;
             if d.is_empty() {
                 continue;
             }
+            let sender = batch.sender(i);
+            if let (Some(list), Some(addr)) = (&spec.allowed, sender) {
+                if !crate::acl::allows(Some(list), addr.ip()) {
+                    denied += 1;
+                    continue;
+                }
+            }
             if let Some(t) = instant {
                 if !limit.admit(t, spec.module()) {
                     continue;
                 }
             }
-            let origin = match batch.sender(i) {
+            let origin = match sender {
                 Some(addr) => {
                     if origins.len() >= ORIGINS_MAX && !origins.contains_key(&addr) {
                         origins.clear();
@@ -239,6 +247,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
             s.bytes += bytes;
             s.dropped_ratelimit += limited;
             s.dropped_full += dropped;
+            s.denied += denied;
         });
     }
 }

@@ -40,6 +40,8 @@ pub struct InputSpec {
     pub kind: Kind,
     pub addrs: Vec<SocketAddr>,
     pub ruleset: u32,
+    /// `$AllowedSender`: who may send to this input (`None`: everyone).
+    pub allowed: Option<std::sync::Arc<[crate::acl::Net]>>,
 }
 
 impl InputSpec {
@@ -229,11 +231,22 @@ fn spec(plan: &Plan, def: &InputDef, ports: &[u16]) -> Result<InputSpec, InputEr
             .ok_or_else(|| unresolved(None))?;
         addrs.push(found);
     }
+    // As rsyslog: UDP lists for imudp, TCP lists for plain TCP syslog
+    // (imtcp, and imptcp too); RELP has no $AllowedSender.
+    let proto = match kind {
+        Kind::Udp => Some(crate::acl::Proto::Udp),
+        Kind::Tcp if c.relp.is_none() => Some(crate::acl::Proto::Tcp),
+        _ => None,
+    };
+    let allowed = proto
+        .and_then(|p| plan.globals.allowed_senders.list(p))
+        .map(std::sync::Arc::from);
     Ok(InputSpec {
         config: c.clone(),
         kind,
         addrs,
         ruleset: def.ruleset as u32,
+        allowed,
     })
 }
 

@@ -122,6 +122,17 @@ pub async fn serve(
                 continue;
             }
         };
+        if let (Some(list), Accepted::Tcp(s)) = (&spec.allowed, &accepted) {
+            // `$AllowedSender`: closed before a byte is read. A peer whose
+            // address is unknown is not known to be allowed.
+            let allowed = s
+                .peer_addr()
+                .is_ok_and(|a| crate::acl::allows(Some(list), a.ip()));
+            if !allowed {
+                ctx.count(|s| s.denied += 1);
+                continue;
+            }
+        }
         if spec.config.max_sessions > 0
             && sessions.load(Ordering::Relaxed) >= spec.config.max_sessions
         {

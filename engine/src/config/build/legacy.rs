@@ -122,6 +122,8 @@ impl Builder {
                 self.legacy.main_queue = main;
             }
             "includeconfig" => {} // spliced in by the loader
+            // A list: the whole line is its value.
+            "allowedsender" => self.table_directive(name, arg, pos),
             _ if arg.split_whitespace().nth(1).is_some() => self.err(
                 pos,
                 format!(
@@ -164,7 +166,11 @@ impl Builder {
         let [given] = g;
         match scope {
             LegacyScope::Global => global::apply(&r, &mut self.globals),
-            LegacyScope::GlobalLegacy => global::apply_legacy(&r, &mut self.globals),
+            LegacyScope::GlobalLegacy => {
+                if let Err(e) = global::apply_legacy(&r, &mut self.globals) {
+                    self.err(pos, e);
+                }
+            }
             LegacyScope::Action => set(&mut self.legacy.action, given),
             LegacyScope::Module(m, _) => set(self.legacy.modules.entry(m.name).or_default(), given),
         }

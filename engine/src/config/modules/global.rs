@@ -213,7 +213,9 @@ pub static LEGACY: Table = Table {
         Param::new("$ModDir", Type::Path, "").warned("corelog's modules are built in"),
         Param::new("$MaxOpenFiles", POSITIVE, "")
             .note("corelogd raises its limit to the hard limit"),
-        Param::new("$AllowedSender", Type::Str, "").refused(why::SENDER_ACL),
+        Param::new("$AllowedSender", Type::Str, "")
+            .note("TYPE, ADDR[/BITS], …: UDP (imudp) or TCP (imtcp, imptcp) senders allowed, by address; names and wildcards are an error (they need reverse DNS); repeated directives add up")
+            .sample("UDP, 127.0.0.1, 192.0.2.0/24"),
         Param::new("$LocalHostIPIF", Type::Str, "").refused(why::NOT_BUILT),
         Param::new("$OptimizeForUniprocessor", Type::Str, "")
             .warned("removed from rsyslog; it has no effect there either"),
@@ -242,6 +244,8 @@ pub struct Globals {
     pub umask: Option<u32>,
     /// `$MaxOpenFiles`: the open-files limit to set (else the hard limit).
     pub max_open_files: Option<u64>,
+    /// `$AllowedSender`, every directive of it.
+    pub allowed_senders: crate::acl::AllowedSenders,
     pub action_queue_timeout_shutdown_ms: i64,
     pub action_queue_timeout_enqueue_ms: i64,
     pub ruleset_queue_timeout_shutdown_ms: i64,
@@ -258,6 +262,7 @@ impl Default for Globals {
             local_hostname: None,
             umask: None,
             max_open_files: None,
+            allowed_senders: Default::default(),
             action_queue_timeout_shutdown_ms: 10,
             action_queue_timeout_enqueue_ms: 2000,
             ruleset_queue_timeout_shutdown_ms: 1500,
@@ -327,11 +332,18 @@ pub fn apply(r: &Resolved, g: &mut Globals) {
     }
 }
 
-/// Applies a legacy directive of [`LEGACY`] that corelog carries out.
-pub fn apply_legacy(r: &Resolved, g: &mut Globals) {
+/// Applies a legacy directive of [`LEGACY`] that corelog carries out; an
+/// error for a value it cannot.
+pub fn apply_legacy(r: &Resolved, g: &mut Globals) -> Result<(), String> {
     if let Some(n) = r.given_int("$MaxOpenFiles") {
         g.max_open_files = Some(n as u64);
     }
+    if let Some(v) = r.given_str("$AllowedSender") {
+        g.allowed_senders
+            .add(&v)
+            .map_err(|e| format!("$AllowedSender: {e}"))?;
+    }
+    Ok(())
 }
 
 /// A directory without its trailing `/`, as rsyslog stores it; `/` stays.
