@@ -81,7 +81,10 @@ impl AllowedSenders {
 
 /// Whether `ip` may send, given `list` (`None`: everyone may).
 pub fn allows(list: Option<&[Net]>, ip: IpAddr) -> bool {
-    list.is_none_or(|l| l.iter().any(|n| n.contains(ip)))
+    match list {
+        None => true,
+        Some(l) => l.iter().any(|n| n.contains(ip)),
+    }
 }
 
 /// `TYPE, ADDR[/BITS], …`.

@@ -189,14 +189,19 @@ fn seg_path(dir: &Path, name: &str, seg: u64) -> PathBuf {
 }
 
 /// A write that failed for want of space: retried, as space may return.
-/// (glommio's errors keep the kind, not the errno; a short write is what
-/// a nearly full disk gives.)
+/// (A short write is what a nearly full disk gives.)
 fn is_full(e: &io::Error) -> bool {
     matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT))
-        || matches!(
-            e.kind(),
-            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded | io::ErrorKind::WriteZero
-        )
+        || e.kind() == io::ErrorKind::WriteZero
+}
+
+/// glommio's error as the `io::Error` it carries, errno kept (its own
+/// conversion keeps only the kind).
+fn raw_io<T>(e: glommio::GlommioError<T>) -> io::Error {
+    match e {
+        glommio::GlommioError::EnhancedIoError { source, .. } => source,
+        other => other.into(),
+    }
 }
 
 /// The segment number in a file name `<name>.NNNNNNNN` ([`seg_path`]'s
@@ -638,7 +643,7 @@ impl Store {
     async fn sync(&self, f: &DmaFile) -> io::Result<()> {
         match self.sync_fault.get() {
             Some(errno) => Err(io::Error::from_raw_os_error(errno)),
-            None => f.fdatasync().await.map_err(io::Error::from),
+            None => f.fdatasync().await.map_err(raw_io),
         }
     }
 
@@ -799,20 +804,23 @@ impl Store {
                 if self.cfg.sync {
                     self.sync(&old).await?;
                 }
-                old.close().await?;
+                old.close().await.map_err(raw_io)?;
             }
             let path = seg_path(&self.cfg.dir, &self.cfg.name, job.segment);
             let f = OpenOptions::new()
                 .write(true)
                 .create(true)
                 .dma_open(&path)
-                .await?;
+                .await
+                .map_err(raw_io)?;
             if self.cfg.sync {
                 // The new segment's name must survive a power cut too.
                 glommio::io::Directory::open(&self.cfg.dir)
-                    .await?
+                    .await
+                    .map_err(raw_io)?
                     .sync()
-                    .await?;
+                    .await
+                    .map_err(raw_io)?;
             }
             *file = Some((job.segment, f));
         }
@@ -826,7 +834,10 @@ impl Store {
             let b = buf.as_bytes_mut();
             b[..len].copy_from_slice(piece);
             b[len..].fill(0);
-            let n = f.write_at(buf, job.offset + (k * MAX_WRITE) as u64).await?;
+            let n = f
+                .write_at(buf, job.offset + (k * MAX_WRITE) as u64)
+                .await
+                .map_err(raw_io)?;
             if (n as u64) < padded {
                 return Err(io::Error::new(io::ErrorKind::WriteZero, "short write"));
             }
