@@ -295,3 +295,110 @@ fn allowed_sender_names_are_an_error_not_ignored() {
         "{err}"
     );
 }
+
+/// corelogd's resident memory now, from /proc.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .expect("VmRSS in /proc/PID/status")
+}
+
+/// Raises this test process's open-files limit to its hard limit.
+fn raise_nofile() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit read and write the struct we own.
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+        lim.rlim_cur = lim.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+    }
+}
+
+/// Descriptors corelogd holds.
+fn fds_of(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+}
+
+#[test]
+fn idle_sessions_cost_little_memory_and_a_real_sender_gets_through() {
+    raise_nofile();
+    // rsyslog's maxSessions of 200 would lock the sender out (issue #14's
+    // session part, not built yet): room for them all here.
+    let config = CONFIG.replace(
+        r#"port="@PORT@")"#,
+        r#"port="@PORT@" maxSessions="10000")"#,
+    );
+    let d = Corelogd::start(&dir("idle"), &config, &[]);
+    let pid = d.pid();
+    send(d.port, 1000, 1);
+    wait_lines(&d.path("out.log"), 1000);
+    let before = rss_kib(pid);
+    let n = 3000;
+    let idle: Vec<TcpStream> = (0..n)
+        .map(|_| TcpStream::connect(("127.0.0.1", d.port)).unwrap())
+        .collect();
+    corelog_tests::wait_for(
+        "corelogd to take every idle connection",
+        std::time::Duration::from_secs(60),
+        || (fds_of(pid) >= n).then_some(()),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let per_session = (rss_kib(pid).saturating_sub(before)) * 1024 / n as u64;
+    // A real sender meanwhile: everything arrives.
+    send(d.port, 100_000, 2);
+    wait_lines(&d.path("out.log"), 101_000);
+    drop(idle);
+    let err = d.stop();
+    eprintln!("idle sessions: {per_session} bytes of RSS each");
+    assert!(
+        per_session < 16 << 10,
+        "{per_session} bytes per idle session:\n{err}"
+    );
+}
+
+#[test]
+fn queued_messages_do_not_pin_their_sessions_buffers() {
+    raise_nofile();
+    // The output is down and retried forever: what is read stays queued.
+    let target = corelog_tests::rsyslogd::free_port();
+    let d = Corelogd::start(
+        &dir("pinned"),
+        &format!(
+            r#"
+main_queue(queue.size="100000")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+*.* action(type="omfwd" target="127.0.0.1" port="{target}" protocol="tcp"
+           action.resumeRetryCount="-1" action.resumeInterval="30")
+"#
+        ),
+        &[],
+    );
+    let pid = d.pid();
+    let before = rss_kib(pid);
+    let n = 3000;
+    for i in 0..n {
+        let mut s = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+        s.write_all(format!("<13>Dec  4 10:00:00 h tag: one small message {i}\n").as_bytes())
+            .unwrap();
+    }
+    corelog_tests::wait_for(
+        "corelogd to close every connection",
+        std::time::Duration::from_secs(60),
+        || (fds_of(pid) < 100).then_some(()),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let per_message = (rss_kib(pid).saturating_sub(before)) * 1024 / n as u64;
+    let err = d.stop();
+    eprintln!("queued messages: {per_message} bytes of RSS each");
+    assert!(
+        per_message < 2 << 10,
+        "{per_message} bytes per queued message:\n{err}"
+    );
+}

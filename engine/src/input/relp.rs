@@ -85,6 +85,8 @@ pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: 
     let mut server = Server::new();
     let mut size = BUF_SMALL;
     let mut buf = BytesMut::zeroed(size);
+    // The size `buf` was allocated with.
+    let mut alloc = size;
     let mut frames = Vec::new();
     let mut items: Chunk = Vec::new();
     let mut replies = Vec::new();
@@ -93,6 +95,7 @@ pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: 
     loop {
         if buf.len() < BUF_MIN {
             buf = BytesMut::zeroed(size);
+            alloc = size;
         }
         let read = if ctx.stop.is_stopped() {
             Read::Stop
@@ -122,7 +125,8 @@ pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: 
             size = BUF_LARGE;
         }
         ctx.count(|s| s.bytes += n as u64);
-        let decoded = decoder.decode(buf.split_to(n).freeze(), &mut frames);
+        let chunk = super::stream::compact(buf.split_to(n).freeze(), alloc);
+        let decoded = decoder.decode(chunk, &mut frames);
         let now = ctx.clock.now();
         let instant = limit.is_on().then(Instant::now);
         let before = limit.dropped;

@@ -34,10 +34,29 @@ use crate::{parse, Origin};
 use super::ratelimit::RateLimit;
 use super::InputSpec;
 
-/// Size of the receive buffers a session reads into.
+/// Size of the receive buffers a busy session reads into.
 const RECV_BUF: usize = 256 << 10;
-/// A buffer with less room than this left is replaced.
+/// A session's first buffer, and an idle or slow one's: many idle
+/// sessions then cost little memory.
+const RECV_SMALL: usize = 4 << 10;
+/// A buffer with less room than this left (or than half its size) is
+/// replaced.
 const RECV_MIN: usize = 16 << 10;
+/// A read this many times smaller than its buffer is copied out before it
+/// is framed: what it queues then pins its own bytes, not the buffer (a
+/// stalled output with many connections of one small message each would
+/// otherwise hold a whole buffer per message).
+const COPY_FACTOR: usize = 4;
+const _: () = assert!(RECV_SMALL < RECV_MIN && RECV_MIN < RECV_BUF);
+
+/// The bytes of a read of `n` into a buffer of `size`, copied out when
+/// they would pin a buffer many times larger.
+pub(super) fn compact(chunk: bytes::Bytes, size: usize) -> bytes::Bytes {
+    match chunk.len() * COPY_FACTOR < size {
+        true => bytes::Bytes::copy_from_slice(&chunk),
+        false => chunk,
+    }
+}
 
 /// Either kind of stream listener.
 pub enum Listener {
@@ -254,13 +273,17 @@ async fn session<S: AsyncRead + Unpin>(
     origin: &Arc<Origin>,
 ) {
     let mut framer = Framer::with_options(spec.config.framing);
-    let mut buf = BytesMut::zeroed(RECV_BUF);
+    let mut size = RECV_SMALL;
+    let mut buf = BytesMut::zeroed(size);
+    // The size `buf` was allocated with.
+    let mut alloc = size;
     let mut frames = Vec::new();
     let mut items: Chunk = Vec::new();
     let mut limit = RateLimit::new(spec.config.rate_interval_s, spec.config.rate_burst);
     loop {
-        if buf.len() < RECV_MIN {
-            buf = BytesMut::zeroed(RECV_BUF);
+        if buf.len() < RECV_MIN.min(size / 2) {
+            buf = BytesMut::zeroed(size);
+            alloc = size;
         }
         // A read that is always ready would win every race with the stop
         // signal below: look at the flag first.
@@ -295,8 +318,18 @@ async fn session<S: AsyncRead + Unpin>(
             }
         };
         ctx.count(|s| s.bytes += n as u64);
-        framer.decode(buf.split_to(n).freeze(), &mut frames);
+        let filled = n == buf.len();
+        framer.decode(compact(buf.split_to(n).freeze(), alloc), &mut frames);
         submit(ctx, spec, origin, &mut frames, &mut items, &mut limit).await;
+        // Large while reads fill the buffer; small again once one would
+        // fit a small one (an idle session does not keep a large buffer).
+        if filled {
+            size = RECV_BUF;
+        } else if n < RECV_SMALL && size > RECV_SMALL {
+            size = RECV_SMALL;
+            buf = BytesMut::zeroed(size);
+            alloc = size;
+        }
     }
     framer.finish(&mut frames);
     submit(ctx, spec, origin, &mut frames, &mut items, &mut limit).await;
