@@ -330,10 +330,7 @@ fn idle_sessions_cost_little_memory_and_a_real_sender_gets_through() {
     raise_nofile();
     // rsyslog's maxSessions of 200 would lock the sender out (issue #14's
     // session part, not built yet): room for them all here.
-    let config = CONFIG.replace(
-        r#"port="@PORT@")"#,
-        r#"port="@PORT@" maxSessions="10000")"#,
-    );
+    let config = CONFIG.replace(r#"port="@PORT@")"#, r#"port="@PORT@" maxSessions="10000")"#);
     let d = Corelogd::start(&dir("idle"), &config, &[]);
     let pid = d.pid();
     send(d.port, 1000, 1);
