@@ -111,16 +111,6 @@ fn a_flood_of_bad_sessions_is_said_at_most_500_times_per_5_seconds() {
     );
 }
 
-/// corelogd's peak resident memory, from /proc.
-fn peak_rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        .expect("VmHWM in /proc/PID/status")
-}
-
 #[test]
 fn oversized_frames_are_cut_at_max_message_size_and_the_session_carries_on() {
     let d = Corelogd::start(&dir("oversize"), CONFIG, &[]);
@@ -151,7 +141,7 @@ fn oversized_frames_are_cut_at_max_message_size_and_the_session_carries_on() {
                 .map(drop)
         },
     );
-    let rss = peak_rss_kib(d.pid());
+    let rss = corelog_tests::proc_status_kib(d.pid(), "VmHWM");
     let err = d.stop();
     let text = std::fs::read(&out).unwrap();
     let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
@@ -296,30 +286,6 @@ fn allowed_sender_names_are_an_error_not_ignored() {
     );
 }
 
-/// corelogd's resident memory now, from /proc.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        .expect("VmRSS in /proc/PID/status")
-}
-
-/// Raises this test process's open-files limit to its hard limit.
-fn raise_nofile() {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit/setrlimit read and write the struct we own.
-    unsafe {
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
-        lim.rlim_cur = lim.rlim_max;
-        libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-    }
-}
-
 /// Descriptors corelogd holds.
 fn fds_of(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
@@ -327,7 +293,7 @@ fn fds_of(pid: u32) -> usize {
 
 #[test]
 fn idle_sessions_cost_little_memory_and_a_real_sender_gets_through() {
-    raise_nofile();
+    corelog_tests::raise_nofile();
     // rsyslog's maxSessions of 200 would lock the sender out (issue #14's
     // session part, not built yet): room for them all here.
     let config = CONFIG.replace(r#"port="@PORT@")"#, r#"port="@PORT@" maxSessions="10000")"#);
@@ -335,7 +301,7 @@ fn idle_sessions_cost_little_memory_and_a_real_sender_gets_through() {
     let pid = d.pid();
     send(d.port, 1000, 1);
     wait_lines(&d.path("out.log"), 1000);
-    let before = rss_kib(pid);
+    let before = corelog_tests::proc_status_kib(pid, "VmRSS");
     let n = 3000;
     let idle: Vec<TcpStream> = (0..n)
         .map(|_| TcpStream::connect(("127.0.0.1", d.port)).unwrap())
@@ -346,7 +312,8 @@ fn idle_sessions_cost_little_memory_and_a_real_sender_gets_through() {
         || (fds_of(pid) >= n).then_some(()),
     );
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let per_session = (rss_kib(pid).saturating_sub(before)) * 1024 / n as u64;
+    let per_session =
+        (corelog_tests::proc_status_kib(pid, "VmRSS").saturating_sub(before)) * 1024 / n as u64;
     // A real sender meanwhile: everything arrives.
     send(d.port, 100_000, 2);
     wait_lines(&d.path("out.log"), 101_000);
@@ -361,7 +328,7 @@ fn idle_sessions_cost_little_memory_and_a_real_sender_gets_through() {
 
 #[test]
 fn queued_messages_do_not_pin_their_sessions_buffers() {
-    raise_nofile();
+    corelog_tests::raise_nofile();
     // The output is down and retried forever: what is read stays queued.
     let target = corelog_tests::rsyslogd::free_port();
     let d = Corelogd::start(
@@ -378,7 +345,7 @@ input(type="imtcp" address="127.0.0.1" port="@PORT@")
         &[],
     );
     let pid = d.pid();
-    let before = rss_kib(pid);
+    let before = corelog_tests::proc_status_kib(pid, "VmRSS");
     let n = 3000;
     for i in 0..n {
         let mut s = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
@@ -391,7 +358,8 @@ input(type="imtcp" address="127.0.0.1" port="@PORT@")
         || (fds_of(pid) < 100).then_some(()),
     );
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let per_message = (rss_kib(pid).saturating_sub(before)) * 1024 / n as u64;
+    let per_message =
+        (corelog_tests::proc_status_kib(pid, "VmRSS").saturating_sub(before)) * 1024 / n as u64;
     let err = d.stop();
     eprintln!("queued messages: {per_message} bytes of RSS each");
     assert!(

@@ -549,20 +549,10 @@ input(type="imrelp" address="127.0.0.1" port="@PORT@")
 #[test]
 fn ten_thousand_concurrent_sessions() {
     const SESSIONS: usize = 10_000;
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit/setrlimit read and write the struct we own.
-    unsafe {
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
-        lim.rlim_cur = lim.rlim_max;
-        libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-    }
+    let hard = corelog_tests::raise_nofile();
     assert!(
-        lim.rlim_max as usize > SESSIONS + 1000,
-        "RLIMIT_NOFILE's hard limit ({}) is too low for {SESSIONS} sessions: raise it (ulimit -Hn)",
-        lim.rlim_max
+        hard as usize > SESSIONS + 1000,
+        "RLIMIT_NOFILE's hard limit ({hard}) is too low for {SESSIONS} sessions: raise it (ulimit -Hn)"
     );
     let d = dir("10k");
     let corelogd = Corelogd::start(
