@@ -166,6 +166,15 @@ fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
         report.udp_kernel_drops,
         sum(|c| c.abandoned),
     );
+    if sum(|c| c.input.sessions_opened) > 0 {
+        say!(
+            "corelogd: sessions: {} opened, {} idle one(s) closed to make room, closed at once: {} at maxSessions, {} at maxSessionsPerSource.",
+            sum(|c| c.input.sessions_opened),
+            sum(|c| c.input.sessions_evicted),
+            sum(|c| c.input.sessions_refused),
+            sum(|c| c.input.sessions_refused_source),
+        );
+    }
     let st = report
         .cores
         .iter()

@@ -42,7 +42,14 @@ pub struct InputStats {
     pub received: u64,
     pub bytes: u64,
     pub sessions_opened: u64,
+    /// Connections closed at once: `maxSessions` live sessions, none idle
+    /// for `sessionEvictIdle`.
     pub sessions_refused: u64,
+    /// Connections closed at once: their address had
+    /// `maxSessionsPerSource` sessions.
+    pub sessions_refused_source: u64,
+    /// Idle sessions closed to make room for a new one.
+    pub sessions_evicted: u64,
     pub dropped_ratelimit: u64,
     pub dropped_full: u64,
     pub receive_errors: u64,
@@ -64,6 +71,8 @@ pub struct CoreCtx {
     pub clock: Clock,
     pub myhostname: String,
     pub stats: Cell<InputStats>,
+    /// What this core's sessions may hold in large receive buffers.
+    pub recv_budget: crate::input::budget::RecvBudget,
 }
 
 impl CoreCtx {

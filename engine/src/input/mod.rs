@@ -8,9 +8,11 @@
 //! cores). Received frames are parsed on the core that read them and
 //! enqueued, tagged with their ruleset, into that core's main-queue shard.
 
+pub mod budget;
 pub mod dgram;
 pub mod ratelimit;
 pub mod relp;
+pub mod sessions;
 pub mod stream;
 
 use std::net::{SocketAddr, ToSocketAddrs};

@@ -38,6 +38,7 @@ use crate::relp::server::{Server, Step, SERVERCLOSE};
 use crate::{parse, Origin};
 
 use super::ratelimit::RateLimit;
+use super::sessions::Ticket;
 use super::InputSpec;
 use crate::sock::recv_now;
 
@@ -75,7 +76,13 @@ enum Read {
 }
 
 /// Serves one RELP session to its end.
-pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: &Arc<Origin>) {
+pub async fn session(
+    ctx: &CoreCtx,
+    spec: &InputSpec,
+    mut s: TcpStream,
+    origin: &Arc<Origin>,
+    ticket: Ticket,
+) {
     let Some(opts) = spec.config.relp else { return };
     let fd = s.as_raw_fd();
     // Replies go out as soon as a read's messages are safe: a sender
@@ -84,24 +91,50 @@ pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: 
     let mut decoder = Decoder::new(opts.max_data, opts.oversize);
     let mut server = Server::new();
     let mut size = BUF_SMALL;
-    let mut buf = BytesMut::zeroed(size);
+    // No buffer until there is something to read.
+    let mut buf = BytesMut::new();
     // The size `buf` was allocated with.
-    let mut alloc = size;
+    let mut alloc = 0;
+    // The core's budget's bytes for a large buffer, while `size` is large.
+    let mut lease = None;
     let mut frames = Vec::new();
     let mut items: Chunk = Vec::new();
     let mut replies = Vec::new();
     let mut limit = RateLimit::new(spec.config.rate_interval_s, spec.config.rate_burst);
     let popts = spec.parse_options(&ctx.parse);
     loop {
-        if buf.len() < BUF_MIN {
+        // A small sender's session waits holding no buffer: ten thousand
+        // idle sessions then hold none.
+        let small = size == BUF_SMALL;
+        if buf.len() < BUF_MIN && !small {
             buf = BytesMut::zeroed(size);
             alloc = size;
         }
         let read = if ctx.stop.is_stopped() {
             Read::Stop
         } else {
-            match recv_now(fd, &mut buf[..]) {
+            let direct = match buf.is_empty() {
+                true => None,
+                false => recv_now(fd, &mut buf[..]),
+            };
+            match direct {
                 Some(r) => result(r),
+                // Nothing to read: wait for a first byte without a
+                // buffer, then read the rest behind it.
+                None if small => {
+                    buf = BytesMut::new();
+                    let mut one = [0u8; 1];
+                    match wait_read(ctx, &mut s, &mut one, opts.idle).await {
+                        Read::Data(_) => {
+                            buf = BytesMut::zeroed(size);
+                            alloc = size;
+                            buf[0] = one[0];
+                            let rest = recv_now(fd, &mut buf[1..]);
+                            Read::Data(1 + rest.and_then(Result::ok).unwrap_or(0))
+                        }
+                        other => other,
+                    }
+                }
                 None => wait_read(ctx, &mut s, &mut buf[..], opts.idle).await,
             }
         };
@@ -121,11 +154,21 @@ pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: 
                 break;
             }
         };
-        if n == buf.len() {
-            size = BUF_LARGE;
-        }
+        let filled = n == buf.len();
         ctx.count(|s| s.bytes += n as u64);
         let chunk = super::stream::compact(buf.split_to(n).freeze(), alloc);
+        // Large while reads fill the buffer (and the core's budget has
+        // room); small again once one would fit a small one.
+        if filled && size == BUF_SMALL {
+            lease = ctx.recv_budget.lease(BUF_LARGE);
+            if lease.is_some() {
+                size = BUF_LARGE;
+            }
+        } else if !filled && n < BUF_SMALL && size == BUF_LARGE {
+            size = BUF_SMALL;
+            lease = None;
+            buf = BytesMut::new();
+        }
         let decoded = decoder.decode(chunk, &mut frames);
         let now = ctx.clock.now();
         let instant = limit.is_on().then(Instant::now);
@@ -167,8 +210,11 @@ pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: 
             }
             end = true;
         }
-        // Safe first, then acknowledged.
+        // Safe first, then acknowledged. Waiting on a full queue is not
+        // idleness: such a session is not closed to make room.
+        ticket.busy();
         let safe = items.is_empty() || ctx.shard_for(spec.ruleset).enqueue(&mut items).await;
+        ticket.touch();
         if !safe {
             // Shutdown took the queue first: no acknowledgement, so the
             // sender resends.
@@ -194,6 +240,9 @@ pub async fn session(ctx: &CoreCtx, spec: &InputSpec, mut s: TcpStream, origin: 
             break;
         }
     }
+    drop(lease);
+    // Out of the table before the descriptor can be closed and reused.
+    drop(ticket);
     // glommio closes the descriptor in `close` (a dropped stream kept it
     // open here); bounded, as it could wait on a peer that does not read.
     or(async { s.close().await.is_ok() }, async {

@@ -16,6 +16,8 @@ use std::net::SocketAddr;
 use std::os::unix::io::RawFd;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::sessions::{Admitted, Refusal, Sessions, Ticket};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -93,11 +95,10 @@ pub async fn serve(
     ctx: Rc<CoreCtx>,
     spec: Rc<InputSpec>,
     listener: Listener,
-    sessions: Arc<AtomicUsize>,
+    sessions: Arc<Sessions>,
     balancer: Option<Balancer>,
 ) {
     let _guard = ctx.tasks.enter();
-    let mut warned = false;
     let mut after_stop = 0;
     while after_stop < STOP_ACCEPTS_MAX {
         let stopped = ctx.stop.is_stopped();
@@ -149,25 +150,12 @@ pub async fn serve(
                 .is_ok_and(|a| crate::acl::allows(Some(list), a.ip()));
             if !allowed {
                 ctx.count(|s| s.denied += 1);
+                if let Accepted::Tcp(s) = accepted {
+                    close(s);
+                }
                 continue;
             }
         }
-        if spec.config.max_sessions > 0
-            && sessions.load(Ordering::Relaxed) >= spec.config.max_sessions
-        {
-            ctx.count(|s| s.sessions_refused += 1);
-            if !warned {
-                crate::notice!(
-                    "corelogd: {}: maxSessions ({}) reached; further connections are closed until sessions end.",
-                    spec.describe(),
-                    spec.config.max_sessions
-                );
-                warned = true;
-            }
-            continue;
-        }
-        warned = false;
-        sessions.fetch_add(1, Ordering::Relaxed);
         let conn = match accepted {
             Accepted::Conn(c) => c,
             Accepted::Tcp(stream) => {
@@ -175,6 +163,8 @@ pub async fn serve(
                     start(&ctx, &spec, Conn::Tcp(stream.bind_to_executor()), &sessions);
                     continue;
                 };
+                // Admitted (or refused) on the core that reads it, where
+                // its descriptor is at hand.
                 let target = b.next.fetch_add(1, Ordering::Relaxed) % b.handoffs.len();
                 match &b.handoffs[target] {
                     Some(tx) => {
@@ -187,8 +177,8 @@ pub async fn serve(
                             .is_err()
                         {
                             // The other core has stopped (shutdown): the
-                            // connection is closed unread.
-                            sessions.fetch_sub(1, Ordering::Relaxed);
+                            // connection is closed unread (the error, which
+                            // holds it, is dropped).
                         }
                         continue;
                     }
@@ -205,18 +195,38 @@ enum Accepted {
     Conn(Conn),
 }
 
-/// Starts reading a connection on this core; `sessions` counts it already.
-pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc<AtomicUsize>) {
-    ctx.count(|s| s.sessions_opened += 1);
-    let peer = match &conn {
-        Conn::Tcp(s) => {
-            if let Some(k) = spec.config.keepalive {
-                set_keepalive(s, k);
-            }
-            s.peer_addr().ok()
-        }
-        Conn::Unix(_) => None,
+/// Closes a connection accepted and not taken: glommio's accepted stream
+/// has no destructor of its own, so dropping it would leak its descriptor.
+fn close(s: AcceptedTcpStream) {
+    drop(s.bind_to_executor());
+}
+
+/// Starts reading a connection on this core, if its input's session
+/// limits admit it.
+pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc<Sessions>) {
+    let (fd, peer) = match &conn {
+        Conn::Tcp(s) => (
+            Some(std::os::unix::io::AsRawFd::as_raw_fd(s)),
+            s.peer_addr().ok(),
+        ),
+        Conn::Unix(_) => (None, None),
     };
+    let ticket = match sessions.admit(fd, peer.map(|p| p.ip())) {
+        Ok((ticket, how)) => {
+            if how == Admitted::Evicted {
+                ctx.count(|s| s.sessions_evicted += 1);
+            }
+            ticket
+        }
+        Err(why) => {
+            refused(ctx, spec, sessions, why);
+            return;
+        }
+    };
+    ctx.count(|s| s.sessions_opened += 1);
+    if let (Conn::Tcp(s), Some(k)) = (&conn, spec.config.keepalive) {
+        set_keepalive(s, k);
+    }
     let origin = Arc::new(match peer {
         Some(p) => {
             let ip = p.ip().to_string();
@@ -224,22 +234,49 @@ pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc
         }
         None => Origin::new(&ctx.myhostname, "127.0.0.1", &spec.config.input_name),
     });
-    let (ctx2, spec2, sessions2) = (ctx.clone(), spec.clone(), sessions.clone());
+    let (ctx2, spec2) = (ctx.clone(), spec.clone());
     glommio::spawn_local(async move {
         let _guard = ctx2.tasks.enter();
         match conn {
             Conn::Tcp(s) if spec2.config.relp.is_some() => {
-                super::relp::session(&ctx2, &spec2, s, &origin).await
+                super::relp::session(&ctx2, &spec2, s, &origin, ticket).await
             }
             Conn::Tcp(s) => {
                 let fd = std::os::unix::io::AsRawFd::as_raw_fd(&s);
-                session(&ctx2, &spec2, s, Some(fd), &origin).await
+                session(&ctx2, &spec2, s, Some(fd), &origin, ticket).await
             }
-            Conn::Unix(s) => session(&ctx2, &spec2, s, None, &origin).await,
+            Conn::Unix(s) => session(&ctx2, &spec2, s, None, &origin, ticket).await,
         }
-        sessions2.fetch_sub(1, Ordering::Relaxed);
     })
     .detach();
+}
+
+/// Counts a connection closed at once, and says so for the first of a run.
+fn refused(ctx: &CoreCtx, spec: &InputSpec, sessions: &Sessions, why: Refusal) {
+    let limits = sessions.limits();
+    let said = match why {
+        Refusal::Full => {
+            ctx.count(|s| s.sessions_refused += 1);
+            format!(
+                "maxSessions ({}) reached and no session idle for sessionEvictIdle ({} s)",
+                limits.max,
+                limits.evict_idle.map_or(0, |d| d.as_secs())
+            )
+        }
+        Refusal::PerSource => {
+            ctx.count(|s| s.sessions_refused_source += 1);
+            format!(
+                "a sender has maxSessionsPerSource ({}) sessions",
+                limits.per_source
+            )
+        }
+    };
+    if sessions.first_refusal() {
+        crate::notice!(
+            "corelogd: {}: {said}; new connections are closed at once (and counted) until there is room.",
+            spec.describe()
+        );
+    }
 }
 
 /// A connection read on this core.
@@ -271,29 +308,71 @@ async fn session<S: AsyncRead + Unpin>(
     mut s: S,
     fd: Option<RawFd>,
     origin: &Arc<Origin>,
+    ticket: Ticket,
 ) {
     let mut framer = Framer::with_options(spec.config.framing);
     let mut size = RECV_SMALL;
-    let mut buf = BytesMut::zeroed(size);
+    // No buffer until there is something to read.
+    let mut buf = BytesMut::new();
     // The size `buf` was allocated with.
-    let mut alloc = size;
+    let mut alloc = 0;
+    // The budget's bytes for a large buffer, while `size` is large.
+    let mut lease = None;
     let mut frames = Vec::new();
     let mut items: Chunk = Vec::new();
     let mut limit = RateLimit::new(spec.config.rate_interval_s, spec.config.rate_burst);
     loop {
-        if buf.len() < RECV_MIN.min(size / 2) {
+        // A small sender's session (TCP) waits holding no buffer: ten
+        // thousand idle sessions then hold none.
+        let small = fd.is_some() && size == RECV_SMALL;
+        if buf.len() < RECV_MIN.min(size / 2) && !small {
             buf = BytesMut::zeroed(size);
             alloc = size;
         }
         // A read that is always ready would win every race with the stop
         // signal below: look at the flag first.
         if ctx.stop.is_stopped() {
-            drain_on_stop(ctx, spec, &mut s, fd, &mut framer, origin, &mut limit).await;
+            // Boxed: its state would otherwise make every idle session's
+            // task larger.
+            Box::pin(drain_on_stop(
+                ctx,
+                spec,
+                &mut s,
+                fd,
+                &mut framer,
+                origin,
+                &mut limit,
+            ))
+            .await;
             break;
         }
-        let direct = fd.and_then(|fd| recv_now(fd, &mut buf[..]));
+        let direct = match fd {
+            Some(fd) if !buf.is_empty() => recv_now(fd, &mut buf[..]),
+            _ => None,
+        };
         let read = match direct {
             Some(r) => Some(r),
+            // Nothing to read: wait for a first byte without a buffer,
+            // then read the rest behind it.
+            None if small => {
+                buf = BytesMut::new();
+                let mut one = [0u8; 1];
+                let first = or(async { Some(s.read(&mut one).await) }, async {
+                    ctx.stop.wait().await;
+                    None
+                })
+                .await;
+                match first {
+                    Some(Ok(1)) => {
+                        buf = BytesMut::zeroed(size);
+                        alloc = size;
+                        buf[0] = one[0];
+                        let rest = fd.and_then(|fd| recv_now(fd, &mut buf[1..]));
+                        Some(Ok(1 + rest.and_then(Result::ok).unwrap_or(0)))
+                    }
+                    r => r,
+                }
+            }
             None => {
                 or(async { Some(s.read(&mut buf[..]).await) }, async {
                     ctx.stop.wait().await;
@@ -304,7 +383,16 @@ async fn session<S: AsyncRead + Unpin>(
         };
         let n = match read {
             None => {
-                drain_on_stop(ctx, spec, &mut s, fd, &mut framer, origin, &mut limit).await;
+                Box::pin(drain_on_stop(
+                    ctx,
+                    spec,
+                    &mut s,
+                    fd,
+                    &mut framer,
+                    origin,
+                    &mut limit,
+                ))
+                .await;
                 break;
             }
             Some(Ok(0)) => break,
@@ -320,19 +408,30 @@ async fn session<S: AsyncRead + Unpin>(
         ctx.count(|s| s.bytes += n as u64);
         let filled = n == buf.len();
         framer.decode(compact(buf.split_to(n).freeze(), alloc), &mut frames);
+        // Waiting on a full queue is not idleness: such a session is not
+        // closed to make room (its sender's data would be lost).
+        ticket.busy();
         submit(ctx, spec, origin, &mut frames, &mut items, &mut limit).await;
-        // Large while reads fill the buffer; small again once one would
-        // fit a small one (an idle session does not keep a large buffer).
-        if filled {
-            size = RECV_BUF;
-        } else if n < RECV_SMALL && size > RECV_SMALL {
+        ticket.touch();
+        // Large while reads fill the buffer (and the core's budget has
+        // room); small again once one would fit a small one.
+        if filled && size == RECV_SMALL {
+            lease = ctx.recv_budget.lease(RECV_BUF);
+            if lease.is_some() {
+                size = RECV_BUF;
+            }
+        } else if !filled && n < RECV_SMALL && size > RECV_SMALL {
             size = RECV_SMALL;
-            buf = BytesMut::zeroed(size);
-            alloc = size;
+            lease = None;
+            buf = BytesMut::new();
         }
     }
     framer.finish(&mut frames);
     submit(ctx, spec, origin, &mut frames, &mut items, &mut limit).await;
+    drop(lease);
+    // Out of the table before the descriptor can be closed and reused.
+    drop(ticket);
+    drop(s);
 }
 
 /// Reads at most this many buffers at shutdown, in case the sender keeps

@@ -35,6 +35,7 @@ use crate::config::queue::{QueueParams, QueueType};
 use crate::config::Plan;
 use crate::corectx::clock::Clock;
 use crate::corectx::{CoreCtx, StopFlag, TaskGroup};
+use crate::input::sessions::Sessions;
 use crate::input::{dgram, stream, InputSpec, Kind};
 use crate::output::runner::{ActionRunner, ActionShared};
 use crate::output::Renderer;
@@ -70,7 +71,8 @@ pub(super) struct CoreJob {
     pub senders: Vec<Option<ActionTx>>,
     pub receivers: Vec<ActionRx>,
     pub shared: Vec<Arc<ActionShared>>,
-    pub sessions: Vec<Arc<AtomicUsize>>,
+    /// Per input: its live sessions, over all cores.
+    pub sessions: Vec<Arc<Sessions>>,
     pub signals: Arc<Signals>,
     pub clock: Clock,
     pub myhostname: String,
@@ -163,6 +165,7 @@ impl CoreJob {
             clock: self.clock,
             myhostname: self.myhostname.clone(),
             stats: Default::default(),
+            recv_budget: Default::default(),
         })
     }
 

@@ -41,6 +41,7 @@ use self::signals::Signals;
 use crate::config::modules::omfwd::Protocol;
 use crate::config::{OutputConfig, Plan};
 use crate::corectx::InputStats;
+use crate::input::sessions::Sessions;
 use crate::input::{self, stream, InputSpec, Kind};
 use crate::output::runner::{ActionRunner, ActionShared};
 use crate::queue::shard::ShardStats;
@@ -182,7 +183,10 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
     let myhostname = my_hostname(&plan);
     let nactions = plan.actions.len();
     let shared: Vec<Arc<ActionShared>> = (0..nactions).map(|_| Arc::default()).collect();
-    let sessions: Vec<Arc<AtomicUsize>> = specs.iter().map(|_| Arc::default()).collect();
+    let sessions: Vec<Arc<Sessions>> = specs
+        .iter()
+        .map(|s| Arc::new(Sessions::new(s.config.sessions)))
+        .collect();
     let udp_drops = Arc::new(AtomicU64::new(0));
     let udp_ports: Vec<u16> = specs
         .iter()

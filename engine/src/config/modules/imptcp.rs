@@ -6,7 +6,10 @@
 //! they are carried out (a socket other users could write to would be
 //! the result).
 
-use super::input::{self, InputConfig, Listen, SocketFile, DELIMITER, FRAME};
+use super::input::{
+    self, InputConfig, Listen, SocketFile, DELIMITER, EVICT_IDLE, FRAME, MAX_SESSIONS_DEFAULT,
+    PER_SOURCE,
+};
 use super::why;
 use crate::config::param::{Param, Resolved, Table, Type, INT, NON_NEG};
 
@@ -26,9 +29,11 @@ pub static MODULE: Table = Table {
         )
         .legacy("$InputPTCPServerHelperThreads")
         .warned(why::THREADS),
-        Param::new("maxSessions", INT, "0")
-            .note("0: unlimited")
+        Param::new("maxSessions", INT, MAX_SESSIONS_DEFAULT)
+            .note("rsyslog: 0; corelog: 10000; 0: unlimited")
             .sample("100"),
+        PER_SOURCE,
+        EVICT_IDLE,
         Param::new("processOnPoller", Type::Bool, "on").warned(why::THREADS),
     ],
 };
@@ -64,9 +69,11 @@ pub static INPUT: Table = Table {
         Param::new("supportOctetCountedFraming", Type::Bool, "on")
             .legacy("$InputPTCPServerSupportOctetCountedFraming"),
         Param::new("framingfix.cisco.asa", Type::Bool, "off").refused(why::FRAMING),
-        Param::new("maxSessions", INT, "0")
+        Param::new("maxSessions", INT, MAX_SESSIONS_DEFAULT)
             .note("the module's; 0: unlimited")
             .sample("100"),
+        PER_SOURCE,
+        EVICT_IDLE,
         Param::new("notifyOnConnectionClose", Type::Bool, "off")
             .legacy("$InputPTCPServerNotifyOnConnectionClose")
             .refused(why::INTERNAL),
@@ -128,7 +135,7 @@ pub fn resolve(r: &Resolved, max_message: usize) -> InputConfig {
     let mut c = InputConfig::new("imptcp", listen, max_message);
     c.input_name = r.opt_str("name").unwrap_or_default();
     c.framing = input::framing(r, max_message);
-    c.max_sessions = r.int("maxSessions").max(0) as usize;
+    c.sessions = input::sessions(r);
     c.keepalive = input::keepalive(r);
     let backlog = r.int("socketBacklog") as u32;
     c.backlog = r.given("socketBacklog").then_some(backlog);

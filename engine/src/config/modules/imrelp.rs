@@ -5,7 +5,7 @@
 //! parameter are refused until TLS is built (issue #16): a session asked
 //! to be encrypted is never opened in plaintext.
 
-use super::input::{self, InputConfig, Listen};
+use super::input::{self, InputConfig, Listen, EVICT_IDLE, MAX_SESSIONS_DEFAULT, PER_SOURCE};
 use super::why;
 use crate::config::param::{Param, Resolved, Table, Type, NON_NEG};
 use crate::relp::frame::Oversize;
@@ -72,6 +72,10 @@ pub static INPUT: Table = Table {
         Param::new("tls.myPrivKey", Type::Path, "").refused(why::TLS),
         Param::new("tls.tlsCfgCmd", Type::Str, "").refused(why::TLS),
         Param::new("tls.compression", Type::Bool, "off").refused(why::TLS),
+        Param::new("maxSessions", NON_NEG, MAX_SESSIONS_DEFAULT)
+            .note("corelog's own: sessions over all cores; 0: unlimited"),
+        PER_SOURCE,
+        EVICT_IDLE,
         Param::new("idleTimeout", NON_NEG, "0")
             .note("corelog's own: close a session silent this many seconds; 0: never"),
     ],
@@ -88,6 +92,7 @@ pub fn resolve(r: &Resolved, max_message: usize) -> InputConfig {
     let mut c = InputConfig::new("imrelp", listen, max_message);
     c.input_name = r.opt_str("name").unwrap_or_default();
     c.keepalive = input::keepalive(r);
+    c.sessions = input::sessions(r);
     c.rate_burst = 10_000;
     let max_data = match r.opt_int("maxDataSize") {
         Some(n) if (n as usize) < max_message => {

@@ -5,7 +5,9 @@
 //! [`InputConfig`] listening on TCP. TLS, permitted peers and what needs
 //! them are refused until TLS is built (issue #16).
 
-use super::input::{self, InputConfig, Listen, DELIMITER, FRAME};
+use super::input::{
+    self, InputConfig, Listen, DELIMITER, EVICT_IDLE, FRAME, MAX_SESSIONS_DEFAULT, PER_SOURCE,
+};
 use super::{why, DRIVERS};
 use crate::config::param::{Param, Resolved, Table, Type, NON_NEG, POSITIVE};
 use crate::frame::FRAME_BYTES_MAX_DEFAULT;
@@ -32,7 +34,11 @@ macro_rules! with_shared {
                 .note("none")
                 .legacy("$InputTCPServerAddtlFrameDelimiter"),
             Param::new("maxFrameSize", FRAME, "200000"),
-            Param::new("maxSessions", POSITIVE, "200").legacy("$InputTCPMaxSessions"),
+            Param::new("maxSessions", POSITIVE, MAX_SESSIONS_DEFAULT)
+                .note("rsyslog: 200; corelog: 10000")
+                .legacy("$InputTCPMaxSessions"),
+            PER_SOURCE,
+            EVICT_IDLE,
             Param::new("maxListeners", POSITIVE, "20")
                 .legacy("$InputTCPMaxListeners")
                 .warned(why::LISTENERS),
@@ -115,7 +121,7 @@ pub fn resolve(r: &Resolved, max_message: usize) -> InputConfig {
     r.consumed("ruleset");
     c.input_name = r.opt_str("name").unwrap_or_default();
     c.framing = input::framing(r, max_message);
-    c.max_sessions = r.int("maxSessions") as usize;
+    c.sessions = input::sessions(r);
     c.keepalive = input::keepalive(r);
     input::rate_limit(r, "", &mut c);
     c

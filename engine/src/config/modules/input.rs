@@ -1,5 +1,5 @@
 //! What every input resolves into, and the readers the input modules
-//! share (framing, keep-alive, rate limits).
+//! share (framing, keep-alive, rate limits, session limits).
 //!
 //! In: a module's [`Resolved`] parameters. Out: an [`InputConfig`], the
 //! typed form the runtime turns into sockets (it resolves addresses; no
@@ -8,8 +8,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::param::{Resolved, Type};
+use crate::config::param::{Param, Resolved, Type, NON_NEG};
 use crate::frame::FramerOptions;
+pub use crate::input::sessions::SessionLimits;
 use crate::relp::RelpOptions;
 
 /// `maxFrameSize`: at most 200 000 000, as rsyslog.
@@ -71,8 +72,9 @@ pub struct InputConfig {
     pub listen: Listen,
     /// Stream framing (TCP and unix stream inputs).
     pub framing: FramerOptions,
-    /// Sessions per input, all cores together (0: unlimited).
-    pub max_sessions: usize,
+    /// Sessions per input, all cores together, per source, and which idle
+    /// one makes room (stream inputs).
+    pub sessions: SessionLimits,
     /// `socketBacklog` (imptcp; `None`: corelog's 1024).
     pub backlog: Option<u32>,
     pub keepalive: Option<KeepAlive>,
@@ -104,7 +106,11 @@ impl InputConfig {
             input_name: module.to_string(),
             listen,
             framing: FramerOptions::with_limit(max_message),
-            max_sessions: 0,
+            sessions: SessionLimits {
+                max: 0,
+                per_source: 0,
+                evict_idle: None,
+            },
             backlog: None,
             keepalive: None,
             rate_interval_s: 0,
@@ -161,6 +167,29 @@ pub fn framing(r: &Resolved, max_message: usize) -> FramerOptions {
 pub fn rate_limit(r: &Resolved, prefix: &str, c: &mut InputConfig) {
     c.rate_interval_s = r.int(&format!("{prefix}rateLimit.interval")) as u64;
     c.rate_burst = r.int(&format!("{prefix}rateLimit.burst")) as u64;
+}
+
+/// `maxSessions` as corelog has it on every stream input: a central
+/// server has thousands of senders (rsyslog: imtcp 200, imptcp and imrelp
+/// unlimited).
+pub const MAX_SESSIONS_DEFAULT: &str = "10000";
+
+/// corelog's own `maxSessionsPerSource`, on every stream input.
+pub const PER_SOURCE: Param = Param::new("maxSessionsPerSource", NON_NEG, "0")
+    .note("corelog's own: sessions one peer address may hold; a connection beyond is closed and counted; 0: no limit");
+
+/// corelog's own `sessionEvictIdle`, on every stream input.
+pub const EVICT_IDLE: Param = Param::new("sessionEvictIdle", NON_NEG, "60").note(
+    "corelog's own: at maxSessions, the session idle the longest is closed to make room if it has read nothing for this many seconds; 0: any idle session may be",
+);
+
+/// `maxSessions`, [`PER_SOURCE`] and [`EVICT_IDLE`].
+pub fn sessions(r: &Resolved) -> SessionLimits {
+    SessionLimits {
+        max: r.int("maxSessions").max(0) as usize,
+        per_source: r.int("maxSessionsPerSource") as usize,
+        evict_idle: Some(Duration::from_secs(r.int("sessionEvictIdle") as u64)),
+    }
 }
 
 /// imrelp's and corelog's session limits, as durations.
