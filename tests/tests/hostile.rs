@@ -518,3 +518,147 @@ input(type="imtcp" address="127.0.0.1" port="@PORT@")
         "{per_message} bytes per queued message:\n{err}"
     );
 }
+
+/// `name`'s uid and primary gid, from `id`.
+fn ids_of(name: &str) -> (u32, u32) {
+    let id = |flag: &str| -> u32 {
+        let out = std::process::Command::new("id")
+            .args([flag, name])
+            .output()
+            .expect("running id");
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    };
+    (id("-u"), id("-g"))
+}
+
+#[test]
+fn privileges_are_dropped_on_every_thread_after_port_514_and_dev_log_are_open() {
+    // SAFETY: geteuid only reads the process's id.
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "this test starts corelogd as root (ports below 1024, /dev/log): run the tests as root, as scripts/test does in CI"
+    );
+    // A socket nothing listens on is what an earlier run left.
+    let probe = std::os::unix::net::UnixDatagram::unbound().unwrap();
+    match probe.connect("/dev/log") {
+        Ok(()) => panic!("/dev/log is taken (a syslog daemon runs here); stop it for this test"),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            std::fs::remove_file("/dev/log").unwrap()
+        }
+        Err(_) => {}
+    }
+    let (uid, gid) = ids_of("nobody");
+    // The new user may create files in `remote`, nothing else.
+    let remote = dir("privdrop-remote");
+    let _ = std::fs::remove_dir_all(&remote);
+    std::fs::create_dir_all(&remote).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&remote, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let conf = format!(
+        r#"
+$PrivDropToUser nobody
+module(load="imtcp")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" Socket="/dev/log")
+input(type="imtcp" address="127.0.0.1" port="514")
+template(name="t" type="string" string="%msg%\n")
+template(name="dyn" type="string" string="{}/%programname%.log")
+*.* action(type="omfile" dynaFile="dyn" template="t")
+"#,
+        remote.display()
+    );
+    let d = Corelogd::start(&dir("privdrop"), &conf, &[]);
+    let pid = d.pid();
+    // The main thread and a thread per core (the daemon says it listens
+    // before its cores have started).
+    let tasks = corelog_tests::wait_for(
+        "corelogd's cores to start",
+        std::time::Duration::from_secs(20),
+        || {
+            let t: Vec<_> = std::fs::read_dir(format!("/proc/{pid}/task"))
+                .ok()?
+                .flatten()
+                .collect();
+            (t.len() >= 3).then_some(t)
+        },
+    );
+    for t in &tasks {
+        let status = std::fs::read_to_string(t.path().join("status")).unwrap();
+        let ids = |field: &str| -> Vec<u32> {
+            let line = status.lines().find(|l| l.starts_with(field)).unwrap();
+            line.split_whitespace()
+                .skip(1)
+                .map(|v| v.parse().unwrap())
+                .collect()
+        };
+        assert_eq!(ids("Uid:"), vec![uid; 4], "{status}");
+        assert_eq!(ids("Gid:"), vec![gid; 4], "{status}");
+        assert_eq!(ids("Groups:"), vec![gid], "{status}");
+    }
+    logger(&[
+        "--tcp",
+        "-n",
+        "127.0.0.1",
+        "-P",
+        "514",
+        "-t",
+        "overtcp",
+        "a message over TCP",
+    ]);
+    logger(&["-u", "/dev/log", "-t", "overlog", "a message over /dev/log"]);
+    let tcp = remote.join("overtcp.log");
+    let local = remote.join("overlog.log");
+    wait_lines(&tcp, 1);
+    wait_lines(&local, 1);
+    let err = d.stop();
+    let _ = std::fs::remove_file("/dev/log");
+    use std::os::unix::fs::MetadataExt;
+    for f in [&tcp, &local] {
+        let m = std::fs::metadata(f).unwrap();
+        assert_eq!((m.uid(), m.gid()), (uid, gid), "{}: {err}", f.display());
+    }
+}
+
+#[test]
+fn privileges_that_cannot_carry_the_configuration_out_are_an_error_at_start() {
+    let (uid, _) = ids_of("nobody");
+    let dir = dir("privdrop-refused");
+    let _ = std::fs::remove_dir_all(&dir);
+    // A spool directory only root may write.
+    let spool = dir.join("spool");
+    std::fs::create_dir_all(&spool).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&spool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let port = corelog_tests::rsyslogd::free_port();
+    let conf = dir.join("corelog.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            r#"
+global(privdrop.user.id="{uid}" privdrop.group.name="nogroup")
+main_queue(queue.type="Disk" queue.filename="q" queue.spoolDirectory="{}")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="{port}")
+*.* action(type="omfile" file="{}/out.log")
+"#,
+            spool.display(),
+            dir.display()
+        ),
+    )
+    .unwrap();
+    let (code, err) = corelog_tests::daemon::refused_start(&conf);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("the spool directory of the main queue") && err.contains("cannot be written"),
+        "{err}"
+    );
+    // A user or group this machine does not have: an error where it is named.
+    std::fs::write(&conf, "\n$PrivDropToGroup no-such-group-here\n").unwrap();
+    let (code, err) = corelog_tests::daemon::refused_start(&conf);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("corelog.conf:2:") && err.contains("no such group"),
+        "{err}"
+    );
+}

@@ -125,24 +125,24 @@ fn an_imtcp_listener_asked_for_tls_does_not_listen_in_plaintext() {
 }
 
 #[test]
-fn a_privilege_drop_is_refused_in_both_spellings() {
+fn a_privilege_drop_to_a_user_or_group_this_machine_lacks_is_an_error_in_every_spelling() {
     refused_at(
         "privdrop-legacy",
-        "$PrivDropToUser nobody\n*.* /dev/null\n",
+        "$PrivDropToUser no-such-user-here\n*.* /dev/null\n",
         "$PrivDropToUser",
-        "privdrop.user.name=\"nobody\" in $PrivDropToUser is not supported by corelog: dropping privileges is not built yet",
+        "privdrop.user.name \"no-such-user-here\": no such user",
     );
     refused_at(
         "privdrop-group",
-        "$PrivDropToGroup nogroup\n*.* /dev/null\n",
+        "$PrivDropToGroup no-such-group-here\n*.* /dev/null\n",
         "$PrivDropToGroup",
-        "privdrop.group.name=\"nogroup\" in $PrivDropToGroup is not supported by corelog",
+        "privdrop.group.name \"no-such-group-here\": no such group",
     );
     refused_at(
         "privdrop-global",
-        "global(privdrop.user.name=\"nobody\")\n*.* /dev/null\n",
+        "global(privdrop.user.name=\"no-such-user-here\")\n*.* /dev/null\n",
         "privdrop.user.name=",
-        "privdrop.user.name=\"nobody\" in global() is not supported by corelog: dropping privileges is not built yet",
+        "privdrop.user.name \"no-such-user-here\": no such user",
     );
 }
 

@@ -68,6 +68,23 @@ impl std::fmt::Display for ActionError {
 
 impl std::error::Error for ActionError {}
 
+/// The directory a dynaFile template's paths must stay in: that of its
+/// leading constant text (`/var/log/remote/` of
+/// `/var/log/remote/%HOSTNAME%/messages`).
+pub fn dynafile_dir(t: &crate::template::Template) -> PathBuf {
+    let prefix: Vec<u8> = t
+        .steps()
+        .iter()
+        .map_while(|s| match s {
+            Step::Constant(b) => Some(&b[..]),
+            Step::Field(_) => None,
+        })
+        .flatten()
+        .copied()
+        .collect();
+    prefix_dir(&prefix)
+}
+
 impl ActionRunner {
     pub fn new(a: &ActionDef, shared: Arc<ActionShared>) -> Result<ActionRunner, ActionError> {
         let name = a.name();
@@ -78,17 +95,7 @@ impl ActionRunner {
                     owner,
                 })?;
                 if let Some(t) = a.dynafile.as_deref().filter(|_| !c.permit_path_escape) {
-                    let prefix: Vec<u8> = t
-                        .steps()
-                        .iter()
-                        .map_while(|s| match s {
-                            Step::Constant(b) => Some(&b[..]),
-                            Step::Field(_) => None,
-                        })
-                        .flatten()
-                        .copied()
-                        .collect();
-                    opts.contain = Some(prefix_dir(&prefix));
+                    opts.contain = Some(dynafile_dir(t));
                 }
                 let path = if a.dynafile.is_some() {
                     None

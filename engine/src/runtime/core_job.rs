@@ -82,6 +82,22 @@ pub(super) struct CoreJob {
     pub handoff_rx: Vec<SharedReceiver<stream::Handoff>>,
     pub accepted: Vec<Arc<AtomicUsize>>,
     pub disk: disk::DiskQueues,
+    /// Where the cores wait while privileges are dropped (`None`: none
+    /// to drop).
+    pub gate: Option<Arc<super::privdrop::Gate>>,
+}
+
+/// A unix socket bound at start (core 0's, before privileges are dropped).
+struct UnixBound {
+    input: usize,
+    socket: UnixSocket,
+    /// Its file, to remove at exit (`unlink`).
+    remove: Option<std::path::PathBuf>,
+}
+
+enum UnixSocket {
+    Dgram(UnixDatagram),
+    Stream(UnixListener),
 }
 
 /// The actions a core owns and how its rule workers reach every action.
@@ -109,10 +125,21 @@ struct Stores {
 
 impl CoreJob {
     pub(super) async fn run(mut self) -> CoreReport {
+        let unix = match self.core {
+            0 => self.bind_unix_inputs(),
+            _ => Vec::new(),
+        };
+        // Everything that needs the privileges corelogd started with is
+        // open: wait while the main thread drops them.
+        if let Some(gate) = self.gate.take() {
+            if !gate.pass() {
+                return CoreReport::default();
+            }
+        }
         let mut stores = Stores::default();
         let ctx = self.boot(&mut stores);
         let (actions, routes) = self.wire_actions(&ctx, &mut stores).await;
-        let unix_paths = self.start_inputs(&ctx).await;
+        let unix_paths = self.start_inputs(&ctx, unix).await;
         // The workers hold the routes from here on: when they end, the
         // channels to the other cores close.
         let workers = self.start_workers(&ctx, routes);
@@ -243,7 +270,12 @@ impl CoreJob {
     /// Listeners on this core's sockets, the tasks that take the TCP
     /// connections other cores hand over, and (core 0) the unix sockets.
     /// Returns the socket files to remove at exit.
-    async fn start_inputs(&mut self, ctx: &Rc<CoreCtx>) -> Vec<std::path::PathBuf> {
+    async fn start_inputs(
+        &mut self,
+        ctx: &Rc<CoreCtx>,
+        unix: Vec<UnixBound>,
+    ) -> Vec<std::path::PathBuf> {
+        debug_assert!(self.core == 0 || unix.is_empty());
         let specs: Rc<Vec<Rc<InputSpec>>> =
             Rc::new(self.specs.iter().cloned().map(Rc::new).collect());
         for rx in std::mem::take(&mut self.handoff_rx) {
@@ -294,52 +326,71 @@ impl CoreJob {
         // The listeners hold the hand-off senders from here on; when they
         // stop, the other cores' hand-off receivers end.
         drop(handoffs);
-        if self.core == 0 {
-            self.start_unix_inputs(ctx)
-        } else {
-            Vec::new()
-        }
+        self.start_unix_inputs(ctx, unix)
     }
 
-    /// The unix sockets, all on core 0; a socket that cannot be bound or
+    /// Binds the unix sockets, all on core 0 (before privileges are
+    /// dropped: `/dev/log` is root's); a socket that cannot be bound or
     /// given its mode stops corelogd.
-    fn start_unix_inputs(&self, ctx: &Rc<CoreCtx>) -> Vec<std::path::PathBuf> {
-        let mut unix_paths = Vec::new();
+    fn bind_unix_inputs(&self) -> Vec<UnixBound> {
+        let mut out = Vec::new();
         for (i, spec) in self.specs.iter().enumerate() {
             let Some(file) = spec.socket() else {
                 continue;
             };
             let path = file.path.clone();
-            let spec = Rc::new(spec.clone());
-            let r = match spec.kind {
-                Kind::UnixDgram => UnixDatagram::bind(&path).map(|s| {
-                    let serve = dgram::serve(ctx.clone(), spec.clone(), dgram::Socket::Unix(s));
-                    glommio::spawn_local(serve).detach();
-                }),
-                Kind::UnixStream => UnixListener::bind(&path).map(|l| {
-                    let listener = stream::Listener::Unix(l);
-                    let sessions = self.sessions[i].clone();
-                    let serve = stream::serve(ctx.clone(), spec.clone(), listener, sessions, None);
-                    glommio::spawn_local(serve).detach();
-                }),
+            let socket = match spec.kind {
+                Kind::UnixDgram => UnixDatagram::bind(&path).map(UnixSocket::Dgram),
+                Kind::UnixStream => UnixListener::bind(&path).map(UnixSocket::Stream),
                 Kind::Tcp | Kind::Udp => continue,
             };
-            let r = r
+            let r = socket
                 .map_err(std::io::Error::from)
                 .map_err(|e| format!("cannot bind {}: {e}", path.display()))
-                .and_then(|()| {
+                .and_then(|socket| {
                     bind::set_mode(&path, file.mode).map_err(|e| {
                         format!("cannot give {} mode {:o}: {e}", path.display(), file.mode)
-                    })
+                    })?;
+                    Ok(socket)
                 });
             match r {
-                Ok(()) if file.unlink => unix_paths.push(path),
-                Ok(()) => {}
+                Ok(socket) => out.push(UnixBound {
+                    input: i,
+                    socket,
+                    remove: file.unlink.then_some(path),
+                }),
                 Err(e) => {
                     crate::notice!("corelogd: {}: {e}; stopping.", spec.module());
                     self.signals.request_stop();
                 }
             }
+        }
+        out
+    }
+
+    /// Serves the unix sockets bound at start; returns the socket files to
+    /// remove at exit.
+    fn start_unix_inputs(
+        &self,
+        ctx: &Rc<CoreCtx>,
+        bound: Vec<UnixBound>,
+    ) -> Vec<std::path::PathBuf> {
+        let mut unix_paths = Vec::new();
+        for b in bound {
+            let spec = Rc::new(self.specs[b.input].clone());
+            match b.socket {
+                UnixSocket::Dgram(s) => {
+                    let serve = dgram::serve(ctx.clone(), spec, dgram::Socket::Unix(s));
+                    glommio::spawn_local(serve).detach();
+                }
+                UnixSocket::Stream(l) => {
+                    let listener = stream::Listener::Unix(l);
+                    let sessions = self.sessions[b.input].clone();
+                    let serve = stream::serve(ctx.clone(), spec, listener, sessions, None);
+                    glommio::spawn_local(serve).detach();
+                }
+            }
+            unix_paths.extend(b.remove);
         }
         unix_paths
     }

@@ -118,6 +118,15 @@ pub struct DiskQueues {
 }
 
 impl DiskQueues {
+    /// Every queue's spool directory, with the queue's label.
+    pub fn dirs(&self) -> impl Iterator<Item = (&str, &std::path::Path)> {
+        self.main
+            .iter()
+            .chain(self.rulesets.iter().flatten())
+            .chain(self.actions.iter().flatten())
+            .map(|c| (c.label.as_str(), c.dir.as_path()))
+    }
+
     /// The files of `base` for one core's shard.
     pub fn shard(base: &StoreConfig, core: usize) -> StoreConfig {
         let mut c = base.clone();
@@ -149,7 +158,14 @@ fn base(plan: &Plan, q: &QueueParams, label: String) -> Option<StoreConfig> {
 }
 
 /// Works out and checks the disk-backed queues of `plan` on `cores` cores.
-pub fn plan(plan: &Plan, cores: usize) -> Result<DiskQueues, DiskQueueError> {
+///
+/// `owner`: the user and group privileges are dropped to; a spool
+/// directory made here is given to them, so that they can write it.
+pub fn plan(
+    plan: &Plan,
+    cores: usize,
+    owner: Option<(Option<u32>, Option<u32>)>,
+) -> Result<DiskQueues, DiskQueueError> {
     let d = DiskQueues {
         main: base(plan, &plan.main_queue, "the main queue".into()),
         rulesets: plan
@@ -198,11 +214,16 @@ pub fn plan(plan: &Plan, cores: usize) -> Result<DiskQueues, DiskQueueError> {
                 dir: c.dir.clone(),
             });
         }
-        std::fs::create_dir_all(&c.dir).map_err(|source| DiskQueueError::CreateDir {
+        let made = !c.dir.exists();
+        let create = |source| DiskQueueError::CreateDir {
             label: c.label.clone(),
             dir: c.dir.clone(),
             source,
-        })?;
+        };
+        std::fs::create_dir_all(&c.dir).map_err(create)?;
+        if let (true, Some((uid, gid))) = (made, owner) {
+            std::os::unix::fs::chown(&c.dir, uid, gid).map_err(create)?;
+        }
         locks.push(lock(c)?);
         if *sharded {
             let left = leftover_shards(c, cores);

@@ -6,6 +6,7 @@ use std::fmt;
 
 use super::disk::DiskQueueError;
 use super::limits::LimitError;
+use super::privdrop::PrivDropError;
 use crate::input::InputError;
 use crate::output::runner::ActionError;
 
@@ -23,6 +24,9 @@ pub enum StartError {
     Limit(LimitError),
     /// A core's executor could not start, or failed.
     Executor(String),
+    /// Privileges could not be dropped, or the new user cannot do what
+    /// the configuration asks.
+    PrivDrop(PrivDropError),
 }
 
 impl fmt::Display for StartError {
@@ -37,6 +41,7 @@ impl fmt::Display for StartError {
             StartError::Action(e) => e.fmt(f),
             StartError::Limit(e) => e.fmt(f),
             StartError::Executor(m) => f.write_str(m),
+            StartError::PrivDrop(e) => e.fmt(f),
         }
     }
 }

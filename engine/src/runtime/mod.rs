@@ -25,6 +25,7 @@ pub mod disk;
 mod error;
 pub mod limits;
 pub mod pidfile;
+pub mod privdrop;
 pub mod signals;
 pub mod worker;
 
@@ -115,6 +116,7 @@ pub fn validate(plan: &Plan) -> Result<(), StartError> {
     for a in &plan.actions {
         ActionRunner::new(a, Arc::default()).map_err(StartError::Action)?;
     }
+    privdrop::target(&plan.globals.privdrop).map_err(StartError::PrivDrop)?;
     input::check(plan).map_err(StartError::Input)
 }
 
@@ -175,7 +177,12 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
         // SAFETY: umask only sets the process's file creation mask.
         unsafe { libc::umask(mask as libc::mode_t) };
     }
-    let disk = disk::plan(&plan, cores).map_err(StartError::DiskQueue)?;
+    let privdrop = &plan.globals.privdrop;
+    let owner = match privdrop.asked() {
+        true => Some(privdrop::target(privdrop).map_err(StartError::PrivDrop)?),
+        false => None,
+    };
+    let disk = disk::plan(&plan, cores, owner).map_err(StartError::DiskQueue)?;
     let specs = Arc::new(input::specs(&plan).map_err(StartError::Input)?);
     limits::check(cores, plan.globals.max_open_files).map_err(StartError::Limit)?;
     let mut bound = bind::bind_all(&specs, cores).map_err(StartError::Input)?;
@@ -198,6 +205,8 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
     let (mut handoff_tx, mut handoff_rx) = handoff_channels(cores);
     let accepted: Vec<Arc<AtomicUsize>> = specs.iter().map(|_| Arc::default()).collect();
 
+    let gate = owner.map(|_| Arc::new(privdrop::Gate::new(cores)));
+    let (dirs, files) = writes(&plan, &disk);
     let plan = Arc::new(plan);
     let mut handles = Vec::new();
     for c in (0..cores).rev() {
@@ -220,6 +229,7 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
             handoff_rx: handoff_rx.pop().unwrap_or_default(),
             accepted: accepted.clone(),
             disk: disk.clone(),
+            gate: gate.clone(),
         };
         let h = LocalExecutorBuilder::new(Placement::Fixed(cpus[c]))
             .name(&format!("corelog-core{c}"))
@@ -230,6 +240,14 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
             })?;
         handles.push(h);
     }
+    // Every core has its privileged sockets: drop, then check as the new
+    // user what it will have to write.
+    let dropped = gate.map(|g| {
+        g.drop_with(|| {
+            privdrop::drop_to(&plan.globals.privdrop)?;
+            privdrop::check_access(&dirs, &files)
+        })
+    });
     let mut report = Report::default();
     for h in handles.into_iter().rev() {
         match h.join() {
@@ -254,7 +272,44 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
         })
         .collect();
     report.udp_kernel_drops = udp_drops.load(Ordering::Relaxed);
+    if let Some(Err(e)) = dropped {
+        return Err(StartError::PrivDrop(e));
+    }
     Ok(report)
+}
+
+/// What corelogd will create files in (queue spool directories, dynaFile
+/// directories) and append to (static files), with what names them.
+#[allow(clippy::type_complexity)]
+fn writes(
+    plan: &Plan,
+    disk: &disk::DiskQueues,
+) -> (
+    Vec<(String, std::path::PathBuf)>,
+    Vec<(String, std::path::PathBuf)>,
+) {
+    let mut dirs: Vec<(String, std::path::PathBuf)> = disk
+        .dirs()
+        .map(|(label, d)| (format!("the spool directory of {label}"), d.to_path_buf()))
+        .collect();
+    let mut files = Vec::new();
+    for a in &plan.actions {
+        let OutputConfig::Omfile(c) = &a.output else {
+            continue;
+        };
+        match (&a.dynafile, &c.file) {
+            (Some(t), _) => dirs.push((
+                format!("the dynaFile directory of action '{}'", a.name()),
+                crate::output::runner::dynafile_dir(t),
+            )),
+            (None, Some(f)) => files.push((
+                format!("the file of action '{}'", a.name()),
+                std::path::PathBuf::from(f),
+            )),
+            (None, None) => {}
+        }
+    }
+    (dirs, files)
 }
 
 /// The channels by which cores hand batches to an action's owner

@@ -165,7 +165,11 @@ impl Builder {
         }
         let [given] = g;
         match scope {
-            LegacyScope::Global => global::apply(&r, &mut self.globals),
+            LegacyScope::Global => {
+                if let Err((_, e)) = global::apply(&r, &mut self.globals) {
+                    self.err(pos, e);
+                }
+            }
             LegacyScope::GlobalLegacy => {
                 if let Err(e) = global::apply_legacy(&r, &mut self.globals) {
                     self.err(pos, e);

@@ -92,7 +92,9 @@ impl Builder {
             &[&own],
             &mut self.diag,
         );
-        global::apply(&r, &mut self.globals);
+        if let Err((pos, e)) = global::apply(&r, &mut self.globals) {
+            self.diag.err(pos, e);
+        }
         r.finish();
     }
 

@@ -10,6 +10,7 @@
 
 use super::{why, DRIVERS};
 use crate::config::param::{Param, Resolved, Table, Type, MS, NON_NEG, POSITIVE};
+use crate::lang::Pos;
 use crate::parse::ParseOptions;
 
 const NO_DNS: &str = "corelogd does no reverse DNS (%fromhost% is the sender's address), so there is nothing to cache or judge";
@@ -111,19 +112,21 @@ pub static TABLE: Table = Table {
         Param::new("inputs.timeout.shutdown", MS, "1000").warned(
             "corelogd's inputs stop at once at shutdown and keep what the kernel had already accepted",
         ),
-        Param::new("privdrop.group.keepSupplemental", Type::Bool, "off").refused(why::PRIVDROP),
+        Param::new("privdrop.group.keepSupplemental", Type::Bool, "off")
+            .note("on: a group-only drop keeps the supplementary groups"),
         Param::new("privdrop.group.id", POSITIVE, "")
+            .note("the user's primary group when only a user is given (rsyslog: group 0)")
             .legacy("$PrivDropToGroupID")
-            .refused(why::PRIVDROP),
+            .sample("65534"),
         Param::new("privdrop.group.name", Type::Str, "")
             .legacy("$PrivDropToGroup")
-            .refused(why::PRIVDROP),
+            .sample("nogroup"),
         Param::new("privdrop.user.id", POSITIVE, "")
             .legacy("$PrivDropToUserID")
-            .refused(why::PRIVDROP),
+            .sample("65534"),
         Param::new("privdrop.user.name", Type::Str, "")
             .legacy("$PrivDropToUser")
-            .refused(why::PRIVDROP),
+            .sample("nobody"),
         Param::new(
             "net.ipprotocol",
             Type::Enum(&["unspecified", "ipv4-only", "ipv6-only"]),
@@ -250,6 +253,33 @@ pub struct Globals {
     pub action_queue_timeout_enqueue_ms: i64,
     pub ruleset_queue_timeout_shutdown_ms: i64,
     pub ruleset_queue_timeout_enqueue_ms: i64,
+    /// `privdrop.*` / `$PrivDropTo…`: who corelogd becomes once its
+    /// sockets are open.
+    pub privdrop: PrivDrop,
+}
+
+/// The user and group to drop to, looked up when the configuration is
+/// read (a name this machine does not have is an error there).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrivDrop {
+    /// uid, and the name whose supplementary groups the process takes.
+    pub user: Option<(u32, Option<String>)>,
+    /// The user's primary group, when it has a passwd entry.
+    pub user_gid: Option<u32>,
+    pub group: Option<u32>,
+    pub keep_supplemental: bool,
+}
+
+impl PrivDrop {
+    /// Whether anything is to be dropped.
+    pub fn asked(&self) -> bool {
+        self.user.is_some() || self.group.is_some()
+    }
+
+    /// The gid to drop to: the one given, else the user's primary group.
+    pub fn gid(&self) -> Option<u32> {
+        self.group.or(self.user_gid)
+    }
 }
 
 impl Default for Globals {
@@ -267,12 +297,15 @@ impl Default for Globals {
             action_queue_timeout_enqueue_ms: 2000,
             ruleset_queue_timeout_shutdown_ms: 1500,
             ruleset_queue_timeout_enqueue_ms: 2000,
+            privdrop: PrivDrop::default(),
         }
     }
 }
 
-/// Applies what `r` gives over `g`.
-pub fn apply(r: &Resolved, g: &mut Globals) {
+/// Applies what `r` gives over `g`; a user or group this machine does not
+/// have is an error at its parameter.
+pub fn apply(r: &Resolved, g: &mut Globals) -> Result<(), (Pos, String)> {
+    let privdrop = privdrop(r, &mut g.privdrop);
     if let Some(d) = r.given_str("workDirectory") {
         g.work_directory = Some(without_trailing_slash(&d));
     }
@@ -330,6 +363,7 @@ pub fn apply(r: &Resolved, g: &mut Globals) {
             *field = n;
         }
     }
+    privdrop
 }
 
 /// Applies a legacy directive of [`LEGACY`] that corelog carries out; an
@@ -344,6 +378,81 @@ pub fn apply_legacy(r: &Resolved, g: &mut Globals) -> Result<(), String> {
             .map_err(|e| format!("$AllowedSender: {e}"))?;
     }
     Ok(())
+}
+
+/// The `privdrop.*` parameters `r` gives, over what earlier objects and
+/// directives gave.
+fn privdrop(r: &Resolved, p: &mut PrivDrop) -> Result<(), (Pos, String)> {
+    // Every parameter is read before any lookup can fail.
+    let (user_name, user_id) = (
+        r.given_str("privdrop.user.name"),
+        r.given_int("privdrop.user.id"),
+    );
+    let (group_name, group_id) = (
+        r.given_str("privdrop.group.name"),
+        r.given_int("privdrop.group.id"),
+    );
+    if let Some(b) = r.given_bool("privdrop.group.keepSupplemental") {
+        p.keep_supplemental = b;
+    }
+    match (user_name, user_id) {
+        (Some(name), _) => {
+            let at = r.pos_of("privdrop.user.name");
+            let (uid, gid) = passwd_by_name(&name)
+                .ok_or_else(|| (at, format!("privdrop.user.name \"{name}\": no such user")))?;
+            p.user = Some((uid, Some(name)));
+            p.user_gid = Some(gid);
+        }
+        (None, Some(id)) => {
+            let pw = passwd_by_id(id as u32);
+            p.user_gid = pw.as_ref().map(|p| p.1);
+            p.user = Some((id as u32, pw.map(|p| p.0)));
+        }
+        (None, None) => {}
+    }
+    match (group_name, group_id) {
+        (Some(name), _) => {
+            let at = r.pos_of("privdrop.group.name");
+            let gid = group_by_name(&name)
+                .ok_or_else(|| (at, format!("privdrop.group.name \"{name}\": no such group")))?;
+            p.group = Some(gid);
+        }
+        (None, Some(id)) => p.group = Some(id as u32),
+        (None, None) => {}
+    }
+    Ok(())
+}
+
+/// `name`'s uid and primary gid.
+fn passwd_by_name(name: &str) -> Option<(u32, u32)> {
+    let c = std::ffi::CString::new(name).ok()?;
+    // SAFETY: getpwnam reads a NUL-terminated string; its result is read
+    // at once, before another call could reuse its static storage (the
+    // configuration is read on one thread).
+    let pw = unsafe { libc::getpwnam(c.as_ptr()) };
+    // SAFETY: a non-null result points at a valid passwd entry.
+    (!pw.is_null()).then(|| unsafe { ((*pw).pw_uid, (*pw).pw_gid) })
+}
+
+/// The name and primary gid of `uid`, if it has a passwd entry.
+fn passwd_by_id(uid: u32) -> Option<(String, u32)> {
+    // SAFETY: as in `passwd_by_name`.
+    let pw = unsafe { libc::getpwuid(uid) };
+    if pw.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null result points at a valid passwd entry, whose
+    // pw_name is a NUL-terminated string.
+    let (name, gid) = unsafe { (std::ffi::CStr::from_ptr((*pw).pw_name), (*pw).pw_gid) };
+    Some((name.to_string_lossy().into_owned(), gid))
+}
+
+fn group_by_name(name: &str) -> Option<u32> {
+    let c = std::ffi::CString::new(name).ok()?;
+    // SAFETY: as in `passwd_by_name`.
+    let gr = unsafe { libc::getgrnam(c.as_ptr()) };
+    // SAFETY: a non-null result points at a valid group entry.
+    (!gr.is_null()).then(|| unsafe { (*gr).gr_gid })
 }
 
 /// A directory without its trailing `/`, as rsyslog stores it; `/` stays.

@@ -94,7 +94,6 @@ use super::param::{Param, Table, Type};
 pub mod why {
     pub const TLS: &str = "TLS is not built yet (issue #16), and the connection would be plaintext; terminate TLS in front of corelogd (for example with stunnel) or remove the parameter";
     pub const PEERS: &str = "authenticating peers needs TLS, which is not built yet (issue #16); every peer would be accepted";
-    pub const PRIVDROP: &str = "dropping privileges is not built yet (issue #14); corelogd would keep running with the privileges it was started with";
     pub const INTERNAL: &str = "corelogd does not route its own messages through the rules yet (issue #18), so these notices would not be logged";
     pub const TIMEZONE: &str = "timezones are not built yet (issue #17); timestamps without an offset would be read as UTC";
     pub const COMPRESSION: &str =
