@@ -662,3 +662,188 @@ input(type="imtcp" address="127.0.0.1" port="{port}")
         "{err}"
     );
 }
+
+/// imrelp into a Disk queue that syncs every write, to a file.
+const RELP_TO_SYNCED_DISK: &str = r#"
+global(workDirectory="@DIR@")
+main_queue(queue.type="Disk" queue.filename="mainq" queue.syncQueueFiles="on")
+module(load="imrelp")
+input(type="imrelp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" file="@DIR@/out.log" template="t")
+"#;
+
+/// Sends batches of `syslog` frames until acknowledgements stop coming
+/// for `quiet`; returns (sent, acknowledged) message numbers.
+fn send_until_unacknowledged(port: u16, quiet: std::time::Duration) -> (u64, Vec<u64>) {
+    use std::collections::HashMap;
+    let mut c = corelog_tests::relp::Client::open(port);
+    c.s.set_read_timeout(Some(quiet)).unwrap();
+    let mut sent: HashMap<u32, u64> = HashMap::new();
+    let (mut seq, mut acked) = (0u64, Vec::new());
+    'run: loop {
+        let batch: Vec<Vec<u8>> = (0..100)
+            .map(|i| format!("<13>app: msgnum:00:{:08}: x", seq + i).into_bytes())
+            .collect();
+        let refs: Vec<&[u8]> = batch.iter().map(|b| &b[..]).collect();
+        let Ok(txnrs) = c.send(&refs) else { break };
+        for (i, t) in txnrs.clone().enumerate() {
+            sent.insert(t, seq + i as u64);
+        }
+        seq += 100;
+        for _ in txnrs {
+            match c.frame() {
+                Some(f) if &f.command[..] == b"rsp" && f.data.starts_with(b"200") => {
+                    acked.push(sent[&f.txnr])
+                }
+                _ => break 'run,
+            }
+        }
+    }
+    (seq, acked)
+}
+
+/// Every one of `acked` is in `out`, once the daemon has delivered (up to
+/// a minute).
+fn all_present(out: &std::path::Path, acked: &[u64]) {
+    corelog_tests::wait_for(
+        "every acknowledged message in the output",
+        std::time::Duration::from_secs(60),
+        || {
+            let text = std::fs::read_to_string(out).unwrap_or_default();
+            let present: std::collections::HashSet<&str> = text
+                .lines()
+                .filter_map(|l| l.trim_start().split(": x").next())
+                .collect();
+            acked
+                .iter()
+                .all(|s| present.contains(format!("msgnum:00:{s:08}").as_str()))
+                .then_some(())
+        },
+    );
+}
+
+#[test]
+fn a_failing_write_or_sync_stops_acknowledgements_and_a_restart_delivers_every_acknowledged_message(
+) {
+    for (op, after) in [("sync", 40), ("write", 40)] {
+        let mut d = Corelogd::start_with(
+            &dir(&format!("eio-{op}")),
+            RELP_TO_SYNCED_DISK,
+            &[],
+            &format!("CORELOG_STORE_FAULT={op}:{after}:EIO"),
+            &[],
+        );
+        let (sent, acked) = send_until_unacknowledged(d.port, std::time::Duration::from_secs(3));
+        let err = d.stderr();
+        d.kill9();
+        assert!(
+            !acked.is_empty(),
+            "{op}: nothing acknowledged before the fault:\n{err}"
+        );
+        assert!(
+            (acked.len() as u64) < sent,
+            "{op}: every message acknowledged through a failing {op}:\n{err}"
+        );
+        assert!(
+            err.contains(&format!("cannot {op}")) && err.contains("Input/output error"),
+            "{op}: the failure was not said with its file and errno:\n{err}"
+        );
+        // Restarted on a healthy disk: every acknowledged message arrives.
+        d.restart();
+        all_present(&d.path("out.log"), &acked);
+        d.stop();
+        eprintln!(
+            "{op} failing after {after}: {} of {sent} messages acknowledged, all present after the restart",
+            acked.len()
+        );
+    }
+}
+
+/// A size-limited tmpfs mounted at `at`, unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &std::path::Path, size: &str) -> Tmpfs {
+        std::fs::create_dir_all(at).unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .output()
+            .expect("running mount");
+        assert!(
+            out.status.success(),
+            "mounting a {size} tmpfs (this test needs root with CAP_SYS_ADMIN, as scripts/test has in CI): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Tmpfs(at.to_path_buf())
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_stops_the_inputs_loses_nothing_and_resumes_when_space_returns() {
+    let dir = dir("enospc");
+    let _ = std::fs::remove_dir_all(&dir);
+    let spool = dir.join("spool");
+    let fs = Tmpfs::mount(&spool, "4m");
+    // What is left of the 4 MiB: about 1 MiB, so 100,000 messages of 256
+    // bytes (25 MiB, more than the sockets' buffers hold) fill it while
+    // the output is down.
+    let filler = spool.join("filler");
+    std::fs::write(&filler, vec![0u8; 3 << 20]).unwrap();
+    let out_dir = dir.join("out");
+    let config = format!(
+        r#"
+main_queue(queue.type="Disk" queue.filename="q" queue.spoolDirectory="{}" queue.maxFileSize="256k")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" file="{}/out.log" template="t" createDirs="off"
+           action.resumeRetryCount="-1" action.resumeInterval="1")
+"#,
+        spool.display(),
+        out_dir.display()
+    );
+    let d = Corelogd::start(&dir.join("daemon"), &config, &[]);
+    // The output is down (its directory is missing) while a sender sends.
+    let target = format!("127.0.0.1:{}", d.port);
+    let mut sender = std::process::Command::new(corelog_tests::daemon::bin("loadgen"))
+        .args([
+            "send", "--target", &target, "--count", "100000", "--conns", "1",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    corelog_tests::wait_for(
+        "the disk to fill",
+        std::time::Duration::from_secs(60),
+        || d.stderr().contains("No space left on device").then_some(()),
+    );
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert!(
+        sender.try_wait().unwrap().is_none(),
+        "the sender finished: the input kept reading into a full disk:\n{}",
+        d.stderr()
+    );
+    // Space returns, and the output.
+    std::fs::remove_file(&filler).unwrap();
+    std::fs::create_dir_all(&out_dir).unwrap();
+    assert!(sender.wait().unwrap().success());
+    let out = out_dir.join("out.log");
+    wait_lines(&out, 100_000);
+    let err = d.stop();
+    // Every message once, in order (a gap or a duplicate panics).
+    let (count, conns) = check_prefix_order(&std::fs::read_to_string(&out).unwrap());
+    assert_eq!((count, conns), (100_000, 1), "{err}");
+    assert!(err.contains("writing again"), "{err}");
+    drop(fs);
+}

@@ -13,6 +13,7 @@
 //! (`runtime::shard`, `runtime::action_queue`).
 
 pub mod checkpoint;
+pub mod fault;
 pub mod msgcodec;
 pub mod record;
 pub mod ring;

@@ -39,6 +39,7 @@ use bytes::Bytes;
 use glommio::io::{DmaFile, OpenOptions};
 
 use super::checkpoint::{Checkpoint, Position};
+use super::fault::{Faults, Op};
 use super::record::{self, Scan, HEADER};
 use crate::event::Event;
 
@@ -179,9 +180,9 @@ pub struct Store {
     /// A write or sync failed in a way a retry cannot trust (not a full
     /// disk): nothing more becomes durable; what it says.
     poisoned: RefCell<Option<String>>,
-    /// The seam through which tests make syncs fail (errno), as a device
-    /// would.
-    sync_fault: Cell<Option<i32>>,
+    /// The seam through which tests make writes and syncs fail, as a
+    /// device would.
+    faults: Faults,
 }
 
 fn seg_path(dir: &Path, name: &str, seg: u64) -> PathBuf {
@@ -512,7 +513,7 @@ impl Store {
             write_failing: Cell::new(false),
             full_said: Cell::new(false),
             poisoned: RefCell::new(None),
-            sync_fault: Cell::new(None),
+            faults: Faults::from_env(),
         })
     }
 
@@ -631,7 +632,7 @@ impl Store {
     /// Makes every later sync fail with `errno`, as a failing device
     /// would: the seam through which tests inject the fault.
     pub fn inject_sync_failure(&self, errno: i32) {
-        self.sync_fault.set(Some(errno));
+        self.faults.fail_from_now(Op::Sync, errno);
     }
 
     /// Why the store stopped taking records durably, if it did.
@@ -641,10 +642,8 @@ impl Store {
 
     /// `fdatasync` of `f`, unless a fault is injected.
     async fn sync(&self, f: &DmaFile) -> io::Result<()> {
-        match self.sync_fault.get() {
-            Some(errno) => Err(io::Error::from_raw_os_error(errno)),
-            None => f.fdatasync().await.map_err(raw_io),
-        }
+        self.faults.check(Op::Sync)?;
+        f.fdatasync().await.map_err(raw_io)
     }
 
     /// A write or sync failed and a retry could not be trusted (after a
@@ -834,6 +833,7 @@ impl Store {
             let b = buf.as_bytes_mut();
             b[..len].copy_from_slice(piece);
             b[len..].fill(0);
+            self.faults.check(Op::Write)?;
             let n = f
                 .write_at(buf, job.offset + (k * MAX_WRITE) as u64)
                 .await
