@@ -21,7 +21,9 @@ impl ActionSink for Nothing {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let plan = match config::load_str("fuzz.conf", text) {
         Ok(p) => p,
         Err(e) => {
@@ -30,7 +32,9 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    let now = corelog::msg::timestamp::parse_rfc3339(b"2026-11-23T01:02:03Z").unwrap().0;
+    let now = corelog::msg::timestamp::parse_rfc3339(b"2026-11-23T01:02:03Z")
+        .unwrap()
+        .0;
     let origin = Arc::new(Origin::new("h", "127.0.0.1", "imtcp"));
     let mut msgs: Vec<_> = [
         &b"<13>Oct 11 22:14:15 host tag[1]: hello 42 world"[..],
@@ -38,9 +42,23 @@ fuzz_target!(|data: &[u8]| {
         b"",
     ]
     .iter()
-    .map(|m| parse(Bytes::copy_from_slice(m), &origin, now, &ParseOptions::default()))
+    .map(|m| {
+        parse(
+            Bytes::copy_from_slice(m),
+            &origin,
+            now,
+            &ParseOptions::default(),
+        )
+    })
     .collect();
     let env = Env::new(now, "h");
     let bodies = plan.ruleset_bodies();
-    run_batch(&bodies, plan.default_ruleset, &mut msgs, &env, &mut Nothing, &mut BatchState::default());
+    run_batch(
+        &bodies,
+        plan.default_ruleset,
+        &mut msgs,
+        &env,
+        &mut Nothing,
+        &mut BatchState::default(),
+    );
 });

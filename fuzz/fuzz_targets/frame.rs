@@ -18,7 +18,9 @@ fn frames(opts: FramerOptions, chunks: &[&[u8]]) -> Vec<Bytes> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let [split, a, b, flags, data @ ..] = data else { return };
+    let [split, a, b, flags, data @ ..] = data else {
+        return;
+    };
     let opts = FramerOptions {
         frame_bytes_max: usize::from(*a % 64) + 1,
         message_bytes_max: usize::from(*b % 64) + 1,
@@ -34,7 +36,8 @@ fuzz_target!(|data: &[u8]| {
     let lf_only = !opts.octet_counting && opts.addtl_delimiter.is_none() && !opts.discard_truncated;
     if lf_only {
         // The frames plus the LFs that ended them are exactly the input.
-        let n: usize = whole.iter().map(Bytes::len).sum::<usize>() + data.iter().filter(|&&c| c == b'\n').count();
+        let n: usize = whole.iter().map(Bytes::len).sum::<usize>()
+            + data.iter().filter(|&&c| c == b'\n').count();
         assert_eq!(n, data.len());
     }
 });

@@ -24,7 +24,11 @@ fn templates() -> &'static [Template] {
         BUILTIN_NAMES
             .iter()
             .map(|n| Template::builtin(n).unwrap())
-            .chain(TEMPLATES.iter().map(|t| Template::from_string("f", t, Syntax::Legacy).unwrap()))
+            .chain(
+                TEMPLATES
+                    .iter()
+                    .map(|t| Template::from_string("f", t, Syntax::Legacy).unwrap()),
+            )
             .collect()
     })
 }
@@ -34,9 +38,19 @@ fuzz_target!(|data: &[u8]| {
     let now = corelog::msg::timestamp::parse_rfc3339(b"2026-11-23T01:02:03.456789+00:00")
         .unwrap()
         .0;
-    let m = parse(Bytes::copy_from_slice(data), &origin, now, &ParseOptions::default());
-    let sanitized = corelog::parse::sanitize::sanitize(Bytes::copy_from_slice(data), &Default::default());
-    assert_eq!(m.raw(), &sanitized[..], "rawmsg must be the sanitised input");
+    let m = parse(
+        Bytes::copy_from_slice(data),
+        &origin,
+        now,
+        &ParseOptions::default(),
+    );
+    let sanitized =
+        corelog::parse::sanitize::sanitize(Bytes::copy_from_slice(data), &Default::default());
+    assert_eq!(
+        m.raw(),
+        &sanitized[..],
+        "rawmsg must be the sanitised input"
+    );
     let env = Env::new(now, "host");
     let mut buf = RenderBuf::new();
     let mut out = Vec::new();

@@ -20,7 +20,12 @@ fn payload(p: &Bytes) {
         )
         .expect("a valid template");
         let mut out = Vec::new();
-        t.render(&m, &Env::new(Timestamp::default(), "h"), &mut RenderBuf::new(), &mut out);
+        t.render(
+            &m,
+            &Env::new(Timestamp::default(), "h"),
+            &mut RenderBuf::new(),
+            &mut out,
+        );
     }
 }
 
@@ -42,7 +47,11 @@ fuzz_target!(|data: &[u8]| {
     }
     // As a payload that passed its CRC.
     let mut framed = Vec::new();
-    if record::append(&mut framed, record::kind::MESSAGE, 1, |o| o.extend_from_slice(data)).is_ok() {
+    if record::append(&mut framed, record::kind::MESSAGE, 1, |o| {
+        o.extend_from_slice(data)
+    })
+    .is_ok()
+    {
         let framed = Bytes::from(framed);
         if let Scan::Record { next, .. } = record::scan(&framed) {
             payload(&framed.slice(HEADER..next));

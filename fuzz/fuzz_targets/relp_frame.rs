@@ -28,7 +28,12 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(fs) = whole {
             let mut enc = Vec::new();
             for f in &fs {
-                encode(&mut enc, f.txnr, std::str::from_utf8(&f.command).unwrap(), &f.data);
+                encode(
+                    &mut enc,
+                    f.txnr,
+                    std::str::from_utf8(&f.command).unwrap(),
+                    &f.data,
+                );
             }
             let again = frames(Oversize::Accept, &[&enc]).expect("encoded frames decode");
             assert_eq!(again.len(), fs.len());

@@ -847,3 +847,53 @@ template(name="t" type="string" string="%msg%\n")
     assert!(err.contains("writing again"), "{err}");
     drop(fs);
 }
+
+#[test]
+fn oversized_relp_frames_are_cut_at_max_data_size_and_a_huge_claimed_length_ends_only_its_session()
+{
+    use corelog_tests::relp::Client;
+    let d = Corelogd::start(&dir("relp-oversize"), CONFIG, &[]);
+    let mut c = Client::open(d.port2);
+    // 100 kB and 10 MB of data in `syslog` frames (maxDataSize is
+    // maxMessageSize, 8 KiB): truncated, as imrelp's oversizeMode
+    // "truncate", and acknowledged; then one of normal size.
+    let mut big = b"<13>Dec  4 10:00:00 host tag: hundred-k ".to_vec();
+    big.resize(100_000, b'a');
+    let mut huge = b"<13>Dec  4 10:00:00 host tag: ten-m ".to_vec();
+    huge.resize(10_000_000, b'b');
+    let small = b"<13>Dec  4 10:00:00 host tag: small".to_vec();
+    let txnrs = c.send(&[&big, &huge, &small]).unwrap();
+    let mut acked = Vec::new();
+    for _ in txnrs.clone() {
+        let f = c.frame().expect("an rsp");
+        assert!(
+            f.data.starts_with(b"200"),
+            "{}",
+            corelog_tests::relp::show(&f)
+        );
+        acked.push(f.txnr);
+    }
+    assert_eq!(acked, txnrs.collect::<Vec<_>>());
+    // A claimed length of 2^40: not RELP (librelp reads 9 digits at
+    // most); that session ends, nothing else does.
+    c.raw(b"9 syslog 1099511627776 <13>x\n").unwrap();
+    let rest = c.rest();
+    assert!(rest.iter().all(|f| f.contains("serverclose")), "{rest:?}");
+    let mut again = Client::open(d.port2);
+    again
+        .send(&[b"<13>Dec  4 10:00:00 host tag: after"])
+        .unwrap();
+    assert!(again.frame().unwrap().data.starts_with(b"200"));
+    let out = d.path("out.log");
+    wait_lines(&out, 4);
+    let rss = corelog_tests::proc_status_kib(d.pid(), "VmHWM");
+    let err = d.stop();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let longest = text.lines().map(str::len).max().unwrap();
+    assert!(longest <= 8192, "a line of {longest} bytes:\n{err}");
+    for word in ["hundred-k", "ten-m", "small", "after"] {
+        assert_eq!(text.matches(word).count(), 1, "{word}:\n{err}");
+    }
+    assert!(rss < 256 << 10, "peak RSS {rss} KiB");
+    eprintln!("oversized RELP frames: longest line {longest} bytes, peak RSS {rss} KiB");
+}
