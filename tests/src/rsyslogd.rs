@@ -86,6 +86,11 @@ impl Rsyslogd {
         r
     }
 
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills rsyslogd with SIGKILL (nothing flushed, nothing saved) and
     /// starts it again with the same config and port.
     pub fn kill9_and_restart(&mut self) {
