@@ -192,7 +192,11 @@ fn dynafile_paths_that_escape_their_directory_are_not_opened() {
     let linked = d.path("remote/linked");
     std::fs::create_dir_all(&linked).unwrap();
     std::os::unix::fs::symlink(d.path("outside.log"), linked.join("messages.log")).unwrap();
-    send_hosts(d.port, &[&name, "..", "linked", "%2e%2e"]);
+    // A host's directory that is a symlink to one outside.
+    let outside_dir = d.path("outside-dir");
+    std::fs::create_dir_all(&outside_dir).unwrap();
+    std::os::unix::fs::symlink(&outside_dir, d.path("remote/evil")).unwrap();
+    send_hosts(d.port, &[&name, "..", "linked", "%2e%2e", "evil"]);
     let good = d.path("remote/good/messages.log");
     wait_lines(&good, 1);
     let (outside, encoded) = (d.path("outside.log"), d.path("remote/%2e%2e/messages.log"));
@@ -203,6 +207,17 @@ fn dynafile_paths_that_escape_their_directory_are_not_opened() {
         escaped.display()
     );
     assert!(!d_exists(&outside), "the symlink was followed:\n{err}");
+    assert_eq!(
+        std::fs::read_dir(&outside_dir).unwrap().count(),
+        0,
+        "the symlinked directory was followed:\n{err}"
+    );
+    assert!(err.contains("is a symlink, which is not followed"), "{err}");
+    // Counted at exit: the escapes, the symlinked file and directory.
+    assert!(
+        err.contains("not written: their dynaFile could not be opened"),
+        "{err}"
+    );
     assert!(err.contains("leaves"), "{err}");
     // Encoded dots are a name like any other, inside the directory.
     assert!(encoded.exists());

@@ -204,9 +204,13 @@ fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
             corelog::notice::RATE_INTERVAL.as_secs()
         );
     }
-    for (name, written, discarded) in &report.actions {
+    for (name, written, discarded, unopened) in &report.actions {
+        let unopened = match unopened {
+            0 => String::new(),
+            n => format!(", {n} not written: their dynaFile could not be opened"),
+        };
         say!(
-            "corelogd: action '{name}': {written} written, {discarded} discarded while suspended."
+            "corelogd: action '{name}': {written} written, {discarded} discarded while suspended{unopened}."
         );
     }
     Ok(())

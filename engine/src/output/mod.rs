@@ -14,6 +14,7 @@
 //! Guarantees: rendering allocates nothing per message (buffers grow to
 //! the largest batch and are reused, or handed on whole).
 
+pub mod beneath;
 pub mod omfile;
 pub mod omfwd;
 pub mod omrelp;

@@ -26,6 +26,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use super::beneath::{self, MakeDirs};
 use crate::config::modules::omfile::{OmfileConfig, Owner};
 
 use super::Rendered;
@@ -66,35 +67,39 @@ pub fn prefix_dir(constant_prefix: &[u8]) -> PathBuf {
     }
 }
 
-/// `path` with `.` and `..` resolved (by name: symlinks are not looked
-/// at), when it has no NUL byte and stays under `base`; `None` when it
-/// escapes.
-pub fn contained(base: &Path, path: &[u8]) -> Option<PathBuf> {
+/// `p` with `.` and `..` resolved by name; `None` when a `..` climbs
+/// above its start.
+fn lexical(p: &Path) -> Option<PathBuf> {
     use std::path::Component;
-    fn lexical(p: &Path) -> Option<PathBuf> {
-        let mut out = PathBuf::new();
-        let mut depth = 0usize;
-        for c in p.components() {
-            match c {
-                Component::Prefix(_) => return None,
-                Component::RootDir => out.push("/"),
-                Component::CurDir => {}
-                Component::ParentDir => {
-                    // Above the root or the start: out of every base.
-                    if depth == 0 {
-                        return None;
-                    }
-                    depth -= 1;
-                    out.pop();
+    let mut out = PathBuf::new();
+    let mut depth = 0usize;
+    for c in p.components() {
+        match c {
+            Component::Prefix(_) => return None,
+            Component::RootDir => out.push("/"),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                // Above the root or the start: out of every base.
+                if depth == 0 {
+                    return None;
                 }
-                Component::Normal(n) => {
-                    depth += 1;
-                    out.push(n);
-                }
+                depth -= 1;
+                out.pop();
+            }
+            Component::Normal(n) => {
+                depth += 1;
+                out.push(n);
             }
         }
-        Some(out)
     }
+    Some(out)
+}
+
+/// `path` with `.` and `..` resolved (by name: symlinks are not looked
+/// at), when it has no NUL byte and stays under `base`; `None` when it
+/// escapes. (Symlinks below `base` are refused when the file is opened:
+/// see [`super::beneath`].)
+pub fn contained(base: &Path, path: &[u8]) -> Option<PathBuf> {
     if path.contains(&0) {
         return None;
     }
@@ -438,6 +443,9 @@ impl OmFile {
 
     fn open(&self, path: &[u8]) -> io::Result<File> {
         let p = Path::new(std::ffi::OsStr::from_bytes(path));
+        if let (None, Some(base)) = (&self.static_path, &self.opts.contain) {
+            return self.open_contained(base, p);
+        }
         // A dynaFile's own name is never followed as a symlink: a link
         // planted in the log tree cannot send the lines elsewhere.
         let nofollow = match self.static_path {
@@ -464,6 +472,36 @@ impl OmFile {
         }
         .map_err(|e| io::Error::new(e.kind(), format!("cannot open {}: {e}", p.display())))?;
         if !existed && (self.opts.owner.is_some() || self.opts.group.is_some()) {
+            let chown = std::os::unix::fs::fchown(&f, self.opts.owner, self.opts.group);
+            self.chowned(chown, p)?;
+        }
+        Ok(f)
+    }
+
+    /// A contained dynaFile (`p` is under `base` by name): opened without
+    /// following a symlink below `base`.
+    fn open_contained(&self, base: &Path, p: &Path) -> io::Result<File> {
+        let within = lexical(base).and_then(|b| p.strip_prefix(b).ok().map(Path::to_path_buf));
+        let Some(rel) = within else {
+            unreachable!(
+                "`contained` made {} a path under {}",
+                p.display(),
+                base.display()
+            );
+        };
+        if self.opts.create_dirs && !base.exists() {
+            // The directory the configuration names: made by name.
+            self.create_dirs(base)?;
+        }
+        let make = self.opts.create_dirs.then_some(MakeDirs {
+            mode: self.opts.dir_create_mode,
+            owner: self.opts.dir_owner,
+            group: self.opts.dir_group,
+            strict: self.opts.fail_on_chown,
+        });
+        let (f, created) = beneath::open_append(base, &rel, self.opts.file_create_mode, make)
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot open {}: {e}", p.display())))?;
+        if created && (self.opts.owner.is_some() || self.opts.group.is_some()) {
             let chown = std::os::unix::fs::fchown(&f, self.opts.owner, self.opts.group);
             self.chowned(chown, p)?;
         }

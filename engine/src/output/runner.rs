@@ -34,6 +34,9 @@ pub struct ActionShared {
     pub written: AtomicU64,
     /// Messages discarded because the action was suspended.
     pub discarded: AtomicU64,
+    /// Messages not written because their dynaFile could not be opened
+    /// (a path that escapes, a symlink, a permission).
+    pub unopened: AtomicU64,
 }
 
 pub enum Output {
@@ -124,6 +127,14 @@ impl ActionRunner {
         &self.name
     }
 
+    /// Messages omfile could not write for want of their dynaFile, so far.
+    fn unopened(&self) -> u64 {
+        match &self.output {
+            Output::File(f) => f.failed,
+            _ => 0,
+        }
+    }
+
     /// Writes `r`, retrying and suspending as configured.
     pub async fn deliver(&mut self, r: &Rendered) {
         if r.is_empty() {
@@ -139,8 +150,11 @@ impl ActionRunner {
         }
         let mut tries = 0i64;
         loop {
+            let failed_before = self.unopened();
             match self.try_write(r).await {
                 Ok(()) => {
+                    let unopened = self.unopened() - failed_before;
+                    self.shared.unopened.fetch_add(unopened, Ordering::Relaxed);
                     if self.suspended_until.take().is_some() || tries > 0 {
                         crate::notice!("corelogd: action '{}' resumed.", self.name);
                     }
@@ -148,7 +162,7 @@ impl ActionRunner {
                     self.shared.suspended.store(false, Ordering::Relaxed);
                     self.shared
                         .written
-                        .fetch_add(u64::from(r.count), Ordering::Relaxed);
+                        .fetch_add(u64::from(r.count) - unopened, Ordering::Relaxed);
                     return;
                 }
                 Err(e) => {

@@ -690,7 +690,9 @@ fn given_up(timeout: Duration, n: u64) -> u64 {
 /// Changes while a shutdown moves: when an output writes, or one of
 /// `shards` shrinks (a worker took a batch) or grows (an input took room).
 fn progress<'a>(shards: impl Iterator<Item = &'a Shard>, shared: &[Arc<ActionShared>]) -> u64 {
-    let written = shared.iter().map(|s| s.written.load(Ordering::Relaxed));
+    let written = shared
+        .iter()
+        .map(|s| s.written.load(Ordering::Relaxed) + s.unopened.load(Ordering::Relaxed));
     let queued = shards.map(|s| s.len() as u64);
     written.sum::<u64>().wrapping_sub(queued.sum())
 }

@@ -74,8 +74,9 @@ pub struct CoreReport {
 #[derive(Debug, Default)]
 pub struct Report {
     pub cores: Vec<CoreReport>,
-    /// (action name, written, discarded while suspended).
-    pub actions: Vec<(String, u64, u64)>,
+    /// (action name, written, discarded while suspended, not written for
+    /// want of their dynaFile).
+    pub actions: Vec<(String, u64, u64, u64)>,
     /// Datagrams the kernel dropped on the UDP inputs' sockets.
     pub udp_kernel_drops: u64,
 }
@@ -268,6 +269,7 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
                 a.name().to_string(),
                 s.written.load(Ordering::Relaxed),
                 s.discarded.load(Ordering::Relaxed),
+                s.unopened.load(Ordering::Relaxed),
             )
         })
         .collect();
