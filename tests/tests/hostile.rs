@@ -509,7 +509,7 @@ fn queued_messages_do_not_pin_their_sessions_buffers() {
         &dir("pinned"),
         &format!(
             r#"
-main_queue(queue.size="100000")
+main_queue(queue.size="200000")
 module(load="imtcp")
 input(type="imtcp" address="127.0.0.1" port="@PORT@")
 *.* action(type="omfwd" target="127.0.0.1" port="{target}" protocol="tcp"
@@ -520,9 +520,11 @@ input(type="imtcp" address="127.0.0.1" port="@PORT@")
     );
     let pid = d.pid();
     let before = corelog_tests::proc_status_kib(pid, "VmRSS");
-    let n = 3000;
+    // 100,000 connections, from four addresses (each has about 28,000
+    // ports, which the connections left in TIME_WAIT hold).
+    let n = 100_000;
     for i in 0..n {
-        let mut s = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+        let mut s = connect_from(&format!("127.0.0.{}", 1 + i % 4), d.port);
         s.write_all(format!("<13>Dec  4 10:00:00 h tag: one small message {i}\n").as_bytes())
             .unwrap();
     }
@@ -535,7 +537,8 @@ input(type="imtcp" address="127.0.0.1" port="@PORT@")
     let per_message =
         (corelog_tests::proc_status_kib(pid, "VmRSS").saturating_sub(before)) * 1024 / n as u64;
     let err = d.stop();
-    eprintln!("queued messages: {per_message} bytes of RSS each");
+    assert_eq!(corelog_tests::daemon::received(&err), n as u64, "{err}");
+    eprintln!("{n} queued messages: {per_message} bytes of RSS each");
     assert!(
         per_message < 2 << 10,
         "{per_message} bytes per queued message:\n{err}"
