@@ -63,6 +63,22 @@ pub fn tcp_sockets() -> Vec<TcpRow> {
         .collect()
 }
 
+/// A TCP connection to 127.0.0.1:`port` from the source address `from`
+/// (another 127.0.0.0/8 address): tests that hold thousands of
+/// connections use their own, so that the ports they hold are not the
+/// 127.0.0.1 ports the tests beside them listen on.
+pub fn connect_from(from: &str, port: u16) -> std::net::TcpStream {
+    let s =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("a socket");
+    let src: std::net::SocketAddr = format!("{from}:0").parse().expect("a source address");
+    s.bind(&src.into())
+        .unwrap_or_else(|e| panic!("binding {from}: {e}"));
+    let dst: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    s.connect(&dst.into())
+        .unwrap_or_else(|e| panic!("connecting from {from} to port {port}: {e}"));
+    s.into()
+}
+
 /// Raises this test process's open-files limit to its hard limit, which
 /// it returns.
 pub fn raise_nofile() -> u64 {

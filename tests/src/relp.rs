@@ -23,7 +23,18 @@ pub struct Client {
 impl Client {
     /// Connects without opening.
     pub fn connect(port: u16) -> std::io::Result<Client> {
-        let s = TcpStream::connect(("127.0.0.1", port))?;
+        Client::with(TcpStream::connect(("127.0.0.1", port))?)
+    }
+
+    /// Connects from source address `from` (see [`crate::connect_from`])
+    /// and opens a session.
+    pub fn open_from(from: &str, port: u16) -> Client {
+        let mut c = Client::with(crate::connect_from(from, port)).expect("a RELP connection");
+        c.open_session();
+        c
+    }
+
+    fn with(s: TcpStream) -> std::io::Result<Client> {
         s.set_nodelay(true)?;
         s.set_read_timeout(Some(Duration::from_secs(30)))?;
         Ok(Client {
@@ -37,15 +48,20 @@ impl Client {
     /// Connects and opens a session; panics unless the server says 200.
     pub fn open(port: u16) -> Client {
         let mut c = Client::connect(port).expect("connecting to the RELP port");
-        c.s.write_all(OPEN).expect("sending open");
-        let f = c.frame().expect("an rsp to open");
+        c.open_session();
+        c
+    }
+
+    /// Sends `open`; panics unless the server says 200.
+    fn open_session(&mut self) {
+        self.s.write_all(OPEN).expect("sending open");
+        let f = self.frame().expect("an rsp to open");
         assert!(
             f.data.starts_with(b"200 OK\n"),
             "open refused: {:?}",
             String::from_utf8_lossy(&f.data)
         );
-        c.next = 2;
-        c
+        self.next = 2;
     }
 
     /// Sends `syslog` frames for `msgs` in one write; returns their txnrs.

@@ -17,12 +17,37 @@ pub struct Rsyslogd {
     pub port: u16,
 }
 
-/// A TCP port that was free a moment ago (bind to 0, read it, close).
+/// Ports handed out come from here: below the kernel's ephemeral range
+/// (32768 and up), so that no client connection of a test beside this
+/// one holds them as its source port.
+const PORTS: std::ops::Range<u16> = 20_000..32_000;
+
+/// A port for a test's daemon, free a moment ago for TCP and UDP on every
+/// IPv4 and IPv6 address (rsyslogd listens on both), and never handed out
+/// twice by this process (its tests run side by side; the kernel's
+/// "bind to 0" can give two of them the same port).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("binding an ephemeral port on 127.0.0.1")
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let span = u32::from(PORTS.end - PORTS.start);
+    // Each test binary starts elsewhere in the range.
+    let seed = std::process::id().wrapping_mul(7919) % span;
+    for _ in 0..span {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = PORTS.start + ((seed + n) % span) as u16;
+        let v6_free = match TcpListener::bind(("::", port)) {
+            Ok(_) => true,
+            // No IPv6 here: nothing can hold the port there.
+            Err(e) => e.kind() != std::io::ErrorKind::AddrInUse,
+        };
+        let free = TcpListener::bind(("0.0.0.0", port)).is_ok()
+            && std::net::UdpSocket::bind(("0.0.0.0", port)).is_ok()
+            && v6_free;
+        if free {
+            return port;
+        }
+    }
+    panic!("no free port in {PORTS:?}");
 }
 
 impl Rsyslogd {

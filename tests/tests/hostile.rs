@@ -10,6 +10,7 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::path::PathBuf;
 
+use corelog_tests::connect_from;
 use corelog_tests::daemon::{check_prefix_order, send, wait_lines, Corelogd};
 
 fn dir(name: &str) -> PathBuf {
@@ -240,16 +241,6 @@ fn d_exists(p: &std::path::Path) -> bool {
     std::fs::symlink_metadata(p).is_ok() && p.exists()
 }
 
-/// A TCP connection to 127.0.0.1:`port` from the source address `from`.
-fn connect_from(from: &str, port: u16) -> TcpStream {
-    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    let src: std::net::SocketAddr = format!("{from}:0").parse().unwrap();
-    s.bind(&src.into()).unwrap();
-    let dst: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    s.connect(&dst.into()).unwrap();
-    s.into()
-}
-
 #[test]
 fn allowed_sender_drops_and_counts_others_before_parsing() {
     let d = Corelogd::start(
@@ -318,9 +309,9 @@ fn fds_of(pid: u32) -> usize {
 }
 
 /// A RELP session opened (`open` answered) and then left idle.
-fn idle_relp(port: u16) -> TcpStream {
+fn idle_relp(from: &str, port: u16) -> TcpStream {
     use std::io::Read;
-    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connecting to imrelp");
+    let mut s = connect_from(from, port);
     s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
         .unwrap();
     let offers = "relp_version=0\nrelp_software=hostile-test\ncommands=syslog";
@@ -376,11 +367,12 @@ fn ten_thousand_idle_tcp_or_relp_sessions_cost_little_and_real_senders_get_throu
         wait_lines(&d.path("out.log"), 1000);
         let base = fds_of(pid);
         let before = corelog_tests::proc_status_kib(pid, "VmRSS");
+        // From addresses of their own: ten thousand ports of 127.0.0.1
+        // held would take ports the tests beside this one listen on.
+        let from = |i: usize| format!("127.0.0.{}", 30 + i % 2);
         let idle: Vec<TcpStream> = match kind {
-            "TCP" => (0..n)
-                .map(|_| TcpStream::connect(("127.0.0.1", d.port)).unwrap())
-                .collect(),
-            _ => (0..n).map(|_| idle_relp(d.port2)).collect(),
+            "TCP" => (0..n).map(|i| connect_from(&from(i), d.port)).collect(),
+            _ => (0..n).map(|i| idle_relp(&from(i), d.port2)).collect(),
         };
         corelog_tests::wait_for(
             "corelogd to take every idle connection",
@@ -436,7 +428,7 @@ fn idle_connections_cannot_lock_a_real_sender_out() {
     let tcp: Vec<TcpStream> = (0..50)
         .map(|_| TcpStream::connect(("127.0.0.1", d.port)).unwrap())
         .collect();
-    let relp: Vec<TcpStream> = (0..50).map(|_| idle_relp(d.port2)).collect();
+    let relp: Vec<TcpStream> = (0..50).map(|_| idle_relp("127.0.0.1", d.port2)).collect();
     std::thread::sleep(std::time::Duration::from_millis(1500));
     // A real host: each logger call is a new connection.
     for i in 0..5 {
@@ -951,7 +943,7 @@ fn attack(t: &Target) -> Cost {
     let idle_n = 1000;
     let before = corelog_tests::proc_status_kib(t.pid, "VmRSS");
     let idle: Vec<TcpStream> = (0..idle_n)
-        .map(|_| TcpStream::connect(("127.0.0.1", t.port)).unwrap())
+        .map(|_| connect_from("127.0.0.50", t.port))
         .collect();
     std::thread::sleep(std::time::Duration::from_secs(1));
     let taken = fds_of(t.pid).min(idle_n).max(1);

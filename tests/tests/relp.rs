@@ -566,7 +566,11 @@ template(name="t" type="string" string="%msg%\n")
         &[],
     );
     let base = settled_sockets_of(corelogd.pid(), corelogd.port);
-    let mut clients: Vec<Client> = (0..SESSIONS).map(|_| Client::open(corelogd.port)).collect();
+    // From addresses of their own: ten thousand ports of 127.0.0.1 held
+    // would take ports the tests beside this one listen on.
+    let mut clients: Vec<Client> = (0..SESSIONS)
+        .map(|i| Client::open_from(&format!("127.0.0.{}", 40 + i % 2), corelogd.port))
+        .collect();
     wait_sockets(
         corelogd.pid(),
         corelogd.port,
