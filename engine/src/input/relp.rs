@@ -50,6 +50,8 @@ const BUF_SMALL: usize = 16 << 10;
 const BUF_LARGE: usize = 256 << 10;
 /// A buffer with less room than this left is replaced.
 const BUF_MIN: usize = 4 << 10;
+/// How long a session with a large buffer waits holding it.
+const LARGE_IDLE: Duration = Duration::from_millis(200);
 
 /// The longest a write of replies may take before the session is closed.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -135,7 +137,20 @@ pub async fn session(
                         other => other,
                     }
                 }
-                None => wait_read(ctx, &mut s, &mut buf[..], opts.idle).await,
+                // A large buffer is held through a short wait only (see
+                // `stream`): then given back, with its lease.
+                None => {
+                    let idle = Some(opts.idle.map_or(LARGE_IDLE, |d| d.min(LARGE_IDLE)));
+                    match wait_read(ctx, &mut s, &mut buf[..], idle).await {
+                        Read::Idle if opts.idle.map_or(true, |d| d > LARGE_IDLE) => {
+                            size = BUF_SMALL;
+                            lease = None;
+                            buf = BytesMut::new();
+                            continue;
+                        }
+                        other => other,
+                    }
+                }
             }
         };
         let n = match read {

@@ -11,7 +11,10 @@
 //!   `maxSessionsPerSource` for one peer address.
 //! - At the limit, the session idle the longest is closed to make room,
 //!   if it has been idle for `sessionEvictIdle` at least; a session that
-//!   read something more recently than that is never closed for another.
+//!   read something more recently than that, that waits on its queue, or
+//!   whose sender has bytes waiting in the kernel, is never closed for
+//!   another. (The scan is over the whole table, under its lock: at most
+//!   `maxSessions` entries, only when the table is full.)
 //!   So idle connections cannot lock live senders out.
 //! - An evicted session is shut down (`shutdown(2)` on its descriptor,
 //!   under the table's lock): its core sees the end of the stream and
@@ -131,14 +134,23 @@ impl Sessions {
         }
         let mut admitted = Admitted::Room;
         if self.limits.max > 0 && t.live.len() >= self.limits.max {
-            let victim = self
-                .limits
-                .evict_idle
-                .and_then(|min| t.longest_idle(now, min.as_millis() as u64));
-            let Some(id) = victim else {
+            let Some(min) = self.limits.evict_idle else {
                 return Err(Refusal::Full);
             };
-            t.evict(id);
+            let min = min.as_millis() as u64;
+            loop {
+                let Some(id) = t.longest_idle(now, min) else {
+                    return Err(Refusal::Full);
+                };
+                // Its mark may be old while its sender has just written:
+                // such a session is not idle.
+                if t.has_data(id) {
+                    t.live[&id].activity.store(now, Ordering::Relaxed);
+                    continue;
+                }
+                t.evict(id);
+                break;
+            }
             admitted = Admitted::Evicted;
         }
         debug_assert!(self.limits.max == 0 || t.live.len() < self.limits.max);
@@ -186,6 +198,25 @@ impl Table {
             .filter(|&(last, _)| last != BUSY && now.saturating_sub(last) >= min_ms)
             .min()
             .map(|(_, id)| id)
+    }
+
+    /// Whether session `id`'s connection has bytes waiting to be read.
+    fn has_data(&self, id: u64) -> bool {
+        let Some(fd) = self.live.get(&id).and_then(|e| e.fd) else {
+            return false;
+        };
+        let mut one = [0u8; 1];
+        // SAFETY: recv writes at most one byte into `one`; the descriptor
+        // is open while its entry is in the table (see `evict`).
+        let n = unsafe {
+            libc::recv(
+                fd,
+                one.as_mut_ptr().cast(),
+                1,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        n > 0
     }
 
     /// Takes session `id` out and shuts its connection down.

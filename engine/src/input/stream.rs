@@ -44,6 +44,9 @@ const RECV_SMALL: usize = 4 << 10;
 /// A buffer with less room than this left (or than half its size) is
 /// replaced.
 const RECV_MIN: usize = 16 << 10;
+/// How long a session with a large buffer waits holding it; then it gives
+/// it back (and its lease) and waits holding none.
+const LARGE_IDLE: std::time::Duration = std::time::Duration::from_millis(200);
 /// A read this many times smaller than its buffer is copied out before it
 /// is framed: what it queues then pins its own bytes, not the buffer (a
 /// stalled output with many connections of one small message each would
@@ -168,17 +171,17 @@ pub async fn serve(
                 let target = b.next.fetch_add(1, Ordering::Relaxed) % b.handoffs.len();
                 match &b.handoffs[target] {
                     Some(tx) => {
-                        if tx
-                            .send(Handoff {
-                                input: b.input,
-                                stream,
-                            })
-                            .await
-                            .is_err()
+                        let handoff = Handoff {
+                            input: b.input,
+                            stream,
+                        };
+                        if let Err(glommio::GlommioError::Closed(glommio::ResourceType::Channel(
+                            h,
+                        ))) = tx.send(handoff).await
                         {
                             // The other core has stopped (shutdown): the
-                            // connection is closed unread (the error, which
-                            // holds it, is dropped).
+                            // connection is closed unread.
+                            close(h.stream);
                         }
                         continue;
                     }
@@ -235,8 +238,12 @@ pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc
         None => Origin::new(&ctx.myhostname, "127.0.0.1", &spec.config.input_name),
     });
     let (ctx2, spec2) = (ctx.clone(), spec.clone());
+    // One value, ticket first: a task dropped before it ran drops the
+    // ticket before the connection.
+    let owned = Owned { ticket, conn };
     glommio::spawn_local(async move {
         let _guard = ctx2.tasks.enter();
+        let Owned { ticket, conn } = owned;
         match conn {
             Conn::Tcp(s) if spec2.config.relp.is_some() => {
                 super::relp::session(&ctx2, &spec2, s, &origin, ticket).await
@@ -249,6 +256,19 @@ pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc
         }
     })
     .detach();
+}
+
+/// What ended a wait with a large buffer.
+enum Waited {
+    Read(std::io::Result<usize>),
+    Stop,
+    Idle,
+}
+
+/// A session's ticket and connection, in the order they must be dropped.
+struct Owned {
+    ticket: Ticket,
+    conn: Conn,
 }
 
 /// Counts a connection closed at once, and says so for the first of a run.
@@ -371,6 +391,35 @@ async fn session<S: AsyncRead + Unpin>(
                         Some(Ok(1 + rest.and_then(Result::ok).unwrap_or(0)))
                     }
                     r => r,
+                }
+            }
+            // A large buffer is held through a short wait only: a busy
+            // sender is back within it, an idle one gives the buffer and
+            // its lease back and waits as a small one.
+            None if fd.is_some() => {
+                let waited = or(async { Waited::Read(s.read(&mut buf[..]).await) }, async {
+                    or(
+                        async {
+                            ctx.stop.wait().await;
+                            Waited::Stop
+                        },
+                        async {
+                            glommio::timer::sleep(LARGE_IDLE).await;
+                            Waited::Idle
+                        },
+                    )
+                    .await
+                })
+                .await;
+                match waited {
+                    Waited::Read(r) => Some(r),
+                    Waited::Stop => None,
+                    Waited::Idle => {
+                        size = RECV_SMALL;
+                        lease = None;
+                        buf = BytesMut::new();
+                        continue;
+                    }
                 }
             }
             None => {

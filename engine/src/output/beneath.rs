@@ -9,7 +9,10 @@
 //! Guarantees: every directory below the base is opened with `O_NOFOLLOW`
 //! from the descriptor of the one above it, and the file itself too, so a
 //! symlink planted anywhere in the log tree (a host's directory pointing
-//! at `/etc`) is refused, not followed; directories made on the way are
+//! at `/etc`) is refused, not followed; the file must be a plain file with
+//! one link (a FIFO planted there cannot block the core: it is opened
+//! with `O_NONBLOCK` and refused; a hard link to a file elsewhere is
+//! refused); directories made on the way are
 //! made with `mkdirat` in the directory just opened and given their owner
 //! on their own descriptor. Nothing is ever resolved by name from the
 //! root again after the base.
@@ -78,7 +81,14 @@ fn open_dir(dir: RawFd, name: &OsStr, make: Option<MakeDirs>) -> io::Result<Owne
             let d = openat(dir, name, flags, 0).map_err(|e| symlink_or(e, name))?;
             if m.owner.is_some() || m.group.is_some() {
                 match std::os::unix::fs::fchown(&d, m.owner, m.group) {
-                    Err(e) if m.strict => return Err(e),
+                    Err(e) if m.strict => {
+                        // Not left behind with the wrong owner, for the
+                        // next message to use.
+                        // SAFETY: unlinkat reads a NUL-terminated name;
+                        // `dir` is open.
+                        unsafe { libc::unlinkat(dir, c.as_ptr(), libc::AT_REMOVEDIR) };
+                        return Err(e);
+                    }
                     _ => {}
                 }
             }
@@ -86,6 +96,14 @@ fn open_dir(dir: RawFd, name: &OsStr, make: Option<MakeDirs>) -> io::Result<Owne
         }
         r => r.map_err(|e| symlink_or(e, name)),
     }
+}
+
+/// A FIFO, a device or a hard link where the dynaFile should be.
+fn not_plain(name: &OsStr) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        format!("{name:?} below the dynaFile directory is not a plain file of its own (a FIFO, a device or a hard link), which is not written"),
+    )
 }
 
 /// ELOOP (O_NOFOLLOW met a symlink) and ENOTDIR (O_DIRECTORY met one to
@@ -124,27 +142,41 @@ pub fn open_append(
     for name in dirs {
         dir = open_dir(dir.as_raw_fd(), name, make)?;
     }
-    let flags = libc::O_WRONLY | libc::O_APPEND | libc::O_NOFOLLOW;
-    let fd = match openat(dir.as_raw_fd(), file, flags, mode) {
+    // O_NONBLOCK: a FIFO planted in the tree must not block the core in
+    // open(2); what is opened is then checked to be a plain file.
+    let flags = libc::O_WRONLY | libc::O_APPEND | libc::O_NOFOLLOW | libc::O_NONBLOCK;
+    let excl = flags | libc::O_CREAT | libc::O_EXCL;
+    let (fd, created) = match openat(dir.as_raw_fd(), file, flags, mode) {
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
-            match openat(
-                dir.as_raw_fd(),
-                file,
-                flags | libc::O_CREAT | libc::O_EXCL,
-                mode,
-            ) {
-                Ok(fd) => return Ok((File::from(fd), true)),
+            match openat(dir.as_raw_fd(), file, excl, mode) {
+                Ok(fd) => Ok((fd, true)),
                 // Another writer made it first.
                 Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
-                    openat(dir.as_raw_fd(), file, flags, mode)
+                    openat(dir.as_raw_fd(), file, flags, mode).map(|fd| (fd, false))
                 }
                 Err(e) => Err(e),
             }
         }
-        r => r,
+        r => r.map(|fd| (fd, false)),
     }
-    .map_err(|e| symlink_or(e, file))?;
-    Ok((File::from(fd), false))
+    .map_err(|e| match e.raw_os_error() {
+        // A FIFO nobody reads (O_NONBLOCK: refused, not waited on).
+        Some(libc::ENXIO) => not_plain(file),
+        _ => symlink_or(e, file),
+    })?;
+    let f = File::from(fd);
+    let meta = f.metadata()?;
+    use std::os::unix::fs::MetadataExt;
+    if !meta.file_type().is_file() || meta.nlink() != 1 {
+        // A FIFO, a device, or a hard link to a file elsewhere.
+        return Err(not_plain(file));
+    }
+    // SAFETY: fcntl on the descriptor `f` owns, which is open; F_SETFL
+    // takes an int.
+    if unsafe { libc::fcntl(f.as_raw_fd(), libc::F_SETFL, libc::O_APPEND) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((f, created))
 }
 
 #[cfg(test)]
@@ -190,5 +222,20 @@ mod tests {
         let e = open_append(&d, Path::new("host/messages.log"), 0o644, MAKE).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::PermissionDenied, "{e}");
         assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_fifo_or_a_hard_link_below_the_base_is_refused_without_blocking() {
+        let d = dir("fifo");
+        let c = CString::new(d.join("fifo.log").as_os_str().as_bytes()).unwrap();
+        // SAFETY: mkfifo reads a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        let e = open_append(&d, Path::new("fifo.log"), 0o644, MAKE).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::PermissionDenied, "{e}");
+        let outside = dir("fifo-outside").join("target");
+        std::fs::write(&outside, b"").unwrap();
+        std::fs::hard_link(&outside, d.join("linked.log")).unwrap();
+        let e = open_append(&d, Path::new("linked.log"), 0o644, MAKE).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::PermissionDenied, "{e}");
     }
 }

@@ -473,7 +473,7 @@ impl OmFile {
         .map_err(|e| io::Error::new(e.kind(), format!("cannot open {}: {e}", p.display())))?;
         if !existed && (self.opts.owner.is_some() || self.opts.group.is_some()) {
             let chown = std::os::unix::fs::fchown(&f, self.opts.owner, self.opts.group);
-            self.chowned(chown, p)?;
+            self.chowned_or_removed(chown, p)?;
         }
         Ok(f)
     }
@@ -503,7 +503,7 @@ impl OmFile {
             .map_err(|e| io::Error::new(e.kind(), format!("cannot open {}: {e}", p.display())))?;
         if created && (self.opts.owner.is_some() || self.opts.group.is_some()) {
             let chown = std::os::unix::fs::fchown(&f, self.opts.owner, self.opts.group);
-            self.chowned(chown, p)?;
+            self.chowned_or_removed(chown, p)?;
         }
         Ok(f)
     }
@@ -534,6 +534,17 @@ impl OmFile {
             }
         }
         Ok(())
+    }
+
+    /// As [`OmFile::chowned`], for a file just created: on an error it is
+    /// removed, so that the next message does not find it there and write
+    /// it with the wrong owner.
+    fn chowned_or_removed(&self, r: io::Result<()>, p: &Path) -> io::Result<()> {
+        let r = self.chowned(r, p);
+        if r.is_err() {
+            let _ = std::fs::remove_file(p);
+        }
+        r
     }
 
     /// A chown's result: an error with `failOnChOwnFailure` (the default),

@@ -244,9 +244,10 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
     // Every core has its privileged sockets: drop, then check as the new
     // user what it will have to write.
     let dropped = gate.map(|g| {
-        g.drop_with(|| {
+        privdrop::Gate::drop_with(&g, || {
             privdrop::drop_to(&plan.globals.privdrop)?;
-            privdrop::check_access(&dirs, &files)
+            privdrop::check_access(&dirs, &files)?;
+            privdrop::check_owners(&plan)
         })
     });
     let mut report = Report::default();

@@ -28,40 +28,82 @@ use std::path::{Path, PathBuf};
 use crate::config::modules::global::PrivDrop;
 
 /// Where the cores wait, their privileged sockets open, while the main
-/// thread drops privileges; then they start, or (the drop failed) end.
+/// thread drops privileges; then they start, or (the drop failed, or a
+/// core's executor never started) end.
+///
+/// Each core holds a clone of the gate's `Arc` until the decision: a core
+/// whose executor could not be built drops its clone unused, and the main
+/// thread, seeing fewer holders than cores, gives up instead of waiting
+/// for ever.
 #[derive(Debug)]
 pub struct Gate {
-    barrier: std::sync::Barrier,
-    dropped: std::sync::atomic::AtomicBool,
+    cores: usize,
+    state: std::sync::Mutex<GateState>,
+    changed: std::sync::Condvar,
+}
+
+#[derive(Debug, Default)]
+struct GateState {
+    ready: usize,
+    /// The main thread's decision: whether the cores go on.
+    open: Option<bool>,
 }
 
 impl Gate {
     pub fn new(cores: usize) -> Gate {
         Gate {
-            barrier: std::sync::Barrier::new(cores + 1),
-            dropped: std::sync::atomic::AtomicBool::new(false),
+            cores,
+            state: Default::default(),
+            changed: Default::default(),
         }
     }
 
-    /// A core: says it is ready, waits for the drop; true if it
-    /// succeeded.
+    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A core: says it is ready and waits for the main thread's decision;
+    /// true if the drop succeeded.
     pub fn pass(&self) -> bool {
-        self.barrier.wait();
-        self.barrier.wait();
-        self.dropped.load(std::sync::atomic::Ordering::Acquire)
+        let mut st = self.lock();
+        st.ready += 1;
+        debug_assert!(st.ready <= self.cores);
+        self.changed.notify_all();
+        loop {
+            if let Some(open) = st.open {
+                return open;
+            }
+            st = self.changed.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
     }
 
     /// The main thread: waits for every core to be ready, runs `drop`,
-    /// and lets the cores go on.
+    /// and lets the cores go on (or end, if it failed). `gate` is the
+    /// main thread's own `Arc`; a core gone before it was ready ends the
+    /// wait with an error.
     pub fn drop_with<T>(
-        &self,
+        gate: &std::sync::Arc<Gate>,
         drop: impl FnOnce() -> Result<T, PrivDropError>,
     ) -> Result<T, PrivDropError> {
-        self.barrier.wait();
+        let mut st = gate.lock();
+        while st.ready < gate.cores {
+            // Holders: the main thread, and every core still alive (one
+            // that is ready holds its handle until the decision).
+            if std::sync::Arc::strong_count(gate) < 1 + gate.cores {
+                st.open = Some(false);
+                gate.changed.notify_all();
+                return Err(PrivDropError::CoreGone);
+            }
+            let timeout = std::time::Duration::from_millis(20);
+            st = gate
+                .changed
+                .wait_timeout(st, timeout)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
         let r = drop();
-        self.dropped
-            .store(r.is_ok(), std::sync::atomic::Ordering::Release);
-        self.barrier.wait();
+        st.open = Some(r.is_ok());
+        gate.changed.notify_all();
         r
     }
 }
@@ -81,6 +123,16 @@ pub enum PrivDropError {
     Thread { tid: String, ids: String },
     /// The root ids could be taken back.
     Regained,
+    /// A core's executor did not start, so nothing was dropped (its own
+    /// error follows).
+    CoreGone,
+    /// An owner or group an action gives its files that the new user
+    /// cannot give (it needs root).
+    Owner {
+        action: String,
+        what: &'static str,
+        id: u32,
+    },
     /// Something the configuration asks for that the new user cannot do.
     Access {
         what: String,
@@ -107,6 +159,14 @@ impl std::fmt::Display for PrivDropError {
             E::Regained => write!(
                 f,
                 "privdrop: the dropped privileges could be taken back; stopping"
+            ),
+            E::CoreGone => write!(
+                f,
+                "privdrop: a core did not start, so privileges were not dropped and corelogd stops"
+            ),
+            E::Owner { action, what, id } => write!(
+                f,
+                "privdrop: action '{action}' gives its files {what} {id}, which corelogd cannot do once it has dropped root; drop to that user, or remove {what} (the files are the new user's)"
             ),
             E::Access { what, path, source } => write!(
                 f,
@@ -211,6 +271,44 @@ pub fn check_threads(uid: Option<u32>, gid: Option<u32>) -> Result<(), PrivDropE
     Ok(())
 }
 
+/// Every omfile action's `fileOwner`/`dirOwner` is the new user and its
+/// `fileGroup`/`dirGroup` one of the new user's groups: anything else
+/// needs CAP_CHOWN, which the drop gave up.
+pub fn check_owners(plan: &crate::config::Plan) -> Result<(), PrivDropError> {
+    // SAFETY: geteuid/getegid only read the process's ids.
+    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+    let mut groups = vec![0 as libc::gid_t; 1024];
+    // SAFETY: getgroups writes at most `groups.len()` ids into `groups`.
+    let n = unsafe { libc::getgroups(groups.len() as libc::c_int, groups.as_mut_ptr()) };
+    groups.truncate(n.max(0) as usize);
+    groups.push(gid);
+    for a in &plan.actions {
+        let crate::config::OutputConfig::Omfile(c) = &a.output else {
+            continue;
+        };
+        // Names were looked up when the action was checked at start.
+        let Ok(o) = crate::output::omfile::FileOptions::new(c) else {
+            continue;
+        };
+        let owners = [("fileOwner", o.owner), ("dirOwner", o.dir_owner)];
+        let group_ids = [("fileGroup", o.group), ("dirGroup", o.dir_group)];
+        let bad_owner = owners
+            .into_iter()
+            .find_map(|(w, id)| id.filter(|&i| i != uid).map(|i| (w, i)));
+        let bad_group = group_ids
+            .into_iter()
+            .find_map(|(w, id)| id.filter(|i| !groups.contains(i)).map(|i| (w, i)));
+        if let Some((what, id)) = bad_owner.or(bad_group) {
+            return Err(PrivDropError::Owner {
+                action: a.name().to_string(),
+                what,
+                id,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// What the new user must be able to write: `dirs` it creates files in,
 /// `files` it appends to (or, when missing, creates).
 pub fn check_access(
@@ -261,6 +359,40 @@ fn access(p: &Path, mode: libc::c_int) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gate_ends_when_a_core_never_comes_and_opens_when_all_do() {
+        use std::sync::Arc;
+        // Two cores: one passes, the other's executor never started (its
+        // handle is dropped unused).
+        let gate = Arc::new(Gate::new(2));
+        let (g1, g2) = (gate.clone(), gate.clone());
+        let core = std::thread::spawn(move || g1.pass());
+        // Let the first core be ready first, then the other one go away.
+        while gate.lock().ready < 1 {
+            std::thread::yield_now();
+        }
+        drop(g2);
+        let r = Gate::drop_with(&gate, || Ok(()));
+        assert!(matches!(r, Err(PrivDropError::CoreGone)));
+        assert!(!core.join().unwrap(), "the core must not go on");
+        // Both come: the drop runs once, and both go on.
+        let gate = Arc::new(Gate::new(2));
+        let cores: Vec<_> = (0..2)
+            .map(|_| {
+                let g = gate.clone();
+                std::thread::spawn(move || g.pass())
+            })
+            .collect();
+        let ran = std::sync::atomic::AtomicUsize::new(0);
+        Gate::drop_with(&gate, || {
+            ran.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(ran.into_inner(), 1);
+        assert!(cores.into_iter().all(|c| c.join().unwrap()));
+    }
 
     #[test]
     fn a_user_without_a_group_needs_one() {

@@ -180,7 +180,7 @@ pub const PER_SOURCE: Param = Param::new("maxSessionsPerSource", NON_NEG, "0")
 
 /// corelog's own `sessionEvictIdle`, on every stream input.
 pub const EVICT_IDLE: Param = Param::new("sessionEvictIdle", NON_NEG, "60").note(
-    "corelog's own: at maxSessions, the session idle the longest is closed to make room if it has read nothing for this many seconds; 0: any idle session may be",
+    "corelog's own: at maxSessions, the session idle the longest is closed to make room if it has read nothing for this many seconds; 0: never (new connections are closed, as rsyslog does)",
 );
 
 /// `maxSessions`, [`PER_SOURCE`] and [`EVICT_IDLE`].
@@ -188,7 +188,10 @@ pub fn sessions(r: &Resolved) -> SessionLimits {
     SessionLimits {
         max: r.int("maxSessions").max(0) as usize,
         per_source: r.int("maxSessionsPerSource") as usize,
-        evict_idle: Some(Duration::from_secs(r.int("sessionEvictIdle") as u64)),
+        evict_idle: match r.int("sessionEvictIdle") {
+            0 => None,
+            s => Some(Duration::from_secs(s as u64)),
+        },
     }
 }
 
