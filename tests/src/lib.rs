@@ -63,6 +63,19 @@ pub fn tcp_sockets() -> Vec<TcpRow> {
         .collect()
 }
 
+/// Runs util-linux `logger` with `args`; fails the test if it fails.
+pub fn logger(args: &[&str]) {
+    let out = std::process::Command::new("logger")
+        .args(args)
+        .output()
+        .expect("running logger: install util-linux's logger (Debian package bsdutils)");
+    assert!(
+        out.status.success(),
+        "logger {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A TCP connection to 127.0.0.1:`port` from the source address `from`
 /// (another 127.0.0.0/8 address): tests that hold thousands of
 /// connections use their own, so that the ports they hold are not the

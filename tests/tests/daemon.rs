@@ -16,18 +16,6 @@ fn dir(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("corelog-daemon-{}-{name}", std::process::id()))
 }
 
-fn logger(args: &[&str]) {
-    let out = Command::new("logger")
-        .args(args)
-        .output()
-        .expect("running logger: install util-linux's logger (Debian package bsdutils)");
-    assert!(
-        out.status.success(),
-        "logger {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn read(p: &std::path::Path) -> String {
     std::fs::read_to_string(p).unwrap_or_default()
 }
@@ -50,7 +38,7 @@ template(name="t" type="string" string="%inputname% %syslogtag% %msg%\n")
     );
     let (p, p2) = (d.port.to_string(), d.port2.to_string());
     let sock = d.path("log.sock").display().to_string();
-    logger(&[
+    corelog_tests::logger(&[
         "--tcp",
         "-n",
         "127.0.0.1",
@@ -61,7 +49,7 @@ template(name="t" type="string" string="%inputname% %syslogtag% %msg%\n")
         "a",
         "tcp-3164",
     ]);
-    logger(&[
+    corelog_tests::logger(&[
         "--tcp",
         "-n",
         "127.0.0.1",
@@ -72,7 +60,7 @@ template(name="t" type="string" string="%inputname% %syslogtag% %msg%\n")
         "b",
         "tcp-5424",
     ]);
-    logger(&[
+    corelog_tests::logger(&[
         "--tcp",
         "--octet-count",
         "-n",
@@ -83,7 +71,7 @@ template(name="t" type="string" string="%inputname% %syslogtag% %msg%\n")
         "c",
         "tcp-octet",
     ]);
-    logger(&[
+    corelog_tests::logger(&[
         "--udp",
         "-n",
         "127.0.0.1",
@@ -94,7 +82,7 @@ template(name="t" type="string" string="%inputname% %syslogtag% %msg%\n")
         "d",
         "udp-3164",
     ]);
-    logger(&[
+    corelog_tests::logger(&[
         "--udp",
         "-n",
         "127.0.0.1",
@@ -105,7 +93,7 @@ template(name="t" type="string" string="%inputname% %syslogtag% %msg%\n")
         "e",
         "udp-5424",
     ]);
-    logger(&[
+    corelog_tests::logger(&[
         "--socket",
         &sock,
         "--socket-errors=on",

@@ -327,18 +327,6 @@ fn idle_relp(from: &str, port: u16) -> TcpStream {
     s
 }
 
-fn logger(args: &[&str]) {
-    let out = std::process::Command::new("logger")
-        .args(args)
-        .output()
-        .expect("running logger: install util-linux's logger (Debian package bsdutils)");
-    assert!(
-        out.status.success(),
-        "logger {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// RSS corelogd may grow by per idle session (TCP and RELP alike), beyond
 /// the kernel's socket memory: its task, its framer or RELP state, and
 /// its place in the session table; no receive buffer.
@@ -385,7 +373,7 @@ fn ten_thousand_idle_tcp_or_relp_sessions_cost_little_and_real_senders_get_throu
         // Real senders meanwhile: loadgen's 100,000 and logger's 10.
         send(d.port, 100_000, 2);
         for i in 0..10 {
-            logger(&[
+            corelog_tests::logger(&[
                 "--tcp",
                 "-n",
                 "127.0.0.1",
@@ -432,7 +420,7 @@ fn idle_connections_cannot_lock_a_real_sender_out() {
     std::thread::sleep(std::time::Duration::from_millis(1500));
     // A real host: each logger call is a new connection.
     for i in 0..5 {
-        logger(&[
+        corelog_tests::logger(&[
             "--tcp",
             "-n",
             "127.0.0.1",
@@ -630,7 +618,7 @@ template(name="dyn" type="string" string="{}/%programname%.log")
         assert_eq!(ids("Gid:"), vec![gid; 4], "{status}");
         assert_eq!(ids("Groups:"), vec![gid], "{status}");
     }
-    logger(&[
+    corelog_tests::logger(&[
         "--tcp",
         "-n",
         "127.0.0.1",
@@ -640,7 +628,7 @@ template(name="dyn" type="string" string="{}/%programname%.log")
         "overtcp",
         "a message over TCP",
     ]);
-    logger(&["-u", "/dev/log", "-t", "overlog", "a message over /dev/log"]);
+    corelog_tests::logger(&["-u", "/dev/log", "-t", "overlog", "a message over /dev/log"]);
     let tcp = remote.join("overtcp.log");
     let local = remote.join("overlog.log");
     wait_lines(&tcp, 1);

@@ -351,83 +351,72 @@ async fn session<S: AsyncRead + Unpin>(
         }
         // A read that is always ready would win every race with the stop
         // signal below: look at the flag first.
-        if ctx.stop.is_stopped() {
-            // Boxed: its state would otherwise make every idle session's
-            // task larger.
-            Box::pin(drain_on_stop(
-                ctx,
-                spec,
-                &mut s,
-                fd,
-                &mut framer,
-                origin,
-                &mut limit,
-            ))
-            .await;
-            break;
-        }
-        let direct = match fd {
-            Some(fd) if !buf.is_empty() => recv_now(fd, &mut buf[..]),
-            _ => None,
-        };
-        let read = match direct {
-            Some(r) => Some(r),
-            // Nothing to read: wait for a first byte without a buffer,
-            // then read the rest behind it.
-            None if small => {
-                buf = BytesMut::new();
-                let mut one = [0u8; 1];
-                let first = or(async { Some(s.read(&mut one).await) }, async {
-                    ctx.stop.wait().await;
-                    None
-                })
-                .await;
-                match first {
-                    Some(Ok(1)) => {
-                        buf = BytesMut::zeroed(size);
-                        alloc = size;
-                        buf[0] = one[0];
-                        let rest = fd.and_then(|fd| recv_now(fd, &mut buf[1..]));
-                        Some(Ok(1 + rest.and_then(Result::ok).unwrap_or(0)))
+        let read = if ctx.stop.is_stopped() {
+            None
+        } else {
+            let direct = match fd {
+                Some(fd) if !buf.is_empty() => recv_now(fd, &mut buf[..]),
+                _ => None,
+            };
+            match direct {
+                Some(r) => Some(r),
+                // Nothing to read: wait for a first byte without a buffer,
+                // then read the rest behind it.
+                None if small => {
+                    buf = BytesMut::new();
+                    let mut one = [0u8; 1];
+                    let first = or(async { Some(s.read(&mut one).await) }, async {
+                        ctx.stop.wait().await;
+                        None
+                    })
+                    .await;
+                    match first {
+                        Some(Ok(1)) => {
+                            buf = BytesMut::zeroed(size);
+                            alloc = size;
+                            buf[0] = one[0];
+                            let rest = fd.and_then(|fd| recv_now(fd, &mut buf[1..]));
+                            Some(Ok(1 + rest.and_then(Result::ok).unwrap_or(0)))
+                        }
+                        r => r,
                     }
-                    r => r,
                 }
-            }
-            // A large buffer is held through a short wait only: a busy
-            // sender is back within it, an idle one gives the buffer and
-            // its lease back and waits as a small one.
-            None if fd.is_some() => {
-                let waited = or(async { Waited::Read(s.read(&mut buf[..]).await) }, async {
-                    or(
-                        async {
-                            ctx.stop.wait().await;
-                            Waited::Stop
-                        },
-                        async {
-                            glommio::timer::sleep(LARGE_IDLE).await;
-                            Waited::Idle
-                        },
-                    )
+                // A large buffer is held through a short wait only: a busy
+                // sender is back within it, an idle one gives the buffer and
+                // its lease back and waits as a small one.
+                None if fd.is_some() => {
+                    let waited = or(async { Waited::Read(s.read(&mut buf[..]).await) }, async {
+                        or(
+                            async {
+                                ctx.stop.wait().await;
+                                Waited::Stop
+                            },
+                            async {
+                                glommio::timer::sleep(LARGE_IDLE).await;
+                                Waited::Idle
+                            },
+                        )
+                        .await
+                    })
+                    .await;
+                    match waited {
+                        Waited::Read(r) => Some(r),
+                        Waited::Stop => None,
+                        Waited::Idle => {
+                            size = RECV_SMALL;
+                            lease = None;
+                            buf = BytesMut::new();
+                            continue;
+                        }
+                    }
+                }
+                None => {
+                    or(async { Some(s.read(&mut buf[..]).await) }, async {
+                        ctx.stop.wait().await;
+                        None
+                    })
                     .await
-                })
-                .await;
-                match waited {
-                    Waited::Read(r) => Some(r),
-                    Waited::Stop => None,
-                    Waited::Idle => {
-                        size = RECV_SMALL;
-                        lease = None;
-                        buf = BytesMut::new();
-                        continue;
-                    }
                 }
-            }
-            None => {
-                or(async { Some(s.read(&mut buf[..]).await) }, async {
-                    ctx.stop.wait().await;
-                    None
-                })
-                .await
             }
         };
         let n = match read {
