@@ -295,12 +295,14 @@ fn allowed_sender_names_are_an_error_not_ignored() {
     std::fs::create_dir_all(&dir).unwrap();
     let conf = dir.join("corelog.conf");
     std::fs::write(&conf, "$AllowedSender TCP, 127.0.0.1, *.example.net\n").unwrap();
-    let (code, err) = corelog_tests::daemon::refused_start(&conf);
+    refused(&conf, &["corelog.conf:1:", "reverse DNS"]);
+}
+
+/// corelogd refuses to start with `conf`, saying every one of `words`.
+fn refused(conf: &std::path::Path, words: &[&str]) {
+    let (code, err) = corelog_tests::daemon::refused_start(conf);
     assert_eq!(code, Some(1), "{err}");
-    assert!(
-        err.contains("corelog.conf:1:") && err.contains("reverse DNS"),
-        "{err}"
-    );
+    assert!(words.iter().all(|w| err.contains(w)), "{words:?}:\n{err}");
 }
 
 /// Descriptors corelogd holds.
@@ -669,19 +671,32 @@ input(type="imtcp" address="127.0.0.1" port="{port}")
         ),
     )
     .unwrap();
-    let (code, err) = corelog_tests::daemon::refused_start(&conf);
-    assert_eq!(code, Some(1), "{err}");
-    assert!(
-        err.contains("the spool directory of the main queue") && err.contains("cannot be written"),
-        "{err}"
+    refused(
+        &conf,
+        &["the spool directory of the main queue", "cannot be written"],
     );
     // A user or group this machine does not have: an error where it is named.
     std::fs::write(&conf, "\n$PrivDropToGroup no-such-group-here\n").unwrap();
-    let (code, err) = corelog_tests::daemon::refused_start(&conf);
-    assert_eq!(code, Some(1), "{err}");
-    assert!(
-        err.contains("corelog.conf:2:") && err.contains("no such group"),
-        "{err}"
+    refused(&conf, &["corelog.conf:2:", "no such group"]);
+    // An owner the dropped user cannot give its files (in a directory it
+    // may write).
+    let open = dir.join("open");
+    std::fs::create_dir_all(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::write(
+        &conf,
+        format!(
+            "$PrivDropToUser nobody\n*.* action(type=\"omfile\" file=\"{}/out.log\" fileOwner=\"root\")\n",
+            open.display()
+        ),
+    )
+    .unwrap();
+    refused(
+        &conf,
+        &[
+            "gives its files fileOwner 0",
+            "cannot do once it has dropped root",
+        ],
     );
 }
 
@@ -1037,4 +1052,120 @@ template(name="t" type="string" string="%msg%\n")
     // Only corelogd's behaviour is asserted: a live sender is never locked
     // out by idle connections.
     assert_eq!(corelog.logger_delivered, 5, "{err}");
+}
+
+/// Starts corelogd on `conf` with supplementary group 4 (`adm`), waits
+/// for its cores, and returns each thread's `Gid:` and `Groups:` lines.
+fn group_lines_after_drop(conf: &std::path::Path) -> Vec<(String, String)> {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(corelog_tests::daemon::bin("corelogd"));
+    cmd.args(["-n", "-f", &conf.display().to_string()])
+        .stderr(std::process::Stdio::null());
+    // SAFETY: setgroups is async-signal-safe and touches only the array.
+    unsafe {
+        cmd.pre_exec(|| match libc::setgroups(1, [4 as libc::gid_t].as_ptr()) {
+            0 => Ok(()),
+            _ => Err(std::io::Error::last_os_error()),
+        });
+    }
+    let mut child = cmd.spawn().expect("starting corelogd");
+    let pid = child.id();
+    let lines = corelog_tests::wait_for(
+        "corelogd's cores to start",
+        std::time::Duration::from_secs(20),
+        || {
+            let tasks: Vec<_> = std::fs::read_dir(format!("/proc/{pid}/task"))
+                .ok()?
+                .flatten()
+                .collect();
+            (tasks.len() >= 3).then_some(())?;
+            let line = |status: &str, f: &str| {
+                status
+                    .lines()
+                    .find(|l| l.starts_with(f))
+                    .unwrap_or("")
+                    .to_string()
+            };
+            tasks
+                .iter()
+                .map(|t| {
+                    let s = std::fs::read_to_string(t.path().join("status")).ok()?;
+                    Some((line(&s, "Gid:"), line(&s, "Groups:")))
+                })
+                .collect::<Option<Vec<_>>>()
+        },
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    lines
+}
+
+#[test]
+fn a_group_only_drop_keeps_supplementary_groups_only_when_asked() {
+    let (_, gid) = ids_of("nobody");
+    let dir = dir("privdrop-groups");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("corelog.conf");
+    for (keep, groups) in [("on", "4"), ("off", "")] {
+        std::fs::write(
+            &conf,
+            format!(
+                r#"
+global(privdrop.group.id="{gid}" privdrop.group.keepSupplemental="{keep}")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="{}")
+*.* action(type="omfile" file="{}/out.log")
+"#,
+                corelog_tests::rsyslogd::free_port(),
+                dir.display()
+            ),
+        )
+        .unwrap();
+        for (g, sup) in group_lines_after_drop(&conf) {
+            let ids: Vec<&str> = g.split_whitespace().skip(1).collect();
+            assert_eq!(
+                ids,
+                vec![gid.to_string(); 4],
+                "keepSupplemental={keep}: {g}"
+            );
+            let sup: Vec<&str> = sup.split_whitespace().skip(1).collect();
+            let want: Vec<&str> = groups.split_whitespace().collect();
+            assert_eq!(sup, want, "keepSupplemental={keep}");
+        }
+    }
+}
+
+#[test]
+fn session_evict_idle_0_refuses_new_connections_at_the_limit_as_rsyslog() {
+    use std::io::Read;
+    let config = CONFIG.replace(
+        r#"port="@PORT@")"#,
+        r#"port="@PORT@" maxSessions="2" sessionEvictIdle="0")"#,
+    );
+    let d = Corelogd::start(&dir("noevict"), &config, &[]);
+    let pid = d.pid();
+    // The harness's readiness probe has left.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let base = fds_of(pid);
+    let held: Vec<TcpStream> = (0..2).map(|_| connect_from("127.0.0.1", d.port)).collect();
+    corelog_tests::wait_for(
+        "corelogd to take the two connections",
+        std::time::Duration::from_secs(30),
+        || (fds_of(pid) >= base + 2).then_some(()),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let mut third = connect_from("127.0.0.1", d.port);
+    third
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    match third.read(&mut [0u8; 16]) {
+        Ok(0) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        r => panic!("the third connection was not closed: {r:?}"),
+    }
+    drop(held);
+    let err = d.stop();
+    assert!(err.contains("0 idle one(s) closed to make room"), "{err}");
+    assert!(err.contains("closed at once: 1 at maxSessions,"), "{err}");
 }
