@@ -19,7 +19,7 @@ mod stats;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use serde_json::Value;
@@ -86,7 +86,8 @@ enum Cmd {
         idle: f64,
         #[arg(long)]
         duration: Option<f64>,
-        /// Count lines only (TCP): a receiver that costs nothing.
+        /// Count lines (TCP) or datagrams (UDP) only: a receiver that costs
+        /// nothing, to measure senders and the kernel.
         #[arg(long)]
         discard: bool,
         #[arg(long)]
@@ -105,12 +106,19 @@ enum Cmd {
     },
 }
 
-/// Nanoseconds since the Unix epoch: senders and receivers on one machine
-/// share this clock.
+/// Nanoseconds on the machine's monotonic clock (`CLOCK_MONOTONIC`): one
+/// clock for every process on the machine, so a sender's stamp and a
+/// receiver's reading compare, and never stepped by NTP or an operator
+/// setting the time (the wall clock is, and a step shows as latency).
 pub fn now_ns() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64)
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec, which we own.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
+    assert_eq!(rc, 0, "CLOCK_MONOTONIC is always there on Linux");
+    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
 }
 
 /// A live progress line on stderr, only when it is a terminal.

@@ -4,7 +4,7 @@
 //!
 //! Every message carries `msgnum:CC:NNNNNNNN:` (rsyslog's testbench
 //! convention: connection and sequence number) and `t=<ns>` (its intended
-//! send time, nanoseconds since the epoch), so a receiver can count loss,
+//! send time, nanoseconds on the monotonic clock), so a receiver can count loss,
 //! duplicates and reordering and measure latency.
 
 use std::fmt::Write as _;
@@ -29,7 +29,7 @@ pub enum Framing {
 
 /// Digits of the sequence number (`NNNNNNNN`).
 pub const SEQ_DIGITS: usize = 8;
-/// Digits of the send time (`t=` nanoseconds since the epoch).
+/// Digits of the send time (`t=` nanoseconds on the monotonic clock).
 pub const TIME_DIGITS: usize = 19;
 
 /// A block of framed messages for one connection, with where each

@@ -172,7 +172,8 @@ fn connection(
     let err = |e: std::io::Error| format!("connection {id}: {e}");
     let mut rng = Rng::new(opts.seed ^ (id as u64).wrapping_mul(0x9E37_79B9));
     let mut block = Block::new(id, BLOCK, opts.size, opts.format, Framing::None, &mut rng);
-    let schedule = Schedule::new(opts, start_ns, started, quota);
+    let schedule = Schedule::new(opts, start_ns, quota);
+    crate::send::pace_thread();
     let mut out = Vec::with_capacity(BLOCK * (opts.size.1 + 32));
     let mut seq: u64 = 0;
     let mut txnr: u32 = 2;
