@@ -47,6 +47,50 @@ struct Scenario {
     /// RELP: loadgen's window (unacknowledged messages per connection).
     #[serde(default)]
     window: Option<usize>,
+    /// The output's template: `msg` (`%msg%`, the default), rsyslog's
+    /// `RSYSLOG_FileFormat` or `RSYSLOG_TraditionalFileFormat`, or `rfc3339`
+    /// (`%timereported:::date-rfc3339% %hostname% %syslogtag%%msg%`, what
+    /// a central server's per-host files often use).
+    #[serde(default)]
+    template: OutTemplate,
+}
+
+/// What the output writes for each message; see [`Scenario::template`].
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+enum OutTemplate {
+    #[default]
+    #[serde(rename = "msg")]
+    Msg,
+    #[serde(rename = "RSYSLOG_FileFormat")]
+    FileFormat,
+    #[serde(rename = "RSYSLOG_TraditionalFileFormat")]
+    TraditionalFileFormat,
+    #[serde(rename = "rfc3339")]
+    Rfc3339,
+}
+
+impl OutTemplate {
+    /// The `template=` of rsyslogd's and corelogd's action.
+    fn rsyslog_name(self) -> &'static str {
+        match self {
+            OutTemplate::Msg => "m",
+            OutTemplate::FileFormat => "RSYSLOG_FileFormat",
+            OutTemplate::TraditionalFileFormat => "RSYSLOG_TraditionalFileFormat",
+            OutTemplate::Rfc3339 => "r",
+        }
+    }
+
+    /// syslog-ng's nearest template: the same fields in the same order
+    /// (its `$MSGHDR` is rsyslog's `%syslogtag%` followed by a space).
+    fn syslog_ng(self) -> &'static str {
+        match self {
+            OutTemplate::Msg => "${MSG}\\n",
+            OutTemplate::FileFormat | OutTemplate::Rfc3339 => {
+                "${ISODATE} ${HOST} ${MSGHDR}${MSG}\\n"
+            }
+            OutTemplate::TraditionalFileFormat => "${BSDDATE} ${HOST} ${MSGHDR}${MSG}\\n",
+        }
+    }
 }
 
 /// Where things are.
@@ -66,6 +110,10 @@ enum Receiver {
     Corelogd,
     Rsyslog,
     SyslogNg,
+    /// `loadgen sink --discard`: a receiver that only counts lines (TCP)
+    /// or datagrams (UDP), the kernel's ceiling on this machine for what
+    /// any daemon can take in.
+    Discard,
 }
 
 impl Receiver {
@@ -74,6 +122,7 @@ impl Receiver {
             Receiver::Corelogd => "corelogd",
             Receiver::Rsyslog => "rsyslog",
             Receiver::SyslogNg => "syslog-ng",
+            Receiver::Discard => "count-only",
         }
     }
 }
@@ -217,6 +266,7 @@ fn version(r: Receiver, t: &Tools) -> String {
             None => return "not installed".into(),
         },
         Receiver::Corelogd => Command::new(&t.corelogd).arg("--version").output(),
+        Receiver::Discard => return "loadgen sink --discard".into(),
     };
     out.ok()
         .map(|o| {
@@ -233,7 +283,12 @@ fn version(r: Receiver, t: &Tools) -> String {
 fn run_scenario(sc: &Scenario, t: &Tools) -> Value {
     let mut receivers = serde_json::Map::new();
     let mut medians: BTreeMap<&str, f64> = BTreeMap::new();
-    for r in [Receiver::Corelogd, Receiver::Rsyslog, Receiver::SyslogNg] {
+    for r in [
+        Receiver::Corelogd,
+        Receiver::Rsyslog,
+        Receiver::SyslogNg,
+        Receiver::Discard,
+    ] {
         let mut runs = Vec::new();
         let mut unavailable = None;
         for i in 0..t.replicates {
@@ -276,7 +331,7 @@ fn run_scenario(sc: &Scenario, t: &Tools) -> Value {
             "noisy": spread > 0.10,
             "lost_total": runs.iter().map(|r| r.missing).sum::<u64>(),
         });
-        if !sc.sweep.is_empty() || !sc.sweep_rates.is_empty() {
+        if r != Receiver::Discard && (!sc.sweep.is_empty() || !sc.sweep_rates.is_empty()) {
             entry["latency_sweep"] = sweep(sc, r, t, median);
         }
         receivers.insert(r.name().into(), entry);
@@ -298,6 +353,12 @@ fn run_scenario(sc: &Scenario, t: &Tools) -> Value {
         "replicates": t.replicates,
         "receivers": receivers,
         "ratio_to_rsyslog": ratios,
+        // What corelogd takes in, as a share of what a receiver that only
+        // counts takes in the same run (the kernel's ceiling here).
+        "corelogd_share_of_count_only": match (medians.get("corelogd"), medians.get("count-only")) {
+            (Some(c), Some(k)) if *k > 0.0 => json!(c / k),
+            _ => Value::Null,
+        },
     })
 }
 
@@ -371,6 +432,7 @@ fn syslog_ng_cmd(bin: &Path, t: &Tools) -> Command {
 fn config(
     r: Receiver,
     pipeline: &str,
+    template: OutTemplate,
     port: u16,
     sink_port: u16,
     dir: &Path,
@@ -384,6 +446,7 @@ fn config(
                 dir.display()
             );
             c += "template(name=\"m\" type=\"string\" string=\"%msg%\\n\")\n";
+            c += "template(name=\"r\" type=\"string\" string=\"%timereported:::date-rfc3339% %hostname% %syslogtag%%msg%\\n\")\n";
             c += &match pipeline {
                 "tcp-file" | "tcp-forward" | "tcp-diskqueue-file" | "tcp-actionqueue-file" => {
                     format!("module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" address=\"127.0.0.1\")\n")
@@ -409,12 +472,23 @@ fn config(
                     _ => "",
                 };
                 c += &format!(
-                    "action(type=\"omfile\" file=\"{}\" template=\"m\"{queue})\n",
-                    out.display()
+                    "action(type=\"omfile\" file=\"{}\" template=\"{}\"{queue})\n",
+                    out.display(),
+                    template.rsyslog_name()
                 );
             }
             c
         }
+        // The count-only receiver needs no configuration; it stands for
+        // the plain TCP and UDP inputs.
+        Receiver::Discard => match pipeline {
+            "tcp-file" | "udp-file" => String::new(),
+            _ => {
+                return Err(Unavailable(
+                    "the count-only receiver measures plain TCP and UDP input".into(),
+                ))
+            }
+        },
         Receiver::SyslogNg if pipeline.starts_with("relp") => {
             return Err(Unavailable(
                 "syslog-ng's free edition has no RELP source".into(),
@@ -433,12 +507,17 @@ fn config(
                 format!("network(\"127.0.0.1\" port({sink_port}) transport(\"tcp\"))")
             } else if pipeline == "tcp-diskqueue-file" {
                 format!(
-                    "file(\"{}\" template(\"${{MSG}}\\n\") disk-buffer(reliable(yes) disk-buf-size(4294967296) dir(\"{}\")))",
+                    "file(\"{}\" template(\"{}\") disk-buffer(reliable(yes) disk-buf-size(4294967296) dir(\"{}\")))",
                     out.display(),
+                    template.syslog_ng(),
                     dir.display()
                 )
             } else {
-                format!("file(\"{}\" template(\"${{MSG}}\\n\"))", out.display())
+                format!(
+                    "file(\"{}\" template(\"{}\"))",
+                    out.display(),
+                    template.syslog_ng()
+                )
             };
             format!(
                 "@version: 3.38\noptions {{ keep-hostname(yes); log-fifo-size(400000); stats_freq(0); }};\n\
@@ -454,6 +533,7 @@ fn start(
     dir: &Path,
     conf_text: &str,
     corelogd_args: &[String],
+    listen: (&str, u16),
 ) -> Result<Proc, Unavailable> {
     let err = |e: std::io::Error| Unavailable(e.to_string());
     let stderr = || {
@@ -462,6 +542,22 @@ fn start(
             .map_err(err)
     };
     let child = match r {
+        Receiver::Discard => Command::new(&t.loadgen)
+            .args([
+                "sink",
+                "--discard",
+                "--json",
+                "--idle",
+                "1",
+                "--proto",
+                listen.0,
+            ])
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{}", listen.1))
+            .stdout(Stdio::piped())
+            .stderr(stderr()?)
+            .spawn()
+            .map_err(err)?,
         // rsyslogd and corelogd take the same rsyslog.conf and flags.
         Receiver::Rsyslog | Receiver::Corelogd => {
             let (bin, file) = if r == Receiver::Rsyslog {
@@ -547,6 +643,17 @@ fn wait_ready(p: &mut Proc, pipeline: &str, port: u16, dir: &Path) -> Result<(),
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Whether a child has exited (and is a zombie, not yet reaped).
+fn exited(pid: u32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, after)| after.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(true)
 }
 
 /// user+system CPU seconds and peak RSS (kB) of a process.
@@ -644,8 +751,13 @@ fn run_once(
             .unwrap_or(0);
         sink = Some((Proc(child), stdout));
     }
-    let conf = config(r, &sc.pipeline, port, sink_port, &dir, &out)?;
-    let mut proc = start(r, t, &dir, &conf, &sc.corelogd_args)?;
+    let conf = config(r, &sc.pipeline, sc.template, port, sink_port, &dir, &out)?;
+    let transport = if sc.pipeline == "udp-file" {
+        "udp"
+    } else {
+        "tcp"
+    };
+    let mut proc = start(r, t, &dir, &conf, &sc.corelogd_args, (transport, port))?;
     wait_ready(&mut proc, &sc.pipeline, port, &dir)?;
     let pid = proc.0.id();
     let (cpu0, _) = usage(pid);
@@ -699,7 +811,28 @@ fn run_once(
         run.latency = send["latency_ns"].clone();
         run.acked_msgs_per_s = send["msgs_per_s"].as_f64();
     }
-    if let Some((mut child, mut stdout)) = sink {
+    let mut usage_at_exit = None;
+    if r == Receiver::Discard {
+        // It exits a second after the last byte; its counts and CPU are
+        // read from it then (a zombie keeps its CPU times until reaped).
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !exited(pid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        usage_at_exit = Some(usage(pid));
+        let mut text = String::new();
+        if let Some(mut out) = proc.0.stdout.take() {
+            let _ = out.read_to_string(&mut text);
+        }
+        let v: Value = text
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str(l).ok())
+            .unwrap_or(Value::Null);
+        run.received = v["received"].as_u64().unwrap_or(0);
+        let last_ns = v["last_ns"].as_u64().unwrap_or(0);
+        run.elapsed_s = last_ns.saturating_sub(start_ns) as f64 / 1e9;
+    } else if let Some((mut child, mut stdout)) = sink {
         let mut rest = String::new();
         let _ = stdout.read_to_string(&mut rest);
         let _ = child.0.wait();
@@ -724,19 +857,14 @@ fn run_once(
         let mut done_at = started.elapsed();
         // From the first message sent (loadgen's start_ns, after its
         // set-up) to the poll that saw the last line.
-        let wall_ns = || {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64)
-        };
-        let mut done_ns = wall_ns();
+        let mut done_ns = monotonic_ns();
         loop {
             let n = counter.poll();
             if n != last_lines {
                 last_lines = n;
                 last_change = Instant::now();
                 done_at = started.elapsed();
-                done_ns = wall_ns();
+                done_ns = monotonic_ns();
             }
             if n >= n_sent || last_change.elapsed() > Duration::from_secs(5) {
                 break;
@@ -764,7 +892,7 @@ fn run_once(
         let v = json_of(&check);
         run.duplicates = v["duplicates"].as_u64().unwrap_or(0);
     }
-    let (cpu1, rss) = usage(pid);
+    let (cpu1, rss) = usage_at_exit.unwrap_or_else(|| usage(pid));
     run.cpu_s = cpu1 - cpu0;
     run.peak_rss_kb = rss;
     run.missing = run.sent.saturating_sub(run.received);
@@ -776,6 +904,19 @@ fn run_once(
     drop(proc);
     let _ = fs::remove_file(&out);
     Ok(run)
+}
+
+/// Nanoseconds on `CLOCK_MONOTONIC`, the clock loadgen stamps and
+/// reports with (`start_ns`, `last_ns`).
+fn monotonic_ns() -> u64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec, which we own.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
+    assert_eq!(rc, 0, "CLOCK_MONOTONIC is always there on Linux");
+    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
 }
 
 // The report: results/README.md and SVG plots.
