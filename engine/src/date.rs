@@ -3,6 +3,10 @@
 //!
 //! In: a [`Timestamp`] and a [`DateFormat`]. Out: bytes appended to the
 //! caller's buffer, with no allocation beyond the buffer's growth.
+//!
+//! [`Cache`] keeps the last whole-second rendering of the long formats: the
+//! messages of a batch mostly share their second, so a renderer writes a
+//! timestamp by copying it, not by formatting a dozen fields each time.
 
 use crate::msg::timestamp::OffsetMode;
 use crate::msg::Timestamp;
@@ -122,26 +126,9 @@ pub fn write(out: &mut Vec<u8>, t: &Timestamp, f: DateFormat) {
             time_of_day(out, t);
         }
         DateFormat::Rfc3339 => {
-            date_iso(out, t);
-            out.push(b'T');
-            time_of_day(out, t);
-            if t.secfrac_precision > 0 {
-                out.push(b'.');
-                digits(out, u64::from(t.secfrac), usize::from(t.secfrac_precision));
-            }
-            match t.offset_mode {
-                OffsetMode::Zulu => out.push(b'Z'),
-                mode => {
-                    out.push(if mode == OffsetMode::Minus {
-                        b'-'
-                    } else {
-                        b'+'
-                    });
-                    digits(out, u64::from(t.offset_hour), 2);
-                    out.push(b':');
-                    digits(out, u64::from(t.offset_minute), 2);
-                }
-            }
+            rfc3339_seconds(out, t);
+            secfrac(out, t);
+            rfc3339_offset(out, t);
         }
         DateFormat::Mysql => {
             digits(out, u64::from(t.year), 4);
@@ -278,6 +265,94 @@ fn iso_week(t: &Timestamp) -> (u8, u16) {
     }
 }
 
+/// The last whole-second rendering of one of the long formats
+/// (`date-rfc3164`, `date-rfc3339`, `date-mysql`, `date-pgsql`): what
+/// stands before the fraction of a second and what stands after it. Owned
+/// by one renderer; its two buffers are allocated on first use only.
+#[derive(Debug, Default, Clone)]
+pub struct Cache {
+    /// The timestamp less its fraction, and the format, of `head`/`tail`.
+    key: Option<(Timestamp, DateFormat)>,
+    head: Vec<u8>,
+    tail: Vec<u8>,
+}
+
+impl Cache {
+    /// Appends `t` in format `f` to `out`, as [`write`] does.
+    pub fn write(&mut self, out: &mut Vec<u8>, t: &Timestamp, f: DateFormat) {
+        let cached = matches!(
+            f,
+            DateFormat::Rfc3164
+                | DateFormat::Rfc3164BuggyDay
+                | DateFormat::Rfc3339
+                | DateFormat::Mysql
+                | DateFormat::Pgsql
+        );
+        if !cached {
+            return write(out, t, f);
+        }
+        let key = Timestamp {
+            secfrac: 0,
+            secfrac_precision: 0,
+            ..*t
+        };
+        if self.key != Some((key, f)) {
+            self.fill(&key, f);
+        }
+        out.extend_from_slice(&self.head);
+        // Of these formats, only RFC 3339 writes the fraction.
+        if f == DateFormat::Rfc3339 {
+            secfrac(out, t);
+        }
+        out.extend_from_slice(&self.tail);
+    }
+
+    fn fill(&mut self, key: &Timestamp, f: DateFormat) {
+        self.head.clear();
+        self.tail.clear();
+        match f {
+            DateFormat::Rfc3339 => {
+                rfc3339_seconds(&mut self.head, key);
+                rfc3339_offset(&mut self.tail, key);
+            }
+            _ => write(&mut self.head, key, f),
+        }
+        self.key = Some((*key, f));
+    }
+}
+
+/// `yyyy-mm-ddThh:mm:ss`
+fn rfc3339_seconds(out: &mut Vec<u8>, t: &Timestamp) {
+    date_iso(out, t);
+    out.push(b'T');
+    time_of_day(out, t);
+}
+
+/// `.` and the fraction's digits as written, if it has any.
+fn secfrac(out: &mut Vec<u8>, t: &Timestamp) {
+    if t.secfrac_precision > 0 {
+        out.push(b'.');
+        digits(out, u64::from(t.secfrac), usize::from(t.secfrac_precision));
+    }
+}
+
+/// `Z`, or `+hh:mm` / `-hh:mm`.
+fn rfc3339_offset(out: &mut Vec<u8>, t: &Timestamp) {
+    match t.offset_mode {
+        OffsetMode::Zulu => out.push(b'Z'),
+        mode => {
+            out.push(if mode == OffsetMode::Minus {
+                b'-'
+            } else {
+                b'+'
+            });
+            digits(out, u64::from(t.offset_hour), 2);
+            out.push(b':');
+            digits(out, u64::from(t.offset_minute), 2);
+        }
+    }
+}
+
 fn date_iso(out: &mut Vec<u8>, t: &Timestamp) {
     digits(out, u64::from(t.year), 4);
     out.push(b'-');
@@ -335,6 +410,53 @@ mod tests {
         let mut out = Vec::new();
         write(&mut out, &t, f);
         String::from_utf8(out).unwrap()
+    }
+
+    /// The cache writes what `write` writes, for every format, through
+    /// runs of one second with other fractions, and changes of second,
+    /// offset and format.
+    #[test]
+    fn cache_writes_what_write_writes() {
+        let stamps: [&[u8]; 8] = [
+            b"2026-11-23T01:02:03Z",
+            b"2026-11-23T01:02:03.5Z",
+            b"2026-11-23T01:02:03.123456Z",
+            b"2026-11-23T01:02:03.123456+05:30",
+            b"2026-11-23T01:02:03.000001-08:00",
+            b"2026-11-23T01:02:04.000001-08:00",
+            b"2026-01-01T00:00:00.25+00:00",
+            b"1999-12-31T23:59:60.999Z",
+        ];
+        let formats = [
+            "date-rfc3164",
+            "date-rfc3164-buggyday",
+            "date-rfc3339",
+            "date-mysql",
+            "date-pgsql",
+            "date-subseconds",
+            "date-unixtimestamp",
+            "date-year",
+            "date-tzoffsdir",
+            "date-ordinal",
+        ];
+        let mut cache = Cache::default();
+        for f in formats {
+            let f = DateFormat::from_option(f).unwrap();
+            for _ in 0..2 {
+                for s in stamps {
+                    let (t, _) = parse_rfc3339(s).unwrap();
+                    let (mut want, mut got) = (Vec::new(), b"x".to_vec());
+                    write(&mut want, &t, f);
+                    cache.write(&mut got, &t, f);
+                    assert_eq!(
+                        &got[1..],
+                        &want[..],
+                        "{f:?} of {}",
+                        String::from_utf8_lossy(s)
+                    );
+                }
+            }
+        }
     }
 
     #[test]

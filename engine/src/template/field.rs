@@ -184,6 +184,7 @@ pub(super) struct Scratch {
     prop: Vec<u8>,
     work: Vec<u8>,
     tmp: Vec<u8>,
+    pub(super) date: date::Cache,
 }
 
 impl Field {
@@ -231,12 +232,21 @@ impl Field {
 
     /// Appends this field's value for `m` to `out`.
     pub(super) fn render(&self, m: &Message, env: &Env, s: &mut Scratch, out: &mut Vec<u8>) {
-        let Scratch { prop, work, tmp } = s;
+        let Scratch {
+            prop,
+            work,
+            tmp,
+            date,
+        } = s;
         let raw: &[u8] = match prop::time(m, self.prop.id, env) {
             Some(t) => {
-                prop.clear();
                 let t = if self.date_utc { utc_quirk(t) } else { *t };
-                date::write(prop, &t, self.date_format.unwrap_or(DateFormat::Rfc3164));
+                let f = self.date_format.unwrap_or(DateFormat::Rfc3164);
+                if !self.complex {
+                    return date.write(out, &t, f);
+                }
+                prop.clear();
+                date.write(prop, &t, f);
                 prop
             }
             None => prop::get_with(m, &self.prop, Some(env), prop),

@@ -270,7 +270,7 @@ fn strgen(s: Strgen, m: &Message, env: &Env, buf: &mut RenderBuf, out: &mut Vec<
         Strgen::TraditionalFile | Strgen::TraditionalForward => date::DateFormat::Rfc3164,
         Strgen::File | Strgen::Forward => date::DateFormat::Rfc3339,
     };
-    date::write(out, m.time_reported(), fmt);
+    buf.scratch.date.write(out, m.time_reported(), fmt);
     out.push(b' ');
     out.extend_from_slice(m.hostname());
     out.push(b' ');
