@@ -237,10 +237,24 @@ impl OmFile {
     /// Writes a batch.
     pub fn write(&mut self, r: &Rendered) -> io::Result<()> {
         let now = Instant::now();
-        if let Some(p) = self.static_path.clone() {
-            let key = p.as_os_str().as_bytes();
-            let i = self.slot(key, now)?;
-            self.slots[i].pending.extend_from_slice(&r.data);
+        let threshold = if self.opts.flush_on_tx_end {
+            0
+        } else {
+            self.opts.io_buffer_size
+        };
+        if let Some(p) = self.static_path.take() {
+            let i = self.slot(p.as_os_str().as_bytes(), now);
+            self.static_path = Some(p);
+            let i = i?;
+            let s = &mut self.slots[i];
+            // A batch that would be written at once is written from where
+            // it was rendered, not copied into the file's buffer first.
+            if s.pending.is_empty() && r.data.len() > threshold {
+                let written = write_out(s, &r.data, self.opts.sync);
+                self.sweep(now);
+                return written;
+            }
+            s.pending.extend_from_slice(&r.data);
             self.touched.push(i);
         } else {
             for (path, line) in r.records() {
@@ -285,11 +299,6 @@ impl OmFile {
                 self.slots[i].pending.extend_from_slice(line);
             }
         }
-        let threshold = if self.opts.flush_on_tx_end {
-            0
-        } else {
-            self.opts.io_buffer_size
-        };
         let touched = std::mem::take(&mut self.touched);
         let mut result = Ok(());
         for &i in &touched {
@@ -301,11 +310,16 @@ impl OmFile {
         }
         self.touched = touched;
         self.touched.clear();
+        self.sweep(now);
+        result
+    }
+
+    /// About once a second, closes the files idle for `closeTimeout`.
+    fn sweep(&mut self, now: Instant) {
         if now.duration_since(self.last_sweep) > Duration::from_secs(1) {
             self.last_sweep = now;
             self.close_idle(now);
         }
-        result
     }
 
     /// Called about once a second: closes files idle for `closeTimeout`
@@ -350,17 +364,11 @@ impl OmFile {
         if s.pending.is_empty() {
             return Ok(());
         }
-        let r = s.file.write_all(&s.pending);
+        let pending = std::mem::take(&mut s.pending);
+        let r = write_out(s, &pending, self.opts.sync);
+        s.pending = pending;
         s.pending.clear();
-        if self.opts.sync {
-            s.file.sync_data()?;
-        }
-        r.map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("write to {}: {e}", String::from_utf8_lossy(&s.path)),
-            )
-        })
+        r
     }
 
     /// The slot of `path`, opening it (and evicting) as needed.
@@ -565,6 +573,20 @@ impl OmFile {
             }
         }
     }
+}
+
+/// Writes `data` to the slot's file (and syncs it with `sync`).
+fn write_out(s: &mut Slot, data: &[u8], sync: bool) -> io::Result<()> {
+    let r = s.file.write_all(data);
+    if sync {
+        s.file.sync_data()?;
+    }
+    r.map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("write to {}: {e}", String::from_utf8_lossy(&s.path)),
+        )
+    })
 }
 
 #[cfg(test)]
