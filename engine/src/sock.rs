@@ -23,6 +23,38 @@ pub fn set_keepalive(fd: BorrowedFd<'_>, k: KeepAlive) -> io::Result<()> {
     socket2::SockRef::from(&fd).set_tcp_keepalive(&ka)
 }
 
+/// One read without waiting into `buf`'s spare capacity, which need not
+/// be initialised (a receive buffer is never zeroed first): the bytes read
+/// are appended to `buf`. `None` when nothing is there yet.
+pub fn recv_now_into(fd: RawFd, buf: &mut bytes::BytesMut) -> Option<io::Result<usize>> {
+    let spare = buf.spare_capacity_mut();
+    // SAFETY: recv writes at most spare.len() bytes into the spare
+    // capacity, which `buf` owns and we borrow for the call; it only
+    // writes, so the memory need not be initialised. fd is an open socket
+    // of the caller's.
+    let n = unsafe {
+        libc::recv(
+            fd,
+            spare.as_mut_ptr().cast(),
+            spare.len(),
+            libc::MSG_DONTWAIT,
+        )
+    };
+    if n >= 0 {
+        let n = n as usize;
+        debug_assert!(n <= spare.len());
+        // SAFETY: the kernel initialised the first n bytes of the spare
+        // capacity.
+        unsafe { buf.set_len(buf.len() + n) };
+        return Some(Ok(n));
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EAGAIN) | Some(libc::EINTR) => None,
+        _ => Some(Err(e)),
+    }
+}
+
 /// One read without waiting: `None` when nothing is there yet.
 pub fn recv_now(fd: RawFd, buf: &mut [u8]) -> Option<io::Result<usize>> {
     // SAFETY: recv writes at most buf.len() bytes into buf, which we own

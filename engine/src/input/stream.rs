@@ -30,7 +30,7 @@ use glommio::net::{AcceptedTcpStream, TcpListener, UnixListener};
 use crate::corectx::CoreCtx;
 use crate::frame::Framer;
 use crate::queue::shard::Chunk;
-use crate::sock::recv_now;
+use crate::sock::{recv_now, recv_now_into};
 use crate::{parse, Origin};
 
 use super::ratelimit::RateLimit;
@@ -332,7 +332,8 @@ async fn session<S: AsyncRead + Unpin>(
 ) {
     let mut framer = Framer::with_options(spec.config.framing);
     let mut size = RECV_SMALL;
-    // No buffer until there is something to read.
+    // No buffer until there is something to read. Between reads `buf` is
+    // empty: its spare capacity, never zeroed, is the room to read into.
     let mut buf = BytesMut::new();
     // The size `buf` was allocated with.
     let mut alloc = 0;
@@ -342,20 +343,22 @@ async fn session<S: AsyncRead + Unpin>(
     let mut items: Chunk = Vec::new();
     let mut limit = RateLimit::new(spec.config.rate_interval_s, spec.config.rate_burst);
     loop {
+        debug_assert!(buf.is_empty(), "what was read was framed");
         // A small sender's session (TCP) waits holding no buffer: ten
         // thousand idle sessions then hold none.
         let small = fd.is_some() && size == RECV_SMALL;
-        if buf.len() < RECV_MIN.min(size / 2) && !small {
-            buf = BytesMut::zeroed(size);
+        if buf.capacity() < RECV_MIN.min(size / 2) && !small {
+            buf = BytesMut::with_capacity(size);
             alloc = size;
         }
+        let room = buf.capacity();
         // A read that is always ready would win every race with the stop
         // signal below: look at the flag first.
         let read = if ctx.stop.is_stopped() {
             None
         } else {
             let direct = match fd {
-                Some(fd) if !buf.is_empty() => recv_now(fd, &mut buf[..]),
+                Some(fd) if room > 0 => recv_now_into(fd, &mut buf),
                 _ => None,
             };
             match direct {
@@ -372,10 +375,10 @@ async fn session<S: AsyncRead + Unpin>(
                     .await;
                     match first {
                         Some(Ok(1)) => {
-                            buf = BytesMut::zeroed(size);
+                            buf = BytesMut::with_capacity(size);
                             alloc = size;
-                            buf[0] = one[0];
-                            let rest = fd.and_then(|fd| recv_now(fd, &mut buf[1..]));
+                            buf.extend_from_slice(&one);
+                            let rest = fd.and_then(|fd| recv_now_into(fd, &mut buf));
                             Some(Ok(1 + rest.and_then(Result::ok).unwrap_or(0)))
                         }
                         r => r,
@@ -385,19 +388,22 @@ async fn session<S: AsyncRead + Unpin>(
                 // sender is back within it, an idle one gives the buffer and
                 // its lease back and waits as a small one.
                 None if fd.is_some() => {
-                    let waited = or(async { Waited::Read(s.read(&mut buf[..]).await) }, async {
-                        or(
-                            async {
-                                ctx.stop.wait().await;
-                                Waited::Stop
-                            },
-                            async {
-                                glommio::timer::sleep(LARGE_IDLE).await;
-                                Waited::Idle
-                            },
-                        )
-                        .await
-                    })
+                    let waited = or(
+                        async { Waited::Read(read_zeroed(&mut s, &mut buf).await) },
+                        async {
+                            or(
+                                async {
+                                    ctx.stop.wait().await;
+                                    Waited::Stop
+                                },
+                                async {
+                                    glommio::timer::sleep(LARGE_IDLE).await;
+                                    Waited::Idle
+                                },
+                            )
+                            .await
+                        },
+                    )
                     .await;
                     match waited {
                         Waited::Read(r) => Some(r),
@@ -411,7 +417,7 @@ async fn session<S: AsyncRead + Unpin>(
                     }
                 }
                 None => {
-                    or(async { Some(s.read(&mut buf[..]).await) }, async {
+                    or(async { Some(read_zeroed(&mut s, &mut buf).await) }, async {
                         ctx.stop.wait().await;
                         None
                     })
@@ -444,7 +450,8 @@ async fn session<S: AsyncRead + Unpin>(
             }
         };
         ctx.count(|s| s.bytes += n as u64);
-        let filled = n == buf.len();
+        debug_assert_eq!(buf.len(), n, "a read appends what it read");
+        let filled = n == room;
         framer.decode(compact(buf.split_to(n).freeze(), alloc), &mut frames);
         // Waiting on a full queue is not idleness: such a session is not
         // closed to make room (its sender's data would be lost).
@@ -470,6 +477,21 @@ async fn session<S: AsyncRead + Unpin>(
     // Out of the table before the descriptor can be closed and reused.
     drop(ticket);
     drop(s);
+}
+
+/// Waits for a read into `buf`'s room, zeroed first (an `AsyncRead` takes
+/// initialised bytes only); appends what was read. Only a read that had
+/// to wait pays for the zeroing: a busy session reads with
+/// [`recv_now_into`].
+async fn read_zeroed<S: AsyncRead + Unpin>(
+    s: &mut S,
+    buf: &mut BytesMut,
+) -> std::io::Result<usize> {
+    debug_assert!(buf.is_empty());
+    buf.resize(buf.capacity(), 0);
+    let r = s.read(&mut buf[..]).await;
+    buf.truncate(*r.as_ref().unwrap_or(&0));
+    r
 }
 
 /// Reads at most this many buffers at shutdown, in case the sender keeps
