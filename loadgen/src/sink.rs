@@ -42,6 +42,7 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
     if opts.udp {
         let sock = UdpSocket::bind(&opts.listen)
             .map_err(|e| format!("cannot bind {}: {e}", opts.listen))?;
+        set_rcvbuf(&sock, UDP_RCVBUF);
         announce(
             opts,
             sock.local_addr().map_err(|e| e.to_string())?.to_string(),
@@ -238,6 +239,33 @@ fn count_lines(
             Ordering::Relaxed,
         );
         last_ns.store(now, Ordering::Relaxed);
+    }
+}
+
+/// The UDP sink's receive buffer: what the harness gives the daemons
+/// (`rcvbufSize="8m"`), so the count-only ceiling is measured alike.
+const UDP_RCVBUF: usize = 8 << 20;
+
+/// Sets the socket's receive buffer, past `net.core.rmem_max` where we
+/// may (root: SO_RCVBUFFORCE), else as far as it allows.
+fn set_rcvbuf(sock: &UdpSocket, bytes: usize) {
+    use std::os::unix::io::AsRawFd;
+    let v = bytes as libc::c_int;
+    for opt in [libc::SO_RCVBUFFORCE, libc::SO_RCVBUF] {
+        // SAFETY: setsockopt reads one c_int, which we own, on a socket
+        // that stays open through the call.
+        let rc = unsafe {
+            libc::setsockopt(
+                sock.as_raw_fd(),
+                libc::SOL_SOCKET,
+                opt,
+                (&v as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if rc == 0 {
+            return;
+        }
     }
 }
 
