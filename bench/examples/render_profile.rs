@@ -10,16 +10,17 @@ fn main() {
     let origin = origin();
     let opts = ParseOptions::default();
     let env = env();
+    let now = now();
     let frames = slab(1024, rfc3164_256);
     let msgs: Vec<_> = frames
         .iter()
-        .map(|f| parse(f.clone(), &origin, now(), &opts))
+        .map(|f| parse(f.clone(), &origin, now, &opts))
         .collect();
     if which == "parse" {
         let mut n = 0;
         for _ in 0..100 {
             for f in &frames {
-                n += parse(f.clone(), &origin, now(), &opts).msg().len();
+                n += parse(f.clone(), &origin, now, &opts).msg().len();
             }
         }
         println!("{n}");

@@ -230,42 +230,13 @@ pub fn parse_rfc3164(b: &[u8], now: &Timestamp) -> Option<(Timestamp, usize)> {
     if b.len() < 3 {
         return None;
     }
-    let mut c = Cursor { b, i: 0 };
-    let mut year = None;
-    if b[0].is_ascii_digit() {
-        let y = c.int();
-        if !(1970..=2100).contains(&y) {
-            return None;
-        }
-        c.expect(b' ')?;
-        year = Some(y);
-    }
-    let name = b.get(c.i..c.i + 3)?;
-    let month = MONTH_NAMES
-        .iter()
-        .position(|m| m.eq_ignore_ascii_case(name))? as u8
-        + 1;
-    c.i += 3;
-    c.expect(b' ')?;
-    if c.peek() == Some(b' ') {
-        c.i += 1;
-    }
-    let day = c.int();
+    let (mut c, Fields(year, month, day, hour, minute, second)) = match bsd_fixed(b) {
+        Some(f) => (Cursor { b, i: 15 }, f),
+        None => bsd_general(b)?,
+    };
     if !(1..=31).contains(&day) {
         return None;
     }
-    c.expect(b' ')?;
-    let mut hour = c.int();
-    // `Mmm dd yyyy hh:mm:ss` (Cisco): a year where the hour would be.
-    if year.is_none() && hour > 1970 && hour < 2100 {
-        year = Some(hour);
-        c.expect(b' ')?;
-        hour = c.int();
-    }
-    c.expect(b':')?;
-    let minute = c.int();
-    c.expect(b':')?;
-    let second = c.int();
     if hour > 23 || minute > 59 || second > 60 {
         return None;
     }
@@ -292,6 +263,87 @@ pub fn parse_rfc3164(b: &[u8], now: &Timestamp) -> Option<(Timestamp, usize)> {
         offset_minute: now.offset_minute,
     };
     Some((ts, c.i))
+}
+
+/// The month of a three-letter name in any case (`Oct`, `oct`, `OCT`).
+fn month_of(name: &[u8]) -> Option<u8> {
+    let &[a, b, c] = name else { return None };
+    // Setting bit 5 lowercases a letter and maps no other byte onto a
+    // lowercase letter but its uppercase one, so only names match.
+    Some(match [a | 0x20, b | 0x20, c | 0x20] {
+        [b'j', b'a', b'n'] => 1,
+        [b'f', b'e', b'b'] => 2,
+        [b'm', b'a', b'r'] => 3,
+        [b'a', b'p', b'r'] => 4,
+        [b'm', b'a', b'y'] => 5,
+        [b'j', b'u', b'n'] => 6,
+        [b'j', b'u', b'l'] => 7,
+        [b'a', b'u', b'g'] => 8,
+        [b's', b'e', b'p'] => 9,
+        [b'o', b'c', b't'] => 10,
+        [b'n', b'o', b'v'] => 11,
+        [b'd', b'e', b'c'] => 12,
+        _ => return None,
+    })
+}
+
+/// What a BSD timestamp's fields read as, before they are checked: year
+/// (if written), month, day, hour, minute, second.
+#[derive(Debug, PartialEq, Eq)]
+struct Fields(Option<u32>, u8, u32, u32, u32, u32);
+
+/// The fields of a BSD timestamp in any of its shapes, and the cursor
+/// after the seconds.
+fn bsd_general(b: &[u8]) -> Option<(Cursor<'_>, Fields)> {
+    let mut c = Cursor { b, i: 0 };
+    let mut year = None;
+    if b[0].is_ascii_digit() {
+        let y = c.int();
+        if !(1970..=2100).contains(&y) {
+            return None;
+        }
+        c.expect(b' ')?;
+        year = Some(y);
+    }
+    let month = month_of(b.get(c.i..c.i + 3)?)?;
+    c.i += 3;
+    c.expect(b' ')?;
+    if c.peek() == Some(b' ') {
+        c.i += 1;
+    }
+    let day = c.int();
+    c.expect(b' ')?;
+    let mut hour = c.int();
+    // `Mmm dd yyyy hh:mm:ss` (Cisco): a year where the hour would be.
+    if year.is_none() && hour > 1970 && hour < 2100 {
+        year = Some(hour);
+        c.expect(b' ')?;
+        hour = c.int();
+    }
+    c.expect(b':')?;
+    let minute = c.int();
+    c.expect(b':')?;
+    let second = c.int();
+    Some((c, Fields(year, month, day, hour, minute, second)))
+}
+
+/// The common shape `Mmm dd hh:mm:ss` (or `Mmm  d hh:mm:ss`) at fixed
+/// positions, not followed by another digit: the fields as
+/// [`bsd_general`] reads them, with the cursor at 15, found without its
+/// byte-by-byte cursor. `None` for any other shape, which it takes.
+fn bsd_fixed(b: &[u8]) -> Option<Fields> {
+    let b: &[u8; 16] = b.get(..16)?.try_into().ok()?;
+    let d = |i: usize| b[i].is_ascii_digit().then(|| u32::from(b[i] - b'0'));
+    let two = |i: usize| Some(d(i)? * 10 + d(i + 1)?);
+    if b[3] != b' ' || b[6] != b' ' || b[9] != b':' || b[12] != b':' || b[15].is_ascii_digit() {
+        return None;
+    }
+    let month = month_of(&b[..3])?;
+    let day = match b[4] {
+        b' ' => d(5)?,
+        _ => two(4)?,
+    };
+    Some(Fields(None, month, day, two(7)?, two(10)?, two(13)?))
 }
 
 fn time_valid(t: &Timestamp) -> bool {
@@ -398,6 +450,34 @@ mod tests {
         assert!(parse_rfc3164(b"Oct 11 22:14:15x", &now()).is_none());
         assert!(parse_rfc3164(b"Oct 32 22:14:15", &now()).is_none());
         assert!(parse_rfc3164(b"Foo 11 22:14:15", &now()).is_none());
+    }
+
+    proptest::proptest! {
+        /// Where the fixed-shape reading applies, it reads what the
+        /// general one reads, and stops where it stops.
+        #[test]
+        fn bsd_fixed_reads_as_bsd_general(
+            s in "(Oct|oct|NOV|Jan|Fob)[ :]([ 0-9][0-9]|[0-9]{3})[ :][0-9]{1,3}[: ][0-9]{2}[:0][0-9]{2}[0-9 :.a]{0,3}"
+        ) {
+            let b = s.as_bytes();
+            if let Some(f) = bsd_fixed(b) {
+                let (c, g) = bsd_general(b).expect("the general path reads it too");
+                proptest::prop_assert_eq!(f, g);
+                proptest::prop_assert_eq!(c.i, 15);
+            }
+        }
+    }
+
+    #[test]
+    fn month_names_in_any_case() {
+        for (i, m) in MONTH_NAMES.iter().enumerate() {
+            assert_eq!(month_of(&m[..]), Some(i as u8 + 1));
+            assert_eq!(month_of(&m.to_ascii_uppercase()), Some(i as u8 + 1));
+            assert_eq!(month_of(&m.to_ascii_lowercase()), Some(i as u8 + 1));
+        }
+        for bad in [&b"Oc"[..], b"Oct ", b"0ct", b"O\x03t", b"Jum", b"@pr"] {
+            assert_eq!(month_of(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -34,6 +34,18 @@ use super::ParseOptions;
 const HOSTNAME_BYTES_MAX: usize = 511;
 const TAG_BYTES_MAX: usize = 510;
 
+/// The bytes a HOSTNAME is made of: letters, digits, `.`, `-`, `_`.
+const HOSTNAME_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_';
+        c += 1;
+    }
+    t
+};
+
 /// See the module documentation.
 pub(super) fn parse(m: &mut Message, start: usize, opts: &ParseOptions) {
     m.format = Format::Rfc3164;
@@ -64,11 +76,11 @@ pub(super) fn parse(m: &mut Message, start: usize, opts: &ParseOptions) {
 
     // 3. HOSTNAME (not for local messages: imuxsock's ParseHostname off)
     if i < len && !opts.no_hostname {
-        let run = b[i..]
+        let window = &b[i..len.min(i + HOSTNAME_BYTES_MAX)];
+        let run = window
             .iter()
-            .take(HOSTNAME_BYTES_MAX)
-            .take_while(|&&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
-            .count();
+            .position(|&c| !HOSTNAME_BYTE[usize::from(c)])
+            .unwrap_or(window.len());
         let end = i + run;
         if end == len {
             m.hostname = Span::new(i, end);
@@ -81,12 +93,8 @@ pub(super) fn parse(m: &mut Message, start: usize, opts: &ParseOptions) {
 
     // 4. TAG
     let tag_start = i;
-    let run = b[i..]
-        .iter()
-        .take(TAG_BYTES_MAX)
-        .take_while(|&&c| c != b':' && c != b' ')
-        .count();
-    i += run;
+    let window = &b[i..len.min(i + TAG_BYTES_MAX)];
+    i += memchr::memchr2(b':', b' ', window).unwrap_or(window.len());
     if b.get(i) == Some(&b':') {
         i += 1;
     }
