@@ -4,13 +4,8 @@
 //! In: datagrams, up to [`BATCH`] per `recvmmsg` call; the socket's
 //! readiness is awaited through io_uring (a one-byte MSG_PEEK) only when a
 //! batch call finds nothing. A UDP call that found fewer than [`BATCH`] is
-//! followed by a short pause (see [`Coalesce`]) before the next: under a
-//! steady load of a few hundred thousand datagrams a second, waking for
-//! each datagram cost corelogd more CPU per message than rsyslog spends
-//! (4.4 against 3.6 CPU-seconds per million at 200 000 msgs/s, nearly all
-//! of it the kernel's and the runtime's wake-ups); pausing lets the socket
-//! buffer gather a batch, at the price of at most [`COALESCE_MAX`] of
-//! latency. Out: one message per non-empty datagram,
+//! followed by a short pause ([`Coalesce`], at most [`COALESCE_MAX`])
+//! before the next. Out: one message per non-empty datagram,
 //! copied into a shared arena (so a 256-byte datagram does not pin a
 //! receive buffer of `maxMessageSize`) and enqueued per batch.
 //!
@@ -35,58 +30,17 @@ use crate::corectx::CoreCtx;
 use crate::queue::shard::Chunk;
 use crate::{parse, Origin};
 
+use super::coalesce::Coalesce;
 use super::ratelimit::RateLimit;
 use super::InputSpec;
 
 /// Datagrams per `recvmmsg`.
 pub const BATCH: usize = 64;
-/// The longest pause between two `recvmmsg` calls of a UDP input.
+/// The longest pause between two `recvmmsg` calls of a UDP input (see
+/// [`Coalesce`]): at the longest, a socket gathers less than a batch (the
+/// pause grows only while calls get less than half of one), well inside
+/// even the kernel's default receive buffer.
 pub const COALESCE_MAX: Duration = Duration::from_micros(500);
-/// The shortest pause that is worth a timer.
-const COALESCE_MIN: Duration = Duration::from_micros(10);
-
-/// The pause after a `recvmmsg` call that did not fill a batch, adapted so
-/// that calls find between half a batch and a full one: halved after a
-/// full batch (datagrams come faster than the pause lets through),
-/// doubled after less than half of one, never above [`COALESCE_MAX`]. The
-/// socket buffer holds what arrives meanwhile: at most about a batch per
-/// pause once the pause has adapted, and at the longest pause only rates
-/// below a batch per 500 µs (128 000 datagrams/s a socket), well inside even
-/// the kernel's default receive buffer.
-#[derive(Debug, Clone, Copy)]
-pub struct Coalesce {
-    pause: Duration,
-}
-
-impl Coalesce {
-    pub fn new() -> Coalesce {
-        Coalesce {
-            pause: COALESCE_MIN,
-        }
-    }
-
-    /// After a call that received `n` datagrams: how long to wait before
-    /// the next (`None`: call again at once).
-    pub fn after(&mut self, n: usize) -> Option<Duration> {
-        debug_assert!(n <= BATCH);
-        if n == BATCH {
-            self.pause = (self.pause / 2).max(COALESCE_MIN);
-            return None;
-        }
-        if n < BATCH / 2 {
-            self.pause = (self.pause * 2).min(COALESCE_MAX);
-        }
-        debug_assert!(self.pause >= COALESCE_MIN && self.pause <= COALESCE_MAX);
-        Some(self.pause)
-    }
-}
-
-impl Default for Coalesce {
-    fn default() -> Coalesce {
-        Coalesce::new()
-    }
-}
-
 /// Arena chunk the datagrams are copied into.
 const ARENA: usize = 256 << 10;
 /// Senders remembered (their `Origin` is reused, not rebuilt).
@@ -104,19 +58,24 @@ pub enum Socket {
 }
 
 impl Socket {
-    /// Receives at least one datagram into `batch`; returns how many.
-    async fn receive(&self, batch: &mut Batch) -> io::Result<usize> {
+    /// Receives at least one datagram into `batch`; returns how many, and
+    /// whether it had to wait for them.
+    async fn receive(&self, batch: &mut Batch) -> io::Result<(usize, bool)> {
         match self {
-            Socket::Udp(s) => loop {
-                match batch.recv(s.as_raw_fd()) {
-                    Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => {
-                        let mut b = [0u8; 1];
-                        s.peek_from(&mut b).await.map_err(io::Error::from)?;
+            Socket::Udp(s) => {
+                let mut waited = false;
+                loop {
+                    match batch.recv(s.as_raw_fd()) {
+                        Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => {
+                            let mut b = [0u8; 1];
+                            s.peek_from(&mut b).await.map_err(io::Error::from)?;
+                            waited = true;
+                        }
+                        Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
+                        r => return r.map(|n| (n, waited)),
                     }
-                    Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
-                    r => return r,
                 }
-            },
+            }
             Socket::Unix(s) => {
                 let slot = batch.slot;
                 let n = s
@@ -125,7 +84,7 @@ impl Socket {
                     .map_err(io::Error::from)?;
                 batch.hdrs[0].msg_len = n as u32;
                 batch.hdrs[0].msg_hdr.msg_namelen = 0;
-                Ok(1)
+                Ok((1, true))
             }
         }
     }
@@ -226,16 +185,16 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
     let mut items: Chunk = Vec::with_capacity(BATCH);
     let mut limit = RateLimit::new(spec.config.rate_interval_s, spec.config.rate_burst);
     let opts = spec.parse_options(&ctx.parse);
-    let mut coalesce = Coalesce::new();
+    let mut coalesce = Coalesce::new(COALESCE_MAX);
     while !ctx.stop.is_stopped() {
         let got = or(async { Some(sock.receive(&mut batch).await) }, async {
             ctx.stop.wait().await;
             None
         })
         .await;
-        let n = match got {
+        let (n, waited) = match got {
             None => break,
-            Some(Ok(n)) => n,
+            Some(Ok(got)) => got,
             Some(Err(e)) => {
                 ctx.count(|s| s.receive_errors += 1);
                 crate::notice!("corelogd: {}: receive failed: {e}.", spec.describe());
@@ -304,31 +263,11 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
             s.dropped_full += dropped;
             s.denied += denied;
         });
-        if let (Socket::Udp(_), Some(pause)) = (&sock, coalesce.after(n)) {
-            glommio::timer::sleep(pause).await;
+        // A sender that had us wait is not gathered for (see Coalesce).
+        if let (Socket::Udp(_), false) = (&sock, waited) {
+            if let Some(pause) = coalesce.after(n, BATCH) {
+                glommio::timer::sleep(pause).await;
+            }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn coalesce_stays_within_its_bounds_and_adapts() {
-        let mut c = Coalesce::new();
-        // A trickle: the pause grows to its longest and stays there.
-        for _ in 0..20 {
-            assert!(c.after(1).is_some_and(|p| p <= COALESCE_MAX));
-        }
-        assert_eq!(c.after(0), Some(COALESCE_MAX));
-        // A flood: full batches are read at once, and the pause shrinks.
-        for _ in 0..20 {
-            assert_eq!(c.after(BATCH), None);
-        }
-        assert_eq!(c.after(BATCH / 2), Some(COALESCE_MIN));
-        // Between half a batch and a full one, it holds.
-        let held = c.after(BATCH * 3 / 4);
-        assert_eq!(c.after(BATCH * 3 / 4), held);
     }
 }

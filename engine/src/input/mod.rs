@@ -9,6 +9,7 @@
 //! enqueued, tagged with their ruleset, into that core's main-queue shard.
 
 pub mod budget;
+pub mod coalesce;
 pub mod dgram;
 pub mod ratelimit;
 pub mod relp;
