@@ -1,11 +1,11 @@
 //! Datagram inputs: imudp (one SO_REUSEPORT socket per core) and imuxsock
 //! (a unix datagram socket at a path, owned by one core).
 //!
-//! In: datagrams, up to [`BATCH`] per `recvmmsg` call; the socket's
-//! readiness is awaited through io_uring (a one-byte MSG_PEEK) only when a
-//! batch call finds nothing. A UDP call that found fewer than [`BATCH`] is
-//! followed by a short pause ([`Coalesce`], at most [`COALESCE_MAX`])
-//! before the next. Out: one message per non-empty datagram,
+//! In: datagrams, up to [`BATCH`] per `recvmmsg` call, on either kind of
+//! socket; the socket's readiness is awaited through io_uring (a one-byte
+//! MSG_PEEK) only when a batch call finds nothing. On UDP, a call that
+//! found fewer than [`BATCH`] is followed by a short pause ([`Coalesce`],
+//! at most [`COALESCE_MAX`]) before the next. Out: one message per non-empty datagram,
 //! copied into a shared arena (so a 256-byte datagram does not pin a
 //! receive buffer of `maxMessageSize`) and enqueued per batch.
 //!
@@ -46,45 +46,63 @@ const ARENA: usize = 256 << 10;
 /// Senders remembered (their `Origin` is reused, not rebuilt).
 const ORIGINS_MAX: usize = 4096;
 
-/// A datagram socket. UDP sockets are read a batch at a time with
-/// `recvmmsg`, waiting through io_uring (`MSG_PEEK`) only when none is
-/// ready. glommio's unix datagram type does not give out its descriptor,
-/// so a unix socket is read one datagram per call (a direct `recvmsg`
-/// while datagrams are waiting, io_uring otherwise), as rsyslog's
-/// imuxsock does.
-pub enum Socket {
+/// A datagram socket, UDP or unix, read a batch at a time with
+/// `recvmmsg`, waiting through io_uring (a one-byte `MSG_PEEK`) only when
+/// none is ready.
+pub struct Socket {
+    fd: RawFd,
+    wait: Wait,
+}
+
+/// What the socket's readiness is awaited through: glommio's socket that
+/// owns the descriptor.
+enum Wait {
     Udp(glommio::net::UdpSocket),
-    Unix(glommio::net::UnixDatagram),
+    /// glommio's unix datagram type neither gives out its descriptor nor
+    /// peeks on an unconnected socket, so a unix datagram socket bound by
+    /// corelog is held in glommio's unix stream type, of which only `peek`
+    /// is used: the same `recv(MSG_PEEK)` on either kind of socket.
+    Unix(glommio::net::UnixStream),
 }
 
 impl Socket {
+    pub fn udp(s: glommio::net::UdpSocket) -> Socket {
+        Socket {
+            fd: s.as_raw_fd(),
+            wait: Wait::Udp(s),
+        }
+    }
+
+    /// Takes over a bound unix datagram socket.
+    pub fn unix(s: std::os::unix::net::UnixDatagram) -> io::Result<Socket> {
+        use std::os::unix::io::{FromRawFd, IntoRawFd};
+        s.set_nonblocking(true)?;
+        let fd = s.into_raw_fd();
+        // SAFETY: `fd` is an open datagram socket, given up by `s` and owned
+        // from here by the glommio socket, which closes it when dropped.
+        // Only `peek` is ever called on it (a recv with MSG_PEEK), which a
+        // datagram socket takes as a stream socket does.
+        let wait = Wait::Unix(unsafe { glommio::net::UnixStream::from_raw_fd(fd) });
+        Ok(Socket { fd, wait })
+    }
+
     /// Receives at least one datagram into `batch`; returns how many, and
     /// whether it had to wait for them.
     async fn receive(&self, batch: &mut Batch) -> io::Result<(usize, bool)> {
-        match self {
-            Socket::Udp(s) => {
-                let mut waited = false;
-                loop {
-                    match batch.recv(s.as_raw_fd()) {
-                        Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => {
-                            let mut b = [0u8; 1];
-                            s.peek_from(&mut b).await.map_err(io::Error::from)?;
-                            waited = true;
-                        }
-                        Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
-                        r => return r.map(|n| (n, waited)),
+        let mut waited = false;
+        loop {
+            match batch.recv(self.fd) {
+                Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => {
+                    let mut b = [0u8; 1];
+                    match &self.wait {
+                        Wait::Udp(s) => s.peek_from(&mut b).await.map(|_| ()),
+                        Wait::Unix(s) => s.peek(&mut b).await.map(|_| ()),
                     }
-                }
-            }
-            Socket::Unix(s) => {
-                let slot = batch.slot;
-                let n = s
-                    .recv(&mut batch.bufs[..slot])
-                    .await
                     .map_err(io::Error::from)?;
-                batch.hdrs[0].msg_len = n as u32;
-                batch.hdrs[0].msg_hdr.msg_namelen = 0;
-                Ok((1, true))
+                    waited = true;
+                }
+                Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
+                r => return r.map(|n| (n, waited)),
             }
         }
     }
@@ -263,11 +281,13 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
             s.dropped_full += dropped;
             s.denied += denied;
         });
-        // A sender that had us wait is not gathered for (see Coalesce).
-        if let (Socket::Udp(_), false) = (&sock, waited) {
-            if let Some(pause) = coalesce.after(n, BATCH) {
-                glommio::timer::sleep(pause).await;
-            }
+        // A sender that had us wait is not gathered for (see Coalesce),
+        // nor one on a unix socket, whose queue holds only
+        // `net.unix.max_dgram_qlen` datagrams (10 by default) and then
+        // blocks the sender: a pause would only stop it.
+        let gather = !waited && matches!(sock.wait, Wait::Udp(_));
+        if let Some(pause) = coalesce.after(n, BATCH).filter(|_| gather) {
+            glommio::timer::sleep(pause).await;
         }
     }
 }

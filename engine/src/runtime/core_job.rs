@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use glommio::channels::shared_channel::{SharedReceiver, SharedSender};
-use glommio::net::{TcpListener, UdpSocket, UnixDatagram, UnixListener};
+use glommio::net::{TcpListener, UdpSocket, UnixListener};
 use glommio::sync::RwLock;
 use glommio::task::JoinHandle;
 
@@ -96,7 +96,7 @@ struct UnixBound {
 }
 
 enum UnixSocket {
-    Dgram(UnixDatagram),
+    Dgram(dgram::Socket),
     Stream(UnixListener),
 }
 
@@ -317,7 +317,7 @@ impl CoreJob {
                 }
                 Kind::Udp => {
                     let s = unsafe { UdpSocket::from_raw_fd(b.fd) };
-                    let serve = dgram::serve(ctx.clone(), spec, dgram::Socket::Udp(s));
+                    let serve = dgram::serve(ctx.clone(), spec, dgram::Socket::udp(s));
                     glommio::spawn_local(serve).detach();
                 }
                 Kind::UnixDgram | Kind::UnixStream => {}
@@ -340,12 +340,15 @@ impl CoreJob {
             };
             let path = file.path.clone();
             let socket = match spec.kind {
-                Kind::UnixDgram => UnixDatagram::bind(&path).map(UnixSocket::Dgram),
-                Kind::UnixStream => UnixListener::bind(&path).map(UnixSocket::Stream),
+                Kind::UnixDgram => std::os::unix::net::UnixDatagram::bind(&path)
+                    .and_then(dgram::Socket::unix)
+                    .map(UnixSocket::Dgram),
+                Kind::UnixStream => UnixListener::bind(&path)
+                    .map(UnixSocket::Stream)
+                    .map_err(std::io::Error::from),
                 Kind::Tcp | Kind::Udp => continue,
             };
             let r = socket
-                .map_err(std::io::Error::from)
                 .map_err(|e| format!("cannot bind {}: {e}", path.display()))
                 .and_then(|socket| {
                     bind::set_mode(&path, file.mode).map_err(|e| {
@@ -380,7 +383,7 @@ impl CoreJob {
             let spec = Rc::new(self.specs[b.input].clone());
             match b.socket {
                 UnixSocket::Dgram(s) => {
-                    let serve = dgram::serve(ctx.clone(), spec, dgram::Socket::Unix(s));
+                    let serve = dgram::serve(ctx.clone(), spec, s);
                     glommio::spawn_local(serve).detach();
                 }
                 UnixSocket::Stream(l) => {
