@@ -176,6 +176,10 @@ pub struct Field {
     pub omit_if_zero: bool,
     /// `"outname":` rendered once (see [`Field::prepare`]).
     jsonf_key: Box<[u8]>,
+    /// No option but the output format (`format="jsonf"` and the like,
+    /// as list templates mostly have): steps 1–8 are skipped (see
+    /// [`Field::prepare`]).
+    format_only: bool,
 }
 
 /// Scratch buffers reused by every render; see [`super::RenderBuf`].
@@ -217,6 +221,7 @@ impl Field {
             on_empty: OnEmpty::Keep,
             omit_if_zero: false,
             jsonf_key: Box::default(),
+            format_only: false,
         }
     }
 
@@ -228,6 +233,16 @@ impl Field {
         key.extend_from_slice(self.outname.as_bytes());
         key.extend_from_slice(b"\":");
         self.jsonf_key = key.into();
+        self.format_only = matches!(self.extract, Extract::None)
+            && self.from == 0
+            && self.to == 0
+            && !self.sp_if_no_1st_sp
+            && self.case == Case::Keep
+            && self.control_chars == ControlChars::Keep
+            && !self.secpath_drop
+            && !self.secpath_replace
+            && !self.compress_space
+            && !self.drop_last_lf;
     }
 
     /// Appends this field's value for `m` to `out`.
@@ -254,6 +269,9 @@ impl Field {
         if !self.complex {
             out.extend_from_slice(raw);
             return;
+        }
+        if self.format_only {
+            return self.format(raw, out);
         }
 
         // 1. Extraction.
@@ -312,7 +330,11 @@ impl Field {
             v = v.strip_suffix(b"\n").unwrap_or(v);
         }
 
-        // 9. Output format.
+        self.format(v, out);
+    }
+
+    /// Step 9: the value in the output format.
+    fn format(&self, v: &[u8], out: &mut Vec<u8>) {
         match self.format {
             ValueFormat::Plain => out.extend_from_slice(v),
             ValueFormat::Csv => escape::csv(out, v),
