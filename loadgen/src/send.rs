@@ -146,7 +146,12 @@ impl Schedule {
     /// How many messages are due by now (a block past `seq` at rate 0).
     pub fn due(&self, seq: u64) -> u64 {
         let due = if self.paced() {
-            (now_ns().saturating_sub(self.start_ns) as f64 / self.interval_ns) as u64 + 1
+            // A connection whose start is still ahead (paced connections are
+            // offset) has nothing due yet.
+            match now_ns().checked_sub(self.start_ns) {
+                Some(since) => (since as f64 / self.interval_ns) as u64 + 1,
+                None => 0,
+            }
         } else {
             seq + BLOCK as u64
         };

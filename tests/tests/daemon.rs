@@ -359,3 +359,27 @@ fn a_session_of_many_small_reads_keeps_working() {
     let err = d.stop();
     assert_eq!(received(&err), 60_000, "{err}");
 }
+
+/// A static file given as a symlink (`/dev/stdout`, a linked
+/// `/var/log/messages`) is written through it: only dynaFiles refuse to
+/// follow links.
+#[test]
+fn a_static_file_that_is_a_symlink_is_written_through_it() {
+    let d = Corelogd::start_with(
+        &dir("static-symlink"),
+        r#"
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="t" type="string" string="%msg%\n")
+*.* action(type="omfile" file="@DIR@/link.log" template="t")
+"#,
+        &[],
+        "",
+        &[],
+    );
+    // The file is opened on the first write, so the link may come now.
+    std::os::unix::fs::symlink(d.path("real.log"), d.path("link.log")).expect("a symlink");
+    send(d.port, 1000, 2);
+    wait_lines(&d.path("real.log"), 1000);
+    d.stop();
+}

@@ -831,6 +831,12 @@ fn run_once(
         while !exited(pid) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
+        if !exited(pid) {
+            // It exits on idle only after a first message: it got none.
+            return Err(Unavailable(
+                "the count-only receiver received nothing in 60 s".into(),
+            ));
+        }
         usage_at_exit = Some(usage(pid));
         let mut text = String::new();
         if let Some(mut out) = proc.0.stdout.take() {
@@ -842,6 +848,11 @@ fn run_once(
             .find_map(|l| serde_json::from_str(l).ok())
             .unwrap_or(Value::Null);
         run.received = v["received"].as_u64().unwrap_or(0);
+        if run.received == 0 {
+            return Err(Unavailable(
+                "the count-only receiver received nothing".into(),
+            ));
+        }
         let last_ns = v["last_ns"].as_u64().unwrap_or(0);
         run.elapsed_s = last_ns.saturating_sub(start_ns) as f64 / 1e9;
     } else if let Some((mut child, mut stdout)) = sink {

@@ -54,15 +54,25 @@ pub struct Socket {
     wait: Wait,
 }
 
-/// What the socket's readiness is awaited through: glommio's socket that
-/// owns the descriptor.
+/// What the socket's readiness is awaited through.
 enum Wait {
+    /// glommio's socket, which owns the descriptor.
     Udp(glommio::net::UdpSocket),
     /// glommio's unix datagram type neither gives out its descriptor nor
-    /// peeks on an unconnected socket, so a unix datagram socket bound by
-    /// corelog is held in glommio's unix stream type, of which only `peek`
-    /// is used: the same `recv(MSG_PEEK)` on either kind of socket.
-    Unix(glommio::net::UnixStream),
+    /// peeks on an unconnected socket, so corelog binds the socket (and
+    /// owns it) and peeks through glommio's unix stream type on a
+    /// duplicate of the descriptor: the same `recv(MSG_PEEK)` on either
+    /// kind of socket. That type takes a peek of 0 bytes for the end of a
+    /// stream and answers every later peek at once with 0 — on a datagram
+    /// socket it is an empty datagram — so after one the peeker is replaced
+    /// by a fresh one on a new duplicate (or the core would spin on the
+    /// socket, never yielding, until the next datagram).
+    Unix {
+        socket: std::os::fd::OwnedFd,
+        /// Taken while a peek is in flight; a peek cancelled by the stop
+        /// signal takes it with it, and a fresh one is made.
+        peeker: std::cell::Cell<Option<glommio::net::UnixStream>>,
+    },
 }
 
 impl Socket {
@@ -75,15 +85,13 @@ impl Socket {
 
     /// Takes over a bound unix datagram socket.
     pub fn unix(s: std::os::unix::net::UnixDatagram) -> io::Result<Socket> {
-        use std::os::unix::io::{FromRawFd, IntoRawFd};
         s.set_nonblocking(true)?;
-        let fd = s.into_raw_fd();
-        // SAFETY: `fd` is an open datagram socket, given up by `s` and owned
-        // from here by the glommio socket, which closes it when dropped.
-        // Only `peek` is ever called on it (a recv with MSG_PEEK), which a
-        // datagram socket takes as a stream socket does.
-        let wait = Wait::Unix(unsafe { glommio::net::UnixStream::from_raw_fd(fd) });
-        Ok(Socket { fd, wait })
+        let socket = std::os::fd::OwnedFd::from(s);
+        let peeker = std::cell::Cell::new(Some(unix_peeker(&socket)?));
+        Ok(Socket {
+            fd: socket.as_raw_fd(),
+            wait: Wait::Unix { socket, peeker },
+        })
     }
 
     /// Receives at least one datagram into `batch`; returns how many, and
@@ -93,12 +101,7 @@ impl Socket {
         loop {
             match batch.recv(self.fd) {
                 Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => {
-                    let mut b = [0u8; 1];
-                    match &self.wait {
-                        Wait::Udp(s) => s.peek_from(&mut b).await.map(|_| ()),
-                        Wait::Unix(s) => s.peek(&mut b).await.map(|_| ()),
-                    }
-                    .map_err(io::Error::from)?;
+                    self.wait_readable().await?;
                     waited = true;
                 }
                 Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
@@ -106,6 +109,48 @@ impl Socket {
             }
         }
     }
+
+    /// Waits until a datagram is there (it may be an empty one).
+    async fn wait_readable(&self) -> io::Result<()> {
+        let mut b = [0u8; 1];
+        match &self.wait {
+            Wait::Udp(s) => s
+                .peek_from(&mut b)
+                .await
+                .map(|_| ())
+                .map_err(io::Error::from),
+            Wait::Unix { socket, peeker } => {
+                let p = match peeker.take() {
+                    Some(p) => p,
+                    None => unix_peeker(socket)?,
+                };
+                let n = p.peek(&mut b).await.map_err(io::Error::from)?;
+                if n == 0 {
+                    // An empty datagram: this peeker now takes the socket
+                    // for ended. Drop it (closing its duplicate), and let
+                    // the other tasks run before the next look.
+                    drop(p);
+                    peeker.set(Some(unix_peeker(socket)?));
+                    futures_lite::future::yield_now().await;
+                } else {
+                    peeker.set(Some(p));
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// glommio's unix stream type on a duplicate of `socket`, used only to
+/// peek (see [`Wait::Unix`]).
+fn unix_peeker(socket: &std::os::fd::OwnedFd) -> io::Result<glommio::net::UnixStream> {
+    use std::os::unix::io::{FromRawFd, IntoRawFd};
+    let dup = socket.try_clone()?;
+    // SAFETY: `dup` is an open datagram socket descriptor, given up here
+    // and owned from now on by the glommio value, which closes it when
+    // dropped. Only `peek` is ever called on it (a recv with MSG_PEEK),
+    // which a datagram socket takes as a stream socket does.
+    Ok(unsafe { glommio::net::UnixStream::from_raw_fd(dup.into_raw_fd()) })
 }
 
 /// The receive buffers and headers of one `recvmmsg` call.
@@ -286,7 +331,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
         // `net.unix.max_dgram_qlen` datagrams (10 by default) and then
         // blocks the sender: a pause would only stop it.
         let gather = !waited && matches!(sock.wait, Wait::Udp(_));
-        if let Some(pause) = coalesce.after(n, BATCH).filter(|_| gather) {
+        if let Some(pause) = gather.then(|| coalesce.after(n, BATCH)).flatten() {
             glommio::timer::sleep(pause).await;
         }
     }

@@ -359,7 +359,6 @@ async fn session<S: AsyncRead + Unpin>(
             buf = BytesMut::with_capacity(size);
             alloc = size;
         }
-        let room = buf.capacity();
         let mut was_direct = false;
         // A read that is always ready would win every race with the stop
         // signal below: look at the flag first.
@@ -367,7 +366,7 @@ async fn session<S: AsyncRead + Unpin>(
             None
         } else {
             let direct = match fd {
-                Some(fd) if room > 0 => recv_now_into(fd, &mut buf),
+                Some(fd) if buf.capacity() > 0 => recv_now_into(fd, &mut buf),
                 _ => None,
             };
             was_direct = direct.is_some();
@@ -461,7 +460,8 @@ async fn session<S: AsyncRead + Unpin>(
         };
         ctx.count(|s| s.bytes += n as u64);
         debug_assert_eq!(buf.len(), n, "a read appends what it read");
-        let filled = n == room;
+        // Of the buffer the read went into: the small path replaces `buf`.
+        let filled = buf.len() == buf.capacity();
         framer.decode(compact(buf.split_to(n).freeze(), alloc), &mut frames);
         // Waiting on a full queue is not idleness: such a session is not
         // closed to make room (its sender's data would be lost).

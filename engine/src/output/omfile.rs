@@ -242,10 +242,8 @@ impl OmFile {
         } else {
             self.opts.io_buffer_size
         };
-        if let Some(p) = self.static_path.take() {
-            let i = self.slot(p.as_os_str().as_bytes(), now);
-            self.static_path = Some(p);
-            let i = i?;
+        if self.static_path.is_some() {
+            let i = self.static_slot(now)?;
             let s = &mut self.slots[i];
             // A batch that would be written at once is written from where
             // it was rendered, not copied into the file's buffer first.
@@ -369,6 +367,22 @@ impl OmFile {
         s.pending = pending;
         s.pending.clear();
         r
+    }
+
+    /// The static file's slot, opening the file as needed. Open, it is
+    /// the only slot (a static action's cache holds one file), so no path
+    /// is looked up or copied per batch.
+    fn static_slot(&mut self, now: Instant) -> io::Result<usize> {
+        debug_assert!(self.static_path.is_some() && self.slots.len() <= 1);
+        if let Some(s) = self.slots.first_mut() {
+            s.last_use = now;
+            return Ok(0);
+        }
+        let p = self
+            .static_path
+            .clone()
+            .expect("a static action has its path");
+        self.slot(p.as_os_str().as_bytes(), now)
     }
 
     /// The slot of `path`, opening it (and evicting) as needed.
