@@ -255,7 +255,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
             None
         })
         .await;
-        let (n, waited) = match got {
+        let (n, _waited) = match got {
             None => break,
             Some(Ok(got)) => got,
             Some(Err(e)) => {
@@ -326,12 +326,16 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
             s.dropped_full += dropped;
             s.denied += denied;
         });
-        // A sender that had us wait is not gathered for (see Coalesce),
-        // nor one on a unix socket, whose queue holds only
+        // Not on a unix socket, whose queue holds only
         // `net.unix.max_dgram_qlen` datagrams (10 by default) and then
-        // blocks the sender: a pause would only stop it.
-        let gather = !waited && matches!(sock.wait, Wait::Udp(_));
-        if let Some(pause) = gather.then(|| coalesce.after(n, BATCH)).flatten() {
+        // blocks the sender: a pause would only stop it. On UDP also after
+        // a call that waited: otherwise a steady sender is met by a wait,
+        // a wake-up and a call per datagram, the cost this is for (a
+        // quiet sender's datagram waits the pause, at most COALESCE_MAX).
+        if let Some(pause) = matches!(sock.wait, Wait::Udp(_))
+            .then(|| coalesce.after(n, BATCH))
+            .flatten()
+        {
             glommio::timer::sleep(pause).await;
         }
     }

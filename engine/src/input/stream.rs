@@ -33,7 +33,6 @@ use crate::queue::shard::Chunk;
 use crate::sock::{recv_now, recv_now_into};
 use crate::{parse, Origin};
 
-use super::coalesce::Coalesce;
 use super::ratelimit::RateLimit;
 use super::InputSpec;
 
@@ -48,12 +47,6 @@ const RECV_MIN: usize = 16 << 10;
 /// How long a session with a large buffer waits holding it; then it gives
 /// it back (and its lease) and waits holding none.
 const LARGE_IDLE: std::time::Duration = std::time::Duration::from_millis(200);
-/// What a session gathers for: a read of this much (or a full buffer) is
-/// followed at once by the next; a smaller one, found without waiting, by
-/// a pause (see [`Coalesce`]).
-const COALESCE_BYTES: usize = 64 << 10;
-/// A session's longest pause: the most latency gathering adds.
-const COALESCE_MAX: std::time::Duration = std::time::Duration::from_micros(200);
 /// A read this many times smaller than its buffer is copied out before it
 /// is framed: what it queues then pins its own bytes, not the buffer (a
 /// stalled output with many connections of one small message each would
@@ -349,7 +342,6 @@ async fn session<S: AsyncRead + Unpin>(
     let mut frames = Vec::new();
     let mut items: Chunk = Vec::new();
     let mut limit = RateLimit::new(spec.config.rate_interval_s, spec.config.rate_burst);
-    let mut coalesce = Coalesce::new(COALESCE_MAX);
     loop {
         debug_assert!(buf.is_empty(), "what was read was framed");
         // A small sender's session (TCP) waits holding no buffer: ten
@@ -359,7 +351,6 @@ async fn session<S: AsyncRead + Unpin>(
             buf = BytesMut::with_capacity(size);
             alloc = size;
         }
-        let mut was_direct = false;
         // A read that is always ready would win every race with the stop
         // signal below: look at the flag first.
         let read = if ctx.stop.is_stopped() {
@@ -369,7 +360,6 @@ async fn session<S: AsyncRead + Unpin>(
                 Some(fd) if buf.capacity() > 0 => recv_now_into(fd, &mut buf),
                 _ => None,
             };
-            was_direct = direct.is_some();
             match direct {
                 Some(r) => Some(r),
                 // Nothing to read: wait for a first byte without a buffer,
@@ -479,13 +469,6 @@ async fn session<S: AsyncRead + Unpin>(
             size = RECV_SMALL;
             lease = None;
             buf = BytesMut::new();
-        }
-        // A sender that keeps the socket never quite empty: let a batch
-        // gather (one that had us wait is not gathered for).
-        if was_direct && !filled {
-            if let Some(pause) = coalesce.after(n, COALESCE_BYTES) {
-                or(glommio::timer::sleep(pause), ctx.stop.wait()).await;
-            }
         }
     }
     framer.finish(&mut frames);
