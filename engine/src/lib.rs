@@ -37,6 +37,7 @@ pub mod rule;
 pub mod runtime;
 pub mod sock;
 pub mod template;
+pub mod tls;
 
 pub use msg::{Message, Origin, Timestamp};
 pub use parse::{parse, ParseOptions};

@@ -16,6 +16,7 @@ mod relp;
 mod send;
 mod sink;
 mod stats;
+mod tls;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -38,9 +39,12 @@ enum Cmd {
         /// HOST:PORT, or a socket path for unix-*.
         #[arg(long)]
         target: String,
-        /// tcp | tcp-octet | udp | unix-dgram | unix-stream | relp
+        /// tcp | tcp-octet | udp | unix-dgram | unix-stream | relp | tls |
+        /// relp-tls
         #[arg(long, default_value = "tcp")]
         proto: String,
+        #[command(flatten)]
+        tls: TlsArgs,
         #[arg(long, default_value_t = 1)]
         conns: usize,
         /// Messages per second over all connections; 0 = as fast as possible.
@@ -93,6 +97,25 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// TLS handshakes per second: each a new connection that sends one
+    /// message and closes.
+    Handshakes {
+        /// HOST:PORT of a TLS syslog listener.
+        #[arg(long)]
+        target: String,
+        #[command(flatten)]
+        tls: TlsArgs,
+        /// Handshakes in all.
+        #[arg(long, default_value_t = 1000)]
+        count: u64,
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Full handshakes every time (no session resumption).
+        #[arg(long)]
+        no_resume: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Verify an output file: loss, duplicates, reordering.
     Check {
         file: String,
@@ -104,6 +127,35 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The client side of TLS (`--proto tls`, `relp-tls`, `handshakes`).
+#[derive(clap::Args, Debug, Clone)]
+struct TlsArgs {
+    /// CA file (PEM) to check the server against; without it the server
+    /// is not checked.
+    #[arg(long)]
+    tls_ca: Option<std::path::PathBuf>,
+    /// Certificate (PEM) to present, with --tls-key.
+    #[arg(long)]
+    tls_cert: Option<std::path::PathBuf>,
+    #[arg(long)]
+    tls_key: Option<std::path::PathBuf>,
+    /// The server's name to send and check (default: the target's host).
+    #[arg(long)]
+    tls_name: Option<String>,
+}
+
+impl TlsArgs {
+    fn opts(&self, resume: bool) -> tls::TlsOpts {
+        tls::TlsOpts {
+            ca: self.tls_ca.clone(),
+            cert: self.tls_cert.clone(),
+            key: self.tls_key.clone(),
+            name: self.tls_name.clone(),
+            resume,
+        }
+    }
 }
 
 /// Nanoseconds on the machine's monotonic clock (`CLOCK_MONOTONIC`): one
@@ -222,6 +274,7 @@ fn main() -> ExitCode {
         Cmd::Send {
             target,
             proto,
+            tls,
             conns,
             rate,
             count,
@@ -232,9 +285,17 @@ fn main() -> ExitCode {
             window,
             json,
         } => (|| {
+            let proto = send::Proto::parse(&proto)?;
+            let tls = match proto {
+                send::Proto::Tls | send::Proto::RelpTls => {
+                    Some(tls::Client::new(&tls.opts(true), &target)?)
+                }
+                _ => None,
+            };
             let opts = send::SendOpts {
+                tls,
                 target,
-                proto: send::Proto::parse(&proto)?,
+                proto,
                 conns,
                 rate,
                 count,
@@ -276,6 +337,16 @@ fn main() -> ExitCode {
             };
             sink::run(&opts).map(|v| (v, json, true))
         })(),
+        Cmd::Handshakes {
+            target,
+            tls,
+            count,
+            threads,
+            no_resume,
+            json,
+        } => {
+            tls::handshakes(&tls.opts(!no_resume), &target, count, threads).map(|v| (v, json, true))
+        }
         Cmd::Check {
             file,
             conns,

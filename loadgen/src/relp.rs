@@ -45,7 +45,7 @@ pub fn run(opts: &SendOpts) -> Result<Value, String> {
     let window = opts.window.max(1);
     let mut sessions = Vec::new();
     for id in 0..opts.conns {
-        sessions.push(open(&opts.target).map_err(|e| format!("connection {id}: {e}"))?);
+        sessions.push(open(opts).map_err(|e| format!("connection {id}: {e}"))?);
     }
     let sent = Arc::new(AtomicU64::new(0));
     let acked_all = Arc::new(AtomicU64::new(0));
@@ -108,11 +108,47 @@ pub fn run(opts: &SendOpts) -> Result<Value, String> {
     }))
 }
 
-/// Connects and opens a session.
-fn open(target: &str) -> Result<(TcpStream, Decoder), String> {
-    let mut s =
-        TcpStream::connect(target).map_err(|e| format!("cannot connect to {target}: {e}"))?;
-    s.set_nodelay(true).map_err(|e| e.to_string())?;
+/// A session's two directions, each for its own thread.
+struct Session {
+    r: Box<dyn Read + Send>,
+    w: Box<dyn Write + Send>,
+    d: Decoder,
+}
+
+/// Connects (over TLS with `relp-tls`) and opens a session.
+fn open(opts: &SendOpts) -> Result<Session, String> {
+    let target = &opts.target;
+    let tcp = TcpStream::connect(target).map_err(|e| format!("cannot connect to {target}: {e}"))?;
+    tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+    tcp.set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    match &opts.tls {
+        None => {
+            let mut s = tcp.try_clone().map_err(|e| e.to_string())?;
+            let d = open_on(&mut s)?;
+            tcp.set_read_timeout(None).map_err(|e| e.to_string())?;
+            Ok(Session {
+                r: Box::new(s),
+                w: Box::new(tcp),
+                d,
+            })
+        }
+        Some(client) => {
+            let mut s = client.handshake(tcp)?;
+            let d = open_on(&mut s)?;
+            s.sock.set_read_timeout(None).map_err(|e| e.to_string())?;
+            let (r, w) = crate::tls::split(s).map_err(|e| e.to_string())?;
+            Ok(Session {
+                r: Box::new(r),
+                w: Box::new(w),
+                d,
+            })
+        }
+    }
+}
+
+/// Sends `open` on `s` and takes its `rsp`.
+fn open_on<S: Read + Write>(s: &mut S) -> Result<Decoder, String> {
     let mut out = Vec::new();
     encode(&mut out, 1, "open", OFFERS.as_bytes());
     s.write_all(&out).map_err(|e| e.to_string())?;
@@ -120,8 +156,6 @@ fn open(target: &str) -> Result<(TcpStream, Decoder), String> {
     let mut frames = Vec::new();
     let mut buf = vec![0u8; 4096];
     while frames.is_empty() {
-        s.set_read_timeout(Some(Duration::from_secs(10)))
-            .map_err(|e| e.to_string())?;
         let n = s.read(&mut buf).map_err(|e| format!("open: {e}"))?;
         if n == 0 {
             return Err("the server closed the session at open".into());
@@ -142,14 +176,13 @@ fn open(target: &str) -> Result<(TcpStream, Decoder), String> {
             String::from_utf8_lossy(&f.data)
         ));
     }
-    s.set_read_timeout(None).map_err(|e| e.to_string())?;
-    Ok((s, d))
+    Ok(d)
 }
 
 #[allow(clippy::too_many_arguments)]
 fn connection(
     id: usize,
-    (mut s, decoder): (TcpStream, Decoder),
+    Session { r, w: mut s, d }: Session,
     opts: &SendOpts,
     window: usize,
     quota: Option<u64>,
@@ -164,10 +197,9 @@ fn connection(
         close: AtomicU64::new(0),
     });
     let reader = {
-        let s = s.try_clone().map_err(|e| e.to_string())?;
         let (shared, acked_all) = (shared.clone(), acked_all.clone());
         let writer = std::thread::current();
-        std::thread::spawn(move || read_acks(s, decoder, &shared, &acked_all, writer))
+        std::thread::spawn(move || read_acks(r, d, &shared, &acked_all, writer))
     };
     let err = |e: std::io::Error| format!("connection {id}: {e}");
     let mut rng = Rng::new(opts.seed ^ (id as u64).wrapping_mul(0x9E37_79B9));
@@ -241,7 +273,7 @@ fn connection(
 
 /// Takes `rsp`s until the session ends; returns the latencies.
 fn read_acks(
-    mut s: TcpStream,
+    mut s: Box<dyn Read + Send>,
     mut d: Decoder,
     shared: &Shared,
     acked_all: &AtomicU64,

@@ -31,6 +31,9 @@ pub enum Proto {
     UnixDgram,
     UnixStream,
     Relp,
+    /// RFC 5425: LF-framed syslog over TLS.
+    Tls,
+    RelpTls,
 }
 
 impl Proto {
@@ -42,9 +45,11 @@ impl Proto {
             "unix-dgram" => Proto::UnixDgram,
             "unix-stream" => Proto::UnixStream,
             "relp" => Proto::Relp,
+            "tls" => Proto::Tls,
+            "relp-tls" => Proto::RelpTls,
             other => {
                 return Err(format!(
-                "unknown protocol '{other}': tcp, tcp-octet, udp, unix-dgram, unix-stream or relp"
+                "unknown protocol '{other}': tcp, tcp-octet, udp, unix-dgram, unix-stream, relp, tls or relp-tls"
             ))
             }
         })
@@ -52,7 +57,7 @@ impl Proto {
 
     fn framing(self) -> Framing {
         match self {
-            Proto::Tcp | Proto::UnixStream => Framing::Lf,
+            Proto::Tcp | Proto::UnixStream | Proto::Tls => Framing::Lf,
             Proto::TcpOctet => Framing::OctetCounted,
             _ => Framing::None,
         }
@@ -75,6 +80,8 @@ pub struct SendOpts {
     pub seed: u64,
     /// RELP: frames unacknowledged at most, per connection.
     pub window: usize,
+    /// `tls` and `relp-tls`: the client side.
+    pub tls: Option<crate::tls::Client>,
 }
 
 /// Messages per replayed block (and the most sent in one write).
@@ -196,6 +203,7 @@ impl Schedule {
 
 enum Conn {
     Stream(Box<dyn Write + Send>),
+    Tls(Box<crate::tls::Stream>),
     Udp(UdpSocket),
     Unix(UnixDatagram),
 }
@@ -211,6 +219,10 @@ fn connect(opts: &SendOpts) -> Result<Conn, String> {
             Conn::Stream(Box::new(s))
         }
         Proto::UnixStream => Conn::Stream(Box::new(UnixStream::connect(t).map_err(err)?)),
+        Proto::Tls => {
+            let client = opts.tls.as_ref().expect("--proto tls has its client");
+            Conn::Tls(Box::new(client.connect(t)?))
+        }
         Proto::Udp => {
             let s = UdpSocket::bind("127.0.0.1:0").map_err(err)?;
             s.connect(t).map_err(err)?;
@@ -221,7 +233,7 @@ fn connect(opts: &SendOpts) -> Result<Conn, String> {
             s.connect(t).map_err(err)?;
             Conn::Unix(s)
         }
-        Proto::Relp => unreachable!("RELP connections are made by relp::run"),
+        Proto::Relp | Proto::RelpTls => unreachable!("RELP connections are made by relp::run"),
     })
 }
 
@@ -242,7 +254,7 @@ pub fn run(opts: &SendOpts) -> Result<Value, String> {
     if opts.count.is_none() && opts.duration.is_none() {
         return Err("give --count or --duration".into());
     }
-    if opts.proto == Proto::Relp {
+    if matches!(opts.proto, Proto::Relp | Proto::RelpTls) {
         return crate::relp::run(opts);
     }
     let conns: Vec<Conn> = (0..opts.conns)
@@ -403,6 +415,10 @@ impl Lane {
                 let end = block.frames[n - 1].1;
                 w.write_all(&block.bytes[..end]).map_err(err)?;
             }
+            Conn::Tls(w) => {
+                let end = block.frames[n - 1].1;
+                w.write_all(&block.bytes[..end]).map_err(err)?;
+            }
             Conn::Udp(s) => send_datagrams(s, &block.bytes, &block.frames[..n]).map_err(err)?,
             Conn::Unix(s) => {
                 for &(a, b) in &block.frames[..n] {
@@ -418,9 +434,11 @@ impl Lane {
     /// Flushes what the connection buffers; returns how far behind
     /// schedule it fell at most.
     fn finish(mut self) -> Result<u64, String> {
-        if let Conn::Stream(w) = &mut self.conn {
-            w.flush()
-                .map_err(|e| format!("connection {}: {e}", self.id))?;
+        let err = |e: std::io::Error| format!("connection {}: {e}", self.id);
+        match &mut self.conn {
+            Conn::Stream(w) => w.flush().map_err(err)?,
+            Conn::Tls(s) => crate::tls::close(s).map_err(err)?,
+            Conn::Udp(_) | Conn::Unix(_) => {}
         }
         Ok(self.behind_max)
     }

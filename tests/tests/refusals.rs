@@ -1,9 +1,10 @@
 //! What corelog does not carry out is refused, by `corelogd -N1` and at
 //! start alike, at the parameter's file:line:column — never accepted and
-//! silently ignored: a forward asked to be TLS is not sent in plaintext, a
-//! TLS listener does not accept plaintext, a privilege drop does not leave
-//! the daemon running as root, RELP asked to be TLS (`tls="yes"` as much
-//! as `tls="on"`) is not opened in plaintext.
+//! silently ignored: a forward asked to be TLS that cannot check its peer
+//! sends nothing, a TLS listener without a certificate does not listen, a
+//! privilege drop does not leave the daemon running as root, RELP asked to
+//! be TLS (`tls="yes"` as much as `tls="on"`) without what TLS needs is
+//! not opened in plaintext.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -53,36 +54,40 @@ fn refused_at(name: &str, text: &str, needle: &str, want: &str) {
 }
 
 #[test]
-fn an_omfwd_asked_for_tls_sends_nothing_in_plaintext() {
+fn an_omfwd_asked_for_tls_it_cannot_check_sends_nothing() {
     // The receiver the user believes speaks TLS.
     let receiver = TcpListener::bind("127.0.0.1:0").unwrap();
     receiver.set_nonblocking(true).unwrap();
     let port = receiver.local_addr().unwrap().port();
+    // x509/name (the default) without a CA: nothing to check the chain by.
     let text = format!(
         "*.* action(type=\"omfwd\" target=\"127.0.0.1\" port=\"{port}\" protocol=\"tcp\"\n       \
-         StreamDriver=\"gtls\" StreamDriverMode=\"1\" StreamDriverAuthMode=\"x509/name\")\n"
+         StreamDriver=\"gtls\" StreamDriverMode=\"1\")\n"
     );
     refused_at(
         "omfwd-tls",
         &text,
-        "StreamDriver=",
-        "StreamDriver=\"gtls\" in action(type=\"omfwd\") is not supported by corelog: TLS is not built yet",
+        "StreamDriverMode=",
+        "action(type=\"omfwd\"): authMode x509/name (StreamDriverAuthMode is x509/name when not given) checks the peer's chain: give streamDriver.CAFile (or global(defaultNetstreamDriverCAFile))",
     );
-    let d = dir("omfwd-tls-all");
-    let conf = d.join("rsyslog.conf");
-    std::fs::write(&conf, &text).unwrap();
-    let (_, err) = n1(&conf);
-    for p in [
-        "StreamDriverMode=\"1\"",
-        "StreamDriverAuthMode=\"x509/name\"",
-    ] {
-        assert!(
-            err.contains(&format!(
-                "{p} in action(type=\"omfwd\") is not supported by corelog"
-            )),
-            "{p} is not refused too:\n{err}"
-        );
-    }
+    // TLS asked of a driver that is plain TCP.
+    refused_at(
+        "omfwd-ptcp",
+        &format!(
+            "*.* action(type=\"omfwd\" target=\"127.0.0.1\" port=\"{port}\" protocol=\"tcp\" StreamDriverMode=\"1\")\n"
+        ),
+        "StreamDriverMode=",
+        "action(type=\"omfwd\"): StreamDriverMode=\"1\" asks for TLS, but the stream driver is ptcp",
+    );
+    // GnuTLS priority strings cannot be honoured by rustls.
+    refused_at(
+        "omfwd-priority",
+        &format!(
+            "*.* action(type=\"omfwd\" target=\"127.0.0.1\" port=\"{port}\" protocol=\"tcp\" gnutlsPriorityString=\"SECURE256\")\n"
+        ),
+        "gnutlsPriorityString=",
+        "gnutlsPriorityString=\"SECURE256\" in action(type=\"omfwd\") is not supported by corelog: corelogd's TLS is rustls",
+    );
     assert!(
         matches!(receiver.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
         "corelogd connected to the TLS receiver"
@@ -90,32 +95,33 @@ fn an_omfwd_asked_for_tls_sends_nothing_in_plaintext() {
 }
 
 #[test]
-fn an_imtcp_listener_asked_for_tls_does_not_listen_in_plaintext() {
+fn an_imtcp_listener_asked_for_tls_it_cannot_do_does_not_listen() {
     let port = free_port();
     refused_at(
         "imtcp-tls",
         &format!(
-            "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" streamDriver.mode=\"1\" streamDriver.authMode=\"x509/name\")\n*.* /dev/null\n"
+            "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" streamDriver.name=\"gtls\" streamDriver.mode=\"1\" streamDriver.authMode=\"anon\")\n*.* /dev/null\n"
         ),
         "streamDriver.mode=",
-        "streamDriver.mode=\"1\" in input(type=\"imtcp\") is not supported by corelog: TLS is not built yet",
+        "input(type=\"imtcp\"): a TLS server needs a certificate and its key",
     );
-    // The module-wide settings are refused too, and permitted peers.
+    // Module-wide settings: the driver is still ptcp.
     refused_at(
         "imtcp-tls-module",
         &format!(
-            "module(load=\"imtcp\" streamDriver.name=\"gtls\" streamDriver.mode=\"1\")\ninput(type=\"imtcp\" port=\"{port}\")\n*.* /dev/null\n"
+            "module(load=\"imtcp\" streamDriver.mode=\"1\")\ninput(type=\"imtcp\" port=\"{port}\")\n*.* /dev/null\n"
         ),
-        "streamDriver.name=",
-        "streamDriver.name=\"gtls\" in module(load=\"imtcp\") is not supported by corelog",
+        "streamDriver.mode=",
+        "input(type=\"imtcp\"): streamDriver.mode=\"1\" asks for TLS, but the stream driver is ptcp",
     );
+    // Permitted peers with a mode that checks no name would be ignored.
     refused_at(
         "imtcp-peers",
         &format!(
-            "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" permittedPeer=[\"a.example\"])\n*.* /dev/null\n"
+            "global(defaultNetstreamDriver=\"gtls\" defaultNetstreamDriverCertFile=\"/c.pem\" defaultNetstreamDriverKeyFile=\"/k.pem\")\nmodule(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" streamDriver.mode=\"1\" streamDriver.authMode=\"anon\" permittedPeer=[\"a.example\"])\n*.* /dev/null\n"
         ),
-        "permittedPeer=",
-        "permittedPeer=\"a.example\" in input(type=\"imtcp\") is not supported by corelog: authenticating peers needs TLS",
+        "streamDriver.mode=",
+        "input(type=\"imtcp\"): permittedPeer: authMode anon checks no peer's name or fingerprint, so the permitted peers would be ignored",
     );
     assert!(
         TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200))
@@ -147,7 +153,7 @@ fn a_privilege_drop_to_a_user_or_group_this_machine_lacks_is_an_error_in_every_s
 }
 
 #[test]
-fn imrelp_tls_is_refused_however_it_is_spelled() {
+fn imrelp_tls_without_a_certificate_is_refused_however_it_is_spelled() {
     let port = free_port();
     for (i, on) in ["on", "yes", "1", "true"].iter().enumerate() {
         refused_at(
@@ -156,9 +162,17 @@ fn imrelp_tls_is_refused_however_it_is_spelled() {
                 "module(load=\"imrelp\")\ninput(type=\"imrelp\" port=\"{port}\" tls=\"{on}\")\n*.* /dev/null\n"
             ),
             "tls=",
-            &format!("tls=\"{on}\" in input(type=\"imrelp\") is not supported by corelog: TLS is not built yet"),
+            "input(type=\"imrelp\"): a TLS server needs a certificate and its key: give tls.myCert and tls.myPrivKey; librelp's certificate-less anonymous TLS uses anonymous Diffie-Hellman cipher suites, which rustls does not have",
         );
     }
+    refused_at(
+        "imrelp-compression",
+        &format!(
+            "module(load=\"imrelp\")\ninput(type=\"imrelp\" port=\"{port}\" tls.compression=\"on\")\n*.* /dev/null\n"
+        ),
+        "tls.compression=",
+        "tls.compression=\"on\" in input(type=\"imrelp\") is not supported by corelog: TLS compression",
+    );
     // tls="off" asks for nothing corelog does not do.
     let d = dir("imrelp-tls-off");
     let conf = d.join("rsyslog.conf");

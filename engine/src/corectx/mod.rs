@@ -50,6 +50,11 @@ pub struct InputStats {
     pub sessions_refused_source: u64,
     /// Idle sessions closed to make room for a new one.
     pub sessions_evicted: u64,
+    /// TLS sessions established.
+    pub tls_handshakes: u64,
+    /// TLS handshakes that failed or timed out (each said once, with the
+    /// peer and why).
+    pub tls_handshakes_failed: u64,
     pub dropped_ratelimit: u64,
     pub dropped_full: u64,
     pub receive_errors: u64,

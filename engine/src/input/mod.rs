@@ -45,6 +45,8 @@ pub struct InputSpec {
     pub ruleset: u32,
     /// `$AllowedSender`: who may send to this input (`None`: everyone).
     pub allowed: Option<std::sync::Arc<[crate::acl::Net]>>,
+    /// Its TLS (`None`: plain).
+    pub tls: Option<std::sync::Arc<crate::tls::Endpoint>>,
 }
 
 impl InputSpec {
@@ -81,6 +83,9 @@ impl InputSpec {
     /// Where it listens, for the start-up message.
     pub fn describe(&self) -> String {
         match self.kind {
+            Kind::Tcp if self.tls.is_some() => {
+                format!("{} tls {}", self.module(), join(&self.addrs))
+            }
             Kind::Tcp => format!("{} tcp {}", self.module(), join(&self.addrs)),
             Kind::Udp => format!("{} udp {}", self.module(), join(&self.addrs)),
             Kind::UnixStream | Kind::UnixDgram => format!(
@@ -123,11 +128,14 @@ pub enum InputError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    /// Its TLS certificate, key or CA does not load.
+    Tls { at: String, why: String },
 }
 
 impl std::fmt::Display for InputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            InputError::Tls { at, why } => write!(f, "{at}: TLS: {why}"),
             InputError::Resolve {
                 at,
                 host,
@@ -244,12 +252,22 @@ fn spec(plan: &Plan, def: &InputDef, ports: &[u16]) -> Result<InputSpec, InputEr
     let allowed = proto
         .and_then(|p| plan.globals.allowed_senders.list(p))
         .map(std::sync::Arc::from);
+    let tls = match &c.tls {
+        Some(t) => Some(std::sync::Arc::new(
+            crate::tls::Endpoint::server(t).map_err(|why| InputError::Tls {
+                at: at.clone(),
+                why,
+            })?,
+        )),
+        None => None,
+    };
     Ok(InputSpec {
         config: c.clone(),
         kind,
         addrs,
         ruleset: def.ruleset as u32,
         allowed,
+        tls,
     })
 }
 

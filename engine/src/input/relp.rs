@@ -22,14 +22,12 @@
 //!   shutdown) for ever: a write that takes longer than
 //!   [`WRITE_TIMEOUT`] ends the session.
 
-use std::os::unix::io::AsRawFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use futures_lite::future::or;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use glommio::net::TcpStream;
 
 use crate::corectx::CoreCtx;
 use crate::queue::shard::Chunk;
@@ -41,6 +39,7 @@ use super::ratelimit::RateLimit;
 use super::sessions::Ticket;
 use super::InputSpec;
 use crate::sock::recv_now;
+use crate::tls::Stream;
 
 pub use crate::relp::RelpOptions;
 
@@ -59,8 +58,10 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 const BYE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Writes `b`, at most `limit` long; false on error or timeout.
-async fn write_within(s: &mut TcpStream, b: &[u8], limit: Duration) -> bool {
-    let write = async { s.write_all(b).await.is_ok() };
+async fn write_within(s: &mut Stream, b: &[u8], limit: Duration) -> bool {
+    // Flushed: over TLS, what is written waits in rustls's buffer until
+    // then.
+    let write = async { s.write_all(b).await.is_ok() && s.flush().await.is_ok() };
     let late = async {
         glommio::timer::sleep(limit).await;
         false
@@ -81,15 +82,16 @@ enum Read {
 pub async fn session(
     ctx: &CoreCtx,
     spec: &InputSpec,
-    mut s: TcpStream,
+    mut s: Stream,
     origin: &Arc<Origin>,
     ticket: Ticket,
 ) {
     let Some(opts) = spec.config.relp else { return };
-    let fd = s.as_raw_fd();
+    // Plain TCP only: TLS bytes are read through the decryption.
+    let fd = s.plain_fd();
     // Replies go out as soon as a read's messages are safe: a sender
     // waiting for them must not wait on Nagle as well.
-    let _ = s.set_nodelay(true);
+    let _ = s.tcp().set_nodelay(true);
     let mut decoder = Decoder::new(opts.max_data, opts.oversize);
     let mut server = Server::new();
     let mut size = BUF_SMALL;
@@ -107,7 +109,8 @@ pub async fn session(
     loop {
         // A small sender's session waits holding no buffer: ten thousand
         // idle sessions then hold none.
-        let small = size == BUF_SMALL;
+        // (Over TLS, a one-byte read would decrypt a record for one byte.)
+        let small = size == BUF_SMALL && fd.is_some();
         if buf.len() < BUF_MIN && !small {
             buf = BytesMut::zeroed(size);
             alloc = size;
@@ -117,7 +120,7 @@ pub async fn session(
         } else {
             let direct = match buf.is_empty() {
                 true => None,
-                false => recv_now(fd, &mut buf[..]),
+                false => fd.and_then(|fd| recv_now(fd, &mut buf[..])),
             };
             match direct {
                 Some(r) => result(r),
@@ -131,7 +134,7 @@ pub async fn session(
                             buf = BytesMut::zeroed(size);
                             alloc = size;
                             buf[0] = one[0];
-                            let rest = recv_now(fd, &mut buf[1..]);
+                            let rest = fd.and_then(|fd| recv_now(fd, &mut buf[1..]));
                             Read::Data(1 + rest.and_then(Result::ok).unwrap_or(0))
                         }
                         other => other,
@@ -276,12 +279,7 @@ fn result(r: std::io::Result<usize>) -> Read {
 }
 
 /// Waits for data, the stop signal or, with an idle timeout, silence.
-async fn wait_read(
-    ctx: &CoreCtx,
-    s: &mut TcpStream,
-    buf: &mut [u8],
-    idle: Option<Duration>,
-) -> Read {
+async fn wait_read(ctx: &CoreCtx, s: &mut Stream, buf: &mut [u8], idle: Option<Duration>) -> Read {
     let read = async { result(s.read(buf).await) };
     let stop = async {
         ctx.stop.wait().await;

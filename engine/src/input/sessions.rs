@@ -16,6 +16,11 @@
 //!   another. (The scan is over the whole table, under its lock: at most
 //!   `maxSessions` entries, only when the table is full.)
 //!   So idle connections cannot lock live senders out.
+//! - Before that, a session still in its TLS handshake after
+//!   [`HANDSHAKE_EVICT_MIN`] is closed to make room, whatever
+//!   `sessionEvictIdle` says: a real peer's handshake takes milliseconds,
+//!   so peers that open connections and never finish one cannot lock
+//!   senders out either.
 //! - An evicted session is shut down (`shutdown(2)` on its descriptor,
 //!   under the table's lock): its core sees the end of the stream and
 //!   ends it as if its peer had closed. Its descriptor is still open then,
@@ -67,6 +72,10 @@ struct Table {
     per_source: HashMap<IpAddr, usize>,
 }
 
+/// How long a session must have been in its TLS handshake before it may
+/// be closed to make room.
+pub const HANDSHAKE_EVICT_MIN: Duration = Duration::from_secs(1);
+
 #[derive(Debug)]
 struct Entry {
     /// `None`: a session that cannot be shut down from here (imptcp's
@@ -74,6 +83,7 @@ struct Entry {
     fd: Option<RawFd>,
     peer: Option<IpAddr>,
     activity: Arc<AtomicU64>,
+    handshaking: Arc<AtomicBool>,
 }
 
 /// What [`Sessions::admit`] did to make room, besides admitting.
@@ -133,7 +143,14 @@ impl Sessions {
             }
         }
         let mut admitted = Admitted::Room;
-        if self.limits.max > 0 && t.live.len() >= self.limits.max {
+        let full = self.limits.max > 0 && t.live.len() >= self.limits.max;
+        if let Some(id) = full
+            .then(|| t.oldest_handshake(now, HANDSHAKE_EVICT_MIN.as_millis() as u64))
+            .flatten()
+        {
+            t.evict(id);
+            admitted = Admitted::Evicted;
+        } else if full {
             let Some(min) = self.limits.evict_idle else {
                 return Err(Refusal::Full);
             };
@@ -157,12 +174,14 @@ impl Sessions {
         let id = t.next;
         t.next += 1;
         let activity = Arc::new(AtomicU64::new(now));
+        let handshaking = Arc::new(AtomicBool::new(false));
         t.live.insert(
             id,
             Entry {
                 fd,
                 peer,
                 activity: activity.clone(),
+                handshaking: handshaking.clone(),
             },
         );
         if let Some(ip) = peer {
@@ -174,6 +193,7 @@ impl Sessions {
                 id,
                 sessions: self.clone(),
                 activity,
+                handshaking,
             },
             admitted,
         ))
@@ -196,6 +216,18 @@ impl Table {
             .filter(|(_, e)| e.fd.is_some())
             .map(|(&id, e)| (e.activity.load(Ordering::Relaxed), id))
             .filter(|&(last, _)| last != BUSY && now.saturating_sub(last) >= min_ms)
+            .min()
+            .map(|(_, id)| id)
+    }
+
+    /// The session in its TLS handshake the longest, if for `min_ms` at
+    /// least.
+    fn oldest_handshake(&self, now: u64, min_ms: u64) -> Option<u64> {
+        self.live
+            .iter()
+            .filter(|(_, e)| e.fd.is_some() && e.handshaking.load(Ordering::Relaxed))
+            .map(|(&id, e)| (e.activity.load(Ordering::Relaxed), id))
+            .filter(|&(since, _)| since != BUSY && now.saturating_sub(since) >= min_ms)
             .min()
             .map(|(_, id)| id)
     }
@@ -253,6 +285,7 @@ pub struct Ticket {
     id: u64,
     sessions: Arc<Sessions>,
     activity: Arc<AtomicU64>,
+    handshaking: Arc<AtomicBool>,
 }
 
 /// The activity mark of a session that is waiting to enqueue what it
@@ -264,6 +297,14 @@ impl Ticket {
     pub fn touch(&self) {
         self.activity
             .store(self.sessions.now_ms(), Ordering::Relaxed);
+    }
+
+    /// The session starts (`true`) or ends its TLS handshake; from its
+    /// start, a session still in it after [`HANDSHAKE_EVICT_MIN`] is the
+    /// first to be closed to make room.
+    pub fn handshaking(&self, on: bool) {
+        self.touch();
+        self.handshaking.store(on, Ordering::Relaxed);
     }
 
     /// The session waits for its queue (it is idle again at

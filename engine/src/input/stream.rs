@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use futures_lite::future::or;
-use futures_lite::{AsyncRead, AsyncReadExt};
+use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use glommio::channels::shared_channel::ConnectedSender;
 use glommio::net::{AcceptedTcpStream, TcpListener, UnixListener};
 
@@ -31,6 +31,7 @@ use crate::corectx::CoreCtx;
 use crate::frame::Framer;
 use crate::queue::shard::Chunk;
 use crate::sock::{recv_now, recv_now_into};
+use crate::tls::Stream;
 use crate::{parse, Origin};
 
 use super::ratelimit::RateLimit;
@@ -244,18 +245,57 @@ pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc
     glommio::spawn_local(async move {
         let _guard = ctx2.tasks.enter();
         let Owned { ticket, conn } = owned;
-        match conn {
-            Conn::Tcp(s) if spec2.config.relp.is_some() => {
-                super::relp::session(&ctx2, &spec2, s, &origin, ticket).await
+        let s = match conn {
+            Conn::Unix(s) => return session(&ctx2, &spec2, s, None, &origin, ticket).await,
+            Conn::Tcp(s) => match &spec2.tls {
+                None => Stream::Plain(s),
+                Some(tls) => match handshake(&ctx2, &spec2, tls, s, &origin, &ticket).await {
+                    Some(s) => s,
+                    None => return,
+                },
+            },
+        };
+        match spec2.config.relp {
+            Some(_) => super::relp::session(&ctx2, &spec2, s, &origin, ticket).await,
+            None => {
+                let fd = s.plain_fd();
+                session(&ctx2, &spec2, s, fd, &origin, ticket).await
             }
-            Conn::Tcp(s) => {
-                let fd = std::os::unix::io::AsRawFd::as_raw_fd(&s);
-                session(&ctx2, &spec2, s, Some(fd), &origin, ticket).await
-            }
-            Conn::Unix(s) => session(&ctx2, &spec2, s, None, &origin, ticket).await,
         }
     })
     .detach();
+}
+
+/// Runs a TLS handshake on an admitted connection; `None` (counted, and
+/// said once per peer and reason) when it fails or takes too long. The
+/// ticket is held throughout: a handshake counts against the session
+/// limits, and a stalled one is the first to be closed to make room.
+async fn handshake(
+    ctx: &CoreCtx,
+    spec: &InputSpec,
+    tls: &crate::tls::Endpoint,
+    s: glommio::net::TcpStream,
+    origin: &Origin,
+    ticket: &Ticket,
+) -> Option<Stream> {
+    ticket.handshaking(true);
+    let r = tls.accept(s).await;
+    ticket.handshaking(false);
+    match r {
+        Ok(s) => {
+            ctx.count(|s| s.tls_handshakes += 1);
+            Some(s)
+        }
+        Err(crate::tls::Failed(why)) => {
+            ctx.count(|s| s.tls_handshakes_failed += 1);
+            crate::notice!(
+                "corelogd: {}: TLS handshake with {} failed: {why}.",
+                spec.describe(),
+                String::from_utf8_lossy(&origin.fromhost_ip)
+            );
+            None
+        }
+    }
 }
 
 /// What ended a wait with a large buffer.
@@ -322,7 +362,7 @@ fn set_keepalive(s: &glommio::net::TcpStream, k: super::KeepAlive) {
 /// without waiting: glommio, after a read that did not fill the buffer,
 /// waits for an io_uring readiness poll before it reads again, and that
 /// round trip left the cores idle a quarter of the time under load.
-async fn session<S: AsyncRead + Unpin>(
+async fn session<S: AsyncRead + AsyncWrite + Unpin>(
     ctx: &CoreCtx,
     spec: &InputSpec,
     mut s: S,
@@ -441,7 +481,10 @@ async fn session<S: AsyncRead + Unpin>(
             Some(Ok(0)) => break,
             Some(Ok(n)) => n,
             Some(Err(e)) => {
-                if e.kind() != std::io::ErrorKind::ConnectionReset {
+                // A reset, or a TLS peer that closed without close_notify
+                // (as many senders do): the end of the stream.
+                use std::io::ErrorKind::{ConnectionReset, UnexpectedEof};
+                if !matches!(e.kind(), ConnectionReset | UnexpectedEof) {
                     crate::notice!("corelogd: {}: read failed: {e}.", spec.describe());
                 }
                 ctx.count(|s| s.receive_errors += 1);
@@ -476,7 +519,13 @@ async fn session<S: AsyncRead + Unpin>(
     drop(lease);
     // Out of the table before the descriptor can be closed and reused.
     drop(ticket);
-    drop(s);
+    // Over TLS, close_notify goes first; bounded, as a peer that does not
+    // read could hold it.
+    or(async { s.close().await.is_ok() }, async {
+        glommio::timer::sleep(STOP_QUIET).await;
+        false
+    })
+    .await;
 }
 
 /// Waits for a read into `buf`'s room, zeroed first (an `AsyncRead` takes

@@ -19,6 +19,9 @@ use std::time::Duration;
 
 use futures_lite::AsyncWriteExt;
 use glommio::net::{TcpStream, UdpSocket};
+use std::sync::Arc;
+
+use crate::tls::{Endpoint, Stream};
 
 use crate::config::modules::omfwd::OmfwdConfig;
 use crate::config::modules::KeepAlive;
@@ -31,7 +34,9 @@ pub struct OmFwd {
     target: String,
     port: u16,
     protocol: Protocol,
-    tcp: Option<TcpStream>,
+    tcp: Option<Stream>,
+    /// TLS for the TCP connection (`None`: plain).
+    tls: Option<Arc<Endpoint>>,
     udp: Option<UdpSocket>,
     keepalive: Option<KeepAlive>,
     /// `rebindInterval`: messages per connection (or UDP socket) before a
@@ -44,8 +49,14 @@ pub struct OmFwd {
 }
 
 impl OmFwd {
-    pub fn new(c: &OmfwdConfig) -> OmFwd {
-        OmFwd {
+    /// The forwarder of `c`; its TLS files are read here (an error says
+    /// which and why).
+    pub fn new(c: &OmfwdConfig) -> Result<OmFwd, String> {
+        let tls = match &c.tls {
+            Some(t) => Some(Arc::new(Endpoint::client(t, &c.target)?)),
+            None => None,
+        };
+        Ok(OmFwd {
             target: c.target.clone(),
             port: c.port,
             protocol: c.protocol,
@@ -55,11 +66,18 @@ impl OmFwd {
             rebind_interval: c.rebind_interval,
             sent: 0,
             udp_sendbuf: c.udp_sendbuf,
-        }
+            tls,
+        })
+    }
+
+    /// Its TLS endpoint, to reload on SIGHUP.
+    pub fn tls(&self) -> Option<&Arc<Endpoint>> {
+        self.tls.as_ref()
     }
 
     pub fn describe(&self) -> String {
         let p = match self.protocol {
+            Protocol::Tcp if self.tls.is_some() => "tls",
             Protocol::Tcp => "tcp",
             Protocol::Udp => "udp",
         };
@@ -101,7 +119,7 @@ impl OmFwd {
 
     async fn write_tcp(&mut self, r: &Rendered) -> io::Result<()> {
         if let Some(s) = &self.tcp {
-            if peer_closed(s.as_raw_fd()) {
+            if peer_closed(s.tcp().as_raw_fd()) {
                 self.tcp = None;
             }
         }
@@ -117,10 +135,20 @@ impl OmFwd {
                 let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(s.as_raw_fd()) };
                 crate::sock::set_keepalive(fd, k)?;
             }
-            self.tcp = Some(s);
+            self.tcp = Some(match &self.tls {
+                None => Stream::Plain(s),
+                Some(tls) => tls.connect(s).await.map_err(|crate::tls::Failed(why)| {
+                    io::Error::new(
+                        io::ErrorKind::ConnectionRefused,
+                        format!("TLS handshake failed: {why}"),
+                    )
+                })?,
+            });
         }
         let s = self.tcp.as_mut().expect("connected above");
         s.write_all(&r.data).await?;
+        // Over TLS the last record waits in rustls's buffer until flushed.
+        s.flush().await?;
         Ok(())
     }
 

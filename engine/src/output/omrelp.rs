@@ -37,6 +37,9 @@ use bytes::BytesMut;
 use futures_lite::future::or;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
+use std::sync::Arc;
+
+use crate::tls::{Endpoint, Stream};
 
 use crate::config::modules::omrelp::OmrelpConfig;
 use crate::relp::frame::{encode, Decoder, Frame, Oversize, NUMBER_MAX};
@@ -66,10 +69,12 @@ pub struct OmRelp {
     carry: Option<Carry>,
     /// Sessions opened (for tests and the log).
     pub sessions: u64,
+    /// TLS (`None`: plain TCP).
+    tls: Option<Arc<Endpoint>>,
 }
 
 struct Session {
-    s: TcpStream,
+    s: Stream,
     next: u32,
     decoder: Decoder,
     /// Frames awaiting their rsp: (txnr, record index in the batch).
@@ -87,9 +92,15 @@ struct Carry {
 }
 
 impl OmRelp {
-    pub fn new(c: &OmrelpConfig) -> OmRelp {
+    /// The client of `c`; its TLS files are read here (an error says which
+    /// and why).
+    pub fn new(c: &OmrelpConfig) -> Result<OmRelp, String> {
         debug_assert!(c.window >= 1);
-        OmRelp {
+        let tls = match &c.tls {
+            Some(t) => Some(Arc::new(Endpoint::client(t, &c.target)?)),
+            None => None,
+        };
+        Ok(OmRelp {
             target: c.target.clone(),
             port: c.port,
             window: c.window,
@@ -100,7 +111,13 @@ impl OmRelp {
             session: None,
             carry: None,
             sessions: 0,
-        }
+            tls,
+        })
+    }
+
+    /// Its TLS endpoint, to reload on SIGHUP.
+    pub fn tls(&self) -> Option<&Arc<Endpoint>> {
+        self.tls.as_ref()
     }
 
     /// A client for tests: `txnr_limit` stands for 999 999 999.
@@ -116,11 +133,13 @@ impl OmRelp {
             session: None,
             carry: None,
             sessions: 0,
+            tls: None,
         }
     }
 
     pub fn describe(&self) -> String {
-        format!("relp://{}:{}", self.target, self.port)
+        let tls = if self.tls.is_some() { " (TLS)" } else { "" };
+        format!("relp://{}:{}{tls}", self.target, self.port)
     }
 
     /// Sends the batch's records and waits for every acknowledgement. On
@@ -206,7 +225,7 @@ impl OmRelp {
         // SAFETY: recv writes at most b.len() bytes into `b`, which we own.
         let n = unsafe {
             libc::recv(
-                s.s.as_raw_fd(),
+                s.s.tcp().as_raw_fd(),
                 b.as_mut_ptr().cast(),
                 b.len(),
                 libc::MSG_DONTWAIT,
@@ -237,6 +256,15 @@ impl OmRelp {
             .await
             .map_err(io::Error::from)?;
         s.set_nodelay(true).ok();
+        let s = match &self.tls {
+            None => Stream::Plain(s),
+            Some(tls) => tls.connect(s).await.map_err(|crate::tls::Failed(why)| {
+                io::Error::new(
+                    io::ErrorKind::ConnectionRefused,
+                    format!("TLS handshake failed: {why}"),
+                )
+            })?,
+        };
         let mut sess = Session {
             s,
             next: 1,
@@ -316,7 +344,7 @@ impl OmRelp {
     fn abort(&mut self) {
         if let Some(s) = self.session.take() {
             // SAFETY: the descriptor stays open while `s` lives, past this call.
-            let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(s.s.as_raw_fd()) };
+            let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(s.s.tcp().as_raw_fd()) };
             let sock = socket2::SockRef::from(&fd);
             let _ = sock.set_linger(Some(Duration::ZERO));
             // A receive left in flight in io_uring (a timed-out wait)
@@ -331,6 +359,9 @@ impl Session {
     async fn flush(&mut self) -> io::Result<()> {
         if !self.out.is_empty() {
             self.s.write_all(&self.out).await?;
+            // Over TLS the last record waits in rustls's buffer until
+            // flushed.
+            self.s.flush().await?;
             self.out.clear();
         }
         Ok(())
@@ -379,7 +410,7 @@ impl Session {
             Some(Ok(n)) => n,
         };
         self.buf.truncate(start + n);
-        quick_ack(self.s.as_raw_fd());
+        quick_ack(self.s.tcp().as_raw_fd());
         let chunk = self.buf.split_to(start + n).freeze();
         self.decoder
             .decode(chunk, &mut self.frames)

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use crate::config::{ActionDef, OutputConfig};
 
-use super::omfile::{prefix_dir, FileOptions, OmFile, OwnerError};
+use super::omfile::{prefix_dir, FileOptions, OmFile};
 use super::omfwd::OmFwd;
 use super::omrelp::OmRelp;
 use super::Rendered;
@@ -60,12 +60,12 @@ pub struct ActionRunner {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionError {
     pub action: String,
-    pub owner: OwnerError,
+    pub why: String,
 }
 
 impl std::fmt::Display for ActionError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "action '{}': {}", self.action, self.owner)
+        write!(f, "action '{}': {}", self.action, self.why)
     }
 }
 
@@ -95,7 +95,7 @@ impl ActionRunner {
             OutputConfig::Omfile(c) => {
                 let mut opts = FileOptions::new(c).map_err(|owner| ActionError {
                     action: name.to_string(),
-                    owner,
+                    why: owner.to_string(),
                 })?;
                 if let Some(t) = a.dynafile.as_deref().filter(|_| !c.permit_path_escape) {
                     opts.contain = Some(dynafile_dir(t));
@@ -107,8 +107,16 @@ impl ActionRunner {
                 };
                 Output::File(OmFile::new(path, opts))
             }
-            OutputConfig::Omfwd(c) => Output::Fwd(OmFwd::new(c)),
-            OutputConfig::Omrelp(c) => Output::Relp(Box::new(OmRelp::new(c))),
+            OutputConfig::Omfwd(c) => Output::Fwd(OmFwd::new(c).map_err(|why| ActionError {
+                action: name.to_string(),
+                why: format!("TLS: {why}"),
+            })?),
+            OutputConfig::Omrelp(c) => {
+                Output::Relp(Box::new(OmRelp::new(c).map_err(|why| ActionError {
+                    action: name.to_string(),
+                    why: format!("TLS: {why}"),
+                })?))
+            }
         };
         let c = &a.common;
         Ok(ActionRunner {
@@ -237,6 +245,15 @@ impl ActionRunner {
         if let Output::Relp(f) = &mut self.output {
             let bye = f.finish();
             futures_lite::future::or(bye, glommio::timer::sleep(Duration::from_secs(1))).await;
+        }
+    }
+
+    /// Its TLS endpoint (omfwd, omrelp), if it has one.
+    pub fn tls(&self) -> Option<Arc<crate::tls::Endpoint>> {
+        match &self.output {
+            Output::Fwd(f) => f.tls().cloned(),
+            Output::Relp(r) => r.tls().cloned(),
+            Output::File(_) => None,
         }
     }
 

@@ -23,6 +23,8 @@ use std::time::Duration;
 use glommio::channels::shared_channel::{SharedReceiver, SharedSender};
 use glommio::net::{TcpListener, UdpSocket, UnixListener};
 use glommio::sync::RwLock;
+
+use crate::tls::Endpoint;
 use glommio::task::JoinHandle;
 
 use super::action_queue;
@@ -145,12 +147,28 @@ impl CoreJob {
         let workers = self.start_workers(&ctx, routes);
         let done = Rc::new(StopFlag::default());
         let runners: Vec<_> = actions.runners.values().cloned().collect();
+        // TLS to reload on SIGHUP: this core's outputs', and (core 0) the
+        // inputs' (shared by all cores).
+        let mut tls: Vec<(String, Arc<Endpoint>)> = runners
+            .iter()
+            .filter_map(|r| {
+                let r = r.try_read().ok()?;
+                Some((format!("action '{}'", r.name()), r.tls()?))
+            })
+            .collect();
+        if self.core == 0 {
+            tls.extend(
+                self.specs
+                    .iter()
+                    .filter_map(|s| Some((s.describe(), s.tls.clone()?))),
+            );
+        }
         let housekeeping = glommio::spawn_local(housekeeping(
             self.core,
             ctx.clone(),
             done.clone(),
             self.signals.clone(),
-            runners,
+            (runners, tls),
             (self.udp_ports.clone(), self.udp_drops.clone()),
         ));
         ctx.stop.wait().await;
@@ -563,7 +581,8 @@ impl CoreJob {
 }
 
 /// Every [`TICK`] until `done`: passes a stop request on to the inputs,
-/// ends suspensions whose time is up, reopens files after SIGHUP, gives
+/// ends suspensions whose time is up, reopens files and re-reads TLS
+/// certificates and keys after SIGHUP, gives
 /// files their `flushInterval` and `closeTimeout` once a second, and
 /// (core 0) reads the kernel's UDP drop counts.
 async fn housekeeping(
@@ -571,7 +590,7 @@ async fn housekeeping(
     ctx: Rc<CoreCtx>,
     done: Rc<StopFlag>,
     signals: Arc<Signals>,
-    runners: Vec<Rc<RwLock<ActionRunner>>>,
+    (runners, tls): (Vec<Rc<RwLock<ActionRunner>>>, Vec<(String, Arc<Endpoint>)>),
     (udp_ports, udp_drops): (Vec<u16>, Arc<AtomicU64>),
 ) {
     let mut generation = signals.poll_hup();
@@ -593,6 +612,11 @@ async fn housekeeping(
         let g = signals.poll_hup();
         let hup = g != generation;
         generation = g;
+        if hup {
+            for (what, t) in &tls {
+                t.reload(what);
+            }
+        }
         for r in &runners {
             if let Ok(mut r) = r.try_write() {
                 r.tick();

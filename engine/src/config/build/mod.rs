@@ -125,7 +125,8 @@ impl Builder {
             Some(p) => self.resolve(&p).unwrap_or(0),
             None => 0,
         };
-        let inputs = self.finish_inputs(default_ruleset);
+        let mut inputs = self.finish_inputs(default_ruleset);
+        self.finish_tls(&mut inputs);
         if self.actions.is_empty() && self.diag.errors.is_empty() {
             self.err(Pos::default(), "the configuration has no actions: inputs would run, but nothing would be written anywhere");
         }
@@ -155,6 +156,50 @@ impl Builder {
             actions: self.actions,
             warnings,
         })
+    }
+
+    /// Completes every input's and action's TLS with `global()`'s
+    /// defaults, now that all of it is known.
+    fn finish_tls(&mut self, inputs: &mut [InputDef]) {
+        use crate::config::modules::output::OutputConfig;
+        use crate::config::modules::{omfwd, tls};
+        let defaults = self.globals.netstream.clone();
+        let mut errors = Vec::new();
+        let mut udp_tls = Vec::new();
+        let mut complete = |what: &str, asked: Option<tls::TlsAsked>| {
+            let asked = asked?;
+            match tls::complete(&asked, &defaults) {
+                Ok(t) => t,
+                Err(e) => {
+                    errors.push((asked.pos, format!("{what}: {e}")));
+                    None
+                }
+            }
+        };
+        for i in inputs.iter_mut() {
+            let what = format!("input(type=\"{}\")", i.config.module);
+            i.config.tls = complete(&what, i.config.tls_asked.take());
+        }
+        for a in self.actions.iter_mut() {
+            match &mut a.output {
+                OutputConfig::Omfwd(c) => {
+                    c.tls = complete("action(type=\"omfwd\")", c.tls_asked.take());
+                    if c.tls.is_some() && c.protocol == omfwd::Protocol::Udp {
+                        udp_tls.push(a.pos);
+                    }
+                }
+                OutputConfig::Omrelp(c) => {
+                    c.tls = complete("action(type=\"omrelp\")", c.tls_asked.take());
+                }
+                _ => {}
+            }
+        }
+        for pos in udp_tls {
+            errors.push((pos, "action(type=\"omfwd\"): TLS runs over TCP: set protocol=\"tcp\" (or StreamDriverMode=\"0\" for plain UDP)".to_string()));
+        }
+        for (pos, e) in errors {
+            self.err(pos, e);
+        }
     }
 
     fn finish_rulesets(&mut self) -> Vec<RulesetDef> {

@@ -33,20 +33,15 @@ pub static TABLE: Table = Table {
         Param::new("debug.gnutls", NON_NEG, "0").warned(why::DEBUG),
         Param::new("debug.unloadModules", Type::Bool, "on").warned(why::DEBUG),
         Param::new("defaultNetstreamDriverCAFile", Type::Path, "")
-            .legacy("$DefaultNetstreamDriverCAFile")
-            .refused(why::TLS),
+            .legacy("$DefaultNetstreamDriverCAFile"),
         Param::new("defaultNetstreamDriverKeyFile", Type::Path, "")
-            .legacy("$DefaultNetstreamDriverKeyFile")
-            .refused(why::TLS),
+            .legacy("$DefaultNetstreamDriverKeyFile"),
         Param::new("defaultNetstreamDriverCertFile", Type::Path, "")
-            .legacy("$DefaultNetstreamDriverCertFile")
-            .refused(why::TLS),
-        Param::new("defaultNetstreamDriver", DRIVERS, "ptcp")
-            .legacy("$DefaultNetstreamDriver")
-            .refused(why::TLS),
+            .legacy("$DefaultNetstreamDriverCertFile"),
+        Param::new("defaultNetstreamDriver", DRIVERS, "ptcp").legacy("$DefaultNetstreamDriver"),
         Param::new("netstreamDriverCAExtraFiles", Type::Str, "")
-            .legacy("$NetstreamDriverCAExtraFiles")
-            .refused(why::TLS),
+            .note("comma-separated")
+            .legacy("$NetstreamDriverCAExtraFiles"),
         Param::new(
             "maxMessageSize",
             Type::Size {
@@ -256,6 +251,9 @@ pub struct Globals {
     /// `privdrop.*` / `$PrivDropTo…`: who corelogd becomes once its
     /// sockets are open.
     pub privdrop: PrivDrop,
+    /// `defaultNetstreamDriver*`: the TLS driver and files of imtcp and
+    /// omfwd where they name none.
+    pub netstream: super::tls::NetstreamDefaults,
 }
 
 /// The user and group to drop to, looked up when the configuration is
@@ -298,7 +296,33 @@ impl Default for Globals {
             ruleset_queue_timeout_shutdown_ms: 1500,
             ruleset_queue_timeout_enqueue_ms: 2000,
             privdrop: PrivDrop::default(),
+            netstream: Default::default(),
         }
+    }
+}
+
+/// `defaultNetstreamDriver*` over `n`.
+fn netstream(r: &Resolved, n: &mut super::tls::NetstreamDefaults) {
+    use std::path::PathBuf;
+    if let Some(d) = r.given_int("defaultNetstreamDriver") {
+        n.driver = super::tls::Driver::ALL[d as usize];
+    }
+    for (name, slot) in [
+        ("defaultNetstreamDriverCAFile", &mut n.files.ca),
+        ("defaultNetstreamDriverCertFile", &mut n.files.cert),
+        ("defaultNetstreamDriverKeyFile", &mut n.files.key),
+    ] {
+        if let Some(p) = r.given_str(name) {
+            *slot = Some(PathBuf::from(p));
+        }
+    }
+    if let Some(extra) = r.given_str("netstreamDriverCAExtraFiles") {
+        n.files.ca_extra = extra
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .collect();
     }
 }
 
@@ -306,6 +330,7 @@ impl Default for Globals {
 /// have is an error at its parameter.
 pub fn apply(r: &Resolved, g: &mut Globals) -> Result<(), (Pos, String)> {
     let privdrop = privdrop(r, &mut g.privdrop);
+    netstream(r, &mut g.netstream);
     if let Some(d) = r.given_str("workDirectory") {
         g.work_directory = Some(without_trailing_slash(&d));
     }

@@ -1,12 +1,12 @@
 //! imrelp: `module(load="imrelp")` and `input(type="imrelp")`.
 //!
 //! In: the input's parameters over the module's `ruleset`. Out: an
-//! [`InputConfig`] whose sessions speak RELP. `tls` and every `tls.*`
-//! parameter are refused until TLS is built (issue #16): a session asked
-//! to be encrypted is never opened in plaintext.
+//! [`InputConfig`] whose sessions speak RELP, over TLS with `tls="on"`
+//! (see [`super::tls`]): a session asked to be encrypted is never opened
+//! in plaintext.
 
 use super::input::{self, InputConfig, Listen, EVICT_IDLE, MAX_SESSIONS_DEFAULT, PER_SOURCE};
-use super::why;
+use super::{tls, why};
 use crate::config::param::{Param, Resolved, Table, Type, NON_NEG};
 use crate::relp::frame::Oversize;
 use crate::relp::RelpOptions;
@@ -24,7 +24,9 @@ pub static MODULE: Table = Table {
         Param::new("ruleset", Type::Ruleset, "")
             .note("the default ruleset")
             .legacy("$InputRELPServerBindRuleset"),
-        Param::new("tls.tlsLib", Type::Str, "").refused(why::TLS),
+        Param::new("tls.tlsLib", Type::Enum(&["gnutls", "openssl"]), "")
+            .note("gnutls")
+            .warned(tls::TLS_LIB),
     ],
 };
 
@@ -62,16 +64,17 @@ pub static INPUT: Table = Table {
             "light",
         )
         .warned("corelogd withholds acknowledgements while its queue is full, whatever the flow control type; nothing is lost either way"),
-        Param::new("tls", Type::Bool, "off").refused(why::TLS),
-        Param::new("tls.permittedPeer", Type::Array, "").refused(why::PEERS),
-        Param::new("tls.authMode", Type::Str, "").refused(why::PEERS),
-        Param::new("tls.dhbits", NON_NEG, "0").refused(why::TLS),
-        Param::new("tls.priorityString", Type::Str, "").refused(why::TLS),
-        Param::new("tls.caCert", Type::Path, "").refused(why::TLS),
-        Param::new("tls.myCert", Type::Path, "").refused(why::TLS),
-        Param::new("tls.myPrivKey", Type::Path, "").refused(why::TLS),
-        Param::new("tls.tlsCfgCmd", Type::Str, "").refused(why::TLS),
-        Param::new("tls.compression", Type::Bool, "off").refused(why::TLS),
+        Param::new("tls", Type::Bool, "off"),
+        Param::new("tls.permittedPeer", Type::Array, ""),
+        Param::new("tls.authMode", Type::Enum(tls::RELP_AUTH_MODES), "")
+            .note("fingerprint with tls.myCert, else none"),
+        Param::new("tls.dhbits", NON_NEG, "0").warned(tls::DHBITS),
+        Param::new("tls.priorityString", Type::Str, "").refused(why::PRIORITY),
+        Param::new("tls.caCert", Type::Path, ""),
+        Param::new("tls.myCert", Type::Path, ""),
+        Param::new("tls.myPrivKey", Type::Path, ""),
+        Param::new("tls.tlsCfgCmd", Type::Str, "").refused(why::PRIORITY),
+        Param::new("tls.compression", Type::Bool, "off").refused(tls::COMPRESSION),
         Param::new("maxSessions", NON_NEG, MAX_SESSIONS_DEFAULT)
             .note("corelog's own: sessions over all cores; 0: unlimited"),
         PER_SOURCE,
@@ -108,5 +111,6 @@ pub fn resolve(r: &Resolved, max_message: usize) -> InputConfig {
         oversize: OVERSIZE_MODES[r.choice("oversizeMode")],
         idle: input::idle(r.int("idleTimeout")),
     });
+    c.tls_asked = tls::relp(r, tls::Side::Server);
     c
 }

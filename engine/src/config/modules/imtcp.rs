@@ -2,13 +2,13 @@
 //!
 //! In: the input's parameters over the module's (rsyslog 8.2302's
 //! inheritance) and the legacy `$InputTCP…` directives. Out: an
-//! [`InputConfig`] listening on TCP. TLS, permitted peers and what needs
-//! them are refused until TLS is built (issue #16).
+//! [`InputConfig`] listening on TCP, with TLS when `streamDriver.mode` is
+//! 1 with the gtls or ossl driver (see [`super::tls`]).
 
 use super::input::{
     self, InputConfig, Listen, DELIMITER, EVICT_IDLE, FRAME, MAX_SESSIONS_DEFAULT, PER_SOURCE,
 };
-use super::{why, DRIVERS};
+use super::{tls, why, DRIVERS};
 use crate::config::param::{Param, Resolved, Table, Type, NON_NEG, POSITIVE};
 use crate::frame::FRAME_BYTES_MAX_DEFAULT;
 
@@ -42,27 +42,27 @@ macro_rules! with_shared {
             Param::new("maxListeners", POSITIVE, "20")
                 .legacy("$InputTCPMaxListeners")
                 .warned(why::LISTENERS),
-            Param::new("streamDriver.mode", NON_NEG, "0")
-                .legacy("$InputTCPServerStreamDriverMode")
-                .refused(why::TLS),
-            Param::new("streamDriver.authMode", Type::Str, "anon")
-                .legacy("$InputTCPServerStreamDriverAuthMode")
-                .refused(why::PEERS),
-            Param::new("streamDriver.permitExpiredCerts", Type::Str, "off").refused(why::TLS),
-            Param::new("streamDriver.name", DRIVERS, "ptcp").refused(why::TLS),
-            Param::new("streamDriver.CheckExtendedKeyPurpose", Type::Bool, "off")
-                .refused(why::PEERS),
-            Param::new("streamDriver.PrioritizeSAN", Type::Bool, "off").refused(why::PEERS),
-            Param::new("streamDriver.TlsVerifyDepth", POSITIVE, "").refused(why::PEERS),
+            Param::new("streamDriver.mode", Type::Int { min: 0, max: 1 }, "0")
+                .note("0: plain TCP, 1: TLS")
+                .legacy("$InputTCPServerStreamDriverMode"),
+            Param::new("streamDriver.authMode", Type::Enum(tls::AUTH_MODES), "")
+                .note("x509/name")
+                .legacy("$InputTCPServerStreamDriverAuthMode"),
+            Param::new("streamDriver.permitExpiredCerts", Type::Enum(tls::EXPIRED), "off"),
+            Param::new("streamDriver.name", DRIVERS, "")
+                .note("global(defaultNetstreamDriver)"),
+            Param::new("streamDriver.CheckExtendedKeyPurpose", Type::Bool, "off"),
+            Param::new("streamDriver.PrioritizeSAN", Type::Bool, "off"),
+            Param::new("streamDriver.TlsVerifyDepth", tls::DEPTH, "")
+                .note("rustls's"),
             Param::new("permittedPeer", Type::Array, "")
-                .legacy("$InputTCPServerStreamDriverPermittedPeer")
-                .refused(why::PEERS),
+                .legacy("$InputTCPServerStreamDriverPermittedPeer"),
             Param::new("keepAlive", Type::Bool, "off").legacy("$InputTCPServerKeepAlive"),
             Param::new("keepAlive.probes", NON_NEG, "0").legacy("$InputTCPServerKeepAlive_probes"),
             Param::new("keepAlive.time", NON_NEG, "0").legacy("$InputTCPServerKeepAlive_time"),
             Param::new("keepAlive.interval", NON_NEG, "0")
                 .legacy("$InputTCPServerKeepAlive_intvl"),
-            Param::new("gnutlsPriorityString", Type::Str, "").refused(why::TLS),
+            Param::new("gnutlsPriorityString", Type::Str, "").refused(why::PRIORITY),
             Param::new("preserveCase", Type::Bool, "on")
                 .legacy("$InputTCPServerPreserveCase")
                 .warned(why::CASE),
@@ -99,9 +99,12 @@ pub static INPUT: Table = Table {
         Param::new("ruleset", Type::Ruleset, "")
             .note("the default ruleset")
             .legacy("$InputTCPServerBindRuleset"),
-        Param::new("streamDriver.cafile", Type::Path, "").refused(why::TLS),
-        Param::new("streamDriver.keyfile", Type::Path, "").refused(why::TLS),
-        Param::new("streamDriver.certfile", Type::Path, "").refused(why::TLS),
+        Param::new("streamDriver.CAFile", Type::Path, "")
+            .note("global(defaultNetstreamDriverCAFile)"),
+        Param::new("streamDriver.KeyFile", Type::Path, "")
+            .note("global(defaultNetstreamDriverKeyFile)"),
+        Param::new("streamDriver.CertFile", Type::Path, "")
+            .note("global(defaultNetstreamDriverCertFile)"),
         Param::new("supportOctetCountedFraming", Type::Bool, "on")
             .legacy("$InputTCPServerSupportOctetCountedFraming"),
         Param::new("rateLimit.interval", NON_NEG, "0"),
@@ -124,5 +127,6 @@ pub fn resolve(r: &Resolved, max_message: usize) -> InputConfig {
     c.sessions = input::sessions(r);
     c.keepalive = input::keepalive(r);
     input::rate_limit(r, "", &mut c);
+    c.tls_asked = Some(tls::netstream(r, &tls::IMTCP, tls::Side::Server));
     c
 }

@@ -95,6 +95,11 @@ pub struct InputConfig {
     pub input_name_append_port: bool,
     /// imrelp: the sessions speak RELP.
     pub relp: Option<RelpOptions>,
+    /// imtcp's stream driver or imrelp's `tls.*` as given; completed into
+    /// `tls` once `global()` is known.
+    pub tls_asked: Option<super::tls::TlsAsked>,
+    /// TLS (`None`: plain TCP).
+    pub tls: Option<super::tls::TlsConfig>,
 }
 
 impl InputConfig {
@@ -121,6 +126,8 @@ impl InputConfig {
             ignore_timestamp: false,
             input_name_append_port: false,
             relp: None,
+            tls_asked: None,
+            tls: None,
         }
     }
 }

@@ -29,6 +29,7 @@ pub mod output;
 pub mod queue;
 pub mod ruleset;
 pub mod template;
+pub mod tls;
 
 pub use action::ActionCommon;
 pub use global::Globals;
@@ -92,8 +93,7 @@ use super::param::{Param, Table, Type};
 
 /// Reasons for refusing, shared by the tables.
 pub mod why {
-    pub const TLS: &str = "TLS is not built yet (issue #16), and the connection would be plaintext; terminate TLS in front of corelogd (for example with stunnel) or remove the parameter";
-    pub const PEERS: &str = "authenticating peers needs TLS, which is not built yet (issue #16); every peer would be accepted";
+    pub const PRIORITY: &str = "corelogd's TLS is rustls, which takes no GnuTLS priority string or OpenSSL command: its suites are fixed (TLS 1.3 and 1.2, ECDHE with AES-GCM or ChaCha20-Poly1305); what the string would have allowed or forbidden would not be; remove it (see docs/tls.md)";
     pub const INTERNAL: &str = "corelogd does not route its own messages through the rules yet (issue #18), so these notices would not be logged";
     pub const TIMEZONE: &str = "timezones are not built yet (issue #17); timestamps without an offset would be read as UTC";
     pub const COMPRESSION: &str =

@@ -1,12 +1,12 @@
 //! omfwd: `module(load="builtin:omfwd")` and `action(type="omfwd")`.
 //!
 //! In: the action's parameters over the module's `template`. Out: an
-//! [`OmfwdConfig`]. Every stream-driver (TLS) parameter is refused until
-//! TLS is built (issue #16): a forward asked to be encrypted is never
-//! sent in plaintext. Compression, source addresses, namespaces and
+//! [`OmfwdConfig`], with TLS when `StreamDriverMode` is 1 with the gtls
+//! or ossl driver (see [`super::tls`]); a forward asked to be encrypted
+//! is never sent in plaintext. Compression, source addresses, namespaces and
 //! output rate limits are refused until carried out.
 
-use super::{why, DRIVERS};
+use super::{tls, why, DRIVERS};
 use crate::config::param::{Param, Resolved, Table, Type, NON_NEG, PORT};
 
 const PROTOCOLS: &[&str] = &["udp", "tcp"];
@@ -65,35 +65,29 @@ pub static ACTION: Table = Table {
         Param::new("keepAlive.interval", NON_NEG, "0").legacy("$ActionSendTCPKeepAlive_intvl"),
         Param::new("conErrSkip", NON_NEG, "0")
             .warned("it only limits how often a connection error is reported"),
-        Param::new("gnutlsPriorityString", Type::Str, "").refused(why::TLS),
-        Param::new("StreamDriver", DRIVERS, "ptcp")
-            .legacy("$ActionSendStreamDriver")
-            .refused(why::TLS),
-        Param::new("StreamDriverMode", NON_NEG, "0")
-            .legacy("$ActionSendStreamDriverMode")
-            .refused(why::TLS),
-        Param::new("StreamDriverAuthMode", Type::Str, "")
-            .legacy("$ActionSendStreamDriverAuthMode")
-            .refused(why::PEERS),
+        Param::new("gnutlsPriorityString", Type::Str, "").refused(why::PRIORITY),
+        Param::new("StreamDriver", DRIVERS, "")
+            .note("global(defaultNetstreamDriver)")
+            .legacy("$ActionSendStreamDriver"),
+        Param::new("StreamDriverMode", Type::Int { min: 0, max: 1 }, "0")
+            .note("0: plain TCP, 1: TLS")
+            .legacy("$ActionSendStreamDriverMode"),
+        Param::new("StreamDriverAuthMode", Type::Enum(tls::AUTH_MODES), "")
+            .note("x509/name")
+            .legacy("$ActionSendStreamDriverAuthMode"),
         Param::new("StreamDriverPermittedPeers", Type::Str, "")
-            .legacy("$ActionSendStreamDriverPermittedPeer")
-            .refused(why::PEERS),
-        Param::new("streamDriver.permitExpiredCerts", Type::Str, "off").refused(why::PEERS),
-        Param::new("streamDriver.CheckExtendedKeyPurpose", Type::Bool, "off")
-            .refused(why::PEERS),
-        Param::new("streamDriver.PrioritizeSAN", Type::Bool, "off").refused(why::PEERS),
-        Param::new(
-            "streamDriver.TlsVerifyDepth",
-            Type::Int {
-                min: 2,
-                max: i32::MAX as i64,
-            },
-            "",
-        )
-        .refused(why::PEERS),
-        Param::new("streamDriver.CAFile", Type::Path, "").refused(why::TLS),
-        Param::new("streamDriver.KeyFile", Type::Path, "").refused(why::TLS),
-        Param::new("streamDriver.CertFile", Type::Path, "").refused(why::TLS),
+            .note("the target, for x509/name")
+            .legacy("$ActionSendStreamDriverPermittedPeer"),
+        Param::new("streamDriver.permitExpiredCerts", Type::Enum(tls::EXPIRED), "off"),
+        Param::new("streamDriver.CheckExtendedKeyPurpose", Type::Bool, "off"),
+        Param::new("streamDriver.PrioritizeSAN", Type::Bool, "off"),
+        Param::new("streamDriver.TlsVerifyDepth", tls::DEPTH, "").note("rustls's"),
+        Param::new("streamDriver.CAFile", Type::Path, "")
+            .note("global(defaultNetstreamDriverCAFile)"),
+        Param::new("streamDriver.KeyFile", Type::Path, "")
+            .note("global(defaultNetstreamDriverKeyFile)"),
+        Param::new("streamDriver.CertFile", Type::Path, "")
+            .note("global(defaultNetstreamDriverCertFile)"),
         Param::new("ResendLastMSGOnReconnect", Type::Bool, "off")
             .legacy("$ActionSendResendLastMsgOnReconnect")
             .refused("resending the last batch after a reconnect is not built yet; corelogd resends a batch whose write failed, but not one the kernel took before the connection broke"),
@@ -146,6 +140,11 @@ pub struct OmfwdConfig {
     pub keepalive: Option<super::KeepAlive>,
     /// `udp.sendBuf` (`None`: the kernel's).
     pub udp_sendbuf: Option<usize>,
+    /// The stream driver's settings as given; completed into `tls` once
+    /// `global()` is known.
+    pub tls_asked: Option<tls::TlsAsked>,
+    /// TLS (`None`: plain TCP).
+    pub tls: Option<tls::TlsConfig>,
 }
 
 /// Reads an omfwd action.
@@ -170,5 +169,7 @@ pub fn resolve(r: &Resolved) -> OmfwdConfig {
         rebind_interval: r.int("rebindInterval") as u64,
         keepalive: r.bool("keepAlive").then_some(keepalive),
         udp_sendbuf: Some(r.int("udp.sendBuf") as usize).filter(|n| *n > 0),
+        tls_asked: Some(tls::netstream(r, &tls::OMFWD, tls::Side::Client)),
+        tls: None,
     }
 }

@@ -1,11 +1,11 @@
 //! omrelp: `module(load="omrelp")` and `action(type="omrelp")`.
 //!
-//! In: the action's parameters. Out: an [`OmrelpConfig`]. `tls` and every
-//! `tls.*` parameter are refused until TLS is built (issue #16).
+//! In: the action's parameters. Out: an [`OmrelpConfig`], over TLS with
+//! `tls="on"` (see [`super::tls`]).
 
 use std::time::Duration;
 
-use super::why;
+use super::{tls, why};
 use crate::config::param::{Param, Resolved, Table, Type, NON_NEG, PORT};
 
 /// The largest window corelog keeps (frames awaiting their `rsp`).
@@ -14,7 +14,11 @@ const WINDOW_MAX: i64 = 1 << 20;
 /// `module(load="omrelp")`.
 pub static MODULE: Table = Table {
     object: "module(load=\"omrelp\")",
-    params: &[Param::new("tls.tlsLib", Type::Str, "").refused(why::TLS)],
+    params: &[
+        Param::new("tls.tlsLib", Type::Enum(&["gnutls", "openssl"]), "")
+            .note("gnutls")
+            .warned(tls::TLS_LIB),
+    ],
 };
 
 /// `action(type="omrelp")`, besides `action.*` and `queue.*`.
@@ -22,15 +26,16 @@ pub static ACTION: Table = Table {
     object: "action(type=\"omrelp\")",
     params: &[
         Param::new("target", Type::Str, "").note("required"),
-        Param::new("tls", Type::Bool, "off").refused(why::TLS),
-        Param::new("tls.compression", Type::Bool, "off").refused(why::TLS),
-        Param::new("tls.priorityString", Type::Str, "").refused(why::TLS),
-        Param::new("tls.caCert", Type::Path, "").refused(why::TLS),
-        Param::new("tls.myCert", Type::Path, "").refused(why::TLS),
-        Param::new("tls.myPrivKey", Type::Path, "").refused(why::TLS),
-        Param::new("tls.authMode", Type::Str, "").refused(why::PEERS),
-        Param::new("tls.tlsCfgCmd", Type::Str, "").refused(why::TLS),
-        Param::new("tls.permittedPeer", Type::Array, "").refused(why::PEERS),
+        Param::new("tls", Type::Bool, "off"),
+        Param::new("tls.permittedPeer", Type::Array, ""),
+        Param::new("tls.authMode", Type::Enum(tls::RELP_AUTH_MODES), "")
+            .note("fingerprint with tls.myCert, else none"),
+        Param::new("tls.priorityString", Type::Str, "").refused(why::PRIORITY),
+        Param::new("tls.caCert", Type::Path, ""),
+        Param::new("tls.myCert", Type::Path, ""),
+        Param::new("tls.myPrivKey", Type::Path, ""),
+        Param::new("tls.tlsCfgCmd", Type::Str, "").refused(why::PRIORITY),
+        Param::new("tls.compression", Type::Bool, "off").refused(tls::COMPRESSION),
         Param::new("port", PORT, "514"),
         Param::new("rebindInterval", NON_NEG, "0").note("0: never"),
         Param::new("windowSize", Type::Int { min: 0, max: WINDOW_MAX }, "0")
@@ -61,6 +66,10 @@ pub struct OmrelpConfig {
     pub conn_timeout: Duration,
     /// Messages per session before a graceful reconnect (0: never).
     pub rebind_interval: u64,
+    /// `tls.*` as given, when `tls="on"` (completed into `tls`).
+    pub tls_asked: Option<tls::TlsAsked>,
+    /// TLS (`None`: plain TCP).
+    pub tls: Option<tls::TlsConfig>,
 }
 
 /// Reads an omrelp action.
@@ -77,5 +86,7 @@ pub fn resolve(r: &Resolved) -> OmrelpConfig {
         timeout: secs("timeout"),
         conn_timeout: secs("conn.timeout"),
         rebind_interval: r.int("rebindInterval") as u64,
+        tls_asked: tls::relp(r, tls::Side::Client),
+        tls: None,
     }
 }
