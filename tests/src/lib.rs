@@ -8,6 +8,7 @@
 //!   down.
 //! - [`relp::Client`]: a blocking RELP client that can also misbehave.
 //! - [`corpus`]: the differential corpus of syslog messages.
+//! - [`pki`]: certificates for the TLS tests (the `openssl` command).
 //! - [`sink`]: executes omfile actions into memory, for comparisons.
 //!
 //! A test that needs a peer fails with a message naming the package to
@@ -15,6 +16,7 @@
 
 pub mod corpus;
 pub mod daemon;
+pub mod pki;
 pub mod receiver;
 pub mod relp;
 pub mod rsyslogd;

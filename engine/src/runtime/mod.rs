@@ -99,11 +99,15 @@ pub fn describe(plan: &Plan) -> Result<(Vec<String>, Vec<String>), StartError> {
             (OutputConfig::Omfwd(c), None) => {
                 let proto = match c.protocol {
                     Protocol::Udp => "udp",
+                    Protocol::Tcp if c.tls.is_some() => "tls",
                     Protocol::Tcp => "tcp",
                 };
                 format!("omfwd {proto}://{}:{}", c.target, c.port)
             }
-            (OutputConfig::Omrelp(c), None) => format!("omrelp relp://{}:{}", c.target, c.port),
+            (OutputConfig::Omrelp(c), None) => {
+                let tls = if c.tls.is_some() { " (TLS)" } else { "" };
+                format!("omrelp relp://{}:{}{tls}", c.target, c.port)
+            }
         })
         .collect();
     Ok((inputs, outputs))

@@ -100,8 +100,8 @@ impl fmt::Debug for Fingerprint {
 }
 
 /// The names of a certificate rsyslog checks, in its order: every SAN
-/// dNSName, then the subject's CN — the CN only when there is no SAN
-/// dNSName if `prioritize_san`.
+/// dNSName, then the subject's CN (unless it is one of them) — the CN only
+/// when there is no SAN dNSName if `prioritize_san`.
 pub fn names(der: &[u8], prioritize_san: bool) -> Vec<String> {
     let Ok((_, cert)) = X509Certificate::from_der(der) else {
         return Vec::new();
@@ -116,8 +116,9 @@ pub fn names(der: &[u8], prioritize_san: bool) -> Vec<String> {
     }
     if out.is_empty() || !prioritize_san {
         for cn in cert.subject().iter_common_name() {
-            if let Ok(s) = cn.as_str() {
-                out.push(s.to_string());
+            match cn.as_str() {
+                Ok(s) if !out.iter().any(|n| n == s) => out.push(s.to_string()),
+                _ => {}
             }
         }
     }
