@@ -390,6 +390,35 @@ mod tests {
     }
 
     #[test]
+    fn a_stalled_handshake_makes_room_whatever_session_evict_idle_says() {
+        use std::io::Read;
+        use std::os::unix::io::AsRawFd;
+        // sessionEvictIdle unset: no idle session is ever closed.
+        let s = limits(2, 0, None);
+        let (mut a, _pa) = pair();
+        let (b, _pb) = pair();
+        let (ta, _) = s.admit(Some(a.as_raw_fd()), None).unwrap();
+        ta.handshaking(true);
+        let (tb, _) = s.admit(Some(b.as_raw_fd()), None).unwrap();
+        tb.handshaking(true);
+        // Too young a handshake is not closed.
+        assert_eq!(s.admit(None, None).unwrap_err(), Refusal::Full);
+        // One that finished is a session like any other.
+        tb.handshaking(false);
+        std::thread::sleep(HANDSHAKE_EVICT_MIN + Duration::from_millis(50));
+        let (c, _pc) = pair();
+        let (_tc, how) = s.admit(Some(c.as_raw_fd()), None).unwrap();
+        assert_eq!(how, Admitted::Evicted);
+        assert_eq!(
+            a.read(&mut [0u8; 4]).unwrap(),
+            0,
+            "the stalled one was shut down"
+        );
+        assert_eq!(s.admit(None, None).unwrap_err(), Refusal::Full);
+        drop((ta, tb));
+    }
+
+    #[test]
     fn per_source_limit() {
         let s = limits(0, 2, None);
         let _a = s.admit(None, ip("10.0.0.1")).unwrap();
