@@ -288,7 +288,10 @@ fn main() -> ExitCode {
             let proto = send::Proto::parse(&proto)?;
             let tls = match proto {
                 send::Proto::Tls | send::Proto::RelpTls => {
-                    Some(tls::Client::new(&tls.opts(true), &target)?)
+                    // No resumption: each connection a full handshake, as
+                    // rsyslog's senders do (librelp's OpenSSL server fails
+                    // a resumption: "session id context uninitialized").
+                    Some(tls::Client::new(&tls.opts(false), &target)?)
                 }
                 _ => None,
             };

@@ -240,6 +240,8 @@ pub fn split(s: Stream) -> std::io::Result<(Reader, Writer)> {
         conn: conn.clone(),
         sock: sock.try_clone()?,
         buf: vec![0; 64 << 10],
+        start: 0,
+        end: 0,
     };
     Ok((reader, Writer { conn, sock }))
 }
@@ -247,7 +249,10 @@ pub fn split(s: Stream) -> std::io::Result<(Reader, Writer)> {
 pub struct Reader {
     conn: Arc<std::sync::Mutex<ClientConnection>>,
     sock: TcpStream,
+    /// Bytes read from the socket; `start..end` not yet given to rustls.
     buf: Vec<u8>,
+    start: usize,
+    end: usize,
 }
 
 pub struct Writer {
@@ -269,17 +274,31 @@ impl std::io::Read for Reader {
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
                     Err(e) => return Err(e),
                 }
+                // What was read and not yet taken in: as much as rustls
+                // takes now (its plaintext buffer is bounded; the rest
+                // waits for the caller to read what it has).
+                if self.start < self.end {
+                    let mut rest = &self.buf[self.start..self.end];
+                    let before = rest.len();
+                    c.read_tls(&mut rest)?;
+                    self.start += before - rest.len();
+                    c.process_new_packets()
+                        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+                    continue;
+                }
             }
-            let n = self.sock.read(&mut self.buf)?;
-            let mut c = lock(&self.conn);
-            let mut rest = &self.buf[..n];
-            loop {
-                c.read_tls(&mut rest)?;
+            self.start = 0;
+            self.end = self.sock.read(&mut self.buf)?;
+            if self.end == 0 {
+                // The end of the stream: rustls says whether it was clean.
+                let mut c = lock(&self.conn);
+                c.read_tls(&mut &[][..])?;
                 c.process_new_packets()
                     .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-                if rest.is_empty() {
-                    break;
-                }
+                return match c.reader().read(out) {
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(0),
+                    r => r,
+                };
             }
         }
     }
@@ -289,10 +308,21 @@ impl std::io::Write for Writer {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
         let mut out = Vec::with_capacity(b.len() + 256);
         {
+            // rustls takes at most its buffer limit at a time: encrypt a
+            // piece, take the records out, until all of `b` is in.
             let mut c = lock(&self.conn);
-            c.writer().write_all(b)?;
-            while c.wants_write() {
-                c.write_tls(&mut out)?;
+            let mut rest = b;
+            while !rest.is_empty() {
+                let n = c.writer().write(rest)?;
+                rest = &rest[n..];
+                let mut wrote = false;
+                while c.wants_write() {
+                    c.write_tls(&mut out)?;
+                    wrote = true;
+                }
+                if n == 0 && !wrote {
+                    return Err(std::io::ErrorKind::WriteZero.into());
+                }
             }
         }
         self.sock.write_all(&out)?;

@@ -108,7 +108,10 @@ struct Tools {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Receiver {
     Corelogd,
+    /// rsyslogd; on TLS pipelines with its gtls driver (GnuTLS).
     Rsyslog,
+    /// rsyslogd with its ossl driver (OpenSSL): TLS pipelines only.
+    RsyslogOssl,
     SyslogNg,
     /// `loadgen sink --discard`: a receiver that only counts lines (TCP)
     /// or datagrams (UDP), the kernel's ceiling on this machine for what
@@ -121,6 +124,7 @@ impl Receiver {
         match self {
             Receiver::Corelogd => "corelogd",
             Receiver::Rsyslog => "rsyslog",
+            Receiver::RsyslogOssl => "rsyslog-ossl",
             Receiver::SyslogNg => "syslog-ng",
             Receiver::Discard => "count-only",
         }
@@ -268,7 +272,7 @@ fn commit() -> Value {
 
 fn version(r: Receiver, t: &Tools) -> String {
     let out = match r {
-        Receiver::Rsyslog => Command::new(&t.rsyslogd).arg("-v").output(),
+        Receiver::Rsyslog | Receiver::RsyslogOssl => Command::new(&t.rsyslogd).arg("-v").output(),
         Receiver::SyslogNg => match &t.syslog_ng {
             Some(b) => syslog_ng_cmd(b, t).arg("--version").output(),
             None => return "not installed".into(),
@@ -294,11 +298,16 @@ fn run_scenario(sc: &Scenario, t: &Tools) -> Value {
     for r in [
         Receiver::Corelogd,
         Receiver::Rsyslog,
+        Receiver::RsyslogOssl,
         Receiver::SyslogNg,
         Receiver::Discard,
     ] {
         // The count-only receiver stands for plain TCP and UDP input only.
         if r == Receiver::Discard && !matches!(sc.pipeline.as_str(), "tcp-file" | "udp-file") {
+            continue;
+        }
+        // rsyslog's second TLS driver stands beside its first on TLS only.
+        if r == Receiver::RsyslogOssl && !is_tls(&sc.pipeline) {
             continue;
         }
         let mut runs = Vec::new();
@@ -440,19 +449,118 @@ fn syslog_ng_cmd(bin: &Path, t: &Tools) -> Command {
     c
 }
 
+/// Whether a pipeline's input is TLS (`tls-file`, `relp-tls-file`).
+fn is_tls(pipeline: &str) -> bool {
+    pipeline.contains("tls")
+}
+
+/// The harness's certificates (made once with the `openssl` command, in
+/// the work directory): a CA and one certificate it issued, for
+/// `localhost`, that every receiver presents and loadgen presents back.
+struct Certs {
+    ca: PathBuf,
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+fn certs(work: &Path) -> Result<Certs, Unavailable> {
+    let d = work.join("certs");
+    let c = Certs {
+        ca: d.join("ca.pem"),
+        cert: d.join("cert.pem"),
+        key: d.join("key.pem"),
+    };
+    if c.key.exists() && c.cert.exists() {
+        return Ok(c);
+    }
+    fs::create_dir_all(&d).map_err(|e| Unavailable(e.to_string()))?;
+    let run = |args: &[&str]| -> Result<(), Unavailable> {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(&d)
+            .output()
+            .map_err(|e| Unavailable(format!("the openssl command: {e}")))?;
+        match out.status.success() {
+            true => Ok(()),
+            false => Err(Unavailable(format!(
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ))),
+        }
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509"],
+        &ec[..],
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "3650",
+            "-subj",
+            "/CN=bench CA",
+        ],
+    ]
+    .concat())?;
+    run(&[
+        &["req"],
+        &ec[..],
+        &[
+            "-keyout",
+            "key.pem",
+            "-out",
+            "req.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+    ]
+    .concat())?;
+    fs::write(
+        d.join("ext"),
+        "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n",
+    )
+    .map_err(|e| Unavailable(e.to_string()))?;
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "req.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "3650",
+        "-extfile",
+        "ext",
+    ])?;
+    Ok(c)
+}
+
 /// Configuration text for `r` and the scenario's pipeline.
 fn config(
     r: Receiver,
     pipeline: &str,
     template: OutTemplate,
-    port: u16,
-    sink_port: u16,
+    (port, sink_port): (u16, u16),
     dir: &Path,
     out: &Path,
+    certs: Option<&Certs>,
 ) -> Result<String, Unavailable> {
     let sock = dir.join("log.sock");
     Ok(match r {
-        Receiver::Rsyslog | Receiver::Corelogd => {
+        Receiver::Rsyslog | Receiver::RsyslogOssl | Receiver::Corelogd => {
             let mut c = format!(
                 "global(workDirectory=\"{}\" maxMessageSize=\"64k\")\n",
                 dir.display()
@@ -464,6 +572,28 @@ fn config(
                     format!("module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" address=\"127.0.0.1\")\n")
                 }
                 "relp-file" | "relp-diskqueue-file" => format!("module(load=\"imrelp\")\ninput(type=\"imrelp\" port=\"{port}\" address=\"127.0.0.1\")\n"),
+                // TLS: anon (what the data path costs; the peer check is
+                // per handshake), rsyslog's gtls or ossl driver.
+                "tls-file" => {
+                    let c = certs.expect("certificates for TLS");
+                    let driver = if r == Receiver::RsyslogOssl { "ossl" } else { "gtls" };
+                    format!(
+                        "global(defaultNetstreamDriverCAFile=\"{}\" defaultNetstreamDriverCertFile=\"{}\" defaultNetstreamDriverKeyFile=\"{}\")\n\
+                         module(load=\"imtcp\" streamDriver.name=\"{driver}\" streamDriver.mode=\"1\" streamDriver.authMode=\"anon\")\n\
+                         input(type=\"imtcp\" port=\"{port}\" address=\"127.0.0.1\")\n",
+                        c.ca.display(), c.cert.display(), c.key.display()
+                    )
+                }
+                // RELP over TLS: certvalid both ways (librelp has no
+                // anonymous mode with certificates).
+                "relp-tls-file" => {
+                    let c = certs.expect("certificates for TLS");
+                    let lib = if r == Receiver::RsyslogOssl { " tls.tlsLib=\"openssl\"" } else { "" };
+                    format!(
+                        "module(load=\"imrelp\"{lib})\ninput(type=\"imrelp\" port=\"{port}\" address=\"127.0.0.1\" tls=\"on\" tls.authMode=\"certvalid\" tls.caCert=\"{}\" tls.myCert=\"{}\" tls.myPrivKey=\"{}\")\n",
+                        c.ca.display(), c.cert.display(), c.key.display()
+                    )
+                }
                 "udp-file" => format!("module(load=\"imudp\")\ninput(type=\"imudp\" port=\"{port}\" address=\"127.0.0.1\" rcvbufSize=\"8m\")\n"),
                 "unix-file" => format!(
                     "module(load=\"imuxsock\" SysSock.Use=\"off\")\ninput(type=\"imuxsock\" Socket=\"{}\")\n",
@@ -512,6 +642,13 @@ fn config(
                     "network(ip(\"127.0.0.1\") port({port}) transport(\"tcp\") max-connections(100) log-iw-size(400000))"
                 ),
                 "udp-file" => format!("network(ip(\"127.0.0.1\") port({port}) transport(\"udp\") so-rcvbuf(8388608))"),
+                "tls-file" => {
+                    let c = certs.expect("certificates for TLS");
+                    format!(
+                        "network(ip(\"127.0.0.1\") port({port}) transport(\"tls\") max-connections(100) log-iw-size(400000) tls(key-file(\"{}\") cert-file(\"{}\") peer-verify(optional-untrusted)))",
+                        c.key.display(), c.cert.display()
+                    )
+                }
                 "unix-file" => format!("unix-dgram(\"{}\")", sock.display()),
                 other => return Err(Unavailable(format!("unknown pipeline {other}"))),
             };
@@ -571,8 +708,8 @@ fn start(
             .spawn()
             .map_err(err)?,
         // rsyslogd and corelogd take the same rsyslog.conf and flags.
-        Receiver::Rsyslog | Receiver::Corelogd => {
-            let (bin, file) = if r == Receiver::Rsyslog {
+        Receiver::Rsyslog | Receiver::RsyslogOssl | Receiver::Corelogd => {
+            let (bin, file) = if r != Receiver::Corelogd {
                 (&t.rsyslogd, "rsyslog.conf")
             } else {
                 (&t.corelogd, "corelog.conf")
@@ -763,7 +900,19 @@ fn run_once(
             .unwrap_or(0);
         sink = Some((Proc(child), stdout));
     }
-    let conf = config(r, &sc.pipeline, sc.template, port, sink_port, &dir, &out)?;
+    let certs = match is_tls(&sc.pipeline) {
+        true => Some(certs(&t.work)?),
+        false => None,
+    };
+    let conf = config(
+        r,
+        &sc.pipeline,
+        sc.template,
+        (port, sink_port),
+        &dir,
+        &out,
+        certs.as_ref(),
+    )?;
     let transport = if sc.pipeline == "udp-file" {
         "udp"
     } else {
@@ -802,6 +951,14 @@ fn run_once(
             &sc.format,
             "--json",
         ])
+        .args(certs.iter().flat_map(|c| {
+            [
+                "--tls-cert".to_string(),
+                c.cert.display().to_string(),
+                "--tls-key".to_string(),
+                c.key.display().to_string(),
+            ]
+        }))
         .output()
         .map_err(|e| Unavailable(format!("loadgen send: {e}")))?;
     if !sent.status.success() {
@@ -812,7 +969,7 @@ fn run_once(
     }
     let send = json_of(&sent);
     let n_sent = send["sent"].as_u64().unwrap_or(0);
-    let relp = sc.proto == "relp";
+    let relp = sc.proto.starts_with("relp");
     let start_ns = send["start_ns"].as_u64().unwrap_or(0);
     let mut run = Run {
         sent: n_sent,

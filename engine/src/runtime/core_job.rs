@@ -149,7 +149,7 @@ impl CoreJob {
         let runners: Vec<_> = actions.runners.values().cloned().collect();
         // TLS to reload on SIGHUP: this core's outputs', and (core 0) the
         // inputs' (shared by all cores).
-        let mut tls: Vec<(String, Arc<Endpoint>)> = runners
+        let mut tls: Vec<Reloadable> = runners
             .iter()
             .filter_map(|r| {
                 let r = r.try_read().ok()?;
@@ -580,6 +580,9 @@ impl CoreJob {
     }
 }
 
+/// A TLS endpoint to re-read on SIGHUP, with what to call it in a notice.
+type Reloadable = (String, Arc<Endpoint>);
+
 /// Every [`TICK`] until `done`: passes a stop request on to the inputs,
 /// ends suspensions whose time is up, reopens files and re-reads TLS
 /// certificates and keys after SIGHUP, gives
@@ -590,7 +593,7 @@ async fn housekeeping(
     ctx: Rc<CoreCtx>,
     done: Rc<StopFlag>,
     signals: Arc<Signals>,
-    (runners, tls): (Vec<Rc<RwLock<ActionRunner>>>, Vec<(String, Arc<Endpoint>)>),
+    (runners, tls): (Vec<Rc<RwLock<ActionRunner>>>, Vec<Reloadable>),
     (udp_ports, udp_drops): (Vec<u16>, Arc<AtomicU64>),
 ) {
     let mut generation = signals.poll_hup();
