@@ -175,6 +175,13 @@ fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
             sum(|c| c.input.sessions_refused_source),
         );
     }
+    let tls = sum(|c| c.input.tls_handshakes);
+    let tls_failed = sum(|c| c.input.tls_handshakes_failed);
+    if tls + tls_failed > 0 {
+        say!(
+            "corelogd: TLS: {tls} session(s) established, {tls_failed} handshake(s) failed or timed out."
+        );
+    }
     let st = report
         .cores
         .iter()
