@@ -1,11 +1,12 @@
 //! TLS in the real daemon against the real rsyslogd: Debian's
 //! `rsyslog-gnutls` (gtls), `rsyslog-openssl` (ossl) and `rsyslog-relp`
-//! (librelp) on the other end, both ways, in every authentication mode,
-//! each cell 10 000 messages with none lost; then what must fail: a
-//! client of another CA, a name or fingerprint not permitted, an expired
-//! certificate (and accepted with permitExpiredCerts), a plaintext client,
-//! a thousand connections that never finish a handshake, a server whose
-//! name is not the one permitted; and certificates re-read on SIGHUP.
+//! (librelp, with GnuTLS and with OpenSSL) on the other end, both ways, in
+//! every authentication mode, each cell 10 000 messages with none lost;
+//! then what must fail: a client of another CA, a name or fingerprint not
+//! permitted, an expired certificate (and accepted with
+//! permitExpiredCerts), a plaintext client, a thousand connections that
+//! never finish a handshake, a server whose name is not the one permitted;
+//! and certificates re-read on SIGHUP.
 
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -311,12 +312,18 @@ fn relp_tls(
     )
 }
 
+/// librelp's TLS libraries, as `module(load=…)`'s `tls.tlsLib` names them.
+const RELP_LIBS: [&str; 2] = ["gnutls", "openssl"];
+
 #[test]
 fn rsyslog_omrelp_tls_to_corelogd_imrelp_in_every_auth_mode() {
     need_rsyslog_tls();
     let pki = pki();
-    for mode in [Mode::CertValid, Mode::Name, Mode::Fingerprint] {
-        let d = dir(&format!("relp-from-{mode:?}"));
+    for (lib, mode) in RELP_LIBS
+        .iter()
+        .flat_map(|l| [Mode::CertValid, Mode::Name, Mode::Fingerprint].map(|m| (*l, m)))
+    {
+        let d = dir(&format!("relp-from-{lib}-{mode:?}"));
         let conf = format!(
             r#"
 module(load="imrelp")
@@ -330,7 +337,7 @@ template(name="m" type="string" string="%msg%\n")
         let rconf = format!(
             r#"
 module(load="imtcp")
-module(load="omrelp")
+module(load="omrelp" tls.tlsLib="{lib}")
 input(type="imtcp" port="@PORT@")
 action(type="omrelp" target="127.0.0.1" port="{port}" {tls}
        action.resumeRetryCount="-1" action.resumeInterval="1")
@@ -343,7 +350,7 @@ action(type="omrelp" target="127.0.0.1" port="{port}" {tls}
         delivered(
             &corelogd.path("out.log"),
             COUNT,
-            &format!("rsyslog omrelp TLS {mode:?} → corelogd"),
+            &format!("rsyslog omrelp TLS ({lib}) {mode:?} → corelogd"),
             || corelogd.stderr(),
         );
         rsyslog.stop();
@@ -355,12 +362,15 @@ action(type="omrelp" target="127.0.0.1" port="{port}" {tls}
 fn corelogd_omrelp_tls_to_rsyslog_imrelp_in_every_auth_mode() {
     need_rsyslog_tls();
     let pki = pki();
-    for mode in [Mode::CertValid, Mode::Name, Mode::Fingerprint] {
-        let d = dir(&format!("relp-to-{mode:?}"));
+    for (lib, mode) in RELP_LIBS
+        .iter()
+        .flat_map(|l| [Mode::CertValid, Mode::Name, Mode::Fingerprint].map(|m| (*l, m)))
+    {
+        let d = dir(&format!("relp-to-{lib}-{mode:?}"));
         let rport = free_port();
         let rconf = format!(
             r#"
-module(load="imrelp")
+module(load="imrelp" tls.tlsLib="{lib}")
 input(type="imrelp" port="@PORT@" {tls})
 template(name="m" type="string" string="%msg%\n")
 action(type="omfile" file="@DIR@/out.log" template="m" flushOnTXEnd="on")
@@ -383,7 +393,7 @@ input(type="imtcp" port="@PORT@")
         delivered(
             &rsyslog.dir.join("out.log"),
             COUNT,
-            &format!("corelogd omrelp TLS {mode:?} → rsyslog"),
+            &format!("corelogd omrelp TLS {mode:?} → rsyslog ({lib})"),
             || corelogd.stderr(),
         );
         corelogd.stop();

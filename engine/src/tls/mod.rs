@@ -296,11 +296,16 @@ fn client_config(c: &TlsConfig, host: &str) -> Result<Arc<ClientConfig>, String>
         .map_err(|e| e.to_string())?
         .dangerous()
         .with_custom_certificate_verifier(verifier);
-    let cfg = match identity(c)? {
+    let mut cfg = match identity(c)? {
         Some((chain, key)) => builder
             .with_client_auth_cert(chain, key)
             .map_err(|e| format!("the certificate and key: {e}"))?,
         None => builder.with_no_client_auth(),
     };
+    // A forwarding connection lives long, so resuming saves little; and
+    // OpenSSL servers that ask for a certificate without a session ID
+    // context (librelp 1.11's, rsyslog 8.2302's ossl) fail a resumed
+    // handshake: "session id context uninitialized".
+    cfg.resumption = rustls::client::Resumption::disabled();
     Ok(Arc::new(cfg))
 }
