@@ -140,6 +140,9 @@ pub async fn session(
                         other => other,
                     }
                 }
+                // TLS with a small buffer: waited on whole (a one-byte
+                // read would decrypt a record for one byte).
+                None if size == BUF_SMALL => wait_read(ctx, &mut s, &mut buf[..], opts.idle).await,
                 // A large buffer is held through a short wait only (see
                 // `stream`): then given back, with its lease.
                 None => {
@@ -161,10 +164,15 @@ pub async fn session(
             // The peer left: nothing to say to it.
             Read::Eof => break,
             Read::Failed(e) => {
-                if e.kind() != std::io::ErrorKind::ConnectionReset {
-                    crate::notice!("corelogd: {}: read failed: {e}.", spec.describe());
+                match e.kind() {
+                    // A TLS peer that closed without close_notify: the end.
+                    std::io::ErrorKind::UnexpectedEof => {}
+                    std::io::ErrorKind::ConnectionReset => ctx.count(|s| s.receive_errors += 1),
+                    _ => {
+                        crate::notice!("corelogd: {}: read failed: {e}.", spec.describe());
+                        ctx.count(|s| s.receive_errors += 1);
+                    }
                 }
-                ctx.count(|s| s.receive_errors += 1);
                 break;
             }
             Read::Stop | Read::Idle => {

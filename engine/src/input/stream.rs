@@ -13,6 +13,7 @@
 //! over all cores; a connection beyond it is closed at once and counted.
 
 use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::io::RawFd;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -215,6 +216,14 @@ pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc
         ),
         Conn::Unix(_) => (None, None),
     };
+    let table_fd = match spec.tls {
+        Some(_) => fd.and_then(dup_for_table),
+        None => None,
+    };
+    let fd = match (&spec.tls, &table_fd) {
+        (None, _) => fd,
+        (Some(_), d) => d.as_ref().map(|d| d.as_raw_fd()),
+    };
     let ticket = match sessions.admit(fd, peer.map(|p| p.ip())) {
         Ok((ticket, how)) => {
             if how == Admitted::Evicted {
@@ -241,17 +250,30 @@ pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc
     let (ctx2, spec2) = (ctx.clone(), spec.clone());
     // One value, ticket first: a task dropped before it ran drops the
     // ticket before the connection.
-    let owned = Owned { ticket, conn };
+    let owned = Owned {
+        ticket,
+        table_fd,
+        conn,
+    };
     glommio::spawn_local(async move {
         let _guard = ctx2.tasks.enter();
-        let Owned { ticket, conn } = owned;
+        let Owned {
+            ticket,
+            table_fd,
+            conn,
+        } = owned;
         let s = match conn {
             Conn::Unix(s) => return session(&ctx2, &spec2, s, None, &origin, ticket).await,
             Conn::Tcp(s) => match &spec2.tls {
                 None => Stream::Plain(s),
                 Some(tls) => match handshake(&ctx2, &spec2, tls, s, &origin, &ticket).await {
                     Some(s) => s,
-                    None => return,
+                    None => {
+                        // The ticket before the descriptor it names.
+                        drop(ticket);
+                        drop(table_fd);
+                        return;
+                    }
                 },
             },
         };
@@ -262,14 +284,17 @@ pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc
                 session(&ctx2, &spec2, s, fd, &origin, ticket).await
             }
         }
+        // The sessions dropped their tickets.
+        drop(table_fd);
     })
     .detach();
 }
 
-/// Runs a TLS handshake on an admitted connection; `None` (counted, and
-/// said once per peer and reason) when it fails or takes too long. The
-/// ticket is held throughout: a handshake counts against the session
-/// limits, and a stalled one is the first to be closed to make room.
+/// Runs a TLS handshake on an admitted connection; `None` when it fails,
+/// takes too long or the core stops (a failure is counted and said, with
+/// the peer and why; notices are rate-limited). The ticket is held
+/// throughout: a handshake counts against the session limits, and a
+/// stalled one is the first to be closed to make room.
 async fn handshake(
     ctx: &CoreCtx,
     spec: &InputSpec,
@@ -279,8 +304,16 @@ async fn handshake(
     ticket: &Ticket,
 ) -> Option<Stream> {
     ticket.handshaking(true);
-    let r = tls.accept(s).await;
+    let stop = async {
+        ctx.stop.wait().await;
+        None
+    };
+    let r = or(async { Some(tls.accept(s).await) }, stop).await;
     ticket.handshaking(false);
+    let Some(r) = r else {
+        // Stopping: nothing of this session was taken in yet.
+        return None;
+    };
     match r {
         Ok(s) => {
             ctx.count(|s| s.tls_handshakes += 1);
@@ -308,6 +341,9 @@ enum Waited {
 /// A session's ticket and connection, in the order they must be dropped.
 struct Owned {
     ticket: Ticket,
+    /// TLS: a duplicate of the connection's descriptor, which the ticket
+    /// names (see [`start`]); closed after the ticket is dropped.
+    table_fd: Option<OwnedFd>,
     conn: Conn,
 }
 
@@ -337,6 +373,21 @@ fn refused(ctx: &CoreCtx, spec: &InputSpec, sessions: &Sessions, why: Refusal) {
             spec.describe()
         );
     }
+}
+
+/// The descriptor a TLS session's ticket names: a duplicate of its
+/// connection's, so that the handshake can close the connection (rustls
+/// drops the stream on a failed handshake, a timeout drops the future)
+/// while the ticket still names an open descriptor — never one the kernel
+/// has given to a new connection, which eviction would then shut down.
+/// `None` when the descriptor table is full (the session then counts but
+/// cannot be evicted).
+fn dup_for_table(fd: RawFd) -> Option<OwnedFd> {
+    // SAFETY: `fd` is open (its stream is alive in the caller); F_DUPFD_CLOEXEC
+    // makes a new descriptor this function takes ownership of on success.
+    let d = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+    // SAFETY: a non-negative result is a new descriptor nobody else owns.
+    (d >= 0).then(|| unsafe { OwnedFd::from_raw_fd(d) })
 }
 
 /// A connection read on this core.
@@ -426,7 +477,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
                 // A large buffer is held through a short wait only: a busy
                 // sender is back within it, an idle one gives the buffer and
                 // its lease back and waits as a small one.
-                None if fd.is_some() => {
+                None if size > RECV_SMALL => {
                     let waited = or(
                         async { Waited::Read(read_zeroed(&mut s, &mut buf).await) },
                         async {
@@ -481,13 +532,16 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
             Some(Ok(0)) => break,
             Some(Ok(n)) => n,
             Some(Err(e)) => {
-                // A reset, or a TLS peer that closed without close_notify
-                // (as many senders do): the end of the stream.
-                use std::io::ErrorKind::{ConnectionReset, UnexpectedEof};
-                if !matches!(e.kind(), ConnectionReset | UnexpectedEof) {
-                    crate::notice!("corelogd: {}: read failed: {e}.", spec.describe());
+                match e.kind() {
+                    // A TLS peer that closed without close_notify (as many
+                    // senders do): the end of the stream.
+                    std::io::ErrorKind::UnexpectedEof => {}
+                    std::io::ErrorKind::ConnectionReset => ctx.count(|s| s.receive_errors += 1),
+                    _ => {
+                        crate::notice!("corelogd: {}: read failed: {e}.", spec.describe());
+                        ctx.count(|s| s.receive_errors += 1);
+                    }
                 }
-                ctx.count(|s| s.receive_errors += 1);
                 break;
             }
         };
@@ -528,7 +582,12 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
     .await;
 }
 
-/// Waits for a read into `buf`'s room, zeroed first (an `AsyncRead` takes
+/// The most of a buffer a waiting read zeroes: a TLS read gives one or a
+/// few records (16 KiB each), and zeroing a 256 KiB buffer for each cost
+/// more than the read.
+const ZEROED_MAX: usize = 64 << 10;
+
+/// Waits for a read into `buf`'s room (at most [`ZEROED_MAX`]), zeroed first (an `AsyncRead` takes
 /// initialised bytes only); appends what was read. Only a read that had
 /// to wait pays for the zeroing: a busy session reads with
 /// [`recv_now_into`].
@@ -537,15 +596,15 @@ async fn read_zeroed<S: AsyncRead + Unpin>(
     buf: &mut BytesMut,
 ) -> std::io::Result<usize> {
     debug_assert!(buf.is_empty());
-    buf.resize(buf.capacity(), 0);
+    buf.resize(buf.capacity().min(ZEROED_MAX), 0);
     let r = s.read(&mut buf[..]).await;
     buf.truncate(*r.as_ref().unwrap_or(&0));
     r
 }
 
-/// Reads at most this many buffers at shutdown, in case the sender keeps
-/// sending as fast as we read (16 MiB).
-const STOP_READS_MAX: usize = 64;
+/// Takes at most this much at shutdown, in case the sender keeps sending
+/// as fast as we read.
+const STOP_BYTES_MAX: usize = 16 << 20;
 /// At shutdown, a connection that has had nothing to read for this long
 /// has given us what its sender sent.
 const STOP_QUIET: std::time::Duration = std::time::Duration::from_millis(20);
@@ -553,8 +612,8 @@ const STOP_QUIET: std::time::Duration = std::time::Duration::from_millis(20);
 /// At shutdown: takes in what the kernel has accepted on this connection
 /// (what the sender saw as sent) — also what is still on its way through
 /// the kernel once we make room — until the sender's end, until the
-/// connection has been quiet for [`STOP_QUIET`], or [`STOP_READS_MAX`]
-/// buffers. (A bare "is anything ready" poll is not enough: after a read
+/// connection has been quiet for [`STOP_QUIET`], or [`STOP_BYTES_MAX`]
+/// (over TLS a read is a record or a few: the limit is in bytes). (A bare "is anything ready" poll is not enough: after a read
 /// that did not fill the buffer, glommio answers "not yet" until an
 /// io_uring readiness poll comes back, and what was in the kernel was
 /// lost.)
@@ -569,8 +628,13 @@ async fn drain_on_stop<S: AsyncRead + Unpin>(
 ) {
     let mut frames = Vec::new();
     let mut items = Vec::new();
-    for _ in 0..STOP_READS_MAX {
-        let mut buf = BytesMut::zeroed(RECV_BUF);
+    let mut taken = 0;
+    // Zeroed once; what a read fills is split off (copied out when small).
+    let mut buf = BytesMut::new();
+    while taken < STOP_BYTES_MAX {
+        if buf.len() < RECV_MIN {
+            buf = BytesMut::zeroed(RECV_BUF);
+        }
         let read = match fd.and_then(|fd| recv_now(fd, &mut buf[..])) {
             Some(r) => Some(r),
             None => {
@@ -583,8 +647,9 @@ async fn drain_on_stop<S: AsyncRead + Unpin>(
         };
         match read {
             Some(Ok(n)) if n > 0 => {
+                taken += n;
                 ctx.count(|s| s.bytes += n as u64);
-                framer.decode(buf.split_to(n).freeze(), &mut frames);
+                framer.decode(compact(buf.split_to(n).freeze(), RECV_BUF), &mut frames);
                 submit(ctx, spec, origin, &mut frames, &mut items, limit).await;
             }
             _ => return,

@@ -15,16 +15,15 @@
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::unix::io::AsRawFd;
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures_lite::AsyncWriteExt;
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::{TcpStream, UdpSocket};
-use std::sync::Arc;
-
-use crate::tls::{Endpoint, Stream};
 
 use crate::config::modules::omfwd::OmfwdConfig;
 use crate::config::modules::KeepAlive;
+use crate::tls::{Endpoint, Stream};
 
 use super::Rendered;
 
@@ -97,7 +96,7 @@ impl OmFwd {
         if self.rebind_interval > 0 && self.sent >= self.rebind_interval {
             // A new connection (or source port) for what follows; the
             // batch that reached the interval was sent whole on the old.
-            self.tcp = None;
+            self.finish().await;
             self.udp = None;
         }
         if self.tcp.is_none() && self.udp.is_none() {
@@ -118,10 +117,16 @@ impl OmFwd {
     }
 
     async fn write_tcp(&mut self, r: &Rendered) -> io::Result<()> {
-        if let Some(s) = &self.tcp {
-            if peer_closed(s.tcp().as_raw_fd()) {
-                self.tcp = None;
-            }
+        let closed = match &mut self.tcp {
+            Some(s @ Stream::Plain(_)) => peer_closed(s.tcp().as_raw_fd()),
+            // What a TLS server sends must be read: its session tickets,
+            // or the close_notify that says it closed (the peek above
+            // would always see bytes, and never the end).
+            Some(s) => !tls_open(s).await,
+            None => false,
+        };
+        if closed {
+            self.tcp = None;
         }
         if self.tcp.is_none() {
             let addr = self.resolve()?;
@@ -137,12 +142,7 @@ impl OmFwd {
             }
             self.tcp = Some(match &self.tls {
                 None => Stream::Plain(s),
-                Some(tls) => tls.connect(s).await.map_err(|crate::tls::Failed(why)| {
-                    io::Error::new(
-                        io::ErrorKind::ConnectionRefused,
-                        format!("TLS handshake failed: {why}"),
-                    )
-                })?,
+                Some(tls) => tls.connect_io(s).await?,
             });
         }
         let s = self.tcp.as_mut().expect("connected above");
@@ -176,6 +176,50 @@ impl OmFwd {
         Ok(())
     }
 }
+
+impl OmFwd {
+    /// Closes the connection, if any, cleanly, within [`CLOSE_WAIT`]: over
+    /// TLS `close_notify`, the write side shut, and what the server still
+    /// sends read to its end, so that the kernel does not answer unread
+    /// bytes (TLS 1.3 session tickets) with a reset, which could cost the
+    /// server what it had not read yet.
+    pub async fn finish(&mut self) {
+        let Some(mut s) = self.tcp.take() else {
+            return;
+        };
+        if let Stream::Plain(_) = s {
+            return;
+        }
+        let bye = async {
+            if s.close().await.is_ok() {
+                let mut buf = [0u8; 4096];
+                while matches!(s.read(&mut buf).await, Ok(1..)) {}
+            }
+        };
+        futures_lite::future::or(bye, glommio::timer::sleep(CLOSE_WAIT)).await;
+    }
+}
+
+/// How long a clean close waits for the server's end.
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
+
+/// Over TLS: takes in, without waiting, what the server has sent; false
+/// when that includes its end (close_notify, the end of the stream) or the
+/// connection failed. What a syslog server sends besides is dropped.
+async fn tls_open(s: &mut Stream) -> bool {
+    let mut buf = [0u8; 4096];
+    for _ in 0..TLS_DRAIN_READS {
+        match futures_lite::future::poll_once(s.read(&mut buf)).await {
+            None => return true,
+            Some(Ok(0)) | Some(Err(_)) => return false,
+            Some(Ok(_)) => {}
+        }
+    }
+    true
+}
+
+/// Reads [`tls_open`] takes at most before a batch.
+const TLS_DRAIN_READS: usize = 16;
 
 /// True when the peer has closed the connection (a zero-byte peek) or it
 /// has failed; false when it is open, with or without data to read.

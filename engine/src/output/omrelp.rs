@@ -31,19 +31,18 @@ use std::collections::VecDeque;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::unix::io::AsRawFd;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
 use futures_lite::future::or;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
-use std::sync::Arc;
-
-use crate::tls::{Endpoint, Stream};
 
 use crate::config::modules::omrelp::OmrelpConfig;
 use crate::relp::frame::{encode, Decoder, Frame, Oversize, NUMBER_MAX};
 use crate::relp::offers;
+use crate::tls::{Endpoint, Stream};
 
 use super::Rendered;
 
@@ -216,7 +215,10 @@ impl OmRelp {
 
     /// Between batches nothing is awaited: whatever the server sent since
     /// (`serverclose`, EOF of a restarted receiver) means the session is
-    /// gone; drop it now rather than lose a batch to it.
+    /// gone; drop it now rather than lose a batch to it. Over TLS the bytes
+    /// read here are records rustls never sees: any of them ends the
+    /// session all the same (TLS 1.3 session tickets come before the
+    /// `open` reply, and rustls takes them with it).
     fn check_idle_session(&mut self) {
         let Some(s) = self.session.as_mut() else {
             return;
@@ -258,12 +260,7 @@ impl OmRelp {
         s.set_nodelay(true).ok();
         let s = match &self.tls {
             None => Stream::Plain(s),
-            Some(tls) => tls.connect(s).await.map_err(|crate::tls::Failed(why)| {
-                io::Error::new(
-                    io::ErrorKind::ConnectionRefused,
-                    format!("TLS handshake failed: {why}"),
-                )
-            })?,
+            Some(tls) => tls.connect_io(s).await?,
         };
         let mut sess = Session {
             s,

@@ -239,13 +239,18 @@ impl ActionRunner {
     }
 
     /// At exit: files flushed, RELP sessions closed (`close`, at most a
-    /// second for its reply).
+    /// second for its reply), TLS forwarding connections closed cleanly
+    /// (at most a second).
     pub async fn finish(&mut self) {
         self.flush();
-        if let Output::Relp(f) = &mut self.output {
-            let bye = f.finish();
-            futures_lite::future::or(bye, glommio::timer::sleep(Duration::from_secs(1))).await;
-        }
+        let bye = async {
+            match &mut self.output {
+                Output::Relp(f) => f.finish().await,
+                Output::Fwd(f) => f.finish().await,
+                Output::File(_) => {}
+            }
+        };
+        futures_lite::future::or(bye, glommio::timer::sleep(Duration::from_secs(1))).await;
     }
 
     /// Its TLS endpoint (omfwd, omrelp), if it has one.

@@ -23,8 +23,6 @@ use std::time::Duration;
 use glommio::channels::shared_channel::{SharedReceiver, SharedSender};
 use glommio::net::{TcpListener, UdpSocket, UnixListener};
 use glommio::sync::RwLock;
-
-use crate::tls::Endpoint;
 use glommio::task::JoinHandle;
 
 use super::action_queue;
@@ -44,6 +42,7 @@ use crate::output::Renderer;
 use crate::queue::shard::{Shard, ShardStats};
 use crate::queue::spool::{Spill, Spool};
 use crate::queue::store::{Store, StoreConfig, StoreStats};
+use crate::tls::Endpoint;
 
 /// How often housekeeping runs.
 const TICK: Duration = Duration::from_millis(50);
@@ -152,7 +151,10 @@ impl CoreJob {
         let mut tls: Vec<Reloadable> = runners
             .iter()
             .filter_map(|r| {
-                let r = r.try_read().ok()?;
+                // Nothing runs yet: every runner is free to read.
+                let r = r
+                    .try_read()
+                    .expect("no action runs before its housekeeping");
                 Some((format!("action '{}'", r.name()), r.tls()?))
             })
             .collect();

@@ -90,10 +90,6 @@ impl Endpoint {
         })
     }
 
-    pub fn config(&self) -> &TlsConfig {
-        &self.config
-    }
-
     /// Re-reads the files; on failure keeps what was loaded and says why.
     pub fn reload(&self, what: &str) {
         let built = match (&self.config.side, &self.host) {
@@ -131,6 +127,17 @@ impl Endpoint {
             Some(Err(e)) => Err(Failed(reason(&e))),
             None => Err(Failed(timed_out())),
         }
+    }
+
+    /// [`Endpoint::connect`] for an output: a failed handshake is an I/O
+    /// error that says why.
+    pub async fn connect_io(&self, tcp: TcpStream) -> std::io::Result<Stream> {
+        self.connect(tcp).await.map_err(|Failed(why)| {
+            std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                format!("TLS handshake failed: {why}"),
+            )
+        })
     }
 
     /// Opens a TLS session on `tcp`, within [`HANDSHAKE_TIMEOUT`].
@@ -188,7 +195,7 @@ fn reason(e: &std::io::Error) -> String {
         }
         Some(other) => other.to_string(),
         None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            "it closed the connection during the handshake".to_string()
+            "the connection ended during the handshake (the peer closed it, or it was closed to make room for another)".to_string()
         }
         None => e.to_string(),
     }

@@ -12,7 +12,8 @@
 //!   permitted peer; `x509/fingerprint` a certificate whose SHA-1 or
 //!   SHA-256 is permitted, chain unchecked (as rsyslog).
 //! - An expired certificate fails unless `permitExpiredCerts` is `on` or
-//!   `warn`; then the chain is checked as of the moment before it expired.
+//!   `warn`; then the chain is checked as of the moment before the peer's
+//!   own certificate expired (an expired intermediate still fails).
 
 use std::fmt;
 use std::sync::Arc;
@@ -102,14 +103,6 @@ impl PeerCheck {
         now: UnixTime,
         host: Option<&str>,
     ) -> Result<(), Error> {
-        if let Some(depth) = self.verify_depth {
-            let presented = 1 + intermediates.len();
-            if presented > depth as usize {
-                return Err(refused(format!(
-                    "its chain has {presented} certificates, more than TlsVerifyDepth ({depth})"
-                )));
-            }
-        }
         match self.auth {
             AuthMode::Anon => Ok(()),
             AuthMode::Fingerprint => self.check_fingerprint(end_entity),
@@ -146,6 +139,15 @@ impl PeerCheck {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<(), Error> {
+        // TlsVerifyDepth applies where a chain is checked, as in rsyslog.
+        if let Some(depth) = self.verify_depth {
+            let presented = 1 + intermediates.len();
+            if presented > depth as usize {
+                return Err(refused(format!(
+                    "its chain has {presented} certificates, more than TlsVerifyDepth ({depth})"
+                )));
+            }
+        }
         let r = self.chain_at(cert, intermediates, now);
         let expired = matches!(
             &r,
@@ -156,8 +158,11 @@ impl PeerCheck {
         if !expired || self.expired == Expired::Deny {
             return r;
         }
-        // Permitted: the chain as it was the second before it expired.
-        let Some(end) = peer::not_after(cert).and_then(|t| u64::try_from(t).ok()) else {
+        // Permitted, if the peer's own certificate is what expired: the
+        // chain as it was the second before (never a later moment; an
+        // expired intermediate or CA is refused).
+        let end = peer::not_after(cert).and_then(|t| u64::try_from(t).ok());
+        let Some(end) = end.filter(|&e| e < now.as_secs()) else {
             return r;
         };
         let before = UnixTime::since_unix_epoch(Duration::from_secs(end.saturating_sub(1)));
@@ -270,8 +275,9 @@ enum Purpose {
     Client,
 }
 
-/// `CheckExtendedKeyPurpose`: the certificate must carry an extended key
-/// usage naming `purpose`.
+/// `CheckExtendedKeyPurpose`: an extended key usage, where the certificate
+/// has one, must name `purpose` (none means any purpose, RFC 5280 and
+/// GnuTLS); one that does not parse fails.
 fn check_purpose(cert: &CertificateDer<'_>, purpose: Purpose) -> Result<(), Error> {
     use x509_parser::prelude::{FromDer, X509Certificate};
     let ok = match X509Certificate::from_der(cert) {
@@ -280,7 +286,8 @@ fn check_purpose(cert: &CertificateDer<'_>, purpose: Purpose) -> Result<(), Erro
                 Purpose::Server => eku.value.server_auth || eku.value.any,
                 Purpose::Client => eku.value.client_auth || eku.value.any,
             },
-            _ => false,
+            Ok(None) => true,
+            Err(_) => false,
         },
         Err(_) => false,
     };

@@ -12,9 +12,10 @@ use std::collections::HashMap;
 
 use super::names::Pending;
 use super::Builder;
+use crate::config::ast::Value;
 use crate::config::load::directive_name;
 use crate::config::modules::{self, global, queue, LegacyScope};
-use crate::config::param::{parse_bool, Diag, Given, Resolved, Table};
+use crate::config::param::{parse_bool, Diag, Given, Resolved, Table, Type};
 use crate::config::queue::{QueueParams, QueueScope};
 use crate::config::{did_you_mean, suggestion, Pos};
 
@@ -59,6 +60,33 @@ const OWN: &[&str] = &[
 fn set(list: &mut Vec<Given>, g: Given) {
     list.retain(|o| !o.name.eq_ignore_ascii_case(&g.name));
     list.push(g);
+}
+
+/// Sets `g` in `list` as [`set`] does, except for the permitted peers: each
+/// `$…PermittedPeer` directive adds one, as in rsyslog (imtcp's array,
+/// omfwd's comma-separated list).
+fn add(list: &mut Vec<Given>, mut g: Given, table: &Table) {
+    let Some(p) = table.find(&g.name) else {
+        return set(list, g);
+    };
+    let peers = ["permittedPeer", "StreamDriverPermittedPeers"]
+        .iter()
+        .any(|n| p.name.eq_ignore_ascii_case(n));
+    let earlier = list.iter().find(|o| o.name.eq_ignore_ascii_case(&g.name));
+    if let (true, Some(old)) = (peers, earlier) {
+        g.value = match p.ty {
+            Type::Array => {
+                let mut all = match &old.value {
+                    Value::Array(a) => a.clone(),
+                    other => vec![other.text()],
+                };
+                all.push(g.value.text());
+                Value::Array(all)
+            }
+            _ => Value::Str(format!("{},{}", old.value.text(), g.value.text())),
+        };
+    }
+    set(list, g);
 }
 
 impl Builder {
@@ -175,8 +203,10 @@ impl Builder {
                     self.err(pos, e);
                 }
             }
-            LegacyScope::Action => set(&mut self.legacy.action, given),
-            LegacyScope::Module(m, _) => set(self.legacy.modules.entry(m.name).or_default(), given),
+            LegacyScope::Action => add(&mut self.legacy.action, given, table),
+            LegacyScope::Module(m, _) => {
+                add(self.legacy.modules.entry(m.name).or_default(), given, table)
+            }
         }
     }
 

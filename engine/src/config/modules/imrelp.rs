@@ -111,6 +111,6 @@ pub fn resolve(r: &Resolved, max_message: usize) -> InputConfig {
         oversize: OVERSIZE_MODES[r.choice("oversizeMode")],
         idle: input::idle(r.int("idleTimeout")),
     });
-    c.tls_asked = tls::relp(r, tls::Side::Server);
+    c.tls_asked = Some(tls::relp(r, tls::Side::Server));
     c
 }

@@ -86,7 +86,7 @@ pub fn resolve(r: &Resolved) -> OmrelpConfig {
         timeout: secs("timeout"),
         conn_timeout: secs("conn.timeout"),
         rebind_interval: r.int("rebindInterval") as u64,
-        tls_asked: tls::relp(r, tls::Side::Client),
+        tls_asked: Some(tls::relp(r, tls::Side::Client)),
         tls: None,
     }
 }

@@ -31,14 +31,6 @@ pub enum Driver {
 impl Driver {
     /// In the order of [`super::DRIVERS`].
     pub const ALL: [Driver; 3] = [Driver::Ptcp, Driver::Gtls, Driver::Ossl];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Driver::Ptcp => "ptcp",
-            Driver::Gtls => "gtls",
-            Driver::Ossl => "ossl",
-        }
-    }
 }
 
 /// Which side of the handshake an endpoint is.
@@ -152,6 +144,8 @@ pub struct TlsAsked {
     pub driver: Option<Driver>,
     /// `streamDriver.mode`: 1 for TLS. librelp's `tls="on"` is 1.
     pub mode: i64,
+    /// Whether the mode (`tls` for RELP) was given, rather than defaulted.
+    pub mode_given: bool,
     /// `None`: not given (netstream drivers: `x509/name`, as rsyslog;
     /// RELP: `fingerprint` with a certificate, else none).
     pub auth: Option<AuthMode>,
@@ -188,13 +182,30 @@ pub struct TlsConfig {
     pub files: TlsFiles,
 }
 
-impl TlsConfig {
-    /// The permitted peers given as names.
-    pub fn peer_names(&self) -> impl Iterator<Item = &str> {
-        self.peers.iter().filter_map(|p| match p {
-            Peer::Name(n) => Some(n.as_str()),
-            Peer::Fingerprint(_) => None,
-        })
+impl TlsAsked {
+    /// The first TLS-only setting given (by its name in `n`), if any.
+    fn tls_setting(&self, n: &Names) -> Option<&'static str> {
+        let f = &self.files;
+        [
+            (
+                matches!(self.driver, Some(Driver::Gtls | Driver::Ossl)) && !n.relp,
+                n.driver,
+            ),
+            (self.auth.is_some(), n.auth),
+            (!self.peers.is_empty(), n.peers),
+            (f.ca.is_some(), n.ca),
+            (f.cert.is_some(), n.cert),
+            (f.key.is_some(), n.key),
+            (
+                self.expired != Expired::Deny,
+                "streamDriver.permitExpiredCerts",
+            ),
+            (self.check_purpose, "streamDriver.CheckExtendedKeyPurpose"),
+            (self.prioritize_san, "streamDriver.PrioritizeSAN"),
+            (self.verify_depth.is_some(), "streamDriver.TlsVerifyDepth"),
+        ]
+        .into_iter()
+        .find_map(|(given, name)| given.then_some(name))
     }
 }
 
@@ -230,7 +241,21 @@ pub fn complete(
     );
     let driver = asked.driver.unwrap_or(defaults.driver);
     match (driver, asked.mode) {
-        (_, 0) => return Ok(None),
+        (_, 0) => {
+            // TLS settings beside a mode nobody set: the user meant TLS
+            // and would get plain TCP with nothing checked. A mode given as
+            // 0 says plain TCP is meant (settings inherited from module()
+            // for other inputs then rest).
+            return match (asked.mode_given, asked.tls_setting(n)) {
+                (false, Some(what)) => Err(format!(
+                    "{what} is a TLS setting, but {mode} is not given: the connection would be plain TCP and nothing of the peer would be checked; set {mode}=\"{on}\" for TLS, or {mode}=\"{off}\" if plain TCP is meant",
+                    mode = n.mode,
+                    on = if n.relp { "on" } else { "1" },
+                    off = if n.relp { "off" } else { "0" },
+                )),
+                _ => Ok(None),
+            };
+        }
         (Driver::Ptcp, m) => {
             return Err(format!(
                 "{}=\"{m}\" asks for TLS, but the stream driver is ptcp (plain TCP); set {}=\"gtls\" (or \"ossl\") or global(defaultNetstreamDriver=\"gtls\")",
@@ -271,6 +296,9 @@ pub fn complete(
         // librelp: a certificate makes fingerprint the default, none
         // leaves the peer unchecked.
         (None, true) if files.cert.is_some() => AuthMode::Fingerprint,
+        // A client given a CA and no certificate checks the server's
+        // chain (librelp would check nothing, leaving the CA unused).
+        (None, true) if files.ca.is_some() => AuthMode::CertValid,
         (None, true) => AuthMode::Anon,
     };
     let peers = peers(&asked.peers)?;
@@ -424,6 +452,7 @@ pub fn netstream(r: &Resolved, n: &'static Names, side: Side) -> TlsAsked {
         side,
         driver: r.given_int(n.driver).map(|i| Driver::ALL[i as usize]),
         mode: r.int(n.mode),
+        mode_given: r.given(n.mode),
         auth: r.given_int(n.auth).map(|i| auth[i as usize]),
         peers,
         expired: [Expired::Deny, Expired::Permit, Expired::Warn]
@@ -442,15 +471,16 @@ pub fn netstream(r: &Resolved, n: &'static Names, side: Side) -> TlsAsked {
     }
 }
 
-/// Reads imrelp's or omrelp's `tls` and `tls.*`; `None` without
-/// `tls="on"`.
-pub fn relp(r: &Resolved, side: Side) -> Option<TlsAsked> {
+/// Reads imrelp's or omrelp's `tls` and `tls.*` (mode 0 with `tls`
+/// off: [`complete`] refuses `tls.*` settings beside a `tls` not given).
+pub fn relp(r: &Resolved, side: Side) -> TlsAsked {
     let on = r.bool("tls");
     let auth = [AuthMode::CertValid, AuthMode::Name, AuthMode::Fingerprint];
-    let asked = TlsAsked {
+    TlsAsked {
         side,
         driver: Some(Driver::Gtls),
-        mode: 1,
+        mode: i64::from(on),
+        mode_given: r.given("tls"),
         auth: r.given_int("tls.authMode").map(|i| auth[i as usize]),
         peers: r.list("tls.permittedPeer"),
         expired: Expired::Deny,
@@ -464,9 +494,11 @@ pub fn relp(r: &Resolved, side: Side) -> Option<TlsAsked> {
             ca_extra: Vec::new(),
         },
         names: &RELP,
-        pos: r.pos_of("tls"),
-    };
-    on.then_some(asked)
+        pos: match on {
+            true => r.pos_of("tls"),
+            false => r.pos(),
+        },
+    }
 }
 
 #[cfg(test)]
@@ -478,6 +510,7 @@ mod tests {
             side,
             driver: Some(Driver::Gtls),
             mode: 1,
+            mode_given: true,
             auth: Some(auth),
             peers: Vec::new(),
             expired: Expired::Deny,
@@ -514,6 +547,27 @@ mod tests {
         a.mode = 2;
         a.driver = Some(Driver::Ossl);
         assert!(complete(&a, &files()).is_err());
+    }
+
+    #[test]
+    fn tls_settings_without_a_mode_are_refused_and_a_mode_of_zero_is_plain() {
+        let mut a = asked(Side::Server, AuthMode::Anon);
+        a.mode = 0;
+        a.mode_given = false;
+        let e = complete(&a, &files()).unwrap_err();
+        assert!(e.starts_with("streamDriver.name is a TLS setting"), "{e}");
+        a.driver = None;
+        let e = complete(&a, &files()).unwrap_err();
+        assert!(
+            e.starts_with("streamDriver.authMode is a TLS setting"),
+            "{e}"
+        );
+        a.mode_given = true;
+        assert_eq!(complete(&a, &files()), Ok(None));
+        // Nothing of TLS given: plain, whatever the global driver.
+        a.mode_given = false;
+        a.auth = None;
+        assert_eq!(complete(&a, &files()), Ok(None));
     }
 
     #[test]
