@@ -123,6 +123,15 @@ fn an_imtcp_listener_asked_for_tls_it_cannot_do_does_not_listen() {
         "streamDriver.mode=",
         "input(type=\"imtcp\"): permittedPeer: authMode anon checks no peer's name or fingerprint, so the permitted peers would be ignored",
     );
+    // TLS settings beside a mode nobody set would be plain TCP.
+    refused_at(
+        "imtcp-no-mode",
+        &format!(
+            "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" streamDriver.authMode=\"x509/name\" permittedPeer=[\"a.example\"])\n*.* /dev/null\n"
+        ),
+        "input(",
+        "input(type=\"imtcp\"): streamDriver.authMode is a TLS setting, but streamDriver.mode is not given: the connection would be plain TCP",
+    );
     assert!(
         TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200))
             .is_err(),

@@ -597,6 +597,44 @@ input(type="imtcp" port="@PORT@")
     server.stop();
 }
 
+/// corelogd → corelogd over TLS with a new connection every 1 000
+/// messages: each connection is closed cleanly (close_notify, and what the
+/// server sent read first, so no reset), and nothing is lost.
+#[test]
+fn omfwd_over_tls_rebinds_without_losing_a_message() {
+    let pki = pki();
+    let server = tls_listener("rebind-server", "x509/certvalid", "");
+    let conf = format!(
+        r#"
+module(load="imtcp")
+input(type="imtcp" port="@PORT@")
+*.* action(type="omfwd" target="127.0.0.1" port="{port}" protocol="tcp" StreamDriver="gtls" StreamDriverMode="1"
+           StreamDriverAuthMode="x509/name" StreamDriverPermittedPeers="server.test" rebindInterval="1000"
+           streamDriver.CAFile="{ca}" streamDriver.CertFile="{cert}" streamDriver.KeyFile="{key}"
+           template="RSYSLOG_ForwardFormat" action.resumeRetryCount="-1" action.resumeInterval="1")
+"#,
+        port = server.port,
+        ca = pki.ca.display(),
+        cert = pki.client.cert.display(),
+        key = pki.client.key.display(),
+    );
+    let client = Corelogd::start(&dir("rebind-client"), &conf, &[]);
+    send_plain(client.port, COUNT);
+    delivered(
+        &server.path("out.log"),
+        COUNT,
+        "omfwd over TLS, rebinding every 1 000",
+        || format!("{}\n{}", client.stderr(), server.stderr()),
+    );
+    client.stop();
+    let report = server.stop();
+    assert!(
+        report.contains("TLS: 10 session(s) established")
+            || report.contains("TLS: 11 session(s) established"),
+        "one session per 1 000 messages (and the start's probe):\n{report}"
+    );
+}
+
 /// The subject of the certificate the server on `port` presents now.
 fn served_subject(port: u16) -> String {
     let out = Command::new("sh")
