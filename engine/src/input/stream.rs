@@ -266,15 +266,19 @@ pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc
             Conn::Unix(s) => return session(&ctx2, &spec2, s, None, &origin, ticket).await,
             Conn::Tcp(s) => match &spec2.tls {
                 None => Stream::Plain(s),
-                Some(tls) => match handshake(&ctx2, &spec2, tls, s, &origin, &ticket).await {
-                    Some(s) => s,
-                    None => {
-                        // The ticket before the descriptor it names.
-                        drop(ticket);
-                        drop(table_fd);
-                        return;
+                // Boxed: a handshake's state (rustls's connection) would
+                // otherwise be part of every plain session's task too.
+                Some(tls) => {
+                    match Box::pin(handshake(&ctx2, &spec2, tls, s, &origin, &ticket)).await {
+                        Some(s) => s,
+                        None => {
+                            // The ticket before the descriptor it names.
+                            drop(ticket);
+                            drop(table_fd);
+                            return;
+                        }
                     }
-                },
+                }
             },
         };
         match spec2.config.relp {
