@@ -503,7 +503,7 @@ fn every_tls_setting_reaches_the_tls_configuration() {
         ),
         (
             "$InputTCPServerStreamDriverPermittedPeer",
-            format!("{g}$ModLoad imtcp\n$InputTCPServerStreamDriverMode 1\n$InputTCPServerStreamDriverPermittedPeer a.example\n$InputTCPServerRun 5514\n"),
+            format!("{g}$ModLoad imtcp\n$InputTCPServerStreamDriverMode 1\n$InputTCPServerStreamDriverPermittedPeer b.example\n$InputTCPServerRun 5514\n"),
             format!("{g}$ModLoad imtcp\n$InputTCPServerStreamDriverMode 1\n$InputTCPServerStreamDriverPermittedPeer a.example\n$InputTCPServerStreamDriverPermittedPeer b.example\n$InputTCPServerRun 5514\n"),
         ),
         (
@@ -523,7 +523,7 @@ fn every_tls_setting_reaches_the_tls_configuration() {
         ),
         (
             "$ActionSendStreamDriverPermittedPeer",
-            format!("{g}$ActionSendStreamDriverMode 1\n$ActionSendStreamDriverPermittedPeer a.example\n*.* @@127.0.0.1\n"),
+            format!("{g}$ActionSendStreamDriverMode 1\n$ActionSendStreamDriverPermittedPeer b.example\n*.* @@127.0.0.1\n"),
             format!("{g}$ActionSendStreamDriverMode 1\n$ActionSendStreamDriverPermittedPeer a.example\n$ActionSendStreamDriverPermittedPeer b.example\n*.* @@127.0.0.1\n"),
         ),
     ];
@@ -557,6 +557,50 @@ fn every_tls_setting_reaches_the_tls_configuration() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Legacy permitted peers: each `$InputTCPServerStreamDriverPermittedPeer`
+/// adds one for the listeners; `$ActionSendStreamDriverPermittedPeer`s go
+/// to the next forward, and the one after starts with none (rsyslog's
+/// omfwd), so a second forward never trusts the first one's server.
+#[test]
+fn legacy_permitted_peers_add_up_and_go_to_the_next_forward_only() {
+    use corelog::config::modules::output::OutputConfig;
+    use corelog::config::modules::tls::Peer;
+    let text = format!(
+        "{RULESET}global(defaultNetstreamDriver=\"gtls\" defaultNetstreamDriverCAFile=\"/tmp/ca\")\n\
+         $ActionSendStreamDriverMode 1\n\
+         $ActionSendStreamDriverPermittedPeer a.example\n\
+         $ActionSendStreamDriverPermittedPeer b.example\n\
+         *.* @@127.0.0.1:6514\n\
+         $ActionSendStreamDriverPermittedPeer c.example\n\
+         *.* @@127.0.0.2:6514\n"
+    );
+    let plan = config::load_str("t.conf", &text).unwrap_or_else(|e| panic!("{e}"));
+    let peers: Vec<Vec<String>> = plan
+        .actions
+        .iter()
+        .filter_map(|a| match &a.output {
+            OutputConfig::Omfwd(c) => Some(
+                c.tls
+                    .as_ref()
+                    .expect("TLS")
+                    .peers
+                    .iter()
+                    .map(|p| match p {
+                        Peer::Name(n) => n.clone(),
+                        Peer::Fingerprint(f) => f.to_string(),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        peers,
+        [vec!["a.example", "b.example"], vec!["c.example"]],
+        "{text}"
+    );
 }
 
 #[test]
@@ -599,9 +643,6 @@ fn odd_values_are_errors_never_panics() {
             let Some(object) = object_for(t, p) else {
                 continue;
             };
-            if is_tls_setting(p) {
-                continue;
-            }
             for v in ODD {
                 let c = case(&object, Some((p.name, v)));
                 let got = std::panic::catch_unwind(|| load(&c).is_ok());

@@ -217,7 +217,17 @@ pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc
         Conn::Unix(_) => (None, None),
     };
     let table_fd = match spec.tls {
-        Some(_) => fd.and_then(dup_for_table),
+        Some(_) => {
+            let d = fd.and_then(dup_for_table);
+            if d.is_none() {
+                crate::notice!(
+                    "corelogd: {}: no descriptor left to track a TLS session ({}); it counts against maxSessions but cannot be closed to make room. A TLS input needs twice maxSessions descriptors (raise $MaxOpenFiles).",
+                    spec.describe(),
+                    std::io::Error::last_os_error()
+                );
+            }
+            d
+        }
         None => None,
     };
     let fd = match (&spec.tls, &table_fd) {
@@ -257,9 +267,11 @@ pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc
     };
     glommio::spawn_local(async move {
         let _guard = ctx2.tasks.enter();
+        // Dropped in the reverse order: the ticket before the descriptor
+        // it names, whatever ends the task.
         let Owned {
-            ticket,
             table_fd,
+            ticket,
             conn,
         } = owned;
         let s = match conn {
@@ -308,8 +320,12 @@ async fn handshake(
     ticket: &Ticket,
 ) -> Option<Stream> {
     ticket.handshaking(true);
+    // Stopping mid-handshake: a client may have finished it with its first
+    // messages behind (what it saw as sent); a short grace lets such a
+    // handshake end, and the session then drains as any other.
     let stop = async {
         ctx.stop.wait().await;
+        glommio::timer::sleep(STOP_QUIET).await;
         None
     };
     let r = or(async { Some(tls.accept(s).await) }, stop).await;

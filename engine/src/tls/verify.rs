@@ -13,7 +13,8 @@
 //!   SHA-256 is permitted, chain unchecked (as rsyslog).
 //! - An expired certificate fails unless `permitExpiredCerts` is `on` or
 //!   `warn`; then the chain is checked as of the moment before the peer's
-//!   own certificate expired (an expired intermediate still fails).
+//!   own certificate expired (an intermediate that had expired by then
+//!   still fails).
 
 use std::fmt;
 use std::sync::Arc;
@@ -158,9 +159,9 @@ impl PeerCheck {
         if !expired || self.expired == Expired::Deny {
             return r;
         }
-        // Permitted, if the peer's own certificate is what expired: the
-        // chain as it was the second before (never a later moment; an
-        // expired intermediate or CA is refused).
+        // Permitted, if the peer's own certificate has expired: the chain
+        // as it was the second before (never a later moment; an
+        // intermediate or CA expired by then is refused).
         let end = peer::not_after(cert).and_then(|t| u64::try_from(t).ok());
         let Some(end) = end.filter(|&e| e < now.as_secs()) else {
             return r;

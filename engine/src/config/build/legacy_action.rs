@@ -148,6 +148,13 @@ impl Builder {
         let module = self.module_layer(m);
         let idx = self.make_action(m, pos, &[&own, &action, &action_queue, &legacy, &module]);
         self.reset_after_action();
+        if m.name == "omfwd" {
+            // rsyslog hands the permitted peers gathered so far to this
+            // forward and starts the next one's list empty.
+            if let Some(l) = self.legacy.modules.get_mut("omfwd") {
+                l.retain(|g| !g.name.eq_ignore_ascii_case("StreamDriverPermittedPeers"));
+            }
+        }
         idx.map(PStmt::Action)
     }
 
