@@ -146,25 +146,16 @@ impl CoreJob {
         let workers = self.start_workers(&ctx, routes);
         let done = Rc::new(StopFlag::default());
         let runners: Vec<_> = actions.runners.values().cloned().collect();
-        // TLS to reload on SIGHUP: this core's outputs', and (core 0) the
-        // inputs' (shared by all cores).
-        let mut tls: Vec<Reloadable> = runners
-            .iter()
-            .filter_map(|r| {
-                // Nothing runs yet: every runner is free to read.
-                let r = r
-                    .try_read()
-                    .expect("no action runs before its housekeeping");
-                Some((format!("action '{}'", r.name()), r.tls()?))
-            })
-            .collect();
-        if self.core == 0 {
-            tls.extend(
-                self.specs
-                    .iter()
-                    .filter_map(|s| Some((s.describe(), s.tls.clone()?))),
-            );
-        }
+        // TLS to reload on SIGHUP: (core 0) the inputs' (shared by all
+        // cores); the outputs' are this core's runners' own.
+        let tls: Vec<Reloadable> = match self.core {
+            0 => self
+                .specs
+                .iter()
+                .filter_map(|s| Some((s.describe(), s.tls.clone()?)))
+                .collect(),
+            _ => Vec::new(),
+        };
         let housekeeping = glommio::spawn_local(housekeeping(
             self.core,
             ctx.clone(),
@@ -582,7 +573,8 @@ impl CoreJob {
     }
 }
 
-/// A TLS endpoint to re-read on SIGHUP, with what to call it in a notice.
+/// An input's TLS endpoint to re-read on SIGHUP, with what to call it in a
+/// notice.
 type Reloadable = (String, Arc<Endpoint>);
 
 /// Every [`TICK`] until `done`: passes a stop request on to the inputs,
@@ -620,6 +612,15 @@ async fn housekeeping(
         if hup {
             for (what, t) in &tls {
                 t.reload(what);
+            }
+            // An output's endpoint, whenever its runner is free (a write
+            // in progress finishes first): never skipped.
+            for r in &runners {
+                if let Ok(r) = r.read().await {
+                    if let Some(t) = r.tls() {
+                        t.reload(&format!("action '{}'", r.name()));
+                    }
+                }
             }
         }
         for r in &runners {
