@@ -9,12 +9,15 @@
 //! reading a property never allocates once the scratch has grown.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::msg::json::{Json, Path, Style};
 use crate::msg::pri::{self, PRI_INVALID};
 use crate::msg::vars::VarScope;
 use crate::msg::{Format, Message, Timestamp};
+use crate::rule::globals::Globals;
 
 /// Every property the engine knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,8 +68,12 @@ pub enum PropId {
     /// `$now-unixtimestamp`.
     NowUnix,
     MyHostname,
-    /// `$!name` or `$.name`; the name travels beside the id.
+    /// `$!name`, `$.name` or `$/name`; the path travels beside the id.
     Var(VarScope),
+    /// `$!all-json`: the whole `$!` tree, spaced (`{}` when empty).
+    AllJson,
+    /// `$!all-json-plain`: the same without spaces.
+    AllJsonPlain,
 }
 
 /// Names, in rsyslog's spelling, with their aliases.
@@ -118,43 +125,44 @@ const NAMES: &[(&str, PropId)] = &[
     ("$myhostname", PropId::MyHostname),
 ];
 
-/// A resolved property reference: the id, and for variables their name.
+/// A resolved property reference: the id, and for variables their name
+/// and path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PropRef {
     pub id: PropId,
+    /// The name after `$!`, `$.` or `$/`, as written.
     pub var_name: Box<str>,
+    pub path: Path,
 }
 
 impl PropRef {
     /// Resolves a name as written (`msg`, `$!user`, `$.count`, `$$now` is
     /// not a thing: system properties are written `$now`).
     pub fn parse(name: &str) -> Result<PropRef, UnknownProperty> {
-        if let Some(rest) = name.strip_prefix("$!") {
-            return Ok(PropRef {
-                id: PropId::Var(VarScope::Message),
-                var_name: rest.into(),
-            });
+        if name.eq_ignore_ascii_case("$!all-json") {
+            return Ok(PropRef::of(PropId::AllJson));
         }
-        if let Some(rest) = name.strip_prefix("$/") {
-            return Ok(PropRef {
-                id: PropId::Var(VarScope::Global),
-                var_name: rest.into(),
-            });
+        if name.eq_ignore_ascii_case("$!all-json-plain") {
+            return Ok(PropRef::of(PropId::AllJsonPlain));
         }
-        if let Some(rest) = name.strip_prefix("$.") {
-            return Ok(PropRef {
-                id: PropId::Var(VarScope::Local),
-                var_name: rest.into(),
-            });
+        for (prefix, scope) in [
+            ("$!", VarScope::Message),
+            ("$/", VarScope::Global),
+            ("$.", VarScope::Local),
+        ] {
+            if let Some(rest) = name.strip_prefix(prefix) {
+                return Ok(PropRef {
+                    id: PropId::Var(scope),
+                    var_name: rest.into(),
+                    path: Path::parse(rest),
+                });
+            }
         }
         let lower = name.to_ascii_lowercase();
         NAMES
             .iter()
             .find(|(n, _)| *n == lower)
-            .map(|&(_, id)| PropRef {
-                id,
-                var_name: "".into(),
-            })
+            .map(|&(_, id)| PropRef::of(id))
             .ok_or_else(|| UnknownProperty {
                 name: name.into(),
                 suggestion: suggest(&lower),
@@ -166,6 +174,7 @@ impl PropRef {
         PropRef {
             id,
             var_name: "".into(),
+            path: Path::default(),
         }
     }
 }
@@ -221,14 +230,23 @@ pub struct Env {
     pub now: Timestamp,
     pub now_utc: Timestamp,
     pub myhostname: Bytes,
+    /// The configuration's global variables (`$/`), shared by every core.
+    pub globals: Arc<Globals>,
 }
 
 impl Env {
+    /// An environment with global variables of its own (tests, tools).
     pub fn new(now: Timestamp, myhostname: &str) -> Env {
+        Env::with_globals(now, myhostname, Arc::default())
+    }
+
+    /// An environment sharing `globals` with every other of its plan.
+    pub fn with_globals(now: Timestamp, myhostname: &str, globals: Arc<Globals>) -> Env {
         Env {
             now,
             now_utc: now.to_utc(),
             myhostname: Bytes::copy_from_slice(myhostname.as_bytes()),
+            globals,
         }
     }
 }
@@ -337,11 +355,41 @@ pub fn get_with<'a>(
         },
         PropId::TimeReported => rfc3164(scratch, &m.time_reported),
         PropId::TimeGenerated => rfc3164(scratch, &m.time_generated),
-        PropId::Var(scope) => m
-            .vars
-            .as_deref()
-            .and_then(|v| v.get(scope, &p.var_name))
-            .unwrap_or(b""),
+        PropId::Var(VarScope::Global) => match env {
+            Some(env) => {
+                if let Some(v) = env.globals.get(&p.path) {
+                    match v {
+                        Json::Str(s) => scratch.extend_from_slice(&s),
+                        other => other.render(scratch, Style::Spaced),
+                    }
+                }
+                scratch
+            }
+            None => b"",
+        },
+        PropId::Var(scope) => match m.vars.as_deref().and_then(|v| v.get(scope, &p.path)) {
+            Some(Json::Str(s)) => s,
+            // rsyslog's `json_object_get_string`: null reads as empty.
+            Some(Json::Null) | None => b"",
+            Some(other) => {
+                other.render(scratch, Style::Spaced);
+                scratch
+            }
+        },
+        PropId::AllJson | PropId::AllJsonPlain => {
+            match m.vars.as_deref().and_then(|v| v.message.as_ref()) {
+                Some(tree) => tree.render(
+                    scratch,
+                    if p.id == PropId::AllJson {
+                        Style::Spaced
+                    } else {
+                        Style::Plain
+                    },
+                ),
+                None => scratch.extend_from_slice(b"{}"),
+            }
+            scratch
+        }
         sys => match env {
             Some(env) => system(sys, env, scratch),
             None => b"",

@@ -388,7 +388,11 @@ impl Lexer<'_> {
         }
         while self
             .peek(0)
-            .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'!' | b'.'))
+            // rsyslog's lexer: `[!@a-z0-9\-_\.\[\]]*` (`$!a[0]` indexes an array).
+            .is_some_and(|c| {
+                c.is_ascii_alphanumeric()
+                    || matches!(c, b'_' | b'-' | b'!' | b'.' | b'@' | b'[' | b']')
+            })
         {
             self.i += 1;
         }

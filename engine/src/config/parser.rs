@@ -62,7 +62,17 @@ fn describe(t: &Tok) -> String {
     }
 }
 
-const STATEMENT_WORDS: &[&str] = &["if", "stop", "call", "continue", "set", "unset", "reset"];
+const STATEMENT_WORDS: &[&str] = &[
+    "if",
+    "stop",
+    "call",
+    "continue",
+    "set",
+    "unset",
+    "reset",
+    "foreach",
+    "call_indirect",
+];
 
 impl Parser<'_> {
     /// The top level, with error recovery.
@@ -247,11 +257,54 @@ impl Parser<'_> {
                 }
                 "set" | "reset" => {
                     self.bump();
+                    let force = w.eq_ignore_ascii_case("reset");
                     let var = self.var("after 'set'")?;
                     self.expect_punct("=", "after the variable")?;
                     let expr = self.expr()?;
                     self.expect_punct(";", "to end the set statement")?;
-                    Ok(Stmt::Set { var, expr, pos })
+                    Ok(Stmt::Set {
+                        var,
+                        expr,
+                        force,
+                        pos,
+                    })
+                }
+                "foreach" => {
+                    self.bump();
+                    self.expect_punct("(", "after 'foreach'")?;
+                    let var = self.var("in foreach")?;
+                    if !self.is_word("in") {
+                        return err(
+                            self.pos(),
+                            format!("expected 'in' after the loop variable, found {}", describe(self.tok())),
+                        );
+                    }
+                    self.bump();
+                    let expr = self.expr()?;
+                    self.expect_punct(")", "to close the foreach head")?;
+                    if !self.is_word("do") {
+                        return err(
+                            self.pos(),
+                            format!("expected 'do' after foreach (…), found {}", describe(self.tok())),
+                        );
+                    }
+                    self.bump();
+                    let body = match self.stmt()? {
+                        Stmt::Block(b) => b,
+                        s => vec![s],
+                    };
+                    Ok(Stmt::Foreach {
+                        var,
+                        expr,
+                        body,
+                        pos,
+                    })
+                }
+                "call_indirect" => {
+                    self.bump();
+                    let expr = self.expr()?;
+                    self.expect_punct(";", "to end the call_indirect statement")?;
+                    Ok(Stmt::CallIndirect { expr, pos })
                 }
                 "unset" => {
                     self.bump();
@@ -259,9 +312,9 @@ impl Parser<'_> {
                     self.expect_punct(";", "to end the unset statement")?;
                     Ok(Stmt::Unset { var, pos })
                 }
-                "foreach" | "call_indirect" => err(
+                "reload_lookup_table" => err(
                     pos,
-                    format!("'{w}' is not supported yet (see docs/config.md)"),
+                    "reload_lookup_table() needs lookup_table() objects, which corelog does not build yet (see docs/config.md)",
                 ),
                 _ => {
                     self.bump();

@@ -71,6 +71,8 @@ pub struct Plan {
     pub default_ruleset: usize,
     pub main_queue: QueueParams,
     pub actions: Vec<ActionDef>,
+    /// Global variables (`$/`), shared by every core that runs the plan.
+    pub global_vars: Arc<crate::rule::globals::Globals>,
     /// Things that are valid but worth saying (`~`, parameters that have
     /// no effect here).
     pub warnings: Vec<ConfigError>,

@@ -75,6 +75,8 @@ pub struct CoreCtx {
     pub parse: ParseOptions,
     pub clock: Clock,
     pub myhostname: String,
+    /// The plan's global variables (`$/`), shared by every core.
+    pub global_vars: std::sync::Arc<crate::rule::globals::Globals>,
     pub stats: Cell<InputStats>,
     /// What this core's sessions may hold in large receive buffers.
     pub recv_budget: crate::input::budget::RecvBudget,

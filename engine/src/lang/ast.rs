@@ -89,8 +89,22 @@ pub enum Stmt {
         pos: Pos,
     },
     Continue(Pos),
+    /// `set` (`reset` when `force`).
     Set {
         var: String,
+        expr: Expr,
+        force: bool,
+        pos: Pos,
+    },
+    /// `foreach ($.i in EXPR) do STMT`.
+    Foreach {
+        var: String,
+        expr: Expr,
+        body: Vec<Stmt>,
+        pos: Pos,
+    },
+    /// `call_indirect EXPR;`
+    CallIndirect {
         expr: Expr,
         pos: Pos,
     },

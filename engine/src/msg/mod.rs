@@ -13,6 +13,7 @@
 //! reference-count increments and no allocation. Ranges always lie inside
 //! the buffer (asserted where they are made).
 
+pub mod json;
 pub mod pri;
 pub mod timestamp;
 pub mod vars;

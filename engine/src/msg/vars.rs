@@ -1,10 +1,15 @@
-//! Message variables: rsyslog's `$!name` (the message's JSON tree, here kept
-//! flat by path) and `$.name` (local variables), set by configuration
-//! statements and read by filters and templates.
+//! Message variables: rsyslog's `$!` (the message's JSON tree) and `$.`
+//! (local variables, also a tree), set by configuration statements and
+//! parsers, read by filters and templates. Global variables (`$/`) are not
+//! the message's: see [`crate::rule::globals`].
 //!
-//! In: `set` statements. Out: values by name. Guarantees: a message that no
-//! statement touches carries no variables and pays nothing (the message holds
-//! `Option<Box<Vars>>`); names are compared case-insensitively as rsyslog does.
+//! In: `set`/`reset`/`unset` by resolved [`Path`]. Out: values by path, the
+//! trees themselves. Guarantees: a message that no statement touches
+//! carries no variables and pays nothing (the message holds
+//! `Option<Box<Vars>>`); names compare ASCII-case-insensitively, as in
+//! rsyslog 8.2302 (`variables.caseSensitive="off"`).
+
+use super::json::{self, Json, NotSet, Path};
 
 /// Which tree a variable lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -18,51 +23,59 @@ pub enum VarScope {
 }
 
 /// The variables of one message.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Vars {
-    entries: Vec<(VarScope, Box<str>, Box<[u8]>)>,
+    /// `$!`; `None` until something is set (then `%$!%` renders `{ … }`).
+    pub message: Option<Json>,
+    /// `$.`.
+    pub local: Option<Json>,
 }
 
 impl Vars {
-    /// The value of `name` in `scope`, if set.
-    pub fn get(&self, scope: VarScope, name: &str) -> Option<&[u8]> {
-        self.entries
-            .iter()
-            .find(|(s, n, _)| *s == scope && n.eq_ignore_ascii_case(name))
-            .map(|(_, _, v)| &**v)
-    }
-
-    /// Sets `name` in `scope` to `value`, replacing an earlier value.
-    pub fn set(&mut self, scope: VarScope, name: &str, value: &[u8]) {
-        match self
-            .entries
-            .iter_mut()
-            .find(|(s, n, _)| *s == scope && n.eq_ignore_ascii_case(name))
-        {
-            Some(e) => e.2 = value.into(),
-            None => self.entries.push((scope, name.into(), value.into())),
+    /// The tree of `scope` (`Global` has none here).
+    pub fn root(&self, scope: VarScope) -> Option<&Json> {
+        match scope {
+            VarScope::Message => self.message.as_ref(),
+            VarScope::Local => self.local.as_ref(),
+            VarScope::Global => None,
         }
     }
 
-    /// Removes `name` (`unset`); true if it was set.
-    pub fn unset(&mut self, scope: VarScope, name: &str) -> bool {
-        let before = self.entries.len();
-        self.entries
-            .retain(|(s, n, _)| !(*s == scope && n.eq_ignore_ascii_case(name)));
-        before != self.entries.len()
+    fn root_mut(&mut self, scope: VarScope) -> Option<&mut Option<Json>> {
+        match scope {
+            VarScope::Message => Some(&mut self.message),
+            VarScope::Local => Some(&mut self.local),
+            VarScope::Global => None,
+        }
     }
 
-    /// Every variable, of every scope, in the order first set.
-    pub fn all(&self) -> impl Iterator<Item = (VarScope, &str, &[u8])> {
-        self.entries.iter().map(|(s, n, v)| (*s, &**n, &**v))
+    /// The value at `path` in `scope`, if set.
+    pub fn get(&self, scope: VarScope, path: &Path) -> Option<&Json> {
+        json::get(self.root(scope), path)
     }
 
-    /// All variables of a scope, in the order they were first set.
-    pub fn iter(&self, scope: VarScope) -> impl Iterator<Item = (&str, &[u8])> {
-        self.entries
-            .iter()
-            .filter(move |(s, _, _)| *s == scope)
-            .map(|(_, n, v)| (&**n, &**v))
+    /// `set` (`reset` when `force`); see [`json::set`].
+    pub fn set(
+        &mut self,
+        scope: VarScope,
+        path: &Path,
+        value: Json,
+        force: bool,
+    ) -> Result<(), NotSet> {
+        match self.root_mut(scope) {
+            Some(root) => json::set(root, path, value, force),
+            None => Err(NotSet),
+        }
+    }
+
+    /// `unset`; true if something was removed.
+    pub fn unset(&mut self, scope: VarScope, path: &Path) -> bool {
+        self.root_mut(scope).is_some_and(|r| json::unset(r, path))
+    }
+
+    /// Whether nothing is set in either tree.
+    pub fn is_empty(&self) -> bool {
+        self.message.is_none() && self.local.is_none()
     }
 }
 
@@ -73,13 +86,22 @@ mod tests {
     #[test]
     fn set_get_unset() {
         let mut v = Vars::default();
-        v.set(VarScope::Message, "user", b"alice");
-        v.set(VarScope::Local, "user", b"bob");
-        v.set(VarScope::Message, "USER", b"carol");
-        assert_eq!(v.get(VarScope::Message, "user"), Some(&b"carol"[..]));
-        assert_eq!(v.get(VarScope::Local, "user"), Some(&b"bob"[..]));
-        assert!(v.unset(VarScope::Local, "user"));
-        assert_eq!(v.get(VarScope::Local, "user"), None);
-        assert_eq!(v.iter(VarScope::Message).count(), 1);
+        let user = Path::parse("user");
+        v.set(VarScope::Message, &user, Json::str(b"alice"), false)
+            .unwrap();
+        v.set(VarScope::Local, &user, Json::str(b"bob"), false)
+            .unwrap();
+        v.set(
+            VarScope::Message,
+            &Path::parse("USER"),
+            Json::str(b"carol"),
+            false,
+        )
+        .unwrap();
+        assert_eq!(v.get(VarScope::Message, &user), Some(&Json::str(b"carol")));
+        assert_eq!(v.get(VarScope::Local, &user), Some(&Json::str(b"bob")));
+        assert!(v.unset(VarScope::Local, &user));
+        assert_eq!(v.get(VarScope::Local, &user), None);
+        assert!(v.set(VarScope::Global, &user, Json::Null, false).is_err());
     }
 }

@@ -7,8 +7,12 @@
 //! so a message renders after a restart exactly as it would have before.
 //!
 //! Layout: a fixed [`MsgHead`] (little-endian, unaligned), then the frame,
-//! the three origin strings and the variables (`scope u8, name len u16,
-//! name, value len u32, value` each).
+//! the three origin strings and the variables: when `nvars` is
+//! [`TREES`], a byte saying which trees follow (bit 0 `$!`, bit 1 `$.`)
+//! and each tree in [`json::encode`]'s form. Records written before the
+//! variables were trees (`nvars` below [`TREES`]: that many
+//! `scope u8, name len u16, name, value len u32, value` entries) still
+//! decode, each entry becoming a string variable.
 //!
 //! Guarantees: [`decode`] never panics; it rejects a payload whose lengths
 //! or ranges do not fit, so a damaged record costs only itself. Decoded
@@ -21,6 +25,7 @@ use bytes::Bytes;
 use zerocopy::little_endian::{U16, U32};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
+use crate::msg::json::{self, Path};
 use crate::msg::timestamp::OffsetMode;
 use crate::msg::vars::VarScope;
 use crate::msg::Vars;
@@ -28,6 +33,9 @@ use crate::msg::{Format, Origin, Span};
 use crate::{Message, Timestamp};
 
 const SPANS: usize = 9;
+
+/// `MsgHead::nvars` saying that the variables follow as trees.
+const TREES: u8 = u8::MAX;
 
 #[derive(Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
@@ -125,7 +133,6 @@ fn timestamp(s: &Stamp) -> Option<Timestamp> {
 /// Appends `m`'s payload to `out`.
 pub fn encode(m: &Message, out: &mut Vec<u8>) {
     let o = m.origin();
-    let vars: Vec<_> = m.vars().map(|v| v.all().collect()).unwrap_or_default();
     let head = MsgHead {
         frame_len: U32::new(m.buf.len() as u32),
         pri: U16::new(m.pri),
@@ -134,7 +141,7 @@ pub fn encode(m: &Message, out: &mut Vec<u8>) {
             Format::Rfc3164 => 1,
             Format::Unparsed => 2,
         },
-        nvars: vars.len().min(255) as u8,
+        nvars: if m.vars().is_some() { TREES } else { 0 },
         ruleset: U32::new(m.ruleset),
         fromhost_len: U16::new(o.fromhost.len().min(u16::MAX as usize) as u16),
         fromhost_ip_len: U16::new(o.fromhost_ip.len().min(u16::MAX as usize) as u16),
@@ -149,17 +156,40 @@ pub fn encode(m: &Message, out: &mut Vec<u8>) {
     out.extend_from_slice(&o.fromhost[..head.fromhost_len.get() as usize]);
     out.extend_from_slice(&o.fromhost_ip[..head.fromhost_ip_len.get() as usize]);
     out.extend_from_slice(&o.inputname[..head.inputname_len.get() as usize]);
-    for (scope, name, value) in vars.into_iter().take(255) {
-        let name = &name.as_bytes()[..name.len().min(u16::MAX as usize)];
-        out.push(match scope {
-            VarScope::Message => 0,
-            VarScope::Local => 1,
-            VarScope::Global => 2,
-        });
-        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        out.extend_from_slice(name);
-        out.extend_from_slice(&(value.len() as u32).to_le_bytes());
-        out.extend_from_slice(value);
+    if let Some(v) = m.vars() {
+        let trees = [&v.message, &v.local];
+        out.push(
+            trees
+                .iter()
+                .enumerate()
+                .fold(0, |f, (i, t)| f | (u8::from(t.is_some()) << i)),
+        );
+        for t in trees.into_iter().flatten() {
+            json::encode(t, out);
+        }
+    }
+}
+
+/// A read position in a payload.
+struct Cursor<'a> {
+    payload: &'a Bytes,
+    at: usize,
+}
+
+impl Cursor<'_> {
+    /// The next `n` bytes, sharing the payload's buffer.
+    fn take(&mut self, n: usize) -> Option<Bytes> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&e| e <= self.payload.len())?;
+        let b = self.payload.slice(self.at..end);
+        self.at = end;
+        Some(b)
+    }
+
+    fn rest(&self) -> &[u8] {
+        &self.payload[self.at..]
     }
 }
 
@@ -168,34 +198,56 @@ pub fn encode(m: &Message, out: &mut Vec<u8>) {
 /// when it is the same.
 pub fn decode(payload: &Bytes, last: &mut Option<Arc<Origin>>) -> Option<Message> {
     let (head, _) = MsgHead::read_from_prefix(payload).ok()?;
-    let mut at = std::mem::size_of::<MsgHead>();
-    let mut take = |n: usize| -> Option<Bytes> {
-        let end = at.checked_add(n).filter(|&e| e <= payload.len())?;
-        let b = payload.slice(at..end);
-        at = end;
-        Some(b)
+    let mut c = Cursor {
+        payload,
+        at: std::mem::size_of::<MsgHead>(),
     };
-    let buf = take(head.frame_len.get() as usize)?;
-    let fromhost = take(head.fromhost_len.get() as usize)?;
-    let fromhost_ip = take(head.fromhost_ip_len.get() as usize)?;
-    let inputname = take(head.inputname_len.get() as usize)?;
+    let buf = c.take(head.frame_len.get() as usize)?;
+    let fromhost = c.take(head.fromhost_len.get() as usize)?;
+    let fromhost_ip = c.take(head.fromhost_ip_len.get() as usize)?;
+    let inputname = c.take(head.inputname_len.get() as usize)?;
     let mut vars = None::<Box<Vars>>;
-    for _ in 0..head.nvars {
-        let scope = match take(1)?[0] {
+    if head.nvars == TREES {
+        let flags = c.take(1)?[0];
+        if flags & !3 != 0 {
+            return None;
+        }
+        let mut tree = |bit: u8| -> Option<Option<json::Json>> {
+            if flags & bit == 0 {
+                return Some(None);
+            }
+            let mut rest = c.rest();
+            let before = rest.len();
+            let v = json::decode(&mut rest)?;
+            let used = before - rest.len();
+            c.take(used)?;
+            Some(Some(v))
+        };
+        let message = tree(1)?;
+        let local = tree(2)?;
+        vars = Some(Box::new(Vars { message, local }));
+    }
+    let entries = if head.nvars == TREES { 0 } else { head.nvars };
+    for _ in 0..entries {
+        let scope = match c.take(1)?[0] {
             0 => VarScope::Message,
             1 => VarScope::Local,
             2 => VarScope::Global,
             _ => return None,
         };
-        let nlen = u16::from_le_bytes(take(2)?[..].try_into().ok()?);
-        let name = take(nlen as usize)?;
-        let vlen = u32::from_le_bytes(take(4)?[..].try_into().ok()?);
-        let value = take(vlen as usize)?;
+        let nlen = u16::from_le_bytes(c.take(2)?[..].try_into().ok()?);
+        let name = c.take(nlen as usize)?;
+        let vlen = u32::from_le_bytes(c.take(4)?[..].try_into().ok()?);
+        let value = c.take(vlen as usize)?;
         let name = std::str::from_utf8(&name).ok()?;
-        vars.get_or_insert_with(Default::default)
-            .set(scope, name, &value);
+        let _ = vars.get_or_insert_with(Default::default).set(
+            scope,
+            &Path::parse(name),
+            json::Json::str(&value),
+            false,
+        );
     }
-    if at != payload.len() {
+    if c.at != payload.len() {
         return None;
     }
     let mut s = [Span::EMPTY; SPANS];
@@ -275,8 +327,19 @@ mod tests {
             &ParseOptions::default(),
         );
         m.set_ruleset(3);
-        m.vars_mut().set(VarScope::Message, "user", b"alice");
-        m.vars_mut().set(VarScope::Local, "n", b"42");
+        let set = |m: &mut Message, scope, name: &str, v| {
+            m.vars_mut()
+                .set(scope, &Path::parse(name), v, false)
+                .unwrap()
+        };
+        set(&mut m, VarScope::Message, "user", json::Json::str(b"alice"));
+        set(
+            &mut m,
+            VarScope::Message,
+            "a!b",
+            json::parse(b"[1, 2.50, {\"x\": null}]").unwrap(),
+        );
+        set(&mut m, VarScope::Local, "n", json::Json::Int(42));
         let mut enc = Vec::new();
         encode(&m, &mut enc);
         let mut last = None;

@@ -2,8 +2,12 @@
 //!
 //! In: an [`ast::Expr`](crate::lang::ast::Expr) at configuration time
 //! (properties resolved, functions checked by name and arity, regexes and
-//! `prifilt()` selectors compiled, constant arrays prepared); a message and
-//! the batch's [`Env`] at run time. Out: a [`Val`] — a number or a string.
+//! `prifilt()` selectors compiled, constant arrays prepared, templates of
+//! `exec_template()` found); a message, the batch's [`Env`] and the
+//! message's [`Cx`] at run time. Out: a [`Val`] — a number, a string or a
+//! JSON value (rsyslog's `N`, `S` and `J`), and in the [`Cx`] what a
+//! function reported (`script_error()`) and the variables `parse_json()`
+//! sets, applied by the caller when the statement is done.
 //!
 //! Semantics follow rsyslog's `rainerscript.c`: comparisons are numeric when
 //! both sides are numbers or a string side reads entirely as a number, and
@@ -16,41 +20,105 @@
 //! allocating.
 
 use std::borrow::Cow;
-
-use regex::bytes::Regex;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::lang::ast::{BinOp, Expr};
-use crate::lang::{suggestion, ConfigError, Pos};
+use crate::lang::{ConfigError, Pos};
+use crate::msg::json::{Json, Path};
 use crate::msg::vars::VarScope;
 use crate::msg::Message;
 use crate::prop::{self, Env, PropBuf, PropId, PropRef};
+use crate::template::{RenderBuf, Template};
 
-use super::filter::PriFilter;
+use super::functions;
 
 /// A run-time value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Val<'a> {
     Num(i64),
     Str(Cow<'a, [u8]>),
+    /// A JSON value that is not a string (a JSON string is a `Str`, as in
+    /// rsyslog).
+    Json(Cow<'a, Json>),
+}
+
+/// rsyslog's `script_error()` values.
+pub const SCRIPT_EOK: i64 = 0;
+pub const SCRIPT_EINVAL: i64 = 1;
+
+/// What evaluating an expression for one message may read and write beside
+/// the message: a scratch buffer, the message's `script_error()` state, the
+/// previous action's outcome, and variables `parse_json()` set (applied to
+/// the message by the statement that evaluated the expression).
+#[derive(Debug, Default)]
+pub struct Cx {
+    pub scratch: PropBuf,
+    pub script_error: i64,
+    pub prev_suspended: bool,
+    /// `(scope, path, value)` to merge into the message, in order.
+    pub writes: Vec<(VarScope, Path, Json)>,
+    render: Option<Box<RenderBuf>>,
+}
+
+impl Cx {
+    /// Ready for the next message.
+    pub fn reset(&mut self, script_error: i64, prev_suspended: bool) {
+        self.script_error = script_error;
+        self.prev_suspended = prev_suspended;
+        debug_assert!(self.writes.is_empty(), "writes not applied");
+        self.writes.clear();
+    }
+
+    /// A render buffer for `exec_template()`, made on first use.
+    pub fn render_buf(&mut self) -> &mut RenderBuf {
+        self.render
+            .get_or_insert_with(|| Box::new(RenderBuf::new()))
+    }
+
+    /// Applies the variables set while evaluating to `m`.
+    pub fn apply(&mut self, m: &mut Message, env: &Env) {
+        for (scope, path, value) in self.writes.drain(..) {
+            let _ = match scope {
+                VarScope::Global => env.globals.set(&path, value, false),
+                scope => m.vars_mut().set(scope, &path, value, false),
+            };
+        }
+    }
 }
 
 impl Val<'_> {
-    /// rsyslog's to-number conversion: a string gives the value of its
-    /// leading `-` and decimal digits, and the conversion counts as
-    /// successful only when that is the whole string (`""` and `"-"` are 0,
-    /// successfully).
+    /// rsyslog's to-number conversion (`var2Number`): a string gives the
+    /// value of its leading `-` and decimal digits, and the conversion
+    /// counts as successful only when that is the whole string (`""` and
+    /// `"-"` are 0, successfully); a JSON value converts as libfastjson's
+    /// `get_int64` does, always successfully.
     pub fn to_num(&self) -> (i64, bool) {
         match self {
             Val::Num(n) => (*n, true),
             Val::Str(s) => str_to_num(s),
+            Val::Json(j) => (json_int(j), true),
         }
     }
 
-    /// The value as bytes (numbers in decimal).
+    /// The value as bytes (numbers in decimal, JSON as libfastjson prints
+    /// it, spaced).
     pub fn to_bytes(&self) -> Cow<'_, [u8]> {
         match self {
             Val::Num(n) => Cow::Owned(n.to_string().into_bytes()),
             Val::Str(s) => Cow::Borrowed(s),
+            Val::Json(Cow::Borrowed(j)) => j.text(),
+            Val::Json(Cow::Owned(j)) => Cow::Owned(j.text().into_owned()),
+        }
+    }
+
+    /// The value as `set` stores it: numbers as JSON integers, strings as
+    /// strings, JSON as rsyslog's deep copy.
+    pub fn into_json(self) -> Json {
+        match self {
+            Val::Num(n) => Json::Int(n),
+            Val::Str(s) => Json::Str(s.into_owned().into()),
+            Val::Json(j) => j.deep_copy(),
         }
     }
 
@@ -61,16 +129,44 @@ impl Val<'_> {
         self.to_num().0 as i32 != 0
     }
 
-    fn into_owned(self) -> Val<'static> {
+    pub fn into_owned(self) -> Val<'static> {
         match self {
             Val::Num(n) => Val::Num(n),
             Val::Str(s) => Val::Str(Cow::Owned(s.into_owned())),
+            Val::Json(j) => Val::Json(Cow::Owned(j.into_owned())),
         }
     }
 }
 
+/// libfastjson's `get_int64`: integers as they are, doubles truncated,
+/// booleans 0/1, strings by their leading number, anything else 0.
+pub fn json_int(j: &Json) -> i64 {
+    match j {
+        Json::Int(n) => *n,
+        Json::Double(d, _) => *d as i64,
+        Json::Bool(b) => i64::from(*b),
+        Json::Str(s) => str_to_num(trim_ascii_start(s)).0,
+        _ => 0,
+    }
+}
+
+fn trim_ascii_start(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    &s[n..]
+}
+
+/// A variable's value as rsyslog's `evalVar` gives it: a JSON string (or
+/// null, or nothing) as a string, anything else as JSON.
+pub fn var_val(j: Option<&Json>) -> Val<'_> {
+    match j {
+        Some(Json::Str(s)) => Val::Str(Cow::Borrowed(s)),
+        Some(Json::Null) | None => Val::Str(Cow::Borrowed(b"")),
+        Some(j) => Val::Json(Cow::Borrowed(j)),
+    }
+}
+
 /// Leading `-` and decimal digits: the value and whether that was all.
-fn str_to_num(s: &[u8]) -> (i64, bool) {
+pub(super) fn str_to_num(s: &[u8]) -> (i64, bool) {
     let (neg, digits) = match s.first() {
         Some(b'-') => (true, &s[1..]),
         _ => (false, s),
@@ -82,56 +178,12 @@ fn str_to_num(s: &[u8]) -> (i64, bool) {
     (if neg { v.wrapping_neg() } else { v }, n == digits.len())
 }
 
-fn parse_num(s: &[u8]) -> Option<i64> {
+pub(super) fn parse_num(s: &[u8]) -> Option<i64> {
     match str_to_num(s) {
         (v, true) if !s.is_empty() && s != b"-" => Some(v),
         _ => None,
     }
 }
-
-/// Built-in functions.
-#[derive(Debug, Clone)]
-pub enum Func {
-    ReMatch(Regex),
-    ReExtract(Regex),
-    Field,
-    ToLower,
-    ToUpper,
-    StrLen,
-    Substring,
-    Cnum,
-    Cstr,
-    Replace,
-    Exists,
-    Prifilt(PriFilter),
-    Getenv,
-    Trim,
-    Ltrim,
-    Rtrim,
-}
-
-/// Functions by name: (name, minimum and maximum argument count).
-const FUNCTIONS: &[(&str, usize, usize)] = &[
-    ("re_match", 2, 2),
-    ("re_match_i", 2, 2),
-    ("re_extract", 5, 5),
-    ("re_extract_i", 5, 5),
-    ("field", 3, 3),
-    ("tolower", 1, 1),
-    ("toupper", 1, 1),
-    ("strlen", 1, 1),
-    ("substring", 3, 3),
-    ("cnum", 1, 1),
-    ("cstr", 1, 1),
-    ("replace", 3, 3),
-    ("exists", 1, 1),
-    ("prifilt", 1, 1),
-    ("getenv", 1, 1),
-    // Not in rsyslog (which has only ltrim and rtrim): a corelog extension.
-    ("trim", 1, 1),
-    ("ltrim", 1, 1),
-    ("rtrim", 1, 1),
-];
 
 /// A compiled expression.
 #[derive(Debug, Clone)]
@@ -139,21 +191,36 @@ pub enum CExpr {
     Str(Box<[u8]>),
     Num(i64),
     Prop(PropRef),
-    /// A literal array: only meaningful on the right of `==` / `!=`.
+    /// A literal array: "is one of" on the right of `==` / `!=` and the
+    /// string operators; its first element anywhere else.
     Array(Vec<Box<[u8]>>),
-    Call(Func, Vec<CExpr>),
+    Call(functions::Func, Vec<CExpr>),
     Not(Box<CExpr>),
     Neg(Box<CExpr>),
     Bin(BinOp, Box<CExpr>, Box<CExpr>),
     /// `$prop <op> "constant"` with a string comparison: no allocation.
     PropStr(PropRef, BinOp, Box<[u8]>),
-    /// `$prop <op> number` (`$syslogseverity <= 3`): no allocation.
+    /// `$prop <op> number` (`$syslogseverity <= 3`) on a property that is
+    /// not a variable: no allocation.
     PropNum(PropRef, BinOp, i64),
 }
 
+/// What compiling an expression may need from the configuration.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope<'a> {
+    /// Templates defined so far (for `exec_template()`).
+    pub templates: Option<&'a HashMap<String, Arc<Template>>>,
+}
+
 impl CExpr {
-    /// Compiles `e`; errors name the position and what is wrong.
+    /// Compiles `e` with no templates known; errors name the position and
+    /// what is wrong.
     pub fn compile(e: &Expr) -> Result<CExpr, ConfigError> {
+        CExpr::compile_in(e, Scope::default())
+    }
+
+    /// Compiles `e`, finding what it names in `scope`.
+    pub fn compile_in(e: &Expr, scope: Scope) -> Result<CExpr, ConfigError> {
         Ok(match e {
             Expr::Str(s) => CExpr::Str(s.as_bytes().into()),
             Expr::Num(n) => CExpr::Num(*n),
@@ -169,25 +236,35 @@ impl CExpr {
                         }
                     }
                 }
-                CExpr::Array(out)
-            }
-            Expr::Not(x) => CExpr::Not(Box::new(CExpr::compile(x)?)),
-            Expr::Neg(x) => CExpr::Neg(Box::new(CExpr::compile(x)?)),
-            Expr::Binary { op, lhs, rhs, pos } => {
-                let l = CExpr::compile(lhs)?;
-                let r = CExpr::compile(rhs)?;
-                if matches!(r, CExpr::Array(_)) && !matches!(op, BinOp::Eq | BinOp::Ne) {
+                if out.is_empty() {
                     return Err(ConfigError::new(
                         *pos,
-                        "an array can only be compared with == or !=",
+                        "an array needs at least one element",
+                    ));
+                }
+                CExpr::Array(out)
+            }
+            Expr::Not(x) => CExpr::Not(Box::new(CExpr::compile_in(x, scope)?)),
+            Expr::Neg(x) => CExpr::Neg(Box::new(CExpr::compile_in(x, scope)?)),
+            Expr::Binary { op, lhs, rhs, pos } => {
+                let l = CExpr::compile_in(lhs, scope)?;
+                let r = CExpr::compile_in(rhs, scope)?;
+                if matches!(r, CExpr::Array(_))
+                    && !matches!(op, BinOp::Eq | BinOp::Ne | BinOp::Concat)
+                    && !string_op(*op)
+                {
+                    return Err(ConfigError::new(
+                        *pos,
+                        "an array can only be compared with ==, !=, contains or startswith",
                     ));
                 }
                 match (&l, &r) {
                     // A string constant that is not a number: the comparison
                     // is a string comparison whatever the property holds.
                     // `$prop == "x"` is always a byte comparison in rsyslog
-                    // (a property is a string, and so is the literal); so
-                    // are the string operators.
+                    // (a property is a string, and so is the literal; a
+                    // JSON variable compares its text); so are the string
+                    // operators.
                     (CExpr::Prop(p), CExpr::Str(s))
                         if string_op(*op)
                             || matches!(op, BinOp::Eq | BinOp::Ne)
@@ -195,71 +272,88 @@ impl CExpr {
                     {
                         CExpr::PropStr(p.clone(), *op, s.clone())
                     }
-                    (CExpr::Prop(p), CExpr::Num(n)) if cmp_op(*op) => {
+                    (CExpr::Prop(p), CExpr::Num(n))
+                        if cmp_op(*op) && !matches!(p.id, PropId::Var(_)) =>
+                    {
                         CExpr::PropNum(p.clone(), *op, *n)
                     }
                     _ => CExpr::Bin(*op, Box::new(l), Box::new(r)),
                 }
             }
-            Expr::Call { name, args, pos } => compile_call(name, args, *pos)?,
+            Expr::Call { name, args, pos } => functions::compile(name, args, *pos, scope)?,
         })
     }
 
     /// Evaluates to a value.
-    pub fn eval<'a>(&'a self, m: &'a Message, env: &'a Env, scratch: &mut PropBuf) -> Val<'a> {
+    pub fn eval<'a>(&'a self, m: &'a Message, env: &'a Env, cx: &mut Cx) -> Val<'a> {
         match self {
             CExpr::Str(s) => Val::Str(Cow::Borrowed(s)),
             CExpr::Num(n) => Val::Num(*n),
-            CExpr::Prop(p) => Val::Str(Cow::Owned(
-                prop::get_with(m, p, Some(env), scratch).to_vec(),
-            )),
-            CExpr::Array(_) => Val::Str(Cow::Borrowed(b"")),
-            CExpr::Not(x) => Val::Num(i64::from(!x.truthy(m, env, scratch))),
-            CExpr::Neg(x) => Val::Num(x.eval(m, env, scratch).to_num().0.wrapping_neg()),
+            CExpr::Prop(p) => match p.id {
+                PropId::Var(VarScope::Global) => {
+                    var_val(env.globals.get(&p.path).as_ref()).into_owned()
+                }
+                PropId::Var(scope) => var_val(m.vars().and_then(|v| v.get(scope, &p.path))),
+                _ => Val::Str(Cow::Owned(
+                    prop::get_with(m, p, Some(env), &mut cx.scratch).to_vec(),
+                )),
+            },
+            CExpr::Array(items) => Val::Str(Cow::Borrowed(&items[0])),
+            CExpr::Not(x) => Val::Num(i64::from(!x.truthy(m, env, cx))),
+            CExpr::Neg(x) => Val::Num(x.eval(m, env, cx).to_num().0.wrapping_neg()),
             CExpr::PropStr(..) | CExpr::PropNum(..) | CExpr::Bin(..) if self.is_bool() => {
-                Val::Num(i64::from(self.truthy(m, env, scratch)))
+                Val::Num(i64::from(self.truthy(m, env, cx)))
             }
             CExpr::Bin(op, l, r) => {
-                let a = l.eval(m, env, scratch).into_owned();
-                let b = r.eval(m, env, scratch);
+                let a = l.eval(m, env, cx).into_owned();
+                let b = r.eval(m, env, cx);
                 arith(*op, &a, &b)
             }
             CExpr::PropStr(..) | CExpr::PropNum(..) => Val::Num(0),
-            CExpr::Call(f, args) => call(f, args, m, env, scratch),
+            CExpr::Call(f, args) => functions::call(f, args, m, env, cx),
         }
     }
 
     /// Evaluates as a condition.
-    pub fn truthy(&self, m: &Message, env: &Env, scratch: &mut PropBuf) -> bool {
+    pub fn truthy(&self, m: &Message, env: &Env, cx: &mut Cx) -> bool {
         match self {
-            CExpr::PropStr(p, op, s) => {
-                let v = prop::get_with(m, p, Some(env), scratch);
-                str_cmp(*op, v, s)
-            }
+            CExpr::PropStr(p, op, s) => match p.id {
+                PropId::Var(_) => {
+                    let v = self_val(p, m, env);
+                    str_cmp(*op, &v.to_bytes(), s)
+                }
+                _ => {
+                    let v = prop::get_with(m, p, Some(env), &mut cx.scratch);
+                    str_cmp(*op, v, s)
+                }
+            },
             CExpr::PropNum(p, op, n) => {
                 // A property is a string: numeric when it reads entirely as
                 // a number, otherwise compared as text with the number's
                 // decimal form (rsyslog's rule for a string against a number).
-                let v = prop::get_with(m, p, Some(env), scratch);
+                let v = prop::get_with(m, p, Some(env), &mut cx.scratch);
                 match str_to_num(v) {
                     (x, true) => compare(*op, &Val::Num(x), &Val::Num(*n)),
                     _ => str_cmp(*op, v, n.to_string().as_bytes()),
                 }
             }
-            CExpr::Bin(BinOp::And, l, r) => l.truthy(m, env, scratch) && r.truthy(m, env, scratch),
-            CExpr::Bin(BinOp::Or, l, r) => l.truthy(m, env, scratch) || r.truthy(m, env, scratch),
+            CExpr::Bin(BinOp::And, l, r) => l.truthy(m, env, cx) && r.truthy(m, env, cx),
+            CExpr::Bin(BinOp::Or, l, r) => l.truthy(m, env, cx) || r.truthy(m, env, cx),
             CExpr::Bin(op, l, r) if cmp_op(*op) || string_op(*op) => {
-                let a = l.eval(m, env, scratch).into_owned();
+                let a = l.eval(m, env, cx).into_owned();
                 if let CExpr::Array(items) = &**r {
                     let a = a.to_bytes();
-                    let any = items.iter().any(|i| **i == *a);
-                    return if *op == BinOp::Eq { any } else { !any };
+                    let any = items.iter().any(|i| match op {
+                        BinOp::Eq | BinOp::Ne => **i == *a,
+                        op => str_cmp(*op, &a, i),
+                    });
+                    return if *op == BinOp::Ne { !any } else { any };
                 }
-                let b = r.eval(m, env, scratch);
+                let b = r.eval(m, env, cx);
                 compare(*op, &a, &b)
             }
-            CExpr::Not(x) => !x.truthy(m, env, scratch),
-            other => other.eval(m, env, scratch).truthy(),
+            CExpr::Not(x) => !x.truthy(m, env, cx),
+            other => other.eval(m, env, cx).truthy(),
         }
     }
 
@@ -271,6 +365,15 @@ impl CExpr {
             }
             _ => false,
         }
+    }
+}
+
+/// A variable's value, owned when it is global.
+fn self_val<'a>(p: &PropRef, m: &'a Message, env: &Env) -> Val<'a> {
+    match p.id {
+        PropId::Var(VarScope::Global) => var_val(env.globals.get(&p.path).as_ref()).into_owned(),
+        PropId::Var(scope) => var_val(m.vars().and_then(|v| v.get(scope, &p.path))),
+        _ => Val::Str(Cow::Borrowed(b"")),
     }
 }
 
@@ -293,7 +396,7 @@ fn string_op(op: BinOp) -> bool {
 }
 
 /// A comparison of two byte strings.
-fn str_cmp(op: BinOp, a: &[u8], b: &[u8]) -> bool {
+pub(super) fn str_cmp(op: BinOp, a: &[u8], b: &[u8]) -> bool {
     match op {
         BinOp::Eq => a == b,
         BinOp::Ne => a != b,
@@ -311,13 +414,15 @@ fn str_cmp(op: BinOp, a: &[u8], b: &[u8]) -> bool {
 }
 
 /// rsyslog's comparison rules (`cnfexprEval`): for `==`/`!=`, a string
-/// against a string compares bytes, and a string against a number compares
-/// numerically when the string converts entirely; for `<` `<=` `>` `>=`,
-/// numerically when both sides convert entirely; bytes otherwise.
+/// against a string compares bytes, a JSON value against a string compares
+/// the JSON's text, and a string against a number compares numerically
+/// when the string converts entirely (a JSON value always converts, by
+/// `get_int64`); for `<` `<=` `>` `>=`, numerically when both sides
+/// convert entirely; bytes otherwise.
 fn compare(op: BinOp, a: &Val, b: &Val) -> bool {
     let numeric = match op {
         BinOp::Eq | BinOp::Ne => match (a, b) {
-            (Val::Str(_), Val::Str(_)) => None,
+            (Val::Str(_), Val::Str(_)) | (Val::Json(_), Val::Str(_)) => None,
             _ => match (a.to_num(), b.to_num()) {
                 ((x, true), (y, true)) => Some((x, y)),
                 _ => None,
@@ -368,207 +473,4 @@ pub fn resolve_var(v: &str, pos: Pos) -> Result<PropRef, ConfigError> {
     )
     .or_else(|_| PropRef::parse(v))
     .map_err(|e| ConfigError::new(pos, e.to_string()))
-}
-
-fn compile_call(name: &str, args: &[Expr], pos: Pos) -> Result<CExpr, ConfigError> {
-    // Function names are case-sensitive in rsyslog: only lower case works.
-    let lname = name.to_string();
-    let Some(&(_, min, max)) = FUNCTIONS.iter().find(|(n, _, _)| *n == lname) else {
-        return Err(ConfigError::new(
-            pos,
-            format!(
-                "unknown function '{name}'{}",
-                suggestion(&lname, FUNCTIONS.iter().map(|f| f.0))
-            ),
-        ));
-    };
-    if args.len() < min || args.len() > max {
-        return Err(ConfigError::new(
-            pos,
-            format!(
-                "{name}() takes {min} argument{}, not {}",
-                if min == 1 { "" } else { "s" },
-                args.len()
-            ),
-        ));
-    }
-    let constant = |i: usize, what: &str| -> Result<String, ConfigError> {
-        match &args[i] {
-            Expr::Str(s) => Ok(s.clone()),
-            _ => Err(ConfigError::new(
-                pos,
-                format!("{name}(): the {what} must be a constant string"),
-            )),
-        }
-    };
-    let regex = |i: usize, insensitive: bool| -> Result<Regex, ConfigError> {
-        let src = constant(i, "regular expression")?;
-        let src = if insensitive {
-            format!("(?i){src}")
-        } else {
-            src
-        };
-        crate::template::compile_regex(&src, true).map_err(|e| ConfigError::new(pos, e))
-    };
-    let func = match lname.as_str() {
-        "re_match" => Func::ReMatch(regex(1, false)?),
-        "re_match_i" => Func::ReMatch(regex(1, true)?),
-        "re_extract" => Func::ReExtract(regex(1, false)?),
-        "re_extract_i" => Func::ReExtract(regex(1, true)?),
-        "field" => Func::Field,
-        "tolower" => Func::ToLower,
-        "toupper" => Func::ToUpper,
-        "strlen" => Func::StrLen,
-        "substring" => Func::Substring,
-        "cnum" => Func::Cnum,
-        "cstr" => Func::Cstr,
-        "replace" => Func::Replace,
-        "exists" => {
-            if !matches!(&args[0], Expr::Var(v, _) if v.starts_with("$!") || v.starts_with("$.") || v.starts_with("$/"))
-            {
-                return Err(ConfigError::new(
-                    pos,
-                    "exists() takes a variable ($!name, $.name or $/name)",
-                ));
-            }
-            Func::Exists
-        }
-        "prifilt" => Func::Prifilt(
-            PriFilter::parse(&constant(0, "selector")?).map_err(|e| ConfigError::new(pos, e))?,
-        ),
-        "getenv" => Func::Getenv,
-        "trim" => Func::Trim,
-        "ltrim" => Func::Ltrim,
-        _ => Func::Rtrim,
-    };
-    let args = args
-        .iter()
-        .map(CExpr::compile)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(CExpr::Call(func, args))
-}
-
-fn call<'a>(
-    f: &'a Func,
-    args: &'a [CExpr],
-    m: &'a Message,
-    env: &'a Env,
-    scratch: &mut PropBuf,
-) -> Val<'a> {
-    let mut arg = |i: usize| -> Val<'static> {
-        args.get(i)
-            .map(|a| a.eval(m, env, scratch).into_owned())
-            .unwrap_or(Val::Str(Cow::Borrowed(b"")))
-    };
-    let s = |v: Val<'static>| v.to_bytes().into_owned();
-    let owned = |b: Vec<u8>| Val::Str(Cow::Owned(b));
-    match f {
-        Func::ReMatch(re) => Val::Num(i64::from(re.is_match(&s(arg(0))))),
-        Func::ReExtract(re) => {
-            let text = s(arg(0));
-            let match_no = arg(2).to_num().0.max(0) as usize;
-            let sub = arg(3).to_num().0.max(0) as usize;
-            let default = s(arg(4));
-            let found = re
-                .captures_iter(&text)
-                .nth(match_no)
-                .and_then(|c| c.get(sub).map(|g| g.as_bytes().to_vec()));
-            owned(found.unwrap_or(default))
-        }
-        Func::Field => {
-            let text = s(arg(0));
-            let delim = match arg(1) {
-                Val::Num(n) => vec![(n & 0xff) as u8],
-                other => s(other),
-            };
-            let n = arg(2).to_num().0;
-            if delim.is_empty() || n < 1 {
-                return owned(b"***FIELD NOT FOUND***".to_vec());
-            }
-            let mut parts = split_bytes(&text, &delim);
-            match parts.nth((n - 1) as usize) {
-                Some(p) => owned(p.to_vec()),
-                None => owned(b"***FIELD NOT FOUND***".to_vec()),
-            }
-        }
-        Func::ToLower => owned(s(arg(0)).to_ascii_lowercase()),
-        Func::ToUpper => owned(s(arg(0)).to_ascii_uppercase()),
-        Func::StrLen => Val::Num(s(arg(0)).len() as i64),
-        Func::Substring => {
-            let text = s(arg(0));
-            let len_total = text.len() as i64;
-            let start = arg(1).to_num().0.clamp(0, len_total);
-            let mut len = arg(2).to_num().0;
-            if len < 0 {
-                len = (len_total + len).max(0);
-            }
-            let end = start.saturating_add(len).min(len_total);
-            owned(text[start as usize..end.max(start) as usize].to_vec())
-        }
-        Func::Cnum => Val::Num(arg(0).to_num().0),
-        Func::Cstr => owned(s(arg(0))),
-        Func::Replace => {
-            let (text, from, to) = (s(arg(0)), s(arg(1)), s(arg(2)));
-            if from.is_empty() {
-                // rsyslog returns the replacement alone.
-                return owned(to);
-            }
-            let mut out = Vec::with_capacity(text.len());
-            let mut rest = &text[..];
-            while let Some(i) = memchr::memmem::find(rest, &from) {
-                out.extend_from_slice(&rest[..i]);
-                out.extend_from_slice(&to);
-                rest = &rest[i + from.len()..];
-            }
-            out.extend_from_slice(rest);
-            owned(out)
-        }
-        Func::Exists => match &args[0] {
-            CExpr::Prop(p) => match p.id {
-                PropId::Var(scope) if scope != VarScope::Global => Val::Num(i64::from(
-                    m.vars()
-                        .is_some_and(|v| v.get(scope, &p.var_name).is_some()),
-                )),
-                _ => Val::Num(0),
-            },
-            _ => Val::Num(0),
-        },
-        Func::Prifilt(p) => Val::Num(i64::from(p.matches(m))),
-        Func::Getenv => {
-            let name = String::from_utf8_lossy(&s(arg(0))).into_owned();
-            owned(std::env::var(name).unwrap_or_default().into_bytes())
-        }
-        // rsyslog's ltrim/rtrim remove spaces (0x20) only, not tabs.
-        Func::Trim => owned(trim_spaces(&s(arg(0)), true, true).to_vec()),
-        Func::Ltrim => owned(trim_spaces(&s(arg(0)), true, false).to_vec()),
-        Func::Rtrim => owned(trim_spaces(&s(arg(0)), false, true).to_vec()),
-    }
-}
-
-fn trim_spaces(v: &[u8], start: bool, end: bool) -> &[u8] {
-    let mut v = v;
-    while start && v.first() == Some(&b' ') {
-        v = &v[1..];
-    }
-    while end && v.last() == Some(&b' ') {
-        v = &v[..v.len() - 1];
-    }
-    v
-}
-
-fn split_bytes<'a>(text: &'a [u8], delim: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
-    let mut rest = Some(text);
-    std::iter::from_fn(move || {
-        let r = rest?;
-        match memchr::memmem::find(r, delim) {
-            Some(i) => {
-                rest = Some(&r[i + delim.len()..]);
-                Some(&r[..i])
-            }
-            None => {
-                rest = None;
-                Some(r)
-            }
-        }
-    })
 }

@@ -20,12 +20,15 @@
 
 pub mod expr;
 pub mod filter;
+pub mod functions;
+pub mod globals;
 
+use crate::msg::json::Json;
 use crate::msg::vars::VarScope;
 use crate::msg::Message;
-use crate::prop::{Env, PropBuf, PropId, PropRef};
+use crate::prop::{Env, PropId, PropRef};
 
-pub use expr::{CExpr, Val};
+pub use expr::{CExpr, Cx, Val};
 pub use filter::{PriFilter, PropFilter};
 
 /// A compiled condition.
@@ -53,12 +56,26 @@ pub enum Stmt {
     /// Run ruleset number `n` inline.
     Call(usize),
     Continue,
+    /// `set` (`reset` when `force`).
     Set {
         var: PropRef,
         expr: CExpr,
+        force: bool,
     },
     Unset {
         var: PropRef,
+    },
+    /// `foreach (var in expr) do body`.
+    Foreach {
+        var: PropRef,
+        expr: CExpr,
+        body: Vec<Stmt>,
+    },
+    /// `call_indirect expr;`: the ruleset named by the value, looked up in
+    /// `rulesets` (every ruleset's name, by index).
+    CallIndirect {
+        expr: CExpr,
+        rulesets: std::sync::Arc<[Box<str>]>,
     },
 }
 
@@ -86,8 +103,10 @@ pub trait ActionSink {
 pub struct BatchState {
     active: Vec<bool>,
     prev_suspended: Vec<bool>,
+    /// Each message's `script_error()` value.
+    script_error: Vec<i64>,
     results: Vec<ActionResult>,
-    scratch: PropBuf,
+    cx: Cx,
     /// Index lists, reused from batch to batch (one per nesting level and
     /// branch), so that running a batch allocates nothing once warm.
     spare: Vec<Vec<u32>>,
@@ -124,6 +143,8 @@ pub fn run_batch(
     state.prev_suspended.resize(n, false);
     state.results.clear();
     state.results.resize(n, ActionResult::Ok);
+    state.script_error.clear();
+    state.script_error.resize(n, expr::SCRIPT_EOK);
     let mut all = state.take();
     all.extend(0..n as u32);
     if let Some(stmts) = rulesets.get(ruleset) {
@@ -185,8 +206,13 @@ fn exec(
                     let m = &msgs[i as usize];
                     let hit = match cond {
                         Cond::Pri(f) => f.matches(m),
-                        Cond::Prop(f) => f.matches(m, env, &mut st.scratch),
-                        Cond::Expr(e) => e.truthy(m, env, &mut st.scratch),
+                        Cond::Prop(f) => f.matches(m, env, &mut st.cx.scratch),
+                        Cond::Expr(e) => {
+                            st.enter(i);
+                            let hit = e.truthy(m, env, &mut st.cx);
+                            st.leave(i, &mut msgs[i as usize], env);
+                            hit
+                        }
                     };
                     if hit {
                         yes.push(i);
@@ -203,37 +229,170 @@ fn exec(
                 st.give(yes);
                 st.give(no);
             }
-            Stmt::Set { var, expr } => {
+            Stmt::Set { var, expr, force } => {
                 for &i in &live {
-                    let v = expr
-                        .eval(&msgs[i as usize], env, &mut st.scratch)
-                        .to_bytes()
-                        .into_owned();
-                    set_var(&mut msgs[i as usize], var, Some(&v));
+                    st.enter(i);
+                    let v = expr.eval(&msgs[i as usize], env, &mut st.cx).into_json();
+                    st.leave(i, &mut msgs[i as usize], env);
+                    set_var(&mut msgs[i as usize], env, var, Some(v), *force);
                 }
             }
             Stmt::Unset { var } => {
                 for &i in &live {
-                    set_var(&mut msgs[i as usize], var, None);
+                    set_var(&mut msgs[i as usize], env, var, None, false);
                 }
+            }
+            Stmt::Foreach { var, expr, body } => {
+                foreach(rulesets, var, expr, body, &live, msgs, env, sink, st, depth);
+            }
+            Stmt::CallIndirect {
+                expr,
+                rulesets: names,
+            } => {
+                // Messages grouped by the ruleset they name, each group run
+                // in batch order; an unknown name does nothing, as in rsyslog.
+                let mut targets: Vec<(usize, u32)> = Vec::new();
+                for &i in &live {
+                    st.enter(i);
+                    let name = expr
+                        .eval(&msgs[i as usize], env, &mut st.cx)
+                        .to_bytes()
+                        .into_owned();
+                    st.leave(i, &mut msgs[i as usize], env);
+                    if let Some(r) = names
+                        .iter()
+                        .position(|n| n.as_bytes().eq_ignore_ascii_case(&name))
+                    {
+                        targets.push((r, i));
+                    }
+                }
+                targets.sort_by_key(|&(r, _)| r);
+                let mut group = st.take();
+                for chunk in targets.chunk_by(|a, b| a.0 == b.0) {
+                    group.clear();
+                    group.extend(chunk.iter().map(|&(_, i)| i));
+                    if depth < CALL_DEPTH_MAX {
+                        if let Some(body) = rulesets.get(chunk[0].0) {
+                            exec(rulesets, body, &group, msgs, env, sink, st, depth + 1);
+                        }
+                    }
+                }
+                st.give(group);
             }
         }
     }
     st.give(live);
 }
 
-fn set_var(m: &mut Message, var: &PropRef, value: Option<&[u8]>) {
-    let PropId::Var(scope) = var.id else { return };
-    if scope == VarScope::Global {
-        // Global variables belong to the configuration, not to a message;
-        // the runtime that shares them across cores is not built yet.
-        return;
+impl BatchState {
+    /// Before evaluating an expression for message `i`.
+    fn enter(&mut self, i: u32) {
+        self.cx.reset(
+            self.script_error[i as usize],
+            self.prev_suspended[i as usize],
+        );
     }
-    match value {
-        Some(v) => m.vars_mut().set(scope, &var.var_name, v),
-        None => {
-            if m.vars().is_some() {
-                m.vars_mut().unset(scope, &var.var_name);
+
+    /// After: keeps its `script_error()` and applies what `parse_json()`
+    /// set.
+    fn leave(&mut self, i: u32, m: &mut Message, env: &Env) {
+        self.script_error[i as usize] = self.cx.script_error;
+        self.cx.apply(m, env);
+    }
+}
+
+/// `foreach`: each message iterates over a copy of its collection (an
+/// array's elements, or an object's members as `{"key": …, "value": …}`),
+/// the loop variable `reset` to each item before the body runs; afterwards
+/// the variable is unset. Messages run the body together, iteration by
+/// iteration, so each message still sees its statements in order.
+#[allow(clippy::too_many_arguments)]
+fn foreach(
+    rulesets: &[Vec<Stmt>],
+    var: &PropRef,
+    expr: &CExpr,
+    body: &[Stmt],
+    live: &[u32],
+    msgs: &mut [Message],
+    env: &Env,
+    sink: &mut dyn ActionSink,
+    st: &mut BatchState,
+    depth: usize,
+) {
+    let mut items: Vec<(u32, std::vec::IntoIter<Json>)> = Vec::new();
+    for &i in live {
+        st.enter(i);
+        let v = expr.eval(&msgs[i as usize], env, &mut st.cx).into_owned();
+        st.leave(i, &mut msgs[i as usize], env);
+        let list: Vec<Json> = match v {
+            Val::Json(j) => match j.into_owned() {
+                Json::Array(a) if !a.is_empty() => a,
+                Json::Object(o) if !o.is_empty() => o
+                    .iter()
+                    .map(|(k, v)| {
+                        let mut e = crate::msg::json::Object::new();
+                        e.insert("key", Json::str(k.as_bytes()));
+                        e.insert("value", v.clone());
+                        Json::Object(e)
+                    })
+                    .collect(),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        items.push((i, list.into_iter()));
+    }
+    let mut round = st.take();
+    loop {
+        round.clear();
+        for (i, it) in items.iter_mut() {
+            if !st.active[*i as usize] {
+                continue;
+            }
+            if let Some(item) = it.next() {
+                set_var(
+                    &mut msgs[*i as usize],
+                    env,
+                    var,
+                    Some(item.deep_copy()),
+                    true,
+                );
+                round.push(*i);
+            }
+        }
+        if round.is_empty() {
+            break;
+        }
+        exec(rulesets, body, &round, msgs, env, sink, st, depth);
+    }
+    st.give(round);
+    for (i, _) in &items {
+        set_var(&mut msgs[*i as usize], env, var, None, false);
+    }
+}
+
+/// `set`/`reset` (`Some`) or `unset` (`None`). A `set` that rsyslog
+/// refuses (through a non-object, or a leaf object overwritten by a
+/// scalar) changes nothing, as there.
+fn set_var(m: &mut Message, env: &Env, var: &PropRef, value: Option<Json>, force: bool) {
+    let PropId::Var(scope) = var.id else { return };
+    match (scope, value) {
+        (VarScope::Global, Some(v)) => {
+            let _ = env.globals.set(&var.path, v, force);
+        }
+        (VarScope::Global, None) => {
+            env.globals.unset(&var.path);
+        }
+        (scope, Some(v)) => {
+            let _ = m.vars_mut().set(scope, &var.path, v, force);
+        }
+        (scope, None) => {
+            if let Some(vars) = m.vars.as_deref_mut() {
+                vars.unset(scope, &var.path);
+                if vars.is_empty() {
+                    // A message whose variables are all gone pays nothing.
+                    m.vars = None;
+                }
             }
         }
     }

@@ -44,7 +44,7 @@ pub async fn work(
 ) {
     let batch = q.batch_size();
     let mut buf = RenderBuf::new();
-    let mut env = Env::new(ctx.clock.now(), &ctx.myhostname);
+    let mut env = Env::with_globals(ctx.clock.now(), &ctx.myhostname, ctx.global_vars.clone());
     let mut rendered = Rendered::default();
     while let Some(mut taken) = q.dequeue().await {
         let n = taken.with(|c| c.len());

@@ -202,6 +202,7 @@ impl CoreJob {
             parse: plan.globals.parse,
             clock: self.clock,
             myhostname: self.myhostname.clone(),
+            global_vars: plan.global_vars.clone(),
             stats: Default::default(),
             recv_budget: Default::default(),
         })

@@ -238,7 +238,7 @@ pub async fn run(
 ) {
     let mut state = BatchState::default();
     let mut buf = RenderBuf::new();
-    let mut env = Env::new(ctx.clock.now(), &ctx.myhostname);
+    let mut env = Env::with_globals(ctx.clock.now(), &ctx.myhostname, ctx.global_vars.clone());
     let batch = shard.batch_size();
     let mut unconfirmed = VecDeque::new();
     while let Some(mut taken) = shard.dequeue().await {

@@ -154,6 +154,7 @@ impl Builder {
             default_ruleset,
             main_queue,
             actions: self.actions,
+            global_vars: Default::default(),
             warnings,
         })
     }

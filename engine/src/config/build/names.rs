@@ -44,8 +44,17 @@ impl Builder {
                     PStmt::Stop => rule::Stmt::Stop,
                     PStmt::Continue => rule::Stmt::Continue,
                     PStmt::Call(p) => rule::Stmt::Call(self.resolve(&p)?),
-                    PStmt::Set { var, expr } => rule::Stmt::Set { var, expr },
+                    PStmt::Set { var, expr, force } => rule::Stmt::Set { var, expr, force },
                     PStmt::Unset { var } => rule::Stmt::Unset { var },
+                    PStmt::Foreach { var, expr, body } => rule::Stmt::Foreach {
+                        var,
+                        expr,
+                        body: self.finalize(body),
+                    },
+                    PStmt::CallIndirect(expr) => rule::Stmt::CallIndirect {
+                        expr,
+                        rulesets: self.rulesets.iter().map(|r| r.0.as_str().into()).collect(),
+                    },
                 })
             })
             .collect()

@@ -21,10 +21,17 @@ pub(super) enum PStmt {
     Set {
         var: crate::prop::PropRef,
         expr: CExpr,
+        force: bool,
     },
     Unset {
         var: crate::prop::PropRef,
     },
+    Foreach {
+        var: crate::prop::PropRef,
+        expr: CExpr,
+        body: Vec<PStmt>,
+    },
+    CallIndirect(CExpr),
 }
 
 impl Builder {
@@ -114,7 +121,7 @@ impl Builder {
                 els,
                 pos,
             } => {
-                let cond = match CExpr::compile(cond) {
+                let cond = match self.compile_expr(cond) {
                     Ok(c) => optimize_pri_text(c, *pos, &mut self.diag.errors),
                     Err(e) => {
                         self.diag.errors.push(e);
@@ -150,15 +157,47 @@ impl Builder {
                 name: name.clone(),
                 pos: *pos,
             })),
-            Stmt::Set { var, expr, pos } => {
+            Stmt::Set {
+                var,
+                expr,
+                force,
+                pos,
+            } => {
                 let var = self.set_target(var, *pos)?;
-                match CExpr::compile(expr) {
-                    Ok(expr) => Some(PStmt::Set { var, expr }),
-                    Err(e) => {
-                        self.diag.errors.push(e);
-                        None
-                    }
-                }
+                let expr = self
+                    .compile_expr(expr)
+                    .map_err(|e| self.diag.errors.push(e))
+                    .ok()?;
+                Some(PStmt::Set {
+                    var,
+                    expr,
+                    force: *force,
+                })
+            }
+            Stmt::Foreach {
+                var,
+                expr,
+                body,
+                pos,
+            } => {
+                let var = self.set_target(var, *pos);
+                let expr = self
+                    .compile_expr(expr)
+                    .map_err(|e| self.diag.errors.push(e))
+                    .ok();
+                let body = self.statements(body);
+                Some(PStmt::Foreach {
+                    var: var?,
+                    expr: expr?,
+                    body,
+                })
+            }
+            Stmt::CallIndirect { expr, .. } => {
+                let expr = self
+                    .compile_expr(expr)
+                    .map_err(|e| self.diag.errors.push(e))
+                    .ok()?;
+                Some(PStmt::CallIndirect(expr))
             }
             Stmt::Unset { var, pos } => self.set_target(var, *pos).map(|var| PStmt::Unset { var }),
             Stmt::Block(b) => {
@@ -188,20 +227,21 @@ impl Builder {
         })
     }
 
+    /// Compiles an expression with the templates defined so far.
+    pub(super) fn compile_expr(&self, e: &crate::config::ast::Expr) -> Result<CExpr, ConfigError> {
+        CExpr::compile_in(
+            e,
+            rule::expr::Scope {
+                templates: Some(&self.templates),
+            },
+        )
+    }
+
     pub(super) fn set_target(&mut self, var: &str, pos: Pos) -> Option<crate::prop::PropRef> {
-        if var.starts_with("$/") {
-            self.err(
-                pos,
-                format!("global variables ({var}) are not supported by corelog yet; use $! or $."),
-            );
-            return None;
-        }
         match rule::expr::resolve_var(var, pos) {
-            Ok(p) if matches!(p.id, crate::prop::PropId::Var(_)) && !p.var_name.is_empty() => {
-                Some(p)
-            }
+            Ok(p) if matches!(p.id, crate::prop::PropId::Var(_)) => Some(p),
             Ok(_) => {
-                self.err(pos, format!("invalid variable '{var}' in set statement: only $!name and $.name can be set"));
+                self.err(pos, format!("invalid variable '{var}' in set statement: only $!name, $.name and $/name can be set"));
                 None
             }
             Err(e) => {
@@ -236,7 +276,7 @@ fn optimize_pri_text(e: CExpr, pos: Pos, errors: &mut Vec<ConfigError>) -> CExpr
             };
             match selector.and_then(|s| PriFilter::parse(&s).ok()) {
                 Some(f) => {
-                    let test = CExpr::Call(rule::expr::Func::Prifilt(f), Vec::new());
+                    let test = CExpr::Call(rule::functions::Func::Prifilt(f), Vec::new());
                     if op == BinOp::Eq {
                         test
                     } else {

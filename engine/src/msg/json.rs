@@ -1,0 +1,732 @@
+//! rsyslog's JSON values: the tree behind `$!`, `$.` and `$/`.
+//!
+//! In: values made by `set` (strings, numbers, copies of subtrees), text
+//! given to `parse_json()` and mmjsonparse (read by `serde_json`), paths
+//! resolved once from the configuration ([`Path`]). Out: values by path,
+//! and the tree rendered as rsyslog 8.2302 renders it with libfastjson.
+//!
+//! The model is libfastjson's, because that is what decides the bytes an
+//! rsyslog user sees:
+//! - an object keeps its keys in insertion order; removing a key leaves a
+//!   hole that the next new key fills (so `unset $!a; set $!b = 1` puts
+//!   `b` where `a` was); setting an existing key replaces its value in
+//!   place and keeps the key's first spelling;
+//! - keys compare ASCII-case-insensitively (rsyslog's default,
+//!   `variables.caseSensitive="off"`);
+//! - a double read from JSON text keeps that text (`1.50` prints as
+//!   written; one difference: an unsigned exponent gains its `+`, `1e3`
+//!   prints `1e+3`, as serde_json hands it over);
+//! - strings are bytes, not necessarily UTF-8 (a message's bytes go in
+//!   unchanged, as in rsyslog).
+//!
+//! Guarantees: nothing here panics on any input; parsing stops at
+//! [`DEPTH_MAX`] levels of nesting; rendering never fails.
+
+use std::borrow::Cow;
+
+/// Nesting limit for parsed and decoded trees (serde_json's own limit is
+/// 128; libfastjson's is 64).
+pub const DEPTH_MAX: usize = 64;
+
+/// One JSON value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// A double and the text it prints as.
+    Double(f64, Box<str>),
+    Str(Box<[u8]>),
+    Array(Vec<Json>),
+    Object(Object),
+}
+
+/// An object: keys in libfastjson's order, holes where keys were removed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Object {
+    slots: Vec<Option<(Box<str>, Json)>>,
+}
+
+impl Object {
+    pub fn new() -> Object {
+        Object::default()
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        self.slots
+            .iter()
+            .position(|s| s.as_ref().is_some_and(|(k, _)| k.eq_ignore_ascii_case(key)))
+    }
+
+    /// The value under `key` (ASCII case ignored).
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        self.position(key)
+            .and_then(|i| self.slots[i].as_ref().map(|(_, v)| v))
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Json> {
+        let i = self.position(key)?;
+        self.slots[i].as_mut().map(|(_, v)| v)
+    }
+
+    /// Sets `key`: in place when it exists, else in the first hole, else at
+    /// the end.
+    pub fn insert(&mut self, key: &str, value: Json) {
+        if let Some(v) = self.get_mut(key) {
+            *v = value;
+            return;
+        }
+        let entry = Some((Box::from(key), value));
+        match self.slots.iter_mut().find(|s| s.is_none()) {
+            Some(hole) => *hole = entry,
+            None => self.slots.push(entry),
+        }
+    }
+
+    /// Removes `key`, leaving a hole; the value, if it was there.
+    pub fn remove(&mut self, key: &str) -> Option<Json> {
+        let i = self.position(key)?;
+        self.slots[i].take().map(|(_, v)| v)
+    }
+
+    /// Keys and values in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Json)> {
+        self.slots
+            .iter()
+            .filter_map(|s| s.as_ref().map(|(k, v)| (&**k, v)))
+    }
+
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Adds every key of `other` (rsyslog's `jsonMerge`).
+    pub fn merge(&mut self, other: Object) {
+        for (k, v) in other.slots.into_iter().flatten() {
+            self.insert(&k, v);
+        }
+    }
+}
+
+impl Json {
+    pub fn str(s: &[u8]) -> Json {
+        Json::Str(s.into())
+    }
+
+    pub fn as_object(&self) -> Option<&Object> {
+        match self {
+            Json::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// What rsyslog's `json_object_get_string` gives: a string's bytes as
+    /// they are, anything else as spaced JSON text.
+    pub fn text(&self) -> Cow<'_, [u8]> {
+        match self {
+            Json::Str(s) => Cow::Borrowed(s),
+            other => {
+                let mut out = Vec::new();
+                other.render(&mut out, Style::Spaced);
+                Cow::Owned(out)
+            }
+        }
+    }
+
+    /// Writes the value as JSON text.
+    pub fn render(&self, out: &mut Vec<u8>, style: Style) {
+        let spaced = style == Style::Spaced;
+        match self {
+            Json::Null => out.extend_from_slice(b"null"),
+            Json::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+            Json::Int(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
+            Json::Double(_, text) => out.extend_from_slice(text.as_bytes()),
+            Json::Str(s) => quote(out, s),
+            Json::Array(items) => {
+                out.push(b'[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    if spaced {
+                        out.push(b' ');
+                    }
+                    v.render(out, style);
+                }
+                if spaced {
+                    out.push(b' ');
+                }
+                out.push(b']');
+            }
+            Json::Object(o) => {
+                out.push(b'{');
+                for (i, (k, v)) in o.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    if spaced {
+                        out.push(b' ');
+                    }
+                    quote(out, k.as_bytes());
+                    out.push(b':');
+                    if spaced {
+                        out.push(b' ');
+                    }
+                    v.render(out, style);
+                }
+                if spaced {
+                    out.push(b' ');
+                }
+                out.push(b'}');
+            }
+        }
+    }
+
+    /// A double made by computation (not read from text), printed as
+    /// libfastjson prints a new double.
+    pub fn double(v: f64) -> Json {
+        Json::Double(v, format_double(v).into())
+    }
+
+    /// rsyslog's `jsonDeepCopy`, which is how `set` copies a tree: the
+    /// same, except that a double loses the text it was read from and
+    /// prints as a new double (`0.93` becomes `0.93000000000000005`).
+    pub fn deep_copy(&self) -> Json {
+        match self {
+            Json::Double(d, _) => Json::double(*d),
+            Json::Array(a) => Json::Array(a.iter().map(Json::deep_copy).collect()),
+            Json::Object(o) => {
+                let mut c = Object::new();
+                for (k, v) in o.iter() {
+                    c.insert(k, v.deep_copy());
+                }
+                Json::Object(c)
+            }
+            other => other.clone(),
+        }
+    }
+}
+
+/// How containers are spaced: `%$!%` is spaced, `%$!all-json-plain%` not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Spaced,
+    Plain,
+}
+
+/// A string in double quotes, escaped as libfastjson escapes it: `"` `\`
+/// and `/` with a backslash, `\b \f \n \r \t`, other bytes below 0x20 as
+/// `\u00xx`; everything else (UTF-8 or not) as it is.
+pub fn quote(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'"');
+    let mut start = 0;
+    for (i, &c) in s.iter().enumerate() {
+        let esc: &[u8] = match c {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'/' => b"\\/",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            c if c < 0x20 => {
+                out.extend_from_slice(&s[start..i]);
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(c >> 4)]);
+                out.push(HEX[usize::from(c & 0xf)]);
+                start = i + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(&s[start..i]);
+        out.extend_from_slice(esc);
+        start = i + 1;
+    }
+    out.extend_from_slice(&s[start..]);
+    out.push(b'"');
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// libfastjson's rendering of a double it made (not read from text):
+/// `%.17g`, with `.0` appended when the value is integral (`3.0`, and
+/// `1e+17.0`, which is what libfastjson prints).
+pub fn format_double(v: f64) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    let s = format_g17(v);
+    if v.fract() == 0.0 {
+        format!("{s}.0")
+    } else {
+        s
+    }
+}
+
+/// C's `%.17g`.
+fn format_g17(v: f64) -> String {
+    if v == 0.0 {
+        return if v.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    let exp = v.abs().log10().floor() as i32;
+    let e = format!("{v:.16e}");
+    // Rust's exponent is exact; log10 may be off by one near powers of 10.
+    let exp = e
+        .rsplit_once('e')
+        .and_then(|(_, x)| x.parse::<i32>().ok())
+        .unwrap_or(exp);
+    if !(-4..17).contains(&exp) {
+        let (mant, _) = e.split_once('e').unwrap_or((&e, ""));
+        let mant = trim_zeros(mant);
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mant}e{sign}{:02}", exp.abs())
+    } else {
+        let decimals = (16 - exp).max(0) as usize;
+        trim_zeros(&format!("{v:.decimals$}")).to_string()
+    }
+}
+
+fn trim_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+/// Reads JSON text into a tree: what `parse_json()` and mmjsonparse do.
+/// As libfastjson does, the first value is taken and what follows it is
+/// ignored (`{"a":1} trailing` reads as `{"a":1}`). Errors say what is
+/// wrong in serde_json's words.
+pub fn parse(text: &[u8]) -> Result<Json, String> {
+    let mut values = serde_json::Deserializer::from_slice(text).into_iter::<serde_json::Value>();
+    match values.next() {
+        Some(Ok(v)) => Ok(from_value(v)),
+        Some(Err(e)) => Err(e.to_string()),
+        None => Err("no JSON value".into()),
+    }
+}
+
+fn from_value(v: serde_json::Value) -> Json {
+    use serde_json::Value;
+    match v {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(b),
+        Value::Number(n) => {
+            let text = n.as_str();
+            if let Some(i) = n.as_i64().filter(|_| is_integer_text(text)) {
+                Json::Int(i)
+            } else {
+                Json::Double(n.as_f64().unwrap_or(0.0), text.into())
+            }
+        }
+        Value::String(s) => Json::Str(s.into_bytes().into()),
+        Value::Array(a) => Json::Array(a.into_iter().map(from_value).collect()),
+        Value::Object(o) => {
+            let mut obj = Object::new();
+            for (k, v) in o {
+                obj.insert(&k, from_value(v));
+            }
+            Json::Object(obj)
+        }
+    }
+}
+
+fn is_integer_text(t: &str) -> bool {
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit())
+}
+
+/// One step of a variable's path: a key, and an index when written
+/// `key[n]` (rsyslog 8.2302 reads `$!a[1]` as element 1 of the array `a`,
+/// falling back to the literal key `a[1]` when `a` is not an array).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seg {
+    /// The whole key as written, `a[1]` included.
+    pub key: Box<str>,
+    /// `(a, 1)` for `a[1]`.
+    pub index: Option<(Box<str>, i64)>,
+}
+
+impl Seg {
+    fn new(key: &str) -> Seg {
+        let index = key
+            .strip_suffix(']')
+            .and_then(|k| k.split_once('['))
+            .and_then(|(name, n)| {
+                let ok = !n.is_empty()
+                    && n.strip_prefix('-')
+                        .unwrap_or(n)
+                        .bytes()
+                        .all(|c| c.is_ascii_digit())
+                    && !n.strip_prefix('-').unwrap_or(n).is_empty();
+                ok.then(|| (name.into(), n.parse::<i64>().unwrap_or(i64::MAX)))
+            });
+        Seg {
+            key: key.into(),
+            index,
+        }
+    }
+
+    /// The value this step names in `parent` (rsyslog's `jsonVarExtract`).
+    pub fn find<'a>(&self, parent: &'a Json) -> Option<&'a Json> {
+        let Json::Object(o) = parent else {
+            return None;
+        };
+        if let Some((name, i)) = &self.index {
+            if let Some(Json::Array(a)) = o.get(name) {
+                return usize::try_from(*i).ok().and_then(|i| a.get(i));
+            }
+        }
+        o.get(&self.key)
+    }
+
+    fn find_mut<'a>(&self, parent: &'a mut Json) -> Option<&'a mut Json> {
+        let Json::Object(o) = parent else {
+            return None;
+        };
+        if let Some((name, i)) = &self.index {
+            if matches!(o.get(name), Some(Json::Array(_))) {
+                let Some(Json::Array(a)) = o.get_mut(name) else {
+                    return None;
+                };
+                return usize::try_from(*i).ok().and_then(|i| a.get_mut(i));
+            }
+        }
+        o.get_mut(&self.key)
+    }
+}
+
+/// A variable's path below its root: `$!a!b` is `[a, b]`; `$!` is empty
+/// (the whole tree).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Path {
+    pub segs: Vec<Seg>,
+}
+
+impl Path {
+    /// Reads the part after `$!`, `$.` or `$/`: keys separated by `!`
+    /// (in every scope: `$.a.b` is the one key `a.b`, as in rsyslog).
+    pub fn parse(rest: &str) -> Path {
+        Path {
+            segs: rest
+                .split('!')
+                .filter(|k| !k.is_empty())
+                .map(Seg::new)
+                .collect(),
+        }
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.segs.is_empty()
+    }
+}
+
+/// The value at `path` below `root`.
+pub fn get<'a>(root: Option<&'a Json>, path: &Path) -> Option<&'a Json> {
+    let mut at = root?;
+    for s in &path.segs {
+        at = s.find(at)?;
+    }
+    Some(at)
+}
+
+/// Why a `set` changed nothing (rsyslog: `RS_RET_INVLD_SETOP`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotSet;
+
+/// `set` (`reset` when `force`): rsyslog's `msgAddJSON`.
+///
+/// - the root path merges an object into the tree (or becomes the tree);
+/// - missing objects on the way are made; a step through a non-object
+///   fails;
+/// - a new key is added; an existing leaf is replaced, except that an
+///   object leaf is not replaced by a non-object (rsyslog forbids it), and
+///   an object value is merged into an existing leaf. rsyslog 8.2302
+///   merges it into the *root* instead (a defect: `set $!a = $!b` with `$!a`
+///   present spills `$!b`'s keys to the top); corelog merges into `$!a`.
+///
+/// `reset` replaces whatever is there.
+pub fn set(root: &mut Option<Json>, path: &Path, value: Json, force: bool) -> Result<(), NotSet> {
+    let Some((leaf, parents)) = path.segs.split_last() else {
+        // rsyslog merges into the tree even for `reset`; merging a
+        // non-object adds nothing.
+        let _ = force;
+        match (root.as_mut(), value) {
+            (Some(Json::Object(tree)), Json::Object(v)) => tree.merge(v),
+            (Some(Json::Object(_)), _) => {}
+            (_, value) => *root = Some(value),
+        }
+        return Ok(());
+    };
+    let mut at = root.get_or_insert_with(|| Json::Object(Object::new()));
+    for s in parents {
+        if s.find(at).is_none() {
+            let Json::Object(o) = at else {
+                return Err(NotSet);
+            };
+            o.insert(&s.key, Json::Object(Object::new()));
+        }
+        at = s.find_mut(at).ok_or(NotSet)?;
+    }
+    let Json::Object(parent) = at else {
+        return Err(NotSet);
+    };
+    match parent.get_mut(&leaf.key) {
+        Some(old) if !force => match (old, value) {
+            (Json::Object(o), Json::Object(v)) => o.merge(v),
+            (Json::Object(_), _) => return Err(NotSet),
+            (old, value) => *old = value,
+        },
+        _ => parent.insert(&leaf.key, value),
+    }
+    Ok(())
+}
+
+/// `unset`: removes the leaf (the whole tree for the root path); an array
+/// element is not removed (rsyslog looks for the literal key `a[1]`).
+pub fn unset(root: &mut Option<Json>, path: &Path) -> bool {
+    let Some((leaf, parents)) = path.segs.split_last() else {
+        return root.take().is_some();
+    };
+    let Some(mut at) = root.as_mut() else {
+        return false;
+    };
+    for s in parents {
+        match s.find_mut(at) {
+            Some(next) => at = next,
+            None => return false,
+        }
+    }
+    match at {
+        Json::Object(o) => o.remove(&leaf.key).is_some(),
+        _ => false,
+    }
+}
+
+/// Compact binary form for the disk queue: a tag byte, then the value
+/// (lengths little-endian u32). Strings and keys are bytes.
+pub fn encode(v: &Json, out: &mut Vec<u8>) {
+    let bytes = |out: &mut Vec<u8>, b: &[u8]| {
+        out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+        out.extend_from_slice(b);
+    };
+    match v {
+        Json::Null => out.push(0),
+        Json::Bool(b) => out.extend_from_slice(&[1, u8::from(*b)]),
+        Json::Int(n) => {
+            out.push(2);
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        Json::Double(d, text) => {
+            out.push(3);
+            out.extend_from_slice(&d.to_le_bytes());
+            bytes(out, text.as_bytes());
+        }
+        Json::Str(s) => {
+            out.push(4);
+            bytes(out, s);
+        }
+        Json::Array(a) => {
+            out.push(5);
+            out.extend_from_slice(&(a.len() as u32).to_le_bytes());
+            for x in a {
+                encode(x, out);
+            }
+        }
+        Json::Object(o) => {
+            out.push(6);
+            out.extend_from_slice(&(o.slots.len() as u32).to_le_bytes());
+            for s in &o.slots {
+                match s {
+                    None => out.push(0),
+                    Some((k, v)) => {
+                        out.push(1);
+                        bytes(out, k.as_bytes());
+                        encode(v, out);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads what [`encode`] wrote from the front of `input`, advancing it;
+/// `None` for anything malformed.
+pub fn decode(input: &mut &[u8]) -> Option<Json> {
+    decode_at(input, 0)
+}
+
+fn take<'a>(input: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+    if input.len() < n {
+        return None;
+    }
+    let (a, b) = input.split_at(n);
+    *input = b;
+    Some(a)
+}
+
+fn take_u32(input: &mut &[u8]) -> Option<usize> {
+    Some(u32::from_le_bytes(take(input, 4)?.try_into().ok()?) as usize)
+}
+
+fn decode_at(input: &mut &[u8], depth: usize) -> Option<Json> {
+    if depth > DEPTH_MAX {
+        return None;
+    }
+    Some(match take(input, 1)?[0] {
+        0 => Json::Null,
+        1 => Json::Bool(take(input, 1)?[0] != 0),
+        2 => Json::Int(i64::from_le_bytes(take(input, 8)?.try_into().ok()?)),
+        3 => {
+            let d = f64::from_le_bytes(take(input, 8)?.try_into().ok()?);
+            let n = take_u32(input)?;
+            let text = std::str::from_utf8(take(input, n)?).ok()?;
+            Json::Double(d, text.into())
+        }
+        4 => {
+            let n = take_u32(input)?;
+            Json::Str(take(input, n)?.into())
+        }
+        5 => {
+            let n = take_u32(input)?;
+            // Each element takes at least a byte: a count beyond what is
+            // left is a damaged record, not an allocation to make.
+            if n > input.len() {
+                return None;
+            }
+            let mut a = Vec::with_capacity(n);
+            for _ in 0..n {
+                a.push(decode_at(input, depth + 1)?);
+            }
+            Json::Array(a)
+        }
+        6 => {
+            let n = take_u32(input)?;
+            if n > input.len() {
+                return None;
+            }
+            let mut slots = Vec::with_capacity(n);
+            for _ in 0..n {
+                slots.push(match take(input, 1)?[0] {
+                    0 => None,
+                    1 => {
+                        let kn = take_u32(input)?;
+                        let k = std::str::from_utf8(take(input, kn)?).ok()?;
+                        Some((k.into(), decode_at(input, depth + 1)?))
+                    }
+                    _ => return None,
+                });
+            }
+            Json::Object(Object { slots })
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(v: &Json) -> String {
+        let mut out = Vec::new();
+        v.render(&mut out, Style::Spaced);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn holes_are_refilled_and_keys_keep_their_first_spelling() {
+        let mut root = None;
+        for (k, v) in [("k1", 1), ("k2", 2), ("k3", 3)] {
+            set(&mut root, &Path::parse(k), Json::Int(v), false).unwrap();
+        }
+        assert!(unset(&mut root, &Path::parse("k1")));
+        set(&mut root, &Path::parse("new"), Json::str(b"n"), false).unwrap();
+        set(&mut root, &Path::parse("B"), Json::str(b"upper"), false).unwrap();
+        set(&mut root, &Path::parse("b"), Json::str(b"lower"), false).unwrap();
+        assert_eq!(
+            render(root.as_ref().unwrap()),
+            r#"{ "new": "n", "k2": 2, "k3": 3, "B": "lower" }"#
+        );
+    }
+
+    #[test]
+    fn nested_paths_indexes_and_refusals() {
+        let mut root = None;
+        set(&mut root, &Path::parse("a!b"), Json::str(b"x/y\"z"), false).unwrap();
+        let parsed = parse(br#"[1,"two",true,null,{"x":-0.25e3}]"#).unwrap();
+        set(&mut root, &Path::parse("arr"), parsed, false).unwrap();
+        assert_eq!(
+            get(root.as_ref(), &Path::parse("arr[1]")).unwrap().text(),
+            &b"two"[..]
+        );
+        assert_eq!(get(root.as_ref(), &Path::parse("arr[-1]")), None);
+        assert_eq!(get(root.as_ref(), &Path::parse("arr[9]")), None);
+        // A step through a string, or an object replaced by a string.
+        assert_eq!(
+            set(&mut root, &Path::parse("a!b!c"), Json::Int(1), false),
+            Err(NotSet)
+        );
+        assert_eq!(
+            set(&mut root, &Path::parse("a"), Json::Int(1), false),
+            Err(NotSet)
+        );
+        assert_eq!(
+            render(root.as_ref().unwrap()),
+            // serde_json writes an unsigned exponent with its `+`
+            // (libfastjson keeps `-0.25e3` as written).
+            r#"{ "a": { "b": "x\/y\"z" }, "arr": [ 1, "two", true, null, { "x": -0.25e+3 } ] }"#
+        );
+        set(&mut root, &Path::parse("a"), Json::Int(1), true).unwrap();
+        assert_eq!(get(root.as_ref(), &Path::parse("A")), Some(&Json::Int(1)));
+    }
+
+    #[test]
+    fn doubles_print_as_c_does() {
+        assert_eq!(format_double(1.5), "1.5");
+        assert_eq!(format_double(250.0), "250.0");
+        assert_eq!(format_double(0.1), "0.10000000000000001");
+        assert_eq!(format_double(1e20), "1e+20.0");
+        assert_eq!(format_double(-0.0), "-0.0");
+        assert_eq!(format_double(-2.5e-7), "-2.4999999999999999e-07");
+    }
+
+    #[test]
+    fn codec_round_trips_and_rejects_damage() {
+        let mut root = None;
+        set(
+            &mut root,
+            &Path::parse("a!b"),
+            Json::str(b"\xff bytes"),
+            false,
+        )
+        .unwrap();
+        set(
+            &mut root,
+            &Path::parse("z"),
+            parse(b"[1.0, null, false]").unwrap(),
+            false,
+        )
+        .unwrap();
+        unset(&mut root, &Path::parse("a"));
+        let v = root.unwrap();
+        let mut buf = Vec::new();
+        encode(&v, &mut buf);
+        let mut input = &buf[..];
+        assert_eq!(decode(&mut input), Some(v));
+        assert!(input.is_empty());
+        for cut in 0..buf.len() {
+            let mut input = &buf[..cut];
+            assert_eq!(decode(&mut input), None);
+        }
+    }
+}
