@@ -512,7 +512,7 @@ fn format_time(t: i64, fmt: &[u8]) -> Option<String> {
 
 /// A whole timestamp (only blanks may follow): RFC 3339, else RFC 3164.
 fn parse_stamp(text: &[u8], env: &Env, rfc3339: bool, rfc3164: bool) -> Option<crate::Timestamp> {
-    let rest_ok = |n: usize| text[n..].first().is_none_or(|&c| c == b' ');
+    let rest_ok = |n: usize| text.get(n).map_or(true, |&c| c == b' ');
     if rfc3339 {
         if let Some((t, _)) = parse_rfc3339(text).filter(|&(_, n)| rest_ok(n)) {
             return Some(t);
