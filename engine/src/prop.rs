@@ -70,6 +70,8 @@ pub enum PropId {
     MyHostname,
     /// `$!name`, `$.name` or `$/name`; the path travels beside the id.
     Var(VarScope),
+    /// `$parsesuccess`: `OK` once mmjsonparse read the message, else `FAIL`.
+    ParseSuccess,
     /// `$!all-json`: the whole `$!` tree, spaced (`{}` when empty).
     AllJson,
     /// `$!all-json-plain`: the same without spaces.
@@ -123,6 +125,7 @@ const NAMES: &[(&str, PropId)] = &[
     ("$hhour-utc", PropId::HHourUtc),
     ("$now-unixtimestamp", PropId::NowUnix),
     ("$myhostname", PropId::MyHostname),
+    ("parsesuccess", PropId::ParseSuccess),
 ];
 
 /// A resolved property reference: the id, and for variables their name
@@ -265,6 +268,21 @@ pub fn time<'a>(m: &'a Message, id: PropId, env: &'a Env) -> Option<&'a Timestam
     }
 }
 
+/// A property that is a plain slice of the message (`msg`, `hostname`,
+/// `fromhost-ip`, …), borrowed; `None` for those that are composed.
+pub fn slice<'a>(m: &'a Message, p: &PropRef) -> Option<&'a [u8]> {
+    Some(match p.id {
+        PropId::Msg => m.slice(m.msg),
+        PropId::RawMsg => m.raw(),
+        PropId::RawMsgAfterPri => m.slice(m.after_pri),
+        PropId::Hostname => m.hostname(),
+        PropId::FromHost => &m.origin.fromhost,
+        PropId::FromHostIp => &m.origin.fromhost_ip,
+        PropId::InputName => &m.origin.inputname,
+        _ => return None,
+    })
+}
+
 /// Reads a property that needs no environment (tests, filters on message
 /// fields). System properties read as empty.
 pub fn get<'a>(m: &'a Message, id: PropId, scratch: &'a mut PropBuf) -> &'a [u8] {
@@ -376,6 +394,13 @@ pub fn get_with<'a>(
                 scratch
             }
         },
+        PropId::ParseSuccess => {
+            if m.vars.as_deref().is_some_and(|v| v.parse_success) {
+                b"OK"
+            } else {
+                b"FAIL"
+            }
+        }
         PropId::AllJson | PropId::AllJsonPlain => {
             match m.vars.as_deref().and_then(|v| v.message.as_ref()) {
                 Some(tree) => tree.render(

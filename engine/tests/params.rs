@@ -66,8 +66,10 @@ fn fingerprint(plan: &Plan) -> String {
             (&a.common, &a.output, a.template.name(), dynafile, &a.queue)
         })
         .collect();
+    // Statements too: message modifiers live there.
+    let rules = plan.ruleset_bodies();
     format!(
-        "{:?}\n{inputs:?}\n{actions:?}\n{:?}\n{queues:?}",
+        "{:?}\n{inputs:?}\n{actions:?}\n{:?}\n{queues:?}\n{rules:?}",
         plan.globals, plan.main_queue
     )
 }
@@ -194,8 +196,21 @@ fn object_for(table: &'static Table, p: &Param) -> Option<String> {
         _ if is(&modules::omrelp::ACTION) => {
             format!("module(load=\"omrelp\")\n*.* action(type=\"omrelp\" {target} {{}})")
         }
+        _ if is(&modules::mm::JSONPARSE) => {
+            "module(load=\"mmjsonparse\")\n*.* action(type=\"mmjsonparse\" {})".into()
+        }
+        _ if is(&modules::mm::PSTRUCDATA) => {
+            "module(load=\"mmpstrucdata\")\n*.* action(type=\"mmpstrucdata\" {})".into()
+        }
+        _ if is(&modules::mm::FIELDS) => {
+            "module(load=\"mmfields\")\n*.* action(type=\"mmfields\" {})".into()
+        }
+        _ if is(&modules::mm::UTF8FIX) => {
+            "module(load=\"mmutf8fix\")\n*.* action(type=\"mmutf8fix\" {})".into()
+        }
         // Templates, properties and constants are compiled by the template
-        // compiler, whose own tests cover their values.
+        // compiler, whose own tests cover their values; a lookup table
+        // needs its file (rule::lookup's tests).
         _ => return None,
     })
 }

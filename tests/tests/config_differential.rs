@@ -1239,6 +1239,23 @@ action(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")
 "),
     ("json_set_object_merges_into_leaf", "template(name=\"t\" type=\"string\" string=\"%$!%\n\")\nset $!a!x = 1;\nset $!b!y = 2;\nset $!a = $!b;\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
     ("json_number_on_right_of_eq", "template(name=\"t\" type=\"string\" string=\"%msg%\n\")\nset $!n = 3;\nif 3 == $!n then action(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("lookup_string_table", "lookup_table(name=\"hosts\" file=\"@DATA@/lookup-string.json\")\ntemplate(name=\"t\" type=\"string\" string=\"%hostname% %$.v%\n\")\nset $.v = lookup(\"hosts\", $hostname);\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("lookup_array_table", "lookup_table(name=\"sev\" file=\"@DATA@/lookup-array.json\" reloadOnHUP=\"off\")\ntemplate(name=\"t\" type=\"string\" string=\"%syslogseverity% %$.v%\n\")\nset $.v = lookup(\"sev\", $syslogseverity);\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("lookup_sparse_table", "lookup_table(name=\"pri\" file=\"@DATA@/lookup-sparse.json\")\ntemplate(name=\"t\" type=\"string\" string=\"%pri% %$.v%\n\")\nset $.v = lookup(\"pri\", $pri);\nif lookup(\"pri\", $pri) == \"mail-ish\" then action(type=\"omfile\" file=\"@OUT@/mail.log\" template=\"t\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("subtree_template", "template(name=\"t\" type=\"subtree\" subtree=\"$!nested\")\nif $programname == 'jsonapp' then {\n set $.r = parse_json(substring($msg, 6, 1000), \"\\$!\");\n action(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n}\n"),
+    ("subtree_template_root", "template(name=\"t\" type=\"subtree\" subtree=\"$!\")\nset $!a = $programname;\nset $!b!c = $syslogseverity;\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("backtick_echo_and_cat", "template(name=\"t\" type=\"string\" string=\"%$.a%|%$.b%|%$.c%\n\")\nset $.a = `echo a $HOME/x b`;\nset $.b = `cat @DATA@/backtick.txt`;\nset $.c = `echo $CORELOG_SURELY_UNSET_VARIABLE`;\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("mmjsonparse_default", "module(load=\"mmjsonparse\")\ntemplate(name=\"t\" type=\"string\" string=\"%parsesuccess% %$!%\n\")\naction(type=\"mmjsonparse\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("mmjsonparse_no_cookie_container", "module(load=\"mmjsonparse\")\ntemplate(name=\"t\" type=\"string\" string=\"%parsesuccess% %$!j% %$!j!user%\n\")\nif $programname == 'jsonapp' then {\n action(type=\"mmjsonparse\" cookie=\"\" container=\"$!j\")\n action(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n}\n"),
+    ("mmjsonparse_rawmsg", "module(load=\"mmjsonparse\")\ntemplate(name=\"t\" type=\"string\" string=\"%parsesuccess% %$.%\n\")\naction(type=\"mmjsonparse\" useRawMsg=\"on\" cookie=\"<13>\" container=\"$.\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("mmjsonparse_then_filter", "module(load=\"mmjsonparse\")\ntemplate(name=\"t\" type=\"string\" string=\"%$!user% %$!n%\n\")\naction(type=\"mmjsonparse\")\nif $parsesuccess == \"OK\" and $!ok == \"true\" then action(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\nif $parsesuccess == \"FAIL\" then action(type=\"omfile\" file=\"@OUT@/fail.log\" template=\"t\")\n"),
+    ("mmpstrucdata_default", "module(load=\"mmpstrucdata\")\ntemplate(name=\"t\" type=\"string\" string=\"%$!%\n\")\naction(type=\"mmpstrucdata\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("mmpstrucdata_root_case", "module(load=\"mmpstrucdata\")\ntemplate(name=\"t\" type=\"string\" string=\"%$!sd%|%$!sd!rfc5424-sd!ex@32473!iut%\n\")\naction(type=\"mmpstrucdata\" jsonRoot=\"$!sd\" sd_name.lowercase=\"off\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("mmfields_default", "module(load=\"mmfields\")\ntemplate(name=\"t\" type=\"string\" string=\"%$!%\n\")\naction(type=\"mmfields\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("mmfields_separator_root", "module(load=\"mmfields\")\ntemplate(name=\"t\" type=\"string\" string=\"%$!f%|%$!f!f2%\n\")\naction(type=\"mmfields\" separator=\":\" jsonRoot=\"!f\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("mmrm1stspace", "module(load=\"mmrm1stspace\")\ntemplate(name=\"t\" type=\"string\" string=\"[%msg%]\n\")\naction(type=\"mmrm1stspace\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("mmutf8fix_cc", "module(load=\"mmutf8fix\")\ntemplate(name=\"t\" type=\"string\" string=\"[%msg%]\n\")\naction(type=\"mmutf8fix\" mode=\"controlcharacters\" replacementChar=\"_\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("mmutf8fix_valid", "module(load=\"mmutf8fix\")\ntemplate(name=\"t\" type=\"string\" string=\"[%msg%]\n\")\naction(type=\"mmutf8fix\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
 ];
 
 const HEADER: &str = "global(net.enableDNS=\"off\" workDirectory=\"@DIR@\")\n\
@@ -1268,7 +1285,10 @@ fn run_case(name: &str, body: &str, base: &Path) -> Result<(), String> {
     let dir = base.join(name);
     let out_dir = dir.join("out");
     std::fs::create_dir_all(&out_dir).unwrap();
-    let body = body.replace("@OUT@", &out_dir.display().to_string());
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let body = body
+        .replace("@OUT@", &out_dir.display().to_string())
+        .replace("@DATA@", &data.display().to_string());
     let text = format!("{HEADER}{body}");
 
     let rsyslogd = Rsyslogd::start(&dir, &text);

@@ -200,7 +200,13 @@ impl Lexer<'_> {
                     let s = self.string(pos)?;
                     self.push(Tok::Str(s), pos);
                 }
-                b'`' => return self.err(pos, "backtick (shell) strings are not supported"),
+                b'`' => {
+                    let raw = self.string(pos)?;
+                    match super::backtick::expand(&raw) {
+                        Ok(s) => self.push(Tok::Str(s), pos),
+                        Err(e) => return self.err(pos, e),
+                    }
+                }
                 b'$' => {
                     let v = self.variable(pos)?;
                     self.push(Tok::Var(v), pos);

@@ -21,6 +21,7 @@
 //! warning, so nothing is accepted and silently ignored; no input makes
 //! it panic (fuzzed).
 
+pub mod backtick;
 pub mod build;
 pub mod lexer;
 pub mod load;

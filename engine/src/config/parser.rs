@@ -72,6 +72,7 @@ const STATEMENT_WORDS: &[&str] = &[
     "reset",
     "foreach",
     "call_indirect",
+    "reload_lookup_table",
 ];
 
 impl Parser<'_> {
@@ -276,7 +277,10 @@ impl Parser<'_> {
                     if !self.is_word("in") {
                         return err(
                             self.pos(),
-                            format!("expected 'in' after the loop variable, found {}", describe(self.tok())),
+                            format!(
+                                "expected 'in' after the loop variable, found {}",
+                                describe(self.tok())
+                            ),
                         );
                     }
                     self.bump();
@@ -285,7 +289,10 @@ impl Parser<'_> {
                     if !self.is_word("do") {
                         return err(
                             self.pos(),
-                            format!("expected 'do' after foreach (…), found {}", describe(self.tok())),
+                            format!(
+                                "expected 'do' after foreach (…), found {}",
+                                describe(self.tok())
+                            ),
                         );
                     }
                     self.bump();
@@ -312,10 +319,27 @@ impl Parser<'_> {
                     self.expect_punct(";", "to end the unset statement")?;
                     Ok(Stmt::Unset { var, pos })
                 }
-                "reload_lookup_table" => err(
-                    pos,
-                    "reload_lookup_table() needs lookup_table() objects, which corelog does not build yet (see docs/config.md)",
-                ),
+                "reload_lookup_table" => {
+                    self.bump();
+                    self.expect_punct("(", "after 'reload_lookup_table'")?;
+                    let mut args = Vec::new();
+                    while !self.is_punct(")") {
+                        args.push(self.expr()?);
+                        if self.is_punct(",") {
+                            self.bump();
+                        } else if !self.is_punct(")") {
+                            return err(
+                                self.pos(),
+                                format!(
+                                    "expected ',' or ')' in reload_lookup_table(), found {}",
+                                    describe(self.tok())
+                                ),
+                            );
+                        }
+                    }
+                    self.bump();
+                    Ok(Stmt::ReloadLookupTable { args, pos })
+                }
                 _ => {
                     self.bump();
                     if !self.is_punct("(") {

@@ -73,6 +73,8 @@ pub struct Plan {
     pub actions: Vec<ActionDef>,
     /// Global variables (`$/`), shared by every core that runs the plan.
     pub global_vars: Arc<crate::rule::globals::Globals>,
+    /// `lookup_table()`s (SIGHUP reloads those with `reloadOnHUP`).
+    pub lookup_tables: Vec<Arc<crate::rule::lookup::LookupTable>>,
     /// Things that are valid but worth saying (`~`, parameters that have
     /// no effect here).
     pub warnings: Vec<ConfigError>,

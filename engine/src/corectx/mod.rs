@@ -77,6 +77,8 @@ pub struct CoreCtx {
     pub myhostname: String,
     /// The plan's global variables (`$/`), shared by every core.
     pub global_vars: std::sync::Arc<crate::rule::globals::Globals>,
+    /// The plan's lookup tables (core 0 reloads them on SIGHUP).
+    pub lookup_tables: Vec<std::sync::Arc<crate::rule::lookup::LookupTable>>,
     pub stats: Cell<InputStats>,
     /// What this core's sessions may hold in large receive buffers.
     pub recv_budget: crate::input::budget::RecvBudget,

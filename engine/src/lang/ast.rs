@@ -108,6 +108,11 @@ pub enum Stmt {
         expr: Expr,
         pos: Pos,
     },
+    /// `reload_lookup_table("name" [, "stub value"])`
+    ReloadLookupTable {
+        args: Vec<Expr>,
+        pos: Pos,
+    },
     Unset {
         var: String,
         pos: Pos,

@@ -23,6 +23,7 @@
 //! [`DEPTH_MAX`] levels of nesting; rendering never fails.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// Nesting limit for parsed and decoded trees (serde_json's own limit is
 /// 128; libfastjson's is 64).
@@ -44,7 +45,9 @@ pub enum Json {
 /// An object: keys in libfastjson's order, holes where keys were removed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Object {
-    slots: Vec<Option<(Box<str>, Json)>>,
+    /// Keys are shared: a key set from the configuration is the path's
+    /// own, not a copy per message.
+    slots: Vec<Option<(Arc<str>, Json)>>,
 }
 
 impl Object {
@@ -76,7 +79,20 @@ impl Object {
             *v = value;
             return;
         }
-        let entry = Some((Box::from(key), value));
+        self.insert_new(Arc::from(key), value);
+    }
+
+    /// [`Object::insert`] with a shared key.
+    pub fn insert_shared(&mut self, key: &Arc<str>, value: Json) {
+        if let Some(v) = self.get_mut(key) {
+            *v = value;
+            return;
+        }
+        self.insert_new(key.clone(), value);
+    }
+
+    fn insert_new(&mut self, key: Arc<str>, value: Json) {
+        let entry = Some((key, value));
         match self.slots.iter_mut().find(|s| s.is_none()) {
             Some(hole) => *hole = entry,
             None => self.slots.push(entry),
@@ -107,7 +123,7 @@ impl Object {
     /// Adds every key of `other` (rsyslog's `jsonMerge`).
     pub fn merge(&mut self, other: Object) {
         for (k, v) in other.slots.into_iter().flatten() {
-            self.insert(&k, v);
+            self.insert_shared(&k, v);
         }
     }
 }
@@ -201,8 +217,8 @@ impl Json {
             Json::Array(a) => Json::Array(a.iter().map(Json::deep_copy).collect()),
             Json::Object(o) => {
                 let mut c = Object::new();
-                for (k, v) in o.iter() {
-                    c.insert(k, v.deep_copy());
+                for (k, v) in o.slots.iter().flatten() {
+                    c.insert_shared(k, v.deep_copy());
                 }
                 Json::Object(c)
             }
@@ -316,6 +332,14 @@ pub fn parse(text: &[u8]) -> Result<Json, String> {
     }
 }
 
+/// Reads JSON text that must hold one value and nothing else but blanks
+/// (mmjsonparse's rule).
+pub fn parse_strict(text: &[u8]) -> Result<Json, String> {
+    serde_json::from_slice::<serde_json::Value>(text)
+        .map(from_value)
+        .map_err(|e| e.to_string())
+}
+
 fn from_value(v: serde_json::Value) -> Json {
     use serde_json::Value;
     match v {
@@ -352,7 +376,7 @@ fn is_integer_text(t: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seg {
     /// The whole key as written, `a[1]` included.
-    pub key: Box<str>,
+    pub key: Arc<str>,
     /// `(a, 1)` for `a[1]`.
     pub index: Option<(Box<str>, i64)>,
 }
@@ -474,7 +498,7 @@ pub fn set(root: &mut Option<Json>, path: &Path, value: Json, force: bool) -> Re
             let Json::Object(o) = at else {
                 return Err(NotSet);
             };
-            o.insert(&s.key, Json::Object(Object::new()));
+            o.insert_shared(&s.key, Json::Object(Object::new()));
         }
         at = s.find_mut(at).ok_or(NotSet)?;
     }
@@ -487,7 +511,7 @@ pub fn set(root: &mut Option<Json>, path: &Path, value: Json, force: bool) -> Re
             (Json::Object(_), _) => return Err(NotSet),
             (old, value) => *old = value,
         },
-        _ => parent.insert(&leaf.key, value),
+        _ => parent.insert_shared(&leaf.key, value),
     }
     Ok(())
 }
@@ -622,7 +646,7 @@ fn decode_at(input: &mut &[u8], depth: usize) -> Option<Json> {
                     1 => {
                         let kn = take_u32(input)?;
                         let k = std::str::from_utf8(take(input, kn)?).ok()?;
-                        Some((k.into(), decode_at(input, depth + 1)?))
+                        Some((Arc::from(k), decode_at(input, depth + 1)?))
                     }
                     _ => return None,
                 });

@@ -29,6 +29,8 @@ pub struct Vars {
     pub message: Option<Json>,
     /// `$.`.
     pub local: Option<Json>,
+    /// `$parsesuccess`: what mmjsonparse said (`FAIL` until it says `OK`).
+    pub parse_success: bool,
 }
 
 impl Vars {
@@ -75,7 +77,7 @@ impl Vars {
 
     /// Whether nothing is set in either tree.
     pub fn is_empty(&self) -> bool {
-        self.message.is_none() && self.local.is_none()
+        self.message.is_none() && self.local.is_none() && !self.parse_success
     }
 }
 

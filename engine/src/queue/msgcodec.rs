@@ -8,8 +8,8 @@
 //!
 //! Layout: a fixed [`MsgHead`] (little-endian, unaligned), then the frame,
 //! the three origin strings and the variables: when `nvars` is
-//! [`TREES`], a byte saying which trees follow (bit 0 `$!`, bit 1 `$.`)
-//! and each tree in [`json::encode`]'s form. Records written before the
+//! [`TREES`], a byte saying which trees follow (bit 0 `$!`, bit 1 `$.`;
+//! bit 2 is `$parsesuccess`) and each tree in [`json::encode`]'s form. Records written before the
 //! variables were trees (`nvars` below [`TREES`]: that many
 //! `scope u8, name len u16, name, value len u32, value` entries) still
 //! decode, each entry becoming a string variable.
@@ -162,7 +162,9 @@ pub fn encode(m: &Message, out: &mut Vec<u8>) {
             trees
                 .iter()
                 .enumerate()
-                .fold(0, |f, (i, t)| f | (u8::from(t.is_some()) << i)),
+                .fold(u8::from(v.parse_success) << 2, |f, (i, t)| {
+                    f | (u8::from(t.is_some()) << i)
+                }),
         );
         for t in trees.into_iter().flatten() {
             json::encode(t, out);
@@ -209,7 +211,7 @@ pub fn decode(payload: &Bytes, last: &mut Option<Arc<Origin>>) -> Option<Message
     let mut vars = None::<Box<Vars>>;
     if head.nvars == TREES {
         let flags = c.take(1)?[0];
-        if flags & !3 != 0 {
+        if flags & !7 != 0 {
             return None;
         }
         let mut tree = |bit: u8| -> Option<Option<json::Json>> {
@@ -225,7 +227,11 @@ pub fn decode(payload: &Bytes, last: &mut Option<Arc<Origin>>) -> Option<Message
         };
         let message = tree(1)?;
         let local = tree(2)?;
-        vars = Some(Box::new(Vars { message, local }));
+        vars = Some(Box::new(Vars {
+            message,
+            local,
+            parse_success: flags & 4 != 0,
+        }));
     }
     let entries = if head.nvars == TREES { 0 } else { head.nvars };
     for _ in 0..entries {

@@ -210,6 +210,8 @@ pub enum CExpr {
 pub struct Scope<'a> {
     /// Templates defined so far (for `exec_template()`).
     pub templates: Option<&'a HashMap<String, Arc<Template>>>,
+    /// Lookup tables defined so far (for `lookup()`).
+    pub lookups: Option<&'a HashMap<String, Arc<super::lookup::LookupTable>>>,
 }
 
 impl CExpr {
@@ -294,9 +296,12 @@ impl CExpr {
                     var_val(env.globals.get(&p.path).as_ref()).into_owned()
                 }
                 PropId::Var(scope) => var_val(m.vars().and_then(|v| v.get(scope, &p.path))),
-                _ => Val::Str(Cow::Owned(
-                    prop::get_with(m, p, Some(env), &mut cx.scratch).to_vec(),
-                )),
+                _ => match prop::slice(m, p) {
+                    Some(s) => Val::Str(Cow::Borrowed(s)),
+                    None => Val::Str(Cow::Owned(
+                        prop::get_with(m, p, Some(env), &mut cx.scratch).to_vec(),
+                    )),
+                },
             },
             CExpr::Array(items) => Val::Str(Cow::Borrowed(&items[0])),
             CExpr::Not(x) => Val::Num(i64::from(!x.truthy(m, env, cx))),

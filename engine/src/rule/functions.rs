@@ -9,8 +9,8 @@
 //!
 //! Argument rules are rsyslog's: the count is checked at load time, regular
 //! expressions, `prifilt()` selectors and `exec_template()` names must be
-//! constants and are compiled or found at load time. `lookup()`,
-//! `dyn_inc()` and `percentile_observe()` need `lookup_table()`,
+//! constants and are compiled or found at load time, and so are
+//! `lookup()`'s tables. `dyn_inc()` and `percentile_observe()` need
 //! `dyn_stats()` and `percentile_stats()` objects, which corelog does not
 //! build yet: they are refused at load time, never evaluated to nothing.
 //!
@@ -34,6 +34,7 @@ use crate::template::Template;
 
 use super::expr::{var_val, CExpr, Cx, Scope, Val, SCRIPT_EINVAL, SCRIPT_EOK};
 use super::filter::PriFilter;
+use super::lookup::LookupTable;
 
 /// A function, with what was compiled for it.
 #[derive(Debug, Clone)]
@@ -67,6 +68,7 @@ pub enum Func {
     ScriptError,
     PreviousActionSuspended,
     ExecTemplate(Arc<Template>),
+    Lookup(Arc<LookupTable>),
 }
 
 /// Functions by name: (name, minimum and maximum argument count).
@@ -218,10 +220,21 @@ pub fn compile(name: &str, args: &[Expr], pos: Pos, scope: Scope) -> Result<CExp
                 }
             }
         }
-        // lookup, dyn_inc, percentile_observe
+        "lookup" => {
+            let table = constant(0, "table name")?;
+            match scope.lookups.and_then(|l| l.get(&table)) {
+                Some(t) => Func::Lookup(t.clone()),
+                None => {
+                    return Err(ConfigError::new(
+                        pos,
+                        format!("lookup(): lookup table '{table}' is not defined (define it with lookup_table() before its use)"),
+                    ))
+                }
+            }
+        }
+        // dyn_inc, percentile_observe
         _ => {
             let object = match name {
-                "lookup" => "lookup_table()",
                 "dyn_inc" => "dyn_stats()",
                 _ => "percentile_stats()",
             };
@@ -246,15 +259,19 @@ pub fn call<'a>(
     env: &'a Env,
     cx: &mut Cx,
 ) -> Val<'a> {
-    let arg = |i: usize, cx: &mut Cx| -> Val<'static> {
+    // Arguments borrow from the message and the configuration where they
+    // can: `strlen($msg)` copies nothing.
+    let arg = |i: usize, cx: &mut Cx| -> Val<'a> {
         args.get(i)
-            .map(|a| a.eval(m, env, cx).into_owned())
+            .map(|a| a.eval(m, env, cx))
             .unwrap_or(Val::Str(Cow::Borrowed(b"")))
     };
-    let s = |v: Val<'static>| v.to_bytes().into_owned();
+    fn s(v: Val<'_>) -> Vec<u8> {
+        v.to_bytes().into_owned()
+    }
     let owned = |b: Vec<u8>| Val::Str(Cow::Owned(b));
     match f {
-        Func::ReMatch(re) => Val::Num(i64::from(re.is_match(&s(arg(0, cx))))),
+        Func::ReMatch(re) => Val::Num(i64::from(re.is_match(&arg(0, cx).to_bytes()))),
         Func::ReExtract(re) => {
             let text = s(arg(0, cx));
             let match_no = arg(2, cx).to_num().0.max(0) as usize;
@@ -267,7 +284,8 @@ pub fn call<'a>(
             owned(found.unwrap_or(default))
         }
         Func::Field => {
-            let text = s(arg(0, cx));
+            let v = arg(0, cx);
+            let text = v.to_bytes();
             let delim = match arg(1, cx) {
                 Val::Num(n) => vec![(n & 0xff) as u8],
                 other => s(other),
@@ -284,9 +302,10 @@ pub fn call<'a>(
         }
         Func::ToLower => owned(s(arg(0, cx)).to_ascii_lowercase()),
         Func::ToUpper => owned(s(arg(0, cx)).to_ascii_uppercase()),
-        Func::StrLen => Val::Num(s(arg(0, cx)).len() as i64),
+        Func::StrLen => Val::Num(arg(0, cx).to_bytes().len() as i64),
         Func::Substring => {
-            let text = s(arg(0, cx));
+            let v = arg(0, cx);
+            let text = v.to_bytes();
             let len_total = text.len() as i64;
             let start = arg(1, cx).to_num().0.clamp(0, len_total);
             let mut len = arg(2, cx).to_num().0;
@@ -388,6 +407,10 @@ pub fn call<'a>(
         Func::GetProperty => get_property(args, m, env, cx),
         Func::ScriptError => Val::Num(cx.script_error),
         Func::PreviousActionSuspended => Val::Num(i64::from(cx.prev_suspended)),
+        Func::Lookup(t) => {
+            let key = arg(1, cx);
+            owned(t.table().lookup(&key).to_vec())
+        }
         Func::ExecTemplate(t) => {
             let mut out = Vec::new();
             t.render(m, env, cx.render_buf(), &mut out);

@@ -22,6 +22,8 @@ pub mod expr;
 pub mod filter;
 pub mod functions;
 pub mod globals;
+pub mod lookup;
+pub mod modify;
 
 use crate::msg::json::Json;
 use crate::msg::vars::VarScope;
@@ -76,6 +78,14 @@ pub enum Stmt {
     CallIndirect {
         expr: CExpr,
         rulesets: std::sync::Arc<[Box<str>]>,
+    },
+    /// A message modifier (`action(type="mm…")`), run on each message.
+    Modify(std::sync::Arc<modify::Modifier>),
+    /// `reload_lookup_table(name [, stub])`: reads the table's file again
+    /// (once per batch that reaches it, not once per message).
+    ReloadLookup {
+        table: std::sync::Arc<lookup::LookupTable>,
+        stub: Option<Box<[u8]>>,
     },
 }
 
@@ -240,6 +250,16 @@ fn exec(
             Stmt::Unset { var } => {
                 for &i in &live {
                     set_var(&mut msgs[i as usize], env, var, None, false);
+                }
+            }
+            Stmt::Modify(modifier) => {
+                for &i in &live {
+                    modifier.apply(&mut msgs[i as usize], &env.globals);
+                }
+            }
+            Stmt::ReloadLookup { table, stub } => {
+                if let Err(e) = table.reload(stub.as_deref()) {
+                    crate::notice::say(format_args!("reload_lookup_table(): {e}"));
                 }
             }
             Stmt::Foreach { var, expr, body } => {

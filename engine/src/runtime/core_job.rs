@@ -203,6 +203,7 @@ impl CoreJob {
             clock: self.clock,
             myhostname: self.myhostname.clone(),
             global_vars: plan.global_vars.clone(),
+            lookup_tables: plan.lookup_tables.clone(),
             stats: Default::default(),
             recv_budget: Default::default(),
         })
@@ -613,6 +614,16 @@ async fn housekeeping(
         if hup {
             for (what, t) in &tls {
                 t.reload(what);
+            }
+            // Lookup tables are shared by every core: core 0 reloads them.
+            for t in ctx
+                .lookup_tables
+                .iter()
+                .filter(|t| core == 0 && t.reload_on_hup)
+            {
+                if let Err(e) = t.reload(None) {
+                    crate::notice::say(format_args!("SIGHUP: {e}"));
+                }
             }
             // An output's endpoint, whenever its runner is free (a write
             // in progress finishes first): never skipped.

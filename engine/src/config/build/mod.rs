@@ -80,6 +80,8 @@ struct Builder {
     modules: HashMap<&'static str, Vec<Given>>,
     inputs: Vec<PendingInput>,
     templates: HashMap<String, Arc<Template>>,
+    /// `lookup_table()`s by name.
+    lookups: HashMap<String, Arc<crate::rule::lookup::LookupTable>>,
     rulesets: Vec<(String, Option<QueueParams>, Vec<PStmt>, Pos)>,
     current: usize,
     default_ruleset: Option<Pending>,
@@ -97,6 +99,7 @@ impl Builder {
             modules: HashMap::new(),
             inputs: Vec::new(),
             templates: HashMap::new(),
+            lookups: HashMap::new(),
             rulesets: vec![(
                 DEFAULT_RULESET.to_string(),
                 None,
@@ -155,6 +158,7 @@ impl Builder {
             main_queue,
             actions: self.actions,
             global_vars: Default::default(),
+            lookup_tables: self.lookups.into_values().collect(),
             warnings,
         })
     }

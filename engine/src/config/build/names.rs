@@ -51,6 +51,8 @@ impl Builder {
                         expr,
                         body: self.finalize(body),
                     },
+                    PStmt::Modify(m) => rule::Stmt::Modify(m),
+                    PStmt::ReloadLookup { table, stub } => rule::Stmt::ReloadLookup { table, stub },
                     PStmt::CallIndirect(expr) => rule::Stmt::CallIndirect {
                         expr,
                         rulesets: self.rulesets.iter().map(|r| r.0.as_str().into()).collect(),

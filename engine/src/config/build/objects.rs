@@ -178,6 +178,7 @@ impl Builder {
         let (object, noun) = match kind {
             ModuleKind::Input => ("input()", "input"),
             ModuleKind::Output => ("action()", "output"),
+            ModuleKind::Modifier => ("action()", "message modifier"),
         };
         let Some(name) = o.get("type").map(|p| p.value.text()) else {
             self.err(o.pos, format!("{object} needs type=\"…\""));
@@ -343,6 +344,15 @@ impl Builder {
                 "template(): at most one of option.sql, option.stdsql, option.json, option.jsonf",
             );
         }
+        if let Some(p) = o
+            .get("subtree")
+            .filter(|_| !kind.eq_ignore_ascii_case("subtree"))
+        {
+            self.err(
+                p.pos,
+                format!("template '{name}': subtree= belongs to type=\"subtree\" templates (rsyslog ignores it elsewhere)"),
+            );
+        }
         let tpl = match kind.to_ascii_lowercase().as_str() {
             "string" => {
                 if !o.items.is_empty() {
@@ -369,12 +379,34 @@ impl Builder {
                 }
             }
             "list" => Template::from_steps(&name, self.list_items(&name, &o.items)),
-            "subtree" | "plugin" => {
+            // rsyslog renders a subtree template as the property itself:
+            // a string as it is, anything else as spaced JSON.
+            "subtree" => match o.get("subtree").map(|p| (p.value.text(), p.pos)) {
+                Some((path, _)) if path.starts_with("$!") && !path.contains('%') => {
+                    match Template::from_string(&name, &format!("%{path}%"), Syntax::RainerScript) {
+                        Ok(t) => t,
+                        Err(e) => {
+                            self.err(o.pos, format!("template '{name}': {}", e.message));
+                            return;
+                        }
+                    }
+                }
+                Some((path, pos)) => {
+                    self.err(pos, format!("template '{name}': subtree=\"{path}\" must name a $! variable (as in rsyslog)"));
+                    return;
+                }
+                None => {
+                    self.err(
+                        o.pos,
+                        format!("template '{name}' of type subtree needs subtree=\"$!…\""),
+                    );
+                    return;
+                }
+            },
+            "plugin" => {
                 self.err(
                     o.pos,
-                    format!(
-                        "template(type=\"{kind}\") is not supported by corelog yet (issue #17)"
-                    ),
+                    "template(type=\"plugin\") is not supported: corelog has no string generator plugins",
                 );
                 return;
             }
@@ -534,6 +566,54 @@ impl Builder {
         let q = queue::resolve(&r, QueueScope::Ruleset, defaults, &mut self.diag);
         r.finish();
         self.main_queue_obj = Some(q);
+    }
+
+    /// The message modifier an `action()` names, if it names one.
+    pub(super) fn names_modifier(o: &Object) -> bool {
+        o.get("type")
+            .and_then(|t| modules::module(&t.value.text()))
+            .is_some_and(|m| m.kind == ModuleKind::Modifier)
+    }
+
+    /// `action(type="mm…")`: a message modifier, run inline. Of the
+    /// settings every action has, only `name` applies: queues and retries
+    /// have nothing to do for a step that never waits and never fails.
+    pub(super) fn modifier_object(&mut self, o: &Object) -> Option<crate::rule::modify::Modifier> {
+        if !self.enabled(o) {
+            return None;
+        }
+        let m = self.instance_module(o, ModuleKind::Modifier)?;
+        let what = format!("action(type=\"{}\")", m.name);
+        let mut own = self.givens(o, &what);
+        own.retain(|g| {
+            !g.name.eq_ignore_ascii_case("type") && !g.name.eq_ignore_ascii_case("name")
+        });
+        let mut bad = Vec::new();
+        own.retain(|g| {
+            let common =
+                action::TABLE.find(&g.name).is_some() || queue::TABLE.find(&g.name).is_some();
+            if common {
+                bad.push((g.pos, g.name.clone()));
+            }
+            !common
+        });
+        for (pos, name) in bad {
+            self.err(pos, format!("{name} is not supported by corelog on {what}: a message modifier runs inline, at its place in the rules, and never queues, waits or fails"));
+        }
+        let mut diag = crate::config::param::Diag::default();
+        let r = Resolved::new(&what, o.pos, &[m.instance], &[&own], &mut diag);
+        let result = modules::mm::resolve(m.name, &r);
+        r.finish();
+        self.diag.errors.append(&mut diag.errors);
+        self.diag.warnings.append(&mut diag.warnings);
+        match result {
+            Ok(modifier) => Some(modifier),
+            Err((param, msg)) => {
+                let pos = o.get(&param).map_or(o.pos, |p| p.pos);
+                self.err(pos, msg);
+                None
+            }
+        }
     }
 
     pub(super) fn action_object(&mut self, o: &Object) -> Option<usize> {

@@ -1,6 +1,8 @@
 //! Statements: the top level of a configuration, and rulesets' bodies
 //! (filters, `if`, `call`, `set`, actions) compiled by [`crate::rule`].
 
+use std::sync::Arc;
+
 use super::names::Pending;
 use super::Builder;
 use crate::config::ast::Stmt;
@@ -32,6 +34,11 @@ pub(super) enum PStmt {
         body: Vec<PStmt>,
     },
     CallIndirect(CExpr),
+    Modify(Arc<rule::modify::Modifier>),
+    ReloadLookup {
+        table: Arc<rule::lookup::LookupTable>,
+        stub: Option<Box<[u8]>>,
+    },
 }
 
 impl Builder {
@@ -45,14 +52,15 @@ impl Builder {
                     "template" => self.template_object(o),
                     "ruleset" => self.ruleset_object(o),
                     "main_queue" => self.main_queue_object(o),
-                    "parser" | "timezone" | "lookup_table" | "dyn_stats" | "percentile_stats"
-                    | "ratelimit" => self.err(
-                        o.pos,
-                        format!(
-                            "{}() is not supported by corelog yet (see docs/config.md)",
-                            o.kind
+                    "lookup_table" => self.lookup_table_object(o),
+                    "parser" | "timezone" | "dyn_stats" | "percentile_stats" | "ratelimit" => self
+                        .err(
+                            o.pos,
+                            format!(
+                                "{}() is not supported by corelog yet (see docs/config.md)",
+                                o.kind
+                            ),
                         ),
-                    ),
                     "action" => {
                         if let Some(st) = self.statement(s) {
                             self.rulesets[self.current].2.push(st);
@@ -69,6 +77,7 @@ impl Builder {
                             "action",
                             "include",
                             "parser",
+                            "lookup_table",
                         ];
                         let hint = suggestion(other, known);
                         self.err(o.pos, format!("unknown object '{}()'{hint}", o.kind));
@@ -102,6 +111,11 @@ impl Builder {
 
     pub(super) fn statement(&mut self, s: &Stmt) -> Option<PStmt> {
         match s {
+            Stmt::Object(o)
+                if o.kind.eq_ignore_ascii_case("action") && Builder::names_modifier(o) =>
+            {
+                self.modifier_object(o).map(|m| PStmt::Modify(Arc::new(m)))
+            }
             Stmt::Object(o) if o.kind.eq_ignore_ascii_case("action") => {
                 self.action_object(o).map(PStmt::Action)
             }
@@ -192,6 +206,38 @@ impl Builder {
                     body,
                 })
             }
+            Stmt::ReloadLookupTable { args, pos } => {
+                use crate::config::ast::Expr;
+                let strings: Vec<Option<&String>> = args
+                    .iter()
+                    .map(|a| match a {
+                        Expr::Str(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect();
+                match strings.as_slice() {
+                    [Some(name)] | [Some(name), Some(_)] => {
+                        match self.lookups.get(*name) {
+                            Some(t) => Some(PStmt::ReloadLookup {
+                                table: t.clone(),
+                                stub: strings
+                                    .get(1)
+                                    .copied()
+                                    .flatten()
+                                    .map(|s| s.as_bytes().into()),
+                            }),
+                            None => {
+                                self.err(*pos, format!("reload_lookup_table(): lookup table '{name}' is not defined"));
+                                None
+                            }
+                        }
+                    }
+                    _ => {
+                        self.err(*pos, "reload_lookup_table() takes a table name and optionally a stub value, both constant strings");
+                        None
+                    }
+                }
+            }
             Stmt::CallIndirect { expr, .. } => {
                 let expr = self
                     .compile_expr(expr)
@@ -227,14 +273,56 @@ impl Builder {
         })
     }
 
-    /// Compiles an expression with the templates defined so far.
+    /// Compiles an expression with the templates and lookup tables
+    /// defined so far.
     pub(super) fn compile_expr(&self, e: &crate::config::ast::Expr) -> Result<CExpr, ConfigError> {
         CExpr::compile_in(
             e,
             rule::expr::Scope {
                 templates: Some(&self.templates),
+                lookups: Some(&self.lookups),
             },
         )
+    }
+
+    /// `lookup_table(name= file= reloadOnHUP=)`: loaded now; an error in
+    /// the file is an error in the configuration.
+    pub(super) fn lookup_table_object(&mut self, o: &crate::config::ast::Object) {
+        use crate::config::modules::lookup::LOOKUP_TABLE;
+        use crate::config::param::Resolved;
+        if !self.enabled(o) {
+            return;
+        }
+        let own = self.givens(o, "lookup_table()");
+        let mut diag = crate::config::param::Diag::default();
+        let r = Resolved::new(
+            "lookup_table()",
+            o.pos,
+            &[&LOOKUP_TABLE],
+            &[&own],
+            &mut diag,
+        );
+        let (name, file, hup) = (r.opt_str("name"), r.opt_str("file"), r.bool("reloadOnHUP"));
+        r.finish();
+        self.diag.errors.append(&mut diag.errors);
+        self.diag.warnings.append(&mut diag.warnings);
+        let (Some(name), Some(file)) = (name, file) else {
+            self.err(o.pos, "lookup_table() needs name=\"…\" and file=\"…\"");
+            return;
+        };
+        if self.lookups.contains_key(&name) {
+            self.err(
+                o.pos,
+                format!("lookup table '{name}' is defined more than once"),
+            );
+            return;
+        }
+        match rule::lookup::LookupTable::load(&name, std::path::Path::new(&file), hup) {
+            Ok(t) => {
+                self.lookups.insert(name, Arc::new(t));
+            }
+            Err(e) => self.err(o.pos, e),
+        }
     }
 
     pub(super) fn set_target(&mut self, var: &str, pos: Pos) -> Option<crate::prop::PropRef> {

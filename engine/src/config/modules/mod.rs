@@ -22,6 +22,8 @@ pub mod imtcp;
 pub mod imudp;
 pub mod imuxsock;
 pub mod input;
+pub mod lookup;
+pub mod mm;
 pub mod omfile;
 pub mod omfwd;
 pub mod omrelp;
@@ -123,6 +125,9 @@ pub const DRIVERS: Type = Type::Enum(&["ptcp", "gtls", "ossl"]);
 pub enum ModuleKind {
     Input,
     Output,
+    /// A message modifier (`mm…`): an `action()` that changes the message,
+    /// run inline by the rule engine.
+    Modifier,
 }
 
 /// A module a configuration may name, and whether corelog runs it.
@@ -242,6 +247,51 @@ pub static MODULES: &[Module] = &[
         refused: None,
         renames: &[],
     },
+    Module {
+        name: "mmjsonparse",
+        builtin: false,
+        kind: ModuleKind::Modifier,
+        module: &EMPTY_MODULE,
+        instance: &mm::JSONPARSE,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "mmpstrucdata",
+        builtin: false,
+        kind: ModuleKind::Modifier,
+        module: &EMPTY_MODULE,
+        instance: &mm::PSTRUCDATA,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "mmfields",
+        builtin: false,
+        kind: ModuleKind::Modifier,
+        module: &EMPTY_MODULE,
+        instance: &mm::FIELDS,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "mmrm1stspace",
+        builtin: false,
+        kind: ModuleKind::Modifier,
+        module: &EMPTY_MODULE,
+        instance: &mm::RM1STSPACE,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "mmutf8fix",
+        builtin: false,
+        kind: ModuleKind::Modifier,
+        module: &EMPTY_MODULE,
+        instance: &mm::UTF8FIX,
+        refused: None,
+        renames: &[],
+    },
     refused(
         "imklog",
         false,
@@ -297,10 +347,16 @@ pub fn tables() -> Vec<&'static Table> {
         &template::TEMPLATE,
         &template::PROPERTY,
         &template::CONSTANT,
+        &lookup::LOOKUP_TABLE,
     ];
     for m in MODULES.iter().filter(|m| m.refused.is_none()) {
-        t.push(m.module);
-        t.push(m.instance);
+        // Modules without parameters (the message modifiers' module(),
+        // mmrm1stspace) have no table to show.
+        t.extend(
+            [m.module, m.instance]
+                .into_iter()
+                .filter(|t| !t.params.is_empty()),
+        );
     }
     t
 }

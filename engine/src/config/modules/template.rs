@@ -17,18 +17,19 @@ pub static TEMPLATE: Table = Table {
             Type::Enum(&["string", "list", "subtree", "plugin"]),
             "",
         )
-        .note("required; subtree and plugin are refused"),
+        .note("required; plugin is refused"),
         Param::new("string", Type::Str, "").note("type=\"string\""),
         Param::new("plugin", Type::Str, "")
             .refused("template plugins are not built; the template would render nothing"),
         Param::new("subtree", Type::Str, "")
-            .refused("subtree templates need the JSON variable tree (issue #17)"),
+            .note("type=\"subtree\": a `$!` path, rendered as `%$!path%` is"),
         Param::new("option.sql", Type::Bool, "off"),
         Param::new("option.stdsql", Type::Bool, "off"),
         Param::new("option.json", Type::Bool, "off"),
         Param::new("option.jsonf", Type::Bool, "off"),
-        Param::new("option.jsonftree", Type::Bool, "off")
-            .refused("option.jsonftree needs the JSON variable tree (issue #17)"),
+        Param::new("option.jsonftree", Type::Bool, "off").refused(
+            "option.jsonftree is not in rsyslog 8.2302 (a later release added it) and is not built",
+        ),
         Param::new("option.caseSensitive", Type::Bool, "off").refused(
             "case-sensitive property names in list templates are not built yet (issue #17)",
         ),
