@@ -56,7 +56,11 @@ fn sample(p: &Param) -> String {
 
 /// Everything the runtime is given, to compare.
 fn fingerprint(plan: &Plan) -> String {
-    let queues: Vec<_> = plan.rulesets.iter().map(|r| &r.queue).collect();
+    let queues: Vec<_> = plan
+        .rulesets
+        .iter()
+        .map(|r| (&r.queue, &r.parsers))
+        .collect();
     let inputs: Vec<_> = plan.inputs.iter().map(|i| (&i.config, i.ruleset)).collect();
     let actions: Vec<_> = plan
         .actions
@@ -195,6 +199,9 @@ fn object_for(table: &'static Table, p: &Param) -> Option<String> {
         }
         _ if is(&modules::omrelp::ACTION) => {
             format!("module(load=\"omrelp\")\n*.* action(type=\"omrelp\" {target} {{}})")
+        }
+        _ if is(&modules::parsers::PMRFC3164) => {
+            "parser(name=\"pp\" type=\"pmrfc3164\" {})\n$RulesetParser pp".into()
         }
         _ if is(&modules::mm::JSONPARSE) => {
             "module(load=\"mmjsonparse\")\n*.* action(type=\"mmjsonparse\" {})".into()

@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use corelog::config::Plan;
+use corelog::parse::parse_chain;
 use corelog::rule::{run_batch, ActionResult, ActionSink, BatchState};
-use corelog::{parse, Env, Message, Origin, RenderBuf, Timestamp};
+use corelog::{Env, Message, Origin, RenderBuf, Timestamp};
 
 /// Parses `messages` (each received at its time, from `origin`), runs the
 /// plan's default ruleset over them as one batch, and returns the files its
@@ -20,15 +21,19 @@ pub fn run_plan(
     origin: &Arc<Origin>,
 ) -> BTreeMap<String, Vec<u8>> {
     assert_eq!(messages.len(), times.len());
+    // Through the default ruleset's parser chain, as an input bound to it
+    // would; a message no parser accepts is discarded, as there.
+    let chain = plan.rulesets[plan.default_ruleset].parsers.as_deref();
     let mut msgs: Vec<_> = messages
         .iter()
         .zip(times)
-        .map(|(m, t)| {
-            parse(
+        .filter_map(|(m, t)| {
+            parse_chain(
                 Bytes::copy_from_slice(m.as_bytes()),
                 origin,
                 *t,
                 &plan.globals.parse,
+                chain,
             )
         })
         .collect();

@@ -67,6 +67,14 @@ const MESSAGES: &[&str] = &[
     "<13>Oct 11 22:14:55 app9 jsonapp: {\"user\": broken json",
     "<13>Oct 11 22:14:56 app9 jsonapp: [1,2,{\"three\":3}]",
     "<13>Oct 11 22:14:57 app9 timeapp: 2026-10-11T22:14:15Z|Oct 11 22:14:15|1760220855|nonsense",
+    "<13>last message repeated 3 times",
+    "<13>Oct 11 22:14:58 2026 h8 yearapp: with a year",
+    "<13>Oct 11 22:14:59 h8 notag text without a colon",
+    "<13>Oct 11 22:15:00 [192.0.2.9] bracketapp: bracketed host",
+    "<13>Oct 11 22:15:01 user@host atapp: at-sign host",
+    "<13>Oct 11 22:15:02 a/b slashapp: slash host",
+    "<190>Oct 11 22:15:03 fw01 : %ASA-6-302013: Built outbound TCP connection",
+    "<13>Oct 11 22:15:04 Message forwarded from aix1: syslogd: restart",
 ];
 
 /// (name, config fragment). `@OUT@` is the output directory.
@@ -1256,6 +1264,13 @@ action(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")
     ("mmrm1stspace", "module(load=\"mmrm1stspace\")\ntemplate(name=\"t\" type=\"string\" string=\"[%msg%]\n\")\naction(type=\"mmrm1stspace\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
     ("mmutf8fix_cc", "module(load=\"mmutf8fix\")\ntemplate(name=\"t\" type=\"string\" string=\"[%msg%]\n\")\naction(type=\"mmutf8fix\" mode=\"controlcharacters\" replacementChar=\"_\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
     ("mmutf8fix_valid", "module(load=\"mmutf8fix\")\ntemplate(name=\"t\" type=\"string\" string=\"[%msg%]\n\")\naction(type=\"mmutf8fix\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("parser_chain_lastline", "$ModLoad pmlastmsg\n$RulesetParser rsyslog.lastline\n$RulesetParser rsyslog.rfc5424\n$RulesetParser rsyslog.rfc3164\ntemplate(name=\"t\" type=\"string\" string=\"%hostname%|%syslogtag%|%programname%|%app-name%|%procid%|%timereported:::date-rfc3339%|[%msg%]\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("parser_default_chain_explicit", "$RulesetParser rsyslog.rfc5424\n$RulesetParser rsyslog.rfc3164\ntemplate(name=\"t\" type=\"string\" string=\"%hostname%|%syslogtag%|%programname%|%app-name%|%procid%|%timereported:::date-rfc3339%|[%msg%]\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("parser_rfc3164_hostname_permits", "parser(name=\"p3164\" type=\"pmrfc3164\" permit.squareBracketsInHostname=\"on\" permit.AtSignsInHostname=\"on\" permit.slashesInHostname=\"on\")\n$RulesetParser p3164\ntemplate(name=\"t\" type=\"string\" string=\"%hostname%|%syslogtag%|%programname%|%app-name%|%procid%|%timereported:::date-rfc3339%|[%msg%]\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("parser_rfc3164_force_colon", "parser(name=\"p3164\" type=\"pmrfc3164\" force.tagEndingByColon=\"on\")\n$RulesetParser p3164\ntemplate(name=\"t\" type=\"string\" string=\"%hostname%|%syslogtag%|%programname%|%app-name%|%procid%|%timereported:::date-rfc3339%|[%msg%]\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("parser_rfc3164_remove_space_year", "parser(name=\"p3164\" type=\"pmrfc3164\" remove.msgFirstSpace=\"on\" detect.YearAfterTimestamp=\"on\")\n$RulesetParser rsyslog.rfc5424\n$RulesetParser p3164\ntemplate(name=\"t\" type=\"string\" string=\"%hostname%|%syslogtag%|%programname%|%app-name%|%procid%|%timereported:::date-rfc3339%|[%msg%]\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("parser_cisconames", "$ModLoad pmcisconames\n$RulesetParser rsyslog.cisconames\n$RulesetParser rsyslog.rfc3164\ntemplate(name=\"t\" type=\"string\" string=\"%hostname%|%syslogtag%|%programname%|%app-name%|%procid%|%timereported:::date-rfc3339%|[%msg%]\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("parser_aixforwardedfrom", "module(load=\"pmaixforwardedfrom\")\n$RulesetParser rsyslog.aixforwardedfrom\n$RulesetParser rsyslog.rfc3164\ntemplate(name=\"t\" type=\"string\" string=\"%hostname%|%syslogtag%|%programname%|%app-name%|%procid%|%timereported:::date-rfc3339%|[%msg%]\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
 ];
 
 const HEADER: &str = "global(net.enableDNS=\"off\" workDirectory=\"@DIR@\")\n\

@@ -383,3 +383,65 @@ template(name="t" type="string" string="%msg%\n")
     wait_lines(&d.path("real.log"), 1000);
     d.stop();
 }
+
+/// A ruleset's parser chain applies to the messages of the inputs bound to
+/// it, sent by util-linux `logger`: a chain of RFC 5424 alone keeps the
+/// RFC 5424 message and discards the RFC 3164 one (as rsyslog does), and
+/// the exit report counts it; another input, bound to a ruleset whose
+/// pmrfc3164 reads `[addr]` hostnames and drops msg's first space, sees its
+/// message parsed that way; a third keeps the default chain.
+#[test]
+fn a_rulesets_parser_chain_parses_its_inputs_messages_and_discards_what_none_accepts() {
+    let d = Corelogd::start(
+        &dir("parsers"),
+        r#"
+module(load="imtcp")
+parser(name="brackets" type="pmrfc3164" permit.squareBracketsInHostname="on" remove.msgFirstSpace="on")
+template(name="t" type="string" string="%hostname%|%syslogtag%|[%msg%]\n")
+ruleset(name="only5424" parser="rsyslog.rfc5424") {
+  action(type="omfile" file="@DIR@/5424.log" template="t")
+}
+ruleset(name="brackets" parser=["rsyslog.rfc5424", "brackets"]) {
+  action(type="omfile" file="@DIR@/brackets.log" template="t")
+}
+input(type="imtcp" address="127.0.0.1" port="@PORT@" ruleset="only5424")
+input(type="imtcp" address="127.0.0.1" port="@PORT2@" ruleset="brackets")
+"#,
+        &[],
+    );
+    let (p, p2) = (d.port.to_string(), d.port2.to_string());
+    let send = |port: &str, format: &str, tag: &str, text: &str| {
+        corelog_tests::logger(&[
+            "--tcp",
+            "-n",
+            "127.0.0.1",
+            "-P",
+            port,
+            format,
+            "-t",
+            tag,
+            text,
+        ])
+    };
+    send(&p, "--rfc3164", "old", "discarded by the chain");
+    send(&p, "--rfc5424", "new", "kept by the chain");
+    std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "printf '<13>Oct 11 22:14:15 [192.0.2.9] app: bracketed\\n' > /dev/tcp/127.0.0.1/{p2}"
+        ))
+        .status()
+        .expect("bash");
+    wait_lines(&d.path("5424.log"), 1);
+    wait_lines(&d.path("brackets.log"), 1);
+    let report = d.stop();
+    let only = read(&d_path("parsers", "5424.log"));
+    assert!(only.contains("|new|[kept by the chain]"), "{only}");
+    assert!(!only.contains("discarded"), "{only}");
+    let brackets = read(&d_path("parsers", "brackets.log"));
+    assert_eq!(brackets, "[192.0.2.9]|app:|[bracketed]\n");
+    assert!(
+        report.contains("1 that no parser of their ruleset's chain accepted"),
+        "{report}"
+    );
+}

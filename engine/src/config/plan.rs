@@ -57,6 +57,9 @@ pub struct RulesetDef {
     pub queue: Option<QueueParams>,
     pub stmts: Vec<rule::Stmt>,
     pub pos: Pos,
+    /// `ruleset(parser=[…])` / `$RulesetParser`: the parsers its inputs'
+    /// messages go through (`None`: rsyslog's default chain).
+    pub parsers: Option<Arc<crate::parse::chain::Chain>>,
 }
 
 /// The validated, immutable plan the runtime executes.

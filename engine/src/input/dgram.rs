@@ -28,7 +28,7 @@ use futures_lite::future::or;
 
 use crate::corectx::CoreCtx;
 use crate::queue::shard::Chunk;
-use crate::{parse, Origin};
+use crate::Origin;
 
 use super::coalesce::Coalesce;
 use super::ratelimit::RateLimit;
@@ -270,6 +270,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
         let before = limit.dropped;
         let mut bytes = 0u64;
         let mut denied = 0u64;
+        let mut no_parser = 0u64;
         for i in 0..n {
             let d = batch.datagram(i);
             bytes += d.len() as u64;
@@ -308,12 +309,15 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
             }
             arena.extend_from_slice(d);
             let frame = arena.split().freeze();
-            items.push(parse(frame, &origin, now, &opts));
-            if let Some(m) = items.last_mut() {
-                m.set_ruleset(spec.ruleset);
+            match spec.parse(frame, &origin, now, &opts) {
+                Some(mut m) => {
+                    m.set_ruleset(spec.ruleset);
+                    items.push(m);
+                }
+                None => no_parser += 1,
             }
         }
-        let received = items.len() as u64;
+        let received = items.len() as u64 + no_parser;
         let limited = limit.dropped - before;
         let dropped = ctx
             .shard_for(spec.ruleset)
@@ -325,6 +329,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
             s.dropped_ratelimit += limited;
             s.dropped_full += dropped;
             s.denied += denied;
+            s.dropped_no_parser += no_parser;
         });
         // Not on a unix socket, whose queue holds only
         // `net.unix.max_dgram_qlen` datagrams (10 by default) and then

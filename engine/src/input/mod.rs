@@ -47,9 +47,32 @@ pub struct InputSpec {
     pub allowed: Option<std::sync::Arc<[crate::acl::Net]>>,
     /// Its TLS (`None`: plain).
     pub tls: Option<std::sync::Arc<crate::tls::Endpoint>>,
+    /// Its ruleset's parser chain (`None`: rsyslog's default one).
+    pub parsers: Option<std::sync::Arc<crate::parse::chain::Chain>>,
 }
 
 impl InputSpec {
+    /// Parses one frame with this input's options and its ruleset's
+    /// parser chain; `None` (counted by the caller, said here at a limited
+    /// rate) when no parser of the chain accepts it, which rsyslog
+    /// discards too.
+    pub fn parse(
+        &self,
+        frame: bytes::Bytes,
+        origin: &std::sync::Arc<crate::Origin>,
+        now: crate::Timestamp,
+        opts: &crate::ParseOptions,
+    ) -> Option<crate::Message> {
+        let m = crate::parse::parse_chain(frame, origin, now, opts, self.parsers.as_deref());
+        if m.is_none() {
+            crate::notice::say(format_args!(
+                "{}: a message no parser of its ruleset's chain accepted was discarded (as rsyslog does); add rsyslog.rfc3164 at the end of the chain to keep every message",
+                self.config.input_name
+            ));
+        }
+        m
+    }
+
     /// The parser options for this input's messages.
     pub fn parse_options(&self, global: &crate::ParseOptions) -> crate::ParseOptions {
         crate::ParseOptions {
@@ -268,6 +291,10 @@ fn spec(plan: &Plan, def: &InputDef, ports: &[u16]) -> Result<InputSpec, InputEr
         ruleset: def.ruleset as u32,
         allowed,
         tls,
+        parsers: plan
+            .rulesets
+            .get(def.ruleset)
+            .and_then(|r| r.parsers.clone()),
     })
 }
 

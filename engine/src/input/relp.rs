@@ -33,7 +33,7 @@ use crate::corectx::CoreCtx;
 use crate::queue::shard::Chunk;
 use crate::relp::frame::Decoder;
 use crate::relp::server::{Server, Step, SERVERCLOSE};
-use crate::{parse, Origin};
+use crate::Origin;
 
 use super::ratelimit::RateLimit;
 use super::sessions::Ticket;
@@ -200,6 +200,7 @@ pub async fn session(
         let instant = limit.is_on().then(Instant::now);
         let before = limit.dropped;
         let mut received = 0u64;
+        let mut no_parser = 0u64;
         let mut end = false;
         for f in frames.drain(..) {
             match server.frame(f, &mut replies) {
@@ -208,9 +209,13 @@ pub async fn session(
                         continue;
                     }
                     received += 1;
-                    let mut m = parse(data, origin, now, &popts);
-                    m.set_ruleset(spec.ruleset);
-                    items.push(m);
+                    match spec.parse(data, origin, now, &popts) {
+                        Some(mut m) => {
+                            m.set_ruleset(spec.ruleset);
+                            items.push(m);
+                        }
+                        None => no_parser += 1,
+                    }
                 }
                 Step::Go => {}
                 Step::End => {
@@ -224,6 +229,7 @@ pub async fn session(
         ctx.count(|s| {
             s.received += received;
             s.dropped_ratelimit += limited;
+            s.dropped_no_parser += no_parser;
         });
         if let Err(e) = &decoded {
             if !end {

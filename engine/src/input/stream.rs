@@ -33,7 +33,7 @@ use crate::frame::Framer;
 use crate::queue::shard::Chunk;
 use crate::sock::{recv_now, recv_now_into};
 use crate::tls::Stream;
-use crate::{parse, Origin};
+use crate::Origin;
 
 use super::ratelimit::RateLimit;
 use super::InputSpec;
@@ -694,6 +694,7 @@ async fn submit(
     let instant = limit.is_on().then(Instant::now);
     let before = limit.dropped;
     let mut received = 0u64;
+    let mut no_parser = 0u64;
     for f in frames.drain(..) {
         if f.is_empty() {
             continue;
@@ -704,15 +705,19 @@ async fn submit(
             }
         }
         received += 1;
-        items.push(parse(f, origin, now, &opts));
-        if let Some(m) = items.last_mut() {
-            m.set_ruleset(spec.ruleset);
+        match spec.parse(f, origin, now, &opts) {
+            Some(mut m) => {
+                m.set_ruleset(spec.ruleset);
+                items.push(m);
+            }
+            None => no_parser += 1,
         }
     }
     let limited = limit.dropped - before;
     ctx.count(|s| {
         s.received += received;
         s.dropped_ratelimit += limited;
+        s.dropped_no_parser += no_parser;
     });
     let shard = ctx.shard_for(spec.ruleset);
     shard.enqueue(items).await;

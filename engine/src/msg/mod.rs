@@ -41,6 +41,12 @@ impl Span {
         start: u32::MAX,
         len: 0,
     };
+    /// A field that reads as `-` although the frame holds no such byte
+    /// (pmrfc3164's `force.tagEndingByColon` tag).
+    pub const DASH: Span = Span {
+        start: u32::MAX,
+        len: 1,
+    };
 
     /// The span `start..end`. Panics if `end < start` or past `u32`: spans
     /// are made by parsers from positions inside one frame.
@@ -195,10 +201,15 @@ impl Message {
     /// The bytes of a span of this message.
     #[inline]
     pub fn slice(&self, span: Span) -> &[u8] {
-        debug_assert!(span.is_unset() || span.end() <= self.buf.len());
-        // Spans are made inside the buffer (an unset one reads as empty);
-        // `get` keeps a bug from becoming a panic on the data path.
-        self.buf.get(span.start as usize..span.end()).unwrap_or(&[])
+        debug_assert!(span.is_unset() || span == Span::DASH || span.end() <= self.buf.len());
+        // Spans are made inside the buffer (an unset one reads as empty,
+        // DASH as `-`); `get` keeps a bug from becoming a panic on the data
+        // path.
+        match self.buf.get(span.start as usize..span.end()) {
+            Some(s) => s,
+            None if span == Span::DASH => b"-",
+            None => &[],
+        }
     }
 
     /// The whole message as received (after control-character escaping and

@@ -13,6 +13,7 @@
 //! panic on any input, no allocation unless a control character has to be
 //! escaped, one forward pass over the bytes.
 
+pub mod chain;
 mod rfc3164;
 mod rfc5424;
 pub mod sanitize;
@@ -40,14 +41,39 @@ pub struct ParseOptions {
     pub ignore_timestamp: bool,
 }
 
-/// Parses one frame. `time_generated` is when it was received; a message
-/// without a timestamp reports that time.
+/// Parses one frame with rsyslog's default chain (RFC 5424, then RFC
+/// 3164, which accepts everything). `time_generated` is when it was
+/// received; a message without a timestamp reports that time.
 pub fn parse(
     frame: Bytes,
     origin: &Arc<Origin>,
     time_generated: Timestamp,
     opts: &ParseOptions,
 ) -> Message {
+    parse_inner(frame, origin, time_generated, opts, None).0
+}
+
+/// Parses one frame with a ruleset's parser chain (`None`: the default
+/// one). `None` when no parser of the chain accepts it: rsyslog discards
+/// such a message, and so does the caller, counting it.
+pub fn parse_chain(
+    frame: Bytes,
+    origin: &Arc<Origin>,
+    time_generated: Timestamp,
+    opts: &ParseOptions,
+    chain: Option<&chain::Chain>,
+) -> Option<Message> {
+    let (m, accepted) = parse_inner(frame, origin, time_generated, opts, chain);
+    accepted.then_some(m)
+}
+
+fn parse_inner(
+    frame: Bytes,
+    origin: &Arc<Origin>,
+    time_generated: Timestamp,
+    opts: &ParseOptions,
+    chain: Option<&chain::Chain>,
+) -> (Message, bool) {
     let buf = sanitize::sanitize(frame, &opts.sanitize);
     let len = buf.len();
     let after_pri = pri::after_pri_offset(&buf);
@@ -81,17 +107,23 @@ pub fn parse(
             // the bogus PRI included, is the msg.
             m.pri = PRI_INVALID;
             m.format = Format::Unparsed;
-            return m;
+            return (m, true);
         }
     };
-    if !rfc5424::parse(&mut m, start) {
-        rfc3164::parse(&mut m, start, opts);
-    }
+    let accepted = match chain {
+        None => {
+            if !rfc5424::parse(&mut m, start) {
+                rfc3164::parse(&mut m, start, opts);
+            }
+            true
+        }
+        Some(c) => chain::run(c, &mut m, start, opts),
+    };
     if opts.ignore_timestamp {
         m.time_reported = time_generated;
     }
     debug_assert!(m.msg.end() <= m.buf.len());
-    m
+    (m, accepted)
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@
 use crate::msg::timestamp::{parse_rfc3164, parse_rfc3339};
 use crate::msg::{Format, Message, Span};
 
+use super::chain::Rfc3164Options;
 use super::ParseOptions;
 
 const HOSTNAME_BYTES_MAX: usize = 511;
@@ -46,8 +47,13 @@ const HOSTNAME_BYTE: [bool; 256] = {
     t
 };
 
-/// See the module documentation.
+/// See the module documentation; pmrfc3164's defaults.
 pub(super) fn parse(m: &mut Message, start: usize, opts: &ParseOptions) {
+    parse_with(m, start, opts, &Rfc3164Options::default());
+}
+
+/// With pmrfc3164's parameters (`parser(type="pmrfc3164" …)`).
+pub(super) fn parse_with(m: &mut Message, start: usize, opts: &ParseOptions, o: &Rfc3164Options) {
     m.format = Format::Rfc3164;
     let b = &m.buf[..];
     let len = b.len();
@@ -64,9 +70,25 @@ pub(super) fn parse(m: &mut Message, start: usize, opts: &ParseOptions) {
     if let Some((ts, n)) = parse_rfc3339(&b[i..]) {
         m.time_reported = ts;
         i += n;
-    } else if let Some((ts, n)) = parse_rfc3164(&b[i..], &m.time_generated) {
-        m.time_reported = ts;
+    } else if let Some((mut ts, n)) = parse_rfc3164(&b[i..], &m.time_generated) {
         i += n;
+        // detect.YearAfterTimestamp: `hh:mm:ss 2026 host`.
+        let t = &b[i..];
+        if o.detect_year_after_timestamp
+            && t.len() >= 5
+            && t[..4].iter().all(u8::is_ascii_digit)
+            && t[4] == b' '
+            && b[i - 1] == b' '
+        {
+            let y = t[..4]
+                .iter()
+                .fold(0u16, |y, d| y * 10 + u16::from(d - b'0'));
+            if (2000..2100).contains(&y) {
+                ts.year = y;
+                i += 5;
+            }
+        }
+        m.time_reported = ts;
     } else if b.get(i) == Some(&b' ') && len - i > 1 {
         if let Some((ts, n)) = parse_rfc3164(&b[i + 1..], &m.time_generated) {
             m.time_reported = ts;
@@ -76,18 +98,9 @@ pub(super) fn parse(m: &mut Message, start: usize, opts: &ParseOptions) {
 
     // 3. HOSTNAME (not for local messages: imuxsock's ParseHostname off)
     if i < len && !opts.no_hostname {
-        let window = &b[i..len.min(i + HOSTNAME_BYTES_MAX)];
-        let run = window
-            .iter()
-            .position(|&c| !HOSTNAME_BYTE[usize::from(c)])
-            .unwrap_or(window.len());
-        let end = i + run;
-        if end == len {
-            m.hostname = Span::new(i, end);
-            i = end;
-        } else if run > 0 && b[end - 1].is_ascii_alphanumeric() && b[end] == b' ' {
-            m.hostname = Span::new(i, end);
-            i = end + 1;
+        if let Some((span, next)) = hostname(b, i, o) {
+            m.hostname = span;
+            i = next;
         }
     }
 
@@ -97,6 +110,17 @@ pub(super) fn parse(m: &mut Message, start: usize, opts: &ParseOptions) {
     i += memchr::memchr2(b':', b' ', window).unwrap_or(window.len());
     if b.get(i) == Some(&b':') {
         i += 1;
+    } else if o.force_tag_ending_by_colon {
+        // No `:`: there was no tag; rsyslog names it `-` and keeps the
+        // text (from the byte before, which it steps back over too, when
+        // there is one) in `msg`.
+        m.tag = Span::DASH;
+        m.programname = Span::DASH;
+        m.app_name = Span::DASH;
+        let back = tag_start.saturating_sub(1).max(start);
+        m.msg = Span::new(back, len);
+        remove_first_space(m, o);
+        return;
     }
     m.tag = Span::new(tag_start, i);
     let tag = &b[tag_start..i];
@@ -120,4 +144,50 @@ pub(super) fn parse(m: &mut Message, start: usize, opts: &ParseOptions) {
 
     // 5. MSG
     m.msg = Span::new(i, len);
+    remove_first_space(m, o);
+}
+
+/// `remove.msgFirstSpace`.
+fn remove_first_space(m: &mut Message, o: &Rfc3164Options) {
+    if o.remove_msg_first_space && m.buf.get(m.msg.start as usize) == Some(&b' ') {
+        m.msg = Span::new(m.msg.start as usize + 1, m.msg.end());
+    }
+}
+
+/// A HOSTNAME at `i`: its span and where the tag starts.
+fn hostname(b: &[u8], i: usize, o: &Rfc3164Options) -> Option<(Span, usize)> {
+    let len = b.len();
+    let window = &b[i..len.min(i + HOSTNAME_BYTES_MAX)];
+    let bracket = o.square_brackets_in_hostname && window.first() == Some(&b'[');
+    let mut run = usize::from(bracket);
+    while run < window.len() {
+        let c = window[run];
+        let ok = HOSTNAME_BYTE[usize::from(c)]
+            || (c == b']' && bracket)
+            || (c == b'@' && o.at_signs_in_hostname)
+            || (c == b'/' && o.slashes_in_hostname);
+        if !ok {
+            break;
+        }
+        run += 1;
+        if window.get(run) == Some(&b']') && bracket {
+            break;
+        }
+    }
+    let end = i + run;
+    if end == len {
+        return Some((Span::new(i, end), end));
+    }
+    if run == 0 {
+        return None;
+    }
+    let (end, good) = if bracket {
+        match b[end] {
+            b']' => (end + 1, true),
+            _ => (end, false),
+        }
+    } else {
+        (end, b[end - 1].is_ascii_alphanumeric())
+    };
+    (good && b.get(end) == Some(&b' ')).then(|| (Span::new(i, end), end + 1))
 }

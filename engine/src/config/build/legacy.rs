@@ -108,6 +108,13 @@ impl Builder {
             "modload" => self.load_module(word, pos, Vec::new()),
             "template" => self.legacy_template(raw, pos),
             "ruleset" => self.legacy_ruleset(word, pos),
+            "rulesetparser" => {
+                let current = self.current;
+                self.ruleset_parsers
+                    .entry(current)
+                    .or_default()
+                    .push((word.to_string(), pos));
+            }
             "rulesetcreatemainqueue" => match parse_bool(word) {
                 Some(true) => self.legacy_ruleset_queue(pos),
                 Some(false) => {}

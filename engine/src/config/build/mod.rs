@@ -80,6 +80,11 @@ struct Builder {
     modules: HashMap<&'static str, Vec<Given>>,
     inputs: Vec<PendingInput>,
     templates: HashMap<String, Arc<Template>>,
+    /// `parser()` objects by name.
+    parsers: HashMap<String, crate::parse::chain::Parser>,
+    /// Each ruleset's parser names, in order (`ruleset(parser=)`,
+    /// `$RulesetParser`), resolved when every parser is known.
+    ruleset_parsers: HashMap<usize, Vec<(String, Pos)>>,
     /// `lookup_table()`s by name.
     lookups: HashMap<String, Arc<crate::rule::lookup::LookupTable>>,
     rulesets: Vec<(String, Option<QueueParams>, Vec<PStmt>, Pos)>,
@@ -100,6 +105,8 @@ impl Builder {
             inputs: Vec::new(),
             templates: HashMap::new(),
             lookups: HashMap::new(),
+            parsers: HashMap::new(),
+            ruleset_parsers: HashMap::new(),
             rulesets: vec![(
                 DEFAULT_RULESET.to_string(),
                 None,
@@ -207,6 +214,38 @@ impl Builder {
         }
     }
 
+    /// Ruleset `i`'s parser chain, its names resolved: `parser()` objects,
+    /// then the parsers of loaded modules (`rsyslog.rfc3164`, …).
+    fn parser_chain(&mut self, i: usize) -> Option<Arc<crate::parse::chain::Chain>> {
+        use crate::config::modules::parsers::BUILT_IN;
+        let names = self.ruleset_parsers.remove(&i)?;
+        let mut chain = Vec::new();
+        for (name, pos) in names {
+            if let Some(p) = self.parsers.get(&name) {
+                chain.push(*p);
+                continue;
+            }
+            match BUILT_IN.iter().find(|b| b.0 == name) {
+                Some((_, module, p)) if self.module_loaded(module).is_some() => chain.push(*p),
+                Some((_, module, _)) => self.err(
+                    pos,
+                    format!("parser '{name}' needs its module: add module(load=\"{module}\")"),
+                ),
+                None => {
+                    let known: Vec<&str> = self
+                        .parsers
+                        .keys()
+                        .map(String::as_str)
+                        .chain(BUILT_IN.iter().map(|b| b.0))
+                        .collect();
+                    let hint = crate::lang::suggestion(&name, known.iter().copied());
+                    self.err(pos, format!("parser '{name}' is not defined{hint}"));
+                }
+            }
+        }
+        Some(Arc::new(crate::parse::chain::Chain { parsers: chain }))
+    }
+
     fn finish_rulesets(&mut self) -> Vec<RulesetDef> {
         let raw = std::mem::take(&mut self.rulesets);
         self.rulesets = raw
@@ -214,11 +253,13 @@ impl Builder {
             .map(|r| (r.0.clone(), r.1.clone(), Vec::new(), r.3))
             .collect();
         raw.into_iter()
-            .map(|(name, queue, stmts, pos)| RulesetDef {
+            .enumerate()
+            .map(|(i, (name, queue, stmts, pos))| RulesetDef {
                 name,
                 queue,
                 stmts: self.finalize(stmts),
                 pos,
+                parsers: self.parser_chain(i),
             })
             .collect()
     }

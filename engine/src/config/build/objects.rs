@@ -179,6 +179,7 @@ impl Builder {
             ModuleKind::Input => ("input()", "input"),
             ModuleKind::Output => ("action()", "output"),
             ModuleKind::Modifier => ("action()", "message modifier"),
+            ModuleKind::Parser => ("parser()", "parser"),
         };
         let Some(name) = o.get("type").map(|p| p.value.text()) else {
             self.err(o.pos, format!("{object} needs type=\"…\""));
@@ -522,6 +523,8 @@ impl Builder {
         let mut diag = Diag::default();
         let r = Resolved::new("ruleset()", o.pos, &tables, &[&own], &mut diag);
         let has_queue = queue::any_given(&r);
+        let parsers = r.list("parser");
+        let parsers_pos = r.pos_of("parser");
         let q = queue::resolve(
             &r,
             QueueScope::Ruleset,
@@ -545,6 +548,12 @@ impl Builder {
         let idx = self.rulesets.len();
         self.rulesets
             .push((name, has_queue.then_some(q), Vec::new(), o.pos));
+        if !parsers.is_empty() {
+            self.ruleset_parsers
+                .entry(idx)
+                .or_default()
+                .extend(parsers.into_iter().map(|p| (p, parsers_pos)));
+        }
         let body = o.body.clone().unwrap_or_default();
         let stmts = self.statements(&body);
         self.rulesets[idx].2 = stmts;
@@ -566,6 +575,37 @@ impl Builder {
         let q = queue::resolve(&r, QueueScope::Ruleset, defaults, &mut self.diag);
         r.finish();
         self.main_queue_obj = Some(q);
+    }
+
+    /// `parser(name= type=)`: a named parser for rulesets' chains.
+    pub(super) fn parser_object(&mut self, o: &Object) {
+        if !self.enabled(o) {
+            return;
+        }
+        let m = self.instance_module(o, ModuleKind::Parser);
+        let own = self.givens(o, "parser()");
+        let Some(m) = m else { return };
+        let what = format!("parser(type=\"{}\")", m.name);
+        let mut diag = Diag::default();
+        let tables = [&modules::parsers::PARSER, m.instance];
+        let r = Resolved::new(&what, o.pos, &tables, &[&own], &mut diag);
+        let name = r.opt_str("name");
+        let _ = r.opt_str("type");
+        let parser = modules::parsers::resolve(m.name, &r);
+        r.finish();
+        self.diag.errors.append(&mut diag.errors);
+        self.diag.warnings.append(&mut diag.warnings);
+        let Some(name) = name else {
+            self.err(o.pos, "parser() needs name=\"…\"");
+            return;
+        };
+        if self.parsers.contains_key(&name)
+            || modules::parsers::BUILT_IN.iter().any(|b| b.0 == name)
+        {
+            self.err(o.pos, format!("parser '{name}' is defined more than once"));
+            return;
+        }
+        self.parsers.insert(name, parser);
     }
 
     /// The message modifier an `action()` names, if it names one.

@@ -53,14 +53,14 @@ impl Builder {
                     "ruleset" => self.ruleset_object(o),
                     "main_queue" => self.main_queue_object(o),
                     "lookup_table" => self.lookup_table_object(o),
-                    "parser" | "timezone" | "dyn_stats" | "percentile_stats" | "ratelimit" => self
-                        .err(
-                            o.pos,
-                            format!(
-                                "{}() is not supported by corelog yet (see docs/config.md)",
-                                o.kind
-                            ),
+                    "parser" => self.parser_object(o),
+                    "timezone" | "dyn_stats" | "percentile_stats" | "ratelimit" => self.err(
+                        o.pos,
+                        format!(
+                            "{}() is not supported by corelog yet (see docs/config.md)",
+                            o.kind
                         ),
+                    ),
                     "action" => {
                         if let Some(st) = self.statement(s) {
                             self.rulesets[self.current].2.push(st);

@@ -220,7 +220,8 @@ pub static LEGACY: Table = Table {
         Param::new("$OMFileForceChown", Type::Str, "")
             .warned("removed from rsyslog; it has no effect there either"),
         Param::new("$RulesetParser", Type::Str, "")
-            .refused("choosing a ruleset's parsers is not built yet; the default parser chain would be used"),
+            .note("adds a parser to the current $Ruleset's chain, as ruleset(parser=[…])")
+            .sample("rsyslog.rfc3164"),
         Param::new("$SpaceLFOnReceive", Type::Bool, "off").refused(
             "replacing LF by a space on receive is not built yet; the LF would be kept (or escaped)",
         ),

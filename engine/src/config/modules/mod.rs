@@ -28,6 +28,7 @@ pub mod omfile;
 pub mod omfwd;
 pub mod omrelp;
 pub mod output;
+pub mod parsers;
 pub mod queue;
 pub mod ruleset;
 pub mod template;
@@ -128,6 +129,9 @@ pub enum ModuleKind {
     /// A message modifier (`mm…`): an `action()` that changes the message,
     /// run inline by the rule engine.
     Modifier,
+    /// A parser module (`pm…`), for `parser()` objects and rulesets'
+    /// parser chains.
+    Parser,
 }
 
 /// A module a configuration may name, and whether corelog runs it.
@@ -292,6 +296,75 @@ pub static MODULES: &[Module] = &[
         refused: None,
         renames: &[],
     },
+    Module {
+        name: "pmrfc3164",
+        builtin: true,
+        kind: ModuleKind::Parser,
+        module: &EMPTY_MODULE,
+        instance: &parsers::PMRFC3164,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "pmrfc5424",
+        builtin: true,
+        kind: ModuleKind::Parser,
+        module: &EMPTY_MODULE,
+        instance: &EMPTY_INSTANCE,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "pmlastmsg",
+        builtin: false,
+        kind: ModuleKind::Parser,
+        module: &EMPTY_MODULE,
+        instance: &EMPTY_INSTANCE,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "pmcisconames",
+        builtin: false,
+        kind: ModuleKind::Parser,
+        module: &EMPTY_MODULE,
+        instance: &EMPTY_INSTANCE,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "pmaixforwardedfrom",
+        builtin: false,
+        kind: ModuleKind::Parser,
+        module: &EMPTY_MODULE,
+        instance: &EMPTY_INSTANCE,
+        refused: None,
+        renames: &[],
+    },
+    refused(
+        "pmnull",
+        false,
+        ModuleKind::Parser,
+        "the pmnull parser is not built yet (it is not in Debian's rsyslog either); messages would be parsed by the default chain",
+    ),
+    refused(
+        "pmciscoios",
+        false,
+        ModuleKind::Parser,
+        "the Cisco IOS parser is not built yet; those messages would be parsed as RFC 3164",
+    ),
+    refused(
+        "pmsnare",
+        false,
+        ModuleKind::Parser,
+        "the Snare parser is not built yet; those messages would be parsed as RFC 3164",
+    ),
+    refused(
+        "pmnormalize",
+        false,
+        ModuleKind::Parser,
+        "liblognorm rulebases are not built; messages would not be normalised",
+    ),
     refused(
         "imklog",
         false,
@@ -348,6 +421,7 @@ pub fn tables() -> Vec<&'static Table> {
         &template::PROPERTY,
         &template::CONSTANT,
         &lookup::LOOKUP_TABLE,
+        &parsers::PARSER,
     ];
     for m in MODULES.iter().filter(|m| m.refused.is_none()) {
         // Modules without parameters (the message modifiers' module(),

@@ -10,11 +10,12 @@ use crate::config::param::{Param, Table, Type};
 pub static RULESET: Table = Table {
     object: "ruleset()",
     params: &[
-        Param::new("name", Type::Str, "").note("required").legacy("$Ruleset"),
+        Param::new("name", Type::Str, "")
+            .note("required")
+            .legacy("$Ruleset"),
         Param::new("parser", Type::Array, "")
-            .note("rsyslog.rfc5424, rsyslog.rfc3164")
-            .legacy("$RulesetParser")
-            .refused("choosing a ruleset's parsers is not built yet; the default parser chain would be used"),
+            .note("the parsers to try, in order (default: rsyslog.rfc5424, rsyslog.rfc3164)")
+            .sample("rsyslog.rfc3164"),
     ],
 };
 

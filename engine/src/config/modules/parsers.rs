@@ -1,0 +1,76 @@
+//! `parser()` objects and the parser modules corelog runs: pmrfc5424,
+//! pmrfc3164 (with its parameters), pmlastmsg, pmcisconames,
+//! pmaixforwardedfrom.
+//!
+//! In: a `parser(name= type=)` object's parameters, or the name of a
+//! parser a module provides (`rsyslog.rfc3164`, `rsyslog.lastline`, …).
+//! Out: a typed [`Parser`] for a ruleset's chain (see
+//! [`crate::parse::chain`]).
+
+use crate::config::param::{Param, Resolved, Table, Type};
+use crate::parse::chain::{Parser, Rfc3164Options};
+
+/// `parser()` itself.
+pub static PARSER: Table = Table {
+    object: "parser()",
+    params: &[
+        Param::new("name", Type::Str, "").note("required"),
+        Param::new("type", Type::Str, "").note("required: the parser module"),
+    ],
+};
+
+/// `parser(type="pmrfc3164")`.
+pub static PMRFC3164: Table = Table {
+    object: "parser(type=\"pmrfc3164\")",
+    params: &[
+        Param::new("permit.squareBracketsInHostname", Type::Bool, "off"),
+        Param::new("permit.slashesInHostname", Type::Bool, "off"),
+        Param::new("permit.AtSignsInHostname", Type::Bool, "off"),
+        Param::new("force.tagEndingByColon", Type::Bool, "off"),
+        Param::new("remove.msgFirstSpace", Type::Bool, "off"),
+        Param::new("detect.YearAfterTimestamp", Type::Bool, "off"),
+    ],
+};
+
+/// The parser a `parser()` object of module `module` makes.
+pub fn resolve(module: &str, r: &Resolved) -> Parser {
+    match module {
+        "pmrfc3164" => Parser::Rfc3164(Rfc3164Options {
+            square_brackets_in_hostname: r.bool("permit.squareBracketsInHostname"),
+            slashes_in_hostname: r.bool("permit.slashesInHostname"),
+            at_signs_in_hostname: r.bool("permit.AtSignsInHostname"),
+            force_tag_ending_by_colon: r.bool("force.tagEndingByColon"),
+            remove_msg_first_space: r.bool("remove.msgFirstSpace"),
+            detect_year_after_timestamp: r.bool("detect.YearAfterTimestamp"),
+        }),
+        "pmrfc5424" => Parser::Rfc5424,
+        "pmlastmsg" => Parser::LastLine,
+        "pmcisconames" => Parser::CiscoNames,
+        _ => Parser::AixForwardedFrom,
+    }
+}
+
+/// The parsers modules provide by name, with the module each needs:
+/// rsyslog's names.
+pub const BUILT_IN: &[(&str, &str, Parser)] = &[
+    ("rsyslog.rfc5424", "pmrfc5424", Parser::Rfc5424),
+    (
+        "rsyslog.rfc3164",
+        "pmrfc3164",
+        Parser::Rfc3164(Rfc3164Options {
+            square_brackets_in_hostname: false,
+            slashes_in_hostname: false,
+            at_signs_in_hostname: false,
+            force_tag_ending_by_colon: false,
+            remove_msg_first_space: false,
+            detect_year_after_timestamp: false,
+        }),
+    ),
+    ("rsyslog.lastline", "pmlastmsg", Parser::LastLine),
+    ("rsyslog.cisconames", "pmcisconames", Parser::CiscoNames),
+    (
+        "rsyslog.aixforwardedfrom",
+        "pmaixforwardedfrom",
+        Parser::AixForwardedFrom,
+    ),
+];

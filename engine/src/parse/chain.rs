@@ -1,0 +1,244 @@
+//! Parser chains: `ruleset(parser=[…])`, `$RulesetParser` and `parser()`
+//! objects — which parsers try a frame, in which order.
+//!
+//! In: a frame whose PRI has been read, and the chain of the ruleset its
+//! input is bound to. Out: the message's ranges filled in by the first
+//! parser that accepts it, or `None` when none does (rsyslog then discards
+//! the message; corelog's inputs count it and say so).
+//!
+//! The parsers are rsyslog 8.2302's, by the names rsyslog gives them:
+//! - `rsyslog.rfc5424` (pmrfc5424): only RFC 5424 frames;
+//! - `rsyslog.rfc3164` (pmrfc3164), and `parser(type="pmrfc3164")` with
+//!   its parameters ([`Rfc3164Options`]): everything;
+//! - `rsyslog.lastline` (pmlastmsg): `last message repeated N times`,
+//!   which gets no header (tag empty, time of reception);
+//! - `rsyslog.cisconames` (pmcisconames) and `rsyslog.aixforwardedfrom`
+//!   (pmaixforwardedfrom): repair a mangled header (Cisco ASA's ` : %`,
+//!   AIX's `Message forwarded from`) and pass the repaired frame on, as
+//!   rsyslog's modules rewrite the raw message in place.
+//!
+//! Guarantees: never panics on any frame; a repairing parser copies the
+//! frame once, only when it repairs it.
+
+use bytes::Bytes;
+
+use crate::msg::{Format, Message, Span};
+
+use super::{rfc3164, rfc5424, ParseOptions};
+
+/// pmrfc3164's parameters (all off by default, as in rsyslog).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rfc3164Options {
+    /// `permit.squareBracketsInHostname`: `[192.0.2.1]` is a hostname.
+    pub square_brackets_in_hostname: bool,
+    /// `permit.slashesInHostname`.
+    pub slashes_in_hostname: bool,
+    /// `permit.AtSignsInHostname`.
+    pub at_signs_in_hostname: bool,
+    /// `force.tagEndingByColon`: a tag must end with `:`; otherwise the
+    /// tag is `-` and what looked like one stays in `msg`.
+    pub force_tag_ending_by_colon: bool,
+    /// `remove.msgFirstSpace`: `msg` loses its leading SP.
+    pub remove_msg_first_space: bool,
+    /// `detect.YearAfterTimestamp`: `Oct 11 22:14:15 2026 host` has a year.
+    pub detect_year_after_timestamp: bool,
+}
+
+/// One parser of a chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parser {
+    Rfc5424,
+    Rfc3164(Rfc3164Options),
+    LastLine,
+    CiscoNames,
+    AixForwardedFrom,
+}
+
+/// The parsers a ruleset's messages go through, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain {
+    pub parsers: Vec<Parser>,
+}
+
+/// What a parser made of a frame.
+enum Outcome {
+    Parsed,
+    /// Not this parser's: the next one tries (with the frame repaired,
+    /// when the parser repaired it).
+    Next,
+}
+
+/// Runs `chain` over `m` (PRI read, `start` the offset after it); false
+/// when no parser accepted the message.
+pub(super) fn run(chain: &Chain, m: &mut Message, start: usize, opts: &ParseOptions) -> bool {
+    for p in &chain.parsers {
+        let outcome = match p {
+            Parser::Rfc5424 => {
+                if rfc5424::parse(m, start) {
+                    Outcome::Parsed
+                } else {
+                    Outcome::Next
+                }
+            }
+            Parser::Rfc3164(o) => {
+                rfc3164::parse_with(m, start, opts, o);
+                Outcome::Parsed
+            }
+            Parser::LastLine => last_line(m, start),
+            Parser::CiscoNames => {
+                repair(m, start, cisco_names);
+                Outcome::Next
+            }
+            Parser::AixForwardedFrom => {
+                repair(m, start, aix_forwarded_from);
+                Outcome::Next
+            }
+        };
+        if let Outcome::Parsed = outcome {
+            return true;
+        }
+    }
+    false
+}
+
+/// pmlastmsg: after the PRI and any SP, `last message repeated <digits>
+/// times` (letters in any case) and nothing else.
+fn last_line(m: &mut Message, start: usize) -> Outcome {
+    const OPEN: &[u8] = b"last message repeated ";
+    const CLOSE: &[u8] = b" times";
+    let b = &m.buf[start..];
+    let t = &b[b.iter().take_while(|&&c| c == b' ').count()..];
+    if t.len() < OPEN.len() + CLOSE.len() + 1 || !t[..OPEN.len()].eq_ignore_ascii_case(OPEN) {
+        return Outcome::Next;
+    }
+    let rest = &t[OPEN.len()..];
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    if !rest[digits..].eq_ignore_ascii_case(CLOSE) {
+        return Outcome::Next;
+    }
+    m.format = Format::Rfc3164;
+    m.time_reported = m.time_generated;
+    m.msg = Span::new(start, m.buf.len());
+    m.tag = Span::EMPTY;
+    m.programname = Span::EMPTY;
+    m.app_name = Span::EMPTY;
+    Outcome::Parsed
+}
+
+/// Applies a repair that returns the byte ranges to remove from the frame
+/// (after `start`), copying the frame once.
+fn repair(m: &mut Message, start: usize, find: fn(&[u8]) -> Option<Vec<std::ops::Range<usize>>>) {
+    let Some(cuts) = find(&m.buf[start..]) else {
+        return;
+    };
+    let mut out = Vec::with_capacity(m.buf.len());
+    out.extend_from_slice(&m.buf[..start]);
+    let body = &m.buf[start..];
+    let mut at = 0;
+    for c in cuts {
+        out.extend_from_slice(&body[at..c.start]);
+        at = c.end;
+    }
+    out.extend_from_slice(&body[at..]);
+    let len = out.len();
+    m.buf = Bytes::from(out);
+    m.after_pri = Span::new(m.after_pri.start as usize, len);
+    m.msg = Span::new(0, len);
+}
+
+/// pmcisconames: `Mmm dd hh:mm:ss host : %ASA-…` (or with a year) loses
+/// the `: ` before the `%`.
+fn cisco_names(b: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
+    let lead = b.iter().take_while(|&&c| c == b' ').count();
+    let t = &b[lead..];
+    if t.len() < 34 {
+        return None;
+    }
+    let short = t[9] == b':' && t[12] == b':' && t[3] == b' ' && t[6] == b' ' && t[15] == b' ';
+    let long = t[14] == b':'
+        && t[17] == b':'
+        && t[3] == b' '
+        && t[6] == b' '
+        && t[11] == b' '
+        && t[20] == b' ';
+    let mut i = if short {
+        16
+    } else if long {
+        21
+    } else {
+        return None;
+    };
+    while i < t.len() && t[i] != b' ' {
+        i += 1;
+    }
+    // rsyslog counts the NUL after the text: at least ": %" plus one.
+    if t.len() - i < 4 {
+        return None;
+    }
+    i += 1;
+    if !t[i..].starts_with(b": %") {
+        return None;
+    }
+    Some(vec![lead + i..lead + i + 2])
+}
+
+/// pmaixforwardedfrom: `Mmm dd hh:mm:ss Message forwarded from host: …`
+/// (or `From host: …`) loses the words and the `:` after the host.
+fn aix_forwarded_from(b: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
+    const LONG: &[u8] = b"Message forwarded from ";
+    const SHORT: &[u8] = b"From ";
+    let lead = b.iter().take_while(|&&c| c == b' ').count();
+    let t = &b[lead..];
+    if t.len() < 24 {
+        return None;
+    }
+    let after = &t[16..];
+    let skip = if after.len() >= LONG.len() && after[..LONG.len()].eq_ignore_ascii_case(LONG) {
+        LONG.len()
+    } else if after[..SHORT.len()].eq_ignore_ascii_case(SHORT) {
+        SHORT.len()
+    } else {
+        return None;
+    };
+    let host_from = 16 + skip;
+    if t.len() - host_from < 2 {
+        return None;
+    }
+    let host_len = t[host_from..]
+        .iter()
+        .take_while(|&&c| c != b' ' && c != b':')
+        .count();
+    let colon = host_from + host_len;
+    if colon >= t.len() || t[colon] != b':' {
+        return None;
+    }
+    Some(vec![
+        lead + 16..lead + host_from,
+        lead + colon..lead + colon + 1,
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repairs() {
+        let b = b"Oct 11 22:14:15 fw01 : %ASA-6-302013: Built outbound TCP";
+        let cuts = cisco_names(b).unwrap();
+        let mut out = b.to_vec();
+        out.drain(cuts[0].clone());
+        assert_eq!(
+            &out[..],
+            &b"Oct 11 22:14:15 fw01 %ASA-6-302013: Built outbound TCP"[..]
+        );
+        assert!(cisco_names(b"Oct 11 22:14:15 fw01 sshd: ok").is_none());
+        let b = b"Oct 11 22:14:15 Message forwarded from aix1: syslogd: restart";
+        let mut out = b.to_vec();
+        for c in aix_forwarded_from(b).unwrap().into_iter().rev() {
+            out.drain(c);
+        }
+        assert_eq!(&out[..], &b"Oct 11 22:14:15 aix1 syslogd: restart"[..]);
+        assert!(aix_forwarded_from(b"Oct 11 22:14:15 host tag: nothing to repair").is_none());
+    }
+}
