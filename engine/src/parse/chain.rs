@@ -179,7 +179,7 @@ fn cisco_names(b: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
     if !t[i..].starts_with(b": %") {
         return None;
     }
-    Some(vec![lead + i..lead + i + 2])
+    Some(std::iter::once(lead + i..lead + i + 2).collect())
 }
 
 /// pmaixforwardedfrom: `Mmm dd hh:mm:ss Message forwarded from host: …`
