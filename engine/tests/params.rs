@@ -43,6 +43,7 @@ fn sample(p: &Param) -> String {
         Type::Str | Type::Path => "/tmp/corelog-sample".into(),
         Type::Mode => if p.default == "0600" { "0640" } else { "0600" }.into(),
         Type::Char => "x".into(),
+        Type::Offset => "-05:30".into(),
         Type::Ports => "5555".into(),
         Type::Severity => "4".into(),
         Type::Template if p.default == "RSYSLOG_TraditionalFileFormat" => {

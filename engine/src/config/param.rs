@@ -50,6 +50,9 @@ pub enum Type {
     Mode,
     /// Exactly one character.
     Char,
+    /// A UTC offset, `+hh:mm` or `-hh:mm` (rsyslog's `defaultTZ` and
+    /// `timezone(offset=)`).
+    Offset,
     /// A port number, or several separated by commas (`514,10514`).
     Ports,
     /// A severity, by name (`warning`) or number (0–7; 8 means none).
@@ -60,6 +63,24 @@ pub enum Type {
     Ruleset,
     /// One string or an array of them (`["a", "b"]`).
     Array,
+}
+
+/// `+hh:mm`/`-hh:mm`: (negative, hours, minutes), as rsyslog checks a
+/// `timezone()` offset (hours up to 23, minutes up to 59).
+pub fn parse_offset(t: &str) -> Option<(bool, u8, u8)> {
+    let b = t.as_bytes();
+    let digit = |c: u8| c.is_ascii_digit().then(|| c - b'0');
+    if b.len() != 6 || b[3] != b':' {
+        return None;
+    }
+    let neg = match b[0] {
+        b'+' => false,
+        b'-' => true,
+        _ => return None,
+    };
+    let h = digit(b[1])? * 10 + digit(b[2])?;
+    let m = digit(b[4])? * 10 + digit(b[5])?;
+    (h <= 23 && m <= 59).then_some((neg, h, m))
 }
 
 /// Any 32-bit whole number, as rsyslog's plain integers.
@@ -293,6 +314,10 @@ pub fn parse(ty: Type, v: &Value) -> Result<Val, ValueError> {
         Type::Char => match text.as_bytes() {
             [_] => Ok(Val::Str(text)),
             _ => err("exactly one character".into()),
+        },
+        Type::Offset => match parse_offset(t) {
+            Some(_) => Ok(Val::Str(t.to_string())),
+            None => err("a UTC offset as +hh:mm or -hh:mm (hours 0..23, minutes 0..59)".into()),
         },
         Type::Ports => {
             let ports: Vec<String> = t

@@ -81,6 +81,7 @@ fn type_name(t: Type) -> String {
         Type::Path => "path".into(),
         Type::Mode => "file mode".into(),
         Type::Char => "character".into(),
+        Type::Offset => "UTC offset (+hh:mm)".into(),
         Type::Ports => "port(s)".into(),
         Type::Severity => "severity".into(),
         Type::Template => "template name".into(),

@@ -78,6 +78,7 @@ impl InputSpec {
         crate::ParseOptions {
             no_hostname: !self.config.parse_hostname,
             ignore_timestamp: self.config.ignore_timestamp,
+            default_tz: self.config.default_tz,
             ..*global
         }
     }

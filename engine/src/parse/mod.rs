@@ -39,6 +39,9 @@ pub struct ParseOptions {
     /// The time a message reports is when it was received, whatever it
     /// states (imuxsock's `ignoreTimestamp`, its default).
     pub ignore_timestamp: bool,
+    /// An input's `defaultTZ`: the offset an RFC 3164 time (which states
+    /// none) is read in, (negative, hours, minutes); `None`: local time.
+    pub default_tz: Option<(bool, u8, u8)>,
 }
 
 /// Parses one frame with rsyslog's default chain (RFC 5424, then RFC
@@ -153,6 +156,33 @@ mod tests {
     fn get(m: &Message, id: PropId) -> String {
         let mut b = PropBuf::new();
         String::from_utf8_lossy(prop::get(m, id, &mut b)).into_owned()
+    }
+
+    #[test]
+    fn default_tz_applies_to_rfc3164_times_only() {
+        let opts = ParseOptions {
+            default_tz: Some((true, 5, 30)),
+            ..ParseOptions::default()
+        };
+        let m = parse(
+            Bytes::from_static(b"<13>Oct 11 22:14:15 host tag: x"),
+            &origin(),
+            now(),
+            &opts,
+        );
+        assert_eq!(m.time_reported.offset_hour, 5);
+        assert_eq!(m.time_reported.offset_minute, 30);
+        assert_eq!(
+            m.time_reported.offset_mode,
+            crate::msg::timestamp::OffsetMode::Minus
+        );
+        let m = parse(
+            Bytes::from_static(b"<13>2026-10-11T22:14:15+02:00 host tag: x"),
+            &origin(),
+            now(),
+            &opts,
+        );
+        assert_eq!(m.time_reported.offset_hour, 2);
     }
 
     #[test]

@@ -88,8 +88,9 @@ pub(super) fn parse_with(m: &mut Message, start: usize, opts: &ParseOptions, o: 
                 i += 5;
             }
         }
-        m.time_reported = ts;
+        m.time_reported = with_default_tz(ts, opts);
     } else if b.get(i) == Some(&b' ') && len - i > 1 {
+        // rsyslog applies defaultTZ in the branch above only.
         if let Some((ts, n)) = parse_rfc3164(&b[i + 1..], &m.time_generated) {
             m.time_reported = ts;
             i += 1 + n;
@@ -145,6 +146,20 @@ pub(super) fn parse_with(m: &mut Message, start: usize, opts: &ParseOptions, o: 
     // 5. MSG
     m.msg = Span::new(i, len);
     remove_first_space(m, o);
+}
+
+/// An input's `defaultTZ` on an RFC 3164 time (rsyslog's `applyDfltTZ`).
+fn with_default_tz(mut ts: crate::Timestamp, opts: &ParseOptions) -> crate::Timestamp {
+    if let Some((neg, h, m)) = opts.default_tz {
+        ts.offset_mode = if neg {
+            crate::msg::timestamp::OffsetMode::Minus
+        } else {
+            crate::msg::timestamp::OffsetMode::Plus
+        };
+        ts.offset_hour = h;
+        ts.offset_minute = m;
+    }
+    ts
 }
 
 /// `remove.msgFirstSpace`.

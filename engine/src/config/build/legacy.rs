@@ -171,6 +171,37 @@ impl Builder {
 
     /// A directive that sets a parameter of a table.
     fn table_directive(&mut self, name: &str, word: &str, pos: Pos) {
+        if let Some(m) = refused_module_directive(name) {
+            let why = modules::module(m)
+                .and_then(|m| m.refused)
+                .unwrap_or_default();
+            self.err(
+                pos,
+                format!("${name} is a setting of {m}, which is not supported by corelog: {why}"),
+            );
+            return;
+        }
+        match name.to_ascii_lowercase().as_str() {
+            "sleep" => {
+                return self.warn(
+                    pos,
+                    "$Sleep has no effect in corelog (rsyslog 8.2302 ignores it too, with a warning)",
+                )
+            }
+            "outchannel" => {
+                return self.err(
+                    pos,
+                    "$outchannel is not supported by corelog: output channels (a file with a size limit and a command run at it) are not built; use omfile, and logrotate for the size",
+                )
+            }
+            "actionsendudprebindinterval" => {
+                return self.err(
+                    pos,
+                    "$ActionSendUDPRebindInterval is not supported by corelog: reopening the UDP socket every N messages is not built; it would be kept open",
+                )
+            }
+            _ => {}
+        }
         let Some((scope, p)) = modules::legacy_param(name) else {
             let names = modules::legacy_names().chain(OWN.iter().copied());
             let hint = suggestion(name, names);
@@ -327,4 +358,62 @@ pub(super) fn consumed_by_next_action(name: &str) -> bool {
     ["action.resumeRetryCount", "name"]
         .iter()
         .any(|n| n.eq_ignore_ascii_case(name))
+}
+
+/// The legacy directives of modules corelog refuses to load (imfile,
+/// imjournal, imklog, immark), by module: each is an error naming the
+/// module and why it is refused, rather than an unknown directive.
+fn refused_module_directive(name: &str) -> Option<&'static str> {
+    const DIRECTIVES: &[(&str, &[&str])] = &[
+        (
+            "imfile",
+            &[
+                "InputFileName",
+                "InputFileTag",
+                "InputFileStateFile",
+                "InputFileSeverity",
+                "InputFileFacility",
+                "InputFileReadMode",
+                "InputFileMaxLinesAtOnce",
+                "InputFileTrimLineOverBytes",
+                "InputFilePersistStateInterval",
+                "InputFileBindRuleset",
+                "InputRunFileMonitor",
+                "InputFilePollInterval",
+            ],
+        ),
+        (
+            "imjournal",
+            &[
+                "imjournalPersistStateInterval",
+                "imjournalRatelimitInterval",
+                "imjournalRatelimitBurst",
+                "imjournalStateFile",
+                "imjournalIgnorePreviousMessages",
+                "imjournalDefaultSeverity",
+                "imjournalDefaultFacility",
+                "imjournalUsePidFromSystem",
+            ],
+        ),
+        (
+            "imklog",
+            &[
+                "klogLocalipif",
+                "DebugPrintKernelSymbols",
+                "KLogSymbolLookup",
+                "KLogSymbolsTwice",
+                "KLogUseSyscallInterface",
+                "KLogPath",
+                "KLogConsoleLogLevel",
+                "KLogInternalMsgFacility",
+                "KLogParseKernelTimestamp",
+                "KLogKeepKernelTimestamp",
+            ],
+        ),
+        ("immark", &["MarkMessagePeriod"]),
+    ];
+    DIRECTIVES
+        .iter()
+        .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(name)))
+        .map(|(m, _)| *m)
 }

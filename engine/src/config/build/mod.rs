@@ -80,6 +80,8 @@ struct Builder {
     modules: HashMap<&'static str, Vec<Given>>,
     inputs: Vec<PendingInput>,
     templates: HashMap<String, Arc<Template>>,
+    /// `timezone()` objects: id and offset.
+    timezones: Vec<(String, (bool, u8, u8))>,
     /// `parser()` objects by name.
     parsers: HashMap<String, crate::parse::chain::Parser>,
     /// Each ruleset's parser names, in order (`ruleset(parser=)`,
@@ -106,6 +108,7 @@ impl Builder {
             templates: HashMap::new(),
             lookups: HashMap::new(),
             parsers: HashMap::new(),
+            timezones: Vec::new(),
             ruleset_parsers: HashMap::new(),
             rulesets: vec![(
                 DEFAULT_RULESET.to_string(),

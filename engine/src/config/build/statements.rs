@@ -54,7 +54,8 @@ impl Builder {
                     "main_queue" => self.main_queue_object(o),
                     "lookup_table" => self.lookup_table_object(o),
                     "parser" => self.parser_object(o),
-                    "timezone" | "dyn_stats" | "percentile_stats" | "ratelimit" => self.err(
+                    "timezone" => self.timezone_object(o),
+                    "dyn_stats" | "percentile_stats" | "ratelimit" => self.err(
                         o.pos,
                         format!(
                             "{}() is not supported by corelog yet (see docs/config.md)",
@@ -283,6 +284,39 @@ impl Builder {
                 lookups: Some(&self.lookups),
             },
         )
+    }
+
+    /// `timezone(id= offset=)`: checked and kept (see
+    /// [`crate::config::modules::timezone`]).
+    pub(super) fn timezone_object(&mut self, o: &crate::config::ast::Object) {
+        use crate::config::modules::timezone::TIMEZONE;
+        use crate::config::param::Resolved;
+        if !self.enabled(o) {
+            return;
+        }
+        let own = self.givens(o, "timezone()");
+        let mut diag = crate::config::param::Diag::default();
+        let r = Resolved::new("timezone()", o.pos, &[&TIMEZONE], &[&own], &mut diag);
+        let (id, offset) = (r.opt_str("id"), r.opt_str("offset"));
+        r.finish();
+        self.diag.errors.append(&mut diag.errors);
+        self.diag.warnings.append(&mut diag.warnings);
+        let (Some(id), Some(offset)) = (id, offset) else {
+            self.err(o.pos, "timezone() needs id=\"…\" and offset=\"+hh:mm\"");
+            return;
+        };
+        if self.timezones.iter().any(|t| t.0 == id) {
+            self.err(o.pos, format!("timezone '{id}' is defined more than once"));
+            return;
+        }
+        let Some(off) = crate::config::param::parse_offset(&offset) else {
+            return; // the parameter's own check said why
+        };
+        self.warn(
+            o.pos,
+            format!("timezone '{id}' is kept, but nothing reads it: in rsyslog 8.2302 only the pmciscoios parser does, which corelog does not run; RFC 3164 times are read with an input's defaultTZ"),
+        );
+        self.timezones.push((id, off));
     }
 
     /// `lookup_table(name= file= reloadOnHUP=)`: loaded now; an error in

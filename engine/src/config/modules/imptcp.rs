@@ -65,7 +65,8 @@ pub static INPUT: Table = Table {
         Param::new("ruleset", Type::Ruleset, "")
             .note("the default ruleset")
             .legacy("$InputPTCPServerBindRuleset"),
-        Param::new("defaultTZ", Type::Str, "").refused(why::TIMEZONE),
+        Param::new("defaultTZ", Type::Offset, "")
+            .note("the offset RFC 3164 times without one are read in (+hh:mm)"),
         Param::new("supportOctetCountedFraming", Type::Bool, "on")
             .legacy("$InputPTCPServerSupportOctetCountedFraming"),
         Param::new("framingfix.cisco.asa", Type::Bool, "off").refused(why::FRAMING),
@@ -140,5 +141,6 @@ pub fn resolve(r: &Resolved, max_message: usize) -> InputConfig {
     let backlog = r.int("socketBacklog") as u32;
     c.backlog = r.given("socketBacklog").then_some(backlog);
     input::rate_limit(r, "", &mut c);
+    c.default_tz = input::default_tz(r);
     c
 }

@@ -95,7 +95,8 @@ pub static INPUT: Table = Table {
             .refused(why::PORT_FILE),
         Param::new("address", Type::Str, "").note("every address"),
         Param::new("name", Type::Str, "imtcp").legacy("$InputTCPServerInputName"),
-        Param::new("defaultTZ", Type::Str, "").refused(why::TIMEZONE),
+        Param::new("defaultTZ", Type::Offset, "")
+            .note("the offset RFC 3164 times without one are read in (+hh:mm)"),
         Param::new("ruleset", Type::Ruleset, "")
             .note("the default ruleset")
             .legacy("$InputTCPServerBindRuleset"),
@@ -127,6 +128,7 @@ pub fn resolve(r: &Resolved, max_message: usize) -> InputConfig {
     c.sessions = input::sessions(r);
     c.keepalive = input::keepalive(r);
     input::rate_limit(r, "", &mut c);
+    c.default_tz = input::default_tz(r);
     c.tls_asked = Some(tls::netstream(r, &tls::IMTCP, tls::Side::Server));
     c
 }

@@ -42,7 +42,8 @@ pub static INPUT: Table = Table {
     params: &[
         Param::new("type", Type::Str, ""),
         Param::new("port", Type::Ports, "514").legacy("$UDPServerRun"),
-        Param::new("defaultTZ", Type::Str, "").refused(why::TIMEZONE),
+        Param::new("defaultTZ", Type::Offset, "")
+            .note("the offset RFC 3164 times without one are read in (+hh:mm)"),
         Param::new("inputName", Type::Str, "")
             .note("deprecated spelling of name")
             .sample("udp-sample"),
@@ -91,6 +92,7 @@ pub fn resolve(r: &Resolved, max_message: usize) -> InputConfig {
     c.input_name = name;
     c.input_name_append_port = append;
     input::rate_limit(r, "", &mut c);
+    c.default_tz = input::default_tz(r);
     c.rcvbuf = Some(r.int("rcvBufSize") as usize).filter(|n| *n > 0);
     c
 }

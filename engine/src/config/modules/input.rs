@@ -90,6 +90,9 @@ pub struct InputConfig {
     /// imuxsock's `ignoreTimestamp`: the time a message reports is when
     /// it was received, not what it says.
     pub ignore_timestamp: bool,
+    /// `defaultTZ`: the offset that RFC 3164 times (which carry none) are
+    /// read in; `None`: corelogd's local time zone.
+    pub default_tz: Option<(bool, u8, u8)>,
     /// imudp's `name.appendPort`: each port's messages have the port
     /// appended to `input_name`.
     pub input_name_append_port: bool,
@@ -124,6 +127,7 @@ impl InputConfig {
             max_message,
             parse_hostname: true,
             ignore_timestamp: false,
+            default_tz: None,
             input_name_append_port: false,
             relp: None,
             tls_asked: None,
@@ -171,6 +175,12 @@ pub fn framing(r: &Resolved, max_message: usize) -> FramerOptions {
 
 /// `rateLimit.interval` and `rateLimit.burst` (prefixed for imuxsock's
 /// system socket: `sysSock.`).
+/// `defaultTZ` (imtcp, imptcp, imudp).
+pub fn default_tz(r: &Resolved) -> Option<(bool, u8, u8)> {
+    r.opt_str("defaultTZ")
+        .and_then(|t| crate::config::param::parse_offset(&t))
+}
+
 pub fn rate_limit(r: &Resolved, prefix: &str, c: &mut InputConfig) {
     c.rate_interval_s = r.int(&format!("{prefix}rateLimit.interval")) as u64;
     c.rate_burst = r.int(&format!("{prefix}rateLimit.burst")) as u64;

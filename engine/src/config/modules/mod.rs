@@ -32,6 +32,7 @@ pub mod parsers;
 pub mod queue;
 pub mod ruleset;
 pub mod template;
+pub mod timezone;
 pub mod tls;
 
 pub use action::ActionCommon;
@@ -98,7 +99,6 @@ use super::param::{Param, Table, Type};
 pub mod why {
     pub const PRIORITY: &str = "corelogd's TLS is rustls, which takes no GnuTLS priority string or OpenSSL command: its suites are fixed (TLS 1.3 and 1.2, ECDHE with AES-GCM or ChaCha20-Poly1305); what the string would have allowed or forbidden would not be; remove it (see docs/tls.md)";
     pub const INTERNAL: &str = "corelogd does not route its own messages through the rules yet (issue #18), so these notices would not be logged";
-    pub const TIMEZONE: &str = "timezones are not built yet (issue #17); timestamps without an offset would be read as UTC";
     pub const COMPRESSION: &str =
         "compression is not built; what was asked to be compressed or decompressed would not be";
     pub const SIGNING: &str = "signing and encryption providers are not built; the data would be written unsigned and in the clear";
@@ -422,6 +422,7 @@ pub fn tables() -> Vec<&'static Table> {
         &template::CONSTANT,
         &lookup::LOOKUP_TABLE,
         &parsers::PARSER,
+        &timezone::TIMEZONE,
     ];
     for m in MODULES.iter().filter(|m| m.refused.is_none()) {
         // Modules without parameters (the message modifiers' module(),
