@@ -213,6 +213,9 @@ fn object_for(table: &'static Table, p: &Param) -> Option<String> {
         _ if is(&modules::mm::FIELDS) => {
             "module(load=\"mmfields\")\n*.* action(type=\"mmfields\" {})".into()
         }
+        _ if is(&modules::mm::ANON) => {
+            "module(load=\"mmanon\")\n*.* action(type=\"mmanon\" {})".into()
+        }
         _ if is(&modules::mm::UTF8FIX) => {
             "module(load=\"mmutf8fix\")\n*.* action(type=\"mmutf8fix\" {})".into()
         }

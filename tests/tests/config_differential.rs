@@ -75,6 +75,7 @@ const MESSAGES: &[&str] = &[
     "<13>Oct 11 22:15:02 a/b slashapp: slash host",
     "<190>Oct 11 22:15:03 fw01 : %ASA-6-302013: Built outbound TCP connection",
     "<13>Oct 11 22:15:04 Message forwarded from aix1: syslogd: restart",
+    "<13>Oct 11 22:15:05 h9 v6app: from 2001:db8:85a3::8a2e:370:7334 and ::ffff:192.0.2.1 and fe80::1%eth0 port 22",
 ];
 
 /// (name, config fragment). `@OUT@` is the output directory.
@@ -1271,6 +1272,11 @@ action(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")
     ("parser_rfc3164_remove_space_year", "parser(name=\"p3164\" type=\"pmrfc3164\" remove.msgFirstSpace=\"on\" detect.YearAfterTimestamp=\"on\")\n$RulesetParser rsyslog.rfc5424\n$RulesetParser p3164\ntemplate(name=\"t\" type=\"string\" string=\"%hostname%|%syslogtag%|%programname%|%app-name%|%procid%|%timereported:::date-rfc3339%|[%msg%]\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
     ("parser_cisconames", "$ModLoad pmcisconames\n$RulesetParser rsyslog.cisconames\n$RulesetParser rsyslog.rfc3164\ntemplate(name=\"t\" type=\"string\" string=\"%hostname%|%syslogtag%|%programname%|%app-name%|%procid%|%timereported:::date-rfc3339%|[%msg%]\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
     ("parser_aixforwardedfrom", "module(load=\"pmaixforwardedfrom\")\n$RulesetParser rsyslog.aixforwardedfrom\n$RulesetParser rsyslog.rfc3164\ntemplate(name=\"t\" type=\"string\" string=\"%hostname%|%syslogtag%|%programname%|%app-name%|%procid%|%timereported:::date-rfc3339%|[%msg%]\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("mmanon_default", "module(load=\"mmanon\")\ntemplate(name=\"t\" type=\"string\" string=\"[%msg%] [%rawmsg%]\n\")\naction(type=\"mmanon\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("mmanon_simple_8", "module(load=\"mmanon\")\ntemplate(name=\"t\" type=\"string\" string=\"[%msg%] [%rawmsg%]\n\")\naction(type=\"mmanon\" ipv4.mode=\"simple\" ipv4.bits=\"8\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("mmanon_simple_rounded_star", "module(load=\"mmanon\")\ntemplate(name=\"t\" type=\"string\" string=\"[%msg%] [%rawmsg%]\n\")\naction(type=\"mmanon\" mode=\"rewrite\" ipv4.bits=\"12\" replacementChar=\"*\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("mmanon_all_bits", "module(load=\"mmanon\")\ntemplate(name=\"t\" type=\"string\" string=\"[%msg%] [%rawmsg%]\n\")\naction(type=\"mmanon\" ipv4.bits=\"32\" ipv6.bits=\"128\" embeddedIpv4.bits=\"128\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("mmanon_embedded_off_v6_64", "module(load=\"mmanon\")\ntemplate(name=\"t\" type=\"string\" string=\"[%msg%] [%rawmsg%]\n\")\naction(type=\"mmanon\" embeddedIpv4.enable=\"off\" ipv6.bits=\"64\" ipv4.enable=\"off\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
 ];
 
 const HEADER: &str = "global(net.enableDNS=\"off\" workDirectory=\"@DIR@\")\n\

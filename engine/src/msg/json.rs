@@ -29,6 +29,9 @@ use std::sync::Arc;
 /// 128; libfastjson's is 64).
 pub const DEPTH_MAX: usize = 64;
 
+/// The slots an object gets with its first key (libfastjson's page).
+const OBJECT_SLOTS_FIRST: usize = 8;
+
 /// One JSON value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
@@ -48,6 +51,9 @@ pub struct Object {
     /// Keys are shared: a key set from the configuration is the path's
     /// own, not a copy per message.
     slots: Vec<Option<(Arc<str>, Json)>>,
+    /// How many slots are holes (so that adding a key to an object without
+    /// any does not look for one).
+    holes: u32,
 }
 
 impl Object {
@@ -93,15 +99,25 @@ impl Object {
 
     fn insert_new(&mut self, key: Arc<str>, value: Json) {
         let entry = Some((key, value));
-        match self.slots.iter_mut().find(|s| s.is_none()) {
-            Some(hole) => *hole = entry,
-            None => self.slots.push(entry),
+        if self.holes > 0 {
+            if let Some(hole) = self.slots.iter_mut().find(|s| s.is_none()) {
+                *hole = entry;
+                self.holes -= 1;
+                return;
+            }
         }
+        debug_assert_eq!(self.holes, 0);
+        if self.slots.capacity() == 0 {
+            // Most objects hold a few keys: one allocation, not four.
+            self.slots.reserve_exact(OBJECT_SLOTS_FIRST);
+        }
+        self.slots.push(entry);
     }
 
     /// Removes `key`, leaving a hole; the value, if it was there.
     pub fn remove(&mut self, key: &str) -> Option<Json> {
         let i = self.position(key)?;
+        self.holes += 1;
         self.slots[i].take().map(|(_, v)| v)
     }
 
@@ -241,6 +257,9 @@ pub fn quote(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
     let mut start = 0;
     for (i, &c) in s.iter().enumerate() {
+        if !ESCAPE[usize::from(c)] {
+            continue;
+        }
         let esc: &[u8] = match c {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -269,6 +288,17 @@ pub fn quote(out: &mut Vec<u8>, s: &[u8]) {
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// The bytes libfastjson escapes: below 0x20, `"`, `/`, `\`.
+const ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = c < 0x20 || c == b'"' as usize || c == b'/' as usize || c == b'\\' as usize;
+        c += 1;
+    }
+    t
+};
 
 /// libfastjson's rendering of a double it made (not read from text):
 /// `%.17g`, with `.0` appended when the value is integral (`3.0`, and
@@ -651,7 +681,8 @@ fn decode_at(input: &mut &[u8], depth: usize) -> Option<Json> {
                     _ => return None,
                 });
             }
-            Json::Object(Object { slots })
+            let holes = slots.iter().filter(|s| s.is_none()).count() as u32;
+            Json::Object(Object { slots, holes })
         }
         _ => return None,
     })

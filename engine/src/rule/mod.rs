@@ -18,6 +18,7 @@
 //! reach each action in batch order. Filters allocate nothing in the common
 //! forms (selectors, property filters, `$prop == "constant"`).
 
+pub mod anon;
 pub mod expr;
 pub mod filter;
 pub mod functions;

@@ -17,7 +17,7 @@ use bytes::Bytes;
 
 use crate::msg::json::{self, Json, Object, Path};
 use crate::msg::vars::VarScope;
-use crate::msg::Message;
+use crate::msg::{Message, Span};
 
 /// Where a modifier puts its tree: a scope and a path in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +71,8 @@ pub enum Modifier {
     Rm1stSpace,
     /// `mmutf8fix(mode= replacementChar=)`.
     Utf8Fix { mode: Utf8Mode, replacement: u8 },
+    /// `mmanon(…)`: addresses in `msg` anonymised.
+    Anon(Box<super::anon::Anon>),
 }
 
 impl Modifier {
@@ -110,6 +112,22 @@ impl Modifier {
                 if m.slice(m.msg).first() == Some(&b' ') {
                     m.msg.start += 1;
                     m.msg.len -= 1;
+                }
+            }
+            Modifier::Anon(a) => {
+                if let Some(new) = a.apply(m.slice(m.msg)) {
+                    // rsyslog's MsgReplaceMSG: the frame keeps what comes
+                    // before msg, and msg (of another length) ends it.
+                    let start = m.msg.start as usize;
+                    let mut buf = Vec::with_capacity(start + new.len());
+                    buf.extend_from_slice(&m.buf[..start.min(m.buf.len())]);
+                    buf.extend_from_slice(&new);
+                    let len = buf.len();
+                    m.buf = Bytes::from(buf);
+                    m.msg = Span::new(start.min(len), len);
+                    if !m.after_pri.is_unset() {
+                        m.after_pri = Span::new((m.after_pri.start as usize).min(len), len);
+                    }
                 }
             }
             Modifier::Utf8Fix { mode, replacement } => {

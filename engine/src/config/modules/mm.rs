@@ -6,7 +6,102 @@
 //! (see [`crate::rule::modify`]).
 
 use crate::config::param::{Param, Resolved, Table, Type};
+use crate::rule::anon::{Anon, Family, Mode};
 use crate::rule::modify::{Modifier, Root, Utf8Mode};
+
+/// mmanon's modes (`rewrite` is `simple`'s other name; `simple` is IPv4's
+/// only).
+const IPV4_MODES: Type = Type::Enum(&["zero", "random", "random-consistent", "simple", "rewrite"]);
+const IPV6_MODES: Type = Type::Enum(&["zero", "random", "random-consistent"]);
+const BITS: Type = Type::Int { min: 1, max: 255 };
+
+pub static ANON: Table = Table {
+    object: "action(type=\"mmanon\")",
+    params: &[
+        Param::new("ipv4.enable", Type::Bool, "on"),
+        Param::new("ipv4.mode", IPV4_MODES, "zero"),
+        Param::new("mode", IPV4_MODES, "zero")
+            .note("ipv4.mode's other name; it wins when both are given"),
+        Param::new("ipv4.bits", BITS, "16")
+            .note("above 32 is 32; in simple mode rounded up to 8, 16, 24 or 32"),
+        Param::new("ipv4.replaceChar", Type::Char, "x").sample("*"),
+        Param::new("replacementChar", Type::Char, "x")
+            .sample("*")
+            .note("ipv4.replaceChar's other name; it wins when both are given"),
+        Param::new("ipv6.enable", Type::Bool, "on"),
+        Param::new("ipv6.anonmode", IPV6_MODES, "zero"),
+        Param::new("ipv6.bits", BITS, "96").note("above 128 is 128"),
+        Param::new("embeddedIpv4.enable", Type::Bool, "on"),
+        Param::new("embeddedIpv4.anonmode", IPV6_MODES, "zero"),
+        Param::new("embeddedIpv4.bits", BITS, "96").note("above 128 is 128"),
+    ],
+};
+
+fn mode(i: usize) -> Mode {
+    match i {
+        1 => Mode::Random,
+        2 => Mode::RandomConsistent,
+        3 | 4 => Mode::Simple,
+        _ => Mode::Zero,
+    }
+}
+
+/// mmanon's settings, with rsyslog's corrections of `bits` (each said).
+fn anon(r: &Resolved) -> Anon {
+    let v4_mode = if r.given("mode") {
+        r.choice("mode")
+    } else {
+        r.choice("ipv4.mode")
+    };
+    let _ = (r.choice("ipv4.mode"), r.choice("mode"));
+    let c = if r.given("replacementChar") {
+        r.opt_str("replacementChar")
+    } else {
+        r.opt_str("ipv4.replaceChar")
+    };
+    let _ = (r.opt_str("replacementChar"), r.opt_str("ipv4.replaceChar"));
+    let c = c.and_then(|s| s.bytes().next()).unwrap_or(b'x');
+    let clamp = |name: &str, max: i64| -> u8 {
+        let v = r.int(name);
+        if v > max {
+            r.warn(
+                name,
+                format!("{name}=\"{v}\" is more than {max}: {max} is used, as in rsyslog"),
+            );
+        }
+        v.min(max) as u8
+    };
+    let mut v4_bits = clamp("ipv4.bits", 32);
+    let v4 = mode(v4_mode);
+    if matches!(v4, Mode::Simple) && v4_bits % 8 != 0 {
+        let up = (v4_bits / 8 + 1) * 8;
+        r.warn(
+            "ipv4.bits",
+            format!("ipv4.bits=\"{v4_bits}\" in simple mode is rounded up to {up} (whole octets), as in rsyslog"),
+        );
+        v4_bits = up;
+    }
+    let fam = |enable: &str, mode_name: &str, bits: &str| Family {
+        enable: r.bool(enable),
+        mode: self::mode(r.choice(mode_name)),
+        bits: clamp(bits, 128),
+    };
+    Anon {
+        ipv4: Family {
+            enable: r.bool("ipv4.enable"),
+            mode: v4,
+            bits: v4_bits,
+        },
+        ipv6: fam("ipv6.enable", "ipv6.anonmode", "ipv6.bits"),
+        embedded: fam(
+            "embeddedIpv4.enable",
+            "embeddedIpv4.anonmode",
+            "embeddedIpv4.bits",
+        ),
+        replace_char: c,
+        key: Default::default(),
+    }
+}
 
 pub static JSONPARSE: Table = Table {
     object: "action(type=\"mmjsonparse\")",
@@ -90,6 +185,7 @@ pub fn resolve(name: &str, r: &Resolved) -> Result<Modifier, (String, String)> {
             }
         }
         "mmrm1stspace" => Modifier::Rm1stSpace,
+        "mmanon" => Modifier::Anon(Box::new(anon(r))),
         _ => Modifier::Utf8Fix {
             mode: if r.choice("mode") == 1 {
                 Utf8Mode::ControlCharacters

@@ -279,6 +279,15 @@ pub static MODULES: &[Module] = &[
         renames: &[],
     },
     Module {
+        name: "mmanon",
+        builtin: false,
+        kind: ModuleKind::Modifier,
+        module: &EMPTY_MODULE,
+        instance: &mm::ANON,
+        refused: None,
+        renames: &[],
+    },
+    Module {
         name: "mmrm1stspace",
         builtin: false,
         kind: ModuleKind::Modifier,
