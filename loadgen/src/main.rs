@@ -59,7 +59,7 @@ enum Cmd {
         /// Message size in bytes, or MIN-MAX.
         #[arg(long, default_value = "256")]
         size: String,
-        /// rfc3164 | rfc5424
+        /// rfc3164 | rfc5424 | json (RFC 3164 with an `@cee:` JSON object, for mmjsonparse)
         #[arg(long, default_value = "rfc3164")]
         format: String,
         #[arg(long, default_value_t = 1)]
@@ -307,7 +307,10 @@ fn main() -> ExitCode {
                 format: match format.as_str() {
                     "rfc3164" => msg::Format::Rfc3164,
                     "rfc5424" => msg::Format::Rfc5424,
-                    other => return Err(format!("--format: rfc3164 or rfc5424, not '{other}'")),
+                    "json" => msg::Format::Json,
+                    other => {
+                        return Err(format!("--format: rfc3164, rfc5424 or json, not '{other}'"))
+                    }
                 },
                 seed,
                 window,

@@ -14,6 +14,9 @@ use std::fmt::Write as _;
 pub enum Format {
     Rfc3164,
     Rfc5424,
+    /// RFC 3164 whose MSG is `@cee: {…}`, a JSON object holding the
+    /// sequence number (`id`) and a few typed fields (mmjsonparse's input).
+    Json,
 }
 
 /// How messages are framed on a stream.
@@ -111,18 +114,31 @@ impl Block {
                 Format::Rfc5424 => {
                     format!("<134>1 2026-11-23T01:02:03.000000Z loadgen app {pid} load - ")
                 }
+                Format::Json => {
+                    format!("<134>Nov 23 01:02:03 loadgen app[{pid}]: @cee: {{\"id\":\"")
+                }
             };
             let seq_off = m.len() + "msgnum:".len() + format!("{conn:02}:").len();
             let _ = write!(m, "msgnum:{conn:02}:{:0w$}: ", 0, w = SEQ_DIGITS);
             let time_off = m.len() + 2;
             let _ = write!(m, "t={:0w$} ", 0, w = TIME_DIGITS);
-            let target = rng.range(size.0, size.1).max(m.len());
-            while m.len() < target {
+            if format == Format::Json {
+                let _ = write!(
+                    m,
+                    "\",\"user\":\"u{}\",\"n\":{},\"ok\":true,\"ms\":12.5,\"tags\":[\"a\",\"b\"],\"pad\":\"",
+                    rng.next() % 1000,
+                    rng.next() % 100_000
+                );
+            }
+            let close = if format == Format::Json { "\"}" } else { "" };
+            let target = rng.range(size.0, size.1).max(m.len() + close.len());
+            while m.len() + close.len() < target {
                 let w = WORDS[(rng.next() % WORDS.len() as u64) as usize];
                 m.push_str(w);
                 m.push(' ');
             }
-            m.truncate(target);
+            m.truncate(target - close.len());
+            m.push_str(close);
             let start = b.bytes.len();
             let header = match framing {
                 Framing::OctetCounted => format!("{} ", m.len()),

@@ -571,6 +571,12 @@ fn config(
                 "tcp-file" | "tcp-forward" | "tcp-diskqueue-file" | "tcp-actionqueue-file" => {
                     format!("module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" address=\"127.0.0.1\")\n")
                 }
+                // mmjsonparse on every message, then four of its fields.
+                "tcp-jsonparse-file" => format!(
+                    "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" address=\"127.0.0.1\")\n\
+                     module(load=\"mmjsonparse\")\naction(type=\"mmjsonparse\")\n\
+                     template(name=\"j\" type=\"string\" string=\"%$!id%|%$!user%|%$!n%|%$!tags%\\n\")\n"
+                ),
                 "relp-file" | "relp-diskqueue-file" => format!("module(load=\"imrelp\")\ninput(type=\"imrelp\" port=\"{port}\" address=\"127.0.0.1\")\n"),
                 // TLS: anon (what the data path costs; the peer check is
                 // per handshake), rsyslog's gtls or ossl driver.
@@ -613,10 +619,13 @@ fn config(
                     "tcp-actionqueue-file" => " queue.type=\"LinkedList\" queue.size=\"100000\"",
                     _ => "",
                 };
+                let template = match pipeline {
+                    "tcp-jsonparse-file" => "j",
+                    _ => template.rsyslog_name(),
+                };
                 c += &format!(
-                    "action(type=\"omfile\" file=\"{}\" template=\"{}\"{queue})\n",
+                    "action(type=\"omfile\" file=\"{}\" template=\"{template}\"{queue})\n",
                     out.display(),
-                    template.rsyslog_name()
                 );
             }
             c
@@ -631,6 +640,11 @@ fn config(
                 ))
             }
         },
+        Receiver::SyslogNg if pipeline == "tcp-jsonparse-file" => {
+            return Err(Unavailable(
+                "the comparison is with rsyslog's mmjsonparse".into(),
+            ))
+        }
         Receiver::SyslogNg if pipeline.starts_with("relp") => {
             return Err(Unavailable(
                 "syslog-ng's free edition has no RELP source".into(),

@@ -354,44 +354,133 @@ fn trim_zeros(s: &str) -> &str {
 /// ignored (`{"a":1} trailing` reads as `{"a":1}`). Errors say what is
 /// wrong in serde_json's words.
 pub fn parse(text: &[u8]) -> Result<Json, String> {
-    let mut values = serde_json::Deserializer::from_slice(text).into_iter::<serde_json::Value>();
-    match values.next() {
-        Some(Ok(v)) => Ok(from_value(v)),
-        Some(Err(e)) => Err(e.to_string()),
-        None => Err("no JSON value".into()),
-    }
+    let mut de = serde_json::Deserializer::from_slice(text);
+    Json::deserialize(&mut de).map_err(|e| e.to_string())
 }
 
 /// Reads JSON text that must hold one value and nothing else but blanks
 /// (mmjsonparse's rule).
 pub fn parse_strict(text: &[u8]) -> Result<Json, String> {
-    serde_json::from_slice::<serde_json::Value>(text)
-        .map(from_value)
-        .map_err(|e| e.to_string())
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let v = Json::deserialize(&mut de).map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(v)
 }
 
-fn from_value(v: serde_json::Value) -> Json {
-    use serde_json::Value;
-    match v {
-        Value::Null => Json::Null,
-        Value::Bool(b) => Json::Bool(b),
-        Value::Number(n) => {
-            let text = n.as_str();
-            if let Some(i) = n.as_i64().filter(|_| is_integer_text(text)) {
-                Json::Int(i)
-            } else {
-                Json::Double(n.as_f64().unwrap_or(0.0), text.into())
+use serde::de::{self, Deserialize, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+
+/// How serde_json (with `arbitrary_precision`, which keeps a number's
+/// text) hands a number to a visitor: as a map of this one key to the
+/// text. The JSON tests below fail if serde_json ever changes it.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+}
+
+/// Builds the tree straight from the parser: no intermediate value, one
+/// allocation per string and key.
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Json, E> {
+        Ok(Json::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Json, E> {
+        Ok(Json::Int(n))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Json, E> {
+        Ok(Json::Int(i64::try_from(n).unwrap_or(i64::MAX)))
+    }
+
+    fn visit_f64<E>(self, d: f64) -> Result<Json, E> {
+        Ok(Json::double(d))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Json, E> {
+        Ok(Json::Str(s.as_bytes().into()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Json, E> {
+        Ok(Json::Str(s.into_bytes().into_boxed_slice()))
+    }
+
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut a = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(v) = seq.next_element::<Json>()? {
+            a.push(v);
+        }
+        Ok(Json::Array(a))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut o = Object::new();
+        let mut first = true;
+        while let Some(k) = map.next_key_seed(KeySeed)? {
+            if first && &*k == NUMBER_TOKEN {
+                let text: std::borrow::Cow<'de, str> = map.next_value()?;
+                return Ok(number(&text));
+            }
+            first = false;
+            let v: Json = map.next_value()?;
+            // A repeated key keeps its first place and takes the last
+            // value, as libfastjson.
+            o.insert_shared(&k, v);
+        }
+        Ok(Json::Object(o))
+    }
+}
+
+/// A number from its text: an integer (clamped to 64 bits, as libfastjson
+/// does) unless it has a fraction or an exponent, then a double that
+/// prints as written.
+fn number(text: &str) -> Json {
+    if is_integer_text(text) {
+        return Json::Int(text.parse::<i64>().unwrap_or(if text.starts_with('-') {
+            i64::MIN
+        } else {
+            i64::MAX
+        }));
+    }
+    Json::Double(text.parse::<f64>().unwrap_or(0.0), text.into())
+}
+
+/// An object's key, shared once read.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Arc<str>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Arc<str>, D::Error> {
+        struct K;
+        impl Visitor<'_> for K {
+            type Value = Arc<str>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Arc<str>, E> {
+                Ok(Arc::from(s))
             }
         }
-        Value::String(s) => Json::Str(s.into_bytes().into()),
-        Value::Array(a) => Json::Array(a.into_iter().map(from_value).collect()),
-        Value::Object(o) => {
-            let mut obj = Object::new();
-            for (k, v) in o {
-                obj.insert(&k, from_value(v));
-            }
-            Json::Object(obj)
-        }
+        d.deserialize_str(K)
     }
 }
 
@@ -719,6 +808,18 @@ mod tests {
         let mut root = None;
         set(&mut root, &Path::parse("a!b"), Json::str(b"x/y\"z"), false).unwrap();
         let parsed = parse(br#"[1,"two",true,null,{"x":-0.25e3}]"#).unwrap();
+        // Doubles keep their text (the serde_json number token works),
+        // integers beyond 64 bits are clamped as libfastjson clamps them.
+        assert_eq!(
+            parse(b"[1.50, 123456789012345678901, -0]").unwrap(),
+            Json::Array(vec![
+                Json::Double(1.5, "1.50".into()),
+                Json::Int(i64::MAX),
+                Json::Int(0)
+            ])
+        );
+        assert!(parse_strict(b"{} x").is_err());
+        assert!(parse(b"{} x").is_ok());
         set(&mut root, &Path::parse("arr"), parsed, false).unwrap();
         assert_eq!(
             get(root.as_ref(), &Path::parse("arr[1]")).unwrap().text(),
