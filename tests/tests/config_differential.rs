@@ -1277,6 +1277,8 @@ action(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")
     ("mmanon_simple_rounded_star", "module(load=\"mmanon\")\ntemplate(name=\"t\" type=\"string\" string=\"[%msg%] [%rawmsg%]\n\")\naction(type=\"mmanon\" mode=\"rewrite\" ipv4.bits=\"12\" replacementChar=\"*\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
     ("mmanon_all_bits", "module(load=\"mmanon\")\ntemplate(name=\"t\" type=\"string\" string=\"[%msg%] [%rawmsg%]\n\")\naction(type=\"mmanon\" ipv4.bits=\"32\" ipv6.bits=\"128\" embeddedIpv4.bits=\"128\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
     ("mmanon_embedded_off_v6_64", "module(load=\"mmanon\")\ntemplate(name=\"t\" type=\"string\" string=\"[%msg%] [%rawmsg%]\n\")\naction(type=\"mmanon\" embeddedIpv4.enable=\"off\" ipv6.bits=\"64\" ipv4.enable=\"off\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("dyn_stats_inc", "dyn_stats(name=\"hosts\" maxCardinality=\"3\")\ntemplate(name=\"t\" type=\"string\" string=\"%$.r%|%$.s%|%hostname%\n\")\nset $.r = dyn_inc(\"hosts\", $hostname);\nset $.s = dyn_inc(\"hosts\", \"\");\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("percentile_stats_observe", "percentile_stats(name=\"lat\" percentiles=[\"p50\", \"p95\"] windowSize=\"10\")\ntemplate(name=\"t\" type=\"string\" string=\"%$.r%|%$.s%|%syslogseverity%\n\")\nset $.r = percentile_observe(\"lat\", $programname, $syslogseverity * 10);\nset $.s = percentile_observe(\"lat\", \"x\", \"not a number\");\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
 ];
 
 const HEADER: &str = "global(net.enableDNS=\"off\" workDirectory=\"@DIR@\")\n\

@@ -78,6 +78,10 @@ pub struct Plan {
     pub global_vars: Arc<crate::rule::globals::Globals>,
     /// `lookup_table()`s (SIGHUP reloads those with `reloadOnHUP`).
     pub lookup_tables: Vec<Arc<crate::rule::lookup::LookupTable>>,
+    /// `dyn_stats()` buckets (for the statistics, issue #18).
+    pub dyn_stats: Vec<Arc<crate::rule::stats::DynStats>>,
+    /// `percentile_stats()` buckets (for the statistics, issue #18).
+    pub percentile_stats: Vec<Arc<crate::rule::stats::PercentileStats>>,
     /// Things that are valid but worth saying (`~`, parameters that have
     /// no effect here).
     pub warnings: Vec<ConfigError>,

@@ -212,6 +212,10 @@ pub struct Scope<'a> {
     pub templates: Option<&'a HashMap<String, Arc<Template>>>,
     /// Lookup tables defined so far (for `lookup()`).
     pub lookups: Option<&'a HashMap<String, Arc<super::lookup::LookupTable>>>,
+    /// `dyn_stats()` buckets defined so far (for `dyn_inc()`).
+    pub dyn_stats: Option<&'a HashMap<String, Arc<super::stats::DynStats>>>,
+    /// `percentile_stats()` buckets defined so far.
+    pub percentile_stats: Option<&'a HashMap<String, Arc<super::stats::PercentileStats>>>,
 }
 
 impl CExpr {

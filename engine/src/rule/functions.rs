@@ -10,9 +10,8 @@
 //! Argument rules are rsyslog's: the count is checked at load time, regular
 //! expressions, `prifilt()` selectors and `exec_template()` names must be
 //! constants and are compiled or found at load time, and so are
-//! `lookup()`'s tables. `dyn_inc()` and `percentile_observe()` need
-//! `dyn_stats()` and `percentile_stats()` objects, which corelog does not
-//! build yet: they are refused at load time, never evaluated to nothing.
+//! `lookup()`'s tables and the buckets of `dyn_inc()` and
+//! `percentile_observe()`.
 //!
 //! Guarantees: never panics on any value; a result is bounded by its
 //! arguments (`replace` and `wrap` by their product and sum, the others by
@@ -69,6 +68,8 @@ pub enum Func {
     PreviousActionSuspended,
     ExecTemplate(Arc<Template>),
     Lookup(Arc<LookupTable>),
+    DynInc(Arc<super::stats::DynStats>),
+    PercentileObserve(Arc<super::stats::PercentileStats>),
 }
 
 /// Functions by name: (name, minimum and maximum argument count).
@@ -232,16 +233,29 @@ pub fn compile(name: &str, args: &[Expr], pos: Pos, scope: Scope) -> Result<CExp
                 }
             }
         }
-        // dyn_inc, percentile_observe
+        "dyn_inc" => {
+            let b = constant(0, "bucket name")?;
+            match scope.dyn_stats.and_then(|m| m.get(&b)) {
+                Some(s) => Func::DynInc(s.clone()),
+                None => {
+                    return Err(ConfigError::new(
+                        pos,
+                        format!("dyn_inc(): dyn_stats bucket '{b}' is not defined (define it with dyn_stats() before its use)"),
+                    ))
+                }
+            }
+        }
         _ => {
-            let object = match name {
-                "dyn_inc" => "dyn_stats()",
-                _ => "percentile_stats()",
-            };
-            return Err(ConfigError::new(
-                pos,
-                format!("{name}() needs a {object} object, which corelog does not build yet (see docs/config.md)"),
-            ));
+            let b = constant(0, "bucket name")?;
+            match scope.percentile_stats.and_then(|m| m.get(&b)) {
+                Some(s) => Func::PercentileObserve(s.clone()),
+                None => {
+                    return Err(ConfigError::new(
+                        pos,
+                        format!("percentile_observe(): percentile_stats bucket '{b}' is not defined (define it with percentile_stats() before its use)"),
+                    ))
+                }
+            }
         }
     };
     let args = args
@@ -407,6 +421,15 @@ pub fn call<'a>(
         Func::GetProperty => get_property(args, m, env, cx),
         Func::ScriptError => Val::Num(cx.script_error),
         Func::PreviousActionSuspended => Val::Num(i64::from(cx.prev_suspended)),
+        Func::DynInc(s) => Val::Num(s.inc(&arg(1, cx).to_bytes())),
+        Func::PercentileObserve(s) => {
+            let key = arg(1, cx).to_bytes().into_owned();
+            match arg(2, cx).to_num() {
+                (v, true) => Val::Num(s.observe(&key, v)),
+                // rsyslog: not a number, nothing observed, 0.
+                _ => Val::Num(0),
+            }
+        }
         Func::Lookup(t) => {
             let key = arg(1, cx);
             owned(t.table().lookup(&key).to_vec())

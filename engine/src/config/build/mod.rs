@@ -80,6 +80,10 @@ struct Builder {
     modules: HashMap<&'static str, Vec<Given>>,
     inputs: Vec<PendingInput>,
     templates: HashMap<String, Arc<Template>>,
+    /// `dyn_stats()` buckets by name.
+    dyn_stats: HashMap<String, Arc<crate::rule::stats::DynStats>>,
+    /// `percentile_stats()` buckets by name.
+    percentile_stats: HashMap<String, Arc<crate::rule::stats::PercentileStats>>,
     /// `timezone()` objects: id and offset.
     timezones: Vec<(String, (bool, u8, u8))>,
     /// `parser()` objects by name.
@@ -109,6 +113,8 @@ impl Builder {
             lookups: HashMap::new(),
             parsers: HashMap::new(),
             timezones: Vec::new(),
+            dyn_stats: HashMap::new(),
+            percentile_stats: HashMap::new(),
             ruleset_parsers: HashMap::new(),
             rulesets: vec![(
                 DEFAULT_RULESET.to_string(),
@@ -169,6 +175,8 @@ impl Builder {
             actions: self.actions,
             global_vars: Default::default(),
             lookup_tables: self.lookups.into_values().collect(),
+            dyn_stats: self.dyn_stats.into_values().collect(),
+            percentile_stats: self.percentile_stats.into_values().collect(),
             warnings,
         })
     }

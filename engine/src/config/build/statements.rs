@@ -55,7 +55,9 @@ impl Builder {
                     "lookup_table" => self.lookup_table_object(o),
                     "parser" => self.parser_object(o),
                     "timezone" => self.timezone_object(o),
-                    "dyn_stats" | "percentile_stats" | "ratelimit" => self.err(
+                    "dyn_stats" => self.dyn_stats_object(o),
+                    "percentile_stats" => self.percentile_stats_object(o),
+                    "ratelimit" => self.err(
                         o.pos,
                         format!(
                             "{}() is not supported by corelog yet (see docs/config.md)",
@@ -282,8 +284,114 @@ impl Builder {
             rule::expr::Scope {
                 templates: Some(&self.templates),
                 lookups: Some(&self.lookups),
+                dyn_stats: Some(&self.dyn_stats),
+                percentile_stats: Some(&self.percentile_stats),
             },
         )
+    }
+
+    /// `dyn_stats(name= resettable= maxCardinality= unusedMetricLife=)`.
+    pub(super) fn dyn_stats_object(&mut self, o: &crate::config::ast::Object) {
+        use crate::config::modules::stats::DYN_STATS;
+        use crate::config::param::Resolved;
+        if !self.enabled(o) {
+            return;
+        }
+        let own = self.givens(o, "dyn_stats()");
+        let mut diag = crate::config::param::Diag::default();
+        let r = Resolved::new("dyn_stats()", o.pos, &[&DYN_STATS], &[&own], &mut diag);
+        let name = r.opt_str("name");
+        let (resettable, max, life) = (
+            r.bool("resettable"),
+            r.int("maxCardinality") as usize,
+            r.int("unusedMetricLife") as u64,
+        );
+        r.finish();
+        self.diag.errors.append(&mut diag.errors);
+        self.diag.warnings.append(&mut diag.warnings);
+        let Some(name) = name else {
+            self.err(o.pos, "dyn_stats() needs name=\"…\"");
+            return;
+        };
+        if self.dyn_stats.contains_key(&name) {
+            self.err(
+                o.pos,
+                format!("dyn_stats bucket '{name}' is defined more than once"),
+            );
+            return;
+        }
+        self.warn(o.pos, format!("dyn_stats bucket '{name}' counts, but nothing reports it until corelogd writes statistics (issue #18); rsyslog reports it only through impstats, which corelogd does not run yet either"));
+        let b = rule::stats::DynStats::new(
+            &name,
+            resettable,
+            max,
+            std::time::Duration::from_secs(life),
+        );
+        self.dyn_stats.insert(name, Arc::new(b));
+    }
+
+    /// `percentile_stats(name= percentiles=[…] windowSize= delimiter=)`.
+    pub(super) fn percentile_stats_object(&mut self, o: &crate::config::ast::Object) {
+        use crate::config::modules::stats::PERCENTILE_STATS;
+        use crate::config::param::Resolved;
+        if !self.enabled(o) {
+            return;
+        }
+        let own = self.givens(o, "percentile_stats()");
+        let mut diag = crate::config::param::Diag::default();
+        let r = Resolved::new(
+            "percentile_stats()",
+            o.pos,
+            &[&PERCENTILE_STATS],
+            &[&own],
+            &mut diag,
+        );
+        let name = r.opt_str("name");
+        let list = r.list("percentiles");
+        let list_pos = r.pos_of("percentiles");
+        let (window, delimiter) = (r.int("windowSize") as usize, r.opt_str("delimiter"));
+        r.finish();
+        self.diag.errors.append(&mut diag.errors);
+        self.diag.warnings.append(&mut diag.warnings);
+        let Some(name) = name else {
+            self.err(o.pos, "percentile_stats() needs name=\"…\"");
+            return;
+        };
+        let mut percentiles = Vec::new();
+        for p in &list {
+            match p.trim_start_matches(['p', 'P']).parse::<u8>() {
+                Ok(v) if (1..=100).contains(&v) => percentiles.push(v),
+                _ => {
+                    self.err(
+                        list_pos,
+                        format!("percentiles: '{p}' is not a percentile (p1 … p100)"),
+                    );
+                    return;
+                }
+            }
+        }
+        if percentiles.is_empty() {
+            self.err(
+                o.pos,
+                "percentile_stats() needs percentiles=[…] (rsyslog makes no bucket without them)",
+            );
+            return;
+        }
+        if self.percentile_stats.contains_key(&name) {
+            self.err(
+                o.pos,
+                format!("percentile_stats bucket '{name}' is defined more than once"),
+            );
+            return;
+        }
+        self.warn(o.pos, format!("percentile_stats bucket '{name}' keeps its windows, but nothing reports them until corelogd writes statistics (issue #18); rsyslog reports them only through impstats, which corelogd does not run yet either"));
+        let b = rule::stats::PercentileStats::new(
+            &name,
+            percentiles,
+            window,
+            delimiter.as_deref().unwrap_or("."),
+        );
+        self.percentile_stats.insert(name, Arc::new(b));
     }
 
     /// `timezone(id= offset=)`: checked and kept (see

@@ -31,6 +31,7 @@ pub mod output;
 pub mod parsers;
 pub mod queue;
 pub mod ruleset;
+pub mod stats;
 pub mod template;
 pub mod timezone;
 pub mod tls;
@@ -432,6 +433,8 @@ pub fn tables() -> Vec<&'static Table> {
         &lookup::LOOKUP_TABLE,
         &parsers::PARSER,
         &timezone::TIMEZONE,
+        &stats::DYN_STATS,
+        &stats::PERCENTILE_STATS,
     ];
     for m in MODULES.iter().filter(|m| m.refused.is_none()) {
         // Modules without parameters (the message modifiers' module(),
