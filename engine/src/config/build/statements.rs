@@ -59,10 +59,7 @@ impl Builder {
                     "percentile_stats" => self.percentile_stats_object(o),
                     "ratelimit" => self.err(
                         o.pos,
-                        format!(
-                            "{}() is not supported by corelog yet (see docs/config.md)",
-                            o.kind
-                        ),
+                        "ratelimit() is not supported by corelog: rsyslog 8.2302 has no such object (later releases add shared rate limits); give inputs rateLimit.interval and rateLimit.burst",
                     ),
                     "action" => {
                         if let Some(st) = self.statement(s) {
