@@ -204,6 +204,10 @@ fn object_for(table: &'static Table, p: &Param) -> Option<String> {
         _ if is(&modules::parsers::PMRFC3164) => {
             "parser(name=\"pp\" type=\"pmrfc3164\" {})\n$RulesetParser pp".into()
         }
+        _ if is(&modules::parsers::PMSNARE) => {
+            "module(load=\"pmsnare\")\nparser(name=\"ps\" type=\"pmsnare\" {})\n$RulesetParser ps"
+                .into()
+        }
         _ if is(&modules::mm::JSONPARSE) => {
             "module(load=\"mmjsonparse\")\n*.* action(type=\"mmjsonparse\" {})".into()
         }

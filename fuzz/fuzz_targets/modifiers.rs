@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
         parsers: vec![
             Parser::CiscoNames,
             Parser::AixForwardedFrom,
+            Parser::Snare(Default::default()),
             Parser::LastLine,
             Parser::Rfc5424,
             Parser::Rfc3164(Rfc3164Options {

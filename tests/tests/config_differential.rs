@@ -76,6 +76,8 @@ const MESSAGES: &[&str] = &[
     "<190>Oct 11 22:15:03 fw01 : %ASA-6-302013: Built outbound TCP connection",
     "<13>Oct 11 22:15:04 Message forwarded from aix1: syslogd: restart",
     "<13>Oct 11 22:15:05 h9 v6app: from 2001:db8:85a3::8a2e:370:7334 and ::ffff:192.0.2.1 and fe80::1%eth0 port 22",
+    "<14>May 21 12:00:01 hostname.domain MSWinEventLog\t1\tSecurity\t00000000\tSun May 21 12:00:01.123\t4624\tMicrosoft-Windows-Security-Auditing\tN/A\tSuccess Audit\thostname.domain",
+    "snarehost.domain\tMSWinEventLog\t1\tSecurity\t00000000\tSun May 21 12:00:01.123\t4624\tReturn Code: 0x0\t-0000000000",
 ];
 
 /// (name, config fragment). `@OUT@` is the output directory.
@@ -1279,6 +1281,8 @@ action(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")
     ("mmanon_embedded_off_v6_64", "module(load=\"mmanon\")\ntemplate(name=\"t\" type=\"string\" string=\"[%msg%] [%rawmsg%]\n\")\naction(type=\"mmanon\" embeddedIpv4.enable=\"off\" ipv6.bits=\"64\" ipv4.enable=\"off\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
     ("dyn_stats_inc", "dyn_stats(name=\"hosts\" maxCardinality=\"3\")\ntemplate(name=\"t\" type=\"string\" string=\"%$.r%|%$.s%|%hostname%\n\")\nset $.r = dyn_inc(\"hosts\", $hostname);\nset $.s = dyn_inc(\"hosts\", \"\");\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
     ("percentile_stats_observe", "percentile_stats(name=\"lat\" percentiles=[\"p50\", \"p95\"] windowSize=\"10\")\ntemplate(name=\"t\" type=\"string\" string=\"%$.r%|%$.s%|%syslogseverity%\n\")\nset $.r = percentile_observe(\"lat\", $programname, $syslogseverity * 10);\nset $.s = percentile_observe(\"lat\", \"x\", \"not a number\");\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("parser_snare_default", "module(load=\"pmsnare\")\n$RulesetParser rsyslog.snare\n$RulesetParser rsyslog.rfc5424\n$RulesetParser rsyslog.rfc3164\ntemplate(name=\"t\" type=\"string\" string=\"%PRI%,%syslogfacility-text%,%syslogseverity-text%,%hostname%,%programname%,%syslogtag%,%msg%\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("parser_snare_instance_tab", "module(load=\"pmsnare\")\nparser(name=\"s\" type=\"pmsnare\" parser.escapeControlCharacterTab=\"off\")\n$RulesetParser s\n$RulesetParser rsyslog.rfc3164\ntemplate(name=\"t\" type=\"string\" string=\"%PRI%,%syslogfacility-text%,%syslogseverity-text%,%hostname%,%programname%,%syslogtag%,%msg%\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
 ];
 
 const HEADER: &str = "global(net.enableDNS=\"off\" workDirectory=\"@DIR@\")\n\

@@ -12,10 +12,11 @@
 //!   its parameters ([`Rfc3164Options`]): everything;
 //! - `rsyslog.lastline` (pmlastmsg): `last message repeated N times`,
 //!   which gets no header (tag empty, time of reception);
-//! - `rsyslog.cisconames` (pmcisconames) and `rsyslog.aixforwardedfrom`
-//!   (pmaixforwardedfrom): repair a mangled header (Cisco ASA's ` : %`,
-//!   AIX's `Message forwarded from`) and pass the repaired frame on, as
-//!   rsyslog's modules rewrite the raw message in place.
+//! - `rsyslog.cisconames` (pmcisconames), `rsyslog.aixforwardedfrom`
+//!   (pmaixforwardedfrom) and `rsyslog.snare` (pmsnare): repair a mangled
+//!   header (Cisco ASA's ` : %`, AIX's `Message forwarded from`, Snare's
+//!   tabs around `MSWinEventLog`/`LinuxKAudit`) and pass the repaired frame
+//!   on, as rsyslog's modules rewrite the raw message in place.
 //!
 //! Guarantees: never panics on any frame; a repairing parser copies the
 //! frame once, only when it repairs it.
@@ -44,6 +45,16 @@ pub struct Rfc3164Options {
     pub detect_year_after_timestamp: bool,
 }
 
+/// pmsnare's parameters: what it takes for a tab, each `None` meaning
+/// the global parser setting of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SnareOptions {
+    pub escape_control_characters: Option<bool>,
+    pub escape_tab: Option<bool>,
+    pub c_style: Option<bool>,
+    pub prefix: Option<u8>,
+}
+
 /// One parser of a chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parser {
@@ -52,6 +63,7 @@ pub enum Parser {
     LastLine,
     CiscoNames,
     AixForwardedFrom,
+    Snare(SnareOptions),
 }
 
 /// The parsers a ruleset's messages go through, in order.
@@ -91,6 +103,13 @@ pub(super) fn run(chain: &Chain, m: &mut Message, start: usize, opts: &ParseOpti
             }
             Parser::AixForwardedFrom => {
                 repair(m, start, aix_forwarded_from);
+                Outcome::Next
+            }
+            Parser::Snare(o) => {
+                let tab = snare_tab(o, opts);
+                if let Some(edits) = snare(&m.buf[start..], tab.as_bytes()) {
+                    apply_edits(m, start, &edits);
+                }
                 Outcome::Next
             }
         };
@@ -143,6 +162,83 @@ fn repair(m: &mut Message, start: usize, find: fn(&[u8]) -> Option<Vec<std::ops:
     let len = out.len();
     m.buf = Bytes::from(out);
     m.after_pri = Span::new(m.after_pri.start as usize, len);
+    m.msg = Span::new(0, len);
+}
+
+/// What pmsnare takes for a tab: the escaped form the sanitiser writes
+/// (`#011`, `\t` in C style) or, without escaping, a real tab.
+fn snare_tab(o: &SnareOptions, opts: &ParseOptions) -> String {
+    let s = &opts.sanitize;
+    let cc = o
+        .escape_control_characters
+        .unwrap_or(s.escape_control_chars);
+    let tab = o.escape_tab.unwrap_or(s.escape_tab);
+    let prefix = o.prefix.unwrap_or(s.escape_prefix);
+    match (cc && tab, o.c_style.unwrap_or(false)) {
+        (true, true) => "\\t".into(),
+        (true, false) => format!("{}011", prefix as char),
+        _ => "\t".into(),
+    }
+}
+
+/// pmsnare: where the Snare tag (`MSWinEventLog`, `LinuxKAudit`) is, the
+/// tab before it (when there is no syslog header) and the one after it
+/// each become one SP. Offsets are after the PRI; each edit replaces a
+/// range by one byte.
+fn snare(b: &[u8], tab: &[u8]) -> Option<Vec<(std::ops::Range<usize>, u8)>> {
+    const TAGS: [&[u8]; 2] = [b"MSWinEventLog", b"LinuxKAudit"];
+    let n = b.len();
+    if n < 30 || tab.is_empty() {
+        return None;
+    }
+    let starts = |at: usize, what: &[u8]| {
+        b.len() >= at + what.len() && b[at..at + what.len()].eq_ignore_ascii_case(what)
+    };
+    let tag_at = |at: usize| TAGS.iter().find(|t| starts(at, t)).map(|t| at + t.len());
+    let p = b
+        .iter()
+        .position(|&c| c == b' ' || c == b'\t' || c == tab[0])
+        .unwrap_or(n);
+    let mut edits = Vec::new();
+    let end = if n - p > tab.len() && starts(p, tab) {
+        // No header: `host<tab>MSWinEventLog<tab>…`.
+        let end = tag_at(p + tab.len())?;
+        edits.push((p..p + tab.len(), b' '));
+        end
+    } else {
+        // `Mmm dd hh:mm:ss host MSWinEventLog<tab>…`: rsyslog skips the 16
+        // bytes of a timestamp and its SP without looking at them.
+        let mut q = 16.min(n);
+        q += b[q..].iter().position(|&c| c == b' ').unwrap_or(n - q);
+        q = (q + 1).min(n);
+        tag_at(q)?
+    };
+    // rsyslog replaces the tab after the tag without checking it is one.
+    edits.push((end..(end + tab.len()).min(n), b' '));
+    Some(edits)
+}
+
+/// Applies edits (sorted, not overlapping; offsets after `start`): each
+/// range becomes its one byte. The frame is copied once.
+fn apply_edits(m: &mut Message, start: usize, edits: &[(std::ops::Range<usize>, u8)]) {
+    let body = &m.buf[start..];
+    let mut out = Vec::with_capacity(m.buf.len());
+    out.extend_from_slice(&m.buf[..start]);
+    let mut at = 0;
+    for (r, c) in edits {
+        if r.start < at || r.start > body.len() {
+            continue;
+        }
+        out.extend_from_slice(&body[at..r.start]);
+        if r.end > r.start {
+            out.push(*c);
+        }
+        at = r.end.min(body.len());
+    }
+    out.extend_from_slice(&body[at..]);
+    let len = out.len();
+    m.buf = Bytes::from(out);
+    m.after_pri = Span::new((m.after_pri.start as usize).min(len), len);
     m.msg = Span::new(0, len);
 }
 
@@ -221,6 +317,20 @@ fn aix_forwarded_from(b: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snare_tabs() {
+        let t = b"hostname.domain#011MSWinEventLog#0111#011Security#01100000000#011x";
+        let e = snare(t, b"#011").unwrap();
+        assert_eq!(e, vec![(15..19, b' '), (32..36, b' ')]);
+        let t = b"May 21 12:00:01 hostname.domain MSWinEventLog#0111#011Security#011x";
+        assert_eq!(snare(t, b"#011").unwrap(), vec![(45..49, b' ')]);
+        assert!(snare(
+            b"May 21 12:00:01 hostname.domain sshd: nothing to see here",
+            b"#011"
+        )
+        .is_none());
+    }
 
     #[test]
     fn repairs() {

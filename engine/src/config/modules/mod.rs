@@ -343,6 +343,15 @@ pub static MODULES: &[Module] = &[
         renames: &[],
     },
     Module {
+        name: "pmsnare",
+        builtin: false,
+        kind: ModuleKind::Parser,
+        module: &EMPTY_MODULE,
+        instance: &parsers::PMSNARE,
+        refused: None,
+        renames: &[],
+    },
+    Module {
         name: "pmaixforwardedfrom",
         builtin: false,
         kind: ModuleKind::Parser,
@@ -362,12 +371,6 @@ pub static MODULES: &[Module] = &[
         false,
         ModuleKind::Parser,
         "the Cisco IOS parser is not built yet; those messages would be parsed as RFC 3164",
-    ),
-    refused(
-        "pmsnare",
-        false,
-        ModuleKind::Parser,
-        "the Snare parser is not built yet; those messages would be parsed as RFC 3164",
     ),
     refused(
         "pmnormalize",

@@ -8,7 +8,7 @@
 //! [`crate::parse::chain`]).
 
 use crate::config::param::{Param, Resolved, Table, Type};
-use crate::parse::chain::{Parser, Rfc3164Options};
+use crate::parse::chain::{Parser, Rfc3164Options, SnareOptions};
 
 /// `parser()` itself.
 pub static PARSER: Table = Table {
@@ -32,9 +32,41 @@ pub static PMRFC3164: Table = Table {
     ],
 };
 
+/// `parser(type="pmsnare")`: what it takes for a tab (unset: the global
+/// parser settings).
+pub static PMSNARE: Table = Table {
+    object: "parser(type=\"pmsnare\")",
+    params: &[
+        Param::new("parser.escapeControlCharactersOnReceive", Type::Bool, "on")
+            .note("unset: the global setting"),
+        Param::new("parser.escapeControlCharacterTab", Type::Bool, "on")
+            .note("unset: the global setting"),
+        Param::new("parser.escapeControlCharactersCStyle", Type::Bool, "off")
+            .note("unset: the global setting"),
+        Param::new("parser.controlCharacterEscapePrefix", Type::Char, "#")
+            .note("unset: the global setting"),
+    ],
+};
+
 /// The parser a `parser()` object of module `module` makes.
 pub fn resolve(module: &str, r: &Resolved) -> Parser {
     match module {
+        "pmsnare" => {
+            let given_bool = |n: &str| {
+                let v = r.bool(n);
+                r.given(n).then_some(v)
+            };
+            let prefix = r.opt_str("parser.controlCharacterEscapePrefix");
+            let prefix_given = r.given("parser.controlCharacterEscapePrefix");
+            Parser::Snare(SnareOptions {
+                escape_control_characters: given_bool("parser.escapeControlCharactersOnReceive"),
+                escape_tab: given_bool("parser.escapeControlCharacterTab"),
+                c_style: given_bool("parser.escapeControlCharactersCStyle"),
+                prefix: prefix
+                    .filter(|_| prefix_given)
+                    .and_then(|p| p.bytes().next()),
+            })
+        }
         "pmrfc3164" => Parser::Rfc3164(Rfc3164Options {
             square_brackets_in_hostname: r.bool("permit.squareBracketsInHostname"),
             slashes_in_hostname: r.bool("permit.slashesInHostname"),
@@ -72,5 +104,15 @@ pub const BUILT_IN: &[(&str, &str, Parser)] = &[
         "rsyslog.aixforwardedfrom",
         "pmaixforwardedfrom",
         Parser::AixForwardedFrom,
+    ),
+    (
+        "rsyslog.snare",
+        "pmsnare",
+        Parser::Snare(SnareOptions {
+            escape_control_characters: None,
+            escape_tab: None,
+            c_style: None,
+            prefix: None,
+        }),
     ),
 ];
