@@ -375,11 +375,10 @@ pub fn get_with<'a>(
         PropId::TimeGenerated => rfc3164(scratch, &m.time_generated),
         PropId::Var(VarScope::Global) => match env {
             Some(env) => {
-                if let Some(v) = env.globals.get(&p.path) {
-                    match v {
-                        Json::Str(s) => scratch.extend_from_slice(&s),
-                        other => other.render(scratch, Style::Spaced),
-                    }
+                match env.globals.get(&p.path) {
+                    Some(Json::Str(s)) => scratch.extend_from_slice(&s),
+                    Some(Json::Null) | None => {}
+                    Some(other) => other.render(scratch, Style::Spaced),
                 }
                 scratch
             }

@@ -25,9 +25,15 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-/// Nesting limit for parsed and decoded trees (serde_json's own limit is
-/// 128; libfastjson's is 64).
-pub const DEPTH_MAX: usize = 64;
+/// Nesting limit of every tree: what parsing (serde_json's own limit),
+/// `set` and decoding allow. Rendering, copying and encoding recurse this
+/// deep at most.
+pub const DEPTH_MAX: usize = 128;
+
+/// The most a message's variables may weigh ([`Json::weight`]): a `set`
+/// that would go past it changes nothing, so that a rule cannot make a
+/// tree grow without bound (`foreach` with `set $!t!a = $!t` doubles it).
+pub const VARS_WEIGHT_MAX: usize = 8 << 20;
 
 /// The slots an object gets with its first key (libfastjson's page).
 const OBJECT_SLOTS_FIRST: usize = 8;
@@ -144,6 +150,53 @@ impl Object {
     }
 }
 
+/// Builds an object from keys read one after the other (parsed JSON,
+/// structured data, fields), in linear time however many keys come: past
+/// [`BUILDER_SCAN_MAX`] keys, repeated keys are found by a hash index
+/// rather than by scanning.
+#[derive(Debug, Default)]
+pub struct ObjectBuilder {
+    obj: Object,
+    index: Option<std::collections::HashMap<Box<[u8]>, usize>>,
+}
+
+/// Keys an [`ObjectBuilder`] compares one by one before it indexes them.
+const BUILDER_SCAN_MAX: usize = 16;
+
+impl ObjectBuilder {
+    /// Adds `key` (the last value wins, at the first key's place).
+    pub fn insert(&mut self, key: Arc<str>, value: Json) {
+        if self.index.is_none() && self.obj.slots.len() < BUILDER_SCAN_MAX {
+            return self.obj.insert_shared(&key, value);
+        }
+        let lower = |k: &str| -> Box<[u8]> { k.as_bytes().to_ascii_lowercase().into() };
+        let slots = &self.obj.slots;
+        let index = self.index.get_or_insert_with(|| {
+            slots
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| s.as_ref().map(|(k, _)| (lower(k), i)))
+                .collect()
+        });
+        match index.get(&lower(&key)) {
+            Some(&i) => {
+                if let Some((_, v)) = self.obj.slots[i].as_mut() {
+                    *v = value;
+                }
+            }
+            None => {
+                index.insert(lower(&key), self.obj.slots.len());
+                self.obj.slots.push(Some((key, value)));
+            }
+        }
+    }
+
+    pub fn finish(self) -> Object {
+        debug_assert_eq!(self.obj.holes, 0, "a builder makes no holes");
+        self.obj
+    }
+}
+
 impl Json {
     pub fn str(s: &[u8]) -> Json {
         Json::Str(s.into())
@@ -215,6 +268,27 @@ impl Json {
                 }
                 out.push(b'}');
             }
+        }
+    }
+
+    /// How deep it nests (a scalar is 0, `{}` 1).
+    pub fn depth(&self) -> usize {
+        match self {
+            Json::Array(a) => 1 + a.iter().map(Json::depth).max().unwrap_or(0),
+            Json::Object(o) => 1 + o.iter().map(|(_, v)| v.depth()).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
+
+    /// Roughly the memory it holds: its bytes, and 32 for each value and
+    /// key.
+    pub fn weight(&self) -> usize {
+        32 + match self {
+            Json::Str(s) => s.len(),
+            Json::Double(_, t) => t.len(),
+            Json::Array(a) => a.iter().map(Json::weight).sum(),
+            Json::Object(o) => o.iter().map(|(k, v)| 32 + k.len() + v.weight()).sum(),
+            _ => 0,
         }
     }
 
@@ -432,20 +506,27 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
-        let mut o = Object::new();
+        let mut o = ObjectBuilder::default();
         let mut first = true;
         while let Some(k) = map.next_key_seed(KeySeed)? {
             if first && &*k == NUMBER_TOKEN {
                 let text: std::borrow::Cow<'de, str> = map.next_value()?;
+                // Only serde_json's own number text: an object that names
+                // this key itself must not smuggle raw text into a render.
+                if text.parse::<serde_json::Number>().is_err() {
+                    return Err(de::Error::custom(
+                        "an object may not use serde_json's number key",
+                    ));
+                }
                 return Ok(number(&text));
             }
             first = false;
             let v: Json = map.next_value()?;
             // A repeated key keeps its first place and takes the last
             // value, as libfastjson.
-            o.insert_shared(&k, v);
+            o.insert(k, v);
         }
-        Ok(Json::Object(o))
+        Ok(Json::Object(o.finish()))
     }
 }
 
@@ -600,6 +681,10 @@ pub struct NotSet;
 ///
 /// `reset` replaces whatever is there.
 pub fn set(root: &mut Option<Json>, path: &Path, value: Json, force: bool) -> Result<(), NotSet> {
+    // No tree deeper than DEPTH_MAX, whatever the rules do.
+    if path.segs.len() + value.depth() > DEPTH_MAX - 1 {
+        return Err(NotSet);
+    }
     let Some((leaf, parents)) = path.segs.split_last() else {
         // rsyslog merges into the tree even for `reset`; merging a
         // non-object adds nothing.
@@ -617,7 +702,12 @@ pub fn set(root: &mut Option<Json>, path: &Path, value: Json, force: bool) -> Re
             let Json::Object(o) = at else {
                 return Err(NotSet);
             };
+            // rsyslog makes the object under the key as written (`a[5]`
+            // too, when `a` is an array too short for it) and goes on
+            // into it.
             o.insert_shared(&s.key, Json::Object(Object::new()));
+            at = o.get_mut(&s.key).ok_or(NotSet)?;
+            continue;
         }
         at = s.find_mut(at).ok_or(NotSet)?;
     }
@@ -820,6 +910,20 @@ mod tests {
         );
         assert!(parse_strict(b"{} x").is_err());
         assert!(parse(b"{} x").is_ok());
+        // serde_json's number key named by a sender is refused, not
+        // rendered raw.
+        assert!(parse(br#"{"a":{"$serde_json::private::Number":"1, \"admin\": true"}}"#).is_err());
+        // No tree deeper than DEPTH_MAX.
+        let deep = Path::parse(&vec!["d"; DEPTH_MAX].join("!"));
+        assert_eq!(set(&mut None, &deep, Json::Int(1), false), Err(NotSet));
+        // A short array: rsyslog makes the literal key and goes on into it.
+        let mut r = None;
+        set(&mut r, &Path::parse("a"), parse(b"[1]").unwrap(), false).unwrap();
+        set(&mut r, &Path::parse("a[5]!x"), Json::Int(1), false).unwrap();
+        assert_eq!(
+            render(r.as_ref().unwrap()),
+            r#"{ "a": [ 1 ], "a[5]": { "x": 1 } }"#
+        );
         set(&mut root, &Path::parse("arr"), parsed, false).unwrap();
         assert_eq!(
             get(root.as_ref(), &Path::parse("arr[1]")).unwrap().text(),

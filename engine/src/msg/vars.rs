@@ -31,6 +31,9 @@ pub struct Vars {
     pub local: Option<Json>,
     /// `$parsesuccess`: what mmjsonparse said (`FAIL` until it says `OK`).
     pub parse_success: bool,
+    /// What the values set so far weigh, at most (values replaced are not
+    /// taken off): bounded by [`json::VARS_WEIGHT_MAX`].
+    pub weight: usize,
 }
 
 impl Vars {
@@ -64,15 +67,28 @@ impl Vars {
         value: Json,
         force: bool,
     ) -> Result<(), NotSet> {
-        match self.root_mut(scope) {
-            Some(root) => json::set(root, path, value, force),
-            None => Err(NotSet),
+        let w = value.weight();
+        if self.weight.saturating_add(w) > json::VARS_WEIGHT_MAX {
+            return Err(NotSet);
         }
+        let root = self.root_mut(scope).ok_or(NotSet)?;
+        json::set(root, path, value, force)?;
+        self.weight += w;
+        Ok(())
     }
 
     /// `unset`; true if something was removed.
     pub fn unset(&mut self, scope: VarScope, path: &Path) -> bool {
-        self.root_mut(scope).is_some_and(|r| json::unset(r, path))
+        let removed = self.root_mut(scope).is_some_and(|r| json::unset(r, path));
+        if removed && path.is_root() {
+            self.weight = self
+                .message
+                .iter()
+                .chain(&self.local)
+                .map(Json::weight)
+                .sum();
+        }
+        removed
     }
 
     /// Whether nothing is set in either tree.
@@ -105,5 +121,13 @@ mod tests {
         assert!(v.unset(VarScope::Local, &user));
         assert_eq!(v.get(VarScope::Local, &user), None);
         assert!(v.set(VarScope::Global, &user, Json::Null, false).is_err());
+        // A message's variables are bounded.
+        let big = Json::Str(vec![b'x'; json::VARS_WEIGHT_MAX / 2].into());
+        assert!(v
+            .set(VarScope::Local, &Path::parse("a"), big.clone(), false)
+            .is_ok());
+        assert!(v
+            .set(VarScope::Local, &Path::parse("b"), big, false)
+            .is_err());
     }
 }

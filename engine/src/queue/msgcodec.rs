@@ -195,6 +195,34 @@ impl Cursor<'_> {
     }
 }
 
+/// The variable trees of a new-form record (after its flags byte).
+fn trees(c: &mut Cursor<'_>) -> Option<Box<Vars>> {
+    let flags = c.take(1)?[0];
+    if flags & !7 != 0 {
+        return None;
+    }
+    let mut tree = |bit: u8| -> Option<Option<json::Json>> {
+        if flags & bit == 0 {
+            return Some(None);
+        }
+        let mut rest = c.rest();
+        let before = rest.len();
+        let v = json::decode(&mut rest)?;
+        let used = before - rest.len();
+        c.take(used)?;
+        Some(Some(v))
+    };
+    let message = tree(1)?;
+    let local = tree(2)?;
+    let weight = message.iter().chain(&local).map(json::Json::weight).sum();
+    Some(Box::new(Vars {
+        message,
+        local,
+        parse_success: flags & 4 != 0,
+        weight,
+    }))
+}
+
 /// Reads a payload back into a message whose frame is a slice of
 /// `payload`. `last` is the origin of the previous message decoded, reused
 /// when it is the same.
@@ -209,31 +237,20 @@ pub fn decode(payload: &Bytes, last: &mut Option<Arc<Origin>>) -> Option<Message
     let fromhost_ip = c.take(head.fromhost_ip_len.get() as usize)?;
     let inputname = c.take(head.inputname_len.get() as usize)?;
     let mut vars = None::<Box<Vars>>;
+    let mut entries = head.nvars;
     if head.nvars == TREES {
-        let flags = c.take(1)?[0];
-        if flags & !7 != 0 {
-            return None;
-        }
-        let mut tree = |bit: u8| -> Option<Option<json::Json>> {
-            if flags & bit == 0 {
-                return Some(None);
+        let mark = c.at;
+        match trees(&mut c) {
+            // The whole rest is the trees: this record is of the new form.
+            Some(v) if c.at == payload.len() => {
+                vars = Some(v);
+                entries = 0;
             }
-            let mut rest = c.rest();
-            let before = rest.len();
-            let v = json::decode(&mut rest)?;
-            let used = before - rest.len();
-            c.take(used)?;
-            Some(Some(v))
-        };
-        let message = tree(1)?;
-        let local = tree(2)?;
-        vars = Some(Box::new(Vars {
-            message,
-            local,
-            parse_success: flags & 4 != 0,
-        }));
+            // An old record with 255 variables or more (it wrote at most
+            // 255, and 255 in nvars): read them as entries.
+            _ => c.at = mark,
+        }
     }
-    let entries = if head.nvars == TREES { 0 } else { head.nvars };
     for _ in 0..entries {
         let scope = match c.take(1)?[0] {
             0 => VarScope::Message,

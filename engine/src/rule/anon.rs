@@ -59,29 +59,46 @@ impl PartialEq for Anon {
 
 impl Anon {
     /// The text with its addresses anonymised; `None` if none was found.
+    /// The result is built in one pass (rsyslog rewrites its buffer in
+    /// place, moving the rest of it at each address).
     pub fn apply(&self, msg: &[u8]) -> Option<Vec<u8>> {
-        let mut b = msg.to_vec();
+        // `src` is the text as scanned (simple mode changes digits in it,
+        // in place); `out` what comes before `copied`, rewritten.
+        let mut src = msg.to_vec();
+        let mut out = Vec::new();
+        let mut copied = 0usize;
         let mut changed = false;
         let mut i = 0usize;
-        while i + 2 <= b.len() {
+        let replace =
+            |src: &[u8], out: &mut Vec<u8>, copied: &mut usize, at: usize, len: usize, r: &[u8]| {
+                out.extend_from_slice(&src[*copied..at]);
+                out.extend_from_slice(r);
+                *copied = at + len;
+                at + len
+            };
+        while i + 2 <= src.len() {
             if self.embedded.enable {
-                if let Some((len, v4)) = syntax_embedded(&b[i..]) {
-                    let g = self.bits128(emb_to_groups(&b[i..i + len], v4), &self.embedded, 2);
-                    let r = format_embedded(&g);
-                    i = splice(&mut b, i, len, &r);
+                if let Some((len, v4)) = syntax_embedded(&src[i..]) {
+                    let g = self.bits128(emb_to_groups(&src[i..i + len], v4), &self.embedded, 2);
+                    i = replace(&src, &mut out, &mut copied, i, len, &format_embedded(&g));
                     changed = true;
                 }
             }
             if self.ipv4.enable {
-                if let Some(len) = syntax_ipv4(&b[i..]) {
+                if let Some(len) = syntax_ipv4(&src[i..]) {
                     match self.ipv4.mode {
                         Mode::Simple => {
-                            changed |=
-                                simple(&mut b, i + len - 1, self.ipv4.bits, self.replace_char);
+                            changed |= simple(
+                                &mut src,
+                                copied,
+                                i + len - 1,
+                                self.ipv4.bits,
+                                self.replace_char,
+                            );
                             i += len;
                         }
                         _ => {
-                            let n = self.bits32(ipv4_num(&b[i..i + len]));
+                            let n = self.bits32(ipv4_num(&src[i..i + len]));
                             let r = format!(
                                 "{}.{}.{}.{}",
                                 n >> 24,
@@ -89,27 +106,31 @@ impl Anon {
                                 (n >> 8) & 255,
                                 n & 255
                             );
-                            i = splice(&mut b, i, len, r.as_bytes());
+                            i = replace(&src, &mut out, &mut copied, i, len, r.as_bytes());
                             changed = true;
                         }
                     }
                 }
             }
             if self.ipv6.enable {
-                if let Some(len) = syntax_ipv6(&b[i..]) {
-                    let g = self.bits128(ipv6_groups(&b[i..i + len]), &self.ipv6, 1);
+                if let Some(len) = syntax_ipv6(&src[i..]) {
+                    let g = self.bits128(ipv6_groups(&src[i..i + len]), &self.ipv6, 1);
                     let r = g
                         .iter()
                         .map(|v| format!("{v:x}"))
                         .collect::<Vec<_>>()
                         .join(":");
-                    i = splice(&mut b, i, len, r.as_bytes());
+                    i = replace(&src, &mut out, &mut copied, i, len, r.as_bytes());
                     changed = true;
                 }
             }
             i += 1;
         }
-        changed.then_some(b)
+        if !changed {
+            return None;
+        }
+        out.extend_from_slice(&src[copied..]);
+        Some(out)
     }
 
     fn random_bits(&self, what: impl Hash, consistent: bool) -> u128 {
@@ -162,12 +183,6 @@ impl Anon {
 
 static RANDOM_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-/// Replaces `b[at..at + len]` by `r`; the index after it.
-fn splice(b: &mut Vec<u8>, at: usize, len: usize, r: &[u8]) -> usize {
-    b.splice(at..at + len, r.iter().copied());
-    at + r.len()
-}
-
 /// rsyslog's `isPosByte`: a run of digits of 1..=3 whose value is at most
 /// 255; the run's full length either way.
 fn pos_byte(b: &[u8]) -> (bool, usize) {
@@ -218,15 +233,16 @@ fn ipv4_num(a: &[u8]) -> u32 {
 }
 
 /// simple mode: going left from `end`, the digits of `bits / 8` octets
-/// replaced by `c`; true if a byte changed.
-fn simple(b: &mut [u8], end: usize, bits: u8, c: u8) -> bool {
+/// replaced by `c`, never left of `floor` (text already rewritten; rsyslog
+/// can walk on into it, and before its buffer); true if a byte changed.
+fn simple(b: &mut [u8], floor: usize, end: usize, bits: u8, c: u8) -> bool {
     let mut changed = false;
     let mut j = 0usize;
     for round in 0..usize::from(bits / 8) {
         if round > 0 {
             j += 1;
         }
-        while let Some(k) = end.checked_sub(j) {
+        while let Some(k) = end.checked_sub(j).filter(|&k| k >= floor) {
             if !b[k].is_ascii_digit() {
                 break;
             }

@@ -43,21 +43,28 @@ pub enum Val<'a> {
     Json(Cow<'a, Json>),
 }
 
+/// The longest string an expression makes (`&`, `replace()`, `wrap()`);
+/// longer results are cut here, so that no rule can make a value grow
+/// without bound (`set $.s = $.s & $.s` in a `foreach`).
+pub const VALUE_BYTES_MAX: usize = 4 << 20;
+
 /// rsyslog's `script_error()` values.
 pub const SCRIPT_EOK: i64 = 0;
 pub const SCRIPT_EINVAL: i64 = 1;
 
 /// What evaluating an expression for one message may read and write beside
 /// the message: a scratch buffer, the message's `script_error()` state, the
-/// previous action's outcome, and variables `parse_json()` set (applied to
-/// the message by the statement that evaluated the expression).
+/// previous action's outcome, and the message's variables as `parse_json()`
+/// changed them (read by the rest of the expression, as in rsyslog, and
+/// given to the message by the statement that evaluated it).
 #[derive(Debug, Default)]
 pub struct Cx {
     pub scratch: PropBuf,
     pub script_error: i64,
     pub prev_suspended: bool,
-    /// `(scope, path, value)` to merge into the message, in order.
-    pub writes: Vec<(VarScope, Path, Json)>,
+    /// The message's variables with what `parse_json()` set; `None` until
+    /// it sets something.
+    pub shadow: Option<Box<crate::msg::Vars>>,
     render: Option<Box<RenderBuf>>,
 }
 
@@ -66,8 +73,25 @@ impl Cx {
     pub fn reset(&mut self, script_error: i64, prev_suspended: bool) {
         self.script_error = script_error;
         self.prev_suspended = prev_suspended;
-        debug_assert!(self.writes.is_empty(), "writes not applied");
-        self.writes.clear();
+        debug_assert!(self.shadow.is_none(), "variables not applied");
+        self.shadow = None;
+    }
+
+    /// Sets a variable of the message being evaluated (`m`'s, copied
+    /// into the shadow on the first write); `$/` goes to the globals.
+    pub fn set_var(&mut self, m: &Message, env: &Env, scope: VarScope, path: &Path, value: Json) {
+        let _ = match scope {
+            VarScope::Global => env.globals.set(path, value, false),
+            scope => self
+                .shadow
+                .get_or_insert_with(|| Box::new(m.vars().cloned().unwrap_or_default()))
+                .set(scope, path, value, false),
+        };
+    }
+
+    /// The variables to read for `m`: the shadow once written.
+    fn vars<'a>(&'a self, m: &'a Message) -> Option<&'a crate::msg::Vars> {
+        self.shadow.as_deref().or_else(|| m.vars())
     }
 
     /// A render buffer for `exec_template()`, made on first use.
@@ -76,13 +100,10 @@ impl Cx {
             .get_or_insert_with(|| Box::new(RenderBuf::new()))
     }
 
-    /// Applies the variables set while evaluating to `m`.
-    pub fn apply(&mut self, m: &mut Message, env: &Env) {
-        for (scope, path, value) in self.writes.drain(..) {
-            let _ = match scope {
-                VarScope::Global => env.globals.set(&path, value, false),
-                scope => m.vars_mut().set(scope, &path, value, false),
-            };
+    /// Gives `m` the variables set while evaluating.
+    pub fn apply(&mut self, m: &mut Message, _env: &Env) {
+        if let Some(v) = self.shadow.take() {
+            m.vars = Some(v);
         }
     }
 }
@@ -299,6 +320,9 @@ impl CExpr {
                 PropId::Var(VarScope::Global) => {
                     var_val(env.globals.get(&p.path).as_ref()).into_owned()
                 }
+                PropId::Var(scope) if cx.shadow.is_some() => {
+                    var_val(cx.vars(m).and_then(|v| v.get(scope, &p.path))).into_owned()
+                }
                 PropId::Var(scope) => var_val(m.vars().and_then(|v| v.get(scope, &p.path))),
                 _ => match prop::slice(m, p) {
                     Some(s) => Val::Str(Cow::Borrowed(s)),
@@ -328,7 +352,7 @@ impl CExpr {
         match self {
             CExpr::PropStr(p, op, s) => match p.id {
                 PropId::Var(_) => {
-                    let v = self_val(p, m, env);
+                    let v = self_val(p, m, env, cx);
                     str_cmp(*op, &v.to_bytes(), s)
                 }
                 _ => {
@@ -378,9 +402,12 @@ impl CExpr {
 }
 
 /// A variable's value, owned when it is global.
-fn self_val<'a>(p: &PropRef, m: &'a Message, env: &Env) -> Val<'a> {
+fn self_val<'a>(p: &PropRef, m: &'a Message, env: &Env, cx: &Cx) -> Val<'a> {
     match p.id {
         PropId::Var(VarScope::Global) => var_val(env.globals.get(&p.path).as_ref()).into_owned(),
+        PropId::Var(scope) if cx.shadow.is_some() => {
+            var_val(cx.vars(m).and_then(|v| v.get(scope, &p.path))).into_owned()
+        }
         PropId::Var(scope) => var_val(m.vars().and_then(|v| v.get(scope, &p.path))),
         _ => Val::Str(Cow::Borrowed(b"")),
     }
@@ -460,6 +487,7 @@ fn arith<'a>(op: BinOp, a: &Val, b: &Val) -> Val<'a> {
     if op == BinOp::Concat {
         let mut s = a.to_bytes().into_owned();
         s.extend_from_slice(&b.to_bytes());
+        s.truncate(VALUE_BYTES_MAX);
         return Val::Str(Cow::Owned(s));
     }
     let (x, y) = (a.to_num().0, b.to_num().0);

@@ -5,7 +5,7 @@
 //! the arguments' values, the message and its [`Cx`] at run time. Out: a
 //! [`Val`]; `script_error()`'s state where rsyslog sets it (`parse_time`,
 //! `is_time`, `parse_json`, `get_property`); `parse_json()`'s variables in
-//! [`Cx::writes`].
+//! [`Cx::shadow`].
 //!
 //! Argument rules are rsyslog's: the count is checked at load time, regular
 //! expressions, `prifilt()` selectors and `exec_template()` names must be
@@ -31,7 +31,7 @@ use crate::msg::Message;
 use crate::prop::{Env, PropId};
 use crate::template::Template;
 
-use super::expr::{var_val, CExpr, Cx, Scope, Val, SCRIPT_EINVAL, SCRIPT_EOK};
+use super::expr::{var_val, CExpr, Cx, Scope, Val, SCRIPT_EINVAL, SCRIPT_EOK, VALUE_BYTES_MAX};
 use super::filter::PriFilter;
 use super::lookup::LookupTable;
 
@@ -338,7 +338,11 @@ pub fn call<'a>(
         Func::Exists => match &args[0] {
             CExpr::Prop(p) => Val::Num(i64::from(match p.id {
                 PropId::Var(VarScope::Global) => env.globals.exists(&p.path),
-                PropId::Var(scope) => m.vars().is_some_and(|v| v.get(scope, &p.path).is_some()),
+                PropId::Var(scope) => cx
+                    .shadow
+                    .as_deref()
+                    .or_else(|| m.vars())
+                    .is_some_and(|v| v.get(scope, &p.path).is_some()),
                 _ => false,
             })),
             _ => Val::Num(0),
@@ -371,6 +375,7 @@ pub fn call<'a>(
             out.extend_from_slice(&wrapper);
             out.extend_from_slice(&source);
             out.extend_from_slice(&wrapper);
+            out.truncate(VALUE_BYTES_MAX);
             owned(out)
         }
         Func::Random => Val::Num(match arg(0, cx).to_num() {
@@ -414,7 +419,7 @@ pub fn call<'a>(
         Func::ParseJson => {
             let text = s(arg(0, cx));
             let container = s(arg(1, cx));
-            let result = parse_json(&text, &container, cx);
+            let result = parse_json(&text, &container, m, env, cx);
             cx.script_error = result;
             Val::Num(result)
         }
@@ -445,24 +450,32 @@ pub fn call<'a>(
 /// rsyslog's `doFuncReplace`: every occurrence of `from`, left to right;
 /// an empty `from` matches before every byte and at the end
 /// (`replace("abc", "", "x")` is `xaxbxcx`).
+/// The result is cut at [`VALUE_BYTES_MAX`].
 fn replace(text: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len().min(VALUE_BYTES_MAX));
     if from.is_empty() {
-        let mut out = Vec::with_capacity(text.len() * (to.len() + 1) + to.len());
         for &c in text {
+            if out.len() >= VALUE_BYTES_MAX {
+                break;
+            }
             out.extend_from_slice(to);
             out.push(c);
         }
         out.extend_from_slice(to);
+        out.truncate(VALUE_BYTES_MAX);
         return out;
     }
-    let mut out = Vec::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = memchr::memmem::find(rest, from) {
+        if out.len() >= VALUE_BYTES_MAX {
+            break;
+        }
         out.extend_from_slice(&rest[..i]);
         out.extend_from_slice(to);
         rest = &rest[i + from.len()..];
     }
     out.extend_from_slice(rest);
+    out.truncate(VALUE_BYTES_MAX);
     out
 }
 
@@ -619,7 +632,7 @@ fn is_time(v: &Val, fmt: Option<&[u8]>, env: &Env) -> bool {
 /// `parse_json(text, container)`: 0 and the tree merged into `container`
 /// (`$!`, `$!sub`, `$.x`, `$/x`), or 1 (`EINVAL`) when the text is not
 /// JSON.
-fn parse_json(text: &[u8], container: &[u8], cx: &mut Cx) -> i64 {
+fn parse_json(text: &[u8], container: &[u8], m: &Message, env: &Env, cx: &mut Cx) -> i64 {
     let Ok(tree) = json::parse(text) else {
         return SCRIPT_EINVAL;
     };
@@ -633,7 +646,7 @@ fn parse_json(text: &[u8], container: &[u8], cx: &mut Cx) -> i64 {
         // fails for anything else, having parsed the text.
         _ => return SCRIPT_EOK,
     };
-    cx.writes.push((scope, Path::parse(rest), tree));
+    cx.set_var(m, env, scope, &Path::parse(rest), tree);
     SCRIPT_EOK
 }
 

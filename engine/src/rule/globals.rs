@@ -16,10 +16,17 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::msg::json::{self, Json, NotSet, Path};
 
+/// The most the `$/` tree may weigh ([`Json::weight`]): a `set` past it
+/// changes nothing (its keys may come from senders, through
+/// `parse_json(…, "$/…")`).
+pub const GLOBALS_WEIGHT_MAX: usize = 64 << 20;
+
 /// The `$/` tree.
 #[derive(Debug, Default)]
 pub struct Globals {
     tree: Mutex<Option<Json>>,
+    /// What was set so far weighs, at most.
+    weight: std::sync::atomic::AtomicUsize,
 }
 
 impl Globals {
@@ -40,7 +47,16 @@ impl Globals {
     }
 
     pub fn set(&self, path: &Path, value: Json, force: bool) -> Result<(), NotSet> {
-        json::set(&mut self.lock(), path, value, force)
+        use std::sync::atomic::Ordering;
+        let w = value.weight();
+        let mut tree = self.lock();
+        let now = self.weight.load(Ordering::Relaxed);
+        if now.saturating_add(w) > GLOBALS_WEIGHT_MAX {
+            return Err(NotSet);
+        }
+        json::set(&mut tree, path, value, force)?;
+        self.weight.store(now + w, Ordering::Relaxed);
+        Ok(())
     }
 
     pub fn unset(&self, path: &Path) -> bool {

@@ -174,7 +174,14 @@ pub struct LookupTable {
     pub file: PathBuf,
     pub reload_on_hup: bool,
     current: RwLock<Arc<Table>>,
+    /// When `reload_lookup_table()` last read the file.
+    last_asked: std::sync::Mutex<Option<std::time::Instant>>,
 }
+
+/// `reload_lookup_table()` reads a table's file at most this often
+/// (rsyslog hands each request to a reloader thread, which coalesces
+/// them); statements that ask more often wait for the next turn.
+pub const RELOAD_ASKED_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl LookupTable {
     /// Loads `file`; an error names the table and the file.
@@ -185,6 +192,7 @@ impl LookupTable {
             file: file.into(),
             reload_on_hup,
             current: RwLock::new(Arc::new(table)),
+            last_asked: std::sync::Mutex::new(None),
         })
     }
 
@@ -212,6 +220,20 @@ impl LookupTable {
         };
         self.swap(new);
         Ok(())
+    }
+
+    /// `reload_lookup_table()`: [`LookupTable::reload`], unless the last
+    /// request was less than [`RELOAD_ASKED_EVERY`] ago (`Ok` then).
+    pub fn reload_asked(&self, stub: Option<&[u8]>) -> Result<(), String> {
+        {
+            let mut last = self.last_asked.lock().unwrap_or_else(|e| e.into_inner());
+            let now = std::time::Instant::now();
+            if last.is_some_and(|t| now.duration_since(t) < RELOAD_ASKED_EVERY) {
+                return Ok(());
+            }
+            *last = Some(now);
+        }
+        self.reload(stub)
     }
 
     fn swap(&self, t: Table) {

@@ -84,7 +84,7 @@ pub enum Stmt {
     /// A message modifier (`action(type="mm…")`), run on each message.
     Modify(std::sync::Arc<modify::Modifier>),
     /// `reload_lookup_table(name [, stub])`: reads the table's file again
-    /// (once per batch that reaches it, not once per message).
+    /// (at most once a second, not once per message).
     ReloadLookup {
         table: std::sync::Arc<lookup::LookupTable>,
         stub: Option<Box<[u8]>>,
@@ -260,7 +260,7 @@ fn exec(
                 }
             }
             Stmt::ReloadLookup { table, stub } => {
-                if let Err(e) = table.reload(stub.as_deref()) {
+                if let Err(e) = table.reload_asked(stub.as_deref()) {
                     crate::notice::say(format_args!("reload_lookup_table(): {e}"));
                 }
             }
@@ -271,8 +271,7 @@ fn exec(
                 expr,
                 rulesets: names,
             } => {
-                // Messages grouped by the ruleset they name, each group run
-                // in batch order; an unknown name does nothing, as in rsyslog.
+                // An unknown name does nothing, as in rsyslog.
                 let mut targets: Vec<(usize, u32)> = Vec::new();
                 for &i in &live {
                     st.enter(i);
@@ -288,7 +287,8 @@ fn exec(
                         targets.push((r, i));
                     }
                 }
-                targets.sort_by_key(|&(r, _)| r);
+                // Runs of consecutive messages naming the same ruleset, in
+                // batch order: each message's actions keep rsyslog's order.
                 let mut group = st.take();
                 for chunk in targets.chunk_by(|a, b| a.0 == b.0) {
                     group.clear();
@@ -326,8 +326,9 @@ impl BatchState {
 /// `foreach`: each message iterates over a copy of its collection (an
 /// array's elements, or an object's members as `{"key": …, "value": …}`),
 /// the loop variable `reset` to each item before the body runs; afterwards
-/// the variable is unset. Messages run the body together, iteration by
-/// iteration, so each message still sees its statements in order.
+/// the variable is unset. One message runs all its iterations before the
+/// next message starts, as in rsyslog, so what the body's actions write
+/// comes in rsyslog's order.
 #[allow(clippy::too_many_arguments)]
 fn foreach(
     rulesets: &[Vec<Stmt>],
@@ -364,30 +365,25 @@ fn foreach(
         };
         items.push((i, list.into_iter()));
     }
-    let mut round = st.take();
-    loop {
-        round.clear();
-        for (i, it) in items.iter_mut() {
+    let mut one = st.take();
+    for (i, it) in items.iter_mut() {
+        for item in it {
             if !st.active[*i as usize] {
-                continue;
+                break;
             }
-            if let Some(item) = it.next() {
-                set_var(
-                    &mut msgs[*i as usize],
-                    env,
-                    var,
-                    Some(item.deep_copy()),
-                    true,
-                );
-                round.push(*i);
-            }
+            set_var(
+                &mut msgs[*i as usize],
+                env,
+                var,
+                Some(item.deep_copy()),
+                true,
+            );
+            one.clear();
+            one.push(*i);
+            exec(rulesets, body, &one, msgs, env, sink, st, depth);
         }
-        if round.is_empty() {
-            break;
-        }
-        exec(rulesets, body, &round, msgs, env, sink, st, depth);
     }
-    st.give(round);
+    st.give(one);
     for (i, _) in &items {
         set_var(&mut msgs[*i as usize], env, var, None, false);
     }

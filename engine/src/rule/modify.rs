@@ -185,7 +185,7 @@ fn json_parse(text: &[u8], cookie: &[u8]) -> (Json, bool) {
 /// element that does not read leaves out the whole structured data, as in
 /// rsyslog. Names are cut at 32 bytes and lower-cased unless asked not to.
 fn structured_data(sd: &[u8], lowercase: bool) -> Option<Object> {
-    let mut out = Object::new();
+    let mut out = json::ObjectBuilder::default();
     let mut i = 0;
     let at = |i: usize| sd.get(i).copied();
     let name = |i: &mut usize| -> String {
@@ -205,7 +205,7 @@ fn structured_data(sd: &[u8], lowercase: bool) -> Option<Object> {
         }
         i += 1;
         let id = name(&mut i);
-        let mut params = Object::new();
+        let mut params = json::ObjectBuilder::default();
         while i < sd.len() {
             match at(i) {
                 Some(b']') => break,
@@ -246,32 +246,32 @@ fn structured_data(sd: &[u8], lowercase: bool) -> Option<Object> {
             }
             i += 1;
             let cut = value.iter().position(|&c| c == 0).unwrap_or(value.len());
-            params.insert(&pname, Json::str(&value[..cut]));
+            params.insert(pname.into(), Json::str(&value[..cut]));
         }
         if at(i) != Some(b']') {
             return None;
         }
         i += 1;
-        out.insert(&id, Json::Object(params));
+        out.insert(id.into(), Json::Object(params.finish()));
     }
-    Some(out)
+    Some(out.finish())
 }
 
 /// mmfields: `f1`, `f2`, … split at `separator`; a separator at the end
 /// makes no empty last field.
 fn fields(msg: &[u8], separator: u8) -> Object {
-    let mut o = Object::new();
+    let mut o = json::ObjectBuilder::default();
     let mut i = 0;
     let mut n = 1;
     while i < msg.len() {
         let end = memchr::memchr(separator, &msg[i..]).map_or(msg.len(), |e| i + e);
         let field = &msg[i..end];
         let cut = field.iter().position(|&c| c == 0).unwrap_or(field.len());
-        o.insert(&format!("f{n}"), Json::str(&field[..cut]));
+        o.insert(format!("f{n}").into(), Json::str(&field[..cut]));
         n += 1;
         i = end + 1;
     }
-    o
+    o.finish()
 }
 
 /// mmutf8fix's control-character mode: `None` when nothing changes.

@@ -194,7 +194,14 @@ impl Builder {
                 body,
                 pos,
             } => {
-                let var = self.set_target(var, *pos);
+                let var = self.set_target(var, *pos).filter(|v| {
+                    let global =
+                        v.id == crate::prop::PropId::Var(crate::msg::vars::VarScope::Global);
+                    if global {
+                        self.err(*pos, "foreach's variable cannot be global ($/…): every core would share one loop variable; use $. or $!");
+                    }
+                    !global
+                });
                 let expr = self
                     .compile_expr(expr)
                     .map_err(|e| self.diag.errors.push(e))
