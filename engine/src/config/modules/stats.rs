@@ -39,11 +39,11 @@ pub static PERCENTILE_STATS: Table = Table {
             "windowSize",
             Type::Int {
                 min: 1,
-                max: 10_000_000,
+                max: 10_000,
             },
             "1",
         )
-        .note("observations kept per key"),
+        .note("observations kept per key (at most 10 000; a bucket keeps at most 2 000 keys)"),
         Param::new("delimiter", Type::Str, "."),
     ],
 };
