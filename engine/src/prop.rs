@@ -306,14 +306,10 @@ pub fn get_with<'a>(
             m.slice(span)
         }
     };
+    if let Some(s) = slice(m, p) {
+        return s;
+    }
     match p.id {
-        PropId::Msg => m.slice(m.msg),
-        PropId::RawMsg => m.raw(),
-        PropId::RawMsgAfterPri => m.slice(m.after_pri),
-        PropId::Hostname => m.hostname(),
-        PropId::FromHost => &m.origin.fromhost,
-        PropId::FromHostIp => &m.origin.fromhost_ip,
-        PropId::InputName => &m.origin.inputname,
         PropId::SyslogTag => match m.format {
             // rsyslog composes the tag of an RFC 5424 message:
             // APP-NAME, then `[PROCID]` unless PROCID is the NILVALUE.

@@ -322,22 +322,7 @@ impl Parser<'_> {
                 "reload_lookup_table" => {
                     self.bump();
                     self.expect_punct("(", "after 'reload_lookup_table'")?;
-                    let mut args = Vec::new();
-                    while !self.is_punct(")") {
-                        args.push(self.expr()?);
-                        if self.is_punct(",") {
-                            self.bump();
-                        } else if !self.is_punct(")") {
-                            return err(
-                                self.pos(),
-                                format!(
-                                    "expected ',' or ')' in reload_lookup_table(), found {}",
-                                    describe(self.tok())
-                                ),
-                            );
-                        }
-                    }
-                    self.bump();
+                    let args = self.list(")", "in reload_lookup_table()")?;
                     Ok(Stmt::ReloadLookupTable { args, pos })
                 }
                 _ => {
@@ -669,22 +654,7 @@ impl Parser<'_> {
             }
             Tok::Punct("[") => {
                 self.bump();
-                let mut items = Vec::new();
-                while !self.is_punct("]") {
-                    items.push(self.expr()?);
-                    if self.is_punct(",") {
-                        self.bump();
-                    } else if !self.is_punct("]") {
-                        return err(
-                            self.pos(),
-                            format!(
-                                "expected ',' or ']' in the array, found {}",
-                                describe(self.tok())
-                            ),
-                        );
-                    }
-                }
-                self.bump();
+                let items = self.list("]", "in the array")?;
                 Ok(Expr::Array(items, pos))
             }
             Tok::Word(name)
@@ -695,22 +665,7 @@ impl Parser<'_> {
             {
                 self.bump();
                 self.bump();
-                let mut args = Vec::new();
-                while !self.is_punct(")") {
-                    args.push(self.expr()?);
-                    if self.is_punct(",") {
-                        self.bump();
-                    } else if !self.is_punct(")") {
-                        return err(
-                            self.pos(),
-                            format!(
-                                "expected ',' or ')' in the arguments of {name}(), found {}",
-                                describe(self.tok())
-                            ),
-                        );
-                    }
-                }
-                self.bump();
+                let args = self.list(")", &format!("in the arguments of {name}()"))?;
                 Ok(Expr::Call { name, args, pos })
             }
             t => err(
@@ -721,6 +676,28 @@ impl Parser<'_> {
                 ),
             ),
         }
+    }
+
+    /// Expressions separated by `,` up to `close` (which is consumed);
+    /// `what` says where, for the error.
+    fn list(&mut self, close: &'static str, what: &str) -> Result<Vec<Expr>, ConfigError> {
+        let mut items = Vec::new();
+        while !self.is_punct(close) {
+            items.push(self.expr()?);
+            if self.is_punct(",") {
+                self.bump();
+            } else if !self.is_punct(close) {
+                return err(
+                    self.pos(),
+                    format!(
+                        "expected ',' or '{close}' {what}, found {}",
+                        describe(self.tok())
+                    ),
+                );
+            }
+        }
+        self.bump();
+        Ok(items)
     }
 }
 

@@ -309,12 +309,8 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
             }
             arena.extend_from_slice(d);
             let frame = arena.split().freeze();
-            match spec.parse(frame, &origin, now, &opts) {
-                Some(mut m) => {
-                    m.set_ruleset(spec.ruleset);
-                    items.push(m);
-                }
-                None => no_parser += 1,
+            if !spec.parse_into(frame, &origin, now, &opts, &mut items) {
+                no_parser += 1;
             }
         }
         let received = items.len() as u64 + no_parser;

@@ -53,24 +53,31 @@ pub struct InputSpec {
 
 impl InputSpec {
     /// Parses one frame with this input's options and its ruleset's
-    /// parser chain; `None` (counted by the caller, said here at a limited
-    /// rate) when no parser of the chain accepts it, which rsyslog
-    /// discards too.
-    pub fn parse(
+    /// parser chain into `items`, bound to the input's ruleset; false (for
+    /// the caller to count; said here at a limited rate) when no parser of
+    /// the chain accepts it, which rsyslog discards too.
+    pub fn parse_into(
         &self,
         frame: bytes::Bytes,
         origin: &std::sync::Arc<crate::Origin>,
         now: crate::Timestamp,
         opts: &crate::ParseOptions,
-    ) -> Option<crate::Message> {
-        let m = crate::parse::parse_chain(frame, origin, now, opts, self.parsers.as_deref());
-        if m.is_none() {
-            crate::notice::say(format_args!(
-                "{}: a message no parser of its ruleset's chain accepted was discarded (as rsyslog does); add rsyslog.rfc3164 at the end of the chain to keep every message",
-                self.config.input_name
-            ));
+        items: &mut Vec<crate::Message>,
+    ) -> bool {
+        match crate::parse::parse_chain(frame, origin, now, opts, self.parsers.as_deref()) {
+            Some(mut m) => {
+                m.set_ruleset(self.ruleset);
+                items.push(m);
+                true
+            }
+            None => {
+                crate::notice::say(format_args!(
+                    "{}: a message no parser of its ruleset's chain accepted was discarded (as rsyslog does); add rsyslog.rfc3164 at the end of the chain to keep every message",
+                    self.config.input_name
+                ));
+                false
+            }
         }
-        m
     }
 
     /// The parser options for this input's messages.

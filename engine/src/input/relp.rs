@@ -209,12 +209,8 @@ pub async fn session(
                         continue;
                     }
                     received += 1;
-                    match spec.parse(data, origin, now, &popts) {
-                        Some(mut m) => {
-                            m.set_ruleset(spec.ruleset);
-                            items.push(m);
-                        }
-                        None => no_parser += 1,
+                    if !spec.parse_into(data, origin, now, &popts, &mut items) {
+                        no_parser += 1;
                     }
                 }
                 Step::Go => {}

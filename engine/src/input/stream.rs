@@ -705,12 +705,8 @@ async fn submit(
             }
         }
         received += 1;
-        match spec.parse(f, origin, now, &opts) {
-            Some(mut m) => {
-                m.set_ruleset(spec.ruleset);
-                items.push(m);
-            }
-            None => no_parser += 1,
+        if !spec.parse_into(f, origin, now, &opts, items) {
+            no_parser += 1;
         }
     }
     let limited = limit.dropped - before;

@@ -334,12 +334,28 @@ fn syntax_ipv6(b: &[u8]) -> Option<usize> {
 /// lost).
 fn ipv6_groups(a: &[u8]) -> [u32; 8] {
     let mut num = [0u32; 8];
+    let (cyc, abbreviated, i) = forward(&mut num, a, a.len(), 7);
+    if abbreviated {
+        if i + 1 < a.len() {
+            back_fill(&mut num, a, i, a.len(), 7);
+        } else {
+            num[cyc..].fill(0);
+        }
+    }
+    num
+}
+
+/// The forward half of rsyslog's parsers of groups: hex digits of
+/// `a[..to]` into `num[0..=last]`, a separator moving to the next group,
+/// until a second separator in a row (`::`). The group reached, whether
+/// `::` stopped it, and where.
+fn forward(num: &mut [u32; 8], a: &[u8], to: usize, last: usize) -> (usize, bool, usize) {
     let (mut cyc, mut dots, mut i) = (0usize, 0, 0usize);
-    while i < a.len() && dots < 2 {
+    while i < to && dots < 2 {
         match hex(a[i]) {
             None => {
                 dots += 1;
-                if dots < 2 && cyc < 7 {
+                if dots < 2 && cyc < last {
                     cyc += 1;
                 }
             }
@@ -350,14 +366,7 @@ fn ipv6_groups(a: &[u8]) -> [u32; 8] {
         }
         i += 1;
     }
-    if dots == 2 {
-        if i + 1 < a.len() {
-            back_fill(&mut num, a, i, a.len(), 7);
-        } else {
-            num[cyc..].fill(0);
-        }
-    }
-    num
+    (cyc, dots == 2, i)
 }
 
 /// Fills groups from `last` leftwards with the hex of `a[from..to]` read
@@ -430,23 +439,8 @@ fn emb_to_groups(a: &[u8], v4: usize) -> [u32; 8] {
     let v = ipv4_num(&a[v4..]);
     num[7] = v & 0xffff;
     num[6] = v >> 16;
-    let (mut cyc, mut dots, mut i) = (0usize, 0, 0usize);
-    while i < v4 && dots < 2 {
-        match hex(a[i]) {
-            None => {
-                dots += 1;
-                if dots < 2 && cyc < 5 {
-                    cyc += 1;
-                }
-            }
-            Some(x) => {
-                num[cyc] = num[cyc].wrapping_mul(16).wrapping_add(x);
-                dots = 0;
-            }
-        }
-        i += 1;
-    }
-    if dots == 2 {
+    let (cyc, abbreviated, i) = forward(&mut num, a, v4, 5);
+    if abbreviated {
         if i < v4 {
             back_fill(&mut num, a, i, v4, 5);
         } else {
