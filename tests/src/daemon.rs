@@ -144,6 +144,8 @@ impl Corelogd {
             .append(true)
             .open(dir.join("corelogd.stderr"))
             .expect("creating stderr file");
+        // What this process prints starts here (a restart appends).
+        let printed_before = stderr.metadata().map_or(0, |m| m.len()) as usize;
         let pid = if args.contains(&"-i") {
             String::new()
         } else {
@@ -180,11 +182,21 @@ impl Corelogd {
                     d.stderr()
                 );
             }
+            // Its own words first: "starting" comes after its signal
+            // handlers are installed, so a SIGTERM from here on stops it
+            // cleanly. A port that answers may be another test's daemon
+            // that took the port after a kill -9; the line cannot be.
+            // (Unless the test sent stderr elsewhere.)
+            let own = std::fs::read(dir.join("corelogd.stderr")).unwrap_or_default();
+            let started = shell_prefix.contains("2>")
+                || own
+                    .get(printed_before..)
+                    .is_some_and(|o| memchr::memmem::find(o, b"corelogd: version").is_some());
             let tcp_ok = !uses_port || TcpStream::connect(("127.0.0.1", port)).is_ok();
             let paths_ok = ready
                 .iter()
                 .all(|p| Path::new(&p.replace("@DIR@", &dir.display().to_string())).exists());
-            (tcp_ok && paths_ok).then_some(())
+            (started && tcp_ok && paths_ok).then_some(())
         });
         d
     }
