@@ -231,43 +231,17 @@ impl Json {
             Json::Int(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
             Json::Double(_, text) => out.extend_from_slice(text.as_bytes()),
             Json::Str(s) => quote(out, s),
-            Json::Array(items) => {
-                out.push(b'[');
-                for (i, v) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    if spaced {
-                        out.push(b' ');
-                    }
-                    v.render(out, style);
-                }
+            Json::Array(items) => container(out, style, b"[]", items.iter(), |out, v| {
+                v.render(out, style)
+            }),
+            Json::Object(o) => container(out, style, b"{}", o.iter(), |out, (k, v)| {
+                quote(out, k.as_bytes());
+                out.push(b':');
                 if spaced {
                     out.push(b' ');
                 }
-                out.push(b']');
-            }
-            Json::Object(o) => {
-                out.push(b'{');
-                for (i, (k, v)) in o.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    if spaced {
-                        out.push(b' ');
-                    }
-                    quote(out, k.as_bytes());
-                    out.push(b':');
-                    if spaced {
-                        out.push(b' ');
-                    }
-                    v.render(out, style);
-                }
-                if spaced {
-                    out.push(b' ');
-                }
-                out.push(b'}');
-            }
+                v.render(out, style);
+            }),
         }
     }
 
@@ -315,6 +289,32 @@ impl Json {
             other => other.clone(),
         }
     }
+}
+
+/// `[…]` or `{…}` as libfastjson writes them: spaced, `{ "a": 1, "b": 2 }`
+/// (a SP before each item and before the end), or plain.
+fn container<T>(
+    out: &mut Vec<u8>,
+    style: Style,
+    ends: &[u8; 2],
+    items: impl Iterator<Item = T>,
+    mut each: impl FnMut(&mut Vec<u8>, T),
+) {
+    let spaced = style == Style::Spaced;
+    out.push(ends[0]);
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if spaced {
+            out.push(b' ');
+        }
+        each(out, item);
+    }
+    if spaced {
+        out.push(b' ');
+    }
+    out.push(ends[1]);
 }
 
 /// How containers are spaced: `%$!%` is spaced, `%$!all-json-plain%` not.

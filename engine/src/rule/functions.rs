@@ -18,6 +18,7 @@
 //! their size plus a constant).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use regex::bytes::Regex;
@@ -221,48 +222,56 @@ pub fn compile(name: &str, args: &[Expr], pos: Pos, scope: Scope) -> Result<CExp
                 }
             }
         }
-        "lookup" => {
-            let table = constant(0, "table name")?;
-            match scope.lookups.and_then(|l| l.get(&table)) {
-                Some(t) => Func::Lookup(t.clone()),
-                None => {
-                    return Err(ConfigError::new(
-                        pos,
-                        format!("lookup(): lookup table '{table}' is not defined (define it with lookup_table() before its use)"),
-                    ))
-                }
-            }
-        }
-        "dyn_inc" => {
-            let b = constant(0, "bucket name")?;
-            match scope.dyn_stats.and_then(|m| m.get(&b)) {
-                Some(s) => Func::DynInc(s.clone()),
-                None => {
-                    return Err(ConfigError::new(
-                        pos,
-                        format!("dyn_inc(): dyn_stats bucket '{b}' is not defined (define it with dyn_stats() before its use)"),
-                    ))
-                }
-            }
-        }
-        _ => {
-            let b = constant(0, "bucket name")?;
-            match scope.percentile_stats.and_then(|m| m.get(&b)) {
-                Some(s) => Func::PercentileObserve(s.clone()),
-                None => {
-                    return Err(ConfigError::new(
-                        pos,
-                        format!("percentile_observe(): percentile_stats bucket '{b}' is not defined (define it with percentile_stats() before its use)"),
-                    ))
-                }
-            }
-        }
+        "lookup" => Func::Lookup(named(
+            scope.lookups,
+            &constant(0, "table name")?,
+            "lookup",
+            "lookup table",
+            "lookup_table()",
+            pos,
+        )?),
+        "dyn_inc" => Func::DynInc(named(
+            scope.dyn_stats,
+            &constant(0, "bucket name")?,
+            "dyn_inc",
+            "dyn_stats bucket",
+            "dyn_stats()",
+            pos,
+        )?),
+        _ => Func::PercentileObserve(named(
+            scope.percentile_stats,
+            &constant(0, "bucket name")?,
+            "percentile_observe",
+            "percentile_stats bucket",
+            "percentile_stats()",
+            pos,
+        )?),
     };
     let args = args
         .iter()
         .map(|a| CExpr::compile_in(a, scope))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(CExpr::Call(func, args))
+}
+
+/// The object `name` of a function's first argument (a lookup table, a
+/// statistics bucket), which must be defined before the function's use.
+fn named<T>(
+    defined: Option<&HashMap<String, Arc<T>>>,
+    name: &str,
+    func: &str,
+    what: &str,
+    object: &str,
+    pos: Pos,
+) -> Result<Arc<T>, ConfigError> {
+    defined.and_then(|m| m.get(name)).cloned().ok_or_else(|| {
+        ConfigError::new(
+            pos,
+            format!(
+                "{func}(): {what} '{name}' is not defined (define it with {object} before its use)"
+            ),
+        )
+    })
 }
 
 /// Calls `f` for message `m`.

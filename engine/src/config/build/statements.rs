@@ -294,25 +294,42 @@ impl Builder {
         )
     }
 
-    /// `dyn_stats(name= resettable= maxCardinality= unusedMetricLife=)`.
-    pub(super) fn dyn_stats_object(&mut self, o: &crate::config::ast::Object) {
-        use crate::config::modules::stats::DYN_STATS;
-        use crate::config::param::Resolved;
+    /// A top-level object's own parameters against `table`, read by
+    /// `read`; then every supported one must have been read, and the
+    /// errors and warnings are kept. `None` when the object is disabled.
+    fn read_object<T>(
+        &mut self,
+        o: &crate::config::ast::Object,
+        table: &'static crate::config::param::Table,
+        read: impl FnOnce(&crate::config::param::Resolved) -> T,
+    ) -> Option<T> {
         if !self.enabled(o) {
-            return;
+            return None;
         }
-        let own = self.givens(o, "dyn_stats()");
+        let own = self.givens(o, table.object);
         let mut diag = crate::config::param::Diag::default();
-        let r = Resolved::new("dyn_stats()", o.pos, &[&DYN_STATS], &[&own], &mut diag);
-        let name = r.opt_str("name");
-        let (resettable, max, life) = (
-            r.bool("resettable"),
-            r.int("maxCardinality") as usize,
-            r.int("unusedMetricLife") as u64,
-        );
+        let r =
+            crate::config::param::Resolved::new(table.object, o.pos, &[table], &[&own], &mut diag);
+        let v = read(&r);
         r.finish();
         self.diag.errors.append(&mut diag.errors);
         self.diag.warnings.append(&mut diag.warnings);
+        Some(v)
+    }
+
+    /// `dyn_stats(name= resettable= maxCardinality= unusedMetricLife=)`.
+    pub(super) fn dyn_stats_object(&mut self, o: &crate::config::ast::Object) {
+        use crate::config::modules::stats::DYN_STATS;
+        let Some((name, resettable, max, life)) = self.read_object(o, &DYN_STATS, |r| {
+            (
+                r.opt_str("name"),
+                r.bool("resettable"),
+                r.int("maxCardinality") as usize,
+                r.int("unusedMetricLife") as u64,
+            )
+        }) else {
+            return;
+        };
         let Some(name) = name else {
             self.err(o.pos, "dyn_stats() needs name=\"…\"");
             return;
@@ -337,26 +354,19 @@ impl Builder {
     /// `percentile_stats(name= percentiles=[…] windowSize= delimiter=)`.
     pub(super) fn percentile_stats_object(&mut self, o: &crate::config::ast::Object) {
         use crate::config::modules::stats::PERCENTILE_STATS;
-        use crate::config::param::Resolved;
-        if !self.enabled(o) {
+        let Some((name, list, list_pos, window, delimiter)) =
+            self.read_object(o, &PERCENTILE_STATS, |r| {
+                (
+                    r.opt_str("name"),
+                    r.list("percentiles"),
+                    r.pos_of("percentiles"),
+                    r.int("windowSize") as usize,
+                    r.opt_str("delimiter"),
+                )
+            })
+        else {
             return;
-        }
-        let own = self.givens(o, "percentile_stats()");
-        let mut diag = crate::config::param::Diag::default();
-        let r = Resolved::new(
-            "percentile_stats()",
-            o.pos,
-            &[&PERCENTILE_STATS],
-            &[&own],
-            &mut diag,
-        );
-        let name = r.opt_str("name");
-        let list = r.list("percentiles");
-        let list_pos = r.pos_of("percentiles");
-        let (window, delimiter) = (r.int("windowSize") as usize, r.opt_str("delimiter"));
-        r.finish();
-        self.diag.errors.append(&mut diag.errors);
-        self.diag.warnings.append(&mut diag.warnings);
+        };
         let Some(name) = name else {
             self.err(o.pos, "percentile_stats() needs name=\"…\"");
             return;
@@ -402,17 +412,11 @@ impl Builder {
     /// [`crate::config::modules::timezone`]).
     pub(super) fn timezone_object(&mut self, o: &crate::config::ast::Object) {
         use crate::config::modules::timezone::TIMEZONE;
-        use crate::config::param::Resolved;
-        if !self.enabled(o) {
+        let Some((id, offset)) =
+            self.read_object(o, &TIMEZONE, |r| (r.opt_str("id"), r.opt_str("offset")))
+        else {
             return;
-        }
-        let own = self.givens(o, "timezone()");
-        let mut diag = crate::config::param::Diag::default();
-        let r = Resolved::new("timezone()", o.pos, &[&TIMEZONE], &[&own], &mut diag);
-        let (id, offset) = (r.opt_str("id"), r.opt_str("offset"));
-        r.finish();
-        self.diag.errors.append(&mut diag.errors);
-        self.diag.warnings.append(&mut diag.warnings);
+        };
         let (Some(id), Some(offset)) = (id, offset) else {
             self.err(o.pos, "timezone() needs id=\"…\" and offset=\"+hh:mm\"");
             return;
@@ -435,23 +439,11 @@ impl Builder {
     /// the file is an error in the configuration.
     pub(super) fn lookup_table_object(&mut self, o: &crate::config::ast::Object) {
         use crate::config::modules::lookup::LOOKUP_TABLE;
-        use crate::config::param::Resolved;
-        if !self.enabled(o) {
+        let Some((name, file, hup)) = self.read_object(o, &LOOKUP_TABLE, |r| {
+            (r.opt_str("name"), r.opt_str("file"), r.bool("reloadOnHUP"))
+        }) else {
             return;
-        }
-        let own = self.givens(o, "lookup_table()");
-        let mut diag = crate::config::param::Diag::default();
-        let r = Resolved::new(
-            "lookup_table()",
-            o.pos,
-            &[&LOOKUP_TABLE],
-            &[&own],
-            &mut diag,
-        );
-        let (name, file, hup) = (r.opt_str("name"), r.opt_str("file"), r.bool("reloadOnHUP"));
-        r.finish();
-        self.diag.errors.append(&mut diag.errors);
-        self.diag.warnings.append(&mut diag.warnings);
+        };
         let (Some(name), Some(file)) = (name, file) else {
             self.err(o.pos, "lookup_table() needs name=\"…\" and file=\"…\"");
             return;
