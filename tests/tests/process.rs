@@ -491,3 +491,69 @@ template(name="path" type="string" string="@DIR@/%programname%/f.log")
     let err = d.stop();
     assert!(err.contains("the message is not written"), "{err}");
 }
+
+/// SIGHUP re-reads the lookup tables with `reloadOnHUP` (the default) and
+/// leaves the others as they were loaded; a table file broken before the
+/// SIGHUP keeps the table in use and is said.
+#[test]
+fn sighup_reloads_the_lookup_tables_that_ask_for_it() {
+    let tables = dir("lookup-tables");
+    let _ = std::fs::remove_dir_all(&tables);
+    std::fs::create_dir_all(&tables).unwrap();
+    let write = |file: &str, value: &str| {
+        std::fs::write(
+            tables.join(file),
+            format!(r#"{{"version":1,"table":[{{"index":"host","value":"{value}"}}]}}"#),
+        )
+        .unwrap()
+    };
+    write("on.json", "on-1");
+    write("off.json", "off-1");
+    write("broken.json", "broken-1");
+    let t = tables.display();
+    let d = Corelogd::start(
+        &dir("lookup-hup"),
+        &format!(
+            r#"
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+lookup_table(name="on" file="{t}/on.json")
+lookup_table(name="off" file="{t}/off.json" reloadOnHUP="off")
+lookup_table(name="broken" file="{t}/broken.json")
+template(name="t" type="string" string="%$.a% %$.b% %$.c%%msg%\n")
+set $.a = lookup("on", $hostname);
+set $.b = lookup("off", $hostname);
+set $.c = lookup("broken", $hostname);
+action(type="omfile" file="@DIR@/out.log" template="t")
+"#
+        ),
+        &[],
+    );
+    let out = d.path("out.log");
+    send_lines(d.port, &["before"]);
+    wait_lines(&out, 1);
+    write("on.json", "on-2");
+    write("off.json", "off-2");
+    std::fs::write(tables.join("broken.json"), "not json").unwrap();
+    Command::new("kill")
+        .args(["-HUP", &d.pid().to_string()])
+        .status()
+        .unwrap();
+    // The reload happens within the housekeeping period.
+    wait_for("the reloaded table", Duration::from_secs(10), || {
+        send_lines(d.port, &["after"]);
+        std::thread::sleep(Duration::from_millis(100));
+        read(&out).contains("on-2").then_some(())
+    });
+    let err = d.stop();
+    let text = read(&d_path("lookup-hup", "out.log"));
+    assert!(text.starts_with("on-1 off-1 broken-1 before\n"), "{text}");
+    assert!(
+        text.lines().any(|l| l == "on-2 off-1 broken-1 after"),
+        "{text}"
+    );
+    assert!(
+        err.contains("lookup table 'broken'") && err.contains("the table in use is kept"),
+        "{err}"
+    );
+}
