@@ -46,6 +46,7 @@ fn sample(p: &Param) -> String {
         Type::Offset => "-05:30".into(),
         Type::Ports => "5555".into(),
         Type::Severity => "4".into(),
+        Type::Facility => "local3".into(),
         Type::Template if p.default == "RSYSLOG_TraditionalFileFormat" => {
             "RSYSLOG_ForwardFormat".into()
         }

@@ -1,6 +1,7 @@
 //! Any bytes as a syslog frame through every message modifier (mmanon in
 //! each mode, mmjsonparse, mmpstrucdata, mmfields, mmrm1stspace,
-//! mmutf8fix) and the parser chain's repairing parsers: nothing may panic,
+//! mmutf8fix) and the parser chain's repairing parsers, pmciscoios and
+//! pmnull: nothing may panic,
 //! and a modified message still renders every property.
 #![no_main]
 
@@ -9,7 +10,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use corelog::msg::json::Path;
 use corelog::msg::vars::VarScope;
-use corelog::parse::chain::{Chain, Parser, Rfc3164Options};
+use corelog::parse::chain::{Chain, CiscoIosOptions, NullOptions, Parser, Rfc3164Options};
 use corelog::parse::parse_chain;
 use corelog::rule::anon::{Anon, Family, Mode};
 use corelog::rule::globals::Globals;
@@ -20,32 +21,47 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let origin = Arc::new(Origin::new("h", "127.0.0.1", "fuzz"));
+    let flags = data.first().copied().unwrap_or(0);
+    let mut parsers = vec![
+        Parser::CiscoNames,
+        Parser::AixForwardedFrom,
+        Parser::Snare(Default::default()),
+        Parser::LastLine,
+        Parser::CiscoIos(CiscoIosOptions {
+            origin_present: flags & 2 != 0,
+            xr_present: flags & 4 != 0,
+        }),
+        Parser::Rfc5424,
+    ];
+    if flags & 8 != 0 {
+        // pmnull accepts everything: its appended tag then meets mmanon.
+        parsers.push(Parser::Null(NullOptions {
+            tag: Some(Arc::from(&b"null[1]:"[..])),
+            pri: 13,
+        }));
+    }
+    if flags & 16 == 0 {
+        parsers.push(Parser::Rfc3164(Rfc3164Options {
+            square_brackets_in_hostname: true,
+            slashes_in_hostname: true,
+            at_signs_in_hostname: true,
+            force_tag_ending_by_colon: flags & 1 == 1,
+            remove_msg_first_space: true,
+            detect_year_after_timestamp: true,
+        }));
+    }
+    // Without pmnull or pmrfc3164 a frame may go on unparsed.
     let chain = Chain {
-        parsers: vec![
-            Parser::CiscoNames,
-            Parser::AixForwardedFrom,
-            Parser::Snare(Default::default()),
-            Parser::LastLine,
-            Parser::Rfc5424,
-            Parser::Rfc3164(Rfc3164Options {
-                square_brackets_in_hostname: true,
-                slashes_in_hostname: true,
-                at_signs_in_hostname: true,
-                force_tag_ending_by_colon: data.first().is_some_and(|b| b & 1 == 1),
-                remove_msg_first_space: true,
-                detect_year_after_timestamp: true,
-            }),
-        ],
+        timezones: vec![("CET".to_string(), (false, 1, 0))],
+        parsers,
     };
-    let Some(mut m) = parse_chain(
+    let (mut m, _) = parse_chain(
         Bytes::copy_from_slice(data),
         &origin,
         Timestamp::default(),
         &ParseOptions::default(),
         Some(&chain),
-    ) else {
-        return;
-    };
+    );
     let root = |s: &str| Root {
         scope: VarScope::Message,
         path: Path::parse(s),

@@ -22,12 +22,12 @@ pub fn run_plan(
 ) -> BTreeMap<String, Vec<u8>> {
     assert_eq!(messages.len(), times.len());
     // Through the default ruleset's parser chain, as an input bound to it
-    // would; a message no parser accepts is discarded, as there.
+    // would (a message no parser accepts goes on unparsed, as there).
     let chain = plan.rulesets[plan.default_ruleset].parsers.as_deref();
     let mut msgs: Vec<_> = messages
         .iter()
         .zip(times)
-        .filter_map(|(m, t)| {
+        .map(|(m, t)| {
             parse_chain(
                 Bytes::copy_from_slice(m.as_bytes()),
                 origin,
@@ -35,6 +35,7 @@ pub fn run_plan(
                 &plan.globals.parse,
                 chain,
             )
+            .0
         })
         .collect();
     let env = Env::new(times[0], "corelog-test");

@@ -78,6 +78,15 @@ const MESSAGES: &[&str] = &[
     "<13>Oct 11 22:15:05 h9 v6app: from 2001:db8:85a3::8a2e:370:7334 and ::ffff:192.0.2.1 and fe80::1%eth0 port 22",
     "<14>May 21 12:00:01 hostname.domain MSWinEventLog\t1\tSecurity\t00000000\tSun May 21 12:00:01.123\t4624\tMicrosoft-Windows-Security-Auditing\tN/A\tSuccess Audit\thostname.domain",
     "snarehost.domain\tMSWinEventLog\t1\tSecurity\t00000000\tSun May 21 12:00:01.123\t4624\tReturn Code: 0x0\t-0000000000",
+    "<189>16261: May 28 16:09:56.185: %SYS-5-CONFIG_I: Configured from console by adminsepp on vty0 (10.23.214.226)",
+    "<189>12: sw1.example.net: *Mar  1 18:46:11 CET: %LINK-3-UPDOWN: Interface Gi0/1, changed state to down",
+    "<189>13: Mar  1 18:46:12.123 UTC: %LINK-3-UPDOWN: zone UTC is not defined",
+    "<187>2: RP/0/RSP0/CPU0:Jun 12 10:15:01.123 : bgpd[1044]: %ROUTING-BGP-5-ADJCHANGE : neighbor 10.0.0.2 Up",
+    "<187>3: core1: RP/0/RSP1/CPU0:Jun 12 10:15:02 CET: ospf[1]: %ROUTING-OSPF-5-ADJCHG: process 1 up",
+    "<189>14: .Mar  1 18:46:13: %SYS-5-RESTART: dot mark",
+    "<189>15: Mar  1 18:46:14: %SYS5nocolon missing delimiter",
+    "<189>: Mar  1 18:46:15 %SYS-5-X: time without colon",
+    "<189>16: 2026 Mar  1 18:46:16 CEST: %SYS-5-YEAR: year in front, long zone",
 ];
 
 /// (name, config fragment). `@OUT@` is the output directory.
@@ -1281,6 +1290,11 @@ action(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")
     ("mmanon_embedded_off_v6_64", "module(load=\"mmanon\")\ntemplate(name=\"t\" type=\"string\" string=\"[%msg%] [%rawmsg%]\n\")\naction(type=\"mmanon\" embeddedIpv4.enable=\"off\" ipv6.bits=\"64\" ipv4.enable=\"off\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
     ("dyn_stats_inc", "dyn_stats(name=\"hosts\" maxCardinality=\"3\")\ntemplate(name=\"t\" type=\"string\" string=\"%$.r%|%$.s%|%hostname%\n\")\nset $.r = dyn_inc(\"hosts\", $hostname);\nset $.s = dyn_inc(\"hosts\", \"\");\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
     ("percentile_stats_observe", "percentile_stats(name=\"lat\" percentiles=[\"p50\", \"p95\"] windowSize=\"10\")\ntemplate(name=\"t\" type=\"string\" string=\"%$.r%|%$.s%|%syslogseverity%\n\")\nset $.r = percentile_observe(\"lat\", $programname, $syslogseverity * 10);\nset $.s = percentile_observe(\"lat\", \"x\", \"not a number\");\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("parser_ciscoios", "module(load=\"pmciscoios\")\ntimezone(id=\"CET\" offset=\"+01:00\")\ntimezone(id=\"CEST\" offset=\"+02:00\")\n$RulesetParser rsyslog.ciscoios\n$RulesetParser rsyslog.rfc3164\ntemplate(name=\"t\" type=\"string\" string=\"%hostname%|%syslogtag%|%programname%|%app-name%|%procid%|%pri%|%timereported:::date-rfc3339%|[%msg%]|%rawmsg-after-pri%\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("parser_ciscoios_only", "module(load=\"pmciscoios\")\n$RulesetParser rsyslog.ciscoios\ntemplate(name=\"t\" type=\"string\" string=\"%hostname%|%syslogtag%|%programname%|%app-name%|%procid%|%pri%|%timereported:::date-rfc3339%|[%msg%]|%rawmsg-after-pri%\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("parser_ciscoios_only_but_msg", "module(load=\"pmciscoios\")\n$RulesetParser rsyslog.ciscoios\ntemplate(name=\"t\" type=\"string\" string=\"%hostname%|%syslogtag%|%programname%|%app-name%|%procid%|%pri%|%timereported:::date-rfc3339%|%rawmsg-after-pri%\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("parser_ciscoios_origin", "module(load=\"pmciscoios\")\ntimezone(id=\"CET\" offset=\"+01:00\")\nparser(name=\"c\" type=\"pmciscoios\" present.origin=\"on\")\n$RulesetParser c\n$RulesetParser rsyslog.rfc3164\ntemplate(name=\"t\" type=\"string\" string=\"%hostname%|%syslogtag%|%programname%|%app-name%|%procid%|%pri%|%timereported:::date-rfc3339%|[%msg%]|%rawmsg-after-pri%\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
+    ("parser_ciscoios_xr", "module(load=\"pmciscoios\")\ntimezone(id=\"CET\" offset=\"-03:30\")\nparser(name=\"x\" type=\"pmciscoios\" present.xr=\"on\")\nparser(name=\"xo\" type=\"pmciscoios\" present.xr=\"on\" present.origin=\"on\")\n$RulesetParser x\n$RulesetParser xo\n$RulesetParser rsyslog.rfc3164\ntemplate(name=\"t\" type=\"string\" string=\"%hostname%|%syslogtag%|%programname%|%app-name%|%procid%|%pri%|%timereported:::date-rfc3339%|[%msg%]|%rawmsg-after-pri%\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
     ("parser_snare_default", "module(load=\"pmsnare\")\n$RulesetParser rsyslog.snare\n$RulesetParser rsyslog.rfc5424\n$RulesetParser rsyslog.rfc3164\ntemplate(name=\"t\" type=\"string\" string=\"%PRI%,%syslogfacility-text%,%syslogseverity-text%,%hostname%,%programname%,%syslogtag%,%msg%\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
     ("parser_snare_instance_tab", "module(load=\"pmsnare\")\nparser(name=\"s\" type=\"pmsnare\" parser.escapeControlCharacterTab=\"off\")\n$RulesetParser s\n$RulesetParser rsyslog.rfc3164\ntemplate(name=\"t\" type=\"string\" string=\"%PRI%,%syslogfacility-text%,%syslogseverity-text%,%hostname%,%programname%,%syslogtag%,%msg%\n\")\naction(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
     ("parse_json_seen_in_same_expression", "template(name=\"t\" type=\"string\" string=\"%$!user%|%msg%\n\")\nif $programname == 'jsonapp' and parse_json($msg, \"\\$!\") == 0 and $!user == \"bob\" then action(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
@@ -1370,15 +1384,7 @@ fn run_case(name: &str, body: &str, base: &Path) -> Result<(), String> {
     {
         let (t, o) = (theirs.get(path), ours.get(path));
         if t != o {
-            diffs.push(format!(
-                "  {path}\n    rsyslog: {}\n    corelog: {}",
-                t.map_or("<no file>".into(), |b| String::from_utf8_lossy(b)
-                    .escape_debug()
-                    .to_string()),
-                o.map_or("<no file>".into(), |b| String::from_utf8_lossy(b)
-                    .escape_debug()
-                    .to_string())
-            ));
+            diffs.push(first_difference(path, t, o));
         }
     }
     if theirs.is_empty() {
@@ -1397,6 +1403,42 @@ fn rsyslogd_port_placeholder() -> String {
 }
 
 /// Cases whose output differs from rsyslogd's on purpose, with the reason:
+/// Where two outputs of one file part: the first line that differs, on
+/// each side.
+fn first_difference(path: &str, theirs: Option<&Vec<u8>>, ours: Option<&Vec<u8>>) -> String {
+    let lines = |b: Option<&Vec<u8>>| -> Option<Vec<String>> {
+        b.map(|b| {
+            b.split_inclusive(|&c| c == b'\n')
+                .map(|l| String::from_utf8_lossy(l).escape_debug().to_string())
+                .collect()
+        })
+    };
+    let (t, o) = (lines(theirs), lines(ours));
+    let (Some(t), Some(o)) = (&t, &o) else {
+        let side = |x: &Option<Vec<String>>| {
+            x.as_ref()
+                .map_or("<no file>".into(), |l| format!("{} line(s)", l.len()))
+        };
+        return format!(
+            "  {path}\n    rsyslog: {}\n    corelog: {}",
+            side(&t),
+            side(&o)
+        );
+    };
+    let at = (0..t.len().max(o.len()))
+        .find(|&i| t.get(i) != o.get(i))
+        .unwrap_or(0);
+    let line = |x: &[String]| x.get(at).cloned().unwrap_or_else(|| "<no line>".into());
+    format!(
+        "  {path} ({} and {} lines), first difference at line {}:\n    rsyslog: {}\n    corelog: {}",
+        t.len(),
+        o.len(),
+        at + 1,
+        line(t),
+        line(o)
+    )
+}
+
 /// `config-differential-exceptions.txt`, one `CASE REASON` per line.
 fn exceptions() -> std::collections::BTreeMap<String, String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config-differential-exceptions.txt");

@@ -385,13 +385,13 @@ template(name="t" type="string" string="%msg%\n")
 }
 
 /// A ruleset's parser chain applies to the messages of the inputs bound to
-/// it, sent by util-linux `logger`: a chain of RFC 5424 alone keeps the
-/// RFC 5424 message and discards the RFC 3164 one (as rsyslog does), and
-/// the exit report counts it; another input, bound to a ruleset whose
+/// it, sent by util-linux `logger`: a chain of RFC 5424 alone parses the
+/// RFC 5424 message and delivers the RFC 3164 one unparsed (rsyslog
+/// delivers it too, with a broken msg), and the exit report counts it; another input, bound to a ruleset whose
 /// pmrfc3164 reads `[addr]` hostnames and drops msg's first space, sees its
 /// message parsed that way; a third keeps the default chain.
 #[test]
-fn a_rulesets_parser_chain_parses_its_inputs_messages_and_discards_what_none_accepts() {
+fn a_rulesets_parser_chain_parses_its_inputs_messages_and_delivers_what_none_accepts_unparsed() {
     let d = Corelogd::start(
         &dir("parsers"),
         r#"
@@ -423,7 +423,7 @@ input(type="imtcp" address="127.0.0.1" port="@PORT2@" ruleset="brackets")
             text,
         ])
     };
-    send(&p, "--rfc3164", "old", "discarded by the chain");
+    send(&p, "--rfc3164", "old", "unparsed by the chain");
     send(&p, "--rfc5424", "new", "kept by the chain");
     std::process::Command::new("bash")
         .arg("-c")
@@ -432,16 +432,20 @@ input(type="imtcp" address="127.0.0.1" port="@PORT2@" ruleset="brackets")
         ))
         .status()
         .expect("bash");
-    wait_lines(&d.path("5424.log"), 1);
+    wait_lines(&d.path("5424.log"), 2);
     wait_lines(&d.path("brackets.log"), 1);
     let report = d.stop();
     let only = read(&d_path("parsers", "5424.log"));
     assert!(only.contains("|new|[kept by the chain]"), "{only}");
-    assert!(!only.contains("discarded"), "{only}");
+    // Unparsed: fromhost, no tag, the whole frame (PRI included) as msg.
+    assert!(
+        only.contains("127.0.0.1||[<13>") && only.contains(" old: unparsed by the chain]"),
+        "{only}"
+    );
     let brackets = read(&d_path("parsers", "brackets.log"));
     assert_eq!(brackets, "[192.0.2.9]|app:|[bracketed]\n");
     assert!(
-        report.contains("1 that no parser of their ruleset's chain accepted"),
+        report.contains("1 delivered unparsed (no parser of their ruleset's chain accepted them)"),
         "{report}"
     );
 }

@@ -154,7 +154,7 @@ fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
     let report = runtime::run(plan, args.cores, signals).map_err(|e| e.to_string())?;
     let sum = |f: fn(&runtime::CoreReport) -> u64| report.cores.iter().map(f).sum::<u64>();
     say!(
-        "corelogd: stopped on {} core(s): received {} messages ({} bytes), queued {}, discarded at discardMark {}, dropped: {} queue full, {} rate-limited, {} from senders $AllowedSender does not list, {} that no parser of their ruleset's chain accepted, {} by the kernel on UDP sockets, {} given up at shutdown.",
+        "corelogd: stopped on {} core(s): received {} messages ({} bytes), queued {}, discarded at discardMark {}, dropped: {} queue full, {} rate-limited, {} from senders $AllowedSender does not list, {} by the kernel on UDP sockets, {} given up at shutdown; {} delivered unparsed (no parser of their ruleset's chain accepted them).",
         report.cores.len(),
         sum(|c| c.input.received),
         sum(|c| c.input.bytes),
@@ -163,9 +163,9 @@ fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
         sum(|c| c.input.dropped_full + c.shard.dropped_full + c.dropped_action_queue),
         sum(|c| c.input.dropped_ratelimit),
         sum(|c| c.input.denied),
-        sum(|c| c.input.dropped_no_parser),
         report.udp_kernel_drops,
         sum(|c| c.abandoned),
+        sum(|c| c.input.unparsed),
     );
     if sum(|c| c.input.sessions_opened) > 0 {
         say!(

@@ -57,6 +57,8 @@ pub enum Type {
     Ports,
     /// A severity, by name (`warning`) or number (0–7; 8 means none).
     Severity,
+    /// A facility, by name (`local0`) or number (0–23).
+    Facility,
     /// A template's name (checked to exist by the builder).
     Template,
     /// A ruleset's name (checked to exist by the builder).
@@ -337,6 +339,13 @@ pub fn parse(ty: Type, v: &Value) -> Result<Val, ValueError> {
             None => match t.parse::<i64>() {
                 Ok(n) if (0..=8).contains(&n) => Ok(Val::Int(n)),
                 _ => err("a severity name (emerg … debug) or number 0–7 (8: none)".into()),
+            },
+        },
+        Type::Facility => match crate::msg::pri::facility_from_name(t).filter(|&f| f < 24) {
+            Some(f) => Ok(Val::Int(i64::from(f))),
+            None => match t.parse::<i64>() {
+                Ok(n) if (0..=23).contains(&n) => Ok(Val::Int(n)),
+                _ => err("a facility name (kern … local7) or number 0–23".into()),
             },
         },
         Type::Array => Ok(Val::List(match v {

@@ -84,6 +84,7 @@ fn type_name(t: Type) -> String {
         Type::Offset => "UTC offset (+hh:mm)".into(),
         Type::Ports => "port(s)".into(),
         Type::Severity => "severity".into(),
+        Type::Facility => "facility".into(),
         Type::Template => "template name".into(),
         Type::Ruleset => "ruleset name".into(),
         Type::Array => "array".into(),

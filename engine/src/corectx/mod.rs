@@ -61,8 +61,9 @@ pub struct InputStats {
     /// Connections and datagrams from senders `$AllowedSender` does not
     /// list, dropped before any parsing.
     pub denied: u64,
-    /// Messages no parser of their ruleset's chain accepted, discarded.
-    pub dropped_no_parser: u64,
+    /// Messages no parser of their ruleset's chain accepted, delivered
+    /// unparsed.
+    pub unparsed: u64,
 }
 
 /// What the tasks of one core share.

@@ -313,7 +313,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
                 no_parser += 1;
             }
         }
-        let received = items.len() as u64 + no_parser;
+        let received = items.len() as u64;
         let limited = limit.dropped - before;
         let dropped = ctx
             .shard_for(spec.ruleset)
@@ -325,7 +325,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
             s.dropped_ratelimit += limited;
             s.dropped_full += dropped;
             s.denied += denied;
-            s.dropped_no_parser += no_parser;
+            s.unparsed += no_parser;
         });
         // Not on a unix socket, whose queue holds only
         // `net.unix.max_dgram_qlen` datagrams (10 by default) and then

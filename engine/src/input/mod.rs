@@ -55,7 +55,8 @@ impl InputSpec {
     /// Parses one frame with this input's options and its ruleset's
     /// parser chain into `items`, bound to the input's ruleset; false (for
     /// the caller to count; said here at a limited rate) when no parser of
-    /// the chain accepts it, which rsyslog discards too.
+    /// the chain accepted it, and it goes on unparsed (see
+    /// [`crate::parse::parse_chain`]).
     pub fn parse_into(
         &self,
         frame: bytes::Bytes,
@@ -64,20 +65,17 @@ impl InputSpec {
         opts: &crate::ParseOptions,
         items: &mut Vec<crate::Message>,
     ) -> bool {
-        match crate::parse::parse_chain(frame, origin, now, opts, self.parsers.as_deref()) {
-            Some(mut m) => {
-                m.set_ruleset(self.ruleset);
-                items.push(m);
-                true
-            }
-            None => {
-                crate::notice::say(format_args!(
-                    "{}: a message no parser of its ruleset's chain accepted was discarded (as rsyslog does); add rsyslog.rfc3164 at the end of the chain to keep every message",
-                    self.config.input_name
-                ));
-                false
-            }
+        let (mut m, accepted) =
+            crate::parse::parse_chain(frame, origin, now, opts, self.parsers.as_deref());
+        m.set_ruleset(self.ruleset);
+        items.push(m);
+        if !accepted {
+            crate::notice::say(format_args!(
+                "{}: no parser of its ruleset's chain accepted a message: it goes on unparsed (msg is the whole frame); add rsyslog.rfc3164 at the end of the chain to parse every message",
+                self.config.input_name
+            ));
         }
+        accepted
     }
 
     /// The parser options for this input's messages.

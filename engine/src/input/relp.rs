@@ -225,7 +225,7 @@ pub async fn session(
         ctx.count(|s| {
             s.received += received;
             s.dropped_ratelimit += limited;
-            s.dropped_no_parser += no_parser;
+            s.unparsed += no_parser;
         });
         if let Err(e) = &decoded {
             if !end {

@@ -713,7 +713,7 @@ async fn submit(
     ctx.count(|s| {
         s.received += received;
         s.dropped_ratelimit += limited;
-        s.dropped_no_parser += no_parser;
+        s.unparsed += no_parser;
     });
     let shard = ctx.shard_for(spec.ruleset);
     shard.enqueue(items).await;

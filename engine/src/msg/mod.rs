@@ -213,14 +213,68 @@ impl Message {
     }
 
     /// The whole message as received (after control-character escaping and
-    /// the trailing LF dropped): `rawmsg`.
+    /// the trailing LF dropped): `rawmsg`. It ends where `after_pri` ends;
+    /// what follows in the buffer a parser added (see [`Message::append`]).
     pub fn raw(&self) -> &[u8] {
-        &self.buf
+        &self.buf[..self.raw_len()]
     }
 
-    /// The shared buffer, for outputs that forward the raw message.
-    pub fn raw_bytes(&self) -> &Bytes {
-        &self.buf
+    /// How many bytes of the buffer the frame is.
+    fn raw_len(&self) -> usize {
+        if self.after_pri.is_unset() {
+            self.buf.len()
+        } else {
+            self.after_pri.end().min(self.buf.len())
+        }
+    }
+
+    /// Adds `bytes` after the frame (copying the buffer once) and returns
+    /// their span: a property a parser makes up rather than finds, such as
+    /// pmnull's `tag=`. `rawmsg` does not show them.
+    pub(crate) fn append(&mut self, bytes: &[u8]) -> Span {
+        let raw_len = self.raw_len();
+        debug_assert_eq!(raw_len, self.after_pri.end(), "a frame has its after_pri");
+        let mut out = Vec::with_capacity(self.buf.len() + bytes.len());
+        out.extend_from_slice(&self.buf);
+        out.extend_from_slice(bytes);
+        let at = self.buf.len();
+        self.buf = Bytes::from(out);
+        debug_assert_eq!(self.raw_len(), raw_len);
+        Span::new(at, at + bytes.len())
+    }
+
+    /// rsyslog's `MsgReplaceMSG`: `msg` becomes `new`; the frame keeps
+    /// what came before it and `new` ends it. Bytes a parser appended
+    /// after the frame stay, their spans moved.
+    pub(crate) fn replace_msg(&mut self, new: &[u8]) {
+        let raw_len = self.raw_len();
+        let start = (self.msg.start as usize).min(raw_len);
+        let mut buf = Vec::with_capacity(start + new.len() + self.buf.len() - raw_len);
+        buf.extend_from_slice(&self.buf[..start]);
+        buf.extend_from_slice(new);
+        let new_raw_len = buf.len();
+        buf.extend_from_slice(&self.buf[raw_len..]);
+        self.buf = Bytes::from(buf);
+        self.msg = Span::new(start, new_raw_len);
+        if !self.after_pri.is_unset() {
+            self.after_pri = Span::new(
+                (self.after_pri.start as usize).min(new_raw_len),
+                new_raw_len,
+            );
+        }
+        for s in [
+            &mut self.tag,
+            &mut self.programname,
+            &mut self.app_name,
+            &mut self.procid,
+        ] {
+            if !s.is_unset() && *s != Span::DASH && s.start as usize >= raw_len {
+                *s = Span::new(
+                    s.start as usize - raw_len + new_raw_len,
+                    s.end() - raw_len + new_raw_len,
+                );
+            }
+        }
     }
 
     pub fn pri(&self) -> u16 {

@@ -227,6 +227,26 @@ pub fn parse_rfc3339(b: &[u8]) -> Option<(Timestamp, usize)> {
 /// `detect.yearAfterTimestamp` is off by default, and `2009` in
 /// `Oct 11 22:14:15 2009 host` then reads as the hostname.
 pub fn parse_rfc3164(b: &[u8], now: &Timestamp) -> Option<(Timestamp, usize)> {
+    parse_rfc3164_zoned(b, now, None)
+}
+
+/// A zone name's UTC offset (`timezone(id= offset=)` objects): (mode,
+/// hours, minutes), `None` for a name not defined.
+pub type ZoneLookup<'a> = &'a dyn Fn(&[u8]) -> Option<(OffsetMode, u8, u8)>;
+
+/// [`parse_rfc3164`], and, with `zones` (rsyslog's `bParseTZ`, which only
+/// pmciscoios sets), a zone name after the time: `hh:mm:ss[.frac] NAME`
+/// up to 15 bytes ending at `:` or SP. A defined name gives the time its
+/// offset; an undefined one is read over and changes nothing; a SP with
+/// no name after it is read over too. Only where at least three bytes
+/// follow the time, as in rsyslog.
+pub fn parse_rfc3164_zoned(
+    b: &[u8],
+    now: &Timestamp,
+    zones: Option<ZoneLookup<'_>>,
+) -> Option<(Timestamp, usize)> {
+    /// rsyslog's `tzstring[16]`, NUL included.
+    const ZONE_NAME_BYTES_MAX: usize = 15;
     if b.len() < 3 {
         return None;
     }
@@ -241,10 +261,32 @@ pub fn parse_rfc3164(b: &[u8], now: &Timestamp) -> Option<(Timestamp, usize)> {
         return None;
     }
     let (secfrac, secfrac_precision) = c.fraction();
+    let mut zone = None;
+    if let Some(lookup) = zones.filter(|_| b.len() - c.i > 2 && c.peek() == Some(b' ')) {
+        c.i += 1;
+        let name_len = b[c.i..]
+            .iter()
+            .take(ZONE_NAME_BYTES_MAX)
+            .take_while(|&&x| x != b':' && x != b' ')
+            .count();
+        if name_len > 0 {
+            zone = lookup(&b[c.i..c.i + name_len]);
+        }
+        c.i += name_len;
+    }
     if c.peek() == Some(b':') {
         c.i += 1;
     }
     c.end_of_stamp()?;
+    let (offset_mode, offset_hour, offset_minute) = zone.unwrap_or((
+        if now.offset_mode == OffsetMode::Minus {
+            OffsetMode::Minus
+        } else {
+            OffsetMode::Plus
+        },
+        now.offset_hour,
+        now.offset_minute,
+    ));
     let ts = Timestamp {
         year: year.map_or(now.year, |y| y as u16),
         month,
@@ -254,13 +296,9 @@ pub fn parse_rfc3164(b: &[u8], now: &Timestamp) -> Option<(Timestamp, usize)> {
         second: second as u8,
         secfrac,
         secfrac_precision,
-        offset_mode: if now.offset_mode == OffsetMode::Minus {
-            OffsetMode::Minus
-        } else {
-            OffsetMode::Plus
-        },
-        offset_hour: now.offset_hour,
-        offset_minute: now.offset_minute,
+        offset_mode,
+        offset_hour,
+        offset_minute,
     };
     Some((ts, c.i))
 }

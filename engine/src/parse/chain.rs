@@ -18,6 +18,11 @@
 //!   tabs around `MSWinEventLog`/`LinuxKAudit`) and pass the repaired frame
 //!   on, as rsyslog's modules rewrite the raw message in place.
 //!
+//! - `rsyslog.ciscoios` (pmciscoios, see [`super::ciscoios`]): Cisco IOS
+//!   headers only;
+//! - `rsyslog.pmnull` (pmnull): everything, unparsed, with the PRI and tag
+//!   the parser is given.
+//!
 //! Guarantees: never panics on any frame; a repairing parser copies the
 //! frame once, only when it repairs it.
 
@@ -25,7 +30,10 @@ use bytes::Bytes;
 
 use crate::msg::{Format, Message, Span};
 
-use super::{rfc3164, rfc5424, ParseOptions};
+use std::sync::Arc;
+
+pub use super::ciscoios::{CiscoIosOptions, Zone};
+use super::{ciscoios, rfc3164, rfc5424, ParseOptions};
 
 /// pmrfc3164's parameters (all off by default, as in rsyslog).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,8 +63,17 @@ pub struct SnareOptions {
     pub prefix: Option<u8>,
 }
 
+/// pmnull's parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NullOptions {
+    /// `tag`: the tag every message gets (`None`: an empty one).
+    pub tag: Option<Arc<[u8]>>,
+    /// `syslogfacility` × 8 + `syslogseverity` (default `user.notice`).
+    pub pri: u16,
+}
+
 /// One parser of a chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parser {
     Rfc5424,
     Rfc3164(Rfc3164Options),
@@ -64,12 +81,16 @@ pub enum Parser {
     CiscoNames,
     AixForwardedFrom,
     Snare(SnareOptions),
+    CiscoIos(CiscoIosOptions),
+    Null(NullOptions),
 }
 
 /// The parsers a ruleset's messages go through, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chain {
     pub parsers: Vec<Parser>,
+    /// The `timezone()` objects, for pmciscoios.
+    pub timezones: Vec<Zone>,
 }
 
 /// What a parser made of a frame.
@@ -105,6 +126,17 @@ pub(super) fn run(chain: &Chain, m: &mut Message, start: usize, opts: &ParseOpti
                 repair(m, start, aix_forwarded_from);
                 Outcome::Next
             }
+            Parser::CiscoIos(o) => {
+                if ciscoios::parse(m, start, opts, o, &chain.timezones) {
+                    Outcome::Parsed
+                } else {
+                    Outcome::Next
+                }
+            }
+            Parser::Null(o) => {
+                null(m, o, opts);
+                Outcome::Parsed
+            }
             Parser::Snare(o) => {
                 let tab = snare_tab(o, opts);
                 if let Some(edits) = snare(&m.buf[start..], tab.as_bytes()) {
@@ -118,6 +150,27 @@ pub(super) fn run(chain: &Chain, m: &mut Message, start: usize, opts: &ParseOpti
         }
     }
     false
+}
+
+/// pmnull: the whole frame, PRI included, is `msg`; the PRI and tag are
+/// the parser's; the time is that of reception and the hostname reads
+/// as `fromhost`.
+fn null(m: &mut Message, o: &NullOptions, opts: &ParseOptions) {
+    m.format = Format::Rfc3164;
+    m.pri = o.pri;
+    m.time_reported = m.time_generated;
+    m.msg = Span::new(0, m.raw().len());
+    match &o.tag {
+        Some(t) => {
+            let span = m.append(t);
+            rfc3164::set_tag(m, span.start as usize, span.end(), opts);
+        }
+        None => {
+            m.tag = Span::EMPTY;
+            m.programname = Span::EMPTY;
+            m.app_name = Span::EMPTY;
+        }
+    }
 }
 
 /// pmlastmsg: after the PRI and any SP, `last message repeated <digits>
@@ -330,6 +383,66 @@ mod tests {
             b"#011"
         )
         .is_none());
+    }
+
+    /// rsyslog's own pmnull tests (`pmnull-withparams.sh`,
+    /// `pmnull-basic.sh`): pmnull is not in Debian's rsyslog, so the
+    /// differential suite cannot run it.
+    #[test]
+    fn pmnull_as_rsyslogs_testbench_expects() {
+        use crate::prop::{self, PropBuf, PropId};
+        let raw = "<189>16261: May 28 16:09:56.185: %SYS-5-CONFIG_I: Configured from console by adminsepp on vty0 (10.23.214.226)";
+        let conf = |params: &str| {
+            format!(
+                "module(load=\"pmnull\")\nparser(name=\"n\" type=\"pmnull\"{params})\n$RulesetParser n\n*.* /dev/null\n"
+            )
+        };
+        for (params, line) in [
+            (
+                " tag=\"mytag\" syslogfacility=\"3\" syslogseverity=\"1\"",
+                "tag: mytag, pri: 25, syslogfacility: 3, syslogseverity: 1 msg: ",
+            ),
+            (
+                "",
+                "tag: , pri: 13, syslogfacility: 1, syslogseverity: 5 msg: ",
+            ),
+        ] {
+            let plan = crate::config::load_str("pmnull", &conf(params)).expect("loads");
+            let chain = plan.rulesets[plan.default_ruleset]
+                .parsers
+                .clone()
+                .expect("a chain");
+            let (m, accepted) = crate::parse::parse_chain(
+                Bytes::from_static(raw.as_bytes()),
+                &std::sync::Arc::new(crate::Origin::new("h", "127.0.0.1", "imtcp")),
+                crate::Timestamp::default(),
+                &ParseOptions::default(),
+                Some(&chain),
+            );
+            assert!(accepted);
+            let mut b = PropBuf::new();
+            let mut get = |id| String::from_utf8_lossy(prop::get(&m, id, &mut b)).into_owned();
+            let got = format!(
+                "tag: {}, pri: {}, syslogfacility: {}, syslogseverity: {} msg: ",
+                get(PropId::SyslogTag),
+                get(PropId::Pri),
+                get(PropId::SyslogFacility),
+                get(PropId::SyslogSeverity)
+            );
+            assert_eq!(got, line);
+            assert_eq!(get(PropId::Msg), raw);
+            assert_eq!(get(PropId::RawMsg), raw, "the tag is not part of the frame");
+            // mmanon replaces msg: the appended tag stays.
+            let tag = get(PropId::SyslogTag);
+            let mut m = m;
+            m.replace_msg(b"<189>anonymised");
+            let mut b = PropBuf::new();
+            assert_eq!(prop::get(&m, PropId::SyslogTag, &mut b), tag.as_bytes());
+            assert_eq!(prop::get(&m, PropId::Msg, &mut b), b"<189>anonymised");
+            assert_eq!(prop::get(&m, PropId::RawMsg, &mut b), b"<189>anonymised");
+        }
+        let bad = crate::config::load_str("pmnull", &conf(" syslogfacility=\"nosuch\""));
+        assert!(bad.is_err());
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! escaped, one forward pass over the bytes.
 
 pub mod chain;
+mod ciscoios;
 mod rfc3164;
 mod rfc5424;
 pub mod sanitize;
@@ -57,17 +58,20 @@ pub fn parse(
 }
 
 /// Parses one frame with a ruleset's parser chain (`None`: the default
-/// one). `None` when no parser of the chain accepts it: rsyslog discards
-/// such a message, and so does the caller, counting it.
+/// one), and says whether a parser of the chain accepted it. One that
+/// none accepts is unparsed, as a frame with an invalid PRI is: its PRI,
+/// the time of reception (or one a parser read before refusing it),
+/// `fromhost` for a hostname, an empty tag and the whole frame as `msg`. (rsyslog 8.2302 says it discards such a message,
+/// but delivers it with its MSG unset, which reads one byte before the
+/// frame and loses its last one; corelog delivers the frame.)
 pub fn parse_chain(
     frame: Bytes,
     origin: &Arc<Origin>,
     time_generated: Timestamp,
     opts: &ParseOptions,
     chain: Option<&chain::Chain>,
-) -> Option<Message> {
-    let (m, accepted) = parse_inner(frame, origin, time_generated, opts, chain);
-    accepted.then_some(m)
+) -> (Message, bool) {
+    parse_inner(frame, origin, time_generated, opts, chain)
 }
 
 fn parse_inner(
@@ -120,13 +124,33 @@ fn parse_inner(
             }
             true
         }
-        Some(c) => chain::run(c, &mut m, start, opts),
+        Some(c) => {
+            let accepted = chain::run(c, &mut m, start, opts);
+            if !accepted {
+                unparsed(&mut m);
+            }
+            accepted
+        }
     };
     if opts.ignore_timestamp {
         m.time_reported = time_generated;
     }
     debug_assert!(m.msg.end() <= m.buf.len());
     (m, accepted)
+}
+
+/// A message no parser accepted: the PRI it has, nothing else parsed (but
+/// a time a refusing parser read, as in rsyslog).
+fn unparsed(m: &mut Message) {
+    m.format = Format::Unparsed;
+    m.hostname = Span::UNSET;
+    m.tag = Span::EMPTY;
+    m.programname = Span::EMPTY;
+    m.app_name = Span::UNSET;
+    m.procid = Span::UNSET;
+    m.msgid = Span::UNSET;
+    m.structured_data = Span::UNSET;
+    m.msg = Span::new(0, m.raw().len());
 }
 
 #[cfg(test)]

@@ -123,8 +123,18 @@ pub(super) fn parse_with(m: &mut Message, start: usize, opts: &ParseOptions, o: 
         remove_first_space(m, o);
         return;
     }
-    m.tag = Span::new(tag_start, i);
-    let tag = &b[tag_start..i];
+    set_tag(m, tag_start, i, opts);
+
+    // 5. MSG
+    m.msg = Span::new(i, len);
+    remove_first_space(m, o);
+}
+
+/// The tag is `buf[start..end]`; `programname` (and `app-name`) and
+/// `procid` are read from it (see the module documentation).
+pub(super) fn set_tag(m: &mut Message, start: usize, end: usize, opts: &ParseOptions) {
+    m.tag = Span::new(start, end);
+    let tag = &m.buf[start..end];
     let prog_len = tag
         .iter()
         .take_while(|&&c| {
@@ -134,22 +144,18 @@ pub(super) fn parse_with(m: &mut Message, start: usize, opts: &ParseOptions, o: 
                 && (c != b'/' || opts.permit_slash_in_programname)
         })
         .count();
-    m.programname = Span::new(tag_start, tag_start + prog_len);
+    m.programname = Span::new(start, start + prog_len);
     m.app_name = m.programname;
     m.procid = memchr::memchr(b'[', tag)
         .and_then(|open| {
-            let from = tag_start + open + 1;
-            memchr::memchr(b']', &b[from..i]).map(|close| Span::new(from, from + close))
+            let from = start + open + 1;
+            memchr::memchr(b']', &m.buf[from..end]).map(|close| Span::new(from, from + close))
         })
         .unwrap_or(Span::UNSET);
-
-    // 5. MSG
-    m.msg = Span::new(i, len);
-    remove_first_space(m, o);
 }
 
 /// An input's `defaultTZ` on an RFC 3164 time (rsyslog's `applyDfltTZ`).
-fn with_default_tz(mut ts: crate::Timestamp, opts: &ParseOptions) -> crate::Timestamp {
+pub(super) fn with_default_tz(mut ts: crate::Timestamp, opts: &ParseOptions) -> crate::Timestamp {
     if let Some((neg, h, m)) = opts.default_tz {
         ts.offset_mode = if neg {
             crate::msg::timestamp::OffsetMode::Minus

@@ -17,7 +17,7 @@ use bytes::Bytes;
 
 use crate::msg::json::{self, Json, Object, Path};
 use crate::msg::vars::VarScope;
-use crate::msg::{Message, Span};
+use crate::msg::Message;
 
 /// Where a modifier puts its tree: a scope and a path in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,18 +116,7 @@ impl Modifier {
             }
             Modifier::Anon(a) => {
                 if let Some(new) = a.apply(m.slice(m.msg)) {
-                    // rsyslog's MsgReplaceMSG: the frame keeps what comes
-                    // before msg, and msg (of another length) ends it.
-                    let start = m.msg.start as usize;
-                    let mut buf = Vec::with_capacity(start + new.len());
-                    buf.extend_from_slice(&m.buf[..start.min(m.buf.len())]);
-                    buf.extend_from_slice(&new);
-                    let len = buf.len();
-                    m.buf = Bytes::from(buf);
-                    m.msg = Span::new(start.min(len), len);
-                    if !m.after_pri.is_unset() {
-                        m.after_pri = Span::new((m.after_pri.start as usize).min(len), len);
-                    }
+                    m.replace_msg(&new);
                 }
             }
             Modifier::Utf8Fix { mode, replacement } => {

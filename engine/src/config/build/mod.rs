@@ -233,11 +233,13 @@ impl Builder {
         let mut chain = Vec::new();
         for (name, pos) in names {
             if let Some(p) = self.parsers.get(&name) {
-                chain.push(*p);
+                chain.push(p.clone());
                 continue;
             }
             match BUILT_IN.iter().find(|b| b.0 == name) {
-                Some((_, module, p)) if self.module_loaded(module).is_some() => chain.push(*p),
+                Some((_, module, p)) if self.module_loaded(module).is_some() => {
+                    chain.push(p.clone())
+                }
                 Some((_, module, _)) => self.err(
                     pos,
                     format!("parser '{name}' needs its module: add module(load=\"{module}\")"),
@@ -254,7 +256,10 @@ impl Builder {
                 }
             }
         }
-        Some(Arc::new(crate::parse::chain::Chain { parsers: chain }))
+        Some(Arc::new(crate::parse::chain::Chain {
+            parsers: chain,
+            timezones: self.timezones.clone(),
+        }))
     }
 
     fn finish_rulesets(&mut self) -> Vec<RulesetDef> {

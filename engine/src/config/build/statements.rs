@@ -428,10 +428,12 @@ impl Builder {
         let Some(off) = crate::config::param::parse_offset(&offset) else {
             return; // the parameter's own check said why
         };
-        self.warn(
-            o.pos,
-            format!("timezone '{id}' is kept, but nothing reads it: in rsyslog 8.2302 only the pmciscoios parser does, which corelog does not run; RFC 3164 times are read with an input's defaultTZ"),
-        );
+        if self.module_loaded("pmciscoios").is_none() {
+            self.warn(
+                o.pos,
+                format!("timezone '{id}' is read only by the pmciscoios parser (as in rsyslog 8.2302), which is not loaded here; RFC 3164 times are read with an input's defaultTZ"),
+            );
+        }
         self.timezones.push((id, off));
     }
 

@@ -1,6 +1,6 @@
 //! `parser()` objects and the parser modules corelog runs: pmrfc5424,
 //! pmrfc3164 (with its parameters), pmlastmsg, pmcisconames,
-//! pmaixforwardedfrom.
+//! pmaixforwardedfrom, pmsnare, pmciscoios and pmnull.
 //!
 //! In: a `parser(name= type=)` object's parameters, or the name of a
 //! parser a module provides (`rsyslog.rfc3164`, `rsyslog.lastline`, …).
@@ -8,7 +8,9 @@
 //! [`crate::parse::chain`]).
 
 use crate::config::param::{Param, Resolved, Table, Type};
-use crate::parse::chain::{Parser, Rfc3164Options, SnareOptions};
+use std::sync::Arc;
+
+use crate::parse::chain::{CiscoIosOptions, NullOptions, Parser, Rfc3164Options, SnareOptions};
 
 /// `parser()` itself.
 pub static PARSER: Table = Table {
@@ -48,6 +50,29 @@ pub static PMSNARE: Table = Table {
     ],
 };
 
+/// `parser(type="pmciscoios")`.
+pub static PMCISCOIOS: Table = Table {
+    object: "parser(type=\"pmciscoios\")",
+    params: &[
+        Param::new("present.origin", Type::Bool, "off")
+            .note("an ORIGIN (hostname) field follows the sequence number"),
+        Param::new("present.xr", Type::Bool, "off").note("the IOS XR format"),
+    ],
+};
+
+/// `parser(type="pmnull")`.
+pub static PMNULL: Table = Table {
+    object: "parser(type=\"pmnull\")",
+    params: &[
+        Param::new("tag", Type::Str, "").note("unset: messages get an empty tag"),
+        Param::new("syslogfacility", Type::Facility, "1"),
+        Param::new("syslogseverity", Type::Severity, "5"),
+    ],
+};
+
+/// pmnull's defaults: no tag, `user.notice`.
+const NULL_DEFAULT: NullOptions = NullOptions { tag: None, pri: 13 };
+
 /// The parser a `parser()` object of module `module` makes.
 pub fn resolve(module: &str, r: &Resolved) -> Parser {
     match module {
@@ -75,6 +100,20 @@ pub fn resolve(module: &str, r: &Resolved) -> Parser {
             remove_msg_first_space: r.bool("remove.msgFirstSpace"),
             detect_year_after_timestamp: r.bool("detect.YearAfterTimestamp"),
         }),
+        "pmciscoios" => Parser::CiscoIos(CiscoIosOptions {
+            origin_present: r.bool("present.origin"),
+            xr_present: r.bool("present.xr"),
+        }),
+        "pmnull" => {
+            let tag = r.opt_str("tag").filter(|_| r.given("tag"));
+            // As rsyslog computes it (severity 8 is the next facility's
+            // 0), within the PRIs there are.
+            let pri = r.int("syslogfacility") * 8 + r.int("syslogseverity");
+            Parser::Null(NullOptions {
+                tag: tag.map(|t| Arc::from(t.into_bytes())),
+                pri: pri.min(191) as u16,
+            })
+        }
         "pmrfc5424" => Parser::Rfc5424,
         "pmlastmsg" => Parser::LastLine,
         "pmcisconames" => Parser::CiscoNames,
@@ -105,6 +144,15 @@ pub const BUILT_IN: &[(&str, &str, Parser)] = &[
         "pmaixforwardedfrom",
         Parser::AixForwardedFrom,
     ),
+    (
+        "rsyslog.ciscoios",
+        "pmciscoios",
+        Parser::CiscoIos(CiscoIosOptions {
+            origin_present: false,
+            xr_present: false,
+        }),
+    ),
+    ("rsyslog.pmnull", "pmnull", Parser::Null(NULL_DEFAULT)),
     (
         "rsyslog.snare",
         "pmsnare",
