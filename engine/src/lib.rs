@@ -36,6 +36,7 @@ pub mod relp;
 pub mod rule;
 pub mod runtime;
 pub mod sock;
+pub mod stats;
 pub mod template;
 pub mod tls;
 

@@ -66,6 +66,26 @@ pub struct InputStats {
     pub unparsed: u64,
 }
 
+impl InputStats {
+    pub fn add(&self, o: &InputStats) -> InputStats {
+        InputStats {
+            received: self.received + o.received,
+            bytes: self.bytes + o.bytes,
+            sessions_opened: self.sessions_opened + o.sessions_opened,
+            sessions_refused: self.sessions_refused + o.sessions_refused,
+            sessions_refused_source: self.sessions_refused_source + o.sessions_refused_source,
+            sessions_evicted: self.sessions_evicted + o.sessions_evicted,
+            tls_handshakes: self.tls_handshakes + o.tls_handshakes,
+            tls_handshakes_failed: self.tls_handshakes_failed + o.tls_handshakes_failed,
+            dropped_ratelimit: self.dropped_ratelimit + o.dropped_ratelimit,
+            dropped_full: self.dropped_full + o.dropped_full,
+            receive_errors: self.receive_errors + o.receive_errors,
+            denied: self.denied + o.denied,
+            unparsed: self.unparsed + o.unparsed,
+        }
+    }
+}
+
 /// What the tasks of one core share.
 pub struct CoreCtx {
     pub tasks: Rc<TaskGroup>,
@@ -82,7 +102,9 @@ pub struct CoreCtx {
     pub global_vars: std::sync::Arc<crate::rule::globals::Globals>,
     /// The plan's lookup tables (core 0 reloads them on SIGHUP).
     pub lookup_tables: Vec<std::sync::Arc<crate::rule::lookup::LookupTable>>,
-    pub stats: Cell<InputStats>,
+    /// Per input (by [`crate::input::InputSpec::index`]): its counters on
+    /// this core.
+    pub stats: Vec<Cell<InputStats>>,
     /// What this core's sessions may hold in large receive buffers.
     pub recv_budget: crate::input::budget::RecvBudget,
 }
@@ -101,10 +123,21 @@ impl CoreCtx {
         std::iter::once(&self.shard).chain(self.ruleset_shards.iter().flatten())
     }
 
-    pub fn count(&self, f: impl FnOnce(&mut InputStats)) {
-        let mut s = self.stats.get();
-        f(&mut s);
-        self.stats.set(s);
+    /// Counts for input `input` (its spec's index) on this core.
+    pub fn count(&self, input: usize, f: impl FnOnce(&mut InputStats)) {
+        debug_assert!(input < self.stats.len(), "every input has its counters");
+        if let Some(c) = self.stats.get(input) {
+            let mut s = c.get();
+            f(&mut s);
+            c.set(s);
+        }
+    }
+
+    /// Every input's counters on this core, summed.
+    pub fn input_totals(&self) -> InputStats {
+        self.stats
+            .iter()
+            .fold(InputStats::default(), |a, c| a.add(&c.get()))
     }
 }
 

@@ -259,7 +259,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
             None => break,
             Some(Ok(got)) => got,
             Some(Err(e)) => {
-                ctx.count(|s| s.receive_errors += 1);
+                ctx.count(spec.index, |s| s.receive_errors += 1);
                 crate::notice!("corelogd: {}: receive failed: {e}.", spec.describe());
                 glommio::timer::sleep(std::time::Duration::from_millis(10)).await;
                 continue;
@@ -319,7 +319,7 @@ pub async fn serve(ctx: Rc<CoreCtx>, spec: Rc<InputSpec>, sock: Socket) {
             .shard_for(spec.ruleset)
             .enqueue_timeout(&mut items)
             .await;
-        ctx.count(|s| {
+        ctx.count(spec.index, |s| {
             s.received += received;
             s.bytes += bytes;
             s.dropped_ratelimit += limited;

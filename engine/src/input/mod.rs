@@ -39,6 +39,9 @@ pub use crate::config::modules::KeepAlive;
 /// looked up at start (its addresses) or fixed by the plan (its ruleset).
 #[derive(Debug, Clone)]
 pub struct InputSpec {
+    /// Its place among the inputs (as [`specs`] lists them): where its
+    /// counters are.
+    pub index: usize,
     pub config: InputConfig,
     pub kind: Kind,
     pub addrs: Vec<SocketAddr>,
@@ -232,6 +235,9 @@ pub fn specs(plan: &Plan) -> Result<Vec<InputSpec>, InputError> {
             Listen::UnixStream(_) | Listen::UnixDgram(_) => out.push(spec(plan, def, &[])?),
         }
     }
+    for (i, s) in out.iter_mut().enumerate() {
+        s.index = i;
+    }
     Ok(out)
 }
 
@@ -291,6 +297,7 @@ fn spec(plan: &Plan, def: &InputDef, ports: &[u16]) -> Result<InputSpec, InputEr
         None => None,
     };
     Ok(InputSpec {
+        index: 0,
         config: c.clone(),
         kind,
         addrs,

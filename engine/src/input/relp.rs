@@ -167,10 +167,12 @@ pub async fn session(
                 match e.kind() {
                     // A TLS peer that closed without close_notify: the end.
                     std::io::ErrorKind::UnexpectedEof => {}
-                    std::io::ErrorKind::ConnectionReset => ctx.count(|s| s.receive_errors += 1),
+                    std::io::ErrorKind::ConnectionReset => {
+                        ctx.count(spec.index, |s| s.receive_errors += 1)
+                    }
                     _ => {
                         crate::notice!("corelogd: {}: read failed: {e}.", spec.describe());
-                        ctx.count(|s| s.receive_errors += 1);
+                        ctx.count(spec.index, |s| s.receive_errors += 1);
                     }
                 }
                 break;
@@ -181,7 +183,7 @@ pub async fn session(
             }
         };
         let filled = n == buf.len();
-        ctx.count(|s| s.bytes += n as u64);
+        ctx.count(spec.index, |s| s.bytes += n as u64);
         let chunk = super::stream::compact(buf.split_to(n).freeze(), alloc);
         // Large while reads fill the buffer (and the core's budget has
         // room); small again once one would fit a small one.
@@ -222,7 +224,7 @@ pub async fn session(
         }
         frames.clear();
         let limited = limit.dropped - before;
-        ctx.count(|s| {
+        ctx.count(spec.index, |s| {
             s.received += received;
             s.dropped_ratelimit += limited;
             s.unparsed += no_parser;
@@ -234,7 +236,7 @@ pub async fn session(
                     spec.describe(),
                     origin_ip(origin)
                 );
-                ctx.count(|s| s.receive_errors += 1);
+                ctx.count(spec.index, |s| s.receive_errors += 1);
             }
             end = true;
         }

@@ -142,7 +142,7 @@ pub async fn serve(
             Ok(c) => c,
             Err(e) => {
                 crate::notice!("corelogd: {}: accept failed: {e}.", spec.describe());
-                ctx.count(|s| s.receive_errors += 1);
+                ctx.count(spec.index, |s| s.receive_errors += 1);
                 glommio::timer::sleep(std::time::Duration::from_millis(10)).await;
                 continue;
             }
@@ -154,7 +154,7 @@ pub async fn serve(
                 .peer_addr()
                 .is_ok_and(|a| crate::acl::allows(Some(list), a.ip()));
             if !allowed {
-                ctx.count(|s| s.denied += 1);
+                ctx.count(spec.index, |s| s.denied += 1);
                 if let Accepted::Tcp(s) = accepted {
                     close(s);
                 }
@@ -237,7 +237,7 @@ pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc
     let ticket = match sessions.admit(fd, peer.map(|p| p.ip())) {
         Ok((ticket, how)) => {
             if how == Admitted::Evicted {
-                ctx.count(|s| s.sessions_evicted += 1);
+                ctx.count(spec.index, |s| s.sessions_evicted += 1);
             }
             ticket
         }
@@ -246,7 +246,7 @@ pub fn start(ctx: &Rc<CoreCtx>, spec: &Rc<InputSpec>, conn: Conn, sessions: &Arc
             return;
         }
     };
-    ctx.count(|s| s.sessions_opened += 1);
+    ctx.count(spec.index, |s| s.sessions_opened += 1);
     if let (Conn::Tcp(s), Some(k)) = (&conn, spec.config.keepalive) {
         set_keepalive(s, k);
     }
@@ -336,11 +336,11 @@ async fn handshake(
     };
     match r {
         Ok(s) => {
-            ctx.count(|s| s.tls_handshakes += 1);
+            ctx.count(spec.index, |s| s.tls_handshakes += 1);
             Some(s)
         }
         Err(crate::tls::Failed(why)) => {
-            ctx.count(|s| s.tls_handshakes_failed += 1);
+            ctx.count(spec.index, |s| s.tls_handshakes_failed += 1);
             crate::notice!(
                 "corelogd: {}: TLS handshake with {} failed: {why}.",
                 spec.describe(),
@@ -372,7 +372,7 @@ fn refused(ctx: &CoreCtx, spec: &InputSpec, sessions: &Sessions, why: Refusal) {
     let limits = sessions.limits();
     let said = match why {
         Refusal::Full => {
-            ctx.count(|s| s.sessions_refused += 1);
+            ctx.count(spec.index, |s| s.sessions_refused += 1);
             format!(
                 "maxSessions ({}) reached and no session idle for sessionEvictIdle ({} s)",
                 limits.max,
@@ -380,7 +380,7 @@ fn refused(ctx: &CoreCtx, spec: &InputSpec, sessions: &Sessions, why: Refusal) {
             )
         }
         Refusal::PerSource => {
-            ctx.count(|s| s.sessions_refused_source += 1);
+            ctx.count(spec.index, |s| s.sessions_refused_source += 1);
             format!(
                 "a sender has maxSessionsPerSource ({}) sessions",
                 limits.per_source
@@ -556,16 +556,18 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
                     // A TLS peer that closed without close_notify (as many
                     // senders do): the end of the stream.
                     std::io::ErrorKind::UnexpectedEof => {}
-                    std::io::ErrorKind::ConnectionReset => ctx.count(|s| s.receive_errors += 1),
+                    std::io::ErrorKind::ConnectionReset => {
+                        ctx.count(spec.index, |s| s.receive_errors += 1)
+                    }
                     _ => {
                         crate::notice!("corelogd: {}: read failed: {e}.", spec.describe());
-                        ctx.count(|s| s.receive_errors += 1);
+                        ctx.count(spec.index, |s| s.receive_errors += 1);
                     }
                 }
                 break;
             }
         };
-        ctx.count(|s| s.bytes += n as u64);
+        ctx.count(spec.index, |s| s.bytes += n as u64);
         debug_assert_eq!(buf.len(), n, "a read appends what it read");
         // Of the buffer the read went into: the small path replaces `buf`.
         let filled = buf.len() == buf.capacity();
@@ -668,7 +670,7 @@ async fn drain_on_stop<S: AsyncRead + Unpin>(
         match read {
             Some(Ok(n)) if n > 0 => {
                 taken += n;
-                ctx.count(|s| s.bytes += n as u64);
+                ctx.count(spec.index, |s| s.bytes += n as u64);
                 framer.decode(compact(buf.split_to(n).freeze(), RECV_BUF), &mut frames);
                 submit(ctx, spec, origin, &mut frames, &mut items, limit).await;
             }
@@ -710,7 +712,7 @@ async fn submit(
         }
     }
     let limited = limit.dropped - before;
-    ctx.count(|s| {
+    ctx.count(spec.index, |s| {
         s.received += received;
         s.dropped_ratelimit += limited;
         s.unparsed += no_parser;

@@ -228,6 +228,47 @@ impl Message {
         }
     }
 
+    /// A message corelogd makes itself (impstats' lines): `text` is its
+    /// `rawmsg` and `msg`; its tag (`rsyslogd-pstats:`) and hostname are
+    /// kept after the frame; it reports `time` and goes to `ruleset`.
+    pub fn generated(
+        text: &[u8],
+        tag: &[u8],
+        hostname: &[u8],
+        pri: u16,
+        time: Timestamp,
+        origin: Arc<Origin>,
+        ruleset: u32,
+    ) -> Message {
+        let len = text.len();
+        let mut buf = Vec::with_capacity(len + tag.len() + hostname.len());
+        buf.extend_from_slice(text);
+        buf.extend_from_slice(tag);
+        buf.extend_from_slice(hostname);
+        let program = tag.iter().take_while(|&&c| c != b':' && c != b'[').count();
+        let m = Message {
+            buf: Bytes::from(buf),
+            pri,
+            format: Format::Rfc3164,
+            after_pri: Span::new(0, len),
+            hostname: Span::new(len + tag.len(), len + tag.len() + hostname.len()),
+            tag: Span::new(len, len + tag.len()),
+            programname: Span::new(len, len + program),
+            app_name: Span::new(len, len + program),
+            procid: Span::UNSET,
+            msgid: Span::UNSET,
+            structured_data: Span::UNSET,
+            msg: Span::new(0, len),
+            time_reported: time,
+            time_generated: time,
+            origin,
+            vars: None,
+            ruleset,
+        };
+        debug_assert_eq!(m.raw(), text);
+        m
+    }
+
     /// Adds `bytes` after the frame (copying the buffer once) and returns
     /// their span: a property a parser makes up rather than finds, such as
     /// pmnull's `tag=`. `rawmsg` does not show them.

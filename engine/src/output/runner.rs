@@ -37,6 +37,25 @@ pub struct ActionShared {
     /// Messages not written because their dynaFile could not be opened
     /// (a path that escapes, a symlink, a permission).
     pub unopened: AtomicU64,
+    /// Messages the action failed to write, given up when it suspended
+    /// (impstats' `failed`).
+    pub failed: AtomicU64,
+    /// Times the action was suspended, and the seconds of those
+    /// suspensions (impstats' `suspended`, `suspended.duration`).
+    pub suspensions: AtomicU64,
+    pub suspended_secs: AtomicU64,
+    /// Times it resumed after failing (impstats' `resumed`).
+    pub resumed: AtomicU64,
+}
+
+impl ActionShared {
+    /// Messages handed to the action (impstats' `processed`).
+    pub fn processed(&self) -> u64 {
+        [&self.written, &self.discarded, &self.unopened, &self.failed]
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .sum()
+    }
 }
 
 pub enum Output {
@@ -164,6 +183,7 @@ impl ActionRunner {
                     let unopened = self.unopened() - failed_before;
                     self.shared.unopened.fetch_add(unopened, Ordering::Relaxed);
                     if self.suspended_until.take().is_some() || tries > 0 {
+                        self.shared.resumed.fetch_add(1, Ordering::Relaxed);
                         crate::notice!("corelogd: action '{}' resumed.", self.name);
                     }
                     self.suspensions = 0;
@@ -187,11 +207,15 @@ impl ActionRunner {
                     let wait = (self.interval * (n / 10 + 1)).min(self.interval_max);
                     self.suspended_until = Some(Instant::now() + wait);
                     self.shared.suspended.store(true, Ordering::Relaxed);
+                    self.shared.suspensions.fetch_add(1, Ordering::Relaxed);
+                    self.shared
+                        .suspended_secs
+                        .fetch_add(wait.as_secs(), Ordering::Relaxed);
                     if let Output::Relp(f) = &mut self.output {
                         f.forget();
                     }
                     self.shared
-                        .discarded
+                        .failed
                         .fetch_add(u64::from(r.count), Ordering::Relaxed);
                     crate::notice!(
                         "corelogd: action '{}' suspended for {} s; messages sent to it meanwhile are discarded (set action.resumeRetryCount=\"-1\" to hold them instead).",

@@ -108,6 +108,10 @@ pub struct ShardStats {
     pub dropped_full: u64,
     /// Read by an input that was still waiting for room at shutdown.
     pub given_up: u64,
+    /// Times an enqueue found no room (impstats' `full`).
+    pub full: u64,
+    /// The most messages held at once (impstats' `maxqsize`).
+    pub max_len: u64,
 }
 
 impl ShardStats {
@@ -117,6 +121,10 @@ impl ShardStats {
             discarded: self.discarded + o.discarded,
             dropped_full: self.dropped_full + o.dropped_full,
             given_up: self.given_up + o.given_up,
+            full: self.full + o.full,
+            // Shards fill at different times: the sum bounds the whole
+            // queue's most from above.
+            max_len: self.max_len + o.max_len,
         }
     }
 }
@@ -493,6 +501,7 @@ impl Shard {
             _ => self.size.saturating_sub(len),
         };
         if room == 0 {
+            s.full += 1;
             self.stats.set(s);
             return Took::Nothing;
         }
@@ -519,6 +528,7 @@ impl Shard {
         }
         self.len.set(len + n);
         s.enqueued += n as u64;
+        s.max_len = s.max_len.max((len + n) as u64);
         self.stats.set(s);
         self.not_empty.notify();
         Took::Taken(ticket)

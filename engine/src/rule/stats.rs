@@ -1,9 +1,9 @@
 //! `dyn_stats()`/`dyn_inc()` and `percentile_stats()`/`percentile_observe()`:
 //! counters and percentile windows keyed by what the rules compute.
 //!
-//! In: increments and observations from any core. Out: the values, for the
-//! statistics corelogd will write (issue #18; rsyslog reports them only
-//! through impstats too). Guarantees, where rsyslog has none: a bucket holds
+//! In: increments and observations from any core. Out: the values, for
+//! impstats ([`crate::stats::impstats`]; rsyslog reports them only there
+//! too). Guarantees, where rsyslog has none: a bucket holds
 //! at most its `maxCardinality` keys (dyn_stats; rsyslog's default 2000) or
 //! [`PERCENTILE_KEYS_MAX`] (percentile_stats, unbounded in rsyslog); past
 //! that a new key is not added but counted as an overflow; a dyn_stats key
@@ -21,6 +21,17 @@ type Counter = (u64, Instant);
 /// A percentile bucket's answer for one key: (percentile, value) pairs.
 pub type KeyPercentiles = (Box<[u8]>, Vec<(u8, i64)>);
 
+/// One key's window of a percentile bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    pub key: Box<[u8]>,
+    pub percentiles: Vec<(u8, i64)>,
+    pub min: i64,
+    pub max: i64,
+    pub sum: i64,
+    pub count: u64,
+}
+
 /// The most keys a percentile bucket holds.
 pub const PERCENTILE_KEYS_MAX: usize = 2000;
 
@@ -36,6 +47,9 @@ pub struct DynStats {
     pub no_metric: AtomicU64,
     /// New keys refused at `maxCardinality` (rsyslog's `ops_overflow`).
     pub overflow: AtomicU64,
+    /// Keys added (`new_metric_add`) and dropped unused (`metrics_purged`).
+    added: AtomicU64,
+    purged: AtomicU64,
 }
 
 impl DynStats {
@@ -53,7 +67,19 @@ impl DynStats {
             counters: Mutex::default(),
             no_metric: AtomicU64::new(0),
             overflow: AtomicU64::new(0),
+            added: AtomicU64::new(0),
+            purged: AtomicU64::new(0),
         }
+    }
+
+    /// Keys added so far (impstats' `new_metric_add`).
+    pub fn added(&self) -> u64 {
+        self.added.load(Ordering::Relaxed)
+    }
+
+    /// Keys dropped for want of use (impstats' `metrics_purged`).
+    pub fn purged(&self) -> u64 {
+        self.purged.load(Ordering::Relaxed)
     }
 
     /// `dyn_inc(bucket, key)`: 0, as rsyslog returns (also when the key is
@@ -72,20 +98,26 @@ impl DynStats {
         }
         if c.len() >= self.max_cardinality {
             let life = self.unused_life;
+            let before = c.len();
             c.retain(|_, v| now.duration_since(v.1) < life);
+            self.purged
+                .fetch_add((before - c.len()) as u64, Ordering::Relaxed);
         }
         if c.len() >= self.max_cardinality {
             self.overflow.fetch_add(1, Ordering::Relaxed);
             return 0;
         }
         c.insert(key.into(), (1, now));
+        self.added.fetch_add(1, Ordering::Relaxed);
         0
     }
 
-    /// Every key's count (and, when `resettable`, counting starts again).
+    /// Every key's count, by key (and, when `resettable`, counting starts
+    /// again).
     pub fn take(&self) -> Vec<(Box<[u8]>, u64)> {
         let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        let out = c.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+        let mut out: Vec<_> = c.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+        out.sort_unstable();
         if self.resettable {
             for v in c.values_mut() {
                 v.0 = 0;
@@ -137,6 +169,39 @@ impl PercentileStats {
         }
         q.push_back(value);
         0
+    }
+
+    /// Keys held.
+    pub fn keys(&self) -> usize {
+        self.windows.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Each key's window, by key: its percentiles and its least, most,
+    /// sum and count (impstats' `pNN`, `window_min`, …).
+    pub fn windows(&self) -> Vec<Window> {
+        let mut out: Vec<Window> = self
+            .percentiles()
+            .into_iter()
+            .map(|(key, percentiles)| Window {
+                key,
+                percentiles,
+                min: 0,
+                max: 0,
+                sum: 0,
+                count: 0,
+            })
+            .collect();
+        let w = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        for o in &mut out {
+            if let Some(q) = w.get(&o.key) {
+                o.min = q.iter().copied().min().unwrap_or(0);
+                o.max = q.iter().copied().max().unwrap_or(0);
+                o.sum = q.iter().fold(0i64, |a, &v| a.saturating_add(v));
+                o.count = q.len() as u64;
+            }
+        }
+        out.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        out
     }
 
     /// Each key's percentiles over its window (nearest rank).

@@ -79,6 +79,8 @@ pub(super) struct CoreJob {
     pub myhostname: String,
     pub udp_ports: Vec<u16>,
     pub udp_drops: Arc<AtomicU64>,
+    /// Where this core publishes its counters (for impstats).
+    pub board: Arc<crate::stats::Board>,
     pub handoff_tx: Vec<Option<SharedSender<stream::Handoff>>>,
     pub handoff_rx: Vec<SharedReceiver<stream::Handoff>>,
     pub accepted: Vec<Arc<AtomicUsize>>,
@@ -156,6 +158,7 @@ impl CoreJob {
                 .collect(),
             _ => Vec::new(),
         };
+        let impstats = self.start_impstats(&ctx);
         let housekeeping = glommio::spawn_local(housekeeping(
             self.core,
             ctx.clone(),
@@ -163,8 +166,12 @@ impl CoreJob {
             self.signals.clone(),
             (runners, tls),
             (self.udp_ports.clone(), self.udp_drops.clone()),
+            self.board.clone(),
         ));
         ctx.stop.wait().await;
+        if let Some(t) = impstats {
+            t.await;
+        }
         let report = self.shut_down(&ctx, actions, workers, &mut stores).await;
         done.stop();
         housekeeping.await;
@@ -173,6 +180,30 @@ impl CoreJob {
             let _ = std::fs::remove_file(p);
         }
         report
+    }
+
+    /// Core 0: impstats' reports, when it is loaded, until inputs stop.
+    fn start_impstats(&self, ctx: &Rc<CoreCtx>) -> Option<glommio::Task<()>> {
+        let config = self.plan.impstats.clone().filter(|_| self.core == 0)?;
+        let reporter = crate::stats::impstats::Reporter::new(
+            config,
+            self.plan.clone(),
+            self.specs.clone(),
+            self.shared.clone(),
+            self.board.clone(),
+            self.udp_drops.clone(),
+        );
+        let signals = self.signals.clone();
+        let mut generation = signals.hup_generation();
+        let hup = move || {
+            let g = signals.hup_generation();
+            std::mem::replace(&mut generation, g) != g
+        };
+        Some(glommio::spawn_local(crate::stats::impstats::run(
+            reporter,
+            ctx.clone(),
+            hup,
+        )))
     }
 
     /// This core's shards (main queue, ruleset queues), on disk where
@@ -204,7 +235,7 @@ impl CoreJob {
             myhostname: self.myhostname.clone(),
             global_vars: plan.global_vars.clone(),
             lookup_tables: plan.lookup_tables.clone(),
-            stats: Default::default(),
+            stats: self.specs.iter().map(|_| Default::default()).collect(),
             recv_budget: Default::default(),
         })
     }
@@ -523,7 +554,7 @@ impl CoreJob {
             }
         }
         CoreReport {
-            input: ctx.stats.get(),
+            input: ctx.input_totals(),
             shard: ctx
                 .shards()
                 .map(|s| s.stats())
@@ -591,6 +622,7 @@ async fn housekeeping(
     signals: Arc<Signals>,
     (runners, tls): (Vec<Rc<RwLock<ActionRunner>>>, Vec<Reloadable>),
     (udp_ports, udp_drops): (Vec<u16>, Arc<AtomicU64>),
+    board: Arc<crate::stats::Board>,
 ) {
     let mut generation = signals.poll_hup();
     let mut ticks = 0u64;
@@ -601,6 +633,9 @@ async fn housekeeping(
         }
         ticks += 1;
         let second = ticks % TICKS_PER_SECOND == 0;
+        if second {
+            board.publish(core, crate::stats::CoreSnapshot::of(&ctx));
+        }
         let stopping = signals.stop_requested();
         if core == 0 && !udp_ports.is_empty() && (second || stopping && !ctx.stop.is_stopped()) {
             udp_drops.store(udp_kernel_drops(&udp_ports), Ordering::Relaxed);

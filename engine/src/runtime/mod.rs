@@ -200,6 +200,7 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
         .map(|s| Arc::new(Sessions::new(s.config.sessions)))
         .collect();
     let udp_drops = Arc::new(AtomicU64::new(0));
+    let board = Arc::new(crate::stats::Board::new(cores));
     let udp_ports: Vec<u16> = specs
         .iter()
         .filter(|s| s.kind == Kind::Udp)
@@ -230,6 +231,7 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
             myhostname: myhostname.clone(),
             udp_ports: udp_ports.clone(),
             udp_drops: udp_drops.clone(),
+            board: board.clone(),
             handoff_tx: handoff_tx.pop().unwrap_or_default(),
             handoff_rx: handoff_rx.pop().unwrap_or_default(),
             accepted: accepted.clone(),
@@ -273,7 +275,8 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
             (
                 a.name().to_string(),
                 s.written.load(Ordering::Relaxed),
-                s.discarded.load(Ordering::Relaxed),
+                // The batch that failed and those sent while suspended.
+                s.discarded.load(Ordering::Relaxed) + s.failed.load(Ordering::Relaxed),
                 s.unopened.load(Ordering::Relaxed),
             )
         })

@@ -38,6 +38,11 @@ impl Signals {
 
     /// Takes a pending SIGHUP and returns the reopen generation: outputs
     /// reopen their files when it changes.
+    /// How many SIGHUPs were taken (by [`Signals::poll_hup`]) so far.
+    pub fn hup_generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     pub fn poll_hup(&self) -> u64 {
         if self.hup.swap(false, Ordering::AcqRel) {
             self.generation.fetch_add(1, Ordering::AcqRel) + 1

@@ -159,6 +159,7 @@ impl Builder {
             }
             None => self.legacy_main_queue(Pos::default()),
         };
+        let impstats = self.impstats();
         let errors = sorted_once(std::mem::take(&mut self.diag.errors));
         if !errors.is_empty() {
             return Err(ConfigErrors { errors, sources });
@@ -177,8 +178,47 @@ impl Builder {
             lookup_tables: self.lookups.into_values().collect(),
             dyn_stats: self.dyn_stats.into_values().collect(),
             percentile_stats: self.percentile_stats.into_values().collect(),
+            impstats,
             warnings,
         })
+    }
+
+    /// impstats' settings, when it is loaded (its ruleset resolved); a
+    /// warning for statistics buckets nothing would report.
+    fn impstats(&mut self) -> Option<crate::config::modules::impstats::ImpstatsConfig> {
+        use crate::config::modules::impstats;
+        let Some(m) = self.module_loaded("impstats") else {
+            if !self.dyn_stats.is_empty() || !self.percentile_stats.is_empty() {
+                self.warn(Pos::default(), "dyn_stats and percentile_stats buckets count, but only impstats reports them (as in rsyslog): add module(load=\"impstats\")");
+            }
+            return None;
+        };
+        let own = self.modules.get("impstats").cloned().unwrap_or_default();
+        let legacy = self.legacy.module("impstats");
+        let pos = own.first().map_or(Pos::default(), |g| g.pos);
+        let r = crate::config::param::Resolved::new(
+            "module(load=\"impstats\")",
+            pos,
+            &[m.module],
+            &[&own, &legacy],
+            &mut self.diag,
+        );
+        let (mut config, ruleset) = impstats::resolve(&r);
+        r.finish();
+        if let Some(name) = ruleset {
+            if config.log_syslog {
+                config.ruleset = self.resolve(&Pending { name, pos });
+            } else {
+                self.warn(pos, "impstats: ruleset= is not used with log.syslog=\"off\" (nothing goes through the rules)");
+            }
+        }
+        if !config.log_syslog && config.log_file.is_none() {
+            self.warn(
+                pos,
+                "impstats: log.syslog=\"off\" and no log.file: the statistics are written nowhere",
+            );
+        }
+        Some(config)
     }
 
     /// Completes every input's and action's TLS with `global()`'s

@@ -740,7 +740,9 @@ impl Builder {
         let defaults = self.queue_defaults(QueueScope::Action);
         let queue = queue::resolve(&r, QueueScope::Action, defaults, &mut self.diag);
         let idx = self.actions.len();
-        let common = action::resolve(&r, format!("action-{idx}-{}", m.name));
+        // rsyslog's name for an unnamed action (impstats reports it).
+        let builtin = if m.builtin { "builtin:" } else { "" };
+        let common = action::resolve(&r, format!("action-{idx}-{builtin}{}", m.name));
         self.diag.warnings.extend(r.take_warnings());
         r.finish();
         self.actions.push(ActionDef {

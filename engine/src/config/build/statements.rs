@@ -341,7 +341,6 @@ impl Builder {
             );
             return;
         }
-        self.warn(o.pos, format!("dyn_stats bucket '{name}' counts, but nothing reports it until corelogd writes statistics (issue #18); rsyslog reports it only through impstats, which corelogd does not run yet either"));
         let b = rule::stats::DynStats::new(
             &name,
             resettable,
@@ -398,7 +397,6 @@ impl Builder {
             );
             return;
         }
-        self.warn(o.pos, format!("percentile_stats bucket '{name}' keeps its windows, but nothing reports them until corelogd writes statistics (issue #18); rsyslog reports them only through impstats, which corelogd does not run yet either"));
         let b = rule::stats::PercentileStats::new(
             &name,
             percentiles,

@@ -16,6 +16,7 @@
 
 pub mod action;
 pub mod global;
+pub mod impstats;
 pub mod imptcp;
 pub mod imrelp;
 pub mod imtcp;
@@ -402,6 +403,15 @@ pub static MODULES: &[Module] = &[
         ModuleKind::Input,
         "reading files is not built yet; the files would not be logged",
     ),
+    Module {
+        name: "impstats",
+        builtin: false,
+        kind: ModuleKind::Input,
+        module: &impstats::MODULE,
+        instance: &EMPTY_INSTANCE,
+        refused: None,
+        renames: &[],
+    },
     refused(
         "immark",
         false,
