@@ -24,6 +24,7 @@ pub mod corectx;
 pub mod date;
 pub mod event;
 pub mod frame;
+pub mod http;
 pub mod input;
 pub mod lang;
 pub mod msg;

@@ -82,6 +82,8 @@ pub struct Plan {
     pub dyn_stats: Vec<Arc<crate::rule::stats::DynStats>>,
     /// `percentile_stats()` buckets (for the statistics, issue #18).
     pub percentile_stats: Vec<Arc<crate::rule::stats::PercentileStats>>,
+    /// imhttp's metrics and health endpoint, when loaded.
+    pub http: Option<crate::config::modules::imhttp::HttpConfig>,
     /// impstats, when loaded.
     pub impstats: Option<crate::config::modules::impstats::ImpstatsConfig>,
     /// Things that are valid but worth saying (`~`, parameters that have

@@ -46,9 +46,18 @@ pub struct ActionShared {
     pub suspended_secs: AtomicU64,
     /// Times it resumed after failing (impstats' `resumed`).
     pub resumed: AtomicU64,
+    /// When (Unix seconds) its current suspension began; 0: it is not
+    /// suspended (for imhttp's health).
+    pub suspended_since: AtomicU64,
 }
 
 impl ActionShared {
+    /// How long the action has been suspended (`None`: it is not).
+    pub fn suspended_for(&self) -> Option<Duration> {
+        let since = self.suspended_since.load(Ordering::Relaxed);
+        (since != 0).then(|| Duration::from_secs(unix_now().saturating_sub(since)))
+    }
+
     /// Messages handed to the action (impstats' `processed`).
     pub fn processed(&self) -> u64 {
         [&self.written, &self.discarded, &self.unopened, &self.failed]
@@ -73,6 +82,12 @@ pub struct ActionRunner {
     suspended_until: Option<Instant>,
     suspensions: u32,
     pub shared: Arc<ActionShared>,
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Why an action's output cannot be made (checked at start and by `-N1`).
@@ -188,6 +203,7 @@ impl ActionRunner {
                     }
                     self.suspensions = 0;
                     self.shared.suspended.store(false, Ordering::Relaxed);
+                    self.shared.suspended_since.store(0, Ordering::Relaxed);
                     self.shared
                         .written
                         .fetch_add(u64::from(r.count) - unopened, Ordering::Relaxed);
@@ -208,6 +224,12 @@ impl ActionRunner {
                     self.suspended_until = Some(Instant::now() + wait);
                     self.shared.suspended.store(true, Ordering::Relaxed);
                     self.shared.suspensions.fetch_add(1, Ordering::Relaxed);
+                    let _ = self.shared.suspended_since.compare_exchange(
+                        0,
+                        unix_now(),
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    );
                     self.shared
                         .suspended_secs
                         .fetch_add(wait.as_secs(), Ordering::Relaxed);

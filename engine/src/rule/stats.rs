@@ -112,6 +112,14 @@ impl DynStats {
         0
     }
 
+    /// Every key's count, by key, leaving them as they are.
+    pub fn peek(&self) -> Vec<(Box<[u8]>, u64)> {
+        let c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out: Vec<_> = c.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+        out.sort_unstable();
+        out
+    }
+
     /// Every key's count, by key (and, when `resettable`, counting starts
     /// again).
     pub fn take(&self) -> Vec<(Box<[u8]>, u64)> {

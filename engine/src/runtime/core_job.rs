@@ -81,6 +81,8 @@ pub(super) struct CoreJob {
     pub udp_drops: Arc<AtomicU64>,
     /// Where this core publishes its counters (for impstats).
     pub board: Arc<crate::stats::Board>,
+    /// imhttp's listeners (core 0's; empty elsewhere).
+    pub http: Vec<std::net::TcpListener>,
     pub handoff_tx: Vec<Option<SharedSender<stream::Handoff>>>,
     pub handoff_rx: Vec<SharedReceiver<stream::Handoff>>,
     pub accepted: Vec<Arc<AtomicUsize>>,
@@ -159,6 +161,7 @@ impl CoreJob {
             _ => Vec::new(),
         };
         let impstats = self.start_impstats(&ctx);
+        let http = self.start_http(&ctx);
         let housekeeping = glommio::spawn_local(housekeeping(
             self.core,
             ctx.clone(),
@@ -170,6 +173,9 @@ impl CoreJob {
         ));
         ctx.stop.wait().await;
         if let Some(t) = impstats {
+            t.await;
+        }
+        for t in http {
             t.await;
         }
         let report = self.shut_down(&ctx, actions, workers, &mut stores).await;
@@ -204,6 +210,45 @@ impl CoreJob {
             ctx.clone(),
             hup,
         )))
+    }
+
+    /// Core 0: imhttp's metrics and health, when it is loaded, until
+    /// inputs stop.
+    fn start_http(&mut self, ctx: &Rc<CoreCtx>) -> Vec<glommio::Task<()>> {
+        use std::os::fd::{FromRawFd, IntoRawFd};
+        let Some(config) = self.plan.http.clone() else {
+            return Vec::new();
+        };
+        let reporter = crate::stats::impstats::Reporter::new(
+            self.plan.impstats.clone().unwrap_or_default(),
+            self.plan.clone(),
+            self.specs.clone(),
+            self.shared.clone(),
+            self.board.clone(),
+            self.udp_drops.clone(),
+        )
+        .for_metrics();
+        let state = Rc::new(crate::http::State {
+            config,
+            reporter: std::cell::RefCell::new(reporter),
+            board: self.board.clone(),
+            actions: self
+                .plan
+                .actions
+                .iter()
+                .map(|a| a.name().to_string())
+                .zip(self.shared.iter().cloned())
+                .collect(),
+        });
+        std::mem::take(&mut self.http)
+            .into_iter()
+            .map(|l| {
+                // SAFETY: the descriptor is a bound, listening, non-blocking
+                // TCP socket whose ownership `into_raw_fd` hands over whole.
+                let l = unsafe { glommio::net::TcpListener::from_raw_fd(l.into_raw_fd()) };
+                glommio::spawn_local(crate::http::serve(l, state.clone(), ctx.stop.clone()))
+            })
+            .collect()
     }
 
     /// This core's shards (main queue, ruleset queues), on disk where
@@ -626,6 +671,8 @@ async fn housekeeping(
 ) {
     let mut generation = signals.poll_hup();
     let mut ticks = 0u64;
+    // Running from now: the health endpoint sees this core at once.
+    board.publish(core, crate::stats::CoreSnapshot::of(&ctx));
     loop {
         futures_lite::future::or(done.wait(), glommio::timer::sleep(TICK)).await;
         if done.is_stopped() {

@@ -27,6 +27,8 @@ pub enum StartError {
     /// Privileges could not be dropped, or the new user cannot do what
     /// the configuration asks.
     PrivDrop(PrivDropError),
+    /// imhttp's address cannot be bound.
+    Http(String),
 }
 
 impl fmt::Display for StartError {
@@ -42,6 +44,7 @@ impl fmt::Display for StartError {
             StartError::Limit(e) => e.fmt(f),
             StartError::Executor(m) => f.write_str(m),
             StartError::PrivDrop(e) => e.fmt(f),
+            StartError::Http(m) => f.write_str(m),
         }
     }
 }

@@ -166,6 +166,24 @@ pub fn my_hostname(plan: &Plan) -> String {
     }
 }
 
+/// imhttp's listeners, bound before privileges are dropped (core 0 serves
+/// them).
+fn bind_http(plan: &Plan) -> Result<Vec<std::net::TcpListener>, StartError> {
+    let Some(h) = &plan.http else {
+        return Ok(Vec::new());
+    };
+    h.listen
+        .iter()
+        .map(|a| {
+            let l = std::net::TcpListener::bind(a)
+                .map_err(|e| StartError::Http(format!("imhttp: cannot listen on {a}: {e}")))?;
+            l.set_nonblocking(true)
+                .map_err(|e| StartError::Http(format!("imhttp: {a}: {e}")))?;
+            Ok(l)
+        })
+        .collect()
+}
+
 /// Runs `plan` on `cores` cores until `signals` asks it to stop.
 pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Report, StartError> {
     let cpus = allowed_cpus();
@@ -191,6 +209,7 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
     let specs = Arc::new(input::specs(&plan).map_err(StartError::Input)?);
     limits::check(cores, plan.globals.max_open_files).map_err(StartError::Limit)?;
     let mut bound = bind::bind_all(&specs, cores).map_err(StartError::Input)?;
+    let mut http = bind_http(&plan)?;
     let clock = crate::corectx::clock::Clock::local();
     let myhostname = my_hostname(&plan);
     let nactions = plan.actions.len();
@@ -232,6 +251,11 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
             udp_ports: udp_ports.clone(),
             udp_drops: udp_drops.clone(),
             board: board.clone(),
+            http: if c == 0 {
+                std::mem::take(&mut http)
+            } else {
+                Vec::new()
+            },
             handoff_tx: handoff_tx.pop().unwrap_or_default(),
             handoff_rx: handoff_rx.pop().unwrap_or_default(),
             accepted: accepted.clone(),

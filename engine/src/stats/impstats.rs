@@ -61,6 +61,8 @@ pub struct Reporter {
     file: Option<std::fs::File>,
     /// The file could not be opened (said once until it can).
     file_failed: bool,
+    /// Reads change nothing (imhttp's metrics): no bucket is reset.
+    peek: bool,
 }
 
 impl Reporter {
@@ -83,7 +85,17 @@ impl Reporter {
             baseline: HashMap::new(),
             file: None,
             file_failed: false,
+            peek: false,
         }
+    }
+
+    /// A reporter whose reads change nothing, for imhttp's metrics:
+    /// counters are never reset, nor are dyn_stats buckets.
+    pub fn for_metrics(mut self) -> Reporter {
+        self.config.reset_counters = false;
+        self.config.bracketing = false;
+        self.peek = true;
+        self
     }
 
     /// One report's lines (with BEGIN and END when bracketing).
@@ -190,7 +202,8 @@ impl Reporter {
         for b in &self.plan.dyn_stats {
             let mut o = StatsObject::new(&b.name, "dynstats.bucket");
             o.values_namespace = true;
-            for (k, v) in b.take() {
+            let counts = if self.peek { b.peek() } else { b.take() };
+            for (k, v) in counts {
                 o = o.counter(String::from_utf8_lossy(&k), v);
             }
             out.push(o);

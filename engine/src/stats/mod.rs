@@ -10,9 +10,11 @@
 
 pub mod impstats;
 pub mod line;
+pub mod prometheus;
 pub mod rusage;
 
 use std::sync::Mutex;
+use std::time::Instant;
 
 use crate::corectx::{CoreCtx, InputStats};
 use crate::queue::shard::ShardStats;
@@ -42,6 +44,8 @@ pub struct CoreSnapshot {
     pub main: ShardSnapshot,
     /// Per ruleset: its own queue's shard, if it has one.
     pub rulesets: Vec<Option<ShardSnapshot>>,
+    /// Why a disk queue of the core takes nothing more (poisoned).
+    pub poisoned: Vec<String>,
 }
 
 impl CoreSnapshot {
@@ -58,6 +62,10 @@ impl CoreSnapshot {
                 .ruleset_shards
                 .iter()
                 .map(|s| s.as_deref().map(shard))
+                .collect(),
+            poisoned: ctx
+                .shards()
+                .filter_map(|s| s.spool()?.store.poisoned())
                 .collect(),
         }
     }
@@ -79,13 +87,15 @@ impl CoreSnapshot {
                 (x, y) => x.or(*y),
             };
         }
+        self.poisoned.extend(o.poisoned.iter().cloned());
     }
 }
 
 /// Where the cores publish their snapshots: one slot per core.
 #[derive(Debug)]
 pub struct Board {
-    cores: Vec<Mutex<CoreSnapshot>>,
+    /// Per core: when it last published, and what.
+    cores: Vec<Mutex<(Option<Instant>, CoreSnapshot)>>,
 }
 
 impl Board {
@@ -99,7 +109,7 @@ impl Board {
     pub fn publish(&self, core: usize, snapshot: CoreSnapshot) {
         debug_assert!(core < self.cores.len());
         if let Some(slot) = self.cores.get(core) {
-            *slot.lock().unwrap_or_else(|e| e.into_inner()) = snapshot;
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) = (Some(Instant::now()), snapshot);
         }
     }
 
@@ -108,12 +118,25 @@ impl Board {
         let each: Vec<CoreSnapshot> = self
             .cores
             .iter()
-            .map(|c| c.lock().unwrap_or_else(|e| e.into_inner()).clone())
+            .map(|c| c.lock().unwrap_or_else(|e| e.into_inner()).1.clone())
             .collect();
         let mut sum = CoreSnapshot::default();
         for c in &each {
             sum.add(c);
         }
         (sum, each)
+    }
+
+    /// Per core: how long ago it last published (`None`: never).
+    pub fn ages(&self) -> Vec<Option<std::time::Duration>> {
+        self.cores
+            .iter()
+            .map(|c| {
+                c.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0
+                    .map(|t| t.elapsed())
+            })
+            .collect()
     }
 }

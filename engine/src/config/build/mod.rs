@@ -160,6 +160,7 @@ impl Builder {
             None => self.legacy_main_queue(Pos::default()),
         };
         let impstats = self.impstats();
+        let http = self.http();
         let errors = sorted_once(std::mem::take(&mut self.diag.errors));
         if !errors.is_empty() {
             return Err(ConfigErrors { errors, sources });
@@ -179,6 +180,7 @@ impl Builder {
             dyn_stats: self.dyn_stats.into_values().collect(),
             percentile_stats: self.percentile_stats.into_values().collect(),
             impstats,
+            http,
             warnings,
         })
     }
@@ -217,6 +219,48 @@ impl Builder {
                 pos,
                 "impstats: log.syslog=\"off\" and no log.file: the statistics are written nowhere",
             );
+        }
+        Some(config)
+    }
+
+    /// imhttp's endpoint, when it is loaded; its htpasswd files checked.
+    fn http(&mut self) -> Option<crate::config::modules::imhttp::HttpConfig> {
+        use crate::config::modules::imhttp;
+        let m = self.module_loaded("imhttp")?;
+        let own = self.modules.get("imhttp").cloned().unwrap_or_default();
+        let pos = own.first().map_or(Pos::default(), |g| g.pos);
+        let r = crate::config::param::Resolved::new(
+            "module(load=\"imhttp\")",
+            pos,
+            &[m.module],
+            &[&own],
+            &mut self.diag,
+        );
+        let config = imhttp::resolve(&r);
+        r.finish();
+        let config = match config {
+            Ok(c) => c,
+            Err(e) => {
+                self.err(pos, format!("module(load=\"imhttp\"): {e}"));
+                return None;
+            }
+        };
+        for a in [&config.metrics, &config.health] {
+            if let Some(f) = &a.basic_auth_file {
+                match std::fs::read_to_string(f) {
+                    Ok(text) => {
+                        if let Some(why) = crate::http::auth::unsupported(&text) {
+                            self.err(pos, format!("imhttp: {}: {why}", f.display()));
+                        }
+                    }
+                    Err(e) => self.err(pos, format!("imhttp: cannot read {}: {e}", f.display())),
+                }
+            }
+            if let Some(f) = &a.api_key_file {
+                if let Err(e) = std::fs::read_to_string(f) {
+                    self.err(pos, format!("imhttp: cannot read {}: {e}", f.display()));
+                }
+            }
         }
         Some(config)
     }

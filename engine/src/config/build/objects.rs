@@ -228,6 +228,20 @@ impl Builder {
         let Some(m) = self.instance_module(o, ModuleKind::Input) else {
             return;
         };
+        match m.name {
+            "impstats" => {
+                self.err(
+                    o.pos,
+                    "impstats has no input(): configure it with module(load=\"impstats\" …)",
+                );
+                return;
+            }
+            "imhttp" => {
+                self.err(o.pos, "imhttp's log input (input(type=\"imhttp\" endpoint=…)) is not built yet: what is posted to it would not be logged; module(load=\"imhttp\") serves metrics and health");
+                return;
+            }
+            _ => {}
+        }
         let what = format!("input(type=\"{}\")", m.name);
         let own = self.givens(o, &what);
         let has = |n: &str| own.iter().any(|g| g.name.eq_ignore_ascii_case(n));

@@ -59,6 +59,22 @@ pub struct ImpstatsConfig {
     pub ruleset: Option<usize>,
 }
 
+/// rsyslog's defaults (what the tables say).
+impl Default for ImpstatsConfig {
+    fn default() -> ImpstatsConfig {
+        ImpstatsConfig {
+            interval: Duration::from_secs(300),
+            pri: 5 * 8 + 6,
+            bracketing: false,
+            log_syslog: true,
+            reset_counters: false,
+            log_file: None,
+            format: Format::Legacy,
+            ruleset: None,
+        }
+    }
+}
+
 /// The module's parameters, typed (the ruleset is the builder's to
 /// resolve: its name is returned beside).
 pub fn resolve(r: &Resolved) -> (ImpstatsConfig, Option<String>) {

@@ -16,6 +16,7 @@
 
 pub mod action;
 pub mod global;
+pub mod imhttp;
 pub mod impstats;
 pub mod imptcp;
 pub mod imrelp;
@@ -403,6 +404,15 @@ pub static MODULES: &[Module] = &[
         ModuleKind::Input,
         "reading files is not built yet; the files would not be logged",
     ),
+    Module {
+        name: "imhttp",
+        builtin: false,
+        kind: ModuleKind::Input,
+        module: &imhttp::MODULE,
+        instance: &EMPTY_INSTANCE,
+        refused: None,
+        renames: &[],
+    },
     Module {
         name: "impstats",
         builtin: false,

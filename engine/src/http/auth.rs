@@ -1,0 +1,125 @@
+//! Who may read a path: imhttp's basic-auth (htpasswd) and API-key files.
+//!
+//! In: a request's `Authorization` and `X-API-Key` headers, and the path's
+//! [`Access`]. Out: allowed or not. The files are read again on every
+//! request, as rsyslog's imhttp reads them (a key revoked is revoked at
+//! once); a file that cannot be read allows no one. Passwords are checked
+//! with bcrypt (`$2a$`, `$2b$`, `$2y$`) or `{SHA}`; other hashes (apr1,
+//! crypt) match no password, and the check at start says so. User names
+//! compare case-insensitively, as civetweb does.
+
+use base64::Engine;
+
+use crate::config::modules::imhttp::Access;
+
+/// What a request presents.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Presented<'a> {
+    /// The `Authorization` header's value.
+    pub authorization: Option<&'a str>,
+    /// The `X-API-Key` header's value.
+    pub api_key: Option<&'a str>,
+}
+
+/// True when `p` may read a path guarded by `a`.
+pub fn allowed(a: &Access, p: &Presented<'_>) -> bool {
+    if a.basic_auth_file.is_none() && a.api_key_file.is_none() {
+        return true;
+    }
+    if let Some(file) = &a.api_key_file {
+        let key = p.api_key.or_else(|| {
+            p.authorization
+                .and_then(|h| h.strip_prefix("ApiKey "))
+                .map(str::trim)
+        });
+        if let (Some(key), Ok(text)) = (key, std::fs::read_to_string(file)) {
+            if api_key_matches(&text, key) {
+                return true;
+            }
+        }
+    }
+    if let Some(file) = &a.basic_auth_file {
+        let creds = p
+            .authorization
+            .and_then(|h| h.strip_prefix("Basic "))
+            .and_then(|b| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b.trim())
+                    .ok()
+            })
+            .and_then(|b| String::from_utf8(b).ok());
+        if let (Some(creds), Ok(text)) = (creds, std::fs::read_to_string(file)) {
+            if let Some((user, password)) = creds.split_once(':') {
+                return password_matches(&text, user, password);
+            }
+        }
+    }
+    false
+}
+
+/// A key file: one key per line; `#` comments and blank lines skipped.
+fn api_key_matches(file: &str, key: &str) -> bool {
+    !key.is_empty()
+        && file
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .any(|l| constant_time_eq(l.as_bytes(), key.as_bytes()))
+}
+
+/// An htpasswd file's line for `user` holds a hash `password` matches.
+fn password_matches(file: &str, user: &str, password: &str) -> bool {
+    file.lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(u, _)| u.eq_ignore_ascii_case(user))
+        .any(|(_, hash)| verify(hash.trim(), password))
+}
+
+/// Checks `password` against one htpasswd hash.
+fn verify(hash: &str, password: &str) -> bool {
+    if let Some(sha) = hash.strip_prefix("{SHA}") {
+        let digest =
+            ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, password.as_bytes());
+        let mine = base64::engine::general_purpose::STANDARD.encode(digest.as_ref());
+        return constant_time_eq(mine.as_bytes(), sha.as_bytes());
+    }
+    if hash.starts_with("$2") {
+        return bcrypt::verify(password, hash).unwrap_or(false);
+    }
+    false
+}
+
+/// Why an htpasswd file cannot be used as it is (a hash kind corelogd
+/// does not check), for the check at start; `None` when every line is
+/// usable.
+pub fn unsupported(file: &str) -> Option<String> {
+    file.lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(_, h)| !(h.starts_with("{SHA}") || h.starts_with("$2")))
+        .map(|(u, _)| format!("user '{u}' has a hash corelogd does not check (only bcrypt, as `htpasswd -B` writes, and {{SHA}})"))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_passwords() {
+        assert!(api_key_matches("# keys\n\nk1\n  k2  \n", "k2"));
+        assert!(!api_key_matches("k1\n", "k"));
+        assert!(!api_key_matches("k1\n", ""));
+        // `htpasswd -bs f alice secret`
+        let sha = "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n";
+        assert!(password_matches(sha, "Alice", "secret"));
+        assert!(!password_matches(sha, "alice", "Secret"));
+        let hash = bcrypt::hash("pw", 4).unwrap();
+        assert!(password_matches(&format!("bob:{hash}\n"), "bob", "pw"));
+        assert!(!password_matches(&format!("bob:{hash}\n"), "bob", "px"));
+        assert!(unsupported("carol:$apr1$xyz$abc\n").is_some());
+        assert!(unsupported(sha).is_none());
+    }
+}

@@ -1,0 +1,239 @@
+//! imhttp's endpoint: Prometheus metrics and health over HTTP/1.1, on
+//! core 0, off unless `module(load="imhttp")` is loaded.
+//!
+//! In: connections to the configured addresses (bound at start, before
+//! privileges are dropped); each sends one request. Out: one response,
+//! then the connection is closed:
+//! - `GET`/`HEAD` metricsPath: the statistics in Prometheus text
+//!   ([`crate::stats::prometheus`]), 200;
+//! - any method on healthCheckPath: `OK` (200) when every core has
+//!   published its counters within [`CORE_SILENT_MAX`], no disk queue is
+//!   poisoned and no action has been suspended for more than
+//!   [`SUSPENDED_MAX`]; else 503 with one line per reason;
+//! - 401 without the credentials a path asks for (with
+//!   `WWW-Authenticate` where a password would do), 404 elsewhere, 400 for
+//!   what does not parse.
+//!
+//! Guarantees: a request head is at most [`HEAD_BYTES_MAX`] and must
+//! arrive within [`HEAD_TIMEOUT`]; at most [`CONNECTIONS_MAX`] connections
+//! are served at once (more wait in the kernel's backlog). Nothing here
+//! touches the data path: it reads what the cores publish.
+
+pub mod auth;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use glommio::net::{TcpListener, TcpStream};
+
+use crate::config::modules::imhttp::{Access, HttpConfig};
+use crate::corectx::StopFlag;
+use crate::output::runner::ActionShared;
+use crate::stats::impstats::Reporter;
+use crate::stats::Board;
+
+/// The most bytes of a request head.
+pub const HEAD_BYTES_MAX: usize = 8 << 10;
+/// How long a client may take to send its request head.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections served at once.
+pub const CONNECTIONS_MAX: usize = 64;
+/// A core silent longer than this is not running (it publishes every
+/// second).
+pub const CORE_SILENT_MAX: Duration = Duration::from_secs(5);
+/// An action suspended longer than this makes corelogd unhealthy.
+pub const SUSPENDED_MAX: Duration = Duration::from_secs(60);
+
+/// What the endpoint reads.
+pub struct State {
+    pub config: HttpConfig,
+    /// The statistics, never reset (Prometheus counters only grow).
+    pub reporter: RefCell<Reporter>,
+    pub board: Arc<Board>,
+    pub actions: Vec<(String, Arc<ActionShared>)>,
+}
+
+/// Serves `listener` until `stop`.
+pub async fn serve(listener: TcpListener, state: Rc<State>, stop: Rc<StopFlag>) {
+    let live = Rc::new(Cell::new(0usize));
+    let done = Rc::new(crate::event::Event::default());
+    loop {
+        while live.get() >= CONNECTIONS_MAX && !stop.is_stopped() {
+            futures_lite::future::or(done.listen(), stop.wait()).await;
+        }
+        let accepted = futures_lite::future::or(async { Some(listener.accept().await) }, async {
+            stop.wait().await;
+            None
+        })
+        .await;
+        let Some(accepted) = accepted else { break };
+        let Ok(stream) = accepted else { continue };
+        live.set(live.get() + 1);
+        let (state, live, done) = (state.clone(), live.clone(), done.clone());
+        glommio::spawn_local(async move {
+            let _ = glommio::timer::timeout(HEAD_TIMEOUT * 2, async {
+                connection(stream, &state).await;
+                Ok(())
+            })
+            .await;
+            live.set(live.get() - 1);
+            done.notify();
+        })
+        .detach();
+    }
+}
+
+/// One request, one response.
+async fn connection(mut s: TcpStream, state: &State) {
+    let mut buf = vec![0u8; HEAD_BYTES_MAX];
+    let mut len = 0;
+    let head_end = loop {
+        if let Some(end) = memchr::memmem::find(&buf[..len], b"\r\n\r\n") {
+            break Some(end + 4);
+        }
+        if len == buf.len() {
+            break None;
+        }
+        match glommio::timer::timeout(HEAD_TIMEOUT, async {
+            s.read(&mut buf[len..]).await.map_err(Into::into)
+        })
+        .await
+        {
+            Ok(0) | Err(_) => return,
+            Ok(n) => len += n,
+        }
+    };
+    let response = match head_end {
+        Some(end) => respond(state, &buf[..end]),
+        None => reply(431, "text/plain", "request head too large\n", &[]),
+    };
+    let _ = s.write_all(&response).await;
+    let _ = s.close().await;
+}
+
+/// The response to a request head.
+pub fn respond(state: &State, head: &[u8]) -> Vec<u8> {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut req = httparse::Request::new(&mut headers);
+    let (method, path) = match req.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {
+            (req.method.unwrap_or_default(), req.path.unwrap_or_default())
+        }
+        _ => return reply(400, "text/plain", "bad request\n", &[]),
+    };
+    let header = |name: &str| {
+        req.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .and_then(|h| std::str::from_utf8(h.value).ok())
+    };
+    let presented = auth::Presented {
+        authorization: header("Authorization"),
+        api_key: header("X-API-Key"),
+    };
+    let path = path.split('?').next().unwrap_or_default();
+    let c = &state.config;
+    let denied = |a: &Access| {
+        let challenge: &[(&str, &str)] = if a.basic_auth_file.is_some() {
+            &[("WWW-Authenticate", "Basic realm=\"corelogd\"")]
+        } else {
+            &[]
+        };
+        reply(401, "text/plain", "", challenge)
+    };
+    if path == c.metrics_path {
+        if !matches!(method, "GET" | "HEAD") {
+            return reply(
+                405,
+                "text/plain",
+                "GET or HEAD\n",
+                &[("Allow", "GET, HEAD")],
+            );
+        }
+        if !auth::allowed(&c.metrics, &presented) {
+            return denied(&c.metrics);
+        }
+        let objects = state.reporter.borrow_mut().objects();
+        let mut body = String::from(
+            "# HELP corelog_up corelogd answers\n# TYPE corelog_up gauge\ncorelog_up 1\n",
+        );
+        body.push_str(&crate::stats::prometheus::render(&objects));
+        let ct = "text/plain; version=0.0.4; charset=utf-8";
+        if method == "HEAD" {
+            return head_only(reply(200, ct, &body, &[]));
+        }
+        return reply(200, ct, &body, &[]);
+    }
+    if path == c.health_path {
+        if !auth::allowed(&c.health, &presented) {
+            return denied(&c.health);
+        }
+        let problems = health(state);
+        return if problems.is_empty() {
+            reply(200, "text/plain; charset=utf-8", "OK\n", &[])
+        } else {
+            reply(503, "text/plain; charset=utf-8", &problems.join(""), &[])
+        };
+    }
+    reply(404, "text/plain", "not found\n", &[])
+}
+
+/// Why corelogd is not healthy: one line per reason (none: healthy).
+pub fn health(state: &State) -> Vec<String> {
+    let mut out = Vec::new();
+    for (core, age) in state.board.ages().iter().enumerate() {
+        match age {
+            Some(a) if *a <= CORE_SILENT_MAX => {}
+            Some(a) => out.push(format!("core {core}: silent for {} s\n", a.as_secs())),
+            None => out.push(format!("core {core}: not started\n")),
+        }
+    }
+    let (sum, _) = state.board.read();
+    for p in &sum.poisoned {
+        out.push(format!("disk queue: {p}\n"));
+    }
+    for (name, a) in &state.actions {
+        if let Some(d) = a.suspended_for() {
+            if d > SUSPENDED_MAX {
+                out.push(format!(
+                    "action '{name}': suspended for {} s\n",
+                    d.as_secs()
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn reply(status: u16, content_type: &str, body: &str, extra: &[(&str, &str)]) -> Vec<u8> {
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        431 => "Request Header Fields Too Large",
+        _ => "Service Unavailable",
+    };
+    let mut out = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in extra {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(body);
+    out.into_bytes()
+}
+
+/// A response without its body (HEAD).
+fn head_only(mut r: Vec<u8>) -> Vec<u8> {
+    if let Some(end) = memchr::memmem::find(&r, b"\r\n\r\n") {
+        r.truncate(end + 4);
+    }
+    r
+}
