@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+use super::systemd::{self, Listening, Passed};
 use crate::config::modules::SocketFile;
 use crate::input::{InputError, InputSpec, Kind};
 
@@ -32,8 +33,17 @@ pub struct Bound {
 
 /// Opens every core's sockets; `cores[c]` lists core c's. Every port is
 /// taken before any unix socket path is touched, so a start that fails on
-/// a port leaves a running corelogd's unix socket in place.
-pub fn bind_all(specs: &[InputSpec], cores: usize) -> Result<Vec<Vec<Bound>>, InputError> {
+/// a port leaves a running corelogd's unix socket in place. A socket
+/// systemd passed for an input's address is taken over instead (each core
+/// gets a duplicate of it); one passed for a unix datagram socket's path
+/// is left for core 0 in `unix_passed` (by input), and its file is not
+/// touched.
+pub fn bind_all(
+    specs: &[InputSpec],
+    cores: usize,
+    passed: &mut Passed,
+    unix_passed: &mut Vec<(usize, RawFd)>,
+) -> Result<Vec<Vec<Bound>>, InputError> {
     let mut out = vec![Vec::new(); cores];
     let (inet, unix): (Vec<_>, Vec<_>) = specs
         .iter()
@@ -46,6 +56,22 @@ pub fn bind_all(specs: &[InputSpec], cores: usize) -> Result<Vec<Vec<Bound>>, In
                 addr: *addr,
                 source,
             };
+            let listening = match spec.kind {
+                Kind::Udp => Listening::Udp(*addr),
+                _ => Listening::Tcp(*addr),
+            };
+            if let Some(fd) = passed.take(&listening) {
+                for c in out.iter_mut() {
+                    c.push(Bound {
+                        input: i,
+                        kind: spec.kind,
+                        fd: systemd::dup(fd).map_err(fail)?,
+                    });
+                }
+                // SAFETY: every core holds its duplicate; this one is ours.
+                unsafe { libc::close(fd) };
+                continue;
+            }
             probe_unshared(spec.kind, *addr).map_err(fail)?;
             for c in out.iter_mut() {
                 let fd = bind_inet(spec, *addr).map_err(fail)?;
@@ -57,10 +83,19 @@ pub fn bind_all(specs: &[InputSpec], cores: usize) -> Result<Vec<Vec<Bound>>, In
             }
         }
     }
-    for (_, spec) in unix {
+    for (i, spec) in unix {
         let Some(file) = spec.socket() else {
             unreachable!("a unix input has a socket file");
         };
+        // Datagram sockets only (imuxsock's): glommio cannot adopt a
+        // listening unix stream socket.
+        let listening = Listening::UnixDgram(file.path.clone());
+        if spec.kind == Kind::UnixDgram {
+            if let Some(fd) = passed.take(&listening) {
+                unix_passed.push((i, fd));
+                continue;
+            }
+        }
         prepare_unix(file).map_err(|source| InputError::Socket {
             module: spec.module(),
             path: file.path.clone(),

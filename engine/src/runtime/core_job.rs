@@ -18,7 +18,7 @@ use std::os::unix::io::FromRawFd;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use glommio::channels::shared_channel::{SharedReceiver, SharedSender};
 use glommio::net::{TcpListener, UdpSocket, UnixListener};
@@ -83,6 +83,12 @@ pub(super) struct CoreJob {
     pub board: Arc<crate::stats::Board>,
     /// imhttp's listeners (core 0's; empty elsewhere).
     pub http: Vec<std::net::TcpListener>,
+    /// Unix sockets systemd passed, by input (core 0's).
+    pub unix_passed: Vec<(usize, std::os::fd::RawFd)>,
+    /// systemd's notification socket, if any.
+    pub notifier: Arc<super::systemd::Notifier>,
+    /// Cores still starting: the last one to be up says READY=1.
+    pub startup: Arc<AtomicUsize>,
     pub handoff_tx: Vec<Option<SharedSender<stream::Handoff>>>,
     pub handoff_rx: Vec<SharedReceiver<stream::Handoff>>,
     pub accepted: Vec<Arc<AtomicUsize>>,
@@ -145,6 +151,16 @@ impl CoreJob {
         let ctx = self.boot(&mut stores);
         let (actions, routes) = self.wire_actions(&ctx, &mut stores).await;
         let unix_paths = self.start_inputs(&ctx, unix).await;
+        // Inputs bound, disk queues recovered: the last core up says so.
+        if self.startup.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.notifier.notify(&format!(
+                "READY=1\nSTATUS=Processing messages: {} input(s), {} action(s) on {} core(s)\nMAINPID={}",
+                self.specs.len(),
+                self.plan.actions.len(),
+                self.cores,
+                std::process::id()
+            ));
+        }
         // The workers hold the routes from here on: when they end, the
         // channels to the other cores close.
         let workers = self.start_workers(&ctx, routes);
@@ -169,7 +185,7 @@ impl CoreJob {
             self.signals.clone(),
             (runners, tls),
             (self.udp_ports.clone(), self.udp_drops.clone()),
-            self.board.clone(),
+            (self.board.clone(), self.notifier.clone()),
         ));
         ctx.stop.wait().await;
         if let Some(t) = impstats {
@@ -428,6 +444,33 @@ impl CoreJob {
                 continue;
             };
             let path = file.path.clone();
+            if let Some(&(_, fd)) = self.unix_passed.iter().find(|p| p.0 == i) {
+                // systemd's socket: its file and mode are systemd's, and it
+                // outlives this process (nothing to remove at exit).
+                // SAFETY: the descriptor is a bound unix datagram socket that
+                // systemd passed and only this input owns (bind_all takes
+                // only those).
+                let socket = dgram::Socket::unix(unsafe {
+                    std::os::unix::net::UnixDatagram::from_raw_fd(fd)
+                })
+                .map(UnixSocket::Dgram);
+                match socket {
+                    Ok(socket) => out.push(UnixBound {
+                        input: i,
+                        socket,
+                        remove: None,
+                    }),
+                    Err(e) => {
+                        crate::notice!(
+                            "corelogd: {}: the socket systemd passed for {}: {e}; stopping.",
+                            spec.module(),
+                            path.display()
+                        );
+                        self.signals.request_stop();
+                    }
+                }
+                continue;
+            }
             let socket = match spec.kind {
                 Kind::UnixDgram => std::os::unix::net::UnixDatagram::bind(&path)
                     .and_then(dgram::Socket::unix)
@@ -667,8 +710,9 @@ async fn housekeeping(
     signals: Arc<Signals>,
     (runners, tls): (Vec<Rc<RwLock<ActionRunner>>>, Vec<Reloadable>),
     (udp_ports, udp_drops): (Vec<u16>, Arc<AtomicU64>),
-    board: Arc<crate::stats::Board>,
+    (board, notifier): (Arc<crate::stats::Board>, Arc<super::systemd::Notifier>),
 ) {
+    let mut watchdog_at = Instant::now();
     let mut generation = signals.poll_hup();
     let mut ticks = 0u64;
     // Running from now: the health endpoint sees this core at once.
@@ -688,7 +732,21 @@ async fn housekeeping(
             udp_drops.store(udp_kernel_drops(&udp_ports), Ordering::Relaxed);
         }
         if stopping && !ctx.stop.is_stopped() {
+            if core == 0 {
+                notifier.notify("STOPPING=1\nSTATUS=Stopping: draining the queues");
+            }
             ctx.stop.stop();
+        }
+        // systemd's watchdog, kept fed while every core publishes.
+        if let Some(w) = notifier.watchdog.filter(|_| core == 0) {
+            let alive = board
+                .ages()
+                .iter()
+                .all(|a| a.is_some_and(|a| a <= crate::http::CORE_SILENT_MAX));
+            if alive && watchdog_at.elapsed() >= w / 2 {
+                notifier.notify("WATCHDOG=1");
+                watchdog_at = Instant::now();
+            }
         }
         let g = signals.poll_hup();
         let hup = g != generation;

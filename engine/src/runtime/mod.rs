@@ -27,6 +27,7 @@ pub mod limits;
 pub mod pidfile;
 pub mod privdrop;
 pub mod signals;
+pub mod systemd;
 pub mod worker;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -208,7 +209,13 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
     let disk = disk::plan(&plan, cores, owner).map_err(StartError::DiskQueue)?;
     let specs = Arc::new(input::specs(&plan).map_err(StartError::Input)?);
     limits::check(cores, plan.globals.max_open_files).map_err(StartError::Limit)?;
-    let mut bound = bind::bind_all(&specs, cores).map_err(StartError::Input)?;
+    let mut passed = systemd::Passed::from_env();
+    let notifier = Arc::new(systemd::Notifier::from_env());
+    let mut unix_passed = Vec::new();
+    let mut bound =
+        bind::bind_all(&specs, cores, &mut passed, &mut unix_passed).map_err(StartError::Input)?;
+    passed.close_rest();
+    let startup = Arc::new(AtomicUsize::new(cores));
     let mut http = bind_http(&plan)?;
     let clock = crate::corectx::clock::Clock::local();
     let myhostname = my_hostname(&plan);
@@ -256,6 +263,13 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
             } else {
                 Vec::new()
             },
+            unix_passed: if c == 0 {
+                std::mem::take(&mut unix_passed)
+            } else {
+                Vec::new()
+            },
+            notifier: notifier.clone(),
+            startup: startup.clone(),
             handoff_tx: handoff_tx.pop().unwrap_or_default(),
             handoff_rx: handoff_rx.pop().unwrap_or_default(),
             accepted: accepted.clone(),
