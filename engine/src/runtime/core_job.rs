@@ -89,6 +89,8 @@ pub(super) struct CoreJob {
     pub notifier: Arc<super::systemd::Notifier>,
     /// Cores still starting: the last one to be up says READY=1.
     pub startup: Arc<AtomicUsize>,
+    /// Where corelogd's own messages go (core 0's; `None`: stderr only).
+    pub internal: Option<super::internal::Route>,
     pub handoff_tx: Vec<Option<SharedSender<stream::Handoff>>>,
     pub handoff_rx: Vec<SharedReceiver<stream::Handoff>>,
     pub accepted: Vec<Arc<AtomicUsize>>,
@@ -153,6 +155,7 @@ impl CoreJob {
         let unix_paths = self.start_inputs(&ctx, unix).await;
         // Inputs bound, disk queues recovered: the last core up says so.
         if self.startup.fetch_sub(1, Ordering::AcqRel) == 1 {
+            crate::notice::internal(6, &super::internal::origin_line("start"));
             self.notifier.notify(&format!(
                 "READY=1\nSTATUS=Processing messages: {} input(s), {} action(s) on {} core(s)\nMAINPID={}",
                 self.specs.len(),
@@ -177,6 +180,10 @@ impl CoreJob {
             _ => Vec::new(),
         };
         let impstats = self.start_impstats(&ctx);
+        let internal = self.internal.take().map(|r| {
+            let ruleset = self.plan.default_ruleset as u32;
+            glommio::spawn_local(super::internal::run(r, ctx.clone(), ruleset))
+        });
         let http = self.start_http(&ctx);
         let housekeeping = glommio::spawn_local(housekeeping(
             self.core,
@@ -189,6 +196,9 @@ impl CoreJob {
         ));
         ctx.stop.wait().await;
         if let Some(t) = impstats {
+            t.await;
+        }
+        if let Some(t) = internal {
             t.await;
         }
         for t in http {
@@ -734,6 +744,10 @@ async fn housekeeping(
         if stopping && !ctx.stop.is_stopped() {
             if core == 0 {
                 notifier.notify("STOPPING=1\nSTATUS=Stopping: draining the queues");
+                crate::notice::internal(
+                    6,
+                    &super::internal::origin_line("exiting on a stop signal."),
+                );
             }
             ctx.stop.stop();
         }

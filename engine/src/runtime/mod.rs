@@ -23,6 +23,7 @@ pub mod bind;
 mod core_job;
 pub mod disk;
 mod error;
+pub mod internal;
 pub mod limits;
 pub mod pidfile;
 pub mod privdrop;
@@ -216,6 +217,11 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
         bind::bind_all(&specs, cores, &mut passed, &mut unix_passed).map_err(StartError::Input)?;
     passed.close_rest();
     let startup = Arc::new(AtomicUsize::new(cores));
+    let mut internal = internal::route(&plan.globals.internal);
+    // The configuration's warnings are own messages too, as in rsyslog.
+    for w in plan.warning_lines() {
+        crate::notice::internal(4, &w);
+    }
     let mut http = bind_http(&plan)?;
     let clock = crate::corectx::clock::Clock::local();
     let myhostname = my_hostname(&plan);
@@ -270,6 +276,7 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
             },
             notifier: notifier.clone(),
             startup: startup.clone(),
+            internal: if c == 0 { internal.take() } else { None },
             handoff_tx: handoff_tx.pop().unwrap_or_default(),
             handoff_rx: handoff_rx.pop().unwrap_or_default(),
             accepted: accepted.clone(),

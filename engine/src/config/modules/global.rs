@@ -14,7 +14,6 @@ use crate::lang::Pos;
 use crate::parse::ParseOptions;
 
 const NO_DNS: &str = "corelogd does no reverse DNS (%fromhost% is the sender's address), so there is nothing to cache or judge";
-const OWN_MSGS: &str = "corelogd's own messages go to its standard error, not through rsyslog's internal-message path, so this limit has nothing to act on";
 const QUEUE_WAIT: &str = "corelogd's shutdown and queue workers do not use this timeout (see queue.timeoutActionCompletion and queue.timeoutWorkerThreadShutdown)";
 
 /// `global()`.
@@ -147,7 +146,8 @@ pub static TABLE: Table = Table {
         Param::new("environment", Type::Array, "").refused(
             "setting the environment is not built yet; TZ, for one, would not change the time zone corelogd stamps messages with",
         ),
-        Param::new("processInternalMessages", Type::Bool, "off").refused(why::INTERNAL),
+        Param::new("processInternalMessages", Type::Bool, "off")
+            .note("on: corelogd's own messages go through its rules; off: to /dev/log, as syslog(3) sends them"),
         Param::new("umask", Type::Mode, "").note("the process's").legacy("$UMASK"),
         Param::new("security.abortOnIDResolutionFail", Type::Bool, "on")
             .refused("starting with an unknown user or group name is not built; corelogd stops, as with on"),
@@ -160,9 +160,10 @@ pub static TABLE: Table = Table {
             "0",
         )
         .warned(why::DEBUG),
-        Param::new("internalmsg.ratelimit.interval", POSITIVE, "5").warned(OWN_MSGS),
-        Param::new("internalmsg.ratelimit.burst", POSITIVE, "500").warned(OWN_MSGS),
-        Param::new("internalmsg.severity", Type::Severity, "info").warned(OWN_MSGS),
+        Param::new("internalmsg.ratelimit.interval", POSITIVE, "5"),
+        Param::new("internalmsg.ratelimit.burst", POSITIVE, "500"),
+        Param::new("internalmsg.severity", Type::Severity, "info")
+            .note("the least severe of corelogd's own messages that are logged"),
         Param::new("errorMessagesToStderr.maxNumber", POSITIVE, "")
             .warned("it only limits how many errors are copied to standard error"),
         Param::new("shutdown.enable.ctlc", Type::Bool, "off")
@@ -255,6 +256,32 @@ pub struct Globals {
     /// `defaultNetstreamDriver*`: the TLS driver and files of imtcp and
     /// omfwd where they name none.
     pub netstream: super::tls::NetstreamDefaults,
+    /// corelogd's own messages (`processInternalMessages`,
+    /// `internalmsg.*`).
+    pub internal: Internal,
+}
+
+/// Where corelogd's own messages go, besides standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Internal {
+    /// `processInternalMessages="on"`: through the rules; off: to
+    /// `/dev/log`, as rsyslog's syslog(3) call sends them.
+    pub process: bool,
+    pub ratelimit_interval_s: u64,
+    pub ratelimit_burst: u64,
+    /// The least severe logged (`internalmsg.severity`).
+    pub severity: u8,
+}
+
+impl Default for Internal {
+    fn default() -> Internal {
+        Internal {
+            process: false,
+            ratelimit_interval_s: 5,
+            ratelimit_burst: 500,
+            severity: 6,
+        }
+    }
 }
 
 /// The user and group to drop to, looked up when the configuration is
@@ -298,6 +325,7 @@ impl Default for Globals {
             ruleset_queue_timeout_enqueue_ms: 2000,
             privdrop: PrivDrop::default(),
             netstream: Default::default(),
+            internal: Internal::default(),
         }
     }
 }
@@ -343,6 +371,18 @@ pub fn apply(r: &Resolved, g: &mut Globals) -> Result<(), (Pos, String)> {
     }
     if let Some(b) = r.given_bool("preserveFQDN") {
         g.preserve_fqdn = b;
+    }
+    if let Some(b) = r.given_bool("processInternalMessages") {
+        g.internal.process = b;
+    }
+    if let Some(n) = r.given_int("internalmsg.ratelimit.interval") {
+        g.internal.ratelimit_interval_s = n as u64;
+    }
+    if let Some(n) = r.given_int("internalmsg.ratelimit.burst") {
+        g.internal.ratelimit_burst = n as u64;
+    }
+    if let Some(n) = r.given_int("internalmsg.severity") {
+        g.internal.severity = n.min(7) as u8;
     }
     if let Some(m) = r.given_int("umask") {
         g.umask = Some(m as u32);

@@ -101,7 +101,8 @@ use super::param::{Param, Table, Type};
 /// Reasons for refusing, shared by the tables.
 pub mod why {
     pub const PRIORITY: &str = "corelogd's TLS is rustls, which takes no GnuTLS priority string or OpenSSL command: its suites are fixed (TLS 1.3 and 1.2, ECDHE with AES-GCM or ChaCha20-Poly1305); what the string would have allowed or forbidden would not be; remove it (see docs/tls.md)";
-    pub const INTERNAL: &str = "corelogd does not route its own messages through the rules yet (issue #18), so these notices would not be logged";
+    pub const INTERNAL: &str =
+        "corelogd does not make these notices yet, so they would not be logged";
     pub const COMPRESSION: &str =
         "compression is not built; what was asked to be compressed or decompressed would not be";
     pub const SIGNING: &str = "signing and encryption providers are not built; the data would be written unsigned and in the clear";
