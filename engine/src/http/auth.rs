@@ -6,7 +6,10 @@
 //! once); a file that cannot be read allows no one. Passwords are checked
 //! with bcrypt (`$2a$`, `$2b$`, `$2y$`) or `{SHA}`; other hashes (apr1,
 //! crypt) match no password, and the check at start says so. User names
-//! compare case-insensitively, as civetweb does.
+//! compare case-insensitively, as civetweb does. bcrypt is slow on
+//! purpose: at most [`BCRYPT_CHECKS_PER_SECOND`] checks run (more are
+//! refused unchecked), and a password found right is remembered for a
+//! while, so that a scraper's request every second costs one check.
 
 use base64::Engine;
 
@@ -75,6 +78,68 @@ fn password_matches(file: &str, user: &str, password: &str) -> bool {
         .any(|(_, hash)| verify(hash.trim(), password))
 }
 
+/// bcrypt checks allowed per second (each costs tens of milliseconds of
+/// core 0): past it, a password is refused unchecked, unless it was
+/// checked right a moment ago.
+pub const BCRYPT_CHECKS_PER_SECOND: u32 = 10;
+/// Passwords remembered as checked right (a scraper's, each second).
+const REMEMBERED_MAX: usize = 16;
+/// How long one is remembered.
+const REMEMBERED_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// bcrypt's budget and what it found right lately.
+struct Bcrypt {
+    second: Option<std::time::Instant>,
+    checks: u32,
+    /// SHA-256 of (hash, password) checked right, and when.
+    right: Vec<([u8; 32], std::time::Instant)>,
+}
+
+static BCRYPT: std::sync::Mutex<Bcrypt> = std::sync::Mutex::new(Bcrypt {
+    second: None,
+    checks: 0,
+    right: Vec::new(),
+});
+
+/// bcrypt's check, within its budget, remembering what was right.
+fn bcrypt_verify(hash: &str, password: &str) -> bool {
+    let mut key = [0u8; 32];
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(hash.as_bytes());
+    ctx.update(b"\0");
+    ctx.update(password.as_bytes());
+    key.copy_from_slice(ctx.finish().as_ref());
+    let now = std::time::Instant::now();
+    {
+        let mut b = BCRYPT.lock().unwrap_or_else(|e| e.into_inner());
+        b.right.retain(|r| now.duration_since(r.1) < REMEMBERED_FOR);
+        if b.right.iter().any(|r| constant_time_eq(&r.0, &key)) {
+            return true;
+        }
+        let new_second = match b.second {
+            Some(s) => now.duration_since(s).as_secs() >= 1,
+            None => true,
+        };
+        if new_second {
+            b.second = Some(now);
+            b.checks = 0;
+        }
+        if b.checks >= BCRYPT_CHECKS_PER_SECOND {
+            return false;
+        }
+        b.checks += 1;
+    }
+    let ok = bcrypt::verify(password, hash).unwrap_or(false);
+    if ok {
+        let mut b = BCRYPT.lock().unwrap_or_else(|e| e.into_inner());
+        if b.right.len() >= REMEMBERED_MAX {
+            b.right.remove(0);
+        }
+        b.right.push((key, now));
+    }
+    ok
+}
+
 /// Checks `password` against one htpasswd hash.
 fn verify(hash: &str, password: &str) -> bool {
     if let Some(sha) = hash.strip_prefix("{SHA}") {
@@ -84,7 +149,7 @@ fn verify(hash: &str, password: &str) -> bool {
         return constant_time_eq(mine.as_bytes(), sha.as_bytes());
     }
     if hash.starts_with("$2") {
-        return bcrypt::verify(password, hash).unwrap_or(false);
+        return bcrypt_verify(hash, password);
     }
     false
 }

@@ -70,7 +70,11 @@ pub async fn serve(listener: TcpListener, state: Rc<State>, stop: Rc<StopFlag>) 
         })
         .await;
         let Some(accepted) = accepted else { break };
-        let Ok(stream) = accepted else { continue };
+        let Ok(stream) = accepted else {
+            // Out of descriptors, most likely: let them come back.
+            glommio::timer::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
         live.set(live.get() + 1);
         let (state, live, done) = (state.clone(), live.clone(), done.clone());
         glommio::spawn_local(async move {

@@ -304,10 +304,13 @@ impl Message {
             );
         }
         for s in [
+            &mut self.hostname,
             &mut self.tag,
             &mut self.programname,
             &mut self.app_name,
             &mut self.procid,
+            &mut self.msgid,
+            &mut self.structured_data,
         ] {
             if !s.is_unset() && *s != Span::DASH && s.start as usize >= raw_len {
                 *s = Span::new(
@@ -434,5 +437,31 @@ mod tests {
         Message::detach_all(&msgs, &[0, 1, 2], &mut out);
         assert!(Arc::ptr_eq(&out[0].origin, &out[1].origin));
         assert!(!Arc::ptr_eq(&out[1].origin, &out[2].origin));
+    }
+
+    /// mmanon's msg replacement on a message whose hostname and tag
+    /// follow the frame (corelogd's own): they stay what they were.
+    #[test]
+    fn replacing_msg_keeps_what_follows_the_frame() {
+        use crate::prop::{self, PropBuf, PropId};
+        let origin = Arc::new(Origin::new("h", "127.0.0.1", "corelogd"));
+        for new in [&b"x"[..], b"a much longer text than the original one"] {
+            let mut m = Message::generated(
+                b"from 192.0.2.1",
+                b"corelogd:",
+                b"myhost",
+                43,
+                Timestamp::default(),
+                origin.clone(),
+                0,
+            );
+            m.replace_msg(new);
+            let mut b = PropBuf::new();
+            assert_eq!(prop::get(&m, PropId::Hostname, &mut b), b"myhost");
+            assert_eq!(prop::get(&m, PropId::SyslogTag, &mut b), b"corelogd:");
+            assert_eq!(prop::get(&m, PropId::ProgramName, &mut b), b"corelogd");
+            assert_eq!(prop::get(&m, PropId::Msg, &mut b), new);
+            assert_eq!(prop::get(&m, PropId::RawMsg, &mut b), new);
+        }
     }
 }

@@ -108,7 +108,8 @@ pub struct ShardStats {
     pub dropped_full: u64,
     /// Read by an input that was still waiting for room at shutdown.
     pub given_up: u64,
-    /// Times an enqueue found no room (impstats' `full`).
+    /// Times an enqueue found no room, each time it waited for it
+    /// (impstats' `full`).
     pub full: u64,
     /// The most messages held at once (impstats' `maxqsize`).
     pub max_len: u64,

@@ -21,6 +21,15 @@ type Counter = (u64, Instant);
 /// A percentile bucket's answer for one key: (percentile, value) pairs.
 pub type KeyPercentiles = (Box<[u8]>, Vec<(u8, i64)>);
 
+/// The `p`th percentile of sorted `v` by nearest rank (0 when empty).
+fn nearest_rank(v: &[i64], p: u8) -> i64 {
+    if v.is_empty() {
+        return 0;
+    }
+    let rank = (usize::from(p) * v.len()).div_ceil(100).max(1) - 1;
+    v[rank.min(v.len() - 1)]
+}
+
 /// One key's window of a percentile bucket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window {
@@ -187,47 +196,41 @@ impl PercentileStats {
     /// Each key's window, by key: its percentiles and its least, most,
     /// sum and count (impstats' `pNN`, `window_min`, …).
     pub fn windows(&self) -> Vec<Window> {
-        let mut out: Vec<Window> = self
-            .percentiles()
+        // Copied under the lock, sorted outside it: observers on every
+        // core wait only for the copy.
+        let copied: Vec<(Box<[u8]>, Vec<i64>)> = {
+            let w = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+            w.iter()
+                .map(|(k, q)| (k.clone(), q.iter().copied().collect()))
+                .collect()
+        };
+        let mut out: Vec<Window> = copied
             .into_iter()
-            .map(|(key, percentiles)| Window {
-                key,
-                percentiles,
-                min: 0,
-                max: 0,
-                sum: 0,
-                count: 0,
+            .map(|(key, mut v)| {
+                v.sort_unstable();
+                Window {
+                    percentiles: self
+                        .percentiles
+                        .iter()
+                        .map(|&p| (p, nearest_rank(&v, p)))
+                        .collect(),
+                    min: v.first().copied().unwrap_or(0),
+                    max: v.last().copied().unwrap_or(0),
+                    sum: v.iter().fold(0i64, |a, &x| a.saturating_add(x)),
+                    count: v.len() as u64,
+                    key,
+                }
             })
             .collect();
-        let w = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        for o in &mut out {
-            if let Some(q) = w.get(&o.key) {
-                o.min = q.iter().copied().min().unwrap_or(0);
-                o.max = q.iter().copied().max().unwrap_or(0);
-                o.sum = q.iter().fold(0i64, |a, &v| a.saturating_add(v));
-                o.count = q.len() as u64;
-            }
-        }
         out.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         out
     }
 
-    /// Each key's percentiles over its window (nearest rank).
+    /// Each key's percentiles over its window (nearest rank), by key.
     pub fn percentiles(&self) -> Vec<KeyPercentiles> {
-        let w = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        w.iter()
-            .map(|(k, q)| {
-                let mut v: Vec<i64> = q.iter().copied().collect();
-                v.sort_unstable();
-                let at = |p: u8| {
-                    let rank = (usize::from(p) * v.len()).div_ceil(100).max(1) - 1;
-                    v[rank.min(v.len() - 1)]
-                };
-                (
-                    k.clone(),
-                    self.percentiles.iter().map(|&p| (p, at(p))).collect(),
-                )
-            })
+        self.windows()
+            .into_iter()
+            .map(|w| (w.key, w.percentiles))
             .collect()
     }
 }

@@ -44,7 +44,11 @@ pub fn route(i: &Internal) -> Option<Route> {
         Route::Rules
     } else {
         Path::new(DEV_LOG).exists().then_some(())?;
-        Route::DevLog(UnixDatagram::unbound().ok()?)
+        // Non-blocking: a full socket (a slow system logger, or corelogd
+        // itself) loses a line rather than stalling core 0.
+        let sock = UnixDatagram::unbound().ok()?;
+        sock.set_nonblocking(true).ok()?;
+        Route::DevLog(sock)
     };
     crate::notice::route_internal(i.severity);
     Some(route)
@@ -104,7 +108,8 @@ async fn deliver(
                     ruleset,
                 )
             }));
-            shard.enqueue(&mut items).await;
+            // Bounded (queue.timeoutEnqueue): shutdown waits for this.
+            shard.enqueue_timeout(&mut items).await;
         }
         Route::DevLog(sock) => {
             let stamp = format!(
@@ -118,7 +123,8 @@ async fn deliver(
             for (sev, text) in lines {
                 let pri = FACILITY * 8 + u16::from(sev);
                 let frame = format!("<{pri}>{stamp} corelogd[{}]: {text}", std::process::id());
-                // As syslog(3): a socket that cannot take it loses it.
+                // As syslog(3): a socket that cannot take it (full, gone)
+                // loses it.
                 let _ = sock.send_to(frame.as_bytes(), DEV_LOG);
             }
         }

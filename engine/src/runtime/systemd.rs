@@ -134,14 +134,13 @@ impl Passed {
             std::env::remove_var(v);
         }
         let fds = (0..n)
-            .map(|i| {
-                let fd = LISTEN_FDS_START + i as RawFd;
-                // Ours now: not to be inherited by what corelogd starts.
-                // SAFETY: fcntl on a descriptor number changes only its
-                // flags; an invalid one fails and is classed as Other.
-                unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
-                (fd, classify(fd))
-            })
+            .map(|i| LISTEN_FDS_START + i as RawFd)
+            // Ours now: not to be inherited by what corelogd starts. One
+            // that is not open is not ours to classify or close later.
+            // SAFETY: fcntl on a descriptor number changes only its flags
+            // and fails (-1) on one that is not open.
+            .filter(|&fd| unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } == 0)
+            .map(|fd| (fd, classify(fd)))
             .collect();
         Passed { fds }
     }

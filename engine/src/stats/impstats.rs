@@ -430,7 +430,9 @@ pub async fn run(mut reporter: Reporter, ctx: Rc<CoreCtx>, mut hup: impl FnMut()
                     ruleset,
                 )
             }));
-            ctx.shard_for(ruleset).enqueue(&mut items).await;
+            // Bounded: a queue that stays full (queue.timeoutEnqueue)
+            // drops the report's lines (counted), never stops shutdown.
+            ctx.shard_for(ruleset).enqueue_timeout(&mut items).await;
         }
     }
 }

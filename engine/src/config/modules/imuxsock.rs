@@ -15,8 +15,7 @@ const OWN_PID: &str = "taking the sender's pid from its credentials is not built
 const SEVERITY_LIMIT: &str =
     "a rate limit by severity is not built yet; the limit would apply to every severity";
 const FLOW: &str = "delaying local senders while the queue is full is not built for unix sockets yet; a full queue drops their datagrams (counted)";
-const OWN_MSGS: &str =
-    "corelogd never writes its own messages to a log socket, so there are none to ignore";
+const OWN_MSGS: &str = "corelogd does not drop its own messages when they come back through the socket (processInternalMessages=\"off\" sends them to /dev/log): they are logged once, which is what sending them there asks for";
 const TIMESTAMP: &str = "corelogd stamps each message with the time it read it, which is the kernel's reception time to within the read";
 
 /// `module(load="imuxsock")`: the system socket.
