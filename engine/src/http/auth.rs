@@ -103,15 +103,24 @@ static BCRYPT: std::sync::Mutex<Bcrypt> = std::sync::Mutex::new(Bcrypt {
 
 /// bcrypt's check, within its budget, remembering what was right.
 fn bcrypt_verify(hash: &str, password: &str) -> bool {
+    budgeted(&BCRYPT, hash, password, std::time::Instant::now())
+}
+
+/// [`bcrypt_verify`] against the budget and memory in `state`, at `now`.
+fn budgeted(
+    state: &std::sync::Mutex<Bcrypt>,
+    hash: &str,
+    password: &str,
+    now: std::time::Instant,
+) -> bool {
     let mut key = [0u8; 32];
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
     ctx.update(hash.as_bytes());
     ctx.update(b"\0");
     ctx.update(password.as_bytes());
     key.copy_from_slice(ctx.finish().as_ref());
-    let now = std::time::Instant::now();
     {
-        let mut b = BCRYPT.lock().unwrap_or_else(|e| e.into_inner());
+        let mut b = state.lock().unwrap_or_else(|e| e.into_inner());
         b.right.retain(|r| now.duration_since(r.1) < REMEMBERED_FOR);
         if b.right.iter().any(|r| constant_time_eq(&r.0, &key)) {
             return true;
@@ -131,7 +140,7 @@ fn bcrypt_verify(hash: &str, password: &str) -> bool {
     }
     let ok = bcrypt::verify(password, hash).unwrap_or(false);
     if ok {
-        let mut b = BCRYPT.lock().unwrap_or_else(|e| e.into_inner());
+        let mut b = state.lock().unwrap_or_else(|e| e.into_inner());
         if b.right.len() >= REMEMBERED_MAX {
             b.right.remove(0);
         }
@@ -186,5 +195,33 @@ mod tests {
         assert!(!password_matches(&format!("bob:{hash}\n"), "bob", "px"));
         assert!(unsupported("carol:$apr1$xyz$abc\n").is_some());
         assert!(unsupported(sha).is_none());
+    }
+
+    /// bcrypt runs at most BCRYPT_CHECKS_PER_SECOND times a second (a
+    /// right password past the budget is refused unchecked, unless it
+    /// was found right before); the next second has a new budget.
+    #[test]
+    fn bcrypt_checks_are_budgeted() {
+        let state = std::sync::Mutex::new(Bcrypt {
+            second: None,
+            checks: 0,
+            right: Vec::new(),
+        });
+        let (known, other) = (
+            bcrypt::hash("known", 4).unwrap(),
+            bcrypt::hash("other", 4).unwrap(),
+        );
+        let t0 = std::time::Instant::now();
+        assert!(budgeted(&state, &known, "known", t0));
+        for _ in 1..BCRYPT_CHECKS_PER_SECOND {
+            assert!(!budgeted(&state, &known, "wrong", t0));
+        }
+        assert!(
+            !budgeted(&state, &other, "other", t0),
+            "past the budget: unchecked"
+        );
+        assert!(budgeted(&state, &known, "known", t0), "remembered");
+        let t1 = t0 + std::time::Duration::from_secs(1);
+        assert!(budgeted(&state, &other, "other", t1), "a new second");
     }
 }

@@ -175,7 +175,7 @@ pub fn respond(state: &State, head: &[u8]) -> Vec<u8> {
         if !auth::allowed(&c.health, &presented) {
             return denied(&c.health);
         }
-        let problems = health(state);
+        let problems = health(&state.board, &state.actions);
         return if problems.is_empty() {
             reply(200, "text/plain; charset=utf-8", "OK\n", &[])
         } else {
@@ -186,20 +186,20 @@ pub fn respond(state: &State, head: &[u8]) -> Vec<u8> {
 }
 
 /// Why corelogd is not healthy: one line per reason (none: healthy).
-pub fn health(state: &State) -> Vec<String> {
+pub fn health(board: &Board, actions: &[(String, Arc<ActionShared>)]) -> Vec<String> {
     let mut out = Vec::new();
-    for (core, age) in state.board.ages().iter().enumerate() {
+    for (core, age) in board.ages().iter().enumerate() {
         match age {
             Some(a) if *a <= CORE_SILENT_MAX => {}
             Some(a) => out.push(format!("core {core}: silent for {} s\n", a.as_secs())),
             None => out.push(format!("core {core}: not started\n")),
         }
     }
-    let (sum, _) = state.board.read();
+    let (sum, _) = board.read();
     for p in &sum.poisoned {
         out.push(format!("disk queue: {p}\n"));
     }
-    for (name, a) in &state.actions {
+    for (name, a) in actions {
         if let Some(d) = a.suspended_for() {
             if d > SUSPENDED_MAX {
                 out.push(format!(
@@ -240,4 +240,43 @@ fn head_only(mut r: Vec<u8>) -> Vec<u8> {
         r.truncate(end + 4);
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::Ordering;
+
+    /// A core that never published, and an action suspended for two
+    /// minutes, each make corelogd unhealthy, with their reason.
+    #[test]
+    fn health_says_what_is_wrong() {
+        let board = Board::new(2);
+        board.publish(0, crate::stats::CoreSnapshot::default());
+        let action = Arc::new(ActionShared::default());
+        let actions = vec![("fwd".to_string(), action.clone())];
+        assert_eq!(health(&board, &actions), vec!["core 1: not started\n"]);
+        board.publish(1, crate::stats::CoreSnapshot::default());
+        assert!(health(&board, &actions).is_empty());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        action.suspended_since.store(now - 120, Ordering::Relaxed);
+        let h = health(&board, &actions);
+        assert_eq!(h.len(), 1);
+        assert!(h[0].starts_with("action 'fwd': suspended for 12"), "{h:?}");
+        board.publish(
+            1,
+            crate::stats::CoreSnapshot {
+                poisoned: vec!["q: cannot sync".into()],
+                ..Default::default()
+            },
+        );
+        action.suspended_since.store(0, Ordering::Relaxed);
+        assert_eq!(
+            health(&board, &actions),
+            vec!["disk queue: q: cannot sync\n"]
+        );
+    }
 }
