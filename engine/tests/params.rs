@@ -75,8 +75,8 @@ fn fingerprint(plan: &Plan) -> String {
     // Statements too: message modifiers live there.
     let rules = plan.ruleset_bodies();
     format!(
-        "{:?}\n{inputs:?}\n{actions:?}\n{:?}\n{queues:?}\n{rules:?}\n{:?}",
-        plan.globals, plan.main_queue, plan.impstats
+        "{:?}\n{inputs:?}\n{actions:?}\n{:?}\n{queues:?}\n{rules:?}\n{:?}\n{:?}\n{:?}",
+        plan.globals, plan.main_queue, plan.impstats, plan.klog, plan.mark
     )
 }
 

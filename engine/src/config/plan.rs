@@ -84,6 +84,10 @@ pub struct Plan {
     pub percentile_stats: Vec<Arc<crate::rule::stats::PercentileStats>>,
     /// imhttp's metrics and health endpoint, when loaded.
     pub http: Option<crate::config::modules::imhttp::HttpConfig>,
+    /// imklog, when loaded.
+    pub klog: Option<crate::config::modules::imklog::KlogConfig>,
+    /// immark, when loaded.
+    pub mark: Option<crate::config::modules::immark::MarkConfig>,
     /// impstats, when loaded.
     pub impstats: Option<crate::config::modules::impstats::ImpstatsConfig>,
     /// Things that are valid but worth saying (`~`, parameters that have

@@ -23,6 +23,16 @@ impl Clock {
         }
     }
 
+    /// The local time of `unix_nanos` (nanoseconds since 1970 UTC), at
+    /// `timegenerated`'s precision; `None` past what a date can hold.
+    pub fn at(&self, unix_nanos: i128) -> Option<Timestamp> {
+        let t = OffsetDateTime::from_unix_timestamp_nanos(unix_nanos).ok()?;
+        Some(Timestamp::from_offset_datetime(
+            t.to_offset(self.offset),
+            SECFRAC_DIGITS,
+        ))
+    }
+
     pub fn now(&self) -> Timestamp {
         Timestamp::from_offset_datetime(
             OffsetDateTime::now_utc().to_offset(self.offset),

@@ -91,6 +91,9 @@ pub struct Origin {
     pub fromhost_ip: Bytes,
     /// `inputname`: the input module, e.g. `imtcp`.
     pub inputname: Bytes,
+    /// A mark message (immark's, with `use.markFlag`): actions with
+    /// `action.writeAllMarkMessages="off"` may skip it.
+    pub mark: bool,
 }
 
 impl Origin {
@@ -99,6 +102,7 @@ impl Origin {
             fromhost: Bytes::copy_from_slice(fromhost.as_bytes()),
             fromhost_ip: Bytes::copy_from_slice(fromhost_ip.as_bytes()),
             inputname: Bytes::copy_from_slice(inputname.as_bytes()),
+            mark: false,
         }
     }
 }

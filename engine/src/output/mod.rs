@@ -18,6 +18,7 @@ pub mod beneath;
 pub mod omfile;
 pub mod omfwd;
 pub mod omrelp;
+pub mod omusrmsg;
 pub mod runner;
 
 use std::sync::Arc;
@@ -108,7 +109,7 @@ impl Renderer {
                 (Protocol::Tcp, Framing::OctetCounted) => Shape::StreamOctet,
                 (Protocol::Tcp, Framing::Traditional(d)) => Shape::StreamLf(d),
             },
-            OutputConfig::Omrelp(_) => Shape::Datagram,
+            OutputConfig::Omrelp(_) | OutputConfig::Omusrmsg(_) => Shape::Datagram,
         };
         Renderer {
             template: a.template.clone(),

@@ -49,6 +49,9 @@ pub struct ActionShared {
     /// When (Unix seconds) its current suspension began; 0: it is not
     /// suspended (for imhttp's health).
     pub suspended_since: AtomicU64,
+    /// When (Unix seconds) the action was last given a message that was
+    /// not a skipped mark (kept only for actions that skip marks).
+    pub last_message_s: AtomicU64,
 }
 
 impl ActionShared {
@@ -71,6 +74,7 @@ pub enum Output {
     File(OmFile),
     Fwd(OmFwd),
     Relp(Box<OmRelp>),
+    UsrMsg(super::omusrmsg::OmUsrMsg),
 }
 
 pub struct ActionRunner {
@@ -151,6 +155,7 @@ impl ActionRunner {
                     why: format!("TLS: {why}"),
                 })?))
             }
+            OutputConfig::Omusrmsg(c) => Output::UsrMsg(super::omusrmsg::OmUsrMsg::new(c)),
         };
         let c = &a.common;
         Ok(ActionRunner {
@@ -255,6 +260,7 @@ impl ActionRunner {
             Output::File(f) => f.write(r),
             Output::Fwd(f) => f.write(r).await,
             Output::Relp(f) => f.write(r).await,
+            Output::UsrMsg(f) => f.write(r),
         }
     }
 
@@ -293,7 +299,7 @@ impl ActionRunner {
             match &mut self.output {
                 Output::Relp(f) => f.finish().await,
                 Output::Fwd(f) => f.finish().await,
-                Output::File(_) => {}
+                Output::File(_) | Output::UsrMsg(_) => {}
             }
         };
         futures_lite::future::or(bye, glommio::timer::sleep(Duration::from_secs(1))).await;
@@ -304,7 +310,7 @@ impl ActionRunner {
         match &self.output {
             Output::Fwd(f) => f.tls().cloned(),
             Output::Relp(r) => r.tls().cloned(),
-            Output::File(_) => None,
+            Output::File(_) | Output::UsrMsg(_) => None,
         }
     }
 

@@ -54,6 +54,9 @@ struct Stamp {
     reserved: u8,
 }
 
+/// [`MsgHead::flags`]: the message is a mark (its origin's `mark`).
+const FLAG_MARK: u16 = 1;
+
 #[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 struct MsgHead {
@@ -65,7 +68,8 @@ struct MsgHead {
     fromhost_len: U16,
     fromhost_ip_len: U16,
     inputname_len: U16,
-    reserved: U16,
+    /// [`FLAG_MARK`].
+    flags: U16,
     /// start, len of each span (start `u32::MAX` = unset).
     spans: [[U32; 2]; SPANS],
     reported: Stamp,
@@ -146,7 +150,7 @@ pub fn encode(m: &Message, out: &mut Vec<u8>) {
         fromhost_len: U16::new(o.fromhost.len().min(u16::MAX as usize) as u16),
         fromhost_ip_len: U16::new(o.fromhost_ip.len().min(u16::MAX as usize) as u16),
         inputname_len: U16::new(o.inputname.len().min(u16::MAX as usize) as u16),
-        reserved: U16::new(0),
+        flags: U16::new(if o.mark { FLAG_MARK } else { 0 }),
         spans: spans(m).map(|s| [U32::new(s.start), U32::new(s.len)]),
         reported: stamp(&m.time_reported),
         generated: stamp(&m.time_generated),
@@ -236,6 +240,7 @@ pub fn decode(payload: &Bytes, last: &mut Option<Arc<Origin>>) -> Option<Message
     let fromhost = c.take(head.fromhost_len.get() as usize)?;
     let fromhost_ip = c.take(head.fromhost_ip_len.get() as usize)?;
     let inputname = c.take(head.inputname_len.get() as usize)?;
+    let is_mark = head.flags.get() & FLAG_MARK != 0;
     let mut vars = None::<Box<Vars>>;
     let mut entries = head.nvars;
     if head.nvars == TREES {
@@ -287,7 +292,8 @@ pub fn decode(payload: &Bytes, last: &mut Option<Arc<Origin>>) -> Option<Message
         Some(o)
             if o.fromhost == fromhost
                 && o.fromhost_ip == fromhost_ip
-                && o.inputname == inputname =>
+                && o.inputname == inputname
+                && o.mark == is_mark =>
         {
             o.clone()
         }
@@ -297,6 +303,7 @@ pub fn decode(payload: &Bytes, last: &mut Option<Arc<Origin>>) -> Option<Message
                 fromhost: Bytes::copy_from_slice(&fromhost),
                 fromhost_ip: Bytes::copy_from_slice(&fromhost_ip),
                 inputname: Bytes::copy_from_slice(&inputname),
+                mark: is_mark,
             });
             *last = Some(o.clone());
             o

@@ -142,6 +142,18 @@ impl CoreJob {
             0 => self.bind_unix_inputs(),
             _ => Vec::new(),
         };
+        // The kernel log is opened with the first privileges, as rsyslog
+        // does; one that cannot be is said (as rsyslog says it), and the
+        // rest runs.
+        let klog = match (&self.plan.klog, self.core) {
+            (Some(k), 0) => {
+                let max = self.plan.globals.max_message_size.max(1) as usize;
+                super::klog::Klog::open(k, max)
+                    .map_err(|e| crate::notice!("corelogd: {e}"))
+                    .ok()
+            }
+            _ => None,
+        };
         // Everything that needs the privileges corelogd started with is
         // open: wait while the main thread drops them.
         if let Some(gate) = self.gate.take() {
@@ -185,6 +197,16 @@ impl CoreJob {
             glommio::spawn_local(super::internal::run(r, ctx.clone(), ruleset))
         });
         let http = self.start_http(&ctx);
+        let klog = klog.map(|k| {
+            let ruleset = self.plan.klog.as_ref().and_then(|c| c.ruleset);
+            let ruleset = ruleset.unwrap_or(self.plan.default_ruleset) as u32;
+            glommio::spawn_local(super::klog::run(k, ctx.clone(), ruleset))
+        });
+        let mark = self.plan.mark.clone().filter(|_| self.core == 0).map(|m| {
+            let ruleset = m.ruleset.unwrap_or(self.plan.default_ruleset) as u32;
+            let to_rules = self.plan.globals.internal.process;
+            glommio::spawn_local(super::mark::run(m, to_rules, ctx.clone(), ruleset))
+        });
         let housekeeping = glommio::spawn_local(housekeeping(
             self.core,
             ctx.clone(),
@@ -202,6 +224,9 @@ impl CoreJob {
             t.await;
         }
         for t in http {
+            t.await;
+        }
+        for t in [klog, mark].into_iter().flatten() {
             t.await;
         }
         let report = self.shut_down(&ctx, actions, workers, &mut stores).await;
@@ -553,7 +578,8 @@ impl CoreJob {
                     .zip(&routes)
                     .enumerate()
                     .map(|(a, (def, route))| {
-                        WorkerAction::new(def, route.clone(), self.shared[a].clone())
+                        let mark = plan.mark.as_ref().map(|m| m.interval);
+                        WorkerAction::new(def, route.clone(), self.shared[a].clone(), mark)
                     })
                     .collect();
                 let work = worker::run(ctx.clone(), shard.clone(), bodies.clone(), actions);

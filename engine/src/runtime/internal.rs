@@ -28,7 +28,7 @@ const TICK: Duration = Duration::from_millis(100);
 /// The system log socket (syslog(3)'s).
 const DEV_LOG: &str = "/dev/log";
 /// Facility syslog.
-const FACILITY: u16 = 5;
+pub const FACILITY: u16 = 5;
 
 /// Where the own messages go, decided at start.
 pub enum Route {
@@ -43,12 +43,7 @@ pub fn route(i: &Internal) -> Option<Route> {
     let route = if i.process {
         Route::Rules
     } else {
-        Path::new(DEV_LOG).exists().then_some(())?;
-        // Non-blocking: a full socket (a slow system logger, or corelogd
-        // itself) loses a line rather than stalling core 0.
-        let sock = UnixDatagram::unbound().ok()?;
-        sock.set_nonblocking(true).ok()?;
-        Route::DevLog(sock)
+        Route::DevLog(dev_log()?)
     };
     crate::notice::route_internal(i.severity);
     Some(route)
@@ -112,21 +107,35 @@ async fn deliver(
             shard.enqueue_timeout(&mut items).await;
         }
         Route::DevLog(sock) => {
-            let stamp = format!(
-                "{} {:2} {:02}:{:02}:{:02}",
-                String::from_utf8_lossy(now.month_name()),
-                now.day,
-                now.hour,
-                now.minute,
-                now.second
-            );
             for (sev, text) in lines {
-                let pri = FACILITY * 8 + u16::from(sev);
-                let frame = format!("<{pri}>{stamp} corelogd[{}]: {text}", std::process::id());
-                // As syslog(3): a socket that cannot take it (full, gone)
-                // loses it.
-                let _ = sock.send_to(frame.as_bytes(), DEV_LOG);
+                send_dev_log(sock, FACILITY * 8 + u16::from(sev), &text, &now);
             }
         }
     }
+}
+
+/// One line to `/dev/log` as syslog(3) sends it (`<PRI>Mmm dd hh:mm:ss
+/// corelogd[pid]: text`); a socket that cannot take it (full, gone)
+/// loses it, as with syslog(3).
+pub fn send_dev_log(sock: &UnixDatagram, pri: u16, text: &str, now: &crate::Timestamp) {
+    let frame = format!(
+        "<{pri}>{} {:2} {:02}:{:02}:{:02} corelogd[{}]: {text}",
+        String::from_utf8_lossy(now.month_name()),
+        now.day,
+        now.hour,
+        now.minute,
+        now.second,
+        std::process::id()
+    );
+    let _ = sock.send_to(frame.as_bytes(), DEV_LOG);
+}
+
+/// A non-blocking socket to `/dev/log`, when there is one.
+pub fn dev_log() -> Option<UnixDatagram> {
+    Path::new(DEV_LOG).exists().then_some(())?;
+    // Non-blocking: a full socket (a slow system logger, or corelogd
+    // itself) loses a line rather than stalling core 0.
+    let sock = UnixDatagram::unbound().ok()?;
+    sock.set_nonblocking(true).ok()?;
+    Some(sock)
 }

@@ -24,7 +24,9 @@ mod core_job;
 pub mod disk;
 mod error;
 pub mod internal;
+pub mod klog;
 pub mod limits;
+pub mod mark;
 pub mod pidfile;
 pub mod privdrop;
 pub mod signals;
@@ -110,6 +112,14 @@ pub fn describe(plan: &Plan) -> Result<(Vec<String>, Vec<String>), StartError> {
                 let tls = if c.tls.is_some() { " (TLS)" } else { "" };
                 format!("omrelp relp://{}:{}{tls}", c.target, c.port)
             }
+            (OutputConfig::Omusrmsg(c), None) => match &c.users {
+                crate::config::modules::omusrmsg::Users::All => {
+                    "omusrmsg to everyone logged in".to_string()
+                }
+                crate::config::modules::omusrmsg::Users::Named(n) => {
+                    format!("omusrmsg to {}", n.join(","))
+                }
+            },
         })
         .collect();
     Ok((inputs, outputs))

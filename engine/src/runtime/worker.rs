@@ -162,10 +162,20 @@ pub struct WorkerAction {
     pub route: Route,
     pub shared: Arc<ActionShared>,
     pub exec_only_when_previous_is_suspended: bool,
+    /// With `action.writeAllMarkMessages="off"` and immark loaded: half
+    /// of immark's interval, in seconds; a mark is skipped when the
+    /// action was given a message more recently than that.
+    pub mark_skip_s: Option<u64>,
 }
 
 impl WorkerAction {
-    pub fn new(def: &ActionDef, route: Route, shared: Arc<ActionShared>) -> WorkerAction {
+    /// `mark_interval`: immark's, when it is loaded.
+    pub fn new(
+        def: &ActionDef,
+        route: Route,
+        shared: Arc<ActionShared>,
+        mark_interval: Option<std::time::Duration>,
+    ) -> WorkerAction {
         let queued = def.queue.kind != crate::config::queue::QueueType::Direct;
         WorkerAction {
             renderer: (!queued).then(|| Renderer::new(def)),
@@ -176,7 +186,40 @@ impl WorkerAction {
             route,
             shared,
             exec_only_when_previous_is_suspended: def.common.exec_only_when_previous_is_suspended,
+            mark_skip_s: mark_interval
+                .filter(|_| !def.common.write_all_mark_messages)
+                .map(|i| i.as_secs() / 2),
         }
+    }
+
+    /// rsyslog's mark check: of `which`, the messages this action takes
+    /// (into `kept`), skipping marks that come within `mark_skip_s` of
+    /// the last message it took; `None` when it takes them all. A skipped
+    /// mark counts as done.
+    fn skip_marks<'k>(
+        &self,
+        msgs: &[Message],
+        which: &[u32],
+        now_s: u64,
+        kept: &'k mut Vec<u32>,
+        results: &mut [ActionResult],
+    ) -> Option<&'k [u32]> {
+        let half = self.mark_skip_s?;
+        kept.clear();
+        let last = &self.shared.last_message_s;
+        for &i in which {
+            let recent = now_s.saturating_sub(last.load(Ordering::Relaxed)) < half;
+            if recent && msgs[i as usize].origin().mark {
+                results[i as usize] = ActionResult::Ok;
+                continue;
+            }
+            // At most one store a second from each core.
+            if last.load(Ordering::Relaxed) < now_s {
+                last.store(now_s, Ordering::Relaxed);
+            }
+            kept.push(i);
+        }
+        Some(kept)
     }
 }
 
@@ -184,6 +227,8 @@ struct Sink<'a> {
     actions: &'a mut [WorkerAction],
     env: &'a Env,
     buf: &'a mut RenderBuf,
+    /// The messages an action takes, when it skips marks.
+    kept: &'a mut Vec<u32>,
 }
 
 impl ActionSink for Sink<'_> {
@@ -199,6 +244,14 @@ impl ActionSink for Sink<'_> {
         results: &mut [ActionResult],
     ) {
         let a = &mut self.actions[action];
+        let now_s = || self.env.now.unix_seconds().max(0) as u64;
+        let which = match a.mark_skip_s {
+            Some(_) => match a.skip_marks(msgs, which, now_s(), self.kept, results) {
+                Some(kept) => kept,
+                None => which,
+            },
+            None => which,
+        };
         let (renderer, out) = match (&mut a.renderer, &mut a.pending) {
             // The action has a queue of its own: enqueueing always
             // succeeds, as in rsyslog, and suspension is the queue
@@ -238,6 +291,7 @@ pub async fn run(
 ) {
     let mut state = BatchState::default();
     let mut buf = RenderBuf::new();
+    let mut kept = Vec::new();
     let mut env = Env::with_globals(ctx.clock.now(), &ctx.myhostname, ctx.global_vars.clone());
     let batch = shard.batch_size();
     let mut unconfirmed = VecDeque::new();
@@ -262,6 +316,7 @@ pub async fn run(
                         actions: &mut actions,
                         env: &env,
                         buf: &mut buf,
+                        kept: &mut kept,
                     };
                     let run = &mut msgs[start..start + len];
                     run_batch(

@@ -163,6 +163,15 @@ impl Template {
                 "%TIMESTAMP% %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\\n"
             }
             "RSYSLOG_PerSourceKey" => "%hostname%",
+            // omusrmsg's defaults (their names start with a space, so no
+            // configuration can define or name them).
+            " WallFmt" | " StdUsrMsgFmt" => {
+                let text = match name {
+                    " WallFmt" => "\r\n\x07Message from syslogd@%HOSTNAME% at %timegenerated% ...\r\n %syslogtag%%msg%\n\r",
+                    _ => " %syslogtag%%msg%\n\r",
+                };
+                return Template::from_string(name, text, Syntax::RainerScript).ok();
+            }
             _ => return None,
         };
         // The built-in texts are constants: a failure is a bug caught by tests.

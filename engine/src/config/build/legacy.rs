@@ -361,7 +361,7 @@ pub(super) fn consumed_by_next_action(name: &str) -> bool {
 }
 
 /// The legacy directives of modules corelog refuses to load (imfile,
-/// imjournal, imklog, immark), by module: each is an error naming the
+/// imjournal), by module: each is an error naming the
 /// module and why it is refused, rather than an unknown directive.
 fn refused_module_directive(name: &str) -> Option<&'static str> {
     const DIRECTIVES: &[(&str, &[&str])] = &[
@@ -395,22 +395,6 @@ fn refused_module_directive(name: &str) -> Option<&'static str> {
                 "imjournalUsePidFromSystem",
             ],
         ),
-        (
-            "imklog",
-            &[
-                "klogLocalipif",
-                "DebugPrintKernelSymbols",
-                "KLogSymbolLookup",
-                "KLogSymbolsTwice",
-                "KLogUseSyscallInterface",
-                "KLogPath",
-                "KLogConsoleLogLevel",
-                "KLogInternalMsgFacility",
-                "KLogParseKernelTimestamp",
-                "KLogKeepKernelTimestamp",
-            ],
-        ),
-        ("immark", &["MarkMessagePeriod"]),
     ];
     DIRECTIVES
         .iter()

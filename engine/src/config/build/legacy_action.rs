@@ -36,6 +36,13 @@ impl Builder {
             ("omusrmsg", text)
         } else if text.starts_with(['/', '-', '?', '.']) {
             ("omfile", text)
+        } else if text.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+            // rsyslog reads a bare name as `:omusrmsg:name`, and warns.
+            self.warn(
+                pos,
+                format!("action '{text}' is read as ':omusrmsg:{text}' (the users' terminals), as rsyslog reads it; write ':omusrmsg:{text}'"),
+            );
+            ("omusrmsg", text)
         } else if text.starts_with('^') {
             self.err(
                 pos,
@@ -132,6 +139,7 @@ impl Builder {
                 own.push(Given::new("port", port.unwrap_or("514"), pos));
                 own.push(Given::new("protocol", if tcp { "tcp" } else { "udp" }, pos));
             }
+            "omusrmsg" => own.push(Given::new("users", target, pos)),
             "omrelp" => {
                 let (host, port) = split_host_port(target);
                 own.push(Given::new("target", host, pos));

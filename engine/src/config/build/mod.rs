@@ -160,6 +160,8 @@ impl Builder {
             None => self.legacy_main_queue(Pos::default()),
         };
         let impstats = self.impstats();
+        let klog = self.klog();
+        let mark = self.mark();
         let http = self.http();
         let errors = sorted_once(std::mem::take(&mut self.diag.errors));
         if !errors.is_empty() {
@@ -180,6 +182,8 @@ impl Builder {
             dyn_stats: self.dyn_stats.into_values().collect(),
             percentile_stats: self.percentile_stats.into_values().collect(),
             impstats,
+            klog,
+            mark,
             http,
             warnings,
         })
@@ -219,6 +223,55 @@ impl Builder {
                 pos,
                 "impstats: log.syslog=\"off\" and no log.file: the statistics are written nowhere",
             );
+        }
+        Some(config)
+    }
+
+    /// A module()'s parameters (its own, then its legacy directives'),
+    /// resolved by `resolve`, and the position of its `module()`.
+    fn module_settings<T>(
+        &mut self,
+        name: &'static str,
+        resolve: impl FnOnce(&crate::config::param::Resolved) -> T,
+    ) -> Option<(T, Pos)> {
+        let m = self.module_loaded(name)?;
+        let own = self.modules.get(m.name).cloned().unwrap_or_default();
+        let legacy = self.legacy.module(m.name);
+        let pos = own.first().map_or(Pos::default(), |g| g.pos);
+        let object = format!("module(load=\"{name}\")");
+        let r = crate::config::param::Resolved::new(
+            &object,
+            pos,
+            &[m.module],
+            &[&own, &legacy],
+            &mut self.diag,
+        );
+        let t = resolve(&r);
+        r.finish();
+        Some((t, pos))
+    }
+
+    /// imklog's settings, when it is loaded (its ruleset resolved).
+    fn klog(&mut self) -> Option<crate::config::modules::imklog::KlogConfig> {
+        use crate::config::modules::imklog;
+        let ((mut config, ruleset), pos) = self.module_settings("imklog", imklog::resolve)?;
+        if let Some(name) = ruleset {
+            config.ruleset = self.resolve(&Pending { name, pos });
+        }
+        Some(config)
+    }
+
+    /// immark's settings, when it is loaded (its ruleset resolved).
+    fn mark(&mut self) -> Option<crate::config::modules::immark::MarkConfig> {
+        use crate::config::modules::immark;
+        let ((mut config, ruleset), pos) = self.module_settings("immark", immark::resolve)?;
+        if let Some(name) = ruleset {
+            config.ruleset = self.resolve(&Pending { name, pos });
+            if config.syslog_call {
+                // rsyslog says so too, and switches.
+                self.warn(pos, "immark: a ruleset is given, so the marks go straight into it rather than as corelogd's own messages (use.syslogCall is taken as \"off\")");
+                config.syslog_call = false;
+            }
         }
         Some(config)
     }

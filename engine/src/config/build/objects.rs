@@ -9,8 +9,8 @@ use super::names::Pending;
 use super::{Builder, PendingInput};
 use crate::config::ast::{Object, Param as AstParam};
 use crate::config::modules::{
-    self, action, global, imptcp, imrelp, imtcp, imudp, imuxsock, omfile, omfwd, omrelp, queue,
-    ruleset, template as tables, InputConfig, Module, ModuleKind, OutputConfig,
+    self, action, global, imptcp, imrelp, imtcp, imudp, imuxsock, omfile, omfwd, omrelp, omusrmsg,
+    queue, ruleset, template as tables, InputConfig, Module, ModuleKind, OutputConfig,
 };
 use crate::config::param::{parse_bool, Diag, Given, Resolved, Table};
 use crate::config::plan::ActionDef;
@@ -724,7 +724,15 @@ impl Builder {
         let what = format!("action(type=\"{}\")", m.name);
         let tables = [&action::TABLE, &queue::TABLE, m.instance];
         let r = Resolved::new(&what, pos, &tables, layers, &mut self.diag);
-        let template_name = r.opt_str("template").unwrap_or_default();
+        let mut template_name = r.opt_str("template").unwrap_or_default();
+        if m.name == "omusrmsg" && template_name.is_empty() {
+            // rsyslog's default depends on who is written to.
+            template_name = match r.opt_str("users").as_deref() {
+                Some("*") => omusrmsg::WALL_TEMPLATE,
+                _ => omusrmsg::USER_TEMPLATE,
+            }
+            .to_string();
+        }
         let template = self.template_ref(&template_name, r.pos_of("template"))?;
         let mut dynafile = None;
         let output = match m.name {
@@ -746,6 +754,21 @@ impl Builder {
             }
             "omfwd" => OutputConfig::Omfwd(omfwd::resolve(&r)),
             "omrelp" => OutputConfig::Omrelp(omrelp::resolve(&r)),
+            "omusrmsg" => {
+                if !r.given("users") {
+                    self.err(
+                        pos,
+                        format!("{what} needs users=\"…\" (* for everyone logged in)"),
+                    );
+                }
+                match omusrmsg::resolve(&r) {
+                    Ok(c) => OutputConfig::Omusrmsg(c),
+                    Err(e) => {
+                        self.err(r.pos_of("users"), format!("{what}: {e}"));
+                        return None;
+                    }
+                }
+            }
             other => unreachable!("{other} is refused when loaded"),
         };
         if matches!(m.name, "omfwd" | "omrelp") && !r.given("target") {

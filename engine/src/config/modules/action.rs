@@ -27,7 +27,7 @@ pub static TABLE: Table = Table {
             .refused("writing failed messages to an error file is not built yet"),
         Param::new("action.writeAllMarkMessages", Type::Bool, "on")
             .legacy("$ActionWriteAllMarkMessages")
-            .warned("corelogd makes no mark messages (immark is refused), so there are none to skip"),
+            .note("off: a mark message (immark's) is skipped when the action was given a message within half of immark's interval"),
         Param::new("action.execOnlyEveryNthTime", INT, "0")
             .legacy("$ActionExecOnlyEveryNthTime")
             .refused(NTH),
@@ -84,6 +84,7 @@ pub struct ActionCommon {
     pub resume_interval_s: u64,
     pub resume_interval_max_s: u64,
     pub exec_only_when_previous_is_suspended: bool,
+    pub write_all_mark_messages: bool,
 }
 
 /// Reads an action's common parameters; `name` when none was given.
@@ -95,5 +96,6 @@ pub fn resolve(r: &Resolved, default_name: String) -> ActionCommon {
         resume_interval_s: r.int("action.resumeInterval").max(1) as u64,
         resume_interval_max_s: r.int("action.resumeIntervalMax") as u64,
         exec_only_when_previous_is_suspended: r.bool("action.execOnlyWhenPreviousIsSuspended"),
+        write_all_mark_messages: r.bool("action.writeAllMarkMessages"),
     }
 }

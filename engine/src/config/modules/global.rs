@@ -220,14 +220,21 @@ pub static LEGACY: Table = Table {
             .warned("removed from rsyslog; it has no effect there either"),
         Param::new("$OMFileForceChown", Type::Str, "")
             .warned("removed from rsyslog; it has no effect there either"),
+        Param::new("$klogLocalipif", Type::Str, "")
+            .warned("removed from rsyslog's imklog; it has no effect there either"),
+        Param::new("$DebugPrintKernelSymbols", Type::Str, "")
+            .warned("removed from rsyslog's imklog; it has no effect there either"),
+        Param::new("$KLogSymbolLookup", Type::Str, "")
+            .warned("removed from rsyslog's imklog; it has no effect there either"),
+        Param::new("$KLogSymbolsTwice", Type::Str, "")
+            .warned("removed from rsyslog's imklog; it has no effect there either"),
+        Param::new("$KLogUseSyscallInterface", Type::Str, "")
+            .warned("removed from rsyslog's imklog; it has no effect there either"),
         Param::new("$RulesetParser", Type::Str, "")
             .note("adds a parser to the current $Ruleset's chain, as ruleset(parser=[…])")
             .sample("rsyslog.rfc3164"),
         Param::new("$SpaceLFOnReceive", Type::Bool, "off").refused(
             "replacing LF by a space on receive is not built yet; the LF would be kept (or escaped)",
-        ),
-        Param::new("$KLogPermitNonKernelFacility", Type::Bool, "off").refused(
-            "imklog is not built yet (loading it is refused), so there is no kernel log to read",
         ),
     ],
 };

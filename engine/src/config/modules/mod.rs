@@ -17,6 +17,8 @@
 pub mod action;
 pub mod global;
 pub mod imhttp;
+pub mod imklog;
+pub mod immark;
 pub mod impstats;
 pub mod imptcp;
 pub mod imrelp;
@@ -29,6 +31,7 @@ pub mod mm;
 pub mod omfile;
 pub mod omfwd;
 pub mod omrelp;
+pub mod omusrmsg;
 pub mod output;
 pub mod parsers;
 pub mod queue;
@@ -387,12 +390,15 @@ pub static MODULES: &[Module] = &[
         ModuleKind::Parser,
         "liblognorm rulebases are not built; messages would not be normalised",
     ),
-    refused(
-        "imklog",
-        false,
-        ModuleKind::Input,
-        "reading the kernel log is not built yet; kernel messages would not be logged. Remove module(load=\"imklog\") and keep a kernel logger beside corelogd",
-    ),
+    Module {
+        name: "imklog",
+        builtin: false,
+        kind: ModuleKind::Input,
+        module: &imklog::MODULE,
+        instance: &EMPTY_INSTANCE,
+        refused: None,
+        renames: &[],
+    },
     refused(
         "imjournal",
         false,
@@ -423,24 +429,30 @@ pub static MODULES: &[Module] = &[
         refused: None,
         renames: &[],
     },
-    refused(
-        "immark",
-        false,
-        ModuleKind::Input,
-        "mark messages are not built yet; none would be written",
-    ),
+    Module {
+        name: "immark",
+        builtin: false,
+        kind: ModuleKind::Input,
+        module: &immark::MODULE,
+        instance: &EMPTY_INSTANCE,
+        refused: None,
+        renames: &[],
+    },
     refused(
         "ompipe",
         true,
         ModuleKind::Output,
         "writing to named pipes is not built yet; nothing would be written to the pipe",
     ),
-    refused(
-        "omusrmsg",
-        true,
-        ModuleKind::Output,
-        "writing to users' terminals is not built yet; the users would not be told",
-    ),
+    Module {
+        name: "omusrmsg",
+        builtin: true,
+        kind: ModuleKind::Output,
+        module: &EMPTY_MODULE,
+        instance: &omusrmsg::ACTION,
+        refused: None,
+        renames: &[],
+    },
 ];
 
 /// The module called `name` (case-insensitive).

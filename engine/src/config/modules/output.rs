@@ -3,6 +3,7 @@
 use super::omfile::OmfileConfig;
 use super::omfwd::OmfwdConfig;
 use super::omrelp::OmrelpConfig;
+use super::omusrmsg::OmusrmsgConfig;
 
 /// An action's output, typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,6 +11,7 @@ pub enum OutputConfig {
     Omfile(OmfileConfig),
     Omfwd(OmfwdConfig),
     Omrelp(OmrelpConfig),
+    Omusrmsg(OmusrmsgConfig),
 }
 
 impl OutputConfig {
@@ -19,6 +21,7 @@ impl OutputConfig {
             OutputConfig::Omfile(_) => "omfile",
             OutputConfig::Omfwd(_) => "omfwd",
             OutputConfig::Omrelp(_) => "omrelp",
+            OutputConfig::Omusrmsg(_) => "omusrmsg",
         }
     }
 }
