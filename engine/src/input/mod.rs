@@ -233,7 +233,14 @@ pub fn specs(plan: &Plan) -> Result<Vec<InputSpec>, InputError> {
             Listen::Tcp { ports, .. } | Listen::Udp { ports, .. } => {
                 out.push(spec(plan, def, ports)?)
             }
-            Listen::UnixStream(_) | Listen::UnixDgram(_) => out.push(spec(plan, def, &[])?),
+            Listen::UnixStream(_) | Listen::UnixDgram(_) => {
+                let mut s = spec(plan, def, &[])?;
+                // The system socket follows journald's where systemd runs.
+                if let Listen::UnixDgram(f) = &mut s.config.listen {
+                    f.path = f.resolved_path();
+                }
+                out.push(s)
+            }
         }
     }
     for (i, s) in out.iter_mut().enumerate() {

@@ -122,6 +122,7 @@ pub fn resolve(r: &Resolved, max_message: usize) -> InputConfig {
                 mode: r.int("fileCreateMode") as u32,
                 unlink: r.bool("unlink"),
                 create_path: false,
+                systemd_default: false,
             }
         }),
         None => {

@@ -108,6 +108,7 @@ pub fn system_socket(r: &Resolved, max_message: usize) -> Option<InputConfig> {
         mode: SOCKET_MODE,
         unlink: r.bool("sysSock.unlink"),
         create_path: false,
+        systemd_default: !r.given("sysSock.name"),
     };
     let mut c = InputConfig::new("imuxsock", Listen::UnixDgram(socket), max_message);
     c.parse_hostname = parse_hostname(r, "sysSock.");
@@ -125,6 +126,7 @@ pub fn resolve(r: &Resolved, max_message: usize) -> InputConfig {
         mode: SOCKET_MODE,
         unlink: r.bool("unlink"),
         create_path: r.bool("createPath"),
+        systemd_default: false,
     };
     let mut c = InputConfig::new("imuxsock", Listen::UnixDgram(socket), max_message);
     c.parse_hostname = parse_hostname(r, "");

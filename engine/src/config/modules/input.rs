@@ -51,6 +51,72 @@ pub struct SocketFile {
     pub unlink: bool,
     /// `createPath`: create missing directories (mode 0755).
     pub create_path: bool,
+    /// The system socket without a `sysSock.name`: on a machine systemd
+    /// booted, where journald's syslog socket exists, that socket is
+    /// used instead of `/dev/log`, as rsyslog's imuxsock does.
+    pub systemd_default: bool,
+}
+
+/// journald's socket for a syslog daemon (systemd's `syslog.socket`).
+pub const SYSTEMD_SYSLOG_SOCKET: &str = "/run/systemd/journal/syslog";
+
+impl SocketFile {
+    /// The path to listen on: journald's syslog socket in place of the
+    /// default system socket where systemd booted the machine and the
+    /// socket is there, else `path`.
+    pub fn resolved_path(&self) -> PathBuf {
+        self.resolved_in(
+            std::path::Path::new("/run/systemd/system"),
+            std::path::Path::new(SYSTEMD_SYSLOG_SOCKET),
+        )
+    }
+
+    /// As [`SocketFile::resolved_path`], with systemd's run directory
+    /// (`sd_booted`'s test) and journald's socket at these paths.
+    fn resolved_in(&self, booted: &std::path::Path, journald: &std::path::Path) -> PathBuf {
+        use std::os::unix::fs::FileTypeExt;
+        let is_socket =
+            || std::fs::symlink_metadata(journald).is_ok_and(|m| m.file_type().is_socket());
+        if self.systemd_default && booted.is_dir() && is_socket() {
+            journald.to_path_buf()
+        } else {
+            self.path.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_system_socket_follows_journalds_where_systemd_booted() {
+        let dir = std::env::temp_dir().join(format!("corelog-syssock-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let booted = dir.join("systemd/system");
+        let journald = dir.join("journal-syslog");
+        let mut f = SocketFile {
+            path: "/dev/log".into(),
+            mode: 0o666,
+            unlink: false,
+            create_path: false,
+            systemd_default: true,
+        };
+        // Not booted by systemd, no socket: /dev/log.
+        assert_eq!(f.resolved_in(&booted, &journald), PathBuf::from("/dev/log"));
+        std::fs::create_dir_all(&booted).unwrap();
+        assert_eq!(f.resolved_in(&booted, &journald), PathBuf::from("/dev/log"));
+        // A plain file there is not the socket.
+        std::fs::write(&journald, b"").unwrap();
+        assert_eq!(f.resolved_in(&booted, &journald), PathBuf::from("/dev/log"));
+        std::fs::remove_file(&journald).unwrap();
+        let _s = std::os::unix::net::UnixDatagram::bind(&journald).unwrap();
+        assert_eq!(f.resolved_in(&booted, &journald), journald);
+        // A sysSock.name given is kept.
+        f.systemd_default = false;
+        assert_eq!(f.resolved_in(&booted, &journald), PathBuf::from("/dev/log"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 /// TCP keep-alive (`keepAlive`, `.probes`, `.time`, `.interval`; 0 leaves
