@@ -75,8 +75,8 @@ fn fingerprint(plan: &Plan) -> String {
     // Statements too: message modifiers live there.
     let rules = plan.ruleset_bodies();
     format!(
-        "{:?}\n{inputs:?}\n{actions:?}\n{:?}\n{queues:?}\n{rules:?}\n{:?}\n{:?}\n{:?}",
-        plan.globals, plan.main_queue, plan.impstats, plan.klog, plan.mark
+        "{:?}\n{inputs:?}\n{actions:?}\n{:?}\n{queues:?}\n{rules:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+        plan.globals, plan.main_queue, plan.impstats, plan.klog, plan.mark, plan.http
     )
 }
 
@@ -201,6 +201,20 @@ fn object_for(table: &'static Table, p: &Param) -> Option<String> {
         }
         _ if is(&modules::omrelp::ACTION) => {
             format!("module(load=\"omrelp\")\n*.* action(type=\"omrelp\" {target} {{}})")
+        }
+        _ if is(&modules::imklog::MODULE) => module("imklog", ""),
+        _ if is(&modules::immark::MODULE) => module("immark", ""),
+        _ if is(&modules::impstats::MODULE) => module("impstats", ""),
+        _ if is(&modules::imhttp::MODULE) => module("imhttp", ""),
+        _ if is(&modules::imhttp::INPUT) => {
+            if p.name == "type" {
+                return None;
+            }
+            "module(load=\"imhttp\" ports=\"127.0.0.1:19999\")\ninput(type=\"imhttp\" endpoint=\"/x\" {})"
+                .to_string()
+        }
+        _ if is(&modules::omusrmsg::ACTION) => {
+            "*.* action(type=\"omusrmsg\" users=\"root\" {})".into()
         }
         _ if is(&modules::parsers::PMRFC3164) => {
             "parser(name=\"pp\" type=\"pmrfc3164\" {})\n$RulesetParser pp".into()

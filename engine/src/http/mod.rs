@@ -1,5 +1,5 @@
-//! imhttp's endpoint: Prometheus metrics and health over HTTP/1.1, on
-//! core 0, off unless `module(load="imhttp")` is loaded.
+//! imhttp's endpoint: Prometheus metrics, health and the log inputs over
+//! HTTP/1.1, on core 0, off unless `module(load="imhttp")` is loaded.
 //!
 //! In: connections to the configured addresses (bound at start, before
 //! privileges are dropped); each sends one request. Out: one response,
@@ -10,16 +10,21 @@
 //!   published its counters within [`CORE_SILENT_MAX`], no disk queue is
 //!   poisoned and no action has been suspended for more than
 //!   [`SUSPENDED_MAX`]; else 503 with one line per reason;
+//! - `POST` to a log input's endpoint: its messages into its ruleset
+//!   ([`post`]), 200 once they are all queued;
 //! - 401 without the credentials a path asks for (with
 //!   `WWW-Authenticate` where a password would do), 404 elsewhere, 400 for
 //!   what does not parse.
 //!
 //! Guarantees: a request head is at most [`HEAD_BYTES_MAX`] and must
 //! arrive within [`HEAD_TIMEOUT`]; at most [`CONNECTIONS_MAX`] connections
-//! are served at once (more wait in the kernel's backlog). Nothing here
-//! touches the data path: it reads what the cores publish.
+//! are served at once (more wait in the kernel's backlog); the reply
+//! must be taken within [`HEAD_TIMEOUT`]. Metrics and health touch
+//! nothing on the data path (they read what the cores publish); the log
+//! inputs enqueue into core 0's queues as any input does.
 
 pub mod auth;
+pub mod post;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -54,6 +59,10 @@ pub struct State {
     pub reporter: RefCell<Reporter>,
     pub board: Arc<Board>,
     pub actions: Vec<(String, Arc<ActionShared>)>,
+    /// The log inputs (`input(type="imhttp")`).
+    pub inputs: Vec<post::Input>,
+    /// Core 0's context: the queues the log inputs enqueue into.
+    pub ctx: Rc<crate::corectx::CoreCtx>,
 }
 
 /// Serves `listener` until `stop`.
@@ -78,11 +87,7 @@ pub async fn serve(listener: TcpListener, state: Rc<State>, stop: Rc<StopFlag>) 
         live.set(live.get() + 1);
         let (state, live, done) = (state.clone(), live.clone(), done.clone());
         glommio::spawn_local(async move {
-            let _ = glommio::timer::timeout(HEAD_TIMEOUT * 2, async {
-                connection(stream, &state).await;
-                Ok(())
-            })
-            .await;
+            connection(stream, &state).await;
             live.set(live.get() - 1);
             done.notify();
         })
@@ -90,10 +95,13 @@ pub async fn serve(listener: TcpListener, state: Rc<State>, stop: Rc<StopFlag>) 
     }
 }
 
-/// One request, one response.
+/// One request, one response: the head within [`HEAD_TIMEOUT`], a log
+/// input's body while it keeps coming, the reply within
+/// [`HEAD_TIMEOUT`].
 async fn connection(mut s: TcpStream, state: &State) {
     let mut buf = vec![0u8; HEAD_BYTES_MAX];
     let mut len = 0;
+    let deadline = std::time::Instant::now() + HEAD_TIMEOUT;
     let head_end = loop {
         if let Some(end) = memchr::memmem::find(&buf[..len], b"\r\n\r\n") {
             break Some(end + 4);
@@ -101,7 +109,8 @@ async fn connection(mut s: TcpStream, state: &State) {
         if len == buf.len() {
             break None;
         }
-        match glommio::timer::timeout(HEAD_TIMEOUT, async {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match glommio::timer::timeout(left, async {
             s.read(&mut buf[len..]).await.map_err(Into::into)
         })
         .await
@@ -111,11 +120,80 @@ async fn connection(mut s: TcpStream, state: &State) {
         }
     };
     let response = match head_end {
-        Some(end) => respond(state, &buf[..end]),
+        Some(end) => match input_for(state, &buf[..end]) {
+            Some((i, Ok(body))) => {
+                let input = &state.inputs[i];
+                let (status, text) =
+                    post::receive(&mut s, &state.ctx, input, body, &buf[end..len]).await;
+                reply(status, "text/plain; charset=utf-8", &text, &[])
+            }
+            Some((_, Err(refusal))) => refusal,
+            None => respond(state, &buf[..end]),
+        },
         None => reply(431, "text/plain", "request head too large\n", &[]),
     };
-    let _ = s.write_all(&response).await;
-    let _ = s.close().await;
+    let _ = glommio::timer::timeout(HEAD_TIMEOUT, async {
+        let _ = s.write_all(&response).await;
+        let _ = s.close().await;
+        Ok(())
+    })
+    .await;
+}
+
+/// A request for a log input: the input, and its body's framing or the
+/// reply refusing the request (method, credentials, body); `None` for
+/// another path.
+fn input_for(state: &State, head: &[u8]) -> Option<(usize, Result<post::Body, Vec<u8>>)> {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut req = httparse::Request::new(&mut headers);
+    let Ok(httparse::Status::Complete(_)) = req.parse(head) else {
+        return None;
+    };
+    let path = req
+        .path
+        .unwrap_or_default()
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    let i = state
+        .inputs
+        .iter()
+        .position(|i| i.config.endpoint == path)?;
+    let header = |name: &str| {
+        req.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .and_then(|h| std::str::from_utf8(h.value).ok())
+            .map(str::to_string)
+    };
+    let access = &state.inputs[i].config.access;
+    let refused = if req.method != Some("POST") {
+        Some(reply(405, "text/plain", "POST\n", &[("Allow", "POST")]))
+    } else {
+        let (authorization, api_key) = (header("Authorization"), header("X-API-Key"));
+        let presented = auth::Presented {
+            authorization: authorization.as_deref(),
+            api_key: api_key.as_deref(),
+        };
+        (!auth::allowed(access, &presented)).then(|| denied(access))
+    };
+    if let Some(r) = refused {
+        return Some((i, Err(r)));
+    }
+    Some((
+        i,
+        post::body(&header).map_err(|(status, text)| reply(status, "text/plain", text, &[])),
+    ))
+}
+
+/// 401, with a challenge where a password would do.
+fn denied(a: &Access) -> Vec<u8> {
+    let challenge: &[(&str, &str)] = if a.basic_auth_file.is_some() {
+        &[("WWW-Authenticate", "Basic realm=\"corelogd\"")]
+    } else {
+        &[]
+    };
+    reply(401, "text/plain", "", challenge)
 }
 
 /// The response to a request head.
@@ -140,14 +218,6 @@ pub fn respond(state: &State, head: &[u8]) -> Vec<u8> {
     };
     let path = path.split('?').next().unwrap_or_default();
     let c = &state.config;
-    let denied = |a: &Access| {
-        let challenge: &[(&str, &str)] = if a.basic_auth_file.is_some() {
-            &[("WWW-Authenticate", "Basic realm=\"corelogd\"")]
-        } else {
-            &[]
-        };
-        reply(401, "text/plain", "", challenge)
-    };
     if path == c.metrics_path {
         if !matches!(method, "GET" | "HEAD") {
             return reply(
@@ -219,6 +289,9 @@ fn reply(status: u16, content_type: &str, body: &str, extra: &[(&str, &str)]) ->
         401 => "Unauthorized",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        411 => "Length Required",
+        415 => "Unsupported Media Type",
         431 => "Request Header Fields Too Large",
         _ => "Service Unavailable",
     };

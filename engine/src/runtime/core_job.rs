@@ -279,7 +279,18 @@ impl CoreJob {
             self.udp_drops.clone(),
         )
         .for_metrics();
+        let inputs = config
+            .inputs
+            .iter()
+            .map(|i| {
+                let parsers = self.plan.rulesets[i.ruleset].parsers.clone();
+                let max = self.plan.globals.max_message_size.max(1) as usize;
+                crate::http::post::Input::new(i.clone(), parsers, max)
+            })
+            .collect();
         let state = Rc::new(crate::http::State {
+            inputs,
+            ctx: ctx.clone(),
             config,
             reporter: std::cell::RefCell::new(reporter),
             board: self.board.clone(),

@@ -99,6 +99,9 @@ struct Builder {
     main_queue_obj: Option<QueueParams>,
     actions: Vec<ActionDef>,
     legacy: legacy::Legacy,
+    /// `input(type="imhttp")`s: their parameters and place, resolved
+    /// with the module's endpoint.
+    http_inputs: Vec<(Vec<Given>, Pos)>,
 }
 
 impl Builder {
@@ -127,6 +130,7 @@ impl Builder {
             main_queue_obj: None,
             actions: Vec::new(),
             legacy: legacy::Legacy::default(),
+            http_inputs: Vec::new(),
         }
     }
 
@@ -162,7 +166,7 @@ impl Builder {
         let impstats = self.impstats();
         let klog = self.klog();
         let mark = self.mark();
-        let http = self.http();
+        let http = self.http(default_ruleset);
         let errors = sorted_once(std::mem::take(&mut self.diag.errors));
         if !errors.is_empty() {
             return Err(ConfigErrors { errors, sources });
@@ -277,7 +281,10 @@ impl Builder {
     }
 
     /// imhttp's endpoint, when it is loaded; its htpasswd files checked.
-    fn http(&mut self) -> Option<crate::config::modules::imhttp::HttpConfig> {
+    fn http(
+        &mut self,
+        default_ruleset: usize,
+    ) -> Option<crate::config::modules::imhttp::HttpConfig> {
         use crate::config::modules::imhttp;
         let m = self.module_loaded("imhttp")?;
         let own = self.modules.get("imhttp").cloned().unwrap_or_default();
@@ -298,7 +305,42 @@ impl Builder {
                 return None;
             }
         };
-        for a in [&config.metrics, &config.health] {
+        let mut config = config;
+        for (own, at) in std::mem::take(&mut self.http_inputs) {
+            let what = "input(type=\"imhttp\")";
+            let r = crate::config::param::Resolved::new(
+                what,
+                at,
+                &[m.instance],
+                &[&own],
+                &mut self.diag,
+            );
+            let resolved = imhttp::resolve_input(&r);
+            r.finish();
+            let (mut input, ruleset) = match resolved {
+                Ok(i) => i,
+                Err(e) => {
+                    self.err(at, format!("{what}: {e}"));
+                    continue;
+                }
+            };
+            let taken = [&config.metrics_path, &config.health_path]
+                .into_iter()
+                .chain(config.inputs.iter().map(|i| &i.endpoint))
+                .any(|p| *p == input.endpoint);
+            if taken {
+                self.err(at, format!("{what}: endpoint=\"{}\" is already served (metricsPath, healthCheckPath or another input)", input.endpoint));
+                continue;
+            }
+            if let Some(name) = ruleset {
+                input.ruleset = self.resolve(&Pending { name, pos: at }).unwrap_or(0);
+            } else {
+                input.ruleset = default_ruleset;
+            }
+            config.inputs.push(input);
+        }
+        let inputs = config.inputs.iter().map(|i| &i.access);
+        for a in [&config.metrics, &config.health].into_iter().chain(inputs) {
             if let Some(f) = &a.basic_auth_file {
                 match std::fs::read_to_string(f) {
                     Ok(text) => {

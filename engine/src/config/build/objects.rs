@@ -237,7 +237,9 @@ impl Builder {
                 return;
             }
             "imhttp" => {
-                self.err(o.pos, "imhttp's log input (input(type=\"imhttp\" endpoint=…)) is not built yet: what is posted to it would not be logged; module(load=\"imhttp\") serves metrics and health");
+                // Resolved with the module's endpoint, at the end.
+                let own = self.givens(o, "input(type=\"imhttp\")");
+                self.http_inputs.push((own, o.pos));
                 return;
             }
             _ => {}

@@ -2,10 +2,11 @@
 //! newer rsyslog configures it (`module(load="imhttp" ports=…
 //! metricsPath=… healthCheckPath=…)`).
 //!
-//! In: the module's parameters. Out: an [`HttpConfig`], which
-//! [`crate::http`] carries out. rsyslog's civetweb options (`liboptions`,
-//! `documentRoot`, TLS listeners with an `s` suffix) and the log input
-//! (`input(type="imhttp")`) are refused: corelogd does not serve them.
+//! In: the module's parameters, and each `input(type="imhttp" endpoint=…)`
+//! (the log input: messages POSTed to a path). Out: an [`HttpConfig`]
+//! with its [`HttpInput`]s, which [`crate::http`] carries out. rsyslog's
+//! civetweb options (`liboptions`, `documentRoot`, TLS listeners with an
+//! `s` suffix) are refused: corelogd does not serve them.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -21,19 +22,108 @@ pub static MODULE: Table = Table {
     object: "module(load=\"imhttp\")",
     params: &[
         Param::new("ports", Type::Str, "8080")
-            .note("ip:port, [v6]:port or port (every address), comma-separated"),
+            .note("ip:port, [v6]:port or port (every address), comma-separated")
+            .sample("127.0.0.1:9180"),
         Param::new("metricsPath", Type::Str, "/metrics"),
         Param::new("healthCheckPath", Type::Str, "/healthz"),
-        Param::new("metricsBasicAuthFile", Type::Path, "").note("htpasswd: bcrypt or {SHA} hashes"),
+        Param::new("metricsBasicAuthFile", Type::Path, "")
+            .note("htpasswd: bcrypt or {SHA} hashes")
+            .sample("/dev/null"),
         Param::new("healthCheckBasicAuthFile", Type::Path, "")
-            .note("htpasswd: bcrypt or {SHA} hashes"),
-        Param::new("metricsApiKeyFile", Type::Path, "").note("one key per line"),
-        Param::new("healthCheckApiKeyFile", Type::Path, "").note("one key per line"),
+            .note("htpasswd: bcrypt or {SHA} hashes")
+            .sample("/dev/null"),
+        Param::new("metricsApiKeyFile", Type::Path, "")
+            .note("one key per line")
+            .sample("/dev/null"),
+        Param::new("healthCheckApiKeyFile", Type::Path, "")
+            .note("one key per line")
+            .sample("/dev/null"),
         Param::new("listenPortFileName", Type::Path, "").refused(why::PORT_FILE),
         Param::new("documentRoot", Type::Path, "").refused(DOCS),
         Param::new("liboptions", Type::Array, "").refused(LIB),
     ],
 };
+
+const METADATA: &str = "adding the request's headers and query parameters to $!metadata is not built yet; they would not be there";
+const NAMED_LIMIT: &str = "named rate limits (ratelimit() objects) are not in rsyslog 8.2302 and not built; use ratelimit.interval and ratelimit.burst";
+const INT: Type = Type::Int {
+    min: 0,
+    max: i32::MAX as i64,
+};
+
+/// `input(type="imhttp")`: the log input.
+pub static INPUT: Table = Table {
+    object: "input(type=\"imhttp\")",
+    params: &[
+        Param::new("type", Type::Str, ""),
+        Param::new("endpoint", Type::Str, "")
+            .note("required: the path messages are POSTed to")
+            .sample("/logs"),
+        Param::new("name", Type::Str, "imhttp").note("the inputname of its messages"),
+        Param::new("ruleset", Type::Ruleset, "").note("the default ruleset"),
+        Param::new("basicAuthFile", Type::Path, "")
+            .note("htpasswd: bcrypt or {SHA} hashes")
+            .sample("/dev/null"),
+        Param::new("apiKeyFile", Type::Path, "")
+            .note("one key per line")
+            .sample("/dev/null"),
+        Param::new("flowControl", Type::Bool, "on")
+            .note("on: a full queue holds the request (its reply waits); off: the request waits at most queue.timeoutEnqueue, and what found no room is dropped and counted (the reply says 503)"),
+        Param::new("disableLFDelimiter", Type::Bool, "off")
+            .note("on: the whole body is one message (cut at maxMessageSize)"),
+        Param::new("supportOctetCountedFraming", Type::Bool, "off")
+            .note("on: a frame starting with a digit is octet-counted (RFC 6587), as imtcp's"),
+        Param::new("ratelimit.interval", INT, "0").note("seconds; 0: no rate limit"),
+        Param::new("ratelimit.burst", INT, "10000"),
+        Param::new("ratelimit.name", Type::Str, "").refused(NAMED_LIMIT),
+        Param::new("addMetadata", Type::Bool, "off").refused(METADATA),
+    ],
+};
+
+/// One log input: where it is posted, and how its body becomes messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpInput {
+    pub endpoint: String,
+    pub name: String,
+    /// Index into the plan's rulesets (set by the builder).
+    pub ruleset: usize,
+    pub access: Access,
+    pub flow_control: bool,
+    pub disable_lf: bool,
+    pub octet_counted: bool,
+    pub ratelimit_interval_s: u64,
+    pub ratelimit_burst: u64,
+}
+
+/// An input's parameters, typed (the ruleset's name returned beside).
+pub fn resolve_input(r: &Resolved) -> Result<(HttpInput, Option<String>), String> {
+    r.consumed("type");
+    let endpoint = r.opt_str("endpoint").unwrap_or_default();
+    let file = |name: &str| r.opt_str(name).filter(|f| !f.is_empty()).map(PathBuf::from);
+    let input = HttpInput {
+        endpoint,
+        name: r.opt_str("name").unwrap_or_else(|| "imhttp".into()),
+        ruleset: 0,
+        access: Access {
+            basic_auth_file: file("basicAuthFile"),
+            api_key_file: file("apiKeyFile"),
+        },
+        flow_control: r.bool("flowControl"),
+        disable_lf: r.bool("disableLFDelimiter"),
+        octet_counted: r.bool("supportOctetCountedFraming"),
+        ratelimit_interval_s: r.int("ratelimit.interval") as u64,
+        ratelimit_burst: r.int("ratelimit.burst") as u64,
+    };
+    let ruleset = r.opt_str("ruleset").filter(|n| !n.is_empty());
+    // Checked once every parameter is read.
+    let e = &input.endpoint;
+    if !e.starts_with('/') || e.contains(char::is_whitespace) {
+        return Err(format!(
+            "endpoint=\"{e}\" must be a path starting with / (it is required)"
+        ));
+    }
+    Ok((input, ruleset))
+}
 
 /// Who may read one path: anyone (both unset), or a holder of a
 /// password in the htpasswd file or of a key in the key file.
@@ -51,11 +141,14 @@ pub struct HttpConfig {
     pub health_path: String,
     pub metrics: Access,
     pub health: Access,
+    /// The log inputs (`input(type="imhttp")`), set by the builder.
+    pub inputs: Vec<HttpInput>,
 }
 
 /// The module's parameters, typed; `Err` says what is wrong with them.
 pub fn resolve(r: &Resolved) -> Result<HttpConfig, String> {
-    let listen = ports(&r.opt_str("ports").unwrap_or_default())?;
+    // Every parameter read before any is found wrong.
+    let listen = ports(&r.opt_str("ports").unwrap_or_default());
     let path = |name: &str| -> Result<String, String> {
         let p = r.opt_str(name).unwrap_or_default();
         if p.starts_with('/') && !p.contains(char::is_whitespace) {
@@ -65,7 +158,16 @@ pub fn resolve(r: &Resolved) -> Result<HttpConfig, String> {
         }
     };
     let file = |name: &str| r.opt_str(name).filter(|f| !f.is_empty()).map(PathBuf::from);
-    let (metrics_path, health_path) = (path("metricsPath")?, path("healthCheckPath")?);
+    let (metrics_path, health_path) = (path("metricsPath"), path("healthCheckPath"));
+    let metrics = Access {
+        basic_auth_file: file("metricsBasicAuthFile"),
+        api_key_file: file("metricsApiKeyFile"),
+    };
+    let health = Access {
+        basic_auth_file: file("healthCheckBasicAuthFile"),
+        api_key_file: file("healthCheckApiKeyFile"),
+    };
+    let (listen, metrics_path, health_path) = (listen?, metrics_path?, health_path?);
     if metrics_path == health_path {
         return Err("metricsPath and healthCheckPath must differ".into());
     }
@@ -73,14 +175,9 @@ pub fn resolve(r: &Resolved) -> Result<HttpConfig, String> {
         listen,
         metrics_path,
         health_path,
-        metrics: Access {
-            basic_auth_file: file("metricsBasicAuthFile"),
-            api_key_file: file("metricsApiKeyFile"),
-        },
-        health: Access {
-            basic_auth_file: file("healthCheckBasicAuthFile"),
-            api_key_file: file("healthCheckApiKeyFile"),
-        },
+        metrics,
+        health,
+        inputs: Vec::new(),
     })
 }
 

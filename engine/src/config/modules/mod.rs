@@ -416,7 +416,7 @@ pub static MODULES: &[Module] = &[
         builtin: false,
         kind: ModuleKind::Input,
         module: &imhttp::MODULE,
-        instance: &EMPTY_INSTANCE,
+        instance: &imhttp::INPUT,
         refused: None,
         renames: &[],
     },
