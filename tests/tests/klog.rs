@@ -158,9 +158,10 @@ fn kernel_lines_render_as_rsyslog_renders_them() {
 #[test]
 fn dev_kmsg_is_read_as_proc_kmsg_would_give_it() {
     let dir = std::env::temp_dir().join(format!("corelog-kmsg-{}", std::process::id()));
-    let d = Corelogd::start(
+    let mut d = Corelogd::start(
         &dir,
         r#"
+global(workDirectory="@DIR@")
 module(load="imklog" logPath="/dev/kmsg" permitNonKernelFacility="on" parseKernelTimestamp="on")
 template(name="t" type="string" string="%pri%|%syslogtag%|%msg%\n")
 :inputname, isequal, "imklog" action(type="omfile" file="@DIR@/out.log" template="t")
@@ -183,7 +184,31 @@ template(name="t" type="string" string="%pri%|%syslogtag%|%msg%\n")
             .find(|l| l.contains(&mark))
             .map(str::to_string)
     });
+    // Restarted in the same boot: it goes on after the last record it
+    // took (kept in the work directory), so the first is not logged again.
+    d.halt();
+    d.restart();
+    let second = format!("{mark}-after-restart");
+    k.write_all(format!("<13>{second}\n").as_bytes()).unwrap();
+    wait_for(
+        "the record after the restart",
+        Duration::from_secs(20),
+        || {
+            std::fs::read_to_string(d.path("out.log"))
+                .unwrap_or_default()
+                .contains(&second)
+                .then_some(())
+        },
+    );
     d.stop();
+    let all = std::fs::read_to_string(dir.join("out.log")).unwrap();
+    assert_eq!(
+        all.lines()
+            .filter(|l| l.ends_with(&format!("] {mark}")))
+            .count(),
+        1,
+        "the record before the restart, once"
+    );
     // PRI 13 is four bytes: rsyslog looks for no time after it, so the
     // line keeps the kernel's `[secs.usecs]`.
     let text = line.strip_prefix("13|kernel:|[").expect(&line);

@@ -148,7 +148,13 @@ impl CoreJob {
         let klog = match (&self.plan.klog, self.core) {
             (Some(k), 0) => {
                 let max = self.plan.globals.max_message_size.max(1) as usize;
-                super::klog::Klog::open(k, max)
+                let work = self
+                    .plan
+                    .globals
+                    .work_directory
+                    .as_deref()
+                    .map(std::path::Path::new);
+                super::klog::Klog::open(k, max, work)
                     .map_err(|e| crate::notice!("corelogd: {e}"))
                     .ok()
             }

@@ -8,6 +8,12 @@
 //! `kernel:`, input name `imklog`, into the configured ruleset's queue;
 //! a full queue stops the reading (the kernel keeps what is not read).
 //!
+//! With `/dev/kmsg` and a `$WorkDirectory`, the last record taken is
+//! kept there (`imklog-kmsg.state`: the boot's id and the record's
+//! sequence number, written after its messages are queued), so a restart
+//! in the same boot goes on after it instead of logging the kernel's
+//! whole buffer again (rsyslog's imkmsg does log it again).
+//!
 //! Guarantees: the file is never read while the queue has no room; a
 //! line longer than `maxMessageSize` is cut there, the rest a line of
 //! its own, as in rsyslog; a partial line waits for its newline (or its
@@ -18,6 +24,7 @@
 use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,6 +42,10 @@ const LINES_PER_TURN: usize = 1024;
 /// A `/dev/kmsg` read takes one record; the kernel's longest with its
 /// dictionary is 8 KiB (`CONSOLE_EXT_LOG_MAX`).
 const KMSG_RECORD_MAX: usize = 16 * 1024;
+/// Where `/dev/kmsg` was left, in the work directory.
+const STATE_FILE: &str = "imklog-kmsg.state";
+/// The boot's id: sequence numbers start again at each boot.
+const BOOT_ID: &str = "/proc/sys/kernel/random/boot_id";
 /// `/dev/kmsg`'s device number (major 1, minor 11).
 const KMSG_DEV: (u32, u32) = (1, 11);
 /// The kernel's console log level calls (`klogctl`'s types).
@@ -53,6 +64,13 @@ pub struct Klog {
     buf: Vec<u8>,
     /// The last record's sequence number (`/dev/kmsg`).
     last_seq: Option<u64>,
+    /// Records up to this one were taken before a restart (`/dev/kmsg`).
+    skip_to: Option<u64>,
+    /// Where the last record taken is kept, and the boot's id
+    /// (`/dev/kmsg` with a work directory).
+    state: Option<(std::path::PathBuf, String)>,
+    /// The sequence number last written there.
+    saved_seq: Option<u64>,
     line_max: usize,
     config: KlogConfig,
     /// Whether the console level was set (to switch back at exit).
@@ -63,7 +81,11 @@ impl Klog {
     /// Opens `LogPath` (before privileges are dropped) and sets the
     /// console level when asked. An error says what and why, as
     /// rsyslog's "cannot open kernel log".
-    pub fn open(config: &KlogConfig, line_max: usize) -> Result<Klog, String> {
+    pub fn open(
+        config: &KlogConfig,
+        line_max: usize,
+        work_directory: Option<&Path>,
+    ) -> Result<Klog, String> {
         let path = config.path.display().to_string();
         let file = std::fs::OpenOptions::new()
             .read(true)
@@ -82,10 +104,16 @@ impl Klog {
             partial: Vec::new(),
             buf: vec![0; KMSG_RECORD_MAX.max(line_max)],
             last_seq: None,
+            skip_to: None,
+            state: None,
+            saved_seq: None,
             line_max: line_max.max(1),
             config: config.clone(),
             console_set: false,
         };
+        if let (true, Some(dir)) = (kmsg, work_directory) {
+            k.resume(dir);
+        }
         if let Some(level) = config.console_log_level {
             // SAFETY: klogctl with a null buffer and a level only sets the
             // console log level; it touches no memory of ours.
@@ -139,11 +167,53 @@ impl Klog {
         Ok(false)
     }
 
+    /// Where `/dev/kmsg` was left in this boot, from the state file.
+    fn resume(&mut self, dir: &Path) {
+        let Ok(boot) = std::fs::read_to_string(BOOT_ID) else {
+            return;
+        };
+        let boot = boot.trim().to_string();
+        let path = dir.join(STATE_FILE);
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            let mut words = text.split_whitespace();
+            if words.next() == Some(boot.as_str()) {
+                self.skip_to = words.next().and_then(|s| s.parse().ok());
+            }
+        }
+        self.state = Some((path, boot));
+    }
+
+    /// Keeps the last record taken (once its messages are queued):
+    /// written aside, then renamed over the state file.
+    fn save(&mut self) {
+        let (Some((path, boot)), Some(seq)) = (&self.state, self.last_seq) else {
+            return;
+        };
+        if self.saved_seq == Some(seq) {
+            return;
+        }
+        let tmp = path.with_extension("tmp");
+        let written = std::fs::write(&tmp, format!("{boot} {seq}\n"))
+            .and_then(|()| std::fs::rename(&tmp, path));
+        match written {
+            Ok(()) => self.saved_seq = Some(seq),
+            Err(e) => crate::notice!(
+                "imklog: cannot keep where /dev/kmsg was left ({}): {e}; a restart logs the kernel's buffer again",
+                path.display()
+            ),
+        }
+    }
+
     /// One `/dev/kmsg` record, as its `/proc/kmsg` line.
     fn record(&mut self, b: &[u8], out: &mut Vec<Vec<u8>>) {
         let Some((seq, line)) = klog::kmsg_record(b) else {
             return;
         };
+        if self.skip_to.is_some_and(|s| seq <= s) {
+            // Taken before the restart.
+            self.last_seq = Some(seq);
+            return;
+        }
         if let Some(last) = self.last_seq {
             if seq > last + 1 {
                 crate::notice!(
@@ -248,8 +318,11 @@ pub async fn run(mut k: Klog, ctx: Rc<CoreCtx>, ruleset: u32) {
                 ));
             }
             // Waits for room: the kernel holds what is not read meanwhile.
-            shard.enqueue(&mut items).await;
+            let queued = shard.enqueue(&mut items).await;
             shard.recycle(items);
+            if queued {
+                k.save();
+            }
         }
         match read {
             Ok(_) if lines.len() == LINES_PER_TURN => {
@@ -285,7 +358,7 @@ mod tests {
             ratelimit_burst: 0,
             ruleset: None,
         };
-        Klog::open(&config, line_max).unwrap()
+        Klog::open(&config, line_max, None).unwrap()
     }
 
     #[test]
