@@ -63,6 +63,8 @@ pub struct State {
     pub inputs: Vec<post::Input>,
     /// Core 0's context: the queues the log inputs enqueue into.
     pub ctx: Rc<crate::corectx::CoreCtx>,
+    /// Log-input requests being read.
+    pub posts: Cell<usize>,
 }
 
 /// Serves `listener` until `stop`.
@@ -121,10 +123,23 @@ async fn connection(mut s: TcpStream, state: &State) {
     };
     let response = match head_end {
         Some(end) => match input_for(state, &buf[..end]) {
-            Some((i, Ok(body))) => {
+            Some((_, Ok(_))) if state.posts.get() >= post::POSTS_MAX => reply(
+                503,
+                "text/plain",
+                "too many requests at once; send again\n",
+                &[("Retry-After", "1")],
+            ),
+            Some((i, Ok((body, expect)))) => {
                 let input = &state.inputs[i];
+                // An input: shutdown waits for it (it stops at once).
+                let _guard = state.ctx.tasks.enter();
+                state.posts.set(state.posts.get() + 1);
+                if expect {
+                    let _ = s.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
+                }
                 let (status, text) =
                     post::receive(&mut s, &state.ctx, input, body, &buf[end..len]).await;
+                state.posts.set(state.posts.get() - 1);
                 reply(status, "text/plain; charset=utf-8", &text, &[])
             }
             Some((_, Err(refusal))) => refusal,
@@ -134,16 +149,30 @@ async fn connection(mut s: TcpStream, state: &State) {
     };
     let _ = glommio::timer::timeout(HEAD_TIMEOUT, async {
         let _ = s.write_all(&response).await;
-        let _ = s.close().await;
+        // What the client still sends (a refused body) is read and
+        // dropped for a moment, so that the reply is not lost to a reset.
+        let _ = s.shutdown(std::net::Shutdown::Write).await;
+        let mut sink = [0u8; 4096];
+        let mut left = LINGER_BYTES;
+        while left > 0 {
+            match s.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
         Ok(())
     })
     .await;
 }
 
+/// What is read and dropped after a reply, at most.
+const LINGER_BYTES: usize = 1 << 20;
+
 /// A request for a log input: the input, and its body's framing or the
 /// reply refusing the request (method, credentials, body); `None` for
 /// another path.
-fn input_for(state: &State, head: &[u8]) -> Option<(usize, Result<post::Body, Vec<u8>>)> {
+#[allow(clippy::type_complexity)]
+fn input_for(state: &State, head: &[u8]) -> Option<(usize, Result<(post::Body, bool), Vec<u8>>)> {
     let mut headers = [httparse::EMPTY_HEADER; 32];
     let mut req = httparse::Request::new(&mut headers);
     let Ok(httparse::Status::Complete(_)) = req.parse(head) else {
@@ -180,9 +209,12 @@ fn input_for(state: &State, head: &[u8]) -> Option<(usize, Result<post::Body, Ve
     if let Some(r) = refused {
         return Some((i, Err(r)));
     }
+    let expect = header("Expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue"));
     Some((
         i,
-        post::body(&header).map_err(|(status, text)| reply(status, "text/plain", text, &[])),
+        post::body(&header)
+            .map(|b| (b, expect))
+            .map_err(|(status, text)| reply(status, "text/plain", text, &[])),
     ))
 }
 
@@ -291,6 +323,7 @@ fn reply(status: u16, content_type: &str, body: &str, extra: &[(&str, &str)]) ->
         405 => "Method Not Allowed",
         408 => "Request Timeout",
         411 => "Length Required",
+        413 => "Content Too Large",
         415 => "Unsupported Media Type",
         431 => "Request Header Fields Too Large",
         _ => "Service Unavailable",

@@ -20,7 +20,12 @@
 //!
 //! Guarantees: memory is bounded whatever the body's size (it is read in
 //! [`READ_BYTES`] pieces and framed as it comes; a partial frame is at
-//! most `maxMessageSize`); empty frames are skipped, as in rsyslog.
+//! most `maxMessageSize`); empty frames are skipped, as in rsyslog. A
+//! request is an input shutdown waits for: once corelogd stops, it takes
+//! nothing more and replies 503 with what it took. A body over
+//! [`BODY_BYTES_MAX`] is 413; one slower than [`BODY_RATE_MIN`] on
+//! average, or silent for [`BODY_IDLE`], is 408; at most [`POSTS_MAX`]
+//! requests are read at once (503 past it).
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -38,6 +43,16 @@ use crate::msg::Origin;
 
 /// How long a body may stop coming before the request is given up.
 pub const BODY_IDLE: Duration = Duration::from_secs(30);
+/// The slowest a body may come on average (after [`BODY_IDLE`]): a
+/// trickling client cannot hold a connection for long.
+pub const BODY_RATE_MIN: usize = 64 << 10;
+/// The largest body taken (413 above).
+pub const BODY_BYTES_MAX: usize = 1 << 30;
+/// Requests to the log inputs served at once (of
+/// [`super::CONNECTIONS_MAX`]): the rest of the connections stay free for
+/// metrics and health, and a request past it gets 503 at once.
+pub const POSTS_MAX: usize = 48;
+const _: () = assert!(POSTS_MAX < super::CONNECTIONS_MAX);
 /// Bytes read at once.
 const READ_BYTES: usize = 64 << 10;
 /// The largest octet count accepted (imtcp's `maxFrameSize` default).
@@ -94,6 +109,7 @@ pub fn body(header: &dyn Fn(&str) -> Option<String>) -> Result<Body, (u16, &'sta
         return Err((411, "a Content-Length is required\n"));
     };
     match len.trim().parse::<usize>() {
+        Ok(length) if length > BODY_BYTES_MAX => Err((413, "the body is larger than 1 GiB\n")),
         Ok(length) => Ok(Body { length }),
         Err(_) => Err((400, "Content-Length is not a number\n")),
     }
@@ -120,24 +136,45 @@ pub async fn receive(
     submit(ctx, input, &origin, &mut frames, &mut sent).await;
     let mut remaining = body.length - first;
     let mut buf = vec![0u8; READ_BYTES];
+    let deadline =
+        Instant::now() + BODY_IDLE + Duration::from_secs((body.length / BODY_RATE_MIN) as u64);
     while remaining > 0 {
         let want = remaining.min(buf.len());
-        let read = glommio::timer::timeout(BODY_IDLE, async {
-            s.read(&mut buf[..want]).await.map_err(Into::into)
-        })
+        let wait = BODY_IDLE.min(deadline.saturating_duration_since(Instant::now()));
+        let read = futures_lite::future::or(
+            async {
+                glommio::timer::timeout(wait, async {
+                    s.read(&mut buf[..want]).await.map_err(Into::into)
+                })
+                .await
+                .map_err(|_| false)
+            },
+            async {
+                ctx.stop.wait().await;
+                Err(true)
+            },
+        )
         .await;
+        let taken = sent.taken;
         match read {
-            Ok(0) => return (400, "the body ended before its Content-Length\n".into()),
+            Ok(0) => {
+                let text =
+                    format!("the body ended before its Content-Length; {taken} messages taken\n");
+                return (400, text);
+            }
             Ok(n) => {
                 remaining -= n;
                 frames.push(&buf[..n]);
                 submit(ctx, input, &origin, &mut frames, &mut sent).await;
             }
-            Err(_) => {
-                return (
-                    408,
-                    format!("the body stopped coming for {} s\n", BODY_IDLE.as_secs()),
-                )
+            Err(true) => {
+                let text =
+                    format!("corelogd is stopping; {taken} messages taken, send the rest again\n");
+                return (503, text);
+            }
+            Err(false) => {
+                let text = format!("the body came too slowly; {taken} messages taken\n");
+                return (408, text);
             }
         }
     }
@@ -243,6 +280,12 @@ async fn submit(
     }
     let ruleset = input.config.ruleset as u32;
     let shard = ctx.shard_for(ruleset);
+    if shard.is_closed() || ctx.stop.is_stopped() {
+        // Stopping: nothing more is taken (the client is told).
+        sent.refused += frames.out.iter().filter(|f| !f.is_empty()).count() as u64;
+        frames.out.clear();
+        return;
+    }
     let mut items = shard.chunk();
     let now = ctx.clock.now();
     {

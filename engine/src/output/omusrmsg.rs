@@ -8,9 +8,11 @@
 //! Guarantees: a terminal is never waited for — it is opened and written
 //! without blocking, and what it cannot take at once is lost, as in
 //! rsyslog (a user who pressed ^S stalls nothing). Better than rsyslog:
-//! only a character device is written, reached without following a
-//! symbolic link, and a `utmp` line naming `..` is skipped, so an entry
-//! forged in `utmp` cannot make corelogd write into a file.
+//! only a terminal is written — a `utmp` line must name `tty…`, `pts/…`
+//! or `console`, without `..`, be reached without following a symbolic
+//! link, and be a terminal once open — so an entry forged in `utmp`
+//! (its group can write it) cannot make corelogd write into a file or
+//! another device (`/dev/watchdog`, `/dev/kmsg`).
 
 use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
@@ -98,7 +100,7 @@ pub fn sessions(b: &[u8]) -> Vec<Session> {
 /// Writes `data` to `/dev/<line>` without waiting; what it cannot take
 /// is lost.
 fn write_terminal(line: &str, data: &[u8]) {
-    if line.split('/').any(|p| p == ".." || p.is_empty()) {
+    if !is_terminal_name(line) {
         return;
     }
     let path = Path::new("/dev").join(line);
@@ -109,15 +111,52 @@ fn write_terminal(line: &str, data: &[u8]) {
     else {
         return;
     };
-    if f.metadata().is_ok_and(|m| m.file_type().is_char_device()) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: isatty reads the state of a descriptor `f` holds open.
+    let tty = unsafe { libc::isatty(f.as_raw_fd()) } == 1;
+    if tty && f.metadata().is_ok_and(|m| m.file_type().is_char_device()) {
         // Non-blocking: a terminal that cannot take it now loses it.
         let _ = f.write(data);
     }
 }
 
+/// A terminal's name as `utmp` gives it: `ttyN`, `ttyS0`, `pts/N`,
+/// `console`; nothing with `..` or an empty component.
+fn is_terminal_name(line: &str) -> bool {
+    let parts_ok = !line
+        .split('/')
+        .any(|p| p == ".." || p == "." || p.is_empty());
+    let named = line.starts_with("tty") && !line.contains('/')
+        || line
+            .strip_prefix("pts/")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
+        || line == "console";
+    parts_ok && named
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_terminal_names() {
+        for ok in ["pts/0", "pts/12", "tty1", "ttyS0", "console"] {
+            assert!(is_terminal_name(ok), "{ok}");
+        }
+        for bad in [
+            "watchdog",
+            "kmsg",
+            "mem",
+            "pts/../kmsg",
+            "../etc/passwd",
+            "tty/../x",
+            "pts/",
+            "pts/x",
+            "",
+        ] {
+            assert!(!is_terminal_name(bad), "{bad}");
+        }
+    }
 
     fn entry(kind: libc::c_short, user: &str, line: &str) -> Vec<u8> {
         // SAFETY: an all-zero `utmpx` is a valid (empty) entry.

@@ -232,10 +232,15 @@ impl CoreJob {
         for t in http {
             t.await;
         }
-        for t in [klog, mark].into_iter().flatten() {
+        // immark stops at once; imklog is an input that shutdown drains
+        // (it may be waiting for room), so it is awaited after.
+        if let Some(t) = mark {
             t.await;
         }
         let report = self.shut_down(&ctx, actions, workers, &mut stores).await;
+        if let Some(t) = klog {
+            t.await;
+        }
         done.stop();
         housekeeping.await;
         for p in unix_paths {
@@ -297,6 +302,7 @@ impl CoreJob {
         let state = Rc::new(crate::http::State {
             inputs,
             ctx: ctx.clone(),
+            posts: Default::default(),
             config,
             reporter: std::cell::RefCell::new(reporter),
             board: self.board.clone(),

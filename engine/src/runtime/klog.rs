@@ -197,10 +197,14 @@ impl Klog {
             .and_then(|()| std::fs::rename(&tmp, path));
         match written {
             Ok(()) => self.saved_seq = Some(seq),
-            Err(e) => crate::notice!(
-                "imklog: cannot keep where /dev/kmsg was left ({}): {e}; a restart logs the kernel's buffer again",
-                path.display()
-            ),
+            Err(e) => {
+                crate::notice!(
+                    "imklog: cannot keep where /dev/kmsg was left ({}): {e}; a restart logs the kernel's buffer again",
+                    path.display()
+                );
+                // Said once: no more tries.
+                self.state = None;
+            }
         }
     }
 
@@ -226,7 +230,10 @@ impl Klog {
             }
         }
         self.last_seq = Some(seq);
-        out.push(line);
+        // Cut at maxMessageSize, as a /proc/kmsg line is.
+        for piece in line.chunks(self.line_max) {
+            out.push(piece.to_vec());
+        }
     }
 
     /// Lines of `b`, the last partial one kept; a line reaching
@@ -282,6 +289,8 @@ fn boot_time_nanos() -> i128 {
 /// Core 0: reads the kernel log into `ruleset` until the inputs stop,
 /// then what is left once more.
 pub async fn run(mut k: Klog, ctx: Rc<CoreCtx>, ruleset: u32) {
+    // An input: shutdown waits for it, and releases its wait for room.
+    let _guard = ctx.tasks.enter();
     let origin = Arc::new(Origin::new(&ctx.myhostname, "127.0.0.1", "imklog"));
     let mut limit = RateLimit::new(k.config.ratelimit_interval_s, k.config.ratelimit_burst);
     let mut lines = Vec::new();
@@ -317,15 +326,19 @@ pub async fn run(mut k: Klog, ctx: Rc<CoreCtx>, ruleset: u32) {
                     ruleset,
                 ));
             }
-            // Waits for room: the kernel holds what is not read meanwhile.
+            // Waits for room (the kernel holds what is not read
+            // meanwhile), until shutdown releases the wait.
             let queued = shard.enqueue(&mut items).await;
             shard.recycle(items);
-            if queued {
+            // Where a disk queue made them durable, the position is kept
+            // now; with a memory queue only at a clean stop (a crash then
+            // logs records again rather than skipping them).
+            if queued && shard.spool().is_some() {
                 k.save();
             }
         }
         match read {
-            Ok(_) if lines.len() == LINES_PER_TURN => {
+            Ok(_) if lines.len() >= LINES_PER_TURN && !stopping => {
                 glommio::yield_if_needed().await;
                 continue;
             }
@@ -339,6 +352,7 @@ pub async fn run(mut k: Klog, ctx: Rc<CoreCtx>, ruleset: u32) {
             }
         }
         if stopping {
+            k.save();
             return;
         }
         futures_lite::future::or(ctx.stop.wait(), glommio::timer::sleep(POLL)).await;
