@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use corelog_tests::daemon::{wait_lines, Corelogd};
 use corelog_tests::rsyslogd::free_port;
+use corelog_tests::wait_for;
 
 /// POSTs `body` with urllib: (status, reply text).
 fn post(url: &str, body: &[u8], headers: &[(&str, &str)]) -> (u16, String) {
@@ -66,6 +67,7 @@ fn posted_messages_land_and_refusals_say_why() {
         &format!(
             r#"
 module(load="imhttp" ports="127.0.0.1:{http}")
+module(load="impstats" interval="1" log.syslog="off" log.file="@DIR@/stats.log")
 input(type="imhttp" endpoint="/logs" name="web")
 input(type="imhttp" endpoint="/counted" supportOctetCountedFraming="on" ruleset="counted")
 input(type="imhttp" endpoint="/whole" disableLFDelimiter="on" ruleset="whole")
@@ -138,6 +140,16 @@ action(type="omfile" file="@DIR@/out.log" template="t")
         ),
         415
     );
+    // impstats' imhttp object: every message taken, each refusal a
+    // failed request (401, 405, 411, 415).
+    let stats = wait_for("imhttp's counters", Duration::from_secs(20), || {
+        let text = std::fs::read_to_string(d.path("stats.log")).unwrap_or_default();
+        text.lines()
+            .rev()
+            .find(|l| l.contains("imhttp: origin=imhttp submitted=100004 failed=4"))
+            .map(str::to_string)
+    });
+    assert!(stats.trim_end().ends_with("discarded=0"), "{stats}");
     d.stop();
     // The LF inside the counted frame is kept (escaped on receive, as
     // rsyslog does).

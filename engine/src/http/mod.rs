@@ -65,6 +65,8 @@ pub struct State {
     pub ctx: Rc<crate::corectx::CoreCtx>,
     /// Log-input requests being read.
     pub posts: Cell<usize>,
+    /// The log inputs' counters (impstats' `imhttp` object).
+    pub counters: Arc<post::Counters>,
 }
 
 /// Serves `listener` until `stop`.
@@ -123,12 +125,18 @@ async fn connection(mut s: TcpStream, state: &State) {
     };
     let response = match head_end {
         Some(end) => match input_for(state, &buf[..end]) {
-            Some((_, Ok(_))) if state.posts.get() >= post::POSTS_MAX => reply(
-                503,
-                "text/plain",
-                "too many requests at once; send again\n",
-                &[("Retry-After", "1")],
-            ),
+            Some((_, Ok(_))) if state.posts.get() >= post::POSTS_MAX => {
+                state
+                    .counters
+                    .failed
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                reply(
+                    503,
+                    "text/plain",
+                    "too many requests at once; send again\n",
+                    &[("Retry-After", "1")],
+                )
+            }
             Some((i, Ok((body, expect)))) => {
                 let input = &state.inputs[i];
                 // An input: shutdown waits for it (it stops at once).
@@ -137,12 +145,25 @@ async fn connection(mut s: TcpStream, state: &State) {
                 if expect {
                     let _ = s.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
                 }
-                let (status, text) =
-                    post::receive(&mut s, &state.ctx, input, body, &buf[end..len]).await;
+                let (status, text) = post::receive(
+                    &mut s,
+                    &state.ctx,
+                    input,
+                    body,
+                    &buf[end..len],
+                    &state.counters,
+                )
+                .await;
                 state.posts.set(state.posts.get() - 1);
                 reply(status, "text/plain; charset=utf-8", &text, &[])
             }
-            Some((_, Err(refusal))) => refusal,
+            Some((_, Err(refusal))) => {
+                state
+                    .counters
+                    .failed
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                refusal
+            }
             None => respond(state, &buf[..end]),
         },
         None => reply(431, "text/plain", "request head too large\n", &[]),

@@ -58,6 +58,28 @@ const READ_BYTES: usize = 64 << 10;
 /// The largest octet count accepted (imtcp's `maxFrameSize` default).
 const FRAME_BYTES_MAX: usize = 200_000;
 
+/// imhttp's counters, all inputs together (rsyslog's `imhttp` statistics
+/// object): messages taken, requests not answered 200, messages not
+/// taken.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub submitted: std::sync::atomic::AtomicU64,
+    pub failed: std::sync::atomic::AtomicU64,
+    pub discarded: std::sync::atomic::AtomicU64,
+}
+
+impl Counters {
+    /// Counts one request's outcome.
+    fn count(&self, status: u16, taken: u64, not_taken: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.submitted.fetch_add(taken, Relaxed);
+        self.discarded.fetch_add(not_taken, Relaxed);
+        if status != 200 {
+            self.failed.fetch_add(1, Relaxed);
+        }
+    }
+}
+
 /// One log input as core 0 serves it.
 pub struct Input {
     pub config: HttpInput,
@@ -123,6 +145,21 @@ pub async fn receive(
     input: &Input,
     body: Body,
     already: &[u8],
+    counters: &Counters,
+) -> (u16, String) {
+    let mut sent = Sent::default();
+    let (status, text) = read_body(s, ctx, input, body, already, &mut sent).await;
+    counters.count(status, sent.taken, sent.dropped + sent.refused);
+    (status, text)
+}
+
+async fn read_body(
+    s: &mut TcpStream,
+    ctx: &CoreCtx,
+    input: &Input,
+    body: Body,
+    already: &[u8],
+    sent: &mut Sent,
 ) -> (u16, String) {
     let peer = s
         .peer_addr()
@@ -130,10 +167,9 @@ pub async fn receive(
         .unwrap_or_default();
     let origin = Arc::new(Origin::new(&peer, &peer, &input.config.name));
     let mut frames = Frames::new(&input.config, input.max_message);
-    let mut sent = Sent::default();
     let first = already.len().min(body.length);
     frames.push(&already[..first]);
-    submit(ctx, input, &origin, &mut frames, &mut sent).await;
+    submit(ctx, input, &origin, &mut frames, sent).await;
     let mut remaining = body.length - first;
     let mut buf = vec![0u8; READ_BYTES];
     let deadline =
@@ -165,7 +201,7 @@ pub async fn receive(
             Ok(n) => {
                 remaining -= n;
                 frames.push(&buf[..n]);
-                submit(ctx, input, &origin, &mut frames, &mut sent).await;
+                submit(ctx, input, &origin, &mut frames, sent).await;
             }
             Err(true) => {
                 let text =
@@ -179,7 +215,7 @@ pub async fn receive(
         }
     }
     frames.finish();
-    submit(ctx, input, &origin, &mut frames, &mut sent).await;
+    submit(ctx, input, &origin, &mut frames, sent).await;
     if sent.dropped == 0 && sent.refused == 0 {
         (200, format!("{} messages\n", sent.taken))
     } else {

@@ -81,6 +81,8 @@ pub(super) struct CoreJob {
     pub udp_drops: Arc<AtomicU64>,
     /// Where this core publishes its counters (for impstats).
     pub board: Arc<crate::stats::Board>,
+    /// imhttp's log inputs' counters (core 0's are the ones counted).
+    pub http_counters: Arc<crate::http::post::Counters>,
     /// imhttp's listeners (core 0's; empty elsewhere).
     pub http: Vec<std::net::TcpListener>,
     /// Unix sockets systemd passed, by input (core 0's).
@@ -260,7 +262,8 @@ impl CoreJob {
             self.shared.clone(),
             self.board.clone(),
             self.udp_drops.clone(),
-        );
+        )
+        .with_http(self.http_counters.clone());
         let signals = self.signals.clone();
         let mut generation = signals.hup_generation();
         let hup = move || {
@@ -289,6 +292,7 @@ impl CoreJob {
             self.board.clone(),
             self.udp_drops.clone(),
         )
+        .with_http(self.http_counters.clone())
         .for_metrics();
         let inputs = config
             .inputs
@@ -303,6 +307,7 @@ impl CoreJob {
             inputs,
             ctx: ctx.clone(),
             posts: Default::default(),
+            counters: self.http_counters.clone(),
             config,
             reporter: std::cell::RefCell::new(reporter),
             board: self.board.clone(),

@@ -257,6 +257,8 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
     let (dirs, files) = writes(&plan, &disk);
     let plan = Arc::new(plan);
     let mut handles = Vec::new();
+    // imhttp's log inputs' counters (core 0 counts, impstats reads).
+    let http_counters = Arc::new(crate::http::post::Counters::default());
     for c in (0..cores).rev() {
         let job = CoreJob {
             core: c,
@@ -274,6 +276,7 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
             udp_ports: udp_ports.clone(),
             udp_drops: udp_drops.clone(),
             board: board.clone(),
+            http_counters: http_counters.clone(),
             http: if c == 0 {
                 std::mem::take(&mut http)
             } else {

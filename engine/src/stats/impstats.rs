@@ -11,7 +11,8 @@
 //!    action (`processed`, `failed`, `suspended`, `suspended.duration`,
 //!    `resumed`);
 //! 3. each network input: `imudp(*/514/IPv4)`, `imtcp(514)`,
-//!    `imptcp(*/514/IPv4)`, `imrelp(2514)`;
+//!    `imptcp(*/514/IPv4)`, `imrelp(2514)`; `imhttp` (its log inputs
+//!    together: `submitted`, `failed`, `discarded`, as newer rsyslog's);
 //! 4. `resource-usage`;
 //! 5. each ruleset queue and `main Q` (`size`, `enqueued`, `full`,
 //!    `discarded.full`, `discarded.nf`, `maxqsize`);
@@ -63,6 +64,8 @@ pub struct Reporter {
     file_failed: bool,
     /// Reads change nothing (imhttp's metrics): no bucket is reset.
     peek: bool,
+    /// imhttp's log inputs' counters, when imhttp is loaded.
+    http: Option<Arc<crate::http::post::Counters>>,
 }
 
 impl Reporter {
@@ -86,7 +89,15 @@ impl Reporter {
             file: None,
             file_failed: false,
             peek: false,
+            http: None,
         }
+    }
+
+    /// Reports imhttp's counters (rsyslog's `imhttp` object) when imhttp
+    /// is loaded.
+    pub fn with_http(mut self, c: Arc<crate::http::post::Counters>) -> Reporter {
+        self.http = self.plan.http.is_some().then_some(c);
+        self
     }
 
     /// A reporter whose reads change nothing, for imhttp's metrics:
@@ -125,6 +136,15 @@ impl Reporter {
                 .counter("resumed", load(&s.resumed))
         }));
         out.extend(self.network_inputs(&sum));
+        if let Some(h) = &self.http {
+            let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+            out.push(
+                StatsObject::new("imhttp", "imhttp")
+                    .counter("submitted", load(&h.submitted))
+                    .counter("failed", load(&h.failed))
+                    .counter("discarded", load(&h.discarded)),
+            );
+        }
         out.push(super::rusage::resource_usage());
         for (r, q) in self.plan.rulesets.iter().zip(&sum.rulesets) {
             if let Some(q) = q {
