@@ -65,6 +65,28 @@ pub fn tcp_sockets() -> Vec<TcpRow> {
         .collect()
 }
 
+/// Checks a corelog.service text with `systemd-analyze verify` (a copy in
+/// `dir`, its ExecStart pointed at `corelogd`): fails the test on any
+/// word from it.
+pub fn verify_unit(unit: &str, corelogd: &std::path::Path, dir: &std::path::Path) {
+    let copy = dir.join("corelog.service");
+    std::fs::write(
+        &copy,
+        unit.replace("/usr/sbin/corelogd", &corelogd.display().to_string()),
+    )
+    .expect("writing the unit's copy");
+    let out = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&copy)
+        .output()
+        .expect("systemd-analyze (Debian's systemd package)");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "systemd-analyze verify: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Runs util-linux `logger` with `args`; fails the test if it fails.
 pub fn logger(args: &[&str]) {
     let out = std::process::Command::new("logger")

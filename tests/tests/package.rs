@@ -123,23 +123,7 @@ fn the_package_builds_lints_clean_and_installs_into_a_scratch_root() {
     // The unit, as installed (its ExecStart is the scratch root's).
     let unit = std::fs::read_to_string(root.join("lib/systemd/system/corelog.service")).unwrap();
     assert!(unit.contains("ExecStart=/usr/sbin/corelogd -n -f /etc/corelog.conf"));
-    let copy = dir.join("corelog.service");
-    let corelogd = root.join("usr/sbin/corelogd");
-    std::fs::write(
-        &copy,
-        unit.replace("/usr/sbin/corelogd", &corelogd.display().to_string()),
-    )
-    .unwrap();
-    let out = Command::new("systemd-analyze")
-        .arg("verify")
-        .arg(&copy)
-        .output()
-        .expect("systemd-analyze (Debian's systemd package)");
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "systemd-analyze verify: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    corelog_tests::verify_unit(&unit, &root.join("usr/sbin/corelogd"), &dir);
 
     // logrotate reads the snippet (a dry run), and its helper signals
     // corelog.service, as rsyslog's does rsyslog.service.

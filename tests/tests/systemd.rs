@@ -281,20 +281,5 @@ fn the_unit_file_verifies() {
     let dir = std::env::temp_dir().join(format!("corelog-unit-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let copy = dir.join("corelog.service");
-    std::fs::write(
-        &copy,
-        text.replace("/usr/sbin/corelogd", &bin("corelogd").display().to_string()),
-    )
-    .unwrap();
-    let out = Command::new("systemd-analyze")
-        .arg("verify")
-        .arg(&copy)
-        .output()
-        .expect("systemd-analyze (Debian's systemd package)");
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "systemd-analyze verify: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    corelog_tests::verify_unit(&text, &bin("corelogd"), &dir);
 }
