@@ -165,3 +165,53 @@ action(type="omfile" file="@DIR@/out.log" template="t")
     assert_eq!(keyed, "127.0.0.1|imhttp|h|a:| keyed\n");
     let _ = std::fs::remove_file(&keys);
 }
+
+/// On a disk queue, 200 means durable: messages posted while the only
+/// action is down, answered 200, then corelogd killed with kill -9 — all
+/// of them are forwarded after the restart.
+#[test]
+fn a_200_on_a_disk_queue_survives_kill_9() {
+    let http = free_port();
+    let dir = std::env::temp_dir().join(format!("corelog-http-durable-{}", std::process::id()));
+    let mut d = Corelogd::start(
+        &dir,
+        &format!(
+            r#"
+global(workDirectory="@DIR@")
+main_queue(queue.type="Disk" queue.filename="main" queue.size="100000")
+module(load="imhttp" ports="127.0.0.1:{http}")
+input(type="imhttp" endpoint="/logs")
+template(name="t" type="string" string="%msg%\n")
+action(type="omfwd" target="127.0.0.1" port="@PORT2@" protocol="tcp" template="t" action.resumeRetryCount="-1" action.resumeInterval="1")
+"#
+        ),
+        &[],
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let n = 5_000;
+    let body: String = (0..n)
+        .map(|i| format!("<13>Oct 11 22:14:15 h app: kept {i}\n"))
+        .collect();
+    let (status, text) = post(
+        &format!("http://127.0.0.1:{http}/logs"),
+        body.as_bytes(),
+        &[],
+    );
+    assert_eq!((status, text.as_str()), (200, "5000 messages\n"));
+    d.kill9();
+    // The forward target comes up; the restarted corelogd delivers what
+    // it had acknowledged.
+    let receiver = corelog_tests::receiver::Receiver::start(d.port2);
+    d.restart();
+    wait_for(
+        "every acknowledged message",
+        Duration::from_secs(60),
+        || (receiver.count() >= n).then_some(()),
+    );
+    d.stop();
+    let got: std::collections::HashSet<String> =
+        receiver.text().lines().map(str::to_string).collect();
+    for i in 0..n {
+        assert!(got.contains(&format!(" kept {i}")), "message {i} was lost");
+    }
+}

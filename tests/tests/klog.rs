@@ -200,8 +200,28 @@ template(name="t" type="string" string="%pri%|%syslogtag%|%msg%\n")
                 .then_some(())
         },
     );
+    // Killed (kill -9) with a memory queue: the position was kept only at
+    // the clean stop, so the second record is logged again after the
+    // restart — read twice rather than skipped.
+    d.kill9();
+    let before = std::fs::read_to_string(d.path("out.log")).unwrap_or_default();
+    let seen_before = before.lines().filter(|l| l.ends_with(&second)).count();
+    d.restart();
+    let third = format!("{mark}-after-kill");
+    k.write_all(format!("<13>{third}\n").as_bytes()).unwrap();
+    wait_for("the record after the kill", Duration::from_secs(20), || {
+        std::fs::read_to_string(d.path("out.log"))
+            .unwrap_or_default()
+            .contains(&third)
+            .then_some(())
+    });
     d.stop();
     let all = std::fs::read_to_string(dir.join("out.log")).unwrap();
+    assert_eq!(
+        all.lines().filter(|l| l.ends_with(&second)).count(),
+        seen_before + 1,
+        "the record taken before the kill is read again, not skipped"
+    );
     assert_eq!(
         all.lines()
             .filter(|l| l.ends_with(&format!("] {mark}")))
@@ -303,5 +323,68 @@ action(type="omfwd" target="127.0.0.1" port="@PORT2@" protocol="tcp" action.resu
             .status();
         panic!("corelogd did not stop within 30 s of SIGTERM with imklog waiting for room");
     }
+    let _ = std::fs::remove_file(&path);
+}
+
+/// The settings that shape what imklog and immark deliver: imklog's rate
+/// limit and ruleset, its console level (set while it runs, the level
+/// before put back at exit), immark's text, and its marks going
+/// through the rules as corelogd's own messages do.
+#[test]
+fn imklog_and_immark_settings_do_what_they_say() {
+    let base = std::env::temp_dir().join(format!("corelog-klog-settings-{}", std::process::id()));
+    std::fs::create_dir_all(&base).unwrap();
+    let path = base.with_extension("fifo");
+    let mut w = fifo(&path);
+    let printk = || {
+        std::fs::read_to_string("/proc/sys/kernel/printk")
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let level_before = printk();
+    let d = Corelogd::start(
+        &base,
+        &format!(
+            r#"
+global(processInternalMessages="on")
+module(load="imklog" logPath="{}" ratelimitInterval="600" ratelimitBurst="3" ruleset="kernel" consoleLogLevel="2")
+module(load="immark" interval="1" markMessageText="-- tick --")
+template(name="t" type="string" string="%inputname%|%msg%\n")
+ruleset(name="kernel") {{ action(type="omfile" file="@DIR@/kernel.log" template="t") }}
+action(type="omfile" file="@DIR@/main.log" template="t")
+"#,
+            path.display()
+        ),
+        &[],
+    );
+    // The console level is corelogd's while it runs.
+    wait_for("the console level set", Duration::from_secs(10), || {
+        (printk() == "2").then_some(())
+    });
+    let lines: String = (0..10).map(|i| format!("<6>kernel line {i}\n")).collect();
+    w.write_all(lines.as_bytes()).unwrap();
+    wait_for(
+        "a tick and the kernel lines",
+        Duration::from_secs(20),
+        || {
+            let main = std::fs::read_to_string(d.path("main.log")).unwrap_or_default();
+            let kernel = std::fs::read_to_string(d.path("kernel.log")).unwrap_or_default();
+            (main.contains("immark|-- tick --") && kernel.lines().count() >= 3).then_some(())
+        },
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    d.stop();
+    let kernel = std::fs::read_to_string(base.join("kernel.log")).unwrap();
+    assert_eq!(
+        kernel, "imklog|kernel line 0\nimklog|kernel line 1\nimklog|kernel line 2\n",
+        "ratelimitBurst=3 in the kernel ruleset"
+    );
+    let main = std::fs::read_to_string(base.join("main.log")).unwrap();
+    assert!(!main.contains("imklog|"), "{main}");
+    // The level in force before is put back at exit.
+    assert_eq!(printk(), level_before);
     let _ = std::fs::remove_file(&path);
 }

@@ -15,6 +15,10 @@ use corelog_tests::daemon::Corelogd;
 
 const USER: &str = "corelogtest";
 
+/// The tests here share the system's utmp (a wall reaches every session):
+/// one at a time.
+static UTMP_USERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A pseudo-terminal: the master end to read what is written to the
 /// slave, and the slave's name (`pts/N`).
 fn pty() -> (std::fs::File, String) {
@@ -80,6 +84,7 @@ fn read_until(master: &mut std::fs::File, want: &str, wait: Duration) -> String 
 
 #[test]
 fn messages_reach_logged_in_terminals() {
+    let _one = UTMP_USERS.lock().unwrap_or_else(|e| e.into_inner());
     let (mut master, line) = pty();
     // The slave end open, as a login shell holds it.
     let slave = std::fs::OpenOptions::new()
@@ -129,4 +134,49 @@ local1.* :omusrmsg:nobody-here
     let written = std::fs::read_to_string(dir.join("all.log")).unwrap();
     assert_eq!(written.lines().count(), 3, "{written}");
     assert!(!stderr.contains("failed"), "{stderr}");
+}
+
+/// Forged `utmp` entries (its group may write it) cannot aim corelogd at
+/// a file: a terminal name that is a symbolic link to a file, and a line
+/// that climbs out of `/dev`, are both left alone, while the message is
+/// delivered elsewhere as usual.
+#[test]
+fn forged_utmp_entries_write_no_file() {
+    let _one = UTMP_USERS.lock().unwrap_or_else(|e| e.into_inner());
+    let pid = std::process::id();
+    let target = std::env::temp_dir().join(format!("corelog-forged-{pid}"));
+    std::fs::write(&target, b"").unwrap();
+    let link_name = format!("ttyCL{}", pid % 100_000);
+    let link = std::path::PathBuf::from(format!("/dev/{link_name}"));
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&target, &link).expect("a symlink in /dev (tests run as root)");
+    let climb = format!("../tmp/corelog-forged-{pid}");
+    utmp(&link_name, libc::USER_PROCESS);
+    utmp(&climb, libc::USER_PROCESS);
+    let dir = std::env::temp_dir().join(format!("corelog-usrmsg-forged-{pid}"));
+    let d = Corelogd::start(
+        &dir,
+        r#"
+module(load="imtcp")
+input(type="imtcp" port="@PORT@")
+*.emerg :omusrmsg:*
+*.* action(type="omfile" file="@DIR@/all.log")
+"#,
+        &[],
+    );
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    s.write_all(b"<8>Oct 11 22:14:15 h kern: to everyone\n")
+        .unwrap();
+    drop(s);
+    corelog_tests::daemon::wait_lines(&d.path("all.log"), 1);
+    let stderr = d.stop();
+    utmp(&link_name, libc::DEAD_PROCESS);
+    utmp(&climb, libc::DEAD_PROCESS);
+    let _ = std::fs::remove_file(&link);
+    let written = std::fs::read(&target).unwrap();
+    let _ = std::fs::remove_file(&target);
+    assert!(
+        written.is_empty(),
+        "a forged entry was written to: {written:?}\n{stderr}"
+    );
 }

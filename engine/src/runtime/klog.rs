@@ -14,6 +14,9 @@
 //! in the same boot goes on after it instead of logging the kernel's
 //! whole buffer again (rsyslog's imkmsg does log it again).
 //!
+//! `consoleLogLevel` sets the kernel's console level while corelogd runs;
+//! the level in force before is put back at exit.
+//!
 //! Guarantees: the file is never read while the queue has no room; a
 //! line longer than `maxMessageSize` is cut there, the rest a line of
 //! its own, as in rsyslog; a partial line waits for its newline (or its
@@ -49,7 +52,8 @@ const BOOT_ID: &str = "/proc/sys/kernel/random/boot_id";
 /// `/dev/kmsg`'s device number (major 1, minor 11).
 const KMSG_DEV: (u32, u32) = (1, 11);
 /// The kernel's console log level calls (`klogctl`'s types).
-const SYSLOG_ACTION_CONSOLE_ON: libc::c_int = 7;
+/// The console log level in force, first of `/proc/sys/kernel/printk`'s.
+const PRINTK: &str = "/proc/sys/kernel/printk";
 const SYSLOG_ACTION_CONSOLE_LEVEL: libc::c_int = 8;
 
 /// The kernel log, open.
@@ -73,8 +77,9 @@ pub struct Klog {
     saved_seq: Option<u64>,
     line_max: usize,
     config: KlogConfig,
-    /// Whether the console level was set (to switch back at exit).
-    console_set: bool,
+    /// The console level in force before corelogd set its own (put back
+    /// at exit).
+    console_before: Option<libc::c_int>,
 }
 
 impl Klog {
@@ -109,18 +114,17 @@ impl Klog {
             saved_seq: None,
             line_max: line_max.max(1),
             config: config.clone(),
-            console_set: false,
+            console_before: None,
         };
         if let (true, Some(dir)) = (kmsg, work_directory) {
             k.resume(dir);
         }
         if let Some(level) = config.console_log_level {
-            // SAFETY: klogctl with a null buffer and a level only sets the
-            // console log level; it touches no memory of ours.
-            let r =
-                unsafe { libc::klogctl(SYSLOG_ACTION_CONSOLE_LEVEL, std::ptr::null_mut(), level) };
-            if r == 0 {
-                k.console_set = true;
+            let before = std::fs::read_to_string(PRINTK)
+                .ok()
+                .and_then(|t| t.split_whitespace().next()?.parse().ok());
+            if set_console_level(level) {
+                k.console_before = before;
             } else {
                 crate::notice!(
                     "imklog: cannot set console log level: {}",
@@ -262,11 +266,20 @@ impl Klog {
     }
 }
 
+/// Sets the kernel's console log level; false (errno set) when it may not.
+fn set_console_level(level: libc::c_int) -> bool {
+    // SAFETY: klogctl with a null buffer and a level only sets the
+    // console log level; it touches no memory of ours.
+    unsafe { libc::klogctl(SYSLOG_ACTION_CONSOLE_LEVEL, std::ptr::null_mut(), level) == 0 }
+}
+
+/// At exit the console level in force before is put back. rsyslog calls
+/// klogctl's "console on", which restores only a level that "console off"
+/// saved, so the console stays at imklog's level after rsyslog stops.
 impl Drop for Klog {
     fn drop(&mut self) {
-        if self.console_set {
-            // SAFETY: as in `open`: no buffer is passed.
-            unsafe { libc::klogctl(SYSLOG_ACTION_CONSOLE_ON, std::ptr::null_mut(), 0) };
+        if let Some(level) = self.console_before {
+            let _ = set_console_level(level);
         }
     }
 }

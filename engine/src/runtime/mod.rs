@@ -187,13 +187,35 @@ fn bind_http(plan: &Plan) -> Result<Vec<std::net::TcpListener>, StartError> {
     h.listen
         .iter()
         .map(|a| {
-            let l = std::net::TcpListener::bind(a)
+            let l = bind_retrying(a)
                 .map_err(|e| StartError::Http(format!("imhttp: cannot listen on {a}: {e}")))?;
             l.set_nonblocking(true)
                 .map_err(|e| StartError::Http(format!("imhttp: {a}: {e}")))?;
             Ok(l)
         })
         .collect()
+}
+
+/// How long a listener whose address is still held is tried again: after
+/// kill -9, the dead process's io_uring is torn down in the background and
+/// holds its sockets for a moment.
+const ADDR_HELD_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Binds `a` (std sets SO_REUSEADDR), trying again while the address is
+/// in use, for at most [`ADDR_HELD_WAIT`].
+fn bind_retrying(a: &std::net::SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let until = std::time::Instant::now() + ADDR_HELD_WAIT;
+    loop {
+        match std::net::TcpListener::bind(a) {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::AddrInUse
+                    && std::time::Instant::now() < until =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            r => return r,
+        }
+    }
 }
 
 /// Runs `plan` on `cores` cores until `signals` asks it to stop.

@@ -41,7 +41,7 @@ pub static MODULE: Table = Table {
             "-1",
         )
         .legacy("$KLogConsoleLogLevel")
-        .note("-1: leave the kernel's console level alone; else set it at start (klogctl), and switch console logging back on at exit"),
+        .note("-1: leave the kernel's console level alone; else set it at start (klogctl), and put back the level before at exit"),
         Param::new("internalMsgFacility", Type::Facility, "syslog")
             .legacy("$KLogInternalMsgFacility")
             .warned("rsyslog 8.2302 stores it and uses it nowhere; imklog's errors are corelogd's own messages, facility syslog, in both"),
