@@ -346,7 +346,7 @@ pub async fn run(mut k: Klog, ctx: Rc<CoreCtx>, ruleset: u32) {
             // Where a disk queue made them durable, the position is kept
             // now; with a memory queue only at a clean stop (a crash then
             // logs records again rather than skipping them).
-            if queued && shard.spool().is_some() {
+            if queued && shard.spool().is_some_and(|s| s.disk_only()) {
                 k.save();
             }
         }
