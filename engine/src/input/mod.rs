@@ -11,6 +11,7 @@
 pub mod budget;
 pub mod coalesce;
 pub mod dgram;
+pub mod file;
 pub mod klog;
 pub mod ratelimit;
 pub mod relp;
