@@ -75,8 +75,8 @@ fn fingerprint(plan: &Plan) -> String {
     // Statements too: message modifiers live there.
     let rules = plan.ruleset_bodies();
     format!(
-        "{:?}\n{inputs:?}\n{actions:?}\n{:?}\n{queues:?}\n{rules:?}\n{:?}\n{:?}\n{:?}\n{:?}",
-        plan.globals, plan.main_queue, plan.impstats, plan.klog, plan.mark, plan.http
+        "{:?}\n{inputs:?}\n{actions:?}\n{:?}\n{queues:?}\n{rules:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+        plan.globals, plan.main_queue, plan.impstats, plan.klog, plan.mark, plan.http, plan.imfile
     )
 }
 
@@ -203,6 +203,17 @@ fn object_for(table: &'static Table, p: &Param) -> Option<String> {
             format!("module(load=\"omrelp\")\n*.* action(type=\"omrelp\" {target} {{}})")
         }
         _ if is(&modules::imklog::MODULE) => module("imklog", ""),
+        // A path normalizePath changes.
+        _ if is(&modules::imfile::MODULE) => module(
+            "imfile",
+            "input(type=\"imfile\" file=\"/tmp//corelog-params/x.log\" tag=\"t\")",
+        ),
+        // file= and tag= are required: the differential test covers them.
+        _ if is(&modules::imfile::INPUT) && matches!(p.name, "type" | "file" | "tag") => return None,
+        _ if is(&modules::imfile::INPUT) => {
+            "module(load=\"imfile\")\ninput(type=\"imfile\" file=\"/tmp/corelog-params/x.log\" tag=\"t\" {})"
+                .to_string()
+        }
         _ if is(&modules::immark::MODULE) => module("immark", ""),
         _ if is(&modules::impstats::MODULE) => module("impstats", ""),
         _ if is(&modules::imhttp::MODULE) => module("imhttp", ""),
@@ -354,6 +365,9 @@ fn legacy_user(directive: &str, value: &str, m: Option<&Module>) -> String {
         Some("imrelp") => "$InputRELPServerRun 2514\n",
         Some("imuxsock") => "$AddUnixListenSocket /tmp/corelog-params/l.sock\n",
         Some("omfwd") => "*.* @127.0.0.1\n",
+        Some("imfile") => {
+            "$InputFileName /tmp/corelog-params/x.log\n$InputFileTag t\n$InputRunFileMonitor\n"
+        }
         _ => "",
     };
     let load = if m.is_some_and(|m| m.builtin) {
@@ -390,7 +404,13 @@ fn every_legacy_directive_of_the_tables_does_what_its_status_says() {
                 // The …ServerRun directives make inputs: tested by the
                 // daemon tests.
                 let l = p.legacy.unwrap_or_default();
-                if !matches!(p.name, "port" | "socket") && !cases.iter().any(|c| c.1 == &l[1..]) {
+                // $InputFileName and $InputFileTag are what every imfile
+                // case needs: the differential test covers them.
+                let needed = m.name == "imfile" && matches!(p.name, "file" | "tag");
+                if !matches!(p.name, "port" | "socket")
+                    && !needed
+                    && !cases.iter().any(|c| c.1 == &l[1..])
+                {
                     cases.push((p, &l[1..], Some(m)));
                 }
             }

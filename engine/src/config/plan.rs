@@ -84,6 +84,8 @@ pub struct Plan {
     pub percentile_stats: Vec<Arc<crate::rule::stats::PercentileStats>>,
     /// imhttp's metrics and health endpoint, when loaded.
     pub http: Option<crate::config::modules::imhttp::HttpConfig>,
+    /// imfile, when loaded.
+    pub imfile: Option<crate::config::modules::imfile::ImfileConfig>,
     /// imklog, when loaded.
     pub klog: Option<crate::config::modules::imklog::KlogConfig>,
     /// immark, when loaded.

@@ -51,6 +51,7 @@ const OWN: &[&str] = &[
     "UDPServerRun",
     "InputRELPServerRun",
     "AddUnixListenSocket",
+    "InputRunFileMonitor",
     "OmitLocalLogging",
     "IncludeConfig",
     "ResetConfigVariables",
@@ -141,6 +142,7 @@ impl Builder {
             }
             "inputptcpserverrun" => self.legacy_input("imptcp", run(word), pos),
             "inputrelpserverrun" => self.legacy_input("imrelp", run(word), pos),
+            "inputrunfilemonitor" => self.legacy_file_monitor(pos),
             "addunixlistensocket" => {
                 self.legacy_input("imuxsock", vec![Given::new("socket", word, pos)], pos)
             }
@@ -342,6 +344,29 @@ impl Builder {
         self.push_input(m, layers, pos);
     }
 
+    /// `$InputRunFileMonitor`: an imfile input from the `$InputFile…`
+    /// settings in force; they are then reset to their defaults, as
+    /// rsyslog resets them, but for `$InputFileBindRuleset` and the
+    /// module's `$InputFilePollInterval`.
+    fn legacy_file_monitor(&mut self, pos: Pos) {
+        if self.module_loaded("imfile").is_none() {
+            self.err(
+                pos,
+                "$InputRunFileMonitor needs $ModLoad imfile (or module(load=\"imfile\")) first",
+            );
+            return;
+        }
+        let layer = self.legacy.module("imfile");
+        self.file_inputs.push((Vec::new(), layer, pos));
+        if let Some(l) = self.legacy.modules.get_mut("imfile") {
+            l.retain(|g| {
+                ["ruleset", "pollingInterval"]
+                    .iter()
+                    .any(|n| g.name.eq_ignore_ascii_case(n))
+            });
+        }
+    }
+
     /// What every action consumes: `$ActionQueue…` and
     /// `$ActionResumeRetryCount`.
     pub(super) fn reset_after_action(&mut self) {
@@ -360,42 +385,23 @@ pub(super) fn consumed_by_next_action(name: &str) -> bool {
         .any(|n| n.eq_ignore_ascii_case(name))
 }
 
-/// The legacy directives of modules corelog refuses to load (imfile,
-/// imjournal), by module: each is an error naming the
+/// The legacy directives of modules corelog refuses to load
+/// (imjournal), by module: each is an error naming the
 /// module and why it is refused, rather than an unknown directive.
 fn refused_module_directive(name: &str) -> Option<&'static str> {
-    const DIRECTIVES: &[(&str, &[&str])] = &[
-        (
-            "imfile",
-            &[
-                "InputFileName",
-                "InputFileTag",
-                "InputFileStateFile",
-                "InputFileSeverity",
-                "InputFileFacility",
-                "InputFileReadMode",
-                "InputFileMaxLinesAtOnce",
-                "InputFileTrimLineOverBytes",
-                "InputFilePersistStateInterval",
-                "InputFileBindRuleset",
-                "InputRunFileMonitor",
-                "InputFilePollInterval",
-            ],
-        ),
-        (
-            "imjournal",
-            &[
-                "imjournalPersistStateInterval",
-                "imjournalRatelimitInterval",
-                "imjournalRatelimitBurst",
-                "imjournalStateFile",
-                "imjournalIgnorePreviousMessages",
-                "imjournalDefaultSeverity",
-                "imjournalDefaultFacility",
-                "imjournalUsePidFromSystem",
-            ],
-        ),
-    ];
+    const DIRECTIVES: &[(&str, &[&str])] = &[(
+        "imjournal",
+        &[
+            "imjournalPersistStateInterval",
+            "imjournalRatelimitInterval",
+            "imjournalRatelimitBurst",
+            "imjournalStateFile",
+            "imjournalIgnorePreviousMessages",
+            "imjournalDefaultSeverity",
+            "imjournalDefaultFacility",
+            "imjournalUsePidFromSystem",
+        ],
+    )];
     DIRECTIVES
         .iter()
         .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(name)))

@@ -102,6 +102,10 @@ struct Builder {
     /// `input(type="imhttp")`s: their parameters and place, resolved
     /// with the module's endpoint.
     http_inputs: Vec<(Vec<Given>, Pos)>,
+    /// `input(type="imfile")`s and `$InputRunFileMonitor`s: their own
+    /// parameters, the legacy settings then in force, and their place;
+    /// resolved with the module's settings.
+    file_inputs: Vec<(Vec<Given>, Vec<Given>, Pos)>,
 }
 
 impl Builder {
@@ -128,6 +132,7 @@ impl Builder {
             current: 0,
             default_ruleset: None,
             main_queue_obj: None,
+            file_inputs: Vec::new(),
             actions: Vec::new(),
             legacy: legacy::Legacy::default(),
             http_inputs: Vec::new(),
@@ -167,6 +172,7 @@ impl Builder {
         let klog = self.klog();
         let mark = self.mark();
         let http = self.http(default_ruleset);
+        let imfile = self.imfile(default_ruleset);
         let errors = sorted_once(std::mem::take(&mut self.diag.errors));
         if !errors.is_empty() {
             return Err(ConfigErrors { errors, sources });
@@ -189,6 +195,7 @@ impl Builder {
             klog,
             mark,
             http,
+            imfile,
             warnings,
         })
     }
@@ -276,6 +283,76 @@ impl Builder {
                 self.warn(pos, "immark: a ruleset is given, so the marks go straight into it rather than as corelogd's own messages (use.syslogCall is taken as \"off\")");
                 config.syslog_call = false;
             }
+        }
+        Some(config)
+    }
+
+    /// imfile's settings and inputs, when it is loaded.
+    fn imfile(
+        &mut self,
+        default_ruleset: usize,
+    ) -> Option<crate::config::modules::imfile::ImfileConfig> {
+        use crate::config::modules::imfile;
+        let m = self.module_loaded("imfile")?;
+        let inputs = std::mem::take(&mut self.file_inputs);
+        let ((config, read_timeout, normalize), pos) = self.module_settings("imfile", |r| {
+            (
+                imfile::resolve(r),
+                imfile::module_read_timeout(r),
+                imfile::normalize_path(r),
+            )
+        })?;
+        let mut config = match config {
+            Ok(c) => c,
+            Err(e) => {
+                self.err(pos, format!("module(load=\"imfile\"): {e}"));
+                return None;
+            }
+        };
+        let what = "input(type=\"imfile\")";
+        for (own, legacy, at) in inputs {
+            let r = crate::config::param::Resolved::new(
+                what,
+                at,
+                &[m.instance],
+                &[&own, &legacy],
+                &mut self.diag,
+            );
+            // A legacy input ($InputRunFileMonitor) has no parameters of
+            // its own (an input() has at least its type).
+            let legacy = own.is_empty();
+            let resolved = imfile::resolve_input(&r, normalize, read_timeout, legacy);
+            self.diag.warnings.extend(r.take_warnings());
+            r.finish();
+            let (mut input, ruleset) = match resolved {
+                Ok(i) => i,
+                Err(e) => {
+                    self.err(at, format!("{what}: {e}"));
+                    continue;
+                }
+            };
+            if config.inputs.iter().any(|i| i.file == input.file) {
+                let msg = format!(
+                    "{what}: file=\"{}\" is already followed by another imfile input (each file is read once, with one state)",
+                    input.file.display()
+                );
+                self.err(at, msg);
+                continue;
+            }
+            input.ruleset = match ruleset {
+                Some(name) => self.resolve(&Pending { name, pos: at }).unwrap_or(0),
+                None => default_ruleset,
+            };
+            config.inputs.push(input);
+        }
+        if config.inputs.is_empty() {
+            self.warn(
+                pos,
+                "imfile is loaded, but no input(type=\"imfile\") follows a file",
+            );
+        }
+        if config.state_directory.is_none() && self.globals.work_directory.is_none() {
+            self.warn(pos, "imfile: no $WorkDirectory and no statefile.directory: where files were left is not kept, so after a restart each file is read again from its start (rsyslog then keeps no state either)");
         }
         Some(config)
     }

@@ -236,6 +236,12 @@ impl Builder {
                 );
                 return;
             }
+            "imfile" => {
+                // Resolved with the module's settings, at the end.
+                let own = self.givens(o, "input(type=\"imfile\")");
+                self.file_inputs.push((own, Vec::new(), o.pos));
+                return;
+            }
             "imhttp" => {
                 // Resolved with the module's endpoint, at the end.
                 let own = self.givens(o, "input(type=\"imhttp\")");

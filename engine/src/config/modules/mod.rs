@@ -16,6 +16,7 @@
 
 pub mod action;
 pub mod global;
+pub mod imfile;
 pub mod imhttp;
 pub mod imklog;
 pub mod immark;
@@ -405,12 +406,15 @@ pub static MODULES: &[Module] = &[
         ModuleKind::Input,
         "reading the systemd journal is not built yet; its messages would not be logged. Have journald forward to the syslog socket (ForwardToSyslog=yes) instead",
     ),
-    refused(
-        "imfile",
-        false,
-        ModuleKind::Input,
-        "reading files is not built yet; the files would not be logged",
-    ),
+    Module {
+        name: "imfile",
+        builtin: false,
+        kind: ModuleKind::Input,
+        module: &imfile::MODULE,
+        instance: &imfile::INPUT,
+        refused: None,
+        renames: &[],
+    },
     Module {
         name: "imhttp",
         builtin: false,
