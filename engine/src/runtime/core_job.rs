@@ -210,6 +210,28 @@ impl CoreJob {
             let ruleset = ruleset.unwrap_or(self.plan.default_ruleset) as u32;
             glommio::spawn_local(super::klog::run(k, ctx.clone(), ruleset))
         });
+        let imfile = self
+            .plan
+            .imfile
+            .clone()
+            .filter(|_| self.core == 0)
+            .map(|c| {
+                let max = self.plan.globals.max_message_size.max(1) as usize;
+                let work = self
+                    .plan
+                    .globals
+                    .work_directory
+                    .as_deref()
+                    .map(std::path::Path::new);
+                let parsers = self
+                    .plan
+                    .rulesets
+                    .iter()
+                    .map(|r| r.parsers.clone())
+                    .collect();
+                let m = super::imfile::Imfile::new(c, max, work, parsers, &ctx.myhostname);
+                glommio::spawn_local(super::imfile::run(m, ctx.clone()))
+            });
         let mark = self.plan.mark.clone().filter(|_| self.core == 0).map(|m| {
             let ruleset = m.ruleset.unwrap_or(self.plan.default_ruleset) as u32;
             let to_rules = self.plan.globals.internal.process;
@@ -234,13 +256,16 @@ impl CoreJob {
         for t in http {
             t.await;
         }
-        // immark stops at once; imklog is an input that shutdown drains
-        // (it may be waiting for room), so it is awaited after.
+        // immark stops at once; imklog and imfile are inputs that shutdown
+        // drains (they may be waiting for room), so they are awaited after.
         if let Some(t) = mark {
             t.await;
         }
         let report = self.shut_down(&ctx, actions, workers, &mut stores).await;
         if let Some(t) = klog {
+            t.await;
+        }
+        if let Some(t) = imfile {
             t.await;
         }
         done.stop();

@@ -23,6 +23,7 @@ pub mod bind;
 mod core_job;
 pub mod disk;
 mod error;
+pub mod imfile;
 pub mod internal;
 pub mod klog;
 pub mod limits;

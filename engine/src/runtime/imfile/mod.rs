@@ -1,0 +1,765 @@
+//! imfile's reader: followed files into the rules, on core 0.
+//!
+//! In: the plan's imfile inputs. Each pattern is looked at (at start, on
+//! every inotify event in the directories it names, and at least every
+//! second; every `pollingInterval` in polling mode), and each regular file
+//! it names is followed: read from where its state file says, else from
+//! its start (its end with `freshStartTail` at start), cut into messages
+//! by [`crate::input::file`], and enqueued into the input's ruleset (a
+//! full queue stops the reading; the file keeps what is not read).
+//!
+//! Out: one message per cut, tag, facility and severity as configured,
+//! input name `imfile`, hostname the local one; with `addMetadata`,
+//! `$!metadata!filename` and `$!metadata!fileoffset` (where it begins).
+//!
+//! Rotation. A file is followed by its inode, not its name:
+//! - renamed (rename and create): the old inode is read to its end, and
+//!   for [`ROTATED_LINGER`] after, while its writer may still be writing
+//!   to it before it reopens; the new file under the name is read from its
+//!   start meanwhile;
+//! - truncated (copytruncate): when the file is shorter than what was
+//!   read, or the bytes before the offset are no longer those read, it is
+//!   read again from its start. What the writer wrote between logrotate's
+//!   copy and its truncation and that was not read yet is lost: that is
+//!   copytruncate's own race (logrotate(8) says so), not a reader's;
+//! - rotated while corelogd was down: the old inode is looked for in its
+//!   directory by its state, and read to its end first.
+//!
+//! State. Each file's state (see [`state`]) holds the start of the first
+//! message not yet enqueued. It is written:
+//! - after every batch, where the ruleset's queue is a Disk queue: a batch
+//!   is durable when enqueued, so after a kill -9 nothing is lost, and
+//!   only a batch whose state file had not been renamed into place when
+//!   the process died is read twice;
+//! - every `persistStateInterval` messages, and after every batch with
+//!   `persistStateAfterSubmission` (with a memory queue, what it holds is
+//!   lost on a kill -9, as in rsyslog);
+//! - when a file is left, and at stop.
+//!
+//! Bounds: a read takes at most [`READ_MAX`] bytes; a message is at most
+//! maxMessageSize (see the framer); a rotated file is left once read to
+//! its end and idle, so the files held open are those followed plus those
+//! rotated within [`ROTATED_LINGER`].
+
+mod state;
+mod watch;
+
+use std::fs::File;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::config::modules::imfile::{FileInput, ImfileConfig, Mode};
+use crate::corectx::CoreCtx;
+use crate::input::file::{Framed, Framer, Framing, ReadMode};
+use crate::msg::json::{Json, Path as VarPath};
+use crate::msg::vars::VarScope;
+use crate::msg::{Message, Origin};
+use crate::parse::chain::Chain;
+
+/// How often files are looked at in inotify mode when an event came.
+const TICK: Duration = Duration::from_millis(10);
+/// inotify mode: a full look this often even without events (files
+/// reached through symlinks live in directories not watched).
+const FULL_LOOK: Duration = Duration::from_secs(1);
+/// The most one read takes.
+const READ_MAX: usize = 64 * 1024;
+/// How long a renamed or removed file is still read after its end.
+const ROTATED_LINGER: Duration = Duration::from_secs(5);
+/// A message cut at maxMessageSize is said at most this often per file.
+const SAY_TRUNCATED_EVERY: Duration = Duration::from_secs(10);
+
+/// Per-minute limits of one file (maxLinesPerMinute, maxBytesPerMinute).
+#[derive(Debug, Default)]
+struct PerMinute {
+    minute: u64,
+    lines: u64,
+    bytes: u64,
+    dropped: u64,
+}
+
+impl PerMinute {
+    /// The messages dropped in a minute that is over (said, then forgotten).
+    fn take_dropped(&mut self, minute: u64) -> u64 {
+        if minute == self.minute {
+            return 0;
+        }
+        std::mem::take(&mut self.dropped)
+    }
+
+    /// Whether a message of `len` bytes may pass this minute.
+    fn admit(&mut self, input: &FileInput, minute: u64, len: usize) -> bool {
+        if input.max_lines_per_minute == 0 && input.max_bytes_per_minute == 0 {
+            return true;
+        }
+        if minute != self.minute {
+            self.minute = minute;
+            self.lines = 0;
+            self.bytes = 0;
+        }
+        self.lines += 1;
+        self.bytes += len as u64;
+        let over = (input.max_lines_per_minute > 0 && self.lines > input.max_lines_per_minute)
+            || (input.max_bytes_per_minute > 0 && self.bytes > input.max_bytes_per_minute);
+        if over {
+            self.dropped += 1;
+        }
+        !over
+    }
+}
+
+/// One file followed.
+struct Followed {
+    input: usize,
+    /// The name it is followed under (its last, when rotated).
+    path: PathBuf,
+    file: File,
+    inode: u64,
+    framer: Framer,
+    /// Where the messages enqueued so far end: what a state keeps.
+    taken_to: u64,
+    /// The last bytes read (up to [`state::TAIL_MAX`]) before the
+    /// framer's position: a file written again over them was truncated.
+    tail: Vec<u8>,
+    /// Its name no longer names it: read to its end, then left.
+    rotated: bool,
+    /// At its end since.
+    idle_since: Option<Instant>,
+    /// When it last had new bytes (readTimeout).
+    last_data: Instant,
+    /// The offset last kept in its state file.
+    saved: Option<u64>,
+    /// Messages enqueued since its state was last written.
+    unsaved: u64,
+    limit: PerMinute,
+    /// Messages cut at maxMessageSize not said yet, and when last said.
+    truncated: (u64, Option<Instant>),
+    /// Its state could not be written (said once; tried again each time).
+    save_failed: bool,
+}
+
+/// Everything imfile follows.
+pub struct Imfile {
+    config: ImfileConfig,
+    framings: Vec<Framing>,
+    files: Vec<Followed>,
+    state: Option<state::Dir>,
+    inotify: Option<watch::Inotify>,
+    origin: Arc<Origin>,
+    /// Each ruleset's parser chain (needParse).
+    parsers: Vec<Option<Arc<Chain>>>,
+    /// The first look (freshStartTail applies to it).
+    first_look: bool,
+    /// Inputs whose missing file was said.
+    said_missing: Vec<bool>,
+    /// Reads and messages of this pass.
+    buf: Vec<u8>,
+    cut: Vec<Framed>,
+}
+
+impl Imfile {
+    /// imfile for `config`: messages at most `max_message` bytes; states
+    /// in `statefile.directory`, else `work_directory`.
+    pub fn new(
+        config: ImfileConfig,
+        max_message: usize,
+        work_directory: Option<&Path>,
+        parsers: Vec<Option<Arc<Chain>>>,
+        hostname: &str,
+    ) -> Imfile {
+        let framings = config
+            .inputs
+            .iter()
+            .map(|i| framing(i, max_message))
+            .collect();
+        let state = config
+            .state_directory
+            .as_deref()
+            .or(work_directory)
+            .map(|p| state::Dir {
+                path: p.to_path_buf(),
+            });
+        let inotify = match config.mode {
+            Mode::Polling => None,
+            Mode::Inotify => {
+                match watch::Inotify::new() {
+                    Ok(i) => Some(i),
+                    Err(e) => {
+                        crate::notice!("imfile: cannot use inotify ({e}); files are looked at every {} ms instead", TICK.as_millis());
+                        None
+                    }
+                }
+            }
+        };
+        let n = config.inputs.len();
+        Imfile {
+            config,
+            framings,
+            files: Vec::new(),
+            state,
+            inotify,
+            origin: Arc::new(Origin::new(hostname, "127.0.0.1", "imfile")),
+            parsers,
+            first_look: true,
+            said_missing: vec![false; n],
+            buf: vec![0; READ_MAX],
+            cut: Vec::new(),
+        }
+    }
+
+    /// Looks at every pattern: follows the files new to it, marks those
+    /// whose name now names another file (or none) as rotated.
+    fn look(&mut self) {
+        let mut dirs = Vec::new();
+        let mut seen: Vec<(usize, watch::Found)> = Vec::new();
+        for (i, input) in self.config.inputs.iter().enumerate() {
+            let found = watch::expand(&input.file, self.config.sort_files, &mut dirs);
+            if found.is_empty() && self.first_look && !input.has_wildcard() {
+                if input.file_not_found_error && !self.said_missing[i] {
+                    crate::notice!(
+                        "imfile: file '{}' does not exist yet; it is followed once it does",
+                        input.file.display()
+                    );
+                }
+                self.said_missing[i] = true;
+            }
+            seen.extend(found.into_iter().map(|f| (i, f)));
+        }
+        // Names now naming another inode, or none: rotated.
+        for f in &mut self.files {
+            match seen.iter().find(|(_, s)| s.inode == f.inode) {
+                Some((_, s)) => {
+                    f.path = s.path.clone();
+                    f.rotated = false;
+                }
+                None => f.rotated = true,
+            }
+        }
+        for (i, found) in seen {
+            if self.files.iter().any(|f| f.inode == found.inode) {
+                continue;
+            }
+            let older = self.config.inputs[i].ignore_older_than;
+            if !older.is_zero() && found.age_s > older.as_secs() {
+                continue;
+            }
+            self.follow(i, &found.path, found.inode, found.len, false);
+        }
+        if let Some(ino) = &mut self.inotify {
+            dirs.sort();
+            dirs.dedup();
+            ino.watch(&dirs);
+        }
+        self.first_look = false;
+    }
+
+    /// Starts following `path` (inode `inode`, `len` bytes now), from its
+    /// state when it has one that fits.
+    fn follow(&mut self, input: usize, path: &Path, inode: u64, len: u64, rotated: bool) {
+        let file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) => {
+                crate::notice!("imfile: cannot open '{}': {e}", path.display());
+                return;
+            }
+        };
+        // Renamed between the look and the open: the next look sees it.
+        if file.metadata().map(|m| m.ino()).ok() != Some(inode) {
+            return;
+        }
+        let kept = self.state.as_ref().and_then(|d| d.load(inode));
+        let start = match kept {
+            Some(s) if s.fits(&file) => s.offset,
+            Some(_) => {
+                crate::notice!("imfile: '{}' is not the file its state was kept for (a reused inode, or truncated while corelogd was down): read from its start", path.display());
+                0
+            }
+            None if self.first_look && self.config.inputs[input].fresh_start_tail => len,
+            None => 0,
+        };
+        let tail_len = start.min(state::TAIL_MAX);
+        let mut tail = vec![0; tail_len as usize];
+        if file.read_exact_at(&mut tail, start - tail_len).is_err() {
+            tail.clear();
+        }
+        let framer = Framer::new(self.framings[input].clone(), start);
+        self.files.push(Followed {
+            input,
+            path: path.to_path_buf(),
+            file,
+            inode,
+            framer,
+            taken_to: start,
+            tail,
+            rotated,
+            idle_since: None,
+            last_data: Instant::now(),
+            saved: None,
+            unsaved: 0,
+            limit: PerMinute::default(),
+            truncated: (0, None),
+            save_failed: false,
+        });
+    }
+
+    /// At start: files rotated while corelogd was down, found by their
+    /// state in the directory they were followed in, read to their end.
+    fn recover_rotated(&mut self) {
+        let Some(dir) = self.state.clone() else {
+            return;
+        };
+        let options = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: true,
+        };
+        for s in dir.all() {
+            let input = self.config.inputs.iter().position(|i| {
+                glob::Pattern::new(&i.file.to_string_lossy())
+                    .is_ok_and(|p| p.matches_path_with(&s.path, options))
+            });
+            let Some(input) = input else {
+                continue; // kept for a file no input follows now
+            };
+            if std::fs::metadata(&s.path).is_ok_and(|m| m.ino() == s.inode) {
+                continue; // still under its name: the first look follows it
+            }
+            let found = s.path.parent().and_then(|d| {
+                std::fs::read_dir(d).ok()?.flatten().find_map(|e| {
+                    let m = e.metadata().ok()?;
+                    (m.is_file() && m.ino() == s.inode).then(|| (e.path(), m.len()))
+                })
+            });
+            match found {
+                Some((path, len)) => self.follow(input, &path, s.inode, len, true),
+                None if self.config.inputs[input].delete_state_on_file_delete => {
+                    dir.remove(s.inode)
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Keeps where file `i` was left.
+    fn save(&mut self, i: usize) {
+        let Some(dir) = &self.state else {
+            return;
+        };
+        let f = &mut self.files[i];
+        if f.saved == Some(f.taken_to) {
+            return;
+        }
+        let Some(s) = state::State::of(&f.file, &f.path, f.inode, f.taken_to) else {
+            return; // shrank meanwhile: read again from its start anyway
+        };
+        match dir.save(&s) {
+            Ok(()) => {
+                f.saved = Some(f.taken_to);
+                f.unsaved = 0;
+                f.save_failed = false;
+            }
+            Err(_) if f.save_failed => {}
+            Err(e) => {
+                f.save_failed = true;
+                crate::notice!(
+                "imfile: cannot keep where '{}' was left ({}): {e}; a restart reads it again from the last state kept",
+                    f.path.display(),
+                    dir.path.display()
+                );
+            }
+        }
+    }
+
+    /// Leaves the rotated files read to their end and idle for
+    /// [`ROTATED_LINGER`]; their state is removed (or kept, with
+    /// `deleteStateOnFileDelete="off"`).
+    fn leave_finished(&mut self) {
+        let mut i = 0;
+        while i < self.files.len() {
+            let f = &self.files[i];
+            let done = f.rotated && f.idle_since.is_some_and(|t| t.elapsed() >= ROTATED_LINGER);
+            if !done {
+                i += 1;
+                continue;
+            }
+            let keep = !self.config.inputs[f.input].delete_state_on_file_delete;
+            if keep {
+                self.save(i);
+            } else if let Some(d) = &self.state {
+                d.remove(self.files[i].inode);
+            }
+            self.files.swap_remove(i);
+        }
+    }
+
+    /// Checks file `i` for truncation before reading: shorter than what
+    /// was read, or other bytes where the last ones read were. Then it is
+    /// read again from its start.
+    fn check_truncated(&mut self, i: usize) -> Option<u64> {
+        let f = &mut self.files[i];
+        let len = f.file.metadata().map(|m| m.len()).ok()?;
+        let pos = f.framer.pos();
+        let rewritten = len >= pos && !f.tail.is_empty() && {
+            let mut now = vec![0; f.tail.len()];
+            let at = pos.saturating_sub(now.len() as u64);
+            f.file
+                .read_exact_at(&mut now, at)
+                .map_or(true, |()| now != f.tail)
+        };
+        if len < pos || rewritten {
+            crate::notice!(
+                "imfile: '{}' was truncated ({} bytes now, read up to {pos}): read again from its start",
+                f.path.display(),
+                len
+            );
+            let framing = self.framings[f.input].clone();
+            f.framer = Framer::new(framing, 0);
+            f.taken_to = 0;
+            f.tail.clear();
+        }
+        Some(len)
+    }
+
+    /// Reads file `i` once (at most [`READ_MAX`]), cutting into
+    /// `self.cut`; false at its end.
+    fn read_once(&mut self, i: usize) -> bool {
+        let f = &mut self.files[i];
+        let pos = f.framer.pos();
+        let n = match f.file.read_at(&mut self.buf, pos) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return true,
+            Err(e) => {
+                crate::notice!("imfile: error reading '{}': {e}", f.path.display());
+                0
+            }
+        };
+        if n == 0 {
+            f.idle_since.get_or_insert_with(Instant::now);
+            return false;
+        }
+        let bytes = &self.buf[..n];
+        f.idle_since = None;
+        f.last_data = Instant::now();
+        f.framer.feed(bytes, &mut self.cut);
+        // The last bytes before the position, to tell a truncation.
+        let keep = state::TAIL_MAX as usize;
+        if n >= keep {
+            f.tail.clear();
+            f.tail.extend_from_slice(&bytes[n - keep..]);
+        } else {
+            f.tail.extend_from_slice(bytes);
+            let over = f.tail.len().saturating_sub(keep);
+            f.tail.drain(..over);
+        }
+        true
+    }
+
+    /// Makes the messages of `self.cut` (file `i`) and enqueues them, at
+    /// most maxSubmitAtOnce at a time; the state follows what the queue
+    /// took. False when the queue took not all (stopping).
+    async fn submit(&mut self, ctx: &CoreCtx, i: usize) -> bool {
+        let cut = std::mem::take(&mut self.cut);
+        let ok = self.submit_cut(ctx, i, &cut).await;
+        self.cut = cut;
+        self.cut.clear();
+        ok
+    }
+
+    async fn submit_cut(&mut self, ctx: &CoreCtx, i: usize, cut: &[Framed]) -> bool {
+        let f = &self.files[i];
+        let input = &self.config.inputs[f.input];
+        let end = f.framer.resume_at();
+        let ruleset = input.ruleset as u32;
+        let shard = ctx.shard_for(ruleset).clone();
+        let durable = shard.spool().is_some_and(|s| s.disk_only());
+        let per = if input.delay_message.is_zero() {
+            input.max_submit_at_once
+        } else {
+            1
+        };
+        let filename: Json = Json::Str(f.path.as_os_str().as_encoded_bytes().into());
+        let mut said = 0;
+        for (n, batch) in cut.chunks(per).enumerate() {
+            let next = cut.get((n + 1) * per).map_or(end, |m| m.start);
+            let mut items = shard.chunk();
+            let now = ctx.clock.now();
+            let minute = now_secs() / 60;
+            let f = &mut self.files[i];
+            let input = &self.config.inputs[f.input];
+            let dropped = f.limit.take_dropped(minute);
+            if dropped > 0 {
+                crate::notice!(
+                    "imfile: {dropped} message(s) read from '{}' were dropped by maxLinesPerMinute/maxBytesPerMinute in the last minute",
+                    f.path.display()
+                );
+            }
+            for m in batch {
+                if m.truncated {
+                    said += 1;
+                }
+                if !f.limit.admit(input, minute, m.text.len()) {
+                    continue;
+                }
+                items.push(message(
+                    input,
+                    &self.origin,
+                    &filename,
+                    m,
+                    now,
+                    ctx,
+                    &self.parsers,
+                ));
+            }
+            let count = items.len() as u64;
+            let taken = items.is_empty() || shard.enqueue(&mut items).await;
+            shard.recycle(items);
+            if !taken {
+                return false;
+            }
+            let f = &mut self.files[i];
+            let input = &self.config.inputs[f.input];
+            f.taken_to = next;
+            f.unsaved += count;
+            if durable
+                || input.persist_state_after_submission
+                || (input.persist_state_interval > 0 && f.unsaved >= input.persist_state_interval)
+            {
+                self.save(i);
+            }
+            let delay = self.config.inputs[self.files[i].input].delay_message;
+            if !delay.is_zero() {
+                glommio::timer::sleep(delay).await;
+            }
+        }
+        if cut.is_empty() {
+            self.files[i].taken_to = end;
+        }
+        self.say_truncated(i, said);
+        true
+    }
+
+    /// Says messages cut at maxMessageSize (msgDiscardingError), at most
+    /// every [`SAY_TRUNCATED_EVERY`] per file.
+    fn say_truncated(&mut self, i: usize, n: u64) {
+        let f = &mut self.files[i];
+        let input = &self.config.inputs[f.input];
+        if !input.msg_discarding_error {
+            return;
+        }
+        f.truncated.0 += n;
+        let due = f
+            .truncated
+            .1
+            .map_or(true, |t| t.elapsed() >= SAY_TRUNCATED_EVERY);
+        if f.truncated.0 == 0 || !due {
+            return;
+        }
+        let rest = if input.discard_truncated || input.trim_line_over > 0 {
+            "the rest of each was not processed"
+        } else {
+            "each was split and its rest processed as another message"
+        };
+        crate::notice!(
+            "imfile error: {} message(s) read from '{}' were larger than the max msg size; {rest}",
+            f.truncated.0,
+            f.path.display()
+        );
+        f.truncated = (0, Some(Instant::now()));
+    }
+
+    /// Reads every file followed to its end (or maxLinesAtOnce), enqueuing
+    /// as it goes. True if anything was read.
+    async fn read_all(&mut self, ctx: &CoreCtx) -> bool {
+        let mut any = false;
+        let mut i = 0;
+        while i < self.files.len() {
+            if self.check_truncated(i).is_none() {
+                i += 1;
+                continue;
+            }
+            let max_lines = self.config.inputs[self.files[i].input].max_lines_at_once;
+            let mut lines = 0;
+            loop {
+                let more = self.read_once(i);
+                any |= more;
+                lines += self.cut.len();
+                let full =
+                    self.cut.len() >= self.config.inputs[self.files[i].input].max_submit_at_once;
+                if (full || !more || (max_lines > 0 && lines >= max_lines))
+                    && !self.submit(ctx, i).await
+                {
+                    return any;
+                }
+                if !more || (max_lines > 0 && lines >= max_lines) || ctx.stop.is_stopped() {
+                    break;
+                }
+                glommio::yield_if_needed().await;
+            }
+            i += 1;
+        }
+        any
+    }
+
+    /// readTimeout: multi-line messages waiting longer than their
+    /// input's timeout are complete as they are.
+    async fn time_out(&mut self, ctx: &CoreCtx) {
+        for i in 0..self.files.len() {
+            let f = &mut self.files[i];
+            let timeout = self.config.inputs[f.input].read_timeout;
+            if timeout.is_zero() || !f.framer.has_pending() || f.last_data.elapsed() < timeout {
+                continue;
+            }
+            f.framer.time_out(&mut self.cut);
+            if !self.submit(ctx, i).await {
+                return;
+            }
+        }
+    }
+
+    /// At stop: every file's state kept.
+    fn save_all(&mut self) {
+        for i in 0..self.files.len() {
+            self.save(i);
+        }
+    }
+}
+
+/// The message made of one cut.
+fn message(
+    input: &FileInput,
+    origin: &Arc<Origin>,
+    filename: &Json,
+    m: &Framed,
+    now: crate::msg::Timestamp,
+    ctx: &CoreCtx,
+    parsers: &[Option<Arc<Chain>>],
+) -> Message {
+    let ruleset = input.ruleset as u32;
+    let cee;
+    let text: &[u8] = if input.add_cee_tag {
+        cee = [b"@cee:".as_slice(), &m.text].concat();
+        &cee
+    } else {
+        &m.text
+    };
+    let mut msg = if input.need_parse {
+        let chain = parsers.get(input.ruleset).and_then(|c| c.as_deref());
+        let frame = bytes::Bytes::copy_from_slice(text);
+        // rsyslog's imfile does not ask for a HOSTNAME (no PARSE_HOSTNAME
+        // flag): the word after the time is the tag.
+        let opts = crate::parse::ParseOptions {
+            no_hostname: true,
+            ..ctx.parse
+        };
+        crate::parse::parse_chain(frame, origin, now, &opts, chain).0
+    } else {
+        Message::generated(
+            text,
+            input.tag.as_bytes(),
+            ctx.myhostname.as_bytes(),
+            input.pri,
+            now,
+            origin.clone(),
+            ruleset,
+        )
+    };
+    msg.set_ruleset(ruleset);
+    if input.add_metadata {
+        let vars = msg.vars_mut();
+        let offset = Json::Str(m.start.to_string().into_bytes().into());
+        // Two short strings: within any weight limit.
+        let _ = vars.set(
+            VarScope::Message,
+            &VarPath::parse("metadata!filename"),
+            filename.clone(),
+            false,
+        );
+        let _ = vars.set(
+            VarScope::Message,
+            &VarPath::parse("metadata!fileoffset"),
+            offset,
+            false,
+        );
+    }
+    msg
+}
+
+/// Unix seconds now (the per-minute limits count wall-clock minutes, as
+/// rsyslog's do).
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// How an input's files are cut.
+fn framing(input: &FileInput, max_message: usize) -> Framing {
+    use crate::config::modules::imfile::ReadMode as R;
+    // The regexes were checked when the configuration was read.
+    let re = |s: &str| {
+        regex::bytes::Regex::new(s).unwrap_or_else(|_| regex::bytes::Regex::new("$^").unwrap())
+    };
+    let mode = match &input.read_mode {
+        R::Line => ReadMode::Line,
+        R::Paragraph => ReadMode::Paragraph,
+        R::Indented => ReadMode::Indented,
+        R::Start(s) => ReadMode::Start(re(s)),
+        R::End(s) => ReadMode::End(re(s)),
+    };
+    let trim = input.trim_line_over;
+    let trimmed = trim > 0 && trim < max_message;
+    Framing {
+        mode,
+        escape_lf: input.escape_lf.clone(),
+        max: if trimmed { trim } else { max_message },
+        discard_truncated: input.discard_truncated || trimmed,
+    }
+}
+
+/// Core 0: follows the files until the inputs stop; at stop, what was
+/// read is enqueued and every state kept.
+pub async fn run(mut m: Imfile, ctx: Rc<CoreCtx>) {
+    // An input: shutdown waits for it, and releases its wait for room.
+    let _guard = ctx.tasks.enter();
+    m.recover_rotated();
+    let polling = m.inotify.is_none() && m.config.mode == Mode::Polling;
+    let mut last_full: Option<Instant> = None;
+    let mut last_timeouts = Instant::now();
+    let mut read = false;
+    loop {
+        let stopping = ctx.stop.is_stopped();
+        let changed = m.inotify.as_mut().map_or(true, |i| i.changed());
+        let full = last_full.map_or(true, |t| t.elapsed() >= FULL_LOOK);
+        // Read on: the last pass may have stopped at maxLinesAtOnce.
+        if changed || full || polling || read {
+            m.look();
+            if full {
+                last_full = Some(Instant::now());
+            }
+            read = m.read_all(&ctx).await;
+        } else {
+            read = false;
+        }
+        if last_timeouts.elapsed() >= m.config.timeout_granularity {
+            last_timeouts = Instant::now();
+            m.time_out(&ctx).await;
+        }
+        m.leave_finished();
+        if stopping || ctx.stop.is_stopped() {
+            m.save_all();
+            return;
+        }
+        if read {
+            glommio::yield_if_needed().await;
+            continue;
+        }
+        let pause = if polling {
+            m.config.polling_interval
+        } else {
+            TICK
+        };
+        futures_lite::future::or(ctx.stop.wait(), glommio::timer::sleep(pause)).await;
+    }
+}
