@@ -29,6 +29,7 @@ ruleset(name="stats") {
 set $.x = dyn_inc("by_prog", $programname);
 set $.y = percentile_observe("sizes", $programname, 7);
 action(type="omfile" file="@DIR@/all.log" name="to_all")
+action(type="omfile" file="@DIR@/queued.log" name="queued" queue.type="LinkedList")
 "#;
 
 /// One statistics object: name, origin and counters, in order.
@@ -203,6 +204,7 @@ fn impstats_reports_what_rsyslogd_reports_in_every_format() {
             ("to_all", "core.action"),
             ("imtcp(PORT)", "imtcp"),
             ("resource-usage", "impstats"),
+            ("queued queue", "core.queue"),
             ("main Q", "core.queue"),
         ] {
             assert!(
@@ -236,6 +238,11 @@ fn impstats_reports_what_rsyslogd_reports_in_every_format() {
             assert_eq!(counter(objs, "by_prog", "app"), SENT as i64, "{format}");
             assert!(
                 counter(objs, "main Q", "enqueued") >= SENT as i64,
+                "{format}"
+            );
+            assert_eq!(
+                counter(objs, "queued queue", "enqueued"),
+                SENT as i64,
                 "{format}"
             );
             let dot = if format == "json-elasticsearch" {

@@ -115,11 +115,16 @@ enum UnixSocket {
     Stream(UnixListener),
 }
 
+/// The queues of the actions a core owns, by action index.
+type ActionQueues = Vec<(usize, Rc<Shard>)>;
+
 /// The actions a core owns and how its rule workers reach every action.
 struct Actions {
     runners: HashMap<usize, Rc<RwLock<ActionRunner>>>,
     /// Action queues and the tasks that drain them into their runners.
     queue_workers: Vec<(Rc<Shard>, Holding)>,
+    /// The same queues by action index (for the statistics).
+    queues: ActionQueues,
     /// The tasks taking batches for owned actions from the other cores.
     receive_tasks: Vec<Holding>,
 }
@@ -242,7 +247,7 @@ impl CoreJob {
             ctx.clone(),
             done.clone(),
             self.signals.clone(),
-            (runners, tls),
+            (runners, tls, actions.queues.clone()),
             (self.udp_ports.clone(), self.udp_drops.clone()),
             (self.board.clone(), self.notifier.clone()),
         ));
@@ -408,6 +413,7 @@ impl CoreJob {
         // Actions with a queue of their own get a worker that drains it.
         let mut targets: HashMap<usize, Target> = HashMap::new();
         let mut queue_workers = Vec::new();
+        let mut queues = Vec::new();
         for (&a, runner) in &runners {
             if plan.actions[a].queue.kind == QueueType::Direct {
                 targets.insert(a, Target::Direct(runner.clone()));
@@ -426,6 +432,7 @@ impl CoreJob {
             );
             let task = glommio::spawn_local(work).detach();
             queue_workers.push((q.clone(), Holding { task, messages }));
+            queues.push((a, q.clone()));
             targets.insert(a, Target::Queued(q));
         }
         let mut receive_tasks = Vec::new();
@@ -455,6 +462,7 @@ impl CoreJob {
         let actions = Actions {
             runners,
             queue_workers,
+            queues,
             receive_tasks,
         };
         (actions, routes)
@@ -797,7 +805,7 @@ async fn housekeeping(
     ctx: Rc<CoreCtx>,
     done: Rc<StopFlag>,
     signals: Arc<Signals>,
-    (runners, tls): (Vec<Rc<RwLock<ActionRunner>>>, Vec<Reloadable>),
+    (runners, tls, queues): (Vec<Rc<RwLock<ActionRunner>>>, Vec<Reloadable>, ActionQueues),
     (udp_ports, udp_drops): (Vec<u16>, Arc<AtomicU64>),
     (board, notifier): (Arc<crate::stats::Board>, Arc<super::systemd::Notifier>),
 ) {
@@ -805,7 +813,7 @@ async fn housekeeping(
     let mut generation = signals.poll_hup();
     let mut ticks = 0u64;
     // Running from now: the health endpoint sees this core at once.
-    board.publish(core, crate::stats::CoreSnapshot::of(&ctx));
+    board.publish(core, crate::stats::CoreSnapshot::of(&ctx, &queues));
     loop {
         futures_lite::future::or(done.wait(), glommio::timer::sleep(TICK)).await;
         if done.is_stopped() {
@@ -814,7 +822,7 @@ async fn housekeeping(
         ticks += 1;
         let second = ticks % TICKS_PER_SECOND == 0;
         if second {
-            board.publish(core, crate::stats::CoreSnapshot::of(&ctx));
+            board.publish(core, crate::stats::CoreSnapshot::of(&ctx, &queues));
         }
         let stopping = signals.stop_requested();
         if core == 0 && !udp_ports.is_empty() && (second || stopping && !ctx.stop.is_stopped()) {

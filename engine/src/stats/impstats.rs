@@ -14,8 +14,11 @@
 //!    `imptcp(*/514/IPv4)`, `imrelp(2514)`; `imhttp` (its log inputs
 //!    together: `submitted`, `failed`, `discarded`, as newer rsyslog's);
 //! 4. `resource-usage`;
-//! 5. each ruleset queue and `main Q` (`size`, `enqueued`, `full`,
-//!    `discarded.full`, `discarded.nf`, `maxqsize`);
+//! 5. each action's own queue (`<action> queue`; none for a Direct one),
+//!    each ruleset queue and `main Q` (`size`, `enqueued`, `full`,
+//!    `discarded.full`, `discarded.nf`, `maxqsize`); a disk-assisted
+//!    queue is one object (rsyslog adds a `…[DA]` object for its disk
+//!    part);
 //! 6. corelog's own: `corelog` (what rsyslog has no counter for: TLS
 //!    handshakes, sessions refused and evicted, kernel UDP drops, …) and
 //!    `core N` (each core's share of the main queue).
@@ -146,6 +149,11 @@ impl Reporter {
             );
         }
         out.push(super::rusage::resource_usage());
+        for a in action_order(&self.plan) {
+            if let Some(Some(q)) = sum.actions.get(a) {
+                out.push(queue(&format!("{} queue", self.plan.actions[a].name()), q));
+            }
+        }
         for (r, q) in self.plan.rulesets.iter().zip(&sum.rulesets) {
             if let Some(q) = q {
                 out.push(queue(&r.name, q));
@@ -385,7 +393,37 @@ fn open_append(path: &Path) -> std::io::Result<std::fs::File> {
         .open(path)
 }
 
-/// A queue's object (`main Q`, a ruleset's).
+/// The actions in the order rsyslog starts their queues: ruleset by
+/// ruleset (the default one first, then as defined), each in the order
+/// its statements name them.
+fn action_order(plan: &Plan) -> Vec<usize> {
+    fn walk(stmts: &[crate::rule::Stmt], out: &mut Vec<usize>) {
+        use crate::rule::Stmt;
+        for s in stmts {
+            match s {
+                Stmt::Action(n) if !out.contains(n) => out.push(*n),
+                Stmt::If { then, els, .. } => {
+                    walk(then, out);
+                    walk(els, out);
+                }
+                Stmt::Foreach { body, .. } => walk(body, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for r in &plan.rulesets {
+        walk(&r.stmts, &mut out);
+    }
+    for a in 0..plan.actions.len() {
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// A queue's object (`main Q`, a ruleset's, `<action> queue`).
 fn queue(name: &str, q: &ShardSnapshot) -> StatsObject {
     StatsObject::new(name, "core.queue")
         .counter("size", q.len)

@@ -44,13 +44,20 @@ pub struct CoreSnapshot {
     pub main: ShardSnapshot,
     /// Per ruleset: its own queue's shard, if it has one.
     pub rulesets: Vec<Option<ShardSnapshot>>,
+    /// Per action (by its index in the plan): its own queue, where it has
+    /// one and this core owns it.
+    pub actions: Vec<Option<ShardSnapshot>>,
     /// Why a disk queue of the core takes nothing more (poisoned).
     pub poisoned: Vec<String>,
 }
 
 impl CoreSnapshot {
-    /// What `ctx` holds now.
-    pub fn of(ctx: &CoreCtx) -> CoreSnapshot {
+    /// What `ctx` holds now, and the queues of the actions this core
+    /// owns (action index, queue).
+    pub fn of(
+        ctx: &CoreCtx,
+        action_queues: &[(usize, std::rc::Rc<crate::queue::shard::Shard>)],
+    ) -> CoreSnapshot {
         let shard = |s: &crate::queue::shard::Shard| ShardSnapshot {
             stats: s.stats(),
             len: s.len() as u64,
@@ -63,6 +70,14 @@ impl CoreSnapshot {
                 .iter()
                 .map(|s| s.as_deref().map(shard))
                 .collect(),
+            actions: {
+                let n = action_queues.iter().map(|(a, _)| a + 1).max().unwrap_or(0);
+                let mut v = vec![None; n];
+                for (a, q) in action_queues {
+                    v[*a] = Some(shard(q));
+                }
+                v
+            },
             poisoned: ctx
                 .shards()
                 .filter_map(|s| s.spool()?.store.poisoned())
@@ -86,6 +101,14 @@ impl CoreSnapshot {
                 (Some(x), Some(y)) => Some(x.add(y)),
                 (x, y) => x.or(*y),
             };
+        }
+        if self.actions.len() < o.actions.len() {
+            self.actions.resize(o.actions.len(), None);
+        }
+        for (a, b) in self.actions.iter_mut().zip(&o.actions) {
+            // One core owns each action.
+            debug_assert!(a.is_none() || b.is_none());
+            *a = a.or(*b);
         }
         self.poisoned.extend(o.poisoned.iter().cloned());
     }
