@@ -1,8 +1,11 @@
 //! imhttp's log input with a real HTTP client (Python's urllib): 100 000
 //! LF-delimited messages in one POST all land, in order, with the input's
 //! name and the client's address; octet-counted frames; the whole body as
-//! one message; an API key required; and what is refused — another
-//! method, a chunked or compressed body — with its status.
+//! one message; an API key required; a gzip body inflated, with the
+//! request's headers and query in `$!metadata` (addMetadata); a rate
+//! limit; `flowControl="off"` answering 503 for what found no room; and
+//! what is refused — another method, a chunked body, an encoding other
+//! than gzip, a damaged gzip body — with its status.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -72,6 +75,11 @@ input(type="imhttp" endpoint="/logs" name="web")
 input(type="imhttp" endpoint="/counted" supportOctetCountedFraming="on" ruleset="counted")
 input(type="imhttp" endpoint="/whole" disableLFDelimiter="on" ruleset="whole")
 input(type="imhttp" endpoint="/keyed" apiKeyFile="{keys}" ruleset="keyed")
+input(type="imhttp" endpoint="/gz" addMetadata="on" ruleset="gz")
+input(type="imhttp" endpoint="/limited" ratelimit.interval="60" ratelimit.burst="5" ruleset="limited")
+template(name="md" type="string" string="%$!metadata!httpheaders!x-trace%|%$!metadata!queryparams!src%|%$!metadata!httpheaders!content-encoding%|%msg%\n")
+ruleset(name="gz") {{ action(type="omfile" file="@DIR@/gz.log" template="md") }}
+ruleset(name="limited") {{ action(type="omfile" file="@DIR@/limited.log" template="md") }}
 template(name="t" type="string" string="%fromhost-ip%|%inputname%|%hostname%|%syslogtag%|%msg%\n")
 ruleset(name="counted") {{ action(type="omfile" file="@DIR@/counted.log" template="t") }}
 ruleset(name="whole") {{ action(type="omfile" file="@DIR@/whole.log" template="t") }}
@@ -124,6 +132,42 @@ action(type="omfile" file="@DIR@/out.log" template="t")
         200
     );
 
+    // A gzip body, inflated; with addMetadata, the headers and the query
+    // in $!metadata.
+    let lines: String = (0..1000)
+        .map(|i| format!("<13>h gz: zipped {i}\n"))
+        .collect();
+    let mut gzip = Command::new("gzip")
+        .arg("-c")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("gzip (Debian's gzip)");
+    gzip.stdin
+        .take()
+        .unwrap()
+        .write_all(lines.as_bytes())
+        .unwrap();
+    let zipped = gzip.wait_with_output().unwrap().stdout;
+    assert!(zipped.len() < lines.len() / 5);
+    let (status, text) = post(
+        &url("/gz?src=web1&x=2"),
+        &zipped,
+        &[("Content-Encoding", "gzip"), ("X-Trace", "t-42")],
+    );
+    assert_eq!((status, text.as_str()), (200, "1000 messages\n"));
+    wait_lines(&d.path("gz.log"), 1000);
+    let gz = std::fs::read_to_string(d.path("gz.log")).unwrap();
+    for (i, l) in gz.lines().enumerate() {
+        assert_eq!(l, format!("t-42|web1|gzip| zipped {i}"));
+    }
+
+    // ratelimit.burst: 5 of 20 taken in the interval.
+    let twenty: String = (0..20).map(|i| format!("<13>h r: limited {i}\n")).collect();
+    let (status, text) = post(&url("/limited"), twenty.as_bytes(), &[]);
+    assert_eq!((status, text.as_str()), (200, "5 messages\n"));
+    wait_lines(&d.path("limited.log"), 5);
+
     // Refusals.
     assert_eq!(raw(http, "GET /logs HTTP/1.1\r\nHost: x\r\n\r\n"), 405);
     assert_eq!(
@@ -136,21 +180,32 @@ action(type="omfile" file="@DIR@/out.log" template="t")
     assert_eq!(
         raw(
             http,
-            "POST /logs HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: 2\r\n\r\nxx"
+            "POST /logs HTTP/1.1\r\nHost: x\r\nContent-Encoding: br\r\nContent-Length: 2\r\n\r\nxx"
         ),
         415
     );
+    assert_eq!(
+        raw(
+            http,
+            "POST /logs HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: 2\r\n\r\nxx"
+        ),
+        400
+    );
     // impstats' imhttp object: every message taken, each refusal a
-    // failed request (401, 405, 411, 415).
+    // failed request (401, 405, 411, 415, 400).
     let stats = wait_for("imhttp's counters", Duration::from_secs(20), || {
         let text = std::fs::read_to_string(d.path("stats.log")).unwrap_or_default();
         text.lines()
             .rev()
-            .find(|l| l.contains("imhttp: origin=imhttp submitted=100004 failed=4"))
+            .find(|l| l.contains("imhttp: origin=imhttp submitted=101009 failed=5"))
             .map(str::to_string)
     });
     assert!(stats.trim_end().ends_with("discarded=0"), "{stats}");
-    d.stop();
+    let stderr = d.stop();
+    assert!(
+        stderr.contains("corelogd: imhttp: 101009 message(s) taken, 0 not taken, 5 request(s) not answered 200."),
+        "{stderr}"
+    );
     // The LF inside the counted frame is kept (escaped on receive, as
     // rsyslog does).
     let counted = std::fs::read_to_string(dir.join("counted.log")).unwrap();
@@ -164,6 +219,61 @@ action(type="omfile" file="@DIR@/out.log" template="t")
     let keyed = std::fs::read_to_string(dir.join("keyed.log")).unwrap();
     assert_eq!(keyed, "127.0.0.1|imhttp|h|a:| keyed\n");
     let _ = std::fs::remove_file(&keys);
+}
+
+/// flowControl="off": a request whose messages find the queue full for
+/// longer than queue.timeoutEnqueue is answered 503 with what was taken;
+/// the rest are dropped and counted (impstats' `discarded`).
+#[test]
+fn flow_control_off_answers_503_for_what_found_no_room() {
+    let http = free_port();
+    let dead = free_port();
+    let dir = std::env::temp_dir().join(format!("corelog-http-flow-{}", std::process::id()));
+    let d = Corelogd::start(
+        &dir,
+        &format!(
+            r#"
+module(load="imhttp" ports="127.0.0.1:{http}")
+module(load="impstats" interval="1" log.syslog="off" log.file="@DIR@/stats.log")
+input(type="imhttp" endpoint="/logs" flowControl="off" ruleset="slow")
+ruleset(name="slow" queue.type="LinkedList" queue.size="100" queue.timeoutEnqueue="200") {{
+  action(type="omfwd" target="127.0.0.1" port="{dead}" protocol="tcp" action.resumeRetryCount="-1")
+}}
+action(type="omfile" file="@DIR@/unused.log")
+"#
+        ),
+        &[],
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let body: String = (0..1000).map(|i| format!("<13>h a: {i}\n")).collect();
+    let (status, text) = post(
+        &format!("http://127.0.0.1:{http}/logs"),
+        body.as_bytes(),
+        &[],
+    );
+    assert_eq!(status, 503, "{text}");
+    assert!(
+        text.contains("of 1000 messages taken: the queue stayed full"),
+        "{text}"
+    );
+    let taken: u64 = text.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(taken < 1000, "{text}");
+    let stats = wait_for("the discarded count", Duration::from_secs(20), || {
+        let text = std::fs::read_to_string(d.path("stats.log")).unwrap_or_default();
+        // A report made after the request (one before it says failed=0).
+        text.lines()
+            .rev()
+            .find(|l| l.contains("imhttp: origin=imhttp") && l.contains("failed=1"))
+            .map(str::to_string)
+    });
+    assert!(
+        stats.contains(&format!(
+            "submitted={taken} failed=1 discarded={}",
+            1000 - taken
+        )),
+        "{stats}"
+    );
+    drop(d);
 }
 
 /// On a disk queue, 200 means durable: messages posted while the only

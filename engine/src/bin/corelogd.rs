@@ -176,6 +176,11 @@ fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
             sum(|c| c.input.sessions_refused_source),
         );
     }
+    if let Some((taken, failed, not_taken)) = report.http {
+        say!(
+            "corelogd: imhttp: {taken} message(s) taken, {not_taken} not taken, {failed} request(s) not answered 200."
+        );
+    }
     let tls = sum(|c| c.input.tls_handshakes);
     let tls_failed = sum(|c| c.input.tls_handshakes_failed);
     if tls + tls_failed > 0 {

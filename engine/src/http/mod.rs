@@ -231,10 +231,17 @@ fn input_for(state: &State, head: &[u8]) -> Option<(usize, Result<(post::Body, b
         return Some((i, Err(r)));
     }
     let expect = header("Expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue"));
+    let add_metadata = state.inputs[i].config.add_metadata;
+    let target = req.path.unwrap_or_default();
     Some((
         i,
         post::body(&header)
-            .map(|b| (b, expect))
+            .map(|mut b| {
+                if add_metadata {
+                    b.metadata = Some(post::metadata(req.headers, target));
+                }
+                (b, expect)
+            })
             .map_err(|(status, text)| reply(status, "text/plain", text, &[])),
     ))
 }

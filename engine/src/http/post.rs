@@ -15,8 +15,19 @@
 //!   client should send again (what was taken is said in the body);
 //! - 405 for another method, 401 without the credentials the input asks
 //!   for, 411 without a `Content-Length` (a chunked body is not read),
-//!   415 for a compressed body, 408 when the body stops coming for
+//!   415 for a `Content-Encoding` other than gzip, 400 for a gzip body
+//!   that is not one or ends early, 408 when the body stops coming for
 //!   [`BODY_IDLE`].
+//!
+//! A gzip body (`Content-Encoding: gzip`, as rsyslog's imhttp takes it)
+//! is inflated as it comes, [`INFLATE_STEP`] compressed bytes at a time,
+//! each step framed and enqueued before the next: however well it
+//! compresses, what one request holds stays bounded (deflate inflates at
+//! most about 1032 times). Inflated, it is held to [`BODY_BYTES_MAX`] too
+//! (413 past it). With `addMetadata`, each message carries the request's
+//! headers (names in lower case) in `$!metadata!httpheaders` and its
+//! query parameters in `$!metadata!queryparams`, as rsyslog's imhttp
+//! adds them (split at `&` and `;`, then `=`; not decoded).
 //!
 //! Guarantees: memory is bounded whatever the body's size (it is read in
 //! [`READ_BYTES`] pieces and framed as it comes; a partial frame is at
@@ -39,6 +50,8 @@ use crate::config::modules::imhttp::HttpInput;
 use crate::corectx::CoreCtx;
 use crate::frame::{Framer, FramerOptions};
 use crate::input::ratelimit::RateLimit;
+use crate::msg::json::{Json, Object, Path as VarPath};
+use crate::msg::vars::VarScope;
 use crate::msg::Origin;
 
 /// How long a body may stop coming before the request is given up.
@@ -57,6 +70,10 @@ const _: () = assert!(POSTS_MAX < super::CONNECTIONS_MAX);
 const READ_BYTES: usize = 64 << 10;
 /// The largest octet count accepted (imtcp's `maxFrameSize` default).
 const FRAME_BYTES_MAX: usize = 200_000;
+/// Compressed bytes inflated at once (at most about 1 MiB inflated).
+pub const INFLATE_STEP: usize = 1024;
+/// Request headers kept by addMetadata at most (rsyslog's limit).
+const METADATA_HEADERS_MAX: usize = 64;
 
 /// imhttp's counters, all inputs together (rsyslog's `imhttp` statistics
 /// object): messages taken, requests not answered 200, messages not
@@ -108,13 +125,55 @@ impl Input {
 
 /// What the head says of the body.
 pub struct Body {
+    /// Its bytes on the wire (compressed, when gzip).
     pub length: usize,
+    pub gzip: bool,
+    /// addMetadata's values, when the input asks for them.
+    pub metadata: Option<Metadata>,
+}
+
+/// What addMetadata adds to each message of a request.
+#[derive(Debug, Clone)]
+pub struct Metadata {
+    /// `$!metadata!httpheaders`.
+    pub headers: Json,
+    /// `$!metadata!queryparams` (only where there is a query).
+    pub query: Option<Json>,
+}
+
+/// addMetadata's values of a request: its headers by lower-case name
+/// (the last of a name wins), and its query `a=1&b=2;c` as rsyslog splits
+/// it.
+pub fn metadata(headers: &[httparse::Header], target: &str) -> Metadata {
+    let mut h = Object::new();
+    for header in headers.iter().take(METADATA_HEADERS_MAX) {
+        let value = String::from_utf8_lossy(header.value);
+        h.insert(
+            &header.name.to_ascii_lowercase(),
+            Json::Str(value.as_bytes().into()),
+        );
+    }
+    let query = target.split_once('?').map(|(_, q)| {
+        let mut o = Object::new();
+        for pair in q.split(['&', ';']).filter(|p| !p.is_empty()) {
+            let mut words = pair.split('=').filter(|w| !w.is_empty());
+            if let Some(key) = words.next() {
+                let value = words.next().unwrap_or("");
+                o.insert(key, Json::Str(value.as_bytes().into()));
+            }
+        }
+        Json::Object(o)
+    });
+    Metadata {
+        headers: Json::Object(h),
+        query,
+    }
 }
 
 /// The body's framing, or the reply refusing it: 411 without a
 /// `Content-Length` or with `Transfer-Encoding`, 415 for a
-/// `Content-Encoding` other than identity, 400 for a length that does
-/// not parse.
+/// `Content-Encoding` other than gzip or identity, 400 for a length that
+/// does not parse.
 pub fn body(header: &dyn Fn(&str) -> Option<String>) -> Result<Body, (u16, &'static str)> {
     if header("Transfer-Encoding").is_some() {
         return Err((
@@ -122,9 +181,16 @@ pub fn body(header: &dyn Fn(&str) -> Option<String>) -> Result<Body, (u16, &'sta
             "send the body with a Content-Length (chunked bodies are not read)\n",
         ));
     }
+    let mut gzip = false;
     if let Some(e) = header("Content-Encoding") {
-        if !e.trim().eq_ignore_ascii_case("identity") {
-            return Err((415, "compressed bodies are not read: send it plain\n"));
+        let e = e.trim();
+        if e.eq_ignore_ascii_case("gzip") {
+            gzip = true;
+        } else if !e.eq_ignore_ascii_case("identity") {
+            return Err((
+                415,
+                "only gzip bodies are inflated: send it plain or gzip\n",
+            ));
         }
     }
     let Some(len) = header("Content-Length") else {
@@ -132,7 +198,11 @@ pub fn body(header: &dyn Fn(&str) -> Option<String>) -> Result<Body, (u16, &'sta
     };
     match len.trim().parse::<usize>() {
         Ok(length) if length > BODY_BYTES_MAX => Err((413, "the body is larger than 1 GiB\n")),
-        Ok(length) => Ok(Body { length }),
+        Ok(length) => Ok(Body {
+            length,
+            gzip,
+            metadata: None,
+        }),
         Err(_) => Err((400, "Content-Length is not a number\n")),
     }
 }
@@ -167,9 +237,23 @@ async fn read_body(
         .unwrap_or_default();
     let origin = Arc::new(Origin::new(&peer, &peer, &input.config.name));
     let mut frames = Frames::new(&input.config, input.max_message);
+    let mut gunzip = body.gzip.then(Gunzip::new);
+    let md = body.metadata.as_ref();
     let first = already.len().min(body.length);
-    frames.push(&already[..first]);
-    submit(ctx, input, &origin, &mut frames, sent).await;
+    if let Err(e) = take(
+        ctx,
+        input,
+        &origin,
+        &mut frames,
+        &mut gunzip,
+        &already[..first],
+        md,
+        sent,
+    )
+    .await
+    {
+        return e;
+    }
     let mut remaining = body.length - first;
     let mut buf = vec![0u8; READ_BYTES];
     let deadline =
@@ -200,8 +284,20 @@ async fn read_body(
             }
             Ok(n) => {
                 remaining -= n;
-                frames.push(&buf[..n]);
-                submit(ctx, input, &origin, &mut frames, sent).await;
+                if let Err(e) = take(
+                    ctx,
+                    input,
+                    &origin,
+                    &mut frames,
+                    &mut gunzip,
+                    &buf[..n],
+                    md,
+                    sent,
+                )
+                .await
+                {
+                    return e;
+                }
             }
             Err(true) => {
                 let text =
@@ -214,8 +310,14 @@ async fn read_body(
             }
         }
     }
+    if let Some(g) = gunzip {
+        if let Err(e) = g.finish(&mut frames) {
+            let text = format!("{e}; {} messages taken\n", sent.taken);
+            return (400, text);
+        }
+    }
     frames.finish();
-    submit(ctx, input, &origin, &mut frames, sent).await;
+    submit(ctx, input, &origin, &mut frames, md, sent).await;
     if sent.dropped == 0 && sent.refused == 0 {
         (200, format!("{} messages\n", sent.taken))
     } else {
@@ -232,6 +334,85 @@ async fn read_body(
                 sent.taken + sent.dropped + sent.refused
             ),
         )
+    }
+}
+
+/// Frames `bytes` of the body (inflated first, a step at a time, when
+/// gzip) and enqueues what they complete; the reply that ends the
+/// request when they cannot be read.
+#[allow(clippy::too_many_arguments)]
+async fn take(
+    ctx: &CoreCtx,
+    input: &Input,
+    origin: &Arc<Origin>,
+    frames: &mut Frames,
+    gunzip: &mut Option<Gunzip>,
+    bytes: &[u8],
+    md: Option<&Metadata>,
+    sent: &mut Sent,
+) -> Result<(), (u16, String)> {
+    let Some(g) = gunzip else {
+        frames.push(bytes);
+        submit(ctx, input, origin, frames, md, sent).await;
+        return Ok(());
+    };
+    for step in bytes.chunks(INFLATE_STEP) {
+        if let Err((status, why)) = g.push(step, frames) {
+            return Err((status, format!("{why}; {} messages taken\n", sent.taken)));
+        }
+        submit(ctx, input, origin, frames, md, sent).await;
+    }
+    Ok(())
+}
+
+/// A gzip body inflated as it comes.
+struct Gunzip {
+    decoder: flate2::write::GzDecoder<Vec<u8>>,
+    inflated: usize,
+}
+
+impl Gunzip {
+    fn new() -> Gunzip {
+        Gunzip {
+            decoder: flate2::write::GzDecoder::new(Vec::new()),
+            inflated: 0,
+        }
+    }
+
+    /// Inflates `step` (at most [`INFLATE_STEP`] bytes) into `frames`.
+    fn push(&mut self, step: &[u8], frames: &mut Frames) -> Result<(), (u16, &'static str)> {
+        use std::io::Write;
+        debug_assert!(step.len() <= INFLATE_STEP);
+        self.decoder
+            .write_all(step)
+            .map_err(|_| (400, "the body is not gzip, or is damaged"))?;
+        self.drain(frames)
+    }
+
+    /// The inflated bytes so far into `frames`; 413 past [`BODY_BYTES_MAX`].
+    fn drain(&mut self, frames: &mut Frames) -> Result<(), (u16, &'static str)> {
+        let out = self.decoder.get_mut();
+        self.inflated += out.len();
+        if self.inflated > BODY_BYTES_MAX {
+            return Err((413, "the inflated body is larger than 1 GiB"));
+        }
+        frames.push(out);
+        out.clear();
+        Ok(())
+    }
+
+    /// The end of the body: the gzip stream must be complete.
+    fn finish(mut self, frames: &mut Frames) -> Result<(), &'static str> {
+        self.decoder
+            .try_finish()
+            .map_err(|_| "the gzip body ended before its stream did")?;
+        self.drain(frames).map_err(|(_, why)| why)?;
+        // try_finish accepts a stream cut short at a block boundary; the
+        // trailer (CRC and length) must have been read.
+        match self.decoder.finish() {
+            Ok(rest) if rest.is_empty() => Ok(()),
+            _ => Err("the gzip body ended before its stream did"),
+        }
     }
 }
 
@@ -309,6 +490,7 @@ async fn submit(
     input: &Input,
     origin: &Arc<Origin>,
     frames: &mut Frames,
+    md: Option<&Metadata>,
     sent: &mut Sent,
 ) {
     if frames.out.is_empty() {
@@ -338,6 +520,25 @@ async fn submit(
             let (mut m, _) =
                 crate::parse::parse_chain(f, origin, now, &ctx.parse, input.parsers.as_deref());
             m.set_ruleset(ruleset);
+            if let Some(md) = md {
+                let vars = m.vars_mut();
+                // A request's headers are bounded (the head is): within
+                // the variables' weight limit, or not added.
+                let _ = vars.set(
+                    VarScope::Message,
+                    &VarPath::parse("metadata!httpheaders"),
+                    md.headers.clone(),
+                    false,
+                );
+                if let Some(q) = &md.query {
+                    let _ = vars.set(
+                        VarScope::Message,
+                        &VarPath::parse("metadata!queryparams"),
+                        q.clone(),
+                        false,
+                    );
+                }
+            }
             items.push(m);
         }
     }
@@ -372,6 +573,7 @@ mod tests {
             octet_counted,
             ratelimit_interval_s: 0,
             ratelimit_burst: 0,
+            add_metadata: false,
         }
     }
 
@@ -421,10 +623,15 @@ mod tests {
                 .map(|e| e.0),
             Some(411)
         );
+        assert!(body(&head(&[
+            ("Content-Length", "3"),
+            ("Content-Encoding", "gzip")
+        ]))
+        .is_ok_and(|b| b.gzip));
         assert_eq!(
             body(&head(&[
                 ("Content-Length", "3"),
-                ("Content-Encoding", "gzip")
+                ("Content-Encoding", "br")
             ]))
             .err()
             .map(|e| e.0),
@@ -434,5 +641,64 @@ mod tests {
             body(&head(&[("Content-Length", "x")])).err().map(|e| e.0),
             Some(400)
         );
+    }
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn inflate(body: &[u8]) -> Result<Vec<Bytes>, String> {
+        let mut f = Frames::new(&input(false, false), 100);
+        let mut g = Gunzip::new();
+        for step in body.chunks(7) {
+            g.push(step, &mut f).map_err(|e| e.1.to_string())?;
+        }
+        g.finish(&mut f)?;
+        f.finish();
+        Ok(f.out)
+    }
+
+    #[test]
+    fn gzip_bodies_are_inflated_and_damaged_ones_refused() {
+        let body = gz(b"one\ntwo\nthree\n");
+        assert_eq!(inflate(&body).unwrap(), ["one", "two", "three"]);
+        assert!(inflate(&body[..body.len() - 4]).is_err(), "no trailer");
+        assert!(
+            inflate(&body[..body.len() / 2]).is_err(),
+            "cut in the middle"
+        );
+        assert!(inflate(b"plain text, not gzip\n").is_err());
+    }
+
+    #[test]
+    fn metadata_as_rsyslog_adds_it() {
+        let headers = [
+            httparse::Header {
+                name: "X-Trace",
+                value: b"abc",
+            },
+            httparse::Header {
+                name: "Content-Type",
+                value: b"text/plain",
+            },
+        ];
+        let m = metadata(&headers, "/logs?a=1&b=2=3;c&&=d");
+        let text = |j: &Json| {
+            let mut out = Vec::new();
+            j.render(&mut out, crate::msg::json::Style::Plain);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            text(&m.headers),
+            r#"{"x-trace":"abc","content-type":"text\/plain"}"#
+        );
+        assert_eq!(
+            text(m.query.as_ref().unwrap()),
+            r#"{"a":"1","b":"2","c":"","d":""}"#
+        );
+        assert!(metadata(&headers, "/logs").query.is_none());
     }
 }

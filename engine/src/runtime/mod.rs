@@ -84,6 +84,9 @@ pub struct Report {
     pub actions: Vec<(String, u64, u64, u64)>,
     /// Datagrams the kernel dropped on the UDP inputs' sockets.
     pub udp_kernel_drops: u64,
+    /// imhttp's log inputs, where there are any: messages taken, requests
+    /// not answered 200, messages not taken.
+    pub http: Option<(u64, u64, u64)>,
 }
 
 /// Where the daemon listens and writes, for the start-up message.
@@ -363,6 +366,14 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
         })
         .collect();
     report.udp_kernel_drops = udp_drops.load(Ordering::Relaxed);
+    if plan.http.as_ref().is_some_and(|h| !h.inputs.is_empty()) {
+        let c = &http_counters;
+        report.http = Some((
+            c.submitted.load(Ordering::Relaxed),
+            c.failed.load(Ordering::Relaxed),
+            c.discarded.load(Ordering::Relaxed),
+        ));
+    }
     if let Some(Err(e)) = dropped {
         return Err(StartError::PrivDrop(e));
     }

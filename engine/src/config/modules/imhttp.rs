@@ -44,7 +44,6 @@ pub static MODULE: Table = Table {
     ],
 };
 
-const METADATA: &str = "adding the request's headers and query parameters to $!metadata is not built yet; they would not be there";
 const NAMED_LIMIT: &str = "named rate limits (ratelimit() objects) are not in rsyslog 8.2302 and not built; use ratelimit.interval and ratelimit.burst";
 const INT: Type = Type::Int {
     min: 0,
@@ -76,7 +75,9 @@ pub static INPUT: Table = Table {
         Param::new("ratelimit.interval", INT, "0").note("seconds; 0: no rate limit"),
         Param::new("ratelimit.burst", INT, "10000"),
         Param::new("ratelimit.name", Type::Str, "").refused(NAMED_LIMIT),
-        Param::new("addMetadata", Type::Bool, "off").refused(METADATA),
+        Param::new("addMetadata", Type::Bool, "off").note(
+            "on: each message carries the request's headers in $!metadata!httpheaders (names in lower case) and its query parameters in $!metadata!queryparams, as rsyslog's imhttp adds them",
+        ),
     ],
 };
 
@@ -93,6 +94,8 @@ pub struct HttpInput {
     pub octet_counted: bool,
     pub ratelimit_interval_s: u64,
     pub ratelimit_burst: u64,
+    /// `addMetadata`: headers and query into `$!metadata`.
+    pub add_metadata: bool,
 }
 
 /// An input's parameters, typed (the ruleset's name returned beside).
@@ -113,6 +116,7 @@ pub fn resolve_input(r: &Resolved) -> Result<(HttpInput, Option<String>), String
         octet_counted: r.bool("supportOctetCountedFraming"),
         ratelimit_interval_s: r.int("ratelimit.interval") as u64,
         ratelimit_burst: r.int("ratelimit.burst") as u64,
+        add_metadata: r.bool("addMetadata"),
     };
     let ruleset = r.opt_str("ruleset").filter(|n| !n.is_empty());
     // Checked once every parameter is read.
