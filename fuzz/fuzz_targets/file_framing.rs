@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let mut whole = Framer::new(framing.clone(), start);
     let mut a: Vec<Framed> = Vec::new();
     whole.feed(data, &mut a);
-    let mut pieces = Framer::new(framing, start);
+    let mut pieces = Framer::new(framing.clone(), start);
     let mut b = Vec::new();
     for chunk in data.chunks(usize::from(*step).max(1)) {
         pieces.feed(chunk, &mut b);
@@ -46,6 +46,22 @@ fuzz_target!(|data: &[u8]| {
         assert!(m.start >= last && m.start < end, "starts in order, within the bytes");
         last = m.start;
     }
+    // A restart at a message's start (where a state file may point)
+    // cuts the same messages from there on (not while discarding: what a
+    // discarded rest was is not kept).
+    if !framing.discard_truncated && !a.is_empty() {
+        let k = usize::from(*step) % a.len();
+        let at = a[k].start;
+        let mut again = Framer::new(framing.clone(), at);
+        let mut c = Vec::new();
+        again.feed(&data[(at - start) as usize..], &mut c);
+        assert_eq!(&a[k..], &c[..], "a restart at a message's start cut otherwise");
+    }
+    let rest = whole.resume_at();
+    let mut tail = Framer::new(framing, rest);
+    let mut d = Vec::new();
+    tail.feed(&data[(rest - start) as usize..], &mut d);
     whole.time_out(&mut a);
     assert!(!whole.has_pending());
+    whole.finish(&mut a);
 });

@@ -606,6 +606,12 @@ action(type="omfile" file="@DIR@/out.log" template="t")
     c.stop();
 }
 
+/// Where corelogd keeps `log`'s state: `imfile-state:INODE:DEV`.
+fn state_file(d: &Path, log: &Path) -> PathBuf {
+    let m = std::fs::metadata(log).unwrap();
+    d.join(format!("work/imfile-state:{}:{}", m.ino(), m.dev()))
+}
+
 #[test]
 fn state_files_kept_and_removed() {
     // persistStateInterval: with a memory queue the state is written
@@ -616,8 +622,7 @@ fn state_files_kept_and_removed() {
     std::fs::write(&log, &lines).unwrap();
     let c = start(&d, &simple(&d, r#"persistStateInterval="5""#, ""));
     wait_out(&c, 5);
-    let inode = std::fs::metadata(&log).unwrap().ino();
-    let state = d.join(format!("work/imfile-state:{inode}"));
+    let state = state_file(&d, &log);
     let text = wait_for("the state file", Duration::from_secs(10), || {
         std::fs::read_to_string(&state).ok()
     });
@@ -634,7 +639,7 @@ fn state_files_kept_and_removed() {
     let d = prepare("keepstate");
     let log = d.join("in/app.log");
     std::fs::write(&log, "x\n").unwrap();
-    let inode = std::fs::metadata(&log).unwrap().ino();
+    let state = state_file(&d, &log);
     let c = start(
         &d,
         &simple(
@@ -644,12 +649,108 @@ fn state_files_kept_and_removed() {
         ),
     );
     wait_out(&c, 1);
-    let state = d.join(format!("work/imfile-state:{inode}"));
     wait_for("the state file", Duration::from_secs(10), || {
         state.exists().then_some(())
     });
     std::fs::remove_file(&log).unwrap();
     std::thread::sleep(Duration::from_secs(7));
     assert!(state.exists(), "kept with deleteStateOnFileDelete=\"off\"");
+    c.stop();
+}
+
+#[test]
+fn a_quiet_file_renamed_is_still_read_and_its_pending_message_completed() {
+    // readMode 2: a message is complete only when the next one begins;
+    // the file's last one completes when the file is left.
+    let d = prepare("quiet");
+    let log = d.join("in/app.log");
+    std::fs::write(&log, "m1\n cont\n").unwrap();
+    let c = start(&d, &simple(&d, r#"readMode="2""#, ""));
+    // Quiet for longer than the linger before it is rotated.
+    std::thread::sleep(Duration::from_secs(6));
+    assert!(out(&c).is_empty(), "m1 is not complete yet");
+    std::fs::rename(&log, d.join("in/app.log.1")).unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    // The writer has not reopened yet: it writes on in the old file.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(d.join("in/app.log.1"))
+        .unwrap()
+        .write_all(b"late\n more\n")
+        .unwrap();
+    let o = wait_for("the rotated file left", Duration::from_secs(20), || {
+        let o = out(&c);
+        (o.len() >= 2).then_some(o)
+    });
+    assert_eq!(o, ["m1#012 cont", "late#012 more"]);
+    c.stop();
+}
+
+#[test]
+fn braces_in_the_pattern() {
+    let d = prepare("braces");
+    for n in ["a", "b", "c"] {
+        std::fs::write(d.join(format!("in/{n}.log")), format!("{n}\n")).unwrap();
+    }
+    let config = format!(
+        r#"
+global(workDirectory="{0}/work")
+module(load="imfile" sortFiles="on")
+input(type="imfile" file="{0}/in/{{a,c}}.log" tag="b:")
+template(name="t" type="string" string="%msg%\n")
+action(type="omfile" file="@DIR@/out.log" template="t")
+"#,
+        d.display()
+    );
+    let c = start(&d, &config);
+    assert_eq!(wait_out(&c, 2), ["a", "c"]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(out(&c).len(), 2);
+    c.stop();
+}
+
+/// A server moving from rsyslog: rsyslogd followed the file and kept its
+/// state (`imfile-state:INODE`, JSON) in the work directory; corelogd
+/// with the same work directory goes on where rsyslog stopped.
+#[test]
+fn corelog_goes_on_where_rsyslog_stopped() {
+    let d = prepare("from-rsyslog");
+    let log = d.join("in/app.log");
+    std::fs::write(&log, "r1\nr2\nr3\n").unwrap();
+    let rdir = d.join("rsyslog");
+    let rconf = format!(
+        r#"
+global(workDirectory="{0}/work")
+module(load="imfile")
+module(load="imtcp")
+input(type="imtcp" port="@PORT@")
+input(type="imfile" file="{1}" tag="app:")
+template(name="t" type="string" string="%msg%\n")
+:inputname, isequal, "imfile" action(type="omfile" file="{0}/rsyslog.log" template="t")
+"#,
+        d.display(),
+        log.display()
+    );
+    let r = Rsyslogd::start(&rdir, &rconf);
+    wait_for("rsyslog's lines", Duration::from_secs(20), || {
+        let t = std::fs::read_to_string(d.join("rsyslog.log")).unwrap_or_default();
+        (t.lines().count() >= 3).then_some(())
+    });
+    r.stop();
+    let inode = std::fs::metadata(&log).unwrap().ino();
+    assert!(
+        d.join(format!("work/imfile-state:{inode}")).exists(),
+        "rsyslog keeps imfile-state:INODE"
+    );
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .unwrap()
+        .write_all(b"c1\nc2\n")
+        .unwrap();
+    let c = start(&d, &simple(&d, "", ""));
+    assert_eq!(wait_out(&c, 2), ["c1", "c2"]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(out(&c).len(), 2, "nothing rsyslog took is read again");
     c.stop();
 }

@@ -169,6 +169,12 @@ impl Framer {
                     bytes = &bytes[i + 1..];
                     if self.skipping_line {
                         self.skipping_line = false;
+                        // Whether a line too long to hold matched the
+                        // end regex cannot be told: it is taken as the
+                        // end, so the next message is not dropped with it.
+                        if matches!(self.framing.mode, ReadMode::End(_)) {
+                            self.ignoring = false;
+                        }
                     } else {
                         let line = std::mem::take(&mut self.line);
                         self.complete_line(&line, out);
@@ -183,6 +189,21 @@ impl Framer {
                 }
             }
         }
+    }
+
+    /// The end of a file that is left (rotated away, or truncated): its
+    /// last line, without an LF, is complete, and so is the message being
+    /// assembled.
+    pub fn finish(&mut self, out: &mut Vec<Framed>) {
+        if !self.skipping_line && !self.line.is_empty() {
+            let line = std::mem::take(&mut self.line);
+            self.complete_line(&line, out);
+        }
+        self.skipping_line = false;
+        self.line.clear();
+        self.line_start = self.pos;
+        self.time_out(out);
+        debug_assert_eq!(self.resume_at(), self.pos);
     }
 
     /// readTimeout: the message being assembled is complete as it is.
@@ -416,6 +437,31 @@ mod tests {
         fr.time_out(&mut out);
         assert_eq!(out[0].text, b"a#012b");
         assert_eq!(fr.resume_at(), 4);
+    }
+
+    #[test]
+    fn an_oversized_end_line_ends_its_message() {
+        let re = Regex::new("END$").unwrap();
+        let f = framing(ReadMode::End(re), None, 20, true);
+        let long = format!("a\n{} END\nnext1\nnext2 END\n", "b".repeat(25));
+        let (m, _) = cut(f, &long);
+        assert_eq!(
+            m,
+            ["a".to_string(), "b".repeat(20), "next1\nnext2 END".into()]
+        );
+    }
+
+    #[test]
+    fn a_left_file_ends_its_last_line_and_message() {
+        let f = framing(ReadMode::Indented, Some("#012"), 100, false);
+        let mut fr = Framer::new(f, 0);
+        let mut out = Vec::new();
+        fr.feed(b"a\n b\nlast", &mut out);
+        assert!(out.is_empty());
+        fr.finish(&mut out);
+        let texts: Vec<_> = out.iter().map(|m| m.text.clone()).collect();
+        assert_eq!(texts, [b"a#012 b".to_vec(), b"last".to_vec()]);
+        assert_eq!(fr.resume_at(), 9);
     }
 
     #[test]

@@ -74,7 +74,7 @@ pub static INPUT: Table = Table {
         Param::new("type", Type::Str, ""),
         Param::new("file", Type::Path, "")
             .legacy("$InputFileName")
-            .note("required; '*' and '?' match in any part of the path")
+            .note("required; '*', '?', '[…]' and '{a,b}' match in any part of the path; a relative path is taken from the directory corelogd starts in")
             .sample("/var/log/app/*.log"),
         Param::new("tag", Type::Str, "")
             .legacy("$InputFileTag")
@@ -98,7 +98,7 @@ pub static INPUT: Table = Table {
         Param::new("discardTruncatedMsg", Type::Bool, "off")
             .note("on: what passes maxMessageSize is dropped; off: it becomes the next message"),
         Param::new("msgDiscardingError", Type::Bool, "on")
-            .note("on: a message cut at maxMessageSize is said (once a minute per file)"),
+            .note("on: messages cut at maxMessageSize are said (at most every 10 s per file, with their count)"),
         Param::new("escapeLF", Type::Bool, "on")
             .note("on: an LF inside a multi-line message becomes escapeLF.replacement (off for $InputRunFileMonitor, as in rsyslog)"),
         Param::new("escapeLF.replacement", Type::Str, "")
@@ -220,9 +220,10 @@ impl FileInput {
     }
 }
 
-/// Whether a path holds glob characters.
+/// Whether a path holds glob characters (braces too, as rsyslog's
+/// GLOB_BRACE reads them).
 pub fn has_wildcard(path: &str) -> bool {
-    path.contains(['*', '?', '['])
+    path.contains(['*', '?', '[', '{'])
 }
 
 /// The module's parameters, typed; an error for what corelog cannot do.

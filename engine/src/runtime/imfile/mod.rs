@@ -12,16 +12,18 @@
 //! input name `imfile`, hostname the local one; with `addMetadata`,
 //! `$!metadata!filename` and `$!metadata!fileoffset` (where it begins).
 //!
-//! Rotation. A file is followed by its inode, not its name:
+//! Rotation. A file is followed by its device and inode, not its name:
 //! - renamed (rename and create): the old inode is read to its end, and
-//!   for [`ROTATED_LINGER`] after, while its writer may still be writing
-//!   to it before it reopens; the new file under the name is read from its
-//!   start meanwhile;
+//!   on until it has been rotated and quiet for [`ROTATED_LINGER`], while
+//!   its writer may still be writing to it before it reopens; the new
+//!   file under the name is read from its start meanwhile. When it is
+//!   left, its last line and pending message are complete;
 //! - truncated (copytruncate): when the file is shorter than what was
-//!   read, or the bytes before the offset are no longer those read, it is
+//!   read, or the bytes before the offset are no longer those read
+//!   (checked before every read), what was read is completed and it is
 //!   read again from its start. What the writer wrote between logrotate's
-//!   copy and its truncation and that was not read yet is lost: that is
-//!   copytruncate's own race (logrotate(8) says so), not a reader's;
+//!   copy and its truncation, and what was not read before it, is not in
+//!   the file any more: copytruncate's own race (logrotate(8) says so);
 //! - rotated while corelogd was down: the old inode is looked for in its
 //!   directory by its state, and read to its end first.
 //!
@@ -44,6 +46,9 @@
 mod state;
 mod watch;
 
+use state::Id;
+
+use std::collections::HashSet;
 use std::fs::File;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
@@ -116,15 +121,16 @@ struct Followed {
     /// The name it is followed under (its last, when rotated).
     path: PathBuf,
     file: File,
-    inode: u64,
+    id: Id,
     framer: Framer,
     /// Where the messages enqueued so far end: what a state keeps.
     taken_to: u64,
     /// The last bytes read (up to [`state::TAIL_MAX`]) before the
     /// framer's position: a file written again over them was truncated.
     tail: Vec<u8>,
-    /// Its name no longer names it: read to its end, then left.
-    rotated: bool,
+    /// Its name no longer names it (since then): read to its end, and
+    /// left once idle for [`ROTATED_LINGER`] that long after.
+    rotated: Option<Instant>,
     /// At its end since.
     idle_since: Option<Instant>,
     /// When it last had new bytes (readTimeout).
@@ -138,6 +144,8 @@ struct Followed {
     truncated: (u64, Option<Instant>),
     /// Its state could not be written (said once; tried again each time).
     save_failed: bool,
+    /// A read failed (said once).
+    read_failed: bool,
 }
 
 /// Everything imfile follows.
@@ -154,6 +162,9 @@ pub struct Imfile {
     first_look: bool,
     /// Inputs whose missing file was said.
     said_missing: Vec<bool>,
+    /// Files that could not be opened, or that another input follows
+    /// (said once each).
+    said: HashSet<(PathBuf, usize)>,
     /// Reads and messages of this pass.
     buf: Vec<u8>,
     cut: Vec<Framed>,
@@ -204,6 +215,7 @@ impl Imfile {
             parsers,
             first_look: true,
             said_missing: vec![false; n],
+            said: HashSet::new(),
             buf: vec![0; READ_MAX],
             cut: Vec::new(),
         }
@@ -227,25 +239,46 @@ impl Imfile {
             }
             seen.extend(found.into_iter().map(|f| (i, f)));
         }
-        // Names now naming another inode, or none: rotated.
         for f in &mut self.files {
-            match seen.iter().find(|(_, s)| s.inode == f.inode) {
+            let now = match seen.iter().find(|(_, s)| s.id() == f.id) {
                 Some((_, s)) => {
                     f.path = s.path.clone();
-                    f.rotated = false;
+                    false
                 }
-                None => f.rotated = true,
+                // Not seen: rotated only if its name now names another
+                // file or none (a directory that could not be read this
+                // time says nothing).
+                None => match std::fs::metadata(&f.path) {
+                    Ok(m) => {
+                        Id {
+                            dev: m.dev(),
+                            ino: m.ino(),
+                        } != f.id
+                    }
+                    Err(e) => e.kind() == std::io::ErrorKind::NotFound || f.rotated.is_some(),
+                },
+            };
+            match (now, f.rotated) {
+                (true, None) => f.rotated = Some(Instant::now()),
+                (false, Some(_)) => f.rotated = None,
+                _ => {}
             }
         }
         for (i, found) in seen {
-            if self.files.iter().any(|f| f.inode == found.inode) {
+            if let Some(f) = self.files.iter().find(|f| f.id == found.id()) {
+                if f.input != i && self.said.insert((found.path.clone(), i)) {
+                    crate::notice!(
+                        "imfile: '{}' is followed by an earlier imfile input already; this one does not read it again",
+                        found.path.display()
+                    );
+                }
                 continue;
             }
             let older = self.config.inputs[i].ignore_older_than;
             if !older.is_zero() && found.age_s > older.as_secs() {
                 continue;
             }
-            self.follow(i, &found.path, found.inode, found.len, false);
+            self.follow(i, &found.path, found.id(), found.len, false);
         }
         if let Some(ino) = &mut self.inotify {
             dirs.sort();
@@ -255,22 +288,40 @@ impl Imfile {
         self.first_look = false;
     }
 
-    /// Starts following `path` (inode `inode`, `len` bytes now), from its
-    /// state when it has one that fits.
-    fn follow(&mut self, input: usize, path: &Path, inode: u64, len: u64, rotated: bool) {
+    /// Starts following `path` (`id`, `len` bytes now), from its state
+    /// when it has one that fits.
+    fn follow(&mut self, input: usize, path: &Path, id: Id, len: u64, rotated: bool) {
         let file = match File::open(path) {
             Ok(f) => f,
             Err(e) => {
-                crate::notice!("imfile: cannot open '{}': {e}", path.display());
+                if self.said.insert((path.to_path_buf(), usize::MAX)) {
+                    crate::notice!("imfile: cannot open '{}': {e}", path.display());
+                }
                 return;
             }
         };
         // Renamed between the look and the open: the next look sees it.
-        if file.metadata().map(|m| m.ino()).ok() != Some(inode) {
+        if file
+            .metadata()
+            .map(|m| Id {
+                dev: m.dev(),
+                ino: m.ino(),
+            })
+            .ok()
+            != Some(id)
+        {
             return;
         }
-        let kept = self.state.as_ref().and_then(|d| d.load(inode));
+        let kept = self.state.as_ref().and_then(|d| d.load(id));
         let start = match kept {
+            Some(s) if s.fits(&file) && s.rsyslog => {
+                // rsyslog kept where its current line began; a pending
+                // multi-line message began a line before at the latest.
+                match self.framings[input].mode.multi_line() {
+                    true => line_before(&file, s.offset),
+                    false => s.offset,
+                }
+            }
             Some(s) if s.fits(&file) => s.offset,
             Some(_) => {
                 crate::notice!("imfile: '{}' is not the file its state was kept for (a reused inode, or truncated while corelogd was down): read from its start", path.display());
@@ -289,11 +340,11 @@ impl Imfile {
             input,
             path: path.to_path_buf(),
             file,
-            inode,
+            id,
             framer,
             taken_to: start,
             tail,
-            rotated,
+            rotated: rotated.then(Instant::now),
             idle_since: None,
             last_data: Instant::now(),
             saved: None,
@@ -301,6 +352,7 @@ impl Imfile {
             limit: PerMinute::default(),
             truncated: (0, None),
             save_failed: false,
+            read_failed: false,
         });
     }
 
@@ -323,20 +375,28 @@ impl Imfile {
             let Some(input) = input else {
                 continue; // kept for a file no input follows now
             };
-            if std::fs::metadata(&s.path).is_ok_and(|m| m.ino() == s.inode) {
+            let id_of = |m: &std::fs::Metadata| Id {
+                dev: m.dev(),
+                ino: m.ino(),
+            };
+            if std::fs::metadata(&s.path).is_ok_and(|m| id_of(&m) == s.id) {
                 continue; // still under its name: the first look follows it
             }
+            // Found in its directory by its inode, and still the file the
+            // state was kept for (an inode freed and used again for
+            // another file is not read).
             let found = s.path.parent().and_then(|d| {
                 std::fs::read_dir(d).ok()?.flatten().find_map(|e| {
                     let m = e.metadata().ok()?;
-                    (m.is_file() && m.ino() == s.inode).then(|| (e.path(), m.len()))
+                    let fits = m.is_file()
+                        && id_of(&m) == s.id
+                        && File::open(e.path()).is_ok_and(|f| s.fits(&f));
+                    fits.then(|| (e.path(), m.len()))
                 })
             });
             match found {
-                Some((path, len)) => self.follow(input, &path, s.inode, len, true),
-                None if self.config.inputs[input].delete_state_on_file_delete => {
-                    dir.remove(s.inode)
-                }
+                Some((path, len)) => self.follow(input, &path, s.id, len, true),
+                None if self.config.inputs[input].delete_state_on_file_delete => dir.remove(s.id),
                 None => {}
             }
         }
@@ -351,7 +411,7 @@ impl Imfile {
         if f.saved == Some(f.taken_to) {
             return;
         }
-        let Some(s) = state::State::of(&f.file, &f.path, f.inode, f.taken_to) else {
+        let Some(s) = state::State::of(&f.file, &f.path, f.id, f.taken_to) else {
             return; // shrank meanwhile: read again from its start anyway
         };
         match dir.save(&s) {
@@ -373,33 +433,43 @@ impl Imfile {
     }
 
     /// Leaves the rotated files read to their end and idle for
-    /// [`ROTATED_LINGER`]; their state is removed (or kept, with
-    /// `deleteStateOnFileDelete="off"`).
-    fn leave_finished(&mut self) {
+    /// [`ROTATED_LINGER`] (and rotated that long): their last line and
+    /// pending message are complete; their state is removed (or kept,
+    /// with `deleteStateOnFileDelete="off"`).
+    async fn leave_finished(&mut self, ctx: &CoreCtx) {
         let mut i = 0;
         while i < self.files.len() {
             let f = &self.files[i];
-            let done = f.rotated && f.idle_since.is_some_and(|t| t.elapsed() >= ROTATED_LINGER);
-            if !done {
+            let idle = |t: Option<Instant>| t.is_some_and(|t| t.elapsed() >= ROTATED_LINGER);
+            if !(idle(f.rotated) && idle(f.idle_since)) {
                 i += 1;
                 continue;
             }
-            let keep = !self.config.inputs[f.input].delete_state_on_file_delete;
-            if keep {
+            debug_assert!(self.cut.is_empty());
+            self.files[i].framer.finish(&mut self.cut);
+            if !self.submit(ctx, i).await {
+                return; // stopping: its state is kept with the others
+            }
+            let f = &self.files[i];
+            if self.config.inputs[f.input].delete_state_on_file_delete {
+                if let Some(d) = &self.state {
+                    d.remove(f.id);
+                }
+            } else {
                 self.save(i);
-            } else if let Some(d) = &self.state {
-                d.remove(self.files[i].inode);
             }
             self.files.swap_remove(i);
         }
     }
 
-    /// Checks file `i` for truncation before reading: shorter than what
-    /// was read, or other bytes where the last ones read were. Then it is
-    /// read again from its start.
-    fn check_truncated(&mut self, i: usize) -> Option<u64> {
+    /// Whether file `i` was truncated since it was last read: it is
+    /// shorter than what was read, or other bytes are where the last ones
+    /// read were.
+    fn truncated(&mut self, i: usize) -> bool {
         let f = &mut self.files[i];
-        let len = f.file.metadata().map(|m| m.len()).ok()?;
+        let Ok(len) = f.file.metadata().map(|m| m.len()) else {
+            return false;
+        };
         let pos = f.framer.pos();
         let rewritten = len >= pos && !f.tail.is_empty() && {
             let mut now = vec![0; f.tail.len()];
@@ -410,16 +480,25 @@ impl Imfile {
         };
         if len < pos || rewritten {
             crate::notice!(
-                "imfile: '{}' was truncated ({} bytes now, read up to {pos}): read again from its start",
+                "imfile: '{}' was truncated ({len} bytes now, read up to {pos}): read again from its start",
                 f.path.display(),
-                len
             );
-            let framing = self.framings[f.input].clone();
-            f.framer = Framer::new(framing, 0);
-            f.taken_to = 0;
-            f.tail.clear();
+            return true;
         }
-        Some(len)
+        false
+    }
+
+    /// Reads truncated file `i` again from its start, once what was read
+    /// of its old content is complete and enqueued.
+    async fn restart(&mut self, ctx: &CoreCtx, i: usize) -> bool {
+        debug_assert!(self.cut.is_empty());
+        self.files[i].framer.finish(&mut self.cut);
+        let taken = self.submit(ctx, i).await;
+        let f = &mut self.files[i];
+        f.framer = Framer::new(self.framings[f.input].clone(), 0);
+        f.taken_to = 0;
+        f.tail.clear();
+        taken
     }
 
     /// Reads file `i` once (at most [`READ_MAX`]), cutting into
@@ -431,7 +510,10 @@ impl Imfile {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return true,
             Err(e) => {
-                crate::notice!("imfile: error reading '{}': {e}", f.path.display());
+                if !f.read_failed {
+                    f.read_failed = true;
+                    crate::notice!("imfile: error reading '{}': {e}", f.path.display());
+                }
                 0
             }
         };
@@ -515,7 +597,10 @@ impl Imfile {
             let count = items.len() as u64;
             let taken = items.is_empty() || shard.enqueue(&mut items).await;
             shard.recycle(items);
-            if !taken {
+            // Not taken while running: the disk refused them, and the
+            // queue counted them as dropped; the rest go on. Stopping:
+            // the state stays before them, so they are read again.
+            if !taken && (ctx.stop.is_stopped() || shard.is_closed()) {
                 return false;
             }
             let f = &mut self.files[i];
@@ -575,28 +660,36 @@ impl Imfile {
         let mut any = false;
         let mut i = 0;
         while i < self.files.len() {
-            if self.check_truncated(i).is_none() {
-                i += 1;
-                continue;
-            }
-            let max_lines = self.config.inputs[self.files[i].input].max_lines_at_once;
+            let input = &self.config.inputs[self.files[i].input];
+            let (max_lines, per_submit) = (input.max_lines_at_once, input.max_submit_at_once);
             let mut lines = 0;
             loop {
+                // Before every read: a copytruncate during a wait for room
+                // must not be read past.
+                if self.truncated(i) && !self.restart(ctx, i).await {
+                    return any;
+                }
+                debug_assert!(self.cut.len() < per_submit);
+                let before = self.cut.len();
                 let more = self.read_once(i);
                 any |= more;
-                lines += self.cut.len();
-                let full =
-                    self.cut.len() >= self.config.inputs[self.files[i].input].max_submit_at_once;
-                if (full || !more || (max_lines > 0 && lines >= max_lines))
+                lines += self.cut.len() - before;
+                let enough = max_lines > 0 && lines >= max_lines;
+                let stopping = ctx.stop.is_stopped();
+                if (self.cut.len() >= per_submit || !more || enough || stopping)
                     && !self.submit(ctx, i).await
                 {
                     return any;
                 }
-                if !more || (max_lines > 0 && lines >= max_lines) || ctx.stop.is_stopped() {
+                if !more || enough || stopping {
                     break;
                 }
                 glommio::yield_if_needed().await;
             }
+            debug_assert!(
+                self.cut.is_empty(),
+                "a file's messages go out before the next file is read"
+            );
             i += 1;
         }
         any
@@ -611,6 +704,7 @@ impl Imfile {
             if timeout.is_zero() || !f.framer.has_pending() || f.last_data.elapsed() < timeout {
                 continue;
             }
+            debug_assert!(self.cut.is_empty());
             f.framer.time_out(&mut self.cut);
             if !self.submit(ctx, i).await {
                 return;
@@ -623,6 +717,26 @@ impl Imfile {
         for i in 0..self.files.len() {
             self.save(i);
         }
+    }
+}
+
+/// Where the line before the one at `offset` begins (rsyslog's state
+/// says where its current line began; a pending multi-line message began
+/// a line before at the latest). Reads at most 64 KiB back.
+fn line_before(file: &File, offset: u64) -> u64 {
+    const BACK: u64 = 64 * 1024;
+    if offset < 2 {
+        return 0;
+    }
+    let from = offset.saturating_sub(BACK);
+    let mut buf = vec![0; (offset - 1 - from) as usize];
+    if file.read_exact_at(&mut buf, from).is_err() {
+        return offset;
+    }
+    match memchr::memrchr(b'\n', &buf) {
+        Some(i) => from + i as u64 + 1,
+        None if from == 0 => 0,
+        None => offset,
     }
 }
 
@@ -730,14 +844,23 @@ pub async fn run(mut m: Imfile, ctx: Rc<CoreCtx>) {
     let mut read = false;
     loop {
         let stopping = ctx.stop.is_stopped();
-        let changed = m.inotify.as_mut().map_or(true, |i| i.changed());
+        let changes = m.inotify.as_mut().map_or(
+            watch::Changes {
+                any: true,
+                names: true,
+            },
+            |i| i.changed(),
+        );
         let full = last_full.map_or(true, |t| t.elapsed() >= FULL_LOOK);
-        // Read on: the last pass may have stopped at maxLinesAtOnce.
-        if changed || full || polling || read {
+        // Names created, renamed or removed: a look; anything, or the
+        // last pass stopped at maxLinesAtOnce: a read.
+        if changes.names || full || polling {
             m.look();
             if full {
                 last_full = Some(Instant::now());
             }
+        }
+        if changes.any || full || polling || read {
             read = m.read_all(&ctx).await;
         } else {
             read = false;
@@ -746,7 +869,7 @@ pub async fn run(mut m: Imfile, ctx: Rc<CoreCtx>) {
             last_timeouts = Instant::now();
             m.time_out(&ctx).await;
         }
-        m.leave_finished();
+        m.leave_finished(&ctx).await;
         if stopping || ctx.stop.is_stopped() {
             m.save_all();
             return;

@@ -6,7 +6,10 @@
 //! (always where a message begins). Out: `imfile-state:INODE` in the
 //! state directory, one line per field, written aside and renamed over
 //! the old one, so a kill -9 leaves the old state or the new one, never
-//! half of one.
+//! half of one. It is named `imfile-state:INODE:DEV`; rsyslog's own
+//! (`imfile-state:INODE`, JSON) is read where corelog has none, so a
+//! server moving from rsyslog with the same work directory goes on where
+//! rsyslog stopped.
 //!
 //! A state is named by the inode, not the path: a file renamed by
 //! rotation keeps its state, and the new file under the old name gets its
@@ -53,47 +56,62 @@ impl Print {
     }
 }
 
+/// A file's identity: its device and inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Id {
+    pub dev: u64,
+    pub ino: u64,
+}
+
 /// Where a file was left.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct State {
     /// The name it was followed under last.
     pub path: PathBuf,
-    pub inode: u64,
+    pub id: Id,
     /// Where to go on from: the start of the first message not taken.
     pub offset: u64,
     /// The file's first `min(offset, HEAD_MAX)` bytes.
     pub head: Print,
     /// The `min(offset, TAIL_MAX)` bytes before `offset`.
     pub tail: Print,
+    /// Read from rsyslog's state file (no fingerprints; the offset is
+    /// rsyslog's `strt_offs`).
+    pub rsyslog: bool,
 }
 
 impl State {
     /// The state of `file` left at `offset` (`None` if its bytes cannot
     /// be read: it shrank meanwhile, and is read again from its start).
-    pub fn of(file: &File, path: &Path, inode: u64, offset: u64) -> Option<State> {
+    pub fn of(file: &File, path: &Path, id: Id, offset: u64) -> Option<State> {
         let head = Print::of(file, 0, offset.min(HEAD_MAX))?;
         let tail_len = offset.min(TAIL_MAX);
         let tail = Print::of(file, offset - tail_len, tail_len)?;
         Some(State {
             path: path.to_path_buf(),
-            inode,
+            id,
             offset,
             head,
             tail,
+            rsyslog: false,
         })
     }
 
     /// Whether `file` is the file this state was kept for, and still
     /// holds what was read of it.
     pub fn fits(&self, file: &File) -> bool {
-        self.head.matches(file, 0) && self.tail.matches(file, self.offset - self.tail.len)
+        let len = file.metadata().map_or(0, |m| m.len());
+        self.offset <= len
+            && self.head.matches(file, 0)
+            && self.tail.matches(file, self.offset - self.tail.len)
     }
 
     fn text(&self) -> String {
         format!(
-            "{MAGIC}\npath={}\ninode={}\noffset={}\nhead={}:{:08x}\ntail={}:{:08x}\n",
+            "{MAGIC}\npath={}\ndev={}\ninode={}\noffset={}\nhead={}:{:08x}\ntail={}:{:08x}\n",
             self.path.display(),
-            self.inode,
+            self.id.dev,
+            self.id.ino,
             self.offset,
             self.head.len,
             self.head.crc,
@@ -114,23 +132,43 @@ impl State {
             l.strip_prefix(name)?.strip_prefix('=').map(str::to_string)
         };
         let path = PathBuf::from(field("path")?);
-        let inode = field("inode")?.parse().ok()?;
+        let dev = field("dev")?.parse().ok()?;
+        let ino = field("inode")?.parse().ok()?;
         let offset = field("offset")?.parse().ok()?;
-        let print = |s: String| {
+        let print = |s: String, max: u64| {
             let (len, crc) = s.split_once(':')?;
-            Some(Print {
-                len: len.parse().ok()?,
+            let len: u64 = len.parse().ok()?;
+            (len <= max && len <= offset).then_some(Print {
+                len,
                 crc: u32::from_str_radix(crc, 16).ok()?,
             })
         };
-        let head = print(field("head")?)?;
-        let tail = print(field("tail")?)?;
-        (head.len <= offset && tail.len <= offset).then_some(State {
+        let head = print(field("head")?, HEAD_MAX)?;
+        let tail = print(field("tail")?, TAIL_MAX)?;
+        Some(State {
             path,
-            inode,
+            id: Id { dev, ino },
             offset,
             head,
             tail,
+            rsyslog: false,
+        })
+    }
+
+    /// rsyslog 8.2302's state (`imfile-state:INODE`, JSON): its
+    /// `strt_offs`, where the line it was reading began.
+    fn parse_rsyslog(text: &str, id: Id) -> Option<State> {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        let offset = v.get("strt_offs")?.as_u64()?;
+        let path = PathBuf::from(v.get("filename").and_then(|f| f.as_str()).unwrap_or(""));
+        let none = Print { len: 0, crc: 0 };
+        Some(State {
+            path,
+            id,
+            offset,
+            head: none,
+            tail: none,
+            rsyslog: true,
         })
     }
 }
@@ -142,15 +180,43 @@ pub struct Dir {
 }
 
 impl Dir {
-    fn file(&self, inode: u64) -> PathBuf {
-        self.path.join(format!("{PREFIX}{inode}"))
+    fn file(&self, id: Id) -> PathBuf {
+        self.path.join(format!("{PREFIX}{}:{}", id.ino, id.dev))
     }
 
-    /// The state kept for `inode`, if any (one that cannot be read is
-    /// said and taken as none: the file is then read from its start).
-    pub fn load(&self, inode: u64) -> Option<State> {
-        let path = self.file(inode);
-        let text = match std::fs::read_to_string(&path) {
+    /// The state kept for `id`, if any: corelog's (one kept under
+    /// another device number too, as after a reboot that numbered the
+    /// devices anew: the fingerprints then decide), else rsyslog's. One
+    /// that cannot be read is said and taken as none: the file is then
+    /// read from its start.
+    pub fn load(&self, id: Id) -> Option<State> {
+        if let Some(s) = self.read(&self.file(id)) {
+            return Some(s);
+        }
+        let ours = format!("{PREFIX}{}:", id.ino);
+        let other_dev = std::fs::read_dir(&self.path).ok().and_then(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with(&ours)))
+                .find_map(|e| self.read(&e.path()))
+        });
+        if let Some(mut s) = other_dev.filter(|s| s.id.ino == id.ino) {
+            s.id = id;
+            return Some(s);
+        }
+        let theirs = self.path.join(format!("{PREFIX}{}", id.ino));
+        let text = std::fs::read_to_string(&theirs).ok()?;
+        let s = State::parse_rsyslog(&text, id);
+        if s.is_none() {
+            crate::notice!(
+                "imfile: state file {} is neither corelogd's nor rsyslog's; the file is read from its start",
+                theirs.display()
+            );
+        }
+        s
+    }
+
+    fn read(&self, path: &Path) -> Option<State> {
+        let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == ErrorKind::NotFound => return None,
             Err(e) => {
@@ -158,17 +224,18 @@ impl Dir {
                 return None;
             }
         };
-        let state = State::parse(&text).filter(|s| s.inode == inode);
+        let state = State::parse(&text);
         if state.is_none() {
             crate::notice!(
-                "imfile: state file {} is not one corelogd wrote; the file is read from its start",
+                "imfile: state file {} is damaged; the file is read from its start",
                 path.display()
             );
         }
         state
     }
 
-    /// Every state kept (for the files rotated while corelogd was down).
+    /// Every state corelog kept (for the files rotated while corelogd was
+    /// down).
     pub fn all(&self) -> Vec<State> {
         let Ok(entries) = std::fs::read_dir(&self.path) else {
             return Vec::new();
@@ -176,31 +243,34 @@ impl Dir {
         let mut out = Vec::new();
         for e in entries.flatten() {
             let name = e.file_name();
-            let Some(inode) = name
+            let ours = name
                 .to_str()
                 .and_then(|n| n.strip_prefix(PREFIX))
-                .and_then(|n| n.parse::<u64>().ok())
-            else {
-                continue;
-            };
-            if let Some(s) = self.load(inode) {
-                out.push(s);
+                .and_then(|n| n.split_once(':'))
+                .is_some_and(|(i, d)| i.parse::<u64>().is_ok() && d.parse::<u64>().is_ok());
+            if ours {
+                out.extend(self.read(&e.path()));
             }
         }
         out
     }
 
-    /// Keeps `state`: written aside, then renamed over the old one.
+    /// Keeps `state`: written aside and synced, then renamed over the old
+    /// one (a crash, or a power loss, leaves the old state or the new one
+    /// whole; an old one reads lines again, it never skips them).
     pub fn save(&self, state: &State) -> std::io::Result<()> {
-        let path = self.file(state.inode);
+        use std::io::Write;
+        let path = self.file(state.id);
         let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, state.text())?;
+        let mut f = File::create(&tmp)?;
+        f.write_all(state.text().as_bytes())?;
+        f.sync_data()?;
         std::fs::rename(&tmp, &path)
     }
 
-    /// Forgets the state of `inode`.
-    pub fn remove(&self, inode: u64) {
-        let _ = std::fs::remove_file(self.file(inode));
+    /// Forgets the state of `id`.
+    pub fn remove(&self, id: Id) {
+        let _ = std::fs::remove_file(self.file(id));
     }
 }
 
@@ -212,17 +282,25 @@ mod tests {
     fn a_state_reads_back_as_written() {
         let s = State {
             path: "/var/log/app.log".into(),
-            inode: 42,
+            id: Id { dev: 2049, ino: 42 },
             offset: 1000,
             head: Print { len: 512, crc: 7 },
             tail: Print {
                 len: 64,
                 crc: 0xdead_beef,
             },
+            rsyslog: false,
         };
         assert_eq!(State::parse(&s.text()), Some(s.clone()));
         assert_eq!(State::parse(&s.text()[..40]), None);
         assert_eq!(State::parse("garbage"), None);
+        // A damaged length is refused, not allocated.
+        let huge = s.text().replace("head=512:", "head=99999999999:");
+        assert_eq!(State::parse(&huge), None);
+        let id = Id { dev: 1, ino: 7 };
+        let theirs = r#"{ "filename": "\/var\/log\/x.log", "prev_was_nl": 0, "curr_offs": 120, "strt_offs": 100 }"#;
+        let r = State::parse_rsyslog(theirs, id).unwrap();
+        assert_eq!((r.offset, r.rsyslog), (100, true));
     }
 
     #[test]
@@ -232,7 +310,7 @@ mod tests {
         let p = dir.join("f");
         std::fs::write(&p, b"line one\nline two\n").unwrap();
         let f = File::open(&p).unwrap();
-        let s = State::of(&f, &p, 1, 9).unwrap();
+        let s = State::of(&f, &p, Id { dev: 1, ino: 1 }, 9).unwrap();
         assert!(s.fits(&f));
         std::fs::write(&p, b"LINE ONE\nline two\n").unwrap();
         assert!(!s.fits(&File::open(&p).unwrap()), "another head");

@@ -29,9 +29,79 @@ pub struct Found {
     pub age_s: u64,
 }
 
+impl Found {
+    pub fn id(&self) -> super::Id {
+        super::Id {
+            dev: self.dev,
+            ino: self.inode,
+        }
+    }
+}
+
 /// What `pattern` names now (regular files, symlinks followed), and the
-/// directories looked in (added to `dirs`).
+/// directories looked in (added to `dirs`). Braces (`{a,b}`) are
+/// expanded first, as glob(3)'s GLOB_BRACE, which rsyslog uses.
 pub fn expand(pattern: &Path, sort: bool, dirs: &mut Vec<PathBuf>) -> Vec<Found> {
+    let mut out: Vec<Found> = Vec::new();
+    for p in braces(&pattern.to_string_lossy()) {
+        for f in expand_one(Path::new(&p), sort, dirs) {
+            if !out.iter().any(|o| o.path == f.path) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+/// The patterns `{a,b}` stands for, left to right (nested braces too; at
+/// most [`BRACE_PATTERNS_MAX`]).
+pub fn braces(p: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    braces_into(p, &mut out);
+    out
+}
+
+/// The most patterns one brace expansion makes.
+const BRACE_PATTERNS_MAX: usize = 1024;
+
+fn braces_into(p: &str, out: &mut Vec<String>) {
+    if out.len() >= BRACE_PATTERNS_MAX {
+        return;
+    }
+    // The first '{' with its matching '}', and its top-level commas.
+    let Some(open) = p.find('{') else {
+        out.push(p.to_string());
+        return;
+    };
+    let (mut depth, mut close, mut commas) = (0usize, None, Vec::new());
+    for (i, c) in p.char_indices().skip_while(|(i, _)| *i < open) {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(i);
+                    break;
+                }
+            }
+            ',' if depth == 1 => commas.push(i),
+            _ => {}
+        }
+    }
+    let Some(close) = close.filter(|_| !commas.is_empty()) else {
+        // Unmatched or no alternatives: the brace is a character.
+        out.push(p.to_string());
+        return;
+    };
+    let (head, tail) = (&p[..open], &p[close + 1..]);
+    let mut from = open + 1;
+    for at in commas.into_iter().chain([close]) {
+        braces_into(&format!("{head}{}{tail}", &p[from..at]), out);
+        from = at + 1;
+    }
+}
+
+fn expand_one(pattern: &Path, sort: bool, dirs: &mut Vec<PathBuf>) -> Vec<Found> {
     let text = pattern.to_string_lossy();
     let (root, rest) = match text.strip_prefix('/') {
         Some(r) => (PathBuf::from("/"), r.to_string()),
@@ -112,8 +182,17 @@ fn names(dir: &Path, part: &str, sort: bool, dirs: &mut Vec<PathBuf>) -> Vec<std
     out
 }
 
-/// inotify on the directories files are followed in: says whether
-/// anything changed there since it was last asked.
+/// What came from inotify since it was last asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Changes {
+    /// Anything (a file written, too).
+    pub any: bool,
+    /// A name created, renamed or removed, or a watch lost: worth a look.
+    pub names: bool,
+}
+
+/// inotify on the directories files are followed in: says what changed
+/// there since it was last asked.
 pub struct Inotify {
     fd: OwnedFd,
     watches: HashMap<PathBuf, i32>,
@@ -147,7 +226,9 @@ impl Inotify {
         })
     }
 
-    /// Watches exactly `dirs` (those no longer looked in are dropped).
+    /// Watches exactly `dirs` (those no longer looked in are dropped; the
+    /// others are added again, which keeps a watch and renews one a
+    /// removed and made again directory lost).
     pub fn watch(&mut self, dirs: &[PathBuf]) {
         self.watches.retain(|d, wd| {
             let keep = dirs.contains(d);
@@ -159,9 +240,6 @@ impl Inotify {
             keep
         });
         for d in dirs {
-            if self.watches.contains_key(d) {
-                continue;
-            }
             let Ok(c) = CString::new(d.as_os_str().as_bytes()) else {
                 continue;
             };
@@ -173,24 +251,53 @@ impl Inotify {
         }
     }
 
-    /// Whether any event came since the last call (all are read).
-    pub fn changed(&mut self) -> bool {
+    /// What came since the last call (every event is read).
+    pub fn changed(&mut self) -> Changes {
         let mut buf = [0u8; 4096];
-        let mut any = false;
+        let mut c = Changes {
+            any: false,
+            names: false,
+        };
         loop {
             // SAFETY: reads into a buffer of the length given.
             let n = unsafe { libc::read(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
             if n <= 0 {
-                return any;
+                return c;
             }
-            any = true;
+            c.any = true;
+            c.names |= names_changed(&buf[..n as usize]);
         }
     }
+}
+
+/// Whether events other than writes are among `events` (struct
+/// inotify_event: wd, mask, cookie, len, then `len` bytes of name).
+fn names_changed(mut events: &[u8]) -> bool {
+    const HEAD: usize = 16;
+    let writes = libc::IN_MODIFY | libc::IN_CLOSE_WRITE;
+    while events.len() >= HEAD {
+        let word = |at: usize| u32::from_ne_bytes(events[at..at + 4].try_into().unwrap_or([0; 4]));
+        let (mask, len) = (word(4), word(12) as usize);
+        if mask & !writes != 0 {
+            return true;
+        }
+        events = events.get(HEAD + len..).unwrap_or(&[]);
+    }
+    false
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn braces_as_glob_brace() {
+        assert_eq!(braces("/a/{x,y}.log"), ["/a/x.log", "/a/y.log"]);
+        assert_eq!(braces("/{a,b{1,2}}/z"), ["/a/z", "/b1/z", "/b2/z"]);
+        assert_eq!(braces("/a/{x}.log"), ["/a/{x}.log"]);
+        assert_eq!(braces("/a/{x,y.log"), ["/a/{x,y.log"]);
+        assert!(braces(&"{a,b}".repeat(20)).len() <= BRACE_PATTERNS_MAX);
+    }
 
     #[test]
     fn wildcards_in_the_name_and_the_directory() {
