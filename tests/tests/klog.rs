@@ -388,3 +388,42 @@ action(type="omfile" file="@DIR@/main.log" template="t")
     assert_eq!(printk(), level_before);
     let _ = std::fs::remove_file(&path);
 }
+
+/// immark with a ruleset of its own and `use.markFlag="off"`: the marks
+/// go only into that ruleset, and, not flagged, are written even by an
+/// action with `writeAllMarkMessages="off"` that is busy.
+#[test]
+fn marks_into_a_ruleset_without_the_mark_flag() {
+    let dir = std::env::temp_dir().join(format!("corelog-mark-flag-{}", std::process::id()));
+    let d = Corelogd::start(
+        &dir,
+        r#"
+module(load="immark" interval="2" ruleset="marks" use.markFlag="off")
+module(load="imtcp")
+input(type="imtcp" port="@PORT@" ruleset="marks")
+template(name="t" type="string" string="%inputname%|%msg%\n")
+ruleset(name="marks") {
+  action(type="omfile" file="@DIR@/busy.log" template="t" action.writeAllMarkMessages="off")
+}
+action(type="omfile" file="@DIR@/main.log" template="t")
+"#,
+        &[],
+    );
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    for i in 0..30 {
+        s.write_all(format!("<13>Oct 11 22:14:15 h app: m{i}\n").as_bytes())
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    drop(s);
+    let dir = d.dir.clone();
+    d.stop();
+    let busy = std::fs::read_to_string(dir.join("busy.log")).unwrap();
+    let marks = busy.lines().filter(|l| *l == "immark|-- MARK --").count();
+    assert!(marks >= 2, "busy, yet every mark written: {busy}");
+    let main = std::fs::read_to_string(dir.join("main.log")).unwrap_or_default();
+    assert!(
+        !main.contains("MARK"),
+        "marks only in their ruleset: {main}"
+    );
+}

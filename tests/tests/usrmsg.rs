@@ -103,6 +103,8 @@ input(type="imtcp" port="@PORT@")
 local0.* action(type="omusrmsg" users="nobody-here, {USER}")
 local1.* :omusrmsg:nobody-here
 *.emerg :omusrmsg:*
+template(name="custom" type="string" string="CUSTOM[%programname%]%msg%\n")
+local2.* action(type="omusrmsg" users="{USER}" template="custom")
 *.* action(type="omfile" file="@DIR@/all.log")
 "#
         ),
@@ -117,6 +119,9 @@ local1.* :omusrmsg:nobody-here
     s.write_all(b"<8>Oct 11 22:14:15 h kern: for everyone\n")
         .unwrap();
     let all = read_until(&mut master, "for everyone", Duration::from_secs(20));
+    s.write_all(b"<150>Oct 11 22:14:15 h app: with its template\n")
+        .unwrap();
+    let custom = read_until(&mut master, "with its template", Duration::from_secs(20));
     drop(s);
     let stderr = d.stop();
     utmp(&line, libc::DEAD_PROCESS);
@@ -131,8 +136,13 @@ local1.* :omusrmsg:nobody-here
             && all.ends_with(" ...\r\r\n kern: for everyone\r\n\r"),
         "{all:?}"
     );
+    // A template of the action's own.
+    assert!(
+        custom.ends_with("CUSTOM[app] with its template\r\n"),
+        "{custom:?}"
+    );
     let written = std::fs::read_to_string(dir.join("all.log")).unwrap();
-    assert_eq!(written.lines().count(), 3, "{written}");
+    assert_eq!(written.lines().count(), 4, "{written}");
     assert!(!stderr.contains("failed"), "{stderr}");
 }
 
