@@ -283,6 +283,9 @@ fn rotate(path: &Path, n: usize, how: Rotation, w: &Writer) -> Option<(u64, u64)
                 .unwrap()
                 .set_len(0)
                 .unwrap();
+            // A batch written before the truncation is counted a moment
+            // after its write: wait for it, so the window holds it.
+            std::thread::sleep(Duration::from_millis(10));
             Some((from, w.written()))
         }
     }
@@ -406,12 +409,14 @@ fn rotation_by_copytruncate_loses_nothing_the_copy_holds() {
     );
     assert_eq!(dup, 0, "{stderr}");
     assert!(stderr.contains("was truncated"), "{stderr}");
-    // While the writer goes on: what is lost must have been written in
-    // the copy-to-truncation window (or just before it, not read yet);
-    // nothing is read twice.
+    assert!(stderr.contains("from its copy"), "{stderr}");
+    // While the writer goes on: what was written before logrotate's copy
+    // began and not read when the file was truncated is read from the
+    // copy; only what was written while the copy and the truncation ran
+    // may be lost (copytruncate's own race); nothing is read twice.
     let (written, missing, dup, windows, stderr) =
         rotation_run("copytruncate", Rotation::CopyTruncate, &[], 4.0);
-    let in_window = |s: u64| windows.iter().any(|&(a, b)| s + 20_000 >= a && s < b);
+    let in_window = |s: u64| windows.iter().any(|&(a, b)| s >= a && s < b);
     let outside: Vec<_> = missing.iter().filter(|&&s| !in_window(s)).collect();
     eprintln!(
         "copytruncate (writer going on): {written} written, {} lost in copytruncate's window (logrotate's race), {dup} duplicated",
@@ -624,7 +629,9 @@ fn state_files_kept_and_removed() {
     wait_out(&c, 5);
     let state = state_file(&d, &log);
     let text = wait_for("the state file", Duration::from_secs(10), || {
-        std::fs::read_to_string(&state).ok()
+        std::fs::read(&state)
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
     });
     assert!(text.contains("offset=15"), "{text}");
 

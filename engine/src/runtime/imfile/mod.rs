@@ -28,11 +28,11 @@
 //!   directory by its state, and read to its end first.
 //!
 //! State. Each file's state (see [`state`]) holds the start of the first
-//! message not yet enqueued. It is written:
+//! message not yet enqueued. It is written (one `pwrite`):
 //! - after every batch, where the ruleset's queue is a Disk queue: a batch
 //!   is durable when enqueued, so after a kill -9 nothing is lost, and
-//!   only a batch whose state file had not been renamed into place when
-//!   the process died is read twice;
+//!   only a batch whose state had not been written when the process died
+//!   (the microseconds of one system call) is read twice;
 //! - every `persistStateInterval` messages, and after every batch with
 //!   `persistStateAfterSubmission` (with a memory queue, what it holds is
 //!   lost on a kill -9, as in rsyslog);
@@ -128,6 +128,9 @@ struct Followed {
     /// The last bytes read (up to [`state::TAIL_MAX`]) before the
     /// framer's position: a file written again over them was truncated.
     tail: Vec<u8>,
+    /// The first bytes read (up to [`state::HEAD_MAX`]): what tells
+    /// logrotate's copy of it after a copytruncate.
+    head: Option<state::Print>,
     /// Its name no longer names it (since then): read to its end, and
     /// left once idle for [`ROTATED_LINGER`] that long after.
     rotated: Option<Instant>,
@@ -142,6 +145,8 @@ struct Followed {
     limit: PerMinute,
     /// Messages cut at maxMessageSize not said yet, and when last said.
     truncated: (u64, Option<Instant>),
+    /// Its state file, once opened.
+    writer: Option<state::Writer>,
     /// Its state could not be written (said once; tried again each time).
     save_failed: bool,
     /// A read failed (said once).
@@ -336,6 +341,7 @@ impl Imfile {
             tail.clear();
         }
         let framer = Framer::new(self.framings[input].clone(), start);
+        let head = state::Print::of(&file, 0, start.min(state::HEAD_MAX));
         self.files.push(Followed {
             input,
             path: path.to_path_buf(),
@@ -343,6 +349,7 @@ impl Imfile {
             id,
             framer,
             taken_to: start,
+            head,
             tail,
             rotated: rotated.then(Instant::now),
             idle_since: None,
@@ -351,6 +358,7 @@ impl Imfile {
             unsaved: 0,
             limit: PerMinute::default(),
             truncated: (0, None),
+            writer: None,
             save_failed: false,
             read_failed: false,
         });
@@ -414,7 +422,15 @@ impl Imfile {
         let Some(s) = state::State::of(&f.file, &f.path, f.id, f.taken_to) else {
             return; // shrank meanwhile: read again from its start anyway
         };
-        match dir.save(&s) {
+        let saved = match &mut f.writer {
+            Some(w) => w.save(&s),
+            None => dir.writer(f.id).and_then(|mut w| {
+                let r = w.save(&s);
+                f.writer = Some(w);
+                r
+            }),
+        };
+        match saved {
             Ok(()) => {
                 f.saved = Some(f.taken_to);
                 f.unsaved = 0;
@@ -450,8 +466,9 @@ impl Imfile {
             if !self.submit(ctx, i).await {
                 return; // stopping: its state is kept with the others
             }
-            let f = &self.files[i];
-            if self.config.inputs[f.input].delete_state_on_file_delete {
+            if self.config.inputs[self.files[i].input].delete_state_on_file_delete {
+                let f = &mut self.files[i];
+                f.writer = None;
                 if let Some(d) = &self.state {
                     d.remove(f.id);
                 }
@@ -492,21 +509,71 @@ impl Imfile {
     /// of its old content is complete and enqueued.
     async fn restart(&mut self, ctx: &CoreCtx, i: usize) -> bool {
         debug_assert!(self.cut.is_empty());
+        // What was not read before the truncation is in logrotate's copy:
+        // read on there.
+        if let Some((copy, name)) = self.find_copy(i) {
+            crate::notice!(
+                "imfile: reading the rest of '{}' from its copy '{}'",
+                self.files[i].path.display(),
+                name.display()
+            );
+            let per_submit = self.config.inputs[self.files[i].input].max_submit_at_once;
+            loop {
+                let more = self.read_once(i, Some(&copy));
+                if (self.cut.len() >= per_submit || !more) && !self.submit(ctx, i).await {
+                    return false;
+                }
+                if !more {
+                    break;
+                }
+                glommio::yield_if_needed().await;
+            }
+        }
         self.files[i].framer.finish(&mut self.cut);
         let taken = self.submit(ctx, i).await;
         let f = &mut self.files[i];
         f.framer = Framer::new(self.framings[f.input].clone(), 0);
         f.taken_to = 0;
         f.tail.clear();
+        f.head = None;
         taken
     }
 
+    /// logrotate's copy of truncated file `i`: in its directory, not
+    /// followed, at least as long as what was read, with the same first
+    /// bytes and the same bytes before the position.
+    fn find_copy(&self, i: usize) -> Option<(File, PathBuf)> {
+        let f = &self.files[i];
+        let (head, pos) = (f.head?, f.framer.pos());
+        if pos == 0 {
+            return None;
+        }
+        let followed: Vec<Id> = self.files.iter().map(|f| f.id).collect();
+        let dir = f.path.parent()?;
+        std::fs::read_dir(dir).ok()?.flatten().find_map(|e| {
+            let m = e.metadata().ok()?;
+            let id = Id {
+                dev: m.dev(),
+                ino: m.ino(),
+            };
+            if !m.is_file() || m.len() < pos || followed.contains(&id) {
+                return None;
+            }
+            let copy = File::open(e.path()).ok()?;
+            let mut tail = vec![0; f.tail.len()];
+            let at = pos - f.tail.len() as u64;
+            copy.read_exact_at(&mut tail, at).ok()?;
+            (head.matches(&copy, 0) && tail == f.tail).then(|| (copy, e.path()))
+        })
+    }
+
     /// Reads file `i` once (at most [`READ_MAX`]), cutting into
-    /// `self.cut`; false at its end.
-    fn read_once(&mut self, i: usize) -> bool {
+    /// `self.cut`; false at its end. From `copy` instead where given (its
+    /// old content, after a copytruncate).
+    fn read_once(&mut self, i: usize, copy: Option<&File>) -> bool {
         let f = &mut self.files[i];
         let pos = f.framer.pos();
-        let n = match f.file.read_at(&mut self.buf, pos) {
+        let n = match copy.unwrap_or(&f.file).read_at(&mut self.buf, pos) {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return true,
             Err(e) => {
@@ -518,10 +585,16 @@ impl Imfile {
             }
         };
         if n == 0 {
-            f.idle_since.get_or_insert_with(Instant::now);
+            if copy.is_none() {
+                f.idle_since.get_or_insert_with(Instant::now);
+            }
             return false;
         }
         let bytes = &self.buf[..n];
+        if f.head.map_or(true, |h| h.len < state::HEAD_MAX) && copy.is_none() {
+            let len = (pos + n as u64).min(state::HEAD_MAX);
+            f.head = state::Print::of(&f.file, 0, len);
+        }
         f.idle_since = None;
         f.last_data = Instant::now();
         f.framer.feed(bytes, &mut self.cut);
@@ -671,7 +744,7 @@ impl Imfile {
                 }
                 debug_assert!(self.cut.len() < per_submit);
                 let before = self.cut.len();
-                let more = self.read_once(i);
+                let more = self.read_once(i, None);
                 any |= more;
                 lines += self.cut.len() - before;
                 let enough = max_lines > 0 && lines >= max_lines;

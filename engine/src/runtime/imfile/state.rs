@@ -3,10 +3,14 @@
 //!
 //! In: a file's identity (its inode, and fingerprints of its first bytes
 //! and of the bytes before the offset) and the offset to go on from
-//! (always where a message begins). Out: `imfile-state:INODE` in the
-//! state directory, one line per field, written aside and renamed over
-//! the old one, so a kill -9 leaves the old state or the new one, never
-//! half of one. It is named `imfile-state:INODE:DEV`; rsyslog's own
+//! (always where a message begins). Out: a state file in the state
+//! directory with two slots, each a checksummed record (one line per
+//! field) and a sequence number: a save overwrites the older slot in one
+//! `pwrite` on a descriptor kept open, and a read takes the newest slot
+//! whose checksum holds. A kill -9, or a power loss that tears a write,
+//! leaves the old state or the new one, never half of one; a state that
+//! lags reads lines again, it never skips them. So no sync is needed, and
+//! a save costs one system call. It is named `imfile-state:INODE:DEV`; rsyslog's own
 //! (`imfile-state:INODE`, JSON) is read where corelog has none, so a
 //! server moving from rsyslog with the same work directory goes on where
 //! rsyslog stopped.
@@ -173,6 +177,69 @@ impl State {
     }
 }
 
+/// A slot's size: its head (length, crc32c, sequence) and its record.
+const SLOT: usize = 4096;
+const SLOT_HEAD: usize = 16;
+
+impl State {
+    /// Its record in a slot, `seq`-th (a path too long to fit is left
+    /// out: only a restart after a rotation while down looks for it).
+    fn slot(&self, seq: u64) -> Vec<u8> {
+        let mut text = self.text();
+        if text.len() > SLOT - SLOT_HEAD {
+            text = State {
+                path: PathBuf::new(),
+                ..self.clone()
+            }
+            .text();
+        }
+        debug_assert!(text.len() <= SLOT - SLOT_HEAD);
+        let mut b = Vec::with_capacity(SLOT_HEAD + text.len());
+        b.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        b.extend_from_slice(&crc32c::crc32c(text.as_bytes()).to_le_bytes());
+        b.extend_from_slice(&seq.to_le_bytes());
+        b.extend_from_slice(text.as_bytes());
+        b
+    }
+}
+
+/// The newest whole record of a state file's two slots, and its sequence
+/// number.
+fn decode(bytes: &[u8]) -> Option<(u64, State)> {
+    let slot = |at: usize| -> Option<(u64, State)> {
+        let b = bytes.get(at..)?;
+        let word = |i: usize| Some(u32::from_le_bytes(b.get(i..i + 4)?.try_into().ok()?));
+        let (len, crc) = (word(0)? as usize, word(4)?);
+        let seq = u64::from_le_bytes(b.get(8..16)?.try_into().ok()?);
+        let text = b.get(SLOT_HEAD..SLOT_HEAD + len.min(SLOT - SLOT_HEAD))?;
+        if text.len() != len || crc32c::crc32c(text) != crc {
+            return None;
+        }
+        Some((seq, State::parse(std::str::from_utf8(text).ok()?)?))
+    };
+    match (slot(0), slot(SLOT)) {
+        (Some(a), Some(b)) => Some(if a.0 >= b.0 { a } else { b }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// A followed file's state file, open: each save overwrites the older of
+/// its two slots.
+#[derive(Debug)]
+pub struct Writer {
+    file: File,
+    seq: u64,
+}
+
+impl Writer {
+    /// Keeps `state`: one `pwrite` into the older slot.
+    pub fn save(&mut self, state: &State) -> std::io::Result<()> {
+        self.seq += 1;
+        let at = (self.seq % 2) * SLOT as u64;
+        self.file.write_all_at(&state.slot(self.seq), at)
+    }
+}
+
 /// The state directory.
 #[derive(Debug, Clone)]
 pub struct Dir {
@@ -216,7 +283,7 @@ impl Dir {
     }
 
     fn read(&self, path: &Path) -> Option<State> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match std::fs::read(path) {
             Ok(t) => t,
             Err(e) if e.kind() == ErrorKind::NotFound => return None,
             Err(e) => {
@@ -224,7 +291,7 @@ impl Dir {
                 return None;
             }
         };
-        let state = State::parse(&text);
+        let state = decode(&text).map(|(_, s)| s);
         if state.is_none() {
             crate::notice!(
                 "imfile: state file {} is damaged; the file is read from its start",
@@ -255,17 +322,21 @@ impl Dir {
         out
     }
 
-    /// Keeps `state`: written aside and synced, then renamed over the old
-    /// one (a crash, or a power loss, leaves the old state or the new one
-    /// whole; an old one reads lines again, it never skips them).
-    pub fn save(&self, state: &State) -> std::io::Result<()> {
-        use std::io::Write;
-        let path = self.file(state.id);
-        let tmp = path.with_extension("tmp");
-        let mut f = File::create(&tmp)?;
-        f.write_all(state.text().as_bytes())?;
-        f.sync_data()?;
-        std::fs::rename(&tmp, &path)
+    /// The state file of `id`, open for saves (made if need be; a
+    /// record it holds is kept until the first save passes it).
+    pub fn writer(&self, id: Id) -> std::io::Result<Writer> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(self.file(id))?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut (&file), &mut bytes)?;
+        let seq = decode(&bytes).map_or(0, |(seq, _)| seq);
+        Ok(Writer { file, seq })
     }
 
     /// Forgets the state of `id`.
@@ -301,6 +372,39 @@ mod tests {
         let theirs = r#"{ "filename": "\/var\/log\/x.log", "prev_was_nl": 0, "curr_offs": 120, "strt_offs": 100 }"#;
         let r = State::parse_rsyslog(theirs, id).unwrap();
         assert_eq!((r.offset, r.rsyslog), (100, true));
+    }
+
+    #[test]
+    fn the_newest_whole_slot_is_read() {
+        let dir = std::env::temp_dir().join(format!("imfile-slots-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = Dir { path: dir.clone() };
+        let id = Id { dev: 3, ino: 9 };
+        let state = |offset| State {
+            path: "/x".into(),
+            id,
+            offset,
+            head: Print { len: 0, crc: 0 },
+            tail: Print { len: 0, crc: 0 },
+            rsyslog: false,
+        };
+        let mut w = d.writer(id).unwrap();
+        for o in [10, 20, 30] {
+            w.save(&state(o)).unwrap();
+        }
+        assert_eq!(d.load(id).map(|s| s.offset), Some(30));
+        // A torn write of the newest slot: the one before it is read.
+        let path = dir.join(format!("{PREFIX}9:3"));
+        let mut bytes = std::fs::read(&path).unwrap();
+        let newest = SLOT; // the third save went to slot 1 (seq 3)
+        bytes[newest + SLOT_HEAD + 3] ^= 0xff;
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(d.load(id).map(|s| s.offset), Some(20));
+        // A writer opened again goes on after the newest sequence.
+        let mut w = d.writer(id).unwrap();
+        w.save(&state(40)).unwrap();
+        assert_eq!(d.load(id).map(|s| s.offset), Some(40));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
