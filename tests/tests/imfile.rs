@@ -465,6 +465,21 @@ action(type="omfile" file="@DIR@/out.log" template="t")
     )
 }
 
+/// corelogd following the files `pattern` names in `in/`, in name order
+/// (sortFiles), `%msg%` into out.log.
+fn sorted(d: &Path, pattern: &str) -> String {
+    format!(
+        r#"
+global(workDirectory="{0}/work")
+module(load="imfile" sortFiles="on")
+input(type="imfile" file="{0}/in/{pattern}" tag="s:")
+template(name="t" type="string" string="%msg%\n")
+action(type="omfile" file="@DIR@/out.log" template="t")
+"#,
+        d.display()
+    )
+}
+
 fn prepare(name: &str) -> PathBuf {
     let d = dir(name);
     let _ = std::fs::remove_dir_all(&d);
@@ -596,17 +611,7 @@ fn max_lines_per_minute_read_timeout_and_sort_files() {
     for n in ["c", "a", "b"] {
         std::fs::write(d.join(format!("in/{n}.log")), format!("{n}\n")).unwrap();
     }
-    let config = format!(
-        r#"
-global(workDirectory="{0}/work")
-module(load="imfile" sortFiles="on")
-input(type="imfile" file="{0}/in/*.log" tag="s:")
-template(name="t" type="string" string="%msg%\n")
-action(type="omfile" file="@DIR@/out.log" template="t")
-"#,
-        d.display()
-    );
-    let c = start(&d, &config);
+    let c = start(&d, &sorted(&d, "*.log"));
     assert_eq!(wait_out(&c, 3), ["a", "b", "c"]);
     c.stop();
 }
@@ -699,17 +704,7 @@ fn braces_in_the_pattern() {
     for n in ["a", "b", "c"] {
         std::fs::write(d.join(format!("in/{n}.log")), format!("{n}\n")).unwrap();
     }
-    let config = format!(
-        r#"
-global(workDirectory="{0}/work")
-module(load="imfile" sortFiles="on")
-input(type="imfile" file="{0}/in/{{a,c}}.log" tag="b:")
-template(name="t" type="string" string="%msg%\n")
-action(type="omfile" file="@DIR@/out.log" template="t")
-"#,
-        d.display()
-    );
-    let c = start(&d, &config);
+    let c = start(&d, &sorted(&d, "{a,c}.log"));
     assert_eq!(wait_out(&c, 2), ["a", "c"]);
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(out(&c).len(), 2);

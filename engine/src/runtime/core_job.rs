@@ -144,6 +144,20 @@ struct Stores {
 }
 
 impl CoreJob {
+    /// `maxMessageSize`, at least 1.
+    fn max_message(&self) -> usize {
+        self.plan.globals.max_message_size.max(1) as usize
+    }
+
+    /// `$WorkDirectory`, where set.
+    fn work_directory(&self) -> Option<&std::path::Path> {
+        self.plan
+            .globals
+            .work_directory
+            .as_deref()
+            .map(std::path::Path::new)
+    }
+
     pub(super) async fn run(mut self) -> CoreReport {
         let unix = match self.core {
             0 => self.bind_unix_inputs(),
@@ -153,18 +167,9 @@ impl CoreJob {
         // does; one that cannot be is said (as rsyslog says it), and the
         // rest runs.
         let klog = match (&self.plan.klog, self.core) {
-            (Some(k), 0) => {
-                let max = self.plan.globals.max_message_size.max(1) as usize;
-                let work = self
-                    .plan
-                    .globals
-                    .work_directory
-                    .as_deref()
-                    .map(std::path::Path::new);
-                super::klog::Klog::open(k, max, work)
-                    .map_err(|e| crate::notice!("corelogd: {e}"))
-                    .ok()
-            }
+            (Some(k), 0) => super::klog::Klog::open(k, self.max_message(), self.work_directory())
+                .map_err(|e| crate::notice!("corelogd: {e}"))
+                .ok(),
             _ => None,
         };
         // Everything that needs the privileges corelogd started with is
@@ -221,20 +226,19 @@ impl CoreJob {
             .clone()
             .filter(|_| self.core == 0)
             .map(|c| {
-                let max = self.plan.globals.max_message_size.max(1) as usize;
-                let work = self
-                    .plan
-                    .globals
-                    .work_directory
-                    .as_deref()
-                    .map(std::path::Path::new);
                 let parsers = self
                     .plan
                     .rulesets
                     .iter()
                     .map(|r| r.parsers.clone())
                     .collect();
-                let m = super::imfile::Imfile::new(c, max, work, parsers, &ctx.myhostname);
+                let m = super::imfile::Imfile::new(
+                    c,
+                    self.max_message(),
+                    self.work_directory(),
+                    parsers,
+                    &ctx.myhostname,
+                );
                 glommio::spawn_local(super::imfile::run(m, ctx.clone()))
             });
         let mark = self.plan.mark.clone().filter(|_| self.core == 0).map(|m| {

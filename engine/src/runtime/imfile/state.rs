@@ -125,7 +125,7 @@ impl State {
     }
 
     /// Reads a state file's text; `None` for one that is not (a partial
-    /// one cannot be: they are renamed into place whole).
+    /// one is caught by its slot's checksum).
     fn parse(text: &str) -> Option<State> {
         let mut lines = text.lines();
         if lines.next()? != MAGIC {
