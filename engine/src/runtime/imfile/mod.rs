@@ -32,7 +32,7 @@
 //! - after every batch, where the ruleset's queue is a Disk queue: a batch
 //!   is durable when enqueued, so after a kill -9 nothing is lost, and
 //!   only a batch whose state had not been written when the process died
-//!   (the microseconds of one system call) is read twice;
+//!   (while the queue synced it) is read twice;
 //! - every `persistStateInterval` messages, and after every batch with
 //!   `persistStateAfterSubmission` (with a memory queue, what it holds is
 //!   lost on a kill -9, as in rsyslog);
@@ -71,6 +71,10 @@ const TICK: Duration = Duration::from_millis(10);
 const FULL_LOOK: Duration = Duration::from_secs(1);
 /// The most one read takes.
 const READ_MAX: usize = 64 * 1024;
+/// A pass that reads for longer than this (a reader behind its writer)
+/// looks at the patterns again on the way: a file created and rotated
+/// away meanwhile is followed before its name is gone.
+const LOOK_DURING_PASS: Duration = Duration::from_millis(100);
 /// How long a renamed or removed file is still read after its end.
 const ROTATED_LINGER: Duration = Duration::from_secs(5);
 /// A message cut at maxMessageSize is said at most this often per file.
@@ -165,6 +169,8 @@ pub struct Imfile {
     parsers: Vec<Option<Arc<Chain>>>,
     /// The first look (freshStartTail applies to it).
     first_look: bool,
+    /// When the patterns were last looked at.
+    last_look: Instant,
     /// Inputs whose missing file was said.
     said_missing: Vec<bool>,
     /// Files that could not be opened, or that another input follows
@@ -219,6 +225,7 @@ impl Imfile {
             origin: Arc::new(Origin::new(hostname, "127.0.0.1", "imfile")),
             parsers,
             first_look: true,
+            last_look: Instant::now(),
             said_missing: vec![false; n],
             said: HashSet::new(),
             buf: vec![0; READ_MAX],
@@ -291,6 +298,7 @@ impl Imfile {
             ino.watch(&dirs);
         }
         self.first_look = false;
+        self.last_look = Instant::now();
     }
 
     /// Starts following `path` (`id`, `len` bytes now), from its state
@@ -328,13 +336,79 @@ impl Imfile {
                 }
             }
             Some(s) if s.fits(&file) => s.offset,
-            Some(_) => {
-                crate::notice!("imfile: '{}' is not the file its state was kept for (a reused inode, or truncated while corelogd was down): read from its start", path.display());
+            Some(s) => {
+                // Truncated while corelogd was down (copytruncate): the
+                // rest of what was read is in logrotate's copy.
+                match self.copy_of(&s, path) {
+                    Some((copy, copy_id)) => {
+                        crate::notice!("imfile: '{}' was truncated while corelogd was down: reading the rest from its copy '{}', then the file from its start", path.display(), copy.display());
+                        self.push_followed(input, path, &copy, copy_id, s.offset, true);
+                    }
+                    None => crate::notice!("imfile: '{}' is not the file its state was kept for (a reused inode, or truncated while corelogd was down): read from its start", path.display()),
+                }
                 0
             }
             None if self.first_look && self.config.inputs[input].fresh_start_tail => len,
             None => 0,
         };
+        self.push(input, path, file, id, start, rotated);
+    }
+
+    /// Follows `copy` (`id`) from `start` as a rotated file named `name`
+    /// (its state then names the file it is a copy of, so a restart finds
+    /// it again).
+    fn push_followed(
+        &mut self,
+        input: usize,
+        name: &Path,
+        copy: &Path,
+        id: Id,
+        start: u64,
+        rotated: bool,
+    ) {
+        if let Ok(file) = File::open(copy) {
+            self.push(input, name, file, id, start, rotated);
+        }
+    }
+
+    /// logrotate's copy, in `path`'s directory, of the file state `s` was
+    /// kept for: not followed, and with the bytes the state's fingerprints
+    /// name.
+    fn copy_of(&self, s: &state::State, path: &Path) -> Option<(PathBuf, Id)> {
+        let followed: Vec<Id> = self.files.iter().map(|f| f.id).collect();
+        std::fs::read_dir(path.parent()?)
+            .ok()?
+            .flatten()
+            .find_map(|e| {
+                let m = e.metadata().ok()?;
+                let id = Id {
+                    dev: m.dev(),
+                    ino: m.ino(),
+                };
+                let fits = m.is_file()
+                    && id != s.id
+                    && !followed.contains(&id)
+                    && File::open(e.path()).is_ok_and(|f| s.fits(&f));
+                fits.then(|| (e.path(), id))
+            })
+    }
+
+    /// Starts following `file` (`id`) from `start`, under `path`.
+    fn push(&mut self, input: usize, path: &Path, file: File, id: Id, start: u64, rotated: bool) {
+        let f = self.followed(input, path, file, id, start, rotated);
+        self.files.push(f);
+    }
+
+    /// `file` (`id`) followed from `start`, under `path`.
+    fn followed(
+        &self,
+        input: usize,
+        path: &Path,
+        file: File,
+        id: Id,
+        start: u64,
+        rotated: bool,
+    ) -> Followed {
         let tail_len = start.min(state::TAIL_MAX);
         let mut tail = vec![0; tail_len as usize];
         if file.read_exact_at(&mut tail, start - tail_len).is_err() {
@@ -342,7 +416,7 @@ impl Imfile {
         }
         let framer = Framer::new(self.framings[input].clone(), start);
         let head = state::Print::of(&file, 0, start.min(state::HEAD_MAX));
-        self.files.push(Followed {
+        Followed {
             input,
             path: path.to_path_buf(),
             file,
@@ -361,7 +435,7 @@ impl Imfile {
             writer: None,
             save_failed: false,
             read_failed: false,
-        });
+        }
     }
 
     /// At start: files rotated while corelogd was down, found by their
@@ -510,39 +584,43 @@ impl Imfile {
     async fn restart(&mut self, ctx: &CoreCtx, i: usize) -> bool {
         debug_assert!(self.cut.is_empty());
         // What was not read before the truncation is in logrotate's copy:
-        // read on there.
-        if let Some((copy, name)) = self.find_copy(i) {
+        // it is followed from where the messages taken end (its state kept
+        // as it goes, under the file's name, so a kill -9 meanwhile finds
+        // it again), ahead of the file, which is read again from its start.
+        if let Some((copy, id)) = self.find_copy(i) {
+            let f = &self.files[i];
             crate::notice!(
                 "imfile: reading the rest of '{}' from its copy '{}'",
-                self.files[i].path.display(),
-                name.display()
+                f.path.display(),
+                copy.display()
             );
-            let per_submit = self.config.inputs[self.files[i].input].max_submit_at_once;
-            loop {
-                let more = self.read_once(i, Some(&copy));
-                if (self.cut.len() >= per_submit || !more) && !self.submit(ctx, i).await {
-                    return false;
-                }
-                if !more {
-                    break;
-                }
-                glommio::yield_if_needed().await;
+            let (input, name, from) = (f.input, f.path.clone(), f.taken_to);
+            if let Ok(file) = File::open(&copy) {
+                let c = self.followed(input, &name, file, id, from, true);
+                self.files.insert(i, c);
+                self.reset(i + 1);
+                return true;
             }
         }
         self.files[i].framer.finish(&mut self.cut);
         let taken = self.submit(ctx, i).await;
+        self.reset(i);
+        taken
+    }
+
+    /// File `i` read again from its start.
+    fn reset(&mut self, i: usize) {
         let f = &mut self.files[i];
         f.framer = Framer::new(self.framings[f.input].clone(), 0);
         f.taken_to = 0;
         f.tail.clear();
         f.head = None;
-        taken
     }
 
     /// logrotate's copy of truncated file `i`: in its directory, not
     /// followed, at least as long as what was read, with the same first
     /// bytes and the same bytes before the position.
-    fn find_copy(&self, i: usize) -> Option<(File, PathBuf)> {
+    fn find_copy(&self, i: usize) -> Option<(PathBuf, Id)> {
         let f = &self.files[i];
         let (head, pos) = (f.head?, f.framer.pos());
         if pos == 0 {
@@ -563,17 +641,16 @@ impl Imfile {
             let mut tail = vec![0; f.tail.len()];
             let at = pos - f.tail.len() as u64;
             copy.read_exact_at(&mut tail, at).ok()?;
-            (head.matches(&copy, 0) && tail == f.tail).then(|| (copy, e.path()))
+            (head.matches(&copy, 0) && tail == f.tail).then(|| (e.path(), id))
         })
     }
 
     /// Reads file `i` once (at most [`READ_MAX`]), cutting into
-    /// `self.cut`; false at its end. From `copy` instead where given (its
-    /// old content, after a copytruncate).
-    fn read_once(&mut self, i: usize, copy: Option<&File>) -> bool {
+    /// `self.cut`; false at its end.
+    fn read_once(&mut self, i: usize) -> bool {
         let f = &mut self.files[i];
         let pos = f.framer.pos();
-        let n = match copy.unwrap_or(&f.file).read_at(&mut self.buf, pos) {
+        let n = match f.file.read_at(&mut self.buf, pos) {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return true,
             Err(e) => {
@@ -585,13 +662,11 @@ impl Imfile {
             }
         };
         if n == 0 {
-            if copy.is_none() {
-                f.idle_since.get_or_insert_with(Instant::now);
-            }
+            f.idle_since.get_or_insert_with(Instant::now);
             return false;
         }
         let bytes = &self.buf[..n];
-        if f.head.map_or(true, |h| h.len < state::HEAD_MAX) && copy.is_none() {
+        if f.head.map_or(true, |h| h.len < state::HEAD_MAX) {
             let len = (pos + n as u64).min(state::HEAD_MAX);
             f.head = state::Print::of(&f.file, 0, len);
         }
@@ -744,7 +819,7 @@ impl Imfile {
                 }
                 debug_assert!(self.cut.len() < per_submit);
                 let before = self.cut.len();
-                let more = self.read_once(i, None);
+                let more = self.read_once(i);
                 any |= more;
                 lines += self.cut.len() - before;
                 let enough = max_lines > 0 && lines >= max_lines;
@@ -756,6 +831,9 @@ impl Imfile {
                 }
                 if !more || enough || stopping {
                     break;
+                }
+                if self.last_look.elapsed() >= LOOK_DURING_PASS {
+                    self.look();
                 }
                 glommio::yield_if_needed().await;
             }
