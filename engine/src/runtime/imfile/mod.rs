@@ -257,9 +257,11 @@ impl Imfile {
                     f.path = s.path.clone();
                     false
                 }
-                // Not seen: rotated only if its name now names another
-                // file or none (a directory that could not be read this
-                // time says nothing).
+                // Not seen: a name its pattern no longer names (a file
+                // rotated away, a copy) is rotated; one it names, only if
+                // that name now names another file or none (a directory
+                // that could not be read this time says nothing).
+                None if !names(&self.config.inputs[f.input].file, &f.path) => true,
                 None => match std::fs::metadata(&f.path) {
                     Ok(m) => {
                         Id {
@@ -325,7 +327,8 @@ impl Imfile {
         {
             return;
         }
-        let kept = self.state.as_ref().and_then(|d| d.load(id));
+        let kept = self.state.as_ref().and_then(|d| d.load(id, path));
+        let mut copied = false;
         let start = match kept {
             Some(s) if s.fits(&file) && s.rsyslog => {
                 // rsyslog kept where its current line began; a pending
@@ -340,9 +343,13 @@ impl Imfile {
                 // Truncated while corelogd was down (copytruncate): the
                 // rest of what was read is in logrotate's copy.
                 match self.copy_of(&s, path) {
-                    Some((copy, copy_id)) => {
-                        crate::notice!("imfile: '{}' was truncated while corelogd was down: reading the rest from its copy '{}', then the file from its start", path.display(), copy.display());
-                        self.push_followed(input, path, &copy, copy_id, s.offset, true);
+                    Some((copy, name, copy_id)) => {
+                        crate::notice!("imfile: '{}' was truncated while corelogd was down: reading the rest from its copy '{}', then the file from its start", path.display(), name.display());
+                        self.push(input, path, copy, copy_id, s.offset, true);
+                        // The copy's state first: a kill -9 then finds it,
+                        // not the file's old state.
+                        self.save(self.files.len() - 1);
+                        copied = true;
                     }
                     None => crate::notice!("imfile: '{}' is not the file its state was kept for (a reused inode, or truncated while corelogd was down): read from its start", path.display()),
                 }
@@ -352,29 +359,20 @@ impl Imfile {
             None => 0,
         };
         self.push(input, path, file, id, start, rotated);
-    }
-
-    /// Follows `copy` (`id`) from `start` as a rotated file named `name`
-    /// (its state then names the file it is a copy of, so a restart finds
-    /// it again).
-    fn push_followed(
-        &mut self,
-        input: usize,
-        name: &Path,
-        copy: &Path,
-        id: Id,
-        start: u64,
-        rotated: bool,
-    ) {
-        if let Ok(file) = File::open(copy) {
-            self.push(input, name, file, id, start, rotated);
+        if copied {
+            // Then the file's own, from its start.
+            self.save(self.files.len() - 1);
         }
     }
 
     /// logrotate's copy, in `path`'s directory, of the file state `s` was
     /// kept for: not followed, and with the bytes the state's fingerprints
     /// name.
-    fn copy_of(&self, s: &state::State, path: &Path) -> Option<(PathBuf, Id)> {
+    fn copy_of(&self, s: &state::State, path: &Path) -> Option<(File, PathBuf, Id)> {
+        // rsyslog's states hold no fingerprints: any file would fit.
+        if s.rsyslog || s.head.len == 0 {
+            return None;
+        }
         let followed: Vec<Id> = self.files.iter().map(|f| f.id).collect();
         std::fs::read_dir(path.parent()?)
             .ok()?
@@ -385,11 +383,14 @@ impl Imfile {
                     dev: m.dev(),
                     ino: m.ino(),
                 };
-                let fits = m.is_file()
-                    && id != s.id
-                    && !followed.contains(&id)
-                    && File::open(e.path()).is_ok_and(|f| s.fits(&f));
-                fits.then(|| (e.path(), id))
+                if !m.is_file() || m.len() < s.offset || id == s.id || followed.contains(&id) {
+                    return None;
+                }
+                let f = File::open(e.path()).ok()?;
+                let same = f
+                    .metadata()
+                    .is_ok_and(|m| m.ino() == id.ino && m.dev() == id.dev);
+                (same && s.fits(&f)).then(|| (f, e.path(), id))
             })
     }
 
@@ -444,16 +445,12 @@ impl Imfile {
         let Some(dir) = self.state.clone() else {
             return;
         };
-        let options = glob::MatchOptions {
-            case_sensitive: true,
-            require_literal_separator: true,
-            require_literal_leading_dot: true,
-        };
         for s in dir.all() {
-            let input = self.config.inputs.iter().position(|i| {
-                glob::Pattern::new(&i.file.to_string_lossy())
-                    .is_ok_and(|p| p.matches_path_with(&s.path, options))
-            });
+            let input = self
+                .config
+                .inputs
+                .iter()
+                .position(|i| names(&i.file, &s.path));
             let Some(input) = input else {
                 continue; // kept for a file no input follows now
             };
@@ -582,12 +579,11 @@ impl Imfile {
     /// Reads truncated file `i` again from its start, once what was read
     /// of its old content is complete and enqueued.
     async fn restart(&mut self, ctx: &CoreCtx, i: usize) -> bool {
-        debug_assert!(self.cut.is_empty());
         // What was not read before the truncation is in logrotate's copy:
         // it is followed from where the messages taken end (its state kept
         // as it goes, under the file's name, so a kill -9 meanwhile finds
         // it again), ahead of the file, which is read again from its start.
-        if let Some((copy, id)) = self.find_copy(i) {
+        if let Some((file, copy, id)) = self.find_copy(i) {
             let f = &self.files[i];
             crate::notice!(
                 "imfile: reading the rest of '{}' from its copy '{}'",
@@ -595,12 +591,17 @@ impl Imfile {
                 copy.display()
             );
             let (input, name, from) = (f.input, f.path.clone(), f.taken_to);
-            if let Ok(file) = File::open(&copy) {
-                let c = self.followed(input, &name, file, id, from, true);
-                self.files.insert(i, c);
-                self.reset(i + 1);
-                return true;
-            }
+            // What was cut and not enqueued yet starts at `from` or after:
+            // the copy cuts it again.
+            self.cut.clear();
+            let c = self.followed(input, &name, file, id, from, true);
+            self.files.insert(i, c);
+            self.reset(i + 1);
+            // The copy's state, then the file's from its start: a kill -9
+            // goes on in the copy, and never reads it again once left.
+            self.save(i);
+            self.save(i + 1);
+            return true;
         }
         self.files[i].framer.finish(&mut self.cut);
         let taken = self.submit(ctx, i).await;
@@ -615,12 +616,13 @@ impl Imfile {
         f.taken_to = 0;
         f.tail.clear();
         f.head = None;
+        f.saved = None;
     }
 
     /// logrotate's copy of truncated file `i`: in its directory, not
     /// followed, at least as long as what was read, with the same first
     /// bytes and the same bytes before the position.
-    fn find_copy(&self, i: usize) -> Option<(PathBuf, Id)> {
+    fn find_copy(&self, i: usize) -> Option<(File, PathBuf, Id)> {
         let f = &self.files[i];
         let (head, pos) = (f.head?, f.framer.pos());
         if pos == 0 {
@@ -641,7 +643,7 @@ impl Imfile {
             let mut tail = vec![0; f.tail.len()];
             let at = pos - f.tail.len() as u64;
             copy.read_exact_at(&mut tail, at).ok()?;
-            (head.matches(&copy, 0) && tail == f.tail).then(|| (e.path(), id))
+            (head.matches(&copy, 0) && tail == f.tail).then(|| (copy, e.path(), id))
         })
     }
 
@@ -889,6 +891,18 @@ fn line_before(file: &File, offset: u64) -> u64 {
         None if from == 0 => 0,
         None => offset,
     }
+}
+
+/// Whether `path` is one `pattern` names (braces expanded).
+fn names(pattern: &Path, path: &Path) -> bool {
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: true,
+    };
+    watch::braces(&pattern.to_string_lossy())
+        .iter()
+        .any(|p| glob::Pattern::new(p).is_ok_and(|p| p.matches_path_with(path, options)))
 }
 
 /// The message made of one cut.

@@ -234,9 +234,13 @@ pub struct Writer {
 impl Writer {
     /// Keeps `state`: one `pwrite` into the older slot.
     pub fn save(&mut self, state: &State) -> std::io::Result<()> {
-        self.seq += 1;
-        let at = (self.seq % 2) * SLOT as u64;
-        self.file.write_all_at(&state.slot(self.seq), at)
+        let seq = self.seq + 1;
+        let at = (seq % 2) * SLOT as u64;
+        self.file.write_all_at(&state.slot(seq), at)?;
+        // Only a slot written whole moves on: a failed write is tried
+        // again in the same slot, the other keeping the last good record.
+        self.seq = seq;
+        Ok(())
     }
 }
 
@@ -256,7 +260,7 @@ impl Dir {
     /// devices anew: the fingerprints then decide), else rsyslog's. One
     /// that cannot be read is said and taken as none: the file is then
     /// read from its start.
-    pub fn load(&self, id: Id) -> Option<State> {
+    pub fn load(&self, id: Id, path: &Path) -> Option<State> {
         if let Some(s) = self.read(&self.file(id)) {
             return Some(s);
         }
@@ -272,7 +276,9 @@ impl Dir {
         }
         let theirs = self.path.join(format!("{PREFIX}{}", id.ino));
         let text = std::fs::read_to_string(&theirs).ok()?;
-        let s = State::parse_rsyslog(&text, id);
+        // Only for the file it names: an inode used again for another
+        // file does not take rsyslog's offset.
+        let s = State::parse_rsyslog(&text, id).filter(|s| s.path == path);
         if s.is_none() {
             crate::notice!(
                 "imfile: state file {} is neither corelogd's nor rsyslog's; the file is read from its start",
@@ -339,9 +345,17 @@ impl Dir {
         Ok(Writer { file, seq })
     }
 
-    /// Forgets the state of `id`.
+    /// Forgets the state of `id` (and rsyslog's for its inode, which is
+    /// stale once corelog has read the file to its end).
     pub fn remove(&self, id: Id) {
         let _ = std::fs::remove_file(self.file(id));
+        let theirs = self.path.join(format!("{PREFIX}{}", id.ino));
+        let rsyslogs = std::fs::read_to_string(&theirs)
+            .ok()
+            .is_some_and(|t| State::parse_rsyslog(&t, id).is_some());
+        if rsyslogs {
+            let _ = std::fs::remove_file(theirs);
+        }
     }
 }
 
@@ -392,18 +406,18 @@ mod tests {
         for o in [10, 20, 30] {
             w.save(&state(o)).unwrap();
         }
-        assert_eq!(d.load(id).map(|s| s.offset), Some(30));
+        assert_eq!(d.load(id, "/x".as_ref()).map(|s| s.offset), Some(30));
         // A torn write of the newest slot: the one before it is read.
         let path = dir.join(format!("{PREFIX}9:3"));
         let mut bytes = std::fs::read(&path).unwrap();
         let newest = SLOT; // the third save went to slot 1 (seq 3)
         bytes[newest + SLOT_HEAD + 3] ^= 0xff;
         std::fs::write(&path, &bytes).unwrap();
-        assert_eq!(d.load(id).map(|s| s.offset), Some(20));
+        assert_eq!(d.load(id, "/x".as_ref()).map(|s| s.offset), Some(20));
         // A writer opened again goes on after the newest sequence.
         let mut w = d.writer(id).unwrap();
         w.save(&state(40)).unwrap();
-        assert_eq!(d.load(id).map(|s| s.offset), Some(40));
+        assert_eq!(d.load(id, "/x".as_ref()).map(|s| s.offset), Some(40));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
