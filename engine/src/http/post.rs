@@ -235,23 +235,14 @@ async fn read_body(
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
-    let origin = Arc::new(Origin::new(&peer, &peer, &input.config.name));
-    let mut frames = Frames::new(&input.config, input.max_message);
-    let mut gunzip = body.gzip.then(Gunzip::new);
-    let md = body.metadata.as_ref();
+    let mut pipe = Pipe {
+        origin: Arc::new(Origin::new(&peer, &peer, &input.config.name)),
+        frames: Frames::new(&input.config, input.max_message),
+        gunzip: body.gzip.then(Gunzip::new),
+        md: body.metadata.as_ref(),
+    };
     let first = already.len().min(body.length);
-    if let Err(e) = take(
-        ctx,
-        input,
-        &origin,
-        &mut frames,
-        &mut gunzip,
-        &already[..first],
-        md,
-        sent,
-    )
-    .await
-    {
+    if let Err(e) = pipe.take(ctx, input, &already[..first], sent).await {
         return e;
     }
     let mut remaining = body.length - first;
@@ -284,18 +275,7 @@ async fn read_body(
             }
             Ok(n) => {
                 remaining -= n;
-                if let Err(e) = take(
-                    ctx,
-                    input,
-                    &origin,
-                    &mut frames,
-                    &mut gunzip,
-                    &buf[..n],
-                    md,
-                    sent,
-                )
-                .await
-                {
+                if let Err(e) = pipe.take(ctx, input, &buf[..n], sent).await {
                     return e;
                 }
             }
@@ -310,14 +290,14 @@ async fn read_body(
             }
         }
     }
-    if let Some(g) = gunzip {
-        if let Err(e) = g.finish(&mut frames) {
+    if let Some(g) = pipe.gunzip.take() {
+        if let Err(e) = g.finish(&mut pipe.frames) {
             let text = format!("{e}; {} messages taken\n", sent.taken);
             return (400, text);
         }
     }
-    frames.finish();
-    submit(ctx, input, &origin, &mut frames, md, sent).await;
+    pipe.frames.finish();
+    submit(ctx, input, &pipe.origin, &mut pipe.frames, pipe.md, sent).await;
     if sent.dropped == 0 && sent.refused == 0 {
         (200, format!("{} messages\n", sent.taken))
     } else {
@@ -337,32 +317,41 @@ async fn read_body(
     }
 }
 
-/// Frames `bytes` of the body (inflated first, a step at a time, when
-/// gzip) and enqueues what they complete; the reply that ends the
-/// request when they cannot be read.
-#[allow(clippy::too_many_arguments)]
-async fn take(
-    ctx: &CoreCtx,
-    input: &Input,
-    origin: &Arc<Origin>,
-    frames: &mut Frames,
-    gunzip: &mut Option<Gunzip>,
-    bytes: &[u8],
-    md: Option<&Metadata>,
-    sent: &mut Sent,
-) -> Result<(), (u16, String)> {
-    let Some(g) = gunzip else {
-        frames.push(bytes);
-        submit(ctx, input, origin, frames, md, sent).await;
-        return Ok(());
-    };
-    for step in bytes.chunks(INFLATE_STEP) {
-        if let Err((status, why)) = g.push(step, frames) {
-            return Err((status, format!("{why}; {} messages taken\n", sent.taken)));
+/// What one request's body goes through on its way to the queue.
+struct Pipe<'a> {
+    origin: Arc<Origin>,
+    frames: Frames,
+    /// Inflating a gzip body.
+    gunzip: Option<Gunzip>,
+    /// addMetadata's values.
+    md: Option<&'a Metadata>,
+}
+
+impl Pipe<'_> {
+    /// Frames `bytes` of the body (inflated first, a step at a time, when
+    /// gzip) and enqueues what they complete; the reply that ends the
+    /// request when they cannot be read.
+    async fn take(
+        &mut self,
+        ctx: &CoreCtx,
+        input: &Input,
+        bytes: &[u8],
+        sent: &mut Sent,
+    ) -> Result<(), (u16, String)> {
+        let (origin, frames, md) = (&self.origin, &mut self.frames, self.md);
+        let Some(g) = &mut self.gunzip else {
+            frames.push(bytes);
+            submit(ctx, input, origin, frames, md, sent).await;
+            return Ok(());
+        };
+        for step in bytes.chunks(INFLATE_STEP) {
+            if let Err((status, why)) = g.push(step, frames) {
+                return Err((status, format!("{why}; {} messages taken\n", sent.taken)));
+            }
+            submit(ctx, input, origin, frames, md, sent).await;
         }
-        submit(ctx, input, origin, frames, md, sent).await;
+        Ok(())
     }
-    Ok(())
 }
 
 /// A gzip body inflated as it comes.
