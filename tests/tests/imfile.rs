@@ -751,3 +751,46 @@ template(name="t" type="string" string="%msg%\n")
     assert_eq!(out(&c).len(), 2, "nothing rsyslog took is read again");
     c.stop();
 }
+
+/// The module's and inputs' other settings: polling mode,
+/// statefile.directory, normalizePath, trimLineOverBytes,
+/// maxBytesPerMinute, fileNotFoundError.
+#[test]
+fn polling_state_directory_trim_and_byte_limit() {
+    let d = prepare("settings");
+    std::fs::create_dir_all(d.join("states")).unwrap();
+    std::fs::write(d.join("in/app.log"), "abcdefgh\nxy\n").unwrap();
+    std::fs::write(d.join("in/b.log"), "12345\n12345\n12345\n").unwrap();
+    let config = format!(
+        r#"
+global(workDirectory="{0}/work")
+module(load="imfile" mode="polling" pollingInterval="1" statefile.directory="{0}/states")
+input(type="imfile" file="{0}//in/./app.log" tag="a:" trimLineOverBytes="5" persistStateAfterSubmission="on")
+input(type="imfile" file="{0}/in/b.log" tag="b:" maxBytesPerMinute="10")
+input(type="imfile" file="{0}/in/missing.log" tag="m:")
+template(name="t" type="string" string="%syslogtag%%msg%\n")
+action(type="omfile" file="@DIR@/out.log" template="t")
+"#,
+        d.display()
+    );
+    let c = start(&d, &config);
+    let mut o = wait_out(&c, 4);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        out(&c).len(),
+        4,
+        "the third 'b' line is past 10 bytes a minute"
+    );
+    o.sort();
+    assert_eq!(o, ["a:abcde", "a:xy", "b:12345", "b:12345"]);
+    let states: Vec<_> = std::fs::read_dir(d.join("states"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert!(!states.is_empty(), "states kept in statefile.directory");
+    let stderr = c.stop();
+    assert!(
+        stderr.contains("missing.log' does not exist yet"),
+        "{stderr}"
+    );
+}
