@@ -558,16 +558,8 @@ impl Shard {
                 }
                 continue;
             }
-            let popped = self.store.borrow_mut().pop();
-            if let Some(c) = popped {
-                self.len.set(self.len.get() - c.len());
-                if let Store::List(l) = &mut *self.store.borrow_mut() {
-                    if l.is_empty() && l.capacity() > 1024 {
-                        l.shrink_to(64);
-                    }
-                }
-                self.not_full.notify();
-                return Some(Taken::owned(c));
+            if let Some(t) = self.pop_memory() {
+                return Some(t);
             }
             if self.closed.get() {
                 return None;
@@ -630,6 +622,12 @@ impl Shard {
                 }
             }
         }
+        self.take_spool_memory(sp)
+    }
+
+    /// The oldest chunk a spooled shard holds in memory, once its disk is
+    /// all read.
+    fn take_spool_memory(&self, sp: &Spool<Chunk>) -> Option<Taken> {
         // Disk all read: what the shard holds is in memory (units that
         // damage took are not waiting anywhere).
         self.len.set(self.len.get().min(sp.mem_units()));
@@ -638,6 +636,33 @@ impl Shard {
         self.len.set(self.len.get().saturating_sub(n));
         self.not_full.notify();
         Some(Taken::shared(item))
+    }
+
+    /// The oldest chunk of a memory shard.
+    fn pop_memory(&self) -> Option<Taken> {
+        let c = self.store.borrow_mut().pop()?;
+        self.len.set(self.len.get() - c.len());
+        if let Store::List(l) = &mut *self.store.borrow_mut() {
+            if l.is_empty() && l.capacity() > 1024 {
+                l.shrink_to(64);
+            }
+        }
+        self.not_full.notify();
+        Some(Taken::owned(c))
+    }
+
+    /// The oldest chunk if one is in memory now, without waiting or
+    /// reading the disk: what a worker adds to the chunk it took, to fill
+    /// a batch (an output whose every batch waits for a round trip would
+    /// otherwise send the one-message chunks of a slow input one by one).
+    /// Chunks taken so are given back with [`Shard::done`] in the order
+    /// they were taken.
+    pub fn try_dequeue(&self) -> Option<Taken> {
+        match &self.spool {
+            Some(sp) if sp.has_unread() => None,
+            Some(sp) => self.take_spool_memory(sp),
+            None => self.pop_memory(),
+        }
     }
 
     /// The worker has processed `t`: it is confirmed (its disk records
