@@ -202,6 +202,17 @@ fn object_for(table: &'static Table, p: &Param) -> Option<String> {
         _ if is(&modules::omrelp::ACTION) => {
             format!("module(load=\"omrelp\")\n*.* action(type=\"omrelp\" {target} {{}})")
         }
+        _ if is(&modules::omkafka::MODULE) => return None,
+        _ if is(&modules::omkafka::ACTION) => {
+            // dynaTopic and dynaKey make topic and key template names; the
+            // failed-message settings need a disk-assisted action queue.
+            let more = match p.name {
+                "dynaKey" => " key=\"RSYSLOG_FileFormat\"",
+                "keepFailedMessages" | "failedMsgFile" => " queue.type=\"LinkedList\" queue.filename=\"k\"",
+                _ => "",
+            };
+            format!("module(load=\"omkafka\")\n*.* action(type=\"omkafka\" topic=\"RSYSLOG_FileFormat\"{more} {{}})")
+        }
         _ if is(&modules::imklog::MODULE) => module("imklog", ""),
         // A path normalizePath changes.
         _ if is(&modules::imfile::MODULE) => module(

@@ -217,10 +217,10 @@ fn serve(plan: Plan, args: &Args, name: &str) -> Result<(), String> {
             corelog::notice::RATE_INTERVAL.as_secs()
         );
     }
-    for (name, written, discarded, unopened) in &report.actions {
+    for (name, written, discarded, unopened, why) in &report.actions {
         let unopened = match unopened {
             0 => String::new(),
-            n => format!(", {n} not written: their dynaFile could not be opened"),
+            n => format!(", {n} not written: {why}"),
         };
         say!(
             "corelogd: action '{name}': {written} written, {discarded} discarded while suspended{unopened}."

@@ -17,6 +17,7 @@
 pub mod beneath;
 pub mod omfile;
 pub mod omfwd;
+pub mod omkafka;
 pub mod omrelp;
 pub mod omusrmsg;
 pub mod runner;
@@ -24,6 +25,7 @@ pub mod runner;
 use std::sync::Arc;
 
 use crate::config::modules::omfwd::{Framing, Protocol};
+use crate::config::modules::omkafka::Named;
 use crate::config::{ActionDef, OutputConfig};
 use crate::{Env, Message, RenderBuf, Template};
 
@@ -34,17 +36,24 @@ pub struct Rendered {
     pub data: Vec<u8>,
     /// Dynamic file names, back to back (dynaFile only).
     pub paths: Vec<u8>,
+    /// Kafka keys made by a template (`dynaKey`), back to back.
+    pub keys: Vec<u8>,
+    /// Each record's time in Unix milliseconds (Kafka only: the message's
+    /// TIMESTAMP, as rsyslog's omkafka sends it).
+    pub stamps: Vec<i64>,
     /// Where each record ends, for outputs that need records apart
-    /// (dynaFile, UDP forwarding, RELP); empty otherwise.
+    /// (dynaFile, UDP forwarding, RELP, Kafka); empty otherwise.
     pub recs: Vec<Rec>,
     /// How many messages the batch holds.
     pub count: u32,
 }
 
-/// Where a record ends in `paths` and `data` (offsets, not lengths).
+/// Where a record ends in `paths`, `keys` and `data` (offsets, not
+/// lengths).
 #[derive(Debug, Clone, Copy)]
 pub struct Rec {
     pub path_end: usize,
+    pub key_end: usize,
     pub data_end: usize,
 }
 
@@ -56,21 +65,53 @@ impl Rendered {
     pub fn clear(&mut self) {
         self.data.clear();
         self.paths.clear();
+        self.keys.clear();
+        self.stamps.clear();
         self.recs.clear();
         self.count = 0;
     }
 
     /// Records as (path, data) pairs (dynaFile, datagrams).
     pub fn records(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        let mut p0 = 0usize;
-        let mut d0 = 0usize;
+        self.fields().map(|(p, _, d)| (p, d))
+    }
+
+    /// Records as (path or topic, key, data).
+    pub fn fields(&self) -> impl Iterator<Item = (&[u8], &[u8], &[u8])> {
+        let (mut p0, mut k0, mut d0) = (0usize, 0usize, 0usize);
         self.recs.iter().map(move |r| {
-            let (p1, d1) = (r.path_end, r.data_end);
-            let out = (&self.paths[p0..p1], &self.data[d0..d1]);
-            p0 = p1;
-            d0 = d1;
+            let out = (
+                &self.paths[p0..r.path_end],
+                &self.keys[k0..r.key_end],
+                &self.data[d0..r.data_end],
+            );
+            (p0, k0, d0) = (r.path_end, r.key_end, r.data_end);
             out
         })
+    }
+
+    /// What tells a retry of this batch from another batch: an output that
+    /// keeps what a failed batch had delivered (omrelp, omkafka) resends
+    /// only the rest when the same batch comes back.
+    pub fn fingerprint(&self) -> (usize, u32, u64) {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.data.hash(&mut h);
+        self.paths.hash(&mut h);
+        self.keys.hash(&mut h);
+        for rec in &self.recs {
+            rec.data_end.hash(&mut h);
+        }
+        (self.data.len(), self.count, h.finish())
+    }
+
+    /// Ends a record at what has been rendered so far.
+    fn end_record(&mut self) {
+        self.recs.push(Rec {
+            path_end: self.paths.len(),
+            key_end: self.keys.len(),
+            data_end: self.data.len(),
+        });
     }
 }
 
@@ -87,6 +128,12 @@ enum Shape {
     StreamOctet,
     /// One record apart per message: UDP datagrams, RELP frames.
     Datagram,
+    /// One Kafka message per message, with its topic and key templates
+    /// (`dynaTopic`, `dynaKey`) rendered beside it, and its time.
+    Kafka {
+        topic: Option<Arc<Template>>,
+        key: Option<Arc<Template>>,
+    },
 }
 
 /// Renders one action's messages into a [`Rendered`] batch.
@@ -110,6 +157,10 @@ impl Renderer {
                 (Protocol::Tcp, Framing::Traditional(d)) => Shape::StreamLf(d),
             },
             OutputConfig::Omrelp(_) | OutputConfig::Omusrmsg(_) => Shape::Datagram,
+            OutputConfig::Omkafka(c) => Shape::Kafka {
+                topic: c.topic.template(),
+                key: c.key.as_ref().and_then(Named::template),
+            },
         };
         Renderer {
             template: a.template.clone(),
@@ -126,10 +177,7 @@ impl Renderer {
             Shape::DynaFile(t) => {
                 t.render(m, env, buf, &mut out.paths);
                 self.template.render(m, env, buf, &mut out.data);
-                out.recs.push(Rec {
-                    path_end: out.paths.len(),
-                    data_end: out.data.len(),
-                });
+                out.end_record();
             }
             Shape::StreamLf(d) => {
                 self.template.render(m, env, buf, &mut out.data);
@@ -153,10 +201,19 @@ impl Renderer {
             }
             Shape::Datagram => {
                 self.template.render(m, env, buf, &mut out.data);
-                out.recs.push(Rec {
-                    path_end: out.paths.len(),
-                    data_end: out.data.len(),
-                });
+                out.end_record();
+            }
+            Shape::Kafka { topic, key } => {
+                if let Some(t) = topic {
+                    t.render(m, env, buf, &mut out.paths);
+                }
+                if let Some(t) = key {
+                    t.render(m, env, buf, &mut out.keys);
+                }
+                self.template.render(m, env, buf, &mut out.data);
+                out.stamps
+                    .push(m.time_reported().unix_seconds().saturating_mul(1000));
+                out.end_record();
             }
         }
     }

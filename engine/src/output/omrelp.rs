@@ -146,7 +146,7 @@ impl OmRelp {
     /// was not acknowledged.
     pub async fn write(&mut self, r: &Rendered) -> io::Result<()> {
         let mut acked = match self.carry.take() {
-            Some(c) if c.key == fingerprint(r) => c.acked,
+            Some(c) if c.key == r.fingerprint() => c.acked,
             _ => vec![false; r.recs.len()],
         };
         let reused = self.session.is_some();
@@ -161,7 +161,7 @@ impl OmRelp {
         }
         if let Err(e) = res {
             self.abort();
-            let key = fingerprint(r);
+            let key = r.fingerprint();
             self.carry = Some(Carry { key, acked });
             return Err(io::Error::new(
                 e.kind(),
@@ -473,16 +473,6 @@ fn protocol(e: impl Into<String>) -> io::Error {
 
 /// What tells a retried batch from a new one: its size, count and a hash
 /// of its data and record ends.
-fn fingerprint(r: &Rendered) -> (usize, u32, u64) {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    r.data.hash(&mut h);
-    for rec in &r.recs {
-        rec.data_end.hash(&mut h);
-    }
-    (r.data.len(), r.count, h.finish())
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::{Read, Write};
@@ -502,6 +492,7 @@ mod tests {
             r.data.extend_from_slice(format!("m{i}").as_bytes());
             r.recs.push(Rec {
                 path_end: 0,
+                key_end: 0,
                 data_end: r.data.len(),
             });
             r.count += 1;

@@ -22,6 +22,7 @@ use crate::config::{ActionDef, OutputConfig};
 
 use super::omfile::{prefix_dir, FileOptions, OmFile};
 use super::omfwd::OmFwd;
+use super::omkafka::OmKafka;
 use super::omrelp::OmRelp;
 use super::Rendered;
 use crate::template::Step;
@@ -74,6 +75,7 @@ pub enum Output {
     File(OmFile),
     Fwd(OmFwd),
     Relp(Box<OmRelp>),
+    Kafka(Box<OmKafka>),
     UsrMsg(super::omusrmsg::OmUsrMsg),
 }
 
@@ -156,6 +158,7 @@ impl ActionRunner {
                 })?))
             }
             OutputConfig::Omusrmsg(c) => Output::UsrMsg(super::omusrmsg::OmUsrMsg::new(c)),
+            OutputConfig::Omkafka(c) => Output::Kafka(Box::new(OmKafka::new(c, name))),
         };
         let c = &a.common;
         Ok(ActionRunner {
@@ -174,10 +177,12 @@ impl ActionRunner {
         &self.name
     }
 
-    /// Messages omfile could not write for want of their dynaFile, so far.
+    /// Messages passed over so far: omfile's for want of their dynaFile,
+    /// omkafka's that can never be delivered.
     fn unopened(&self) -> u64 {
         match &self.output {
             Output::File(f) => f.failed,
+            Output::Kafka(k) => k.failed,
             _ => 0,
         }
     }
@@ -238,8 +243,10 @@ impl ActionRunner {
                     self.shared
                         .suspended_secs
                         .fetch_add(wait.as_secs(), Ordering::Relaxed);
-                    if let Output::Relp(f) = &mut self.output {
-                        f.forget();
+                    match &mut self.output {
+                        Output::Relp(f) => f.forget(),
+                        Output::Kafka(k) => k.forget(),
+                        _ => {}
                     }
                     self.shared
                         .failed
@@ -260,6 +267,7 @@ impl ActionRunner {
             Output::File(f) => f.write(r),
             Output::Fwd(f) => f.write(r).await,
             Output::Relp(f) => f.write(r).await,
+            Output::Kafka(k) => k.write(r).await,
             Output::UsrMsg(f) => f.write(r),
         }
     }
@@ -281,12 +289,17 @@ impl ActionRunner {
         }
     }
 
-    /// Once a second: omfile's `flushInterval` and `closeTimeout`.
+    /// Once a second: omfile's `flushInterval` and `closeTimeout`;
+    /// librdkafka's statistics and errors.
     pub fn timed(&mut self) {
-        if let Output::File(f) = &mut self.output {
-            if let Err(e) = f.timed(Instant::now()) {
-                crate::notice!("corelogd: action '{}': {e}.", self.name);
+        match &mut self.output {
+            Output::File(f) => {
+                if let Err(e) = f.timed(Instant::now()) {
+                    crate::notice!("corelogd: action '{}': {e}.", self.name);
+                }
             }
+            Output::Kafka(k) => k.timed(),
+            _ => {}
         }
     }
 
@@ -295,11 +308,14 @@ impl ActionRunner {
     /// (at most a second).
     pub async fn finish(&mut self) {
         self.flush();
+        if let Output::Kafka(k) = &mut self.output {
+            k.finish();
+        }
         let bye = async {
             match &mut self.output {
                 Output::Relp(f) => f.finish().await,
                 Output::Fwd(f) => f.finish().await,
-                Output::File(_) | Output::UsrMsg(_) => {}
+                Output::File(_) | Output::UsrMsg(_) | Output::Kafka(_) => {}
             }
         };
         futures_lite::future::or(bye, glommio::timer::sleep(Duration::from_secs(1))).await;
@@ -310,15 +326,19 @@ impl ActionRunner {
         match &self.output {
             Output::Fwd(f) => f.tls().cloned(),
             Output::Relp(r) => r.tls().cloned(),
-            Output::File(_) | Output::UsrMsg(_) => None,
+            Output::File(_) | Output::UsrMsg(_) | Output::Kafka(_) => None,
         }
     }
 
     pub fn reopen(&mut self) {
-        if let Output::File(f) = &mut self.output {
-            if let Err(e) = f.reopen() {
-                crate::notice!("corelogd: action '{}': {e}.", self.name);
+        match &mut self.output {
+            Output::File(f) => {
+                if let Err(e) = f.reopen() {
+                    crate::notice!("corelogd: action '{}': {e}.", self.name);
+                }
             }
+            Output::Kafka(k) => k.hup(),
+            _ => {}
         }
     }
 }

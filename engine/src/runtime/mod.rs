@@ -79,9 +79,10 @@ pub struct CoreReport {
 #[derive(Debug, Default)]
 pub struct Report {
     pub cores: Vec<CoreReport>,
-    /// (action name, written, discarded while suspended, not written for
-    /// want of their dynaFile).
-    pub actions: Vec<(String, u64, u64, u64)>,
+    /// (action name, written, discarded while suspended, passed over, and
+    /// why those were: omfile's dynaFile could not be opened, omkafka's
+    /// could never be delivered).
+    pub actions: Vec<(String, u64, u64, u64, &'static str)>,
     /// Datagrams the kernel dropped on the UDP inputs' sockets.
     pub udp_kernel_drops: u64,
     /// imhttp's log inputs, where there are any: messages taken, requests
@@ -116,6 +117,7 @@ pub fn describe(plan: &Plan) -> Result<(Vec<String>, Vec<String>), StartError> {
                 let tls = if c.tls.is_some() { " (TLS)" } else { "" };
                 format!("omrelp relp://{}:{}{tls}", c.target, c.port)
             }
+            (OutputConfig::Omkafka(c), None) => format!("omkafka {}", c.target()),
             (OutputConfig::Omusrmsg(c), None) => match &c.users {
                 crate::config::modules::omusrmsg::Users::All => {
                     "omusrmsg to everyone logged in".to_string()
@@ -362,6 +364,10 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
                 // The batch that failed and those sent while suspended.
                 s.discarded.load(Ordering::Relaxed) + s.failed.load(Ordering::Relaxed),
                 s.unopened.load(Ordering::Relaxed),
+                match a.output {
+                    OutputConfig::Omkafka(_) => "the broker can never take them, or they failed with resubmitOnFailure=\"off\" (errorFile has them)",
+                    _ => "their dynaFile could not be opened",
+                },
             )
         })
         .collect();

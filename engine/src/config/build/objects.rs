@@ -9,8 +9,8 @@ use super::names::Pending;
 use super::{Builder, PendingInput};
 use crate::config::ast::{Object, Param as AstParam};
 use crate::config::modules::{
-    self, action, global, imptcp, imrelp, imtcp, imudp, imuxsock, omfile, omfwd, omrelp, omusrmsg,
-    queue, ruleset, template as tables, InputConfig, Module, ModuleKind, OutputConfig,
+    self, action, global, imptcp, imrelp, imtcp, imudp, imuxsock, omfile, omfwd, omkafka, omrelp,
+    omusrmsg, queue, ruleset, template as tables, InputConfig, Module, ModuleKind, OutputConfig,
 };
 use crate::config::param::{parse_bool, Diag, Given, Resolved, Table};
 use crate::config::plan::ActionDef;
@@ -762,6 +762,7 @@ impl Builder {
             }
             "omfwd" => OutputConfig::Omfwd(omfwd::resolve(&r)),
             "omrelp" => OutputConfig::Omrelp(omrelp::resolve(&r)),
+            "omkafka" => OutputConfig::Omkafka(self.omkafka(&r, &what)?),
             "omusrmsg" => {
                 if !r.given("users") {
                     self.err(
@@ -784,6 +785,21 @@ impl Builder {
         }
         let defaults = self.queue_defaults(QueueScope::Action);
         let queue = queue::resolve(&r, QueueScope::Action, defaults, &mut self.diag);
+        if let OutputConfig::Omkafka(c) = &output {
+            if c.keep_failed && queue.filename.is_none() {
+                let at = if r.given("failedMsgFile") {
+                    "failedMsgFile"
+                } else {
+                    "keepFailedMessages"
+                };
+                self.err(r.pos_of(at), format!("{what}: {}", omkafka::KEEP_FAILED));
+            } else if c.keep_failed {
+                r.warn(
+                    "keepFailedMessages",
+                    "undelivered messages are kept in the action queue's files (queue.filename), not in failedMsgFile",
+                );
+            }
+        }
         let idx = self.actions.len();
         // rsyslog's name for an unnamed action (impstats reports it).
         let builtin = if m.builtin { "builtin:" } else { "" };
@@ -799,6 +815,49 @@ impl Builder {
             pos,
         });
         Some(idx)
+    }
+}
+
+impl Builder {
+    /// An omkafka action: its topic and key templates looked up, and its
+    /// librdkafka settings checked by librdkafka.
+    fn omkafka(&mut self, r: &Resolved, what: &str) -> Option<omkafka::OmkafkaConfig> {
+        let mut c = match omkafka::resolve(r) {
+            Ok(c) => c,
+            Err((param, e)) => {
+                self.err(r.pos_of(param), format!("{what}: {e}"));
+                return None;
+            }
+        };
+        if !r.given("topic") {
+            self.err(r.pos(), format!("{what} needs topic=\"…\""));
+            return None;
+        }
+        if let omkafka::Named::Template(slot) = &mut c.topic {
+            *slot = Some(self.named_template(r, "topic")?);
+        }
+        if let Some(omkafka::Named::Template(slot)) = &mut c.key {
+            *slot = Some(self.named_template(r, "key")?);
+        }
+        if let Err(e) = omkafka::check_conf(&c) {
+            let at = ["confParam", "topicConfParam", "broker"]
+                .into_iter()
+                .find(|p| r.given(p))
+                .unwrap_or("topic");
+            self.err(
+                r.pos_of(at),
+                format!("{what}: librdkafka refuses the settings: {e}"),
+            );
+            return None;
+        }
+        Some(c)
+    }
+
+    /// The template `param` names.
+    fn named_template(&mut self, r: &Resolved, param: &str) -> Option<omkafka::NamedTemplate> {
+        let name = r.opt_str(param).unwrap_or_default();
+        let t = self.template_ref(&name, r.pos_of(param))?;
+        Some(omkafka::NamedTemplate { name, t })
     }
 }
 

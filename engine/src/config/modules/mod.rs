@@ -31,6 +31,7 @@ pub mod lookup;
 pub mod mm;
 pub mod omfile;
 pub mod omfwd;
+pub mod omkafka;
 pub mod omrelp;
 pub mod omusrmsg;
 pub mod output;
@@ -256,6 +257,15 @@ pub static MODULES: &[Module] = &[
         kind: ModuleKind::Output,
         module: &omrelp::MODULE,
         instance: &omrelp::ACTION,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "omkafka",
+        builtin: false,
+        kind: ModuleKind::Output,
+        module: &omkafka::MODULE,
+        instance: &omkafka::ACTION,
         refused: None,
         renames: &[],
     },

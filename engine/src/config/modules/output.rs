@@ -2,6 +2,7 @@
 
 use super::omfile::OmfileConfig;
 use super::omfwd::OmfwdConfig;
+use super::omkafka::OmkafkaConfig;
 use super::omrelp::OmrelpConfig;
 use super::omusrmsg::OmusrmsgConfig;
 
@@ -12,6 +13,7 @@ pub enum OutputConfig {
     Omfwd(OmfwdConfig),
     Omrelp(OmrelpConfig),
     Omusrmsg(OmusrmsgConfig),
+    Omkafka(OmkafkaConfig),
 }
 
 impl OutputConfig {
@@ -22,6 +24,7 @@ impl OutputConfig {
             OutputConfig::Omfwd(_) => "omfwd",
             OutputConfig::Omrelp(_) => "omrelp",
             OutputConfig::Omusrmsg(_) => "omusrmsg",
+            OutputConfig::Omkafka(_) => "omkafka",
         }
     }
 }
