@@ -344,3 +344,66 @@ pub fn check_prefix_order_partial(text: &str) -> (u64, usize, u64) {
     }
     (lines, next.len(), partial)
 }
+
+/// Per connection, the messages (`msgnum:CC:NNNNNNNN:`) received must be
+/// exactly 0..=max, each at least once: no hole. Returns (unique,
+/// duplicates, connections).
+pub fn check_no_holes(text: &str) -> (u64, u64, usize) {
+    let h = holes(text);
+    assert!(
+        h.first_hole.is_none(),
+        "{}",
+        h.first_hole.unwrap_or_default()
+    );
+    (h.unique, h.duplicates, h.connections)
+}
+
+/// What [`holes`] found.
+#[derive(Debug, Default)]
+pub struct Holes {
+    pub unique: u64,
+    pub duplicates: u64,
+    pub connections: usize,
+    /// Messages missing below the last one received of their connection:
+    /// lost, not merely never read.
+    pub missing: u64,
+    /// The first such, said in words.
+    pub first_hole: Option<String>,
+}
+
+/// Counts, per connection, the messages (`msgnum:CC:NNNNNNNN:`) received,
+/// received twice, and missing below the last one received.
+pub fn holes(text: &str) -> Holes {
+    let mut seen: std::collections::BTreeMap<u32, Vec<bool>> = Default::default();
+    let mut h = Holes::default();
+    for line in text.lines() {
+        let Some(at) = line.find("msgnum:") else {
+            panic!("a line without a msgnum: {line:?}")
+        };
+        let mut f = line[at + 7..].split(':');
+        let conn: u32 = f.next().unwrap().parse().unwrap();
+        let seq: usize = f.next().unwrap().parse().unwrap();
+        let v = seen.entry(conn).or_default();
+        if v.len() <= seq {
+            v.resize(seq + 1, false);
+        }
+        if std::mem::replace(&mut v[seq], true) {
+            h.duplicates += 1;
+        }
+    }
+    for (conn, v) in &seen {
+        let got = v.iter().filter(|b| **b).count() as u64;
+        h.unique += got;
+        h.missing += v.len() as u64 - got;
+        if let Some(hole) = v.iter().position(|&b| !b) {
+            h.first_hole.get_or_insert_with(|| {
+                format!(
+                    "connection {conn}: message {hole} is missing, but {} later ones arrived",
+                    v.len() - hole - 1
+                )
+            });
+        }
+    }
+    h.connections = seen.len();
+    h
+}

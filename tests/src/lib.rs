@@ -7,6 +7,8 @@
 //! - [`receiver::Receiver`]: a TCP forward target that can stall and go
 //!   down.
 //! - [`relp::Client`]: a blocking RELP client that can also misbehave.
+//! - [`kafka::Broker`]: a real Kafka-protocol broker (tansu) behind a
+//!   gate that can cut the network to it, and an independent consumer.
 //! - [`corpus`]: the differential corpus of syslog messages.
 //! - [`pki`]: certificates for the TLS tests (the `openssl` command).
 //! - [`sink`]: executes omfile actions into memory, for comparisons.
@@ -16,6 +18,7 @@
 
 pub mod corpus;
 pub mod daemon;
+pub mod kafka;
 pub mod pki;
 pub mod receiver;
 pub mod relp;

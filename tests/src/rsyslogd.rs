@@ -15,6 +15,8 @@ pub struct Rsyslogd {
     child: Child,
     pub dir: PathBuf,
     pub port: u16,
+    /// Environment variables it runs with (kept across a restart).
+    env: Vec<(String, String)>,
 }
 
 /// Ports handed out come from here: below the kernel's ephemeral range
@@ -61,8 +63,22 @@ impl Rsyslogd {
         Rsyslogd::start_on(dir, config, free_port())
     }
 
+    /// As [`Rsyslogd::start`], with environment variables (a library
+    /// path).
+    pub fn start_with_env(dir: &Path, config: &str, env: &[(&str, &str)]) -> Rsyslogd {
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Rsyslogd::start_full(dir, config, free_port(), env)
+    }
+
     /// As [`Rsyslogd::start`], on `port`.
     pub fn start_on(dir: &Path, config: &str, port: u16) -> Rsyslogd {
+        Rsyslogd::start_full(dir, config, port, Vec::new())
+    }
+
+    fn start_full(dir: &Path, config: &str, port: u16, env: Vec<(String, String)>) -> Rsyslogd {
         assert!(
             Path::new(RSYSLOGD).exists(),
             "{RSYSLOGD} not found: install Debian's `rsyslog` package (scripts/test does: apt-get install rsyslog)"
@@ -73,12 +89,13 @@ impl Rsyslogd {
             .replace("@DIR@", &dir.display().to_string());
         let conf = dir.join("rsyslog.conf");
         std::fs::write(&conf, config).expect("writing rsyslog.conf");
-        Rsyslogd::launch(dir, port)
+        Rsyslogd::launch(dir, port, env)
     }
 
-    fn launch(dir: &Path, port: u16) -> Rsyslogd {
+    fn launch(dir: &Path, port: u16, env: Vec<(String, String)>) -> Rsyslogd {
         let conf = dir.join("rsyslog.conf");
         let child = Command::new(RSYSLOGD)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .arg("-n")
             .arg("-f")
             .arg(&conf)
@@ -99,6 +116,7 @@ impl Rsyslogd {
             child,
             dir: dir.to_path_buf(),
             port,
+            env,
         };
         wait_for("rsyslogd to listen", Duration::from_secs(20), || {
             if let Ok(Some(status)) = r.child.try_wait() {
@@ -122,7 +140,18 @@ impl Rsyslogd {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(self.dir.join("rsyslogd.pid"));
-        *self = Rsyslogd::launch(&self.dir.clone(), self.port);
+        *self = Rsyslogd::launch(&self.dir.clone(), self.port, self.env.clone());
+    }
+
+    /// Stops rsyslogd with SIGTERM, waits for it, and starts it again with
+    /// the same config and port.
+    pub fn term_and_restart(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+        *self = Rsyslogd::launch(&self.dir.clone(), self.port, self.env.clone());
     }
 
     /// Stops rsyslogd with SIGTERM and waits for it, so files are flushed.

@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use corelog_tests::daemon::{
-    bin, check_prefix_order, received, refused_start, send, wait_lines, Corelogd,
+    bin, check_no_holes, check_prefix_order, received, refused_start, send, wait_lines, Corelogd,
 };
 use corelog_tests::receiver::Receiver;
 use corelog_tests::rsyslogd::free_port;
@@ -86,40 +86,6 @@ fn wait_all_read(d: &Corelogd) {
         || spool_bytes(&d.dir),
         |_| unread_on(d.port) == 0,
     );
-}
-
-/// Per connection, the messages (`msgnum:CC:NNNNNNNN:`) received must be
-/// exactly 0..=max, each at least once: no hole. Returns (unique,
-/// duplicates, connections).
-fn check_no_holes(text: &str) -> (u64, u64, usize) {
-    let mut seen: HashMap<u32, Vec<bool>> = HashMap::new();
-    let mut dups = 0;
-    for line in text.lines() {
-        let Some(at) = line.find("msgnum:") else {
-            panic!("a line without a msgnum: {line:?}")
-        };
-        let mut f = line[at + 7..].split(':');
-        let conn: u32 = f.next().unwrap().parse().unwrap();
-        let seq: usize = f.next().unwrap().parse().unwrap();
-        let v = seen.entry(conn).or_default();
-        if v.len() <= seq {
-            v.resize(seq + 1, false);
-        }
-        if std::mem::replace(&mut v[seq], true) {
-            dups += 1;
-        }
-    }
-    let mut unique = 0;
-    for (conn, v) in &seen {
-        if let Some(hole) = v.iter().position(|&b| !b) {
-            panic!(
-                "connection {conn}: message {hole} is missing, but {} later ones arrived",
-                v.len() - hole - 1
-            );
-        }
-        unique += v.len() as u64;
-    }
-    (unique, dups, seen.len())
 }
 
 /// Waits until `r` has received at least `n` lines and then nothing more
