@@ -52,15 +52,32 @@ pub struct Broker {
     pub port: u16,
     /// Where clients connect (the gate, which tansu advertises).
     pub client_port: u16,
-    pub gate: Gate,
+    /// `None`: clients reach the broker directly (benchmarks).
+    pub gate: Option<Gate>,
 }
 
 impl Broker {
-    /// Starts a broker whose files are in `dir`.
+    /// Starts a broker whose files are in `dir`, behind a gate.
     pub fn start(dir: &Path) -> Broker {
+        Broker::start_with(dir, true)
+    }
+
+    /// Starts a broker that clients reach directly (no gate to copy every
+    /// byte: what a benchmark measures).
+    pub fn start_ungated(dir: &Path) -> Broker {
+        Broker::start_with(dir, false)
+    }
+
+    fn start_with(dir: &Path, gated: bool) -> Broker {
         std::fs::create_dir_all(dir).expect("the broker's directory");
-        let (port, client_port) = (free_port(), free_port());
-        let gate = Gate::start(client_port, port);
+        let port = free_port();
+        let (client_port, gate) = match gated {
+            true => {
+                let p = free_port();
+                (p, Some(Gate::start(p, port)))
+            }
+            false => (port, None),
+        };
         let mut b = Broker {
             child: None,
             dir: dir.to_path_buf(),
@@ -70,6 +87,11 @@ impl Broker {
         };
         b.launch();
         b
+    }
+
+    /// The gate in front of it (a broker started with [`Broker::start`]).
+    pub fn gate(&self) -> &Gate {
+        self.gate.as_ref().expect("a gated broker")
     }
 
     /// Its directory.

@@ -166,9 +166,9 @@ fn thirty_seconds_without_the_network_to_the_broker_loses_nothing() {
     let n = 100_000;
     let sender = send_in_background(d.port, n, 20_000);
     std::thread::sleep(Duration::from_secs(1));
-    broker.gate.close();
+    broker.gate().close();
     std::thread::sleep(Duration::from_secs(30));
-    broker.gate.open();
+    broker.gate().open();
     sender.join().unwrap();
     let out = d0.join("read.txt");
     let text = read_topic(&broker, "logs", &out, n);
@@ -185,25 +185,11 @@ fn thirty_seconds_without_the_network_to_the_broker_loses_nothing() {
 fn restart_while_unreachable(broker: &Broker, port: u16, n: u64, restart: impl FnOnce()) -> String {
     let sender = send_in_background(port, n, 10_000);
     std::thread::sleep(Duration::from_secs(1));
-    broker.gate.close();
+    broker.gate().close();
     sender.join().unwrap();
     restart();
-    broker.gate.open();
-    let out = broker_dir_file(broker, "read.txt");
-    let c = consume(
-        &broker.address(),
-        "logs",
-        &out,
-        n,
-        Duration::from_secs(15),
-        false,
-    );
-    eprintln!("consumed {}", c.messages);
-    std::fs::read_to_string(&out).unwrap()
-}
-
-fn broker_dir_file(b: &Broker, name: &str) -> PathBuf {
-    b.dir().join(name)
+    broker.gate().open();
+    read_topic(broker, "logs", &broker.dir().join("read.txt"), n)
 }
 
 #[test]
@@ -521,6 +507,26 @@ fn rsyslog_found() {
     );
 }
 
+/// A disk-assisted action queue, saved at shutdown.
+const DA_QUEUE: &str = r#"queue.type="LinkedList" queue.filename="kq" queue.saveOnShutdown="on""#;
+
+/// A broker with topic `logs`, and rsyslogd producing to it, in a
+/// directory of `name`.
+fn rsyslog_beside_a_broker(
+    name: &str,
+    main_queue: &str,
+    action_queue: &str,
+    env: &[(&str, &str)],
+) -> (PathBuf, Broker, Rsyslogd) {
+    let d0 = dir(name);
+    let broker = Broker::start(&d0.join("broker"));
+    broker.create_topic("logs", 1);
+    std::fs::create_dir_all(d0.join("rsyslog/spool")).unwrap();
+    let conf = rsyslog_config(&broker.address(), main_queue, action_queue);
+    let r = Rsyslogd::start_with_env(&d0.join("rsyslog"), &conf, env);
+    (d0, broker, r)
+}
+
 /// The faults corelog goes through above, with rsyslog 8.2302's omkafka
 /// (Debian's rsyslog-kafka) in its place: what it loses is reported, not
 /// asserted — corelog's own tests assert that corelog loses nothing.
@@ -532,53 +538,25 @@ fn rsyslogs_omkafka_through_the_same_faults() {
     let n = 150_000;
 
     // The broker killed for 3 s.
-    let d0 = dir("rsyslog-broker");
-    let mut broker = Broker::start(&d0.join("broker"));
-    broker.create_topic("logs", 1);
-    std::fs::create_dir_all(d0.join("rsyslog/spool")).unwrap();
-    let conf = rsyslog_config(
-        &broker.address(),
-        "",
-        r#"queue.type="LinkedList" queue.filename="kq" queue.saveOnShutdown="on""#,
-    );
-    let r = Rsyslogd::start_with_env(&d0.join("rsyslog"), &conf, &env);
+    let (d0, mut broker, r) = rsyslog_beside_a_broker("rsyslog-broker", "", DA_QUEUE, &env);
     let sender = send_in_background(r.port, n, 25_000);
     std::thread::sleep(Duration::from_secs(2));
     broker.kill9();
     std::thread::sleep(Duration::from_secs(3));
     broker.restart();
     sender.join().unwrap();
-    let out = d0.join("read.txt");
-    consume(
-        &broker.address(),
-        "logs",
-        &out,
-        n,
-        Duration::from_secs(20),
-        false,
-    );
-    drop(r);
-    let h = holes(&std::fs::read_to_string(&out).unwrap());
+    let h = holes(&read_topic(&broker, "logs", &d0.join("read.txt"), n));
     eprintln!(
         "rsyslog's omkafka, broker killed for 3 s: {} of {n} delivered, {} lost, {} duplicates",
         h.unique,
         n - h.unique,
         h.duplicates
     );
-    drop(broker);
+    drop((r, broker));
 
     // An orderly restart while the broker is unreachable: what librdkafka
     // holds when rsyslog exits is what rsyslog's queue believes delivered.
-    let d0 = dir("rsyslog-restart");
-    let broker = Broker::start(&d0.join("broker"));
-    broker.create_topic("logs", 1);
-    std::fs::create_dir_all(d0.join("rsyslog/spool")).unwrap();
-    let conf = rsyslog_config(
-        &broker.address(),
-        "",
-        r#"queue.type="LinkedList" queue.filename="kq" queue.saveOnShutdown="on""#,
-    );
-    let mut r = Rsyslogd::start_with_env(&d0.join("rsyslog"), &conf, &env);
+    let (_, broker, mut r) = rsyslog_beside_a_broker("rsyslog-restart", "", DA_QUEUE, &env);
     let m = 30_000;
     let text = restart_while_unreachable(&broker, r.port, m, || r.term_and_restart());
     let h = holes(&text);
@@ -588,36 +566,22 @@ fn rsyslogs_omkafka_through_the_same_faults() {
         m - h.unique,
         h.duplicates
     );
-    drop(r);
-    drop(broker);
+    drop((r, broker));
 
     // rsyslogd killed mid-stream, both queues on disk (as corelog's test).
-    let d0 = dir("rsyslog-kill");
-    let broker = Broker::start(&d0.join("broker"));
-    broker.create_topic("logs", 1);
-    std::fs::create_dir_all(d0.join("rsyslog/spool")).unwrap();
-    let conf = rsyslog_config(
-        &broker.address(),
+    let (d0, broker, mut r) = rsyslog_beside_a_broker(
+        "rsyslog-kill",
         r#"main_queue(queue.type="Disk" queue.filename="main")"#,
         r#"queue.type="Disk" queue.filename="kq""#,
+        &env,
     );
-    let mut r = Rsyslogd::start_with_env(&d0.join("rsyslog"), &conf, &env);
     let sender = send_in_background(r.port, n, 30_000);
     std::thread::sleep(Duration::from_secs(2));
     r.kill9_and_restart();
     sender.join().unwrap();
     std::thread::sleep(Duration::from_secs(5));
-    let out = d0.join("read.txt");
-    consume(
-        &broker.address(),
-        "logs",
-        &out,
-        0,
-        Duration::from_secs(15),
-        false,
-    );
+    let h = holes(&read_topic(&broker, "logs", &d0.join("read.txt"), 0));
     drop(r);
-    let h = holes(&std::fs::read_to_string(&out).unwrap());
     eprintln!(
         "rsyslog's omkafka, rsyslogd killed mid-stream: {} delivered, {} lost in holes (read, then never delivered), {} duplicates",
         h.unique, h.missing, h.duplicates

@@ -17,6 +17,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "harness/kafka.rs"]
+mod kafka;
+
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -357,6 +360,20 @@ fn run_scenario(sc: &Scenario, t: &Tools) -> Value {
         }
         receivers.insert(r.name().into(), entry);
     }
+    // A Kafka scenario's broker, alone: what no daemon can exceed here.
+    let broker_ceiling = match sc.pipeline.as_str() {
+        "tcp-kafka" => {
+            eprint!("   the broker's ceiling (kcat, 500 000 messages) … ");
+            let c = kafka::ceiling(
+                &t.work.join(format!("{}-ceiling", sc.name)),
+                &t.corelogd,
+                500_000,
+            );
+            eprintln!("{c:?}");
+            c.map_or_else(|e| json!({ "error": e }), |v| json!(v))
+        }
+        _ => Value::Null,
+    };
     let base = medians.get("rsyslog").copied();
     let ratios: serde_json::Map<String, Value> = medians
         .iter()
@@ -374,6 +391,7 @@ fn run_scenario(sc: &Scenario, t: &Tools) -> Value {
         "replicates": t.replicates,
         "receivers": receivers,
         "ratio_to_rsyslog": ratios,
+        "broker_ceiling_msgs_per_s": broker_ceiling,
         // What corelogd takes in, as a share of what a receiver that only
         // counts takes in the same run (the kernel's ceiling here).
         "corelogd_share_of_count_only": match (medians.get("corelogd"), medians.get("count-only")) {
@@ -568,7 +586,8 @@ fn config(
             c += "template(name=\"m\" type=\"string\" string=\"%msg%\\n\")\n";
             c += "template(name=\"r\" type=\"string\" string=\"%timereported:::date-rfc3339% %hostname% %syslogtag%%msg%\\n\")\n";
             c += &match pipeline {
-                "tcp-file" | "tcp-forward" | "tcp-diskqueue-file" | "tcp-actionqueue-file" => {
+                "tcp-file" | "tcp-forward" | "tcp-diskqueue-file" | "tcp-actionqueue-file"
+                | "tcp-kafka" => {
                     format!("module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" address=\"127.0.0.1\")\n")
                 }
                 // mmjsonparse on every message, then four of its fields.
@@ -612,6 +631,9 @@ fn config(
             }
             if pipeline == "tcp-forward" {
                 c += &format!("action(type=\"omfwd\" target=\"127.0.0.1\" port=\"{sink_port}\" protocol=\"tcp\")\n");
+            } else if pipeline == "tcp-kafka" {
+                // The broker's port where the sink's would be.
+                c += &kafka::action(sink_port);
             } else {
                 // An action queue of its own: LinkedList, rsyslog's
                 // usual choice for one.
@@ -643,6 +665,11 @@ fn config(
         Receiver::SyslogNg if pipeline == "tcp-jsonparse-file" => {
             return Err(Unavailable(
                 "the comparison is with rsyslog's mmjsonparse".into(),
+            ))
+        }
+        Receiver::SyslogNg if pipeline == "tcp-kafka" => {
+            return Err(Unavailable(
+                "the comparison is with rsyslog's omkafka".into(),
             ))
         }
         Receiver::SyslogNg if pipeline.starts_with("relp") => {
@@ -735,7 +762,13 @@ fn start(
             } else {
                 &[]
             };
-            let mut c = Command::new(bin)
+            let mut c = Command::new(bin);
+            if conf_text.contains("omkafka") && r != Receiver::Corelogd {
+                if let Some(lib) = kafka::librdkafka_dir(&t.corelogd) {
+                    c.env("LD_LIBRARY_PATH", lib);
+                }
+            }
+            let mut c = c
                 .arg("-n")
                 .arg("-f")
                 .arg(&conf)
@@ -886,6 +919,11 @@ fn run_once(
     // The sink for forwarding scenarios, started first.
     let mut sink = None;
     let mut sink_port = 0;
+    // The broker for Kafka scenarios, in the sink's place.
+    let broker = (sc.pipeline == "tcp-kafka").then(|| kafka::broker(&dir));
+    if let Some(b) = &broker {
+        sink_port = b.port;
+    }
     if forward {
         let mut child = Command::new(&t.loadgen)
             .args([
@@ -1026,6 +1064,31 @@ fn run_once(
         }
         let last_ns = v["last_ns"].as_u64().unwrap_or(0);
         run.elapsed_s = last_ns.saturating_sub(start_ns) as f64 / 1e9;
+    } else if let Some(b) = &broker {
+        let held = kafka::wait_offsets(b, n_sent);
+        let done_ns = monotonic_ns();
+        run.elapsed_s = done_ns.saturating_sub(start_ns) as f64 / 1e9;
+        // CPU to the last message acknowledged, not to the read-back.
+        usage_at_exit = Some(usage(pid));
+        let read = kafka::read_back(b, &out, held);
+        let check = Command::new(&t.loadgen)
+            .arg("check")
+            .arg(&out)
+            .args([
+                "--conns",
+                &sc.conns.to_string(),
+                "--count",
+                &n_sent.to_string(),
+                "--json",
+            ])
+            .output()
+            .map_err(|e| Unavailable(format!("loadgen check: {e}")))?;
+        let v = json_of(&check);
+        run.received = v["unique"].as_u64().unwrap_or(0);
+        run.duplicates = v["duplicates"].as_u64().unwrap_or(0);
+        if read < held {
+            eprint!("(read back {read} of the {held} the topic holds) ");
+        }
     } else if let Some((mut child, mut stdout)) = sink {
         let mut rest = String::new();
         let _ = stdout.read_to_string(&mut rest);
