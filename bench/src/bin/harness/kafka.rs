@@ -80,6 +80,8 @@ pub fn read_back(b: &Broker, out: &Path, n: u64) -> u64 {
 /// 256-byte messages from a file with the same settings (acks=all,
 /// idempotence); messages per second.
 pub fn ceiling(dir: &Path, corelogd: &Path, n: u64) -> Result<f64, String> {
+    // A broker of its own, empty.
+    let _ = std::fs::remove_dir_all(dir);
     let b = broker(&dir.join("ceiling"));
     let lines = dir.join("ceiling/lines.txt");
     let mut line = vec![b'x'; 255];
