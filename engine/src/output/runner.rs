@@ -201,8 +201,10 @@ impl ActionRunner {
             }
         }
         let mut tries = 0i64;
+        // Passed over by any try of this batch (a retry does not pass the
+        // same messages over again).
+        let failed_before = self.unopened();
         loop {
-            let failed_before = self.unopened();
             match self.try_write(r).await {
                 Ok(()) => {
                     let unopened = self.unopened() - failed_before;
@@ -248,9 +250,13 @@ impl ActionRunner {
                         Output::Kafka(k) => k.forget(),
                         _ => {}
                     }
+                    let passed_over = self.unopened() - failed_before;
+                    self.shared
+                        .unopened
+                        .fetch_add(passed_over, Ordering::Relaxed);
                     self.shared
                         .failed
-                        .fetch_add(u64::from(r.count), Ordering::Relaxed);
+                        .fetch_add(u64::from(r.count) - passed_over, Ordering::Relaxed);
                     crate::notice!(
                         "corelogd: action '{}' suspended for {} s; messages sent to it meanwhile are discarded (set action.resumeRetryCount=\"-1\" to hold them instead).",
                         self.name,
