@@ -69,6 +69,8 @@ impl Broker {
     }
 
     fn start_with(dir: &Path, gated: bool) -> Broker {
+        // An empty broker: nothing of an earlier run's.
+        let _ = std::fs::remove_dir_all(dir);
         std::fs::create_dir_all(dir).expect("the broker's directory");
         let port = free_port();
         let (client_port, gate) = match gated {
@@ -138,20 +140,35 @@ impl Broker {
         });
     }
 
-    /// Creates `topic` with `partitions` partitions.
+    /// Creates `topic` with `partitions` partitions (retried for a while:
+    /// a broker that just began to listen may not take it yet).
     pub fn create_topic(&self, topic: &str, partitions: u32) {
-        let out = Command::new(tansu())
-            .args(["topic", "create", topic, "--broker"])
-            .arg(format!("tcp://127.0.0.1:{}", self.port))
-            .arg("--partitions")
-            .arg(partitions.to_string())
-            .output()
-            .expect("running tansu topic create");
-        assert!(
-            out.status.success(),
-            "tansu topic create {topic}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let mut last = String::new();
+        let done = (0..50).any(|attempt| {
+            let out = Command::new(tansu())
+                .args(["topic", "create", topic, "--broker"])
+                .arg(format!("tcp://127.0.0.1:{}", self.port))
+                .arg("--partitions")
+                .arg(partitions.to_string())
+                .output()
+                .expect("running tansu topic create");
+            if out.status.success() {
+                return true;
+            }
+            last = format!(
+                "{} {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            // An earlier attempt that failed to say it succeeded.
+            if attempt > 0 && last.contains("already exists") {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+            false
+        });
+        let log = std::fs::read_to_string(self.dir.join("tansu.log")).unwrap_or_default();
+        assert!(done, "tansu topic create {topic}: {last}\n{log}");
     }
 
     /// SIGKILL: what it had not written to its database is gone.

@@ -388,6 +388,57 @@ template(name="m" type="string" string="%msg%")
 }
 
 #[test]
+fn a_message_larger_than_librdkafkas_whole_buffer_is_given_up_not_waited_for() {
+    let d0 = dir("bigger-than-buffer");
+    let broker = Broker::start(&d0.join("broker"));
+    broker.create_topic("logs", 1);
+    let errors = d0.join("errors.json");
+    // A 2 KiB buffer: a 5 000-byte message is "queue full" while the
+    // queue is empty.
+    let conf = format!(
+        r#"
+module(load="imtcp")
+module(load="omkafka")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="m" type="string" string="%msg%")
+*.* action(type="omkafka" broker=["{}"] topic="logs" template="m" errorFile="{}"
+           confParam=["queue.buffering.max.kbytes=2"] action.resumeRetryCount="-1")
+"#,
+        broker.address(),
+        errors.display()
+    );
+    let d = Corelogd::start(&d0.join("corelogd"), &conf, &[]);
+    let big = "y".repeat(5000);
+    let text = format!(
+        "<13>Dec  7 10:00:00 h t: before\n<13>Dec  7 10:00:00 h t: {big}\n<13>Dec  7 10:00:00 h t: after\n"
+    );
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    s.write_all(text.as_bytes()).unwrap();
+    drop(s);
+    let out = d0.join("read.txt");
+    let c = consume(
+        &broker.address(),
+        "logs",
+        &out,
+        2,
+        Duration::from_secs(10),
+        false,
+    );
+    assert_eq!(c.messages, 2);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), " before\n after\n");
+    let e = wait_for("the error file", Duration::from_secs(10), || {
+        std::fs::read_to_string(&errors)
+            .ok()
+            .filter(|t| !t.is_empty())
+    });
+    let v: serde_json::Value = serde_json::from_str(e.lines().next().unwrap()).unwrap();
+    assert!(v["data"] == format!(" {big}").as_str(), "{}", v["errmsg"]);
+    let err = d.stop();
+    assert!(err.contains("1 not written"), "{err}");
+}
+
+#[test]
 fn with_resubmit_on_failure_off_failed_messages_are_dropped_as_rsyslog_drops_them() {
     let d0 = dir("resubmit-off");
     let errors = d0.join("errors.json");

@@ -21,7 +21,8 @@
 //!   as `action.resumeRetryCount` says, and the retry produces only the
 //!   records not yet delivered;
 //! - a record that can never be delivered (larger than the broker takes, a
-//!   `dynaTopic` naming a topic that cannot exist) is written to
+//!   `dynaTopic` naming a topic that cannot exist or is not a legal name)
+//!   is written to
 //!   `errorFile`, counted as failed and passed over, so one bad message
 //!   cannot hold the queue forever;
 //! - with `resubmitOnFailure="off"` every failed record is treated so, as
@@ -48,8 +49,29 @@ use super::Rendered;
 /// How often reports are looked for while a batch is in flight.
 const POLL_INTERVAL: Duration = Duration::from_millis(1);
 
-/// One record's delivery report: its index in the batch, and its error.
+/// One record's delivery report: its tag (see [`tag`]), and its error.
 type Report = (usize, Option<KafkaError>);
+
+/// A record's delivery tag: the try it was produced in, and its index in
+/// the batch. A report of an abandoned try (a write dropped at shutdown
+/// while messages were in flight) is then never credited to a later one.
+fn tag(generation: u32, index: usize) -> usize {
+    debug_assert!(index <= u32::MAX as usize);
+    ((generation as usize) << 32) | index
+}
+
+/// The (try, index) of a delivery tag.
+fn untag(t: usize) -> (u32, usize) {
+    ((t >> 32) as u32, t & 0xffff_ffff)
+}
+
+/// A Kafka topic name: 1 to 249 of `[A-Za-z0-9._-]`.
+fn legal_topic(t: &[u8]) -> Option<&str> {
+    let ok = (1..=249).contains(&t.len())
+        && t.iter()
+            .all(|b| b.is_ascii_alphanumeric() || b".-_".contains(b));
+    ok.then(|| std::str::from_utf8(t).ok()).flatten()
+}
 
 /// What librdkafka's callbacks (run in `poll`, on this core) hand over.
 struct Context {
@@ -124,6 +146,12 @@ pub struct OmKafka {
     next_partition: u32,
     /// A SIGHUP asked for a new producer (`reopenOnHup`).
     reopen: bool,
+    /// This try's number, in every record's delivery tag.
+    generation: u32,
+    /// Topics this producer has produced to: librdkafka keeps a handle of
+    /// each until the producer goes, so past `dynaTopic.cachesize` a new
+    /// producer is made between batches.
+    topics: std::collections::HashSet<String>,
     error_file: Option<File>,
     /// Records given up: never deliverable, or failed with
     /// `resubmitOnFailure="off"` (written to `errorFile`).
@@ -147,7 +175,8 @@ fn permanent(e: &KafkaError, dynamic_topic: bool) -> bool {
             | C::InvalidRecord
             | C::MessageBatchTooLarge
             | C::InvalidArgument
-            | C::InvalidTopic,
+            | C::InvalidTopic
+            | C::InvalidTimestamp,
         ) => true,
         Some(C::UnknownTopic | C::UnknownTopicOrPartition | C::UnknownPartition) => dynamic_topic,
         _ => false,
@@ -163,6 +192,8 @@ impl OmKafka {
             carry: None,
             next_partition: 0,
             reopen: false,
+            generation: 0,
+            topics: std::collections::HashSet::new(),
             error_file: None,
             failed: 0,
             label: label.to_string(),
@@ -174,10 +205,6 @@ impl OmKafka {
     }
 
     fn producer(&mut self) -> io::Result<&BaseProducer<Context>> {
-        if self.reopen && self.carry.is_none() {
-            self.reopen = false;
-            self.producer = None;
-        }
         if self.producer.is_none() {
             let ctx = Context {
                 reports: Mutex::new(Vec::new()),
@@ -217,6 +244,15 @@ impl OmKafka {
     }
 
     async fn produce(&mut self, r: &Rendered, delivered: &mut [bool]) -> io::Result<()> {
+        // Between batches nothing is in flight: the producer can be made
+        // anew (SIGHUP with reopenOnHup, too many topic handles).
+        if self.reopen || self.topics.len() > self.c.topic_cache {
+            self.reopen = false;
+            self.topics.clear();
+            self.producer = None;
+        }
+        self.generation = self.generation.wrapping_add(1);
+        let generation = self.generation;
         let fixed_topic = match &self.c.topic {
             Named::Fixed(t) => Some(t.clone()),
             Named::Template(_) => None,
@@ -234,9 +270,14 @@ impl OmKafka {
             }
             let topic = match &fixed_topic {
                 Some(t) => t.as_str(),
-                None => match std::str::from_utf8(topic) {
-                    Ok(t) if !t.is_empty() => t,
-                    _ => {
+                None => match legal_topic(topic) {
+                    Some(t) => {
+                        if !self.topics.contains(t) {
+                            self.topics.insert(t.to_string());
+                        }
+                        t
+                    }
+                    None => {
                         let e = KafkaError::MessageProduction(RDKafkaErrorCode::InvalidTopic);
                         gave_up.push((i, e));
                         continue;
@@ -258,9 +299,14 @@ impl OmKafka {
             };
             loop {
                 let producer = self.producer()?;
-                let mut rec = BaseRecord::<[u8], [u8], usize>::with_opaque_to(topic, i)
-                    .payload(data)
-                    .timestamp(r.stamps[i]);
+                let mut rec =
+                    BaseRecord::<[u8], [u8], usize>::with_opaque_to(topic, tag(generation, i))
+                        .payload(data);
+                // Brokers refuse times before 1970; librdkafka then stamps
+                // the time of sending.
+                if r.stamps[i] > 0 {
+                    rec = rec.timestamp(r.stamps[i]);
+                }
                 if let Some(k) = key {
                     rec = rec.key(k);
                 }
@@ -270,6 +316,16 @@ impl OmKafka {
                 match producer.send(rec) {
                     Ok(()) => {
                         pending += 1;
+                        break;
+                    }
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _))
+                        if pending == 0 && producer.in_flight_count() == 0 =>
+                    {
+                        // Full while empty: the one message is larger than
+                        // queue.buffering.max.kbytes; waiting cannot help.
+                        let e =
+                            KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge);
+                        gave_up.push((i, e));
                         break;
                     }
                     Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
@@ -345,9 +401,13 @@ impl OmKafka {
         );
         let dynamic = matches!(self.c.topic, Named::Template(_));
         let any = !reports.is_empty();
-        for (i, err) in reports {
-            // A report of an earlier, abandoned batch (its index may be
-            // out of this one) is passed over.
+        for (t, err) in reports {
+            let (generation, i) = untag(t);
+            // A report of an earlier, abandoned try is passed over.
+            if generation != self.generation {
+                continue;
+            }
+            debug_assert!(i < delivered.len() && !delivered[i] && *pending > 0);
             if i >= delivered.len() || delivered[i] || *pending == 0 {
                 continue;
             }
@@ -439,5 +499,44 @@ impl OmKafka {
                 p.poll(POLL_INTERVAL);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tag_gives_back_its_try_and_index() {
+        for (g, i) in [(0, 0), (1, 5), (u32::MAX, u32::MAX as usize)] {
+            assert_eq!(untag(tag(g, i)), (g, i));
+        }
+        assert_ne!(tag(1, 3), tag(2, 3));
+    }
+
+    #[test]
+    fn only_legal_topic_names_are_produced_to() {
+        assert_eq!(legal_topic(b"app-a.log_1"), Some("app-a.log_1"));
+        for bad in [
+            &b""[..],
+            b"a b",
+            b"a\0b",
+            b"a/b",
+            "é".as_bytes(),
+            &[b'x'; 250],
+        ] {
+            assert_eq!(legal_topic(bad), None, "{bad:?}");
+        }
+        assert!(legal_topic(&[b'x'; 249]).is_some());
+    }
+
+    #[test]
+    fn too_large_invalid_and_badly_timed_records_are_never_retried() {
+        let e = |c| KafkaError::MessageProduction(c);
+        assert!(permanent(&e(RDKafkaErrorCode::MessageSizeTooLarge), false));
+        assert!(permanent(&e(RDKafkaErrorCode::InvalidTimestamp), false));
+        assert!(!permanent(&e(RDKafkaErrorCode::MessageTimedOut), false));
+        assert!(!permanent(&e(RDKafkaErrorCode::UnknownTopic), false));
+        assert!(permanent(&e(RDKafkaErrorCode::UnknownTopic), true));
     }
 }

@@ -37,7 +37,6 @@ pub const BROKER_DEFAULT: &str = "localhost:9092";
 pub const CONF_DEFAULTS: &[(&str, &str)] = &[("acks", "all"), ("enable.idempotence", "true")];
 
 const STATS_NAME: &str = "omkafka's own impstats object is not built; its counters (submitted, failures, acked) would not be reported, and what is delivered does not change: the action's counters are in impstats under its name";
-const CACHE: &str = "corelog names the topic with each message (librdkafka keeps the handles); there is no cache of topic handles to size, and every message goes to the topic its template names";
 
 /// `action(type="omkafka")`, besides `action.*` and `queue.*`.
 pub static ACTION: Table = Table {
@@ -47,7 +46,8 @@ pub static ACTION: Table = Table {
             .note("required; the template's name with dynaTopic")
             .sample("other"),
         Param::new("dynaTopic", Type::Bool, "off"),
-        Param::new("dynaTopic.cachesize", NON_NEG, "50").warned(CACHE),
+        Param::new("dynaTopic.cachesize", NON_NEG, "50")
+            .note("topics per producer; past it, a new producer between batches"),
         Param::new("key", Type::Str, ""),
         Param::new("dynaKey", Type::Bool, "off"),
         Param::new("partitions.auto", Type::Bool, "off"),
@@ -148,6 +148,9 @@ pub struct OmkafkaConfig {
     pub topic: Named,
     pub key: Option<Named>,
     pub partitioning: Partitioning,
+    /// `dynaTopic.cachesize`: the distinct topics one producer may have
+    /// handles of (librdkafka frees them only with the producer).
+    pub topic_cache: usize,
     /// librdkafka's global settings, in order: corelog's defaults, then
     /// `confParam` (verbatim).
     pub conf: Vec<(String, String)>,
@@ -232,6 +235,7 @@ pub fn resolve(r: &Resolved) -> Result<OmkafkaConfig, (&'static str, String)> {
         topic,
         key,
         partitioning,
+        topic_cache: (r.int("dynaTopic.cachesize") as usize).max(1),
         conf,
         topic_conf,
         error_file: r.opt_str("errorFile").map(PathBuf::from),
