@@ -1071,19 +1071,7 @@ fn run_once(
         // CPU to the last message acknowledged, not to the read-back.
         usage_at_exit = Some(usage(pid));
         let read = kafka::read_back(b, &out, held);
-        let check = Command::new(&t.loadgen)
-            .arg("check")
-            .arg(&out)
-            .args([
-                "--conns",
-                &sc.conns.to_string(),
-                "--count",
-                &n_sent.to_string(),
-                "--json",
-            ])
-            .output()
-            .map_err(|e| Unavailable(format!("loadgen check: {e}")))?;
-        let v = json_of(&check);
+        let v = loadgen_check(t, &out, sc.conns, n_sent)?;
         run.received = v["unique"].as_u64().unwrap_or(0);
         run.duplicates = v["duplicates"].as_u64().unwrap_or(0);
         if read < held {
@@ -1134,19 +1122,7 @@ fn run_once(
         } else {
             done_at.as_secs_f64()
         };
-        let check = Command::new(&t.loadgen)
-            .arg("check")
-            .arg(&out)
-            .args([
-                "--conns",
-                &sc.conns.to_string(),
-                "--count",
-                &n_sent.to_string(),
-                "--json",
-            ])
-            .output()
-            .map_err(|e| Unavailable(format!("loadgen check: {e}")))?;
-        let v = json_of(&check);
+        let v = loadgen_check(t, &out, sc.conns, n_sent)?;
         run.duplicates = v["duplicates"].as_u64().unwrap_or(0);
     }
     let (cpu1, rss) = usage_at_exit.unwrap_or_else(|| usage(pid));
@@ -1161,6 +1137,23 @@ fn run_once(
     drop(proc);
     let _ = fs::remove_file(&out);
     Ok(run)
+}
+
+/// `loadgen check` of an output file: loss, duplicates, reordering.
+fn loadgen_check(t: &Tools, out: &Path, conns: usize, sent: u64) -> Result<Value, Unavailable> {
+    let check = Command::new(&t.loadgen)
+        .arg("check")
+        .arg(out)
+        .args([
+            "--conns",
+            &conns.to_string(),
+            "--count",
+            &sent.to_string(),
+            "--json",
+        ])
+        .output()
+        .map_err(|e| Unavailable(format!("loadgen check: {e}")))?;
+    Ok(json_of(&check))
 }
 
 /// Nanoseconds on `CLOCK_MONOTONIC`, the clock loadgen stamps and
