@@ -816,6 +816,8 @@ async fn housekeeping(
     let mut watchdog_at = Instant::now();
     let mut generation = signals.poll_hup();
     let mut ticks = 0u64;
+    // Runners a SIGHUP asked to reopen that have not yet.
+    let mut reopen_due = vec![false; runners.len()];
     // Running from now: the health endpoint sees this core at once.
     board.publish(core, crate::stats::CoreSnapshot::of(&ctx, &queues));
     loop {
@@ -880,10 +882,16 @@ async fn housekeeping(
                 }
             }
         }
-        for r in &runners {
+        if hup {
+            reopen_due.iter_mut().for_each(|d| *d = true);
+        }
+        for (r, due) in runners.iter().zip(reopen_due.iter_mut()) {
+            // A runner busy with a write (a Kafka batch can wait for its
+            // broker for minutes) reopens at the first tick it is free:
+            // a SIGHUP is never lost.
             if let Ok(mut r) = r.try_write() {
                 r.tick();
-                if hup {
+                if std::mem::take(due) {
                     r.reopen();
                 } else if second {
                     r.timed();
