@@ -118,6 +118,25 @@ fn every_message_reaches_the_topic_once() {
     assert!(!err.contains("failed"), "{err}");
 }
 
+/// Sends `n` messages at 25 000/s while `broker` is killed for 3 s two
+/// seconds in.
+fn kill_the_broker_mid_stream(broker: &mut Broker, port: u16, n: u64) {
+    let sender = send_in_background(port, n, 25_000);
+    std::thread::sleep(Duration::from_secs(2));
+    broker.kill9();
+    std::thread::sleep(Duration::from_secs(3));
+    broker.restart();
+    sender.join().unwrap();
+}
+
+/// Asserts that `text` holds every one of the `n` messages of 4
+/// connections, with no hole; reports the duplicates.
+fn assert_all_delivered(what: &str, text: &str, n: u64, d: &Corelogd) {
+    let (unique, dups, conns) = check_no_holes(text);
+    eprintln!("corelog, {what}: {unique} of {n} delivered, {dups} duplicates");
+    assert_eq!((unique, conns), (n, 4), "{}", d.stderr());
+}
+
 #[test]
 fn the_broker_killed_and_restarted_mid_stream_loses_nothing() {
     let d0 = dir("broker-kill");
@@ -129,17 +148,9 @@ fn the_broker_killed_and_restarted_mid_stream_loses_nothing() {
         &[],
     );
     let n = 150_000;
-    let sender = send_in_background(d.port, n, 25_000);
-    std::thread::sleep(Duration::from_secs(2));
-    broker.kill9();
-    std::thread::sleep(Duration::from_secs(3));
-    broker.restart();
-    sender.join().unwrap();
-    let out = d0.join("read.txt");
-    let text = read_topic(&broker, "logs", &out, n);
-    let (unique, dups, conns) = check_no_holes(&text);
-    eprintln!("corelog, broker killed for 3 s: {unique} of {n} delivered, {dups} duplicates");
-    assert_eq!((unique, conns), (n, 4), "{}", d.stderr());
+    kill_the_broker_mid_stream(&mut broker, d.port, n);
+    let text = read_topic(&broker, "logs", &d0.join("read.txt"), n);
+    assert_all_delivered("broker killed for 3 s", &text, n, &d);
     d.stop();
 }
 
@@ -170,12 +181,9 @@ fn thirty_seconds_without_the_network_to_the_broker_loses_nothing() {
     std::thread::sleep(Duration::from_secs(30));
     broker.gate().open();
     sender.join().unwrap();
-    let out = d0.join("read.txt");
-    let text = read_topic(&broker, "logs", &out, n);
-    let (unique, dups, conns) = check_no_holes(&text);
-    eprintln!("corelog, network cut for 30 s: {unique} of {n} delivered, {dups} duplicates");
+    let text = read_topic(&broker, "logs", &d0.join("read.txt"), n);
+    assert_all_delivered("network cut for 30 s", &text, n, &d);
     let err = d.stop();
-    assert_eq!((unique, conns), (n, 4), "{err}");
     assert!(err.contains("failed"), "the cut was not noticed:\n{err}");
 }
 
@@ -208,9 +216,7 @@ fn an_orderly_restart_while_the_broker_is_unreachable_keeps_what_was_not_deliver
         assert!(err.contains("saved"), "{err}");
         d.restart();
     });
-    let (unique, dups, conns) = check_no_holes(&text);
-    eprintln!("corelog, restarted while the broker was unreachable: {unique} of {n} delivered, {dups} duplicates");
-    assert_eq!((unique, conns), (n, 4), "{}", d.stderr());
+    assert_all_delivered("restarted while the broker was unreachable", &text, n, &d);
     d.stop();
 }
 
@@ -263,6 +269,7 @@ fn topics_keys_and_partitions_come_from_templates_and_settings() {
         broker.create_topic(t, 3);
     }
     broker.create_topic("rr", 3);
+    broker.create_topic("fixed", 3);
     let conf = format!(
         r#"
 module(load="imtcp")
@@ -277,6 +284,7 @@ if $programname == "a" or $programname == "b" then {{
 }} else {{
   action(type="omkafka" broker=["{b}"] topic="rr" partitions.number="3" key="fixed"
          template="m")
+  action(type="omkafka" broker=["{b}"] topic="fixed" partitions.useFixed="2" template="m")
 }}
 "#,
         b = broker.address()
@@ -322,6 +330,9 @@ if $programname == "a" or $programname == "b" then {{
             "the template is %msg%: {text}"
         );
     }
+    // partitions.useFixed: every message in that partition.
+    let (c, text) = read("fixed", 10);
+    assert_eq!(c.partitions, vec![(2, 10)], "{text}");
     // Round robin over partitions.number, each message with the fixed key.
     let (c, text) = read("rr", 10);
     assert_eq!(c.messages, 10, "{text}");
@@ -557,12 +568,7 @@ fn rsyslogs_omkafka_through_the_same_faults() {
 
     // The broker killed for 3 s.
     let (d0, mut broker, r) = rsyslog_beside_a_broker("rsyslog-broker", "", DA_QUEUE, &env);
-    let sender = send_in_background(r.port, n, 25_000);
-    std::thread::sleep(Duration::from_secs(2));
-    broker.kill9();
-    std::thread::sleep(Duration::from_secs(3));
-    broker.restart();
-    sender.join().unwrap();
+    kill_the_broker_mid_stream(&mut broker, r.port, n);
     let h = holes(&read_topic(&broker, "logs", &d0.join("read.txt"), n));
     eprintln!(
         "rsyslog's omkafka, broker killed for 3 s: {} of {n} delivered, {} lost, {} duplicates",
