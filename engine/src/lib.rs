@@ -28,6 +28,7 @@ pub mod http;
 pub mod input;
 pub mod lang;
 pub mod msg;
+pub mod nats;
 pub mod notice;
 pub mod output;
 pub mod parse;
