@@ -577,9 +577,10 @@ impl Shard {
             let mut bad = 0u64;
             let rulesets = self.rulesets;
             let mut unknown = 0u64;
+            let mut seqs = Vec::with_capacity(self.batch);
             let read = sp
                 .store
-                .read(self.batch as u64, |_, payload| {
+                .read(self.batch as u64, |_, seq, payload| {
                     match msgcodec::decode(&payload, &mut origin) {
                         Some(mut m) => {
                             if m.ruleset() >= rulesets {
@@ -588,6 +589,7 @@ impl Shard {
                                 m.set_ruleset(0);
                                 unknown += 1;
                             }
+                            seqs.push(seq);
                             chunk.push(m)
                         }
                         None => bad += 1,
@@ -613,7 +615,8 @@ impl Shard {
                     }
                     self.len.set(self.len.get().saturating_sub(n as usize));
                     self.not_full.notify();
-                    return Some(Taken::from_disk(chunk, mark, n));
+                    debug_assert_eq!(seqs.len(), chunk.len());
+                    return Some(Taken::from_disk(chunk, mark, n, seqs));
                 }
                 Err(e) => {
                     sp.read_failed(&e).await;

@@ -75,6 +75,9 @@ pub struct Taken<T> {
     pub item: Held<T>,
     /// Read from disk: the position after it, and its records.
     mark: Option<(Position, u64)>,
+    /// Read from disk: each unit's sequence number in the store, in
+    /// order (empty for an item from memory).
+    seqs: Vec<u64>,
 }
 
 impl<T> Taken<T> {
@@ -82,6 +85,7 @@ impl<T> Taken<T> {
         Taken {
             item: Held::Owned(item),
             mark: None,
+            seqs: Vec::new(),
         }
     }
 
@@ -89,14 +93,23 @@ impl<T> Taken<T> {
         Taken {
             item: Held::Shared(item),
             mark: None,
+            seqs: Vec::new(),
         }
     }
 
-    pub fn from_disk(item: T, p: Position, records: u64) -> Taken<T> {
+    /// `item` as read from disk up to `p`: `records` records, numbered
+    /// `seqs`.
+    pub fn from_disk(item: T, p: Position, records: u64, seqs: Vec<u64>) -> Taken<T> {
         Taken {
             item: Held::Owned(item),
             mark: Some((p, records)),
+            seqs,
         }
+    }
+
+    /// Each unit's sequence number in the store, when read from disk.
+    pub fn seqs(&self) -> &[u64] {
+        &self.seqs
     }
 
     /// Runs `f` on the item, borrowed mutably only while `f` runs.
@@ -393,7 +406,7 @@ mod tests {
         loop {
             let (n, p) = sp
                 .store
-                .read(100, |_, b| {
+                .read(100, |_, _, b| {
                     got.push(u32::from_le_bytes(b[..4].try_into().unwrap()))
                 })
                 .await

@@ -205,6 +205,13 @@ fn raw_io<T>(e: glommio::GlommioError<T>) -> io::Error {
     }
 }
 
+/// The first sequence number of a new queue: now, in nanoseconds.
+fn fresh_seq() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos().min(u128::from(u64::MAX / 2)) as u64)
+}
+
 /// The segment number in a file name `<name>.NNNNNNNN` ([`seg_path`]'s
 /// names: at least 8 digits, more past 99 999 999).
 pub fn segment_number(file_name: &str, name: &str) -> Option<u64> {
@@ -356,7 +363,14 @@ impl Store {
         let mut stats = StoreStats::default();
         let mut segs = BTreeMap::new();
         let mut total = 0;
-        let mut next_seq = read.seq;
+        // A new queue numbers its records from the time it was made, in
+        // nanoseconds: a queue made again (its files removed) never gives
+        // a number the one before it gave, so a number stays a message's
+        // identity downstream (omnats's message ids).
+        let mut next_seq = match pos {
+            None if found.is_empty() => fresh_seq(),
+            _ => read.seq,
+        };
         for &n in &found {
             let path = seg_path(&cfg.dir, &cfg.name, n);
             if n < read.segment {
@@ -868,13 +882,13 @@ impl Store {
     }
 
     /// Reads up to `max` units of durable records after the last read,
-    /// handing each record's kind and payload to `f`. Returns the units
+    /// handing each record's kind, sequence number and payload to `f`. Returns the units
     /// read and the position after them, to [`confirm`](Store::confirm)
     /// once they are processed. `(0, _)`: nothing durable is unread.
     pub async fn read(
         &self,
         max: u64,
-        mut f: impl FnMut(u8, Bytes),
+        mut f: impl FnMut(u8, u64, Bytes),
     ) -> io::Result<(u64, Position)> {
         let mut got = 0;
         loop {
@@ -921,7 +935,7 @@ impl Store {
                                 // A record is one message.
                                 i.unread_units = i.unread_units.saturating_sub(1);
                                 got += 1;
-                                f(kind, payload);
+                                f(kind, seq, payload);
                             }
                             None
                         }
@@ -1255,7 +1269,7 @@ pub(crate) mod tests {
             loop {
                 let mut batch = Vec::new();
                 let (n, p) = s
-                    .read(100, |_, b| {
+                    .read(100, |_, _, b| {
                         let text = std::str::from_utf8(&b).unwrap();
                         batch.push(text[7..15].parse::<u32>().unwrap());
                     })
