@@ -213,6 +213,16 @@ fn object_for(table: &'static Table, p: &Param) -> Option<String> {
             };
             format!("module(load=\"omkafka\")\n*.* action(type=\"omkafka\" topic=\"RSYSLOG_FileFormat\"{more} {{}})")
         }
+        _ if is(&modules::omnats::MODULE) => return None,
+        _ if is(&modules::omnats::ACTION) => {
+            // dynaSubject makes the subject a template's name; a password
+            // needs its user.
+            let more = match p.name {
+                "password" => " user=\"u\"",
+                _ => "",
+            };
+            format!("module(load=\"omnats\")\n*.* action(type=\"omnats\" subject=\"RSYSLOG_FileFormat\"{more} {{}})")
+        }
         _ if is(&modules::imklog::MODULE) => module("imklog", ""),
         // A path normalizePath changes.
         _ if is(&modules::imfile::MODULE) => module(
@@ -521,6 +531,9 @@ fn every_tls_setting_reaches_the_tls_configuration() {
             "module(load=\"omrelp\")\n*.* action(type=\"omrelp\" target=\"127.0.0.1\" {params})\n"
         )
     };
+    let nats_out = |params: &str| {
+        format!("module(load=\"omnats\")\n*.* action(type=\"omnats\" subject=\"x\" {params})\n")
+    };
     let on = "streamDriver.mode=\"1\" streamDriver.authMode=\"x509/certvalid\"";
     let named =
         "streamDriver.mode=\"1\" streamDriver.authMode=\"x509/name\" permittedPeer=[\"b.example\"]";
@@ -566,6 +579,12 @@ fn every_tls_setting_reaches_the_tls_configuration() {
         ("tls.caCert", relp_out(&rel), relp_out(&rel.replace("/tmp/ca", "/tmp/x"))),
         ("tls.myCert", relp_out(&rel), relp_out(&rel.replace("/tmp/c\"", "/tmp/x\""))),
         ("tls.myPrivKey", relp_out(&rel), relp_out(&rel.replace("/tmp/k", "/tmp/x"))),
+        ("tls", nats_out(""), nats_out(&rel)),
+        ("tls.authMode", nats_out(&rel), nats_out(&reln)),
+        ("tls.permittedPeer", nats_out(&reln), nats_out(&reln.replace("b.example", "c.example"))),
+        ("tls.caCert", nats_out(&rel), nats_out(&rel.replace("/tmp/ca", "/tmp/x"))),
+        ("tls.myCert", nats_out(&rel), nats_out(&rel.replace("/tmp/c\"", "/tmp/x\""))),
+        ("tls.myPrivKey", nats_out(&rel), nats_out(&rel.replace("/tmp/k", "/tmp/x"))),
         // Legacy: each $…PermittedPeer adds one.
         (
             "$InputTCPServerStreamDriverMode",

@@ -9,6 +9,9 @@
 //! - [`relp::Client`]: a blocking RELP client that can also misbehave.
 //! - [`kafka::Broker`]: a real Kafka-protocol broker (tansu) behind a
 //!   gate that can cut the network to it, and an independent consumer.
+//! - [`nats::Server`]: a real NATS server with JetStream (`nats-server
+//!   -js`), behind the same kind of [`gate::Gate`], and an independent
+//!   JetStream client (nats-py).
 //! - [`corpus`]: the differential corpus of syslog messages.
 //! - [`pki`]: certificates for the TLS tests (the `openssl` command).
 //! - [`sink`]: executes omfile actions into memory, for comparisons.
@@ -18,7 +21,9 @@
 
 pub mod corpus;
 pub mod daemon;
+pub mod gate;
 pub mod kafka;
+pub mod nats;
 pub mod pki;
 pub mod receiver;
 pub mod relp;

@@ -18,6 +18,7 @@ pub mod beneath;
 pub mod omfile;
 pub mod omfwd;
 pub mod omkafka;
+pub mod omnats;
 pub mod omrelp;
 pub mod omusrmsg;
 pub mod runner;
@@ -41,6 +42,9 @@ pub struct Rendered {
     /// Each record's time in Unix milliseconds (Kafka only: the message's
     /// TIMESTAMP, as rsyslog's omkafka sends it).
     pub stamps: Vec<i64>,
+    /// Each record's sequence number in the action queue's disk, 0 for
+    /// one taken from memory (omnats only: its message ids).
+    pub seqs: Vec<u64>,
     /// Where each record ends, for outputs that need records apart
     /// (dynaFile, UDP forwarding, RELP, Kafka); empty otherwise.
     pub recs: Vec<Rec>,
@@ -67,6 +71,7 @@ impl Rendered {
         self.paths.clear();
         self.keys.clear();
         self.stamps.clear();
+        self.seqs.clear();
         self.recs.clear();
         self.count = 0;
     }
@@ -128,6 +133,9 @@ enum Shape {
     StreamOctet,
     /// One record apart per message: UDP datagrams, RELP frames.
     Datagram,
+    /// One NATS message per message, with its subject template
+    /// (`dynaSubject`) rendered beside it.
+    Nats { subject: Option<Arc<Template>> },
     /// One Kafka message per message, with its topic and key templates
     /// (`dynaTopic`, `dynaKey`) rendered beside it, and its time.
     Kafka {
@@ -157,6 +165,9 @@ impl Renderer {
                 (Protocol::Tcp, Framing::Traditional(d)) => Shape::StreamLf(d),
             },
             OutputConfig::Omrelp(_) | OutputConfig::Omusrmsg(_) => Shape::Datagram,
+            OutputConfig::Omnats(c) => Shape::Nats {
+                subject: c.subject.template(),
+            },
             OutputConfig::Omkafka(c) => Shape::Kafka {
                 topic: c.topic.template(),
                 key: c.key.as_ref().and_then(Named::template),
@@ -167,6 +178,12 @@ impl Renderer {
             shape,
             scratch: Vec::new(),
         }
+    }
+
+    /// Whether the output names messages by their queue position
+    /// ([`Rendered::seqs`]).
+    pub fn wants_seqs(&self) -> bool {
+        matches!(self.shape, Shape::Nats { .. })
     }
 
     /// Appends `m` to `out`.
@@ -200,6 +217,13 @@ impl Renderer {
                 out.data.extend_from_slice(&self.scratch);
             }
             Shape::Datagram => {
+                self.template.render(m, env, buf, &mut out.data);
+                out.end_record();
+            }
+            Shape::Nats { subject } => {
+                if let Some(t) = subject {
+                    t.render(m, env, buf, &mut out.paths);
+                }
                 self.template.render(m, env, buf, &mut out.data);
                 out.end_record();
             }

@@ -23,6 +23,7 @@ use crate::config::{ActionDef, OutputConfig};
 use super::omfile::{prefix_dir, FileOptions, OmFile};
 use super::omfwd::OmFwd;
 use super::omkafka::OmKafka;
+use super::omnats::OmNats;
 use super::omrelp::OmRelp;
 use super::Rendered;
 use crate::template::Step;
@@ -76,6 +77,7 @@ pub enum Output {
     Fwd(OmFwd),
     Relp(Box<OmRelp>),
     Kafka(Box<OmKafka>),
+    Nats(Box<OmNats>),
     UsrMsg(super::omusrmsg::OmUsrMsg),
 }
 
@@ -159,6 +161,14 @@ impl ActionRunner {
             }
             OutputConfig::Omusrmsg(c) => Output::UsrMsg(super::omusrmsg::OmUsrMsg::new(c)),
             OutputConfig::Omkafka(c) => Output::Kafka(Box::new(OmKafka::new(c, name))),
+            OutputConfig::Omnats(c) => {
+                let queue_file = a.queue.filename.as_deref();
+                let n = OmNats::new(c, name, queue_file).map_err(|why| ActionError {
+                    action: name.to_string(),
+                    why: format!("TLS: {why}"),
+                })?;
+                Output::Nats(Box::new(n))
+            }
         };
         let c = &a.common;
         Ok(ActionRunner {
@@ -183,6 +193,7 @@ impl ActionRunner {
         match &self.output {
             Output::File(f) => f.failed,
             Output::Kafka(k) => k.failed,
+            Output::Nats(n) => n.failed,
             _ => 0,
         }
     }
@@ -248,6 +259,7 @@ impl ActionRunner {
                     match &mut self.output {
                         Output::Relp(f) => f.forget(),
                         Output::Kafka(k) => k.forget(),
+                        Output::Nats(n) => n.forget(),
                         _ => {}
                     }
                     let passed_over = self.unopened() - failed_before;
@@ -274,6 +286,7 @@ impl ActionRunner {
             Output::Fwd(f) => f.write(r).await,
             Output::Relp(f) => f.write(r).await,
             Output::Kafka(k) => k.write(r).await,
+            Output::Nats(n) => n.write(r).await,
             Output::UsrMsg(f) => f.write(r),
         }
     }
@@ -321,18 +334,20 @@ impl ActionRunner {
             match &mut self.output {
                 Output::Relp(f) => f.finish().await,
                 Output::Fwd(f) => f.finish().await,
+                Output::Nats(n) => n.finish().await,
                 Output::File(_) | Output::UsrMsg(_) | Output::Kafka(_) => {}
             }
         };
         futures_lite::future::or(bye, glommio::timer::sleep(Duration::from_secs(1))).await;
     }
 
-    /// Its TLS endpoint (omfwd, omrelp), if it has one.
-    pub fn tls(&self) -> Option<Arc<crate::tls::Endpoint>> {
+    /// Its TLS endpoints (omfwd, omrelp: one; omnats: one per server).
+    pub fn tls(&self) -> Vec<Arc<crate::tls::Endpoint>> {
         match &self.output {
-            Output::Fwd(f) => f.tls().cloned(),
-            Output::Relp(r) => r.tls().cloned(),
-            Output::File(_) | Output::UsrMsg(_) | Output::Kafka(_) => None,
+            Output::Fwd(f) => f.tls().cloned().into_iter().collect(),
+            Output::Relp(r) => r.tls().cloned().into_iter().collect(),
+            Output::Nats(n) => n.tls().to_vec(),
+            Output::File(_) | Output::UsrMsg(_) | Output::Kafka(_) => Vec::new(),
         }
     }
 

@@ -70,6 +70,15 @@ pub async fn work(
                     env.now_utc = env.now.to_utc();
                 }
                 let end = (at + batch - rendered.count as usize).min(len);
+                if renderer.wants_seqs() {
+                    // A message's number in the queue's files names it
+                    // downstream; one from memory has none (0).
+                    let seqs = t.seqs();
+                    debug_assert!(seqs.is_empty() || seqs.len() == len);
+                    rendered
+                        .seqs
+                        .extend((at..end).map(|i| seqs.get(i).copied().unwrap_or(0)));
+                }
                 t.with(|c| {
                     for m in &c[at..end] {
                         renderer.render(m, &env, &mut buf, &mut rendered);

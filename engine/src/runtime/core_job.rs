@@ -876,7 +876,7 @@ async fn housekeeping(
             // in progress finishes first): never skipped.
             for r in &runners {
                 if let Ok(r) = r.read().await {
-                    if let Some(t) = r.tls() {
+                    for t in r.tls() {
                         t.reload(&format!("action '{}'", r.name()));
                     }
                 }

@@ -118,6 +118,7 @@ pub fn describe(plan: &Plan) -> Result<(Vec<String>, Vec<String>), StartError> {
                 format!("omrelp relp://{}:{}{tls}", c.target, c.port)
             }
             (OutputConfig::Omkafka(c), None) => format!("omkafka {}", c.target()),
+            (OutputConfig::Omnats(c), None) => format!("omnats {}", c.target()),
             (OutputConfig::Omusrmsg(c), None) => match &c.users {
                 crate::config::modules::omusrmsg::Users::All => {
                     "omusrmsg to everyone logged in".to_string()
@@ -168,19 +169,23 @@ pub fn my_hostname(plan: &Plan) -> String {
     if let Some(h) = &plan.globals.local_hostname {
         return h.clone();
     }
-    let mut buf = [0u8; 256];
-    // SAFETY: gethostname writes at most buf.len() bytes into buf.
-    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    let name = if ok {
-        String::from_utf8_lossy(&buf[..end]).into_owned()
-    } else {
-        "localhost".into()
-    };
+    let name = kernel_hostname();
     if plan.globals.preserve_fqdn {
         name
     } else {
         name.split('.').next().unwrap_or("localhost").to_string()
+    }
+}
+
+/// The kernel's host name, whole ("localhost" when it cannot be read).
+pub fn kernel_hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into buf.
+    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    match ok {
+        true => String::from_utf8_lossy(&buf[..end]).into_owned(),
+        false => "localhost".into(),
     }
 }
 
@@ -366,6 +371,7 @@ pub fn run(plan: Plan, cores: Option<usize>, signals: Arc<Signals>) -> Result<Re
                 s.unopened.load(Ordering::Relaxed),
                 match a.output {
                     OutputConfig::Omkafka(_) => "the broker can never take them, or they failed with resubmitOnFailure=\"off\" (errorFile has them)",
+                    OutputConfig::Omnats(_) => "their subject is not one, or they are over the server's max_payload",
                     _ => "their dynaFile could not be opened",
                 },
             )

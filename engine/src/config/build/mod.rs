@@ -445,6 +445,7 @@ impl Builder {
         let defaults = self.globals.netstream.clone();
         let mut errors = Vec::new();
         let mut udp_tls = Vec::new();
+        let mut nats_anon = Vec::new();
         let mut complete = |what: &str, asked: Option<tls::TlsAsked>| {
             let asked = asked?;
             match tls::complete(&asked, &defaults) {
@@ -470,11 +471,25 @@ impl Builder {
                 OutputConfig::Omrelp(c) => {
                     c.tls = complete("action(type=\"omrelp\")", c.tls_asked.take());
                 }
+                OutputConfig::Omnats(c) => {
+                    let what = "action(type=\"omnats\")";
+                    let pos = c.tls_asked.as_ref().map_or(a.pos, |t| t.pos);
+                    c.tls = complete(what, c.tls_asked.take());
+                    if c.tls
+                        .as_ref()
+                        .is_some_and(|t| t.auth == tls::AuthMode::Anon)
+                    {
+                        nats_anon.push(pos);
+                    }
+                }
                 _ => {}
             }
         }
         for pos in udp_tls {
             errors.push((pos, "action(type=\"omfwd\"): TLS runs over TCP: set protocol=\"tcp\" (or StreamDriverMode=\"0\" for plain UDP)".to_string()));
+        }
+        for pos in nats_anon {
+            errors.push((pos, "action(type=\"omnats\"): TLS that checks nothing of the server lets anyone in the middle read along: give tls.caCert (the CA that signed the server's certificate), or tls.authMode=\"fingerprint\" with tls.permittedPeer".to_string()));
         }
         for (pos, e) in errors {
             self.err(pos, e);

@@ -9,8 +9,9 @@ use super::names::Pending;
 use super::{Builder, PendingInput};
 use crate::config::ast::{Object, Param as AstParam};
 use crate::config::modules::{
-    self, action, global, imptcp, imrelp, imtcp, imudp, imuxsock, omfile, omfwd, omkafka, omrelp,
-    omusrmsg, queue, ruleset, template as tables, InputConfig, Module, ModuleKind, OutputConfig,
+    self, action, global, imptcp, imrelp, imtcp, imudp, imuxsock, omfile, omfwd, omkafka, omnats,
+    omrelp, omusrmsg, queue, ruleset, template as tables, InputConfig, Module, ModuleKind,
+    OutputConfig,
 };
 use crate::config::param::{parse_bool, Diag, Given, Resolved, Table};
 use crate::config::plan::ActionDef;
@@ -763,6 +764,7 @@ impl Builder {
             "omfwd" => OutputConfig::Omfwd(omfwd::resolve(&r)),
             "omrelp" => OutputConfig::Omrelp(omrelp::resolve(&r)),
             "omkafka" => OutputConfig::Omkafka(self.omkafka(&r, &what)?),
+            "omnats" => OutputConfig::Omnats(self.omnats(&r, &what)?),
             "omusrmsg" => {
                 if !r.given("users") {
                     self.err(
@@ -849,6 +851,26 @@ impl Builder {
                 format!("{what}: librdkafka refuses the settings: {e}"),
             );
             return None;
+        }
+        Some(c)
+    }
+
+    /// An omnats action: its subject template looked up.
+    fn omnats(&mut self, r: &Resolved, what: &str) -> Option<omnats::OmnatsConfig> {
+        let mut c = match omnats::resolve(r) {
+            Ok(c) => c,
+            Err((param, e)) => {
+                let at = if r.given(param) {
+                    r.pos_of(param)
+                } else {
+                    r.pos()
+                };
+                self.err(at, format!("{what}: {e}"));
+                return None;
+            }
+        };
+        if let omkafka::Named::Template(slot) = &mut c.subject {
+            *slot = Some(self.named_template(r, "subject")?);
         }
         Some(c)
     }

@@ -32,6 +32,7 @@ pub mod mm;
 pub mod omfile;
 pub mod omfwd;
 pub mod omkafka;
+pub mod omnats;
 pub mod omrelp;
 pub mod omusrmsg;
 pub mod output;
@@ -266,6 +267,15 @@ pub static MODULES: &[Module] = &[
         kind: ModuleKind::Output,
         module: &omkafka::MODULE,
         instance: &omkafka::ACTION,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "omnats",
+        builtin: false,
+        kind: ModuleKind::Output,
+        module: &omnats::MODULE,
+        instance: &omnats::ACTION,
         refused: None,
         renames: &[],
     },

@@ -3,6 +3,7 @@
 use super::omfile::OmfileConfig;
 use super::omfwd::OmfwdConfig;
 use super::omkafka::OmkafkaConfig;
+use super::omnats::OmnatsConfig;
 use super::omrelp::OmrelpConfig;
 use super::omusrmsg::OmusrmsgConfig;
 
@@ -14,6 +15,7 @@ pub enum OutputConfig {
     Omrelp(OmrelpConfig),
     Omusrmsg(OmusrmsgConfig),
     Omkafka(OmkafkaConfig),
+    Omnats(OmnatsConfig),
 }
 
 impl OutputConfig {
@@ -25,6 +27,7 @@ impl OutputConfig {
             OutputConfig::Omrelp(_) => "omrelp",
             OutputConfig::Omusrmsg(_) => "omusrmsg",
             OutputConfig::Omkafka(_) => "omkafka",
+            OutputConfig::Omnats(_) => "omnats",
         }
     }
 }
