@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "harness/jetstream.rs"]
+mod jetstream;
 #[path = "harness/kafka.rs"]
 mod kafka;
 
@@ -372,6 +374,12 @@ fn run_scenario(sc: &Scenario, t: &Tools) -> Value {
             eprintln!("{c:?}");
             c.map_or_else(|e| json!({ "error": e }), |v| json!(v))
         }
+        "tcp-jetstream" => {
+            eprint!("   the server's ceiling (a bare publisher, 1 000 000 messages) … ");
+            let c = jetstream::ceiling(&t.work.join(format!("{}-ceiling", sc.name)), 1_000_000);
+            eprintln!("{c:?}");
+            c.map_or_else(|e| json!({ "error": e }), |v| json!(v))
+        }
         _ => Value::Null,
     };
     let base = medians.get("rsyslog").copied();
@@ -578,6 +586,13 @@ fn config(
 ) -> Result<String, Unavailable> {
     let sock = dir.join("log.sock");
     Ok(match r {
+        Receiver::Rsyslog | Receiver::RsyslogOssl | Receiver::SyslogNg
+            if pipeline == "tcp-jetstream" =>
+        {
+            return Err(Unavailable(
+                "rsyslog and syslog-ng have no NATS output".into(),
+            ))
+        }
         Receiver::Rsyslog | Receiver::RsyslogOssl | Receiver::Corelogd => {
             let mut c = format!(
                 "global(workDirectory=\"{}\" maxMessageSize=\"64k\")\n",
@@ -587,7 +602,7 @@ fn config(
             c += "template(name=\"r\" type=\"string\" string=\"%timereported:::date-rfc3339% %hostname% %syslogtag%%msg%\\n\")\n";
             c += &match pipeline {
                 "tcp-file" | "tcp-forward" | "tcp-diskqueue-file" | "tcp-actionqueue-file"
-                | "tcp-kafka" => {
+                | "tcp-kafka" | "tcp-jetstream" => {
                     format!("module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" address=\"127.0.0.1\")\n")
                 }
                 // mmjsonparse on every message, then four of its fields.
@@ -634,6 +649,8 @@ fn config(
             } else if pipeline == "tcp-kafka" {
                 // The broker's port where the sink's would be.
                 c += &kafka::action(sink_port);
+            } else if pipeline == "tcp-jetstream" {
+                c += &jetstream::action(sink_port);
             } else {
                 // An action queue of its own: LinkedList, rsyslog's
                 // usual choice for one.
@@ -924,6 +941,10 @@ fn run_once(
     if let Some(b) = &broker {
         sink_port = b.port;
     }
+    let nats = (sc.pipeline == "tcp-jetstream").then(|| jetstream::server(&dir));
+    if let Some(s) = &nats {
+        sink_port = s.port;
+    }
     if forward {
         let mut child = Command::new(&t.loadgen)
             .args([
@@ -1076,6 +1097,19 @@ fn run_once(
         run.duplicates = v["duplicates"].as_u64().unwrap_or(0);
         if read < held {
             eprint!("(read back {read} of the {held} the topic holds) ");
+        }
+    } else if let Some(s) = &nats {
+        let held = jetstream::wait_stored(s, n_sent);
+        let done_ns = monotonic_ns();
+        run.elapsed_s = done_ns.saturating_sub(start_ns) as f64 / 1e9;
+        usage_at_exit = Some(usage(pid));
+        let text = jetstream::read_back(s, &out, held);
+        let v = loadgen_check(t, &out, sc.conns, n_sent)?;
+        run.received = v["unique"].as_u64().unwrap_or(0);
+        run.duplicates = v["duplicates"].as_u64().unwrap_or(0);
+        let read = text.lines().count() as u64;
+        if read < held {
+            eprint!("(read back {read} of the {held} the stream holds) ");
         }
     } else if let Some((mut child, mut stdout)) = sink {
         let mut rest = String::new();
