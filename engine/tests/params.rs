@@ -75,8 +75,15 @@ fn fingerprint(plan: &Plan) -> String {
     // Statements too: message modifiers live there.
     let rules = plan.ruleset_bodies();
     format!(
-        "{:?}\n{inputs:?}\n{actions:?}\n{:?}\n{queues:?}\n{rules:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
-        plan.globals, plan.main_queue, plan.impstats, plan.klog, plan.mark, plan.http, plan.imfile
+        "{:?}\n{inputs:?}\n{actions:?}\n{:?}\n{queues:?}\n{rules:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+        plan.globals,
+        plan.main_queue,
+        plan.impstats,
+        plan.klog,
+        plan.mark,
+        plan.http,
+        plan.imfile,
+        plan.imkafka
     )
 }
 
@@ -212,6 +219,11 @@ fn object_for(table: &'static Table, p: &Param) -> Option<String> {
                 _ => "",
             };
             format!("module(load=\"omkafka\")\n*.* action(type=\"omkafka\" topic=\"RSYSLOG_FileFormat\"{more} {{}})")
+        }
+        _ if is(&modules::imkafka::MODULE) => "module(load=\"imkafka\" {})\ninput(type=\"imkafka\" topic=\"t\" consumergroup=\"g\")".to_string(),
+        _ if is(&modules::imkafka::INPUT) && p.name == "type" => return None,
+        _ if is(&modules::imkafka::INPUT) => {
+            "module(load=\"imkafka\")\ninput(type=\"imkafka\" topic=\"t\" consumergroup=\"g\" {})".to_string()
         }
         _ if is(&modules::omnats::MODULE) => return None,
         _ if is(&modules::omnats::ACTION) => {

@@ -86,6 +86,8 @@ pub struct Plan {
     pub http: Option<crate::config::modules::imhttp::HttpConfig>,
     /// imfile, when loaded.
     pub imfile: Option<crate::config::modules::imfile::ImfileConfig>,
+    /// imkafka, when loaded.
+    pub imkafka: Option<crate::config::modules::imkafka::ImkafkaConfig>,
     /// imklog, when loaded.
     pub klog: Option<crate::config::modules::imklog::KlogConfig>,
     /// immark, when loaded.

@@ -241,6 +241,23 @@ impl CoreJob {
                 );
                 glommio::spawn_local(super::imfile::run(m, ctx.clone()))
             });
+        // imkafka's consumers, on core 0 beside imfile.
+        let kafka: Vec<_> = self
+            .plan
+            .imkafka
+            .iter()
+            .filter(|_| self.core == 0)
+            .flat_map(|c| c.inputs.clone())
+            .map(|i| {
+                let parsers = self
+                    .plan
+                    .rulesets
+                    .iter()
+                    .map(|r| r.parsers.clone())
+                    .collect();
+                glommio::spawn_local(super::imkafka::run(i, parsers, ctx.clone()))
+            })
+            .collect();
         let mark = self.plan.mark.clone().filter(|_| self.core == 0).map(|m| {
             let ruleset = m.ruleset.unwrap_or(self.plan.default_ruleset) as u32;
             let to_rules = self.plan.globals.internal.process;
@@ -275,6 +292,9 @@ impl CoreJob {
             t.await;
         }
         if let Some(t) = imfile {
+            t.await;
+        }
+        for t in kafka {
             t.await;
         }
         done.stop();

@@ -24,6 +24,7 @@ mod core_job;
 pub mod disk;
 mod error;
 pub mod imfile;
+pub mod imkafka;
 pub mod internal;
 pub mod klog;
 pub mod limits;

@@ -102,6 +102,9 @@ struct Builder {
     /// `input(type="imhttp")`s: their parameters and place, resolved
     /// with the module's endpoint.
     http_inputs: Vec<(Vec<Given>, Pos)>,
+    /// `input(type="imkafka")`s: resolved at the end, with the module's
+    /// ruleset.
+    kafka_inputs: Vec<(Vec<Given>, Pos)>,
     /// `input(type="imfile")`s and `$InputRunFileMonitor`s: their own
     /// parameters, the legacy settings then in force, and their place;
     /// resolved with the module's settings.
@@ -136,6 +139,7 @@ impl Builder {
             actions: Vec::new(),
             legacy: legacy::Legacy::default(),
             http_inputs: Vec::new(),
+            kafka_inputs: Vec::new(),
         }
     }
 
@@ -173,6 +177,7 @@ impl Builder {
         let mark = self.mark();
         let http = self.http(default_ruleset);
         let imfile = self.imfile(default_ruleset);
+        let imkafka = self.imkafka(default_ruleset);
         let errors = sorted_once(std::mem::take(&mut self.diag.errors));
         if !errors.is_empty() {
             return Err(ConfigErrors { errors, sources });
@@ -196,6 +201,7 @@ impl Builder {
             mark,
             http,
             imfile,
+            imkafka,
             warnings,
         })
     }
@@ -283,6 +289,68 @@ impl Builder {
                 self.warn(pos, "immark: a ruleset is given, so the marks go straight into it rather than as corelogd's own messages (use.syslogCall is taken as \"off\")");
                 config.syslog_call = false;
             }
+        }
+        Some(config)
+    }
+
+    /// imkafka's inputs, when it is loaded: their rulesets resolved and
+    /// their librdkafka settings checked by librdkafka.
+    fn imkafka(
+        &mut self,
+        default_ruleset: usize,
+    ) -> Option<crate::config::modules::imkafka::ImkafkaConfig> {
+        use crate::config::modules::imkafka;
+        let m = self.module_loaded("imkafka")?;
+        let inputs = std::mem::take(&mut self.kafka_inputs);
+        let (module_ruleset, pos) = self.module_settings("imkafka", |r| {
+            r.opt_str("ruleset").filter(|n| !n.is_empty())
+        })?;
+        let module_ruleset =
+            module_ruleset.map(|name| self.resolve(&Pending { name, pos }).unwrap_or(0));
+        let what = "input(type=\"imkafka\")";
+        let mut config = imkafka::ImkafkaConfig::default();
+        for (own, at) in inputs {
+            let r = crate::config::param::Resolved::new(
+                what,
+                at,
+                &[m.instance],
+                &[&own],
+                &mut self.diag,
+            );
+            let resolved = imkafka::resolve_input(&r);
+            let param_pos = |p: &str| if r.given(p) { r.pos_of(p) } else { at };
+            let resolved = resolved.map_err(|(p, e)| (param_pos(p), e));
+            let conf_pos = ["confParam", "broker", "consumergroup"]
+                .into_iter()
+                .find(|p| r.given(p))
+                .map_or(at, |p| r.pos_of(p));
+            self.diag.warnings.extend(r.take_warnings());
+            r.finish();
+            let (mut input, ruleset) = match resolved {
+                Ok(i) => i,
+                Err((p, e)) => {
+                    self.err(p, format!("{what}: {e}"));
+                    continue;
+                }
+            };
+            if let Err(e) = imkafka::check_conf(&input) {
+                self.err(
+                    conf_pos,
+                    format!("{what}: librdkafka refuses the settings: {e}"),
+                );
+                continue;
+            }
+            input.ruleset = match ruleset {
+                Some(name) => self.resolve(&Pending { name, pos: at }).unwrap_or(0),
+                None => module_ruleset.unwrap_or(default_ruleset),
+            };
+            config.inputs.push(input);
+        }
+        if config.inputs.is_empty() {
+            self.warn(
+                pos,
+                "imkafka is loaded, but no input(type=\"imkafka\") consumes a topic",
+            );
         }
         Some(config)
     }

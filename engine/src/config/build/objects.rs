@@ -243,6 +243,12 @@ impl Builder {
                 self.file_inputs.push((own, Vec::new(), o.pos));
                 return;
             }
+            "imkafka" => {
+                // Resolved with the module's ruleset, at the end.
+                let own = self.givens(o, "input(type=\"imkafka\")");
+                self.kafka_inputs.push((own, o.pos));
+                return;
+            }
             "imhttp" => {
                 // Resolved with the module's endpoint, at the end.
                 let own = self.givens(o, "input(type=\"imhttp\")");

@@ -18,6 +18,7 @@ pub mod action;
 pub mod global;
 pub mod imfile;
 pub mod imhttp;
+pub mod imkafka;
 pub mod imklog;
 pub mod immark;
 pub mod impstats;
@@ -426,6 +427,15 @@ pub static MODULES: &[Module] = &[
         ModuleKind::Input,
         "reading the systemd journal is not built yet; its messages would not be logged. Have journald forward to the syslog socket (ForwardToSyslog=yes) instead",
     ),
+    Module {
+        name: "imkafka",
+        builtin: false,
+        kind: ModuleKind::Input,
+        module: &imkafka::MODULE,
+        instance: &imkafka::INPUT,
+        refused: None,
+        renames: &[],
+    },
     Module {
         name: "imfile",
         builtin: false,
