@@ -276,6 +276,20 @@ pub fn valid_header_value(v: &[u8]) -> bool {
     !v.iter().any(|&b| b == b'\r' || b == b'\n')
 }
 
+const HPUB_START: &[u8] = b"NATS/1.0\r\nNats-Msg-Id: ";
+const HPUB_STREAM: &[u8] = b"\r\nNats-Expected-Stream: ";
+
+/// The headers' size of [`hpub`]'s message.
+fn hpub_headers(msg_id: &[u8], stream: Option<&[u8]>) -> usize {
+    HPUB_START.len() + msg_id.len() + stream.map_or(0, |s| HPUB_STREAM.len() + s.len()) + 4
+}
+
+/// What [`hpub`]'s message weighs against a server's `max_payload`: its
+/// headers and payload.
+pub fn hpub_size(msg_id: &[u8], stream: Option<&[u8]>, payload: &[u8]) -> usize {
+    hpub_headers(msg_id, stream) + payload.len()
+}
+
 /// `HPUB <subject> <reply> <header bytes> <total bytes>` with the headers
 /// `Nats-Msg-Id` and, when given, `Nats-Expected-Stream`, then the
 /// payload. The caller has checked the subject, the id and the stream.
@@ -289,9 +303,7 @@ pub fn hpub(
 ) {
     debug_assert!(valid_subject(subject) && valid_subject(reply));
     debug_assert!(valid_header_value(msg_id));
-    const START: &[u8] = b"NATS/1.0\r\nNats-Msg-Id: ";
-    const STREAM: &[u8] = b"\r\nNats-Expected-Stream: ";
-    let hdr = START.len() + msg_id.len() + stream.map_or(0, |s| STREAM.len() + s.len()) + 4;
+    let hdr = hpub_headers(msg_id, stream);
     let mut num = itoa::Buffer::new();
     out.extend_from_slice(b"HPUB ");
     out.extend_from_slice(subject);
@@ -303,14 +315,15 @@ pub fn hpub(
     out.extend_from_slice(num.format(hdr + payload.len()).as_bytes());
     out.extend_from_slice(b"\r\n");
     let at = out.len();
-    out.extend_from_slice(START);
+    out.extend_from_slice(HPUB_START);
     out.extend_from_slice(msg_id);
     if let Some(s) = stream {
-        out.extend_from_slice(STREAM);
+        out.extend_from_slice(HPUB_STREAM);
         out.extend_from_slice(s);
     }
     out.extend_from_slice(b"\r\n\r\n");
     debug_assert_eq!(out.len() - at, hdr);
+    debug_assert_eq!(hpub_size(msg_id, stream, payload), hdr + payload.len());
     out.extend_from_slice(payload);
     out.extend_from_slice(b"\r\n");
 }

@@ -51,6 +51,13 @@ const WRITE_CHUNK: usize = 256 << 10;
 const SID: u32 = 1;
 /// The read buffer's size.
 const READ_CHUNK: usize = 64 << 10;
+/// The largest message taken from the server: what reaches a publisher is
+/// PubAcks, errors and pings, all far smaller (a server that sends more
+/// is not a JetStream server).
+const REPLY_MAX: usize = 64 << 10;
+/// The smallest `max_payload` a server may announce: below it, every
+/// record would be passed over as too large.
+const MAX_PAYLOAD_MIN: usize = 1024;
 
 pub struct OmNats {
     servers: Vec<Server>,
@@ -71,10 +78,12 @@ pub struct OmNats {
     inbox: String,
     /// Which try a reply belongs to: `<inbox>.<try>.<record>`.
     try_no: u64,
-    /// `<host>:q:<queue.filename>:`, for messages with a queue position.
+    /// `<host>:q:<queue>:`, for messages with a queue position: set by
+    /// [`OmNats::name_queue`] once the queue's files are known.
     queue_prefix: Option<String>,
-    /// `<host>:p:<start ns>:`, for the others.
+    /// `<host>:p:<start ns><random>:`, for the others.
     process_prefix: String,
+    host: String,
     next_process_id: u64,
     /// Records passed over (never publishable); the runner counts them.
     pub failed: u64,
@@ -128,10 +137,9 @@ fn id_safe(s: &str) -> String {
 }
 
 impl OmNats {
-    /// The client of `c`; `queue_file` is the action queue's
-    /// `queue.filename` when it has a disk. TLS files are read here (an
-    /// error says which and why).
-    pub fn new(c: &OmnatsConfig, action: &str, queue_file: Option<&str>) -> Result<OmNats, String> {
+    /// The client of `c`. TLS files are read here (an error says which
+    /// and why).
+    pub fn new(c: &OmnatsConfig, action: &str) -> Result<OmNats, String> {
         debug_assert!(c.window >= 1 && !c.servers.is_empty());
         let tls = match &c.tls {
             Some(t) => c
@@ -168,14 +176,33 @@ impl OmNats {
             carry: None,
             inbox: format!("_INBOX.{random:016x}"),
             try_no: 0,
-            queue_prefix: queue_file.map(|q| format!("{host}:q:{}:", id_safe(q))),
-            process_prefix: format!("{host}:p:{started}:"),
+            queue_prefix: None,
+            // Two actions made in the same clock tick differ by `random`.
+            process_prefix: format!("{host}:p:{started}{random:016x}:"),
+            host,
             next_process_id: 0,
             failed: 0,
             duplicates: 0,
             sessions: 0,
             action: action.to_string(),
         })
+    }
+
+    /// The action queue's files (their directory and name): messages read
+    /// from them are named by their number there. The directory is part
+    /// of the name, hashed, so that two queues of one name in two
+    /// directories never name two messages alike.
+    pub fn name_queue(&mut self, dir: &std::path::Path, name: &str) {
+        use std::hash::{Hash, Hasher};
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        dir.hash(&mut h);
+        self.queue_prefix = Some(format!(
+            "{}:q:{:08x}/{}:",
+            self.host,
+            h.finish() as u32,
+            id_safe(name)
+        ));
     }
 
     pub fn describe(&self) -> String {
@@ -248,6 +275,9 @@ impl OmNats {
         let mut id = Vec::with_capacity(64);
         let mut reply = Vec::with_capacity(64);
         let mut passed = (0u64, String::new());
+        // The try each record was published in: an acknowledgement counts
+        // only for a record published in this try.
+        let mut sent = vec![0u64; r.recs.len()];
         for (i, (path, _, data)) in r.fields().enumerate() {
             if acked[i] {
                 continue;
@@ -260,7 +290,9 @@ impl OmNats {
                     "'{}' is not a subject",
                     String::from_utf8_lossy(&subject[..subject.len().min(80)])
                 ))
-            } else if data.len() + id.len() + 64 > s.max_payload {
+            } else if proto::hpub_size(&id, self.stream.as_deref().map(str::as_bytes), data)
+                > s.max_payload
+            {
                 Some(format!(
                     "{} bytes, over the server's max_payload of {}",
                     data.len(),
@@ -279,8 +311,14 @@ impl OmNats {
             }
             while s.pending >= window {
                 s.flush().await?;
-                s.read_acks(timeout, &self.inbox, try_no, acked, &mut self.duplicates)
-                    .await?;
+                let mut a = Acks {
+                    inbox: &self.inbox,
+                    try_no,
+                    sent: &sent,
+                    acked,
+                    duplicates: &mut self.duplicates,
+                };
+                s.read_acks(timeout, &mut a).await?;
             }
             reply.clear();
             reply.extend_from_slice(self.inbox.as_bytes());
@@ -297,6 +335,7 @@ impl OmNats {
                 data,
             );
             s.pending += 1;
+            sent[i] = try_no;
             if s.out.len() >= WRITE_CHUNK {
                 s.flush().await?;
             }
@@ -313,17 +352,30 @@ impl OmNats {
         let s = self.session.as_mut().expect("opened above");
         s.flush().await?;
         while s.pending > 0 {
-            s.read_acks(timeout, &self.inbox, try_no, acked, &mut self.duplicates)
-                .await?;
+            let mut a = Acks {
+                inbox: &self.inbox,
+                try_no,
+                sent: &sent,
+                acked,
+                duplicates: &mut self.duplicates,
+            };
+            s.read_acks(timeout, &mut a).await?;
         }
         Ok(())
     }
 
-    fn resolve(s: &Server) -> io::Result<SocketAddr> {
-        (s.host.as_str(), s.port)
-            .to_socket_addrs()?
-            .next()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address"))
+    /// Connects to the first of the server's addresses that answers
+    /// (`localhost` may be ::1 first, a server on 0.0.0.0 only).
+    async fn connect(&self, s: &Server) -> io::Result<TcpStream> {
+        let addrs: Vec<SocketAddr> = (s.host.as_str(), s.port).to_socket_addrs()?.collect();
+        let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
+        for addr in addrs {
+            match TcpStream::connect_timeout(addr, self.timeout).await {
+                Ok(t) => return Ok(t),
+                Err(e) => last = io::Error::from(e),
+            }
+        }
+        Err(last)
     }
 
     /// Opens a session on the next server that takes one.
@@ -351,10 +403,7 @@ impl OmNats {
     }
 
     async fn open_at(&mut self, at: usize) -> io::Result<Session> {
-        let addr = Self::resolve(&self.servers[at])?;
-        let tcp = TcpStream::connect_timeout(addr, self.timeout)
-            .await
-            .map_err(io::Error::from)?;
+        let tcp = self.connect(&self.servers[at]).await?;
         tcp.set_nodelay(true).ok();
         let mut s = Session {
             s: Stream::Plain(tcp),
@@ -389,6 +438,12 @@ impl OmNats {
             return Err(protocol(
                 "the server runs without JetStream (nats-server -js, or jetstream {} in its configuration)",
             ));
+        }
+        if info.max_payload < MAX_PAYLOAD_MIN {
+            return Err(protocol(format!(
+                "the server takes messages of at most {} bytes",
+                info.max_payload
+            )));
         }
         s.max_payload = info.max_payload;
         match (info.tls_required, self.tls.get(at)) {
@@ -499,7 +554,7 @@ impl Session {
 
     /// The next whole operation read, if any.
     fn parse(&self) -> io::Result<Option<(Op<'_>, usize)>> {
-        proto::parse(&self.buf[self.start..self.end], self.max_payload + 4096)
+        proto::parse(&self.buf[self.start..self.end], REPLY_MAX)
             .map_err(|e| protocol(format!("not NATS: {e}")))
     }
 
@@ -542,14 +597,7 @@ impl Session {
     }
 
     /// Waits for at least one read and takes every acknowledgement in it.
-    async fn read_acks(
-        &mut self,
-        timeout: Duration,
-        inbox: &str,
-        try_no: u64,
-        acked: &mut [bool],
-        duplicates: &mut u64,
-    ) -> io::Result<()> {
+    async fn read_acks(&mut self, timeout: Duration, a: &mut Acks<'_>) -> io::Result<()> {
         self.fill(timeout).await?;
         while let Some((op, n)) = self.parse()? {
             let mut pong = false;
@@ -560,18 +608,22 @@ impl Session {
                     payload,
                     ..
                 } => {
-                    let Some(i) = reply_index(subject, inbox, try_no) else {
-                        // An earlier try's, or not ours.
+                    // An earlier try's, not ours, or for a record not
+                    // published in this try (forged): passed over.
+                    let Some(i) = reply_index(subject, a.inbox, a.try_no)
+                        .filter(|&i| a.sent.get(i) == Some(&a.try_no) && !a.acked[i])
+                    else {
                         self.start += n;
                         continue;
                     };
                     match proto::pub_ack(headers, payload) {
                         PubAck::Stored { duplicate, .. } => {
-                            if let Some(a) = acked.get_mut(i).filter(|a| !**a) {
-                                *a = true;
-                                self.pending -= 1;
-                                *duplicates += u64::from(duplicate);
-                            }
+                            a.acked[i] = true;
+                            self.pending = self
+                                .pending
+                                .checked_sub(1)
+                                .ok_or_else(|| protocol("more acknowledgements than publishes"))?;
+                            *a.duplicates += u64::from(duplicate);
                         }
                         PubAck::NoResponders => {
                             return Err(protocol(
@@ -603,6 +655,17 @@ impl Session {
         // A PONG owed goes out with the next publishes, or now.
         self.flush().await
     }
+}
+
+/// What a try awaits: its replies' inbox and try number, the try each
+/// record was published in, which are acknowledged, and the count of
+/// resends the stream recognised.
+struct Acks<'a> {
+    inbox: &'a str,
+    try_no: u64,
+    sent: &'a [u64],
+    acked: &'a mut [bool],
+    duplicates: &'a mut u64,
 }
 
 /// Record `i` of `<inbox>.<try_no>.<i>`.

@@ -162,8 +162,7 @@ impl ActionRunner {
             OutputConfig::Omusrmsg(c) => Output::UsrMsg(super::omusrmsg::OmUsrMsg::new(c)),
             OutputConfig::Omkafka(c) => Output::Kafka(Box::new(OmKafka::new(c, name))),
             OutputConfig::Omnats(c) => {
-                let queue_file = a.queue.filename.as_deref();
-                let n = OmNats::new(c, name, queue_file).map_err(|why| ActionError {
+                let n = OmNats::new(c, name).map_err(|why| ActionError {
                     action: name.to_string(),
                     why: format!("TLS: {why}"),
                 })?;
@@ -185,6 +184,14 @@ impl ActionRunner {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The action queue's files, `name` in `dir`: omnats names the
+    /// messages it reads from them by their number there.
+    pub fn name_queue(&mut self, dir: &std::path::Path, name: &str) {
+        if let Output::Nats(n) = &mut self.output {
+            n.name_queue(dir, name);
+        }
     }
 
     /// Messages passed over so far: omfile's for want of their dynaFile,

@@ -205,7 +205,8 @@ fn raw_io<T>(e: glommio::GlommioError<T>) -> io::Error {
     }
 }
 
-/// The first sequence number of a new queue: now, in nanoseconds.
+/// The least sequence number a queue opened now gives: now, in
+/// nanoseconds.
 fn fresh_seq() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -363,14 +364,12 @@ impl Store {
         let mut stats = StoreStats::default();
         let mut segs = BTreeMap::new();
         let mut total = 0;
-        // A new queue numbers its records from the time it was made, in
-        // nanoseconds: a queue made again (its files removed) never gives
-        // a number the one before it gave, so a number stays a message's
-        // identity downstream (omnats's message ids).
-        let mut next_seq = match pos {
-            None if found.is_empty() => fresh_seq(),
-            _ => read.seq,
-        };
+        // New records are numbered from now, in nanoseconds, when that is
+        // past what the queue gave: a queue made again (its files removed),
+        // or one whose last records a power loss took, never gives again a
+        // number it gave, so a number stays a message's identity
+        // downstream (omnats's message ids).
+        let mut next_seq = read.seq.max(fresh_seq());
         for &n in &found {
             let path = seg_path(&cfg.dir, &cfg.name, n);
             if n < read.segment {

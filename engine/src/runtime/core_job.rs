@@ -430,7 +430,11 @@ impl CoreJob {
         let mut runners = HashMap::new();
         for (a, def) in plan.actions.iter().enumerate() {
             if a % self.cores == self.core {
-                let r = ActionRunner::new(def, self.shared[a].clone()).expect("validated at start");
+                let mut r =
+                    ActionRunner::new(def, self.shared[a].clone()).expect("validated at start");
+                if let Some(cfg) = &self.disk.actions[a] {
+                    r.name_queue(&cfg.dir, &cfg.name);
+                }
                 runners.insert(a, Rc::new(RwLock::new(r)));
             }
         }

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use super::omkafka::Named;
 use super::tls;
-use crate::config::param::{Param, Resolved, Table, Type, NON_NEG};
+use crate::config::param::{Param, Resolved, Table, Type};
 
 /// `module(load="omnats")`: no module parameters.
 pub static MODULE: Table = Table {
@@ -57,7 +57,7 @@ pub static ACTION: Table = Table {
             "1024",
         )
         .note("publishes awaiting their acknowledgement"),
-        Param::new("timeout", NON_NEG, "10")
+        Param::new("timeout", Type::Int { min: 1, max: 3600 }, "10")
             .note("seconds: for a connection, and for an acknowledgement"),
         Param::new("tls", Type::Bool, "off"),
         Param::new("tls.permittedPeer", Type::Array, ""),
@@ -222,7 +222,7 @@ pub fn resolve(r: &Resolved) -> Result<OmnatsConfig, (&'static str, String)> {
         password,
         token,
         window: r.int("windowSize") as usize,
-        timeout: Duration::from_secs(r.int("timeout").max(1) as u64),
+        timeout: Duration::from_secs(r.int("timeout") as u64),
         tls_asked: Some(asked),
         tls: None,
         tls_url,
