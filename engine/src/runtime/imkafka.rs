@@ -62,12 +62,12 @@ pub async fn run(input: KafkaInput, parsers: Vec<Option<Arc<Chain>>>, ctx: Rc<Co
         ..ctx.parse
     };
     let shard = ctx.shard_for(ruleset).clone();
-    // Per partition, the offset after the last message queued.
-    let mut next: BTreeMap<i32, i64> = BTreeMap::new();
     let mut last_error = String::new();
     while !ctx.stop.is_stopped() {
         let mut items = shard.chunk();
-        let mut read: BTreeMap<i32, i64> = BTreeMap::new();
+        // Per partition read, the offsets of its first message and after
+        // its last.
+        let mut read: BTreeMap<i32, (i64, i64)> = BTreeMap::new();
         let now = ctx.clock.now();
         while items.len() < POLL_MAX {
             let Some(got) = consumer.poll(Duration::ZERO) else {
@@ -84,7 +84,9 @@ pub async fn run(input: KafkaInput, parsers: Vec<Option<Arc<Chain>>>, ctx: Rc<Co
                     break;
                 }
             };
-            read.insert(m.partition(), m.offset() + 1);
+            read.entry(m.partition())
+                .and_modify(|r| r.1 = m.offset() + 1)
+                .or_insert((m.offset(), m.offset() + 1));
             let Some(payload) = m.payload().filter(|p| !p.is_empty()) else {
                 continue;
             };
@@ -105,16 +107,59 @@ pub async fn run(input: KafkaInput, parsers: Vec<Option<Arc<Chain>>>, ctx: Rc<Co
             // Not queued: not committed, read again after the restart.
             break;
         }
-        next.extend(read);
+        if !taken {
+            // The queue's disk refused them (said and counted there): not
+            // committed, and read again from the first, after a pause.
+            for (&p, &(first, _)) in &read {
+                if let Err(e) =
+                    consumer.seek(&input.topic, p, Offset::Offset(first), Duration::ZERO)
+                {
+                    crate::notice!("imkafka: topic '{}' [{p}]: cannot go back to offset {first}: {e}; the messages from there are read again after a restart", input.topic);
+                }
+            }
+            glommio::timer::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        // Only the partitions of this poll still assigned: one this
+        // consumer lost in a rebalance is not committed with an old
+        // offset.
+        let owned = consumer.assignment().unwrap_or_default();
+        let next: BTreeMap<i32, i64> = read
+            .iter()
+            .filter(|(&p, _)| owned.find_partition(&input.topic, p).is_some())
+            .map(|(&p, &(_, next))| (p, next))
+            .collect();
         commit(&consumer, &input.topic, &next);
         glommio::executor().yield_if_needed().await;
     }
     // Dropping the consumer closes it: librdkafka sends the commits still
-    // in flight and leaves the group.
+    // in flight and leaves the group, waiting on the broker (seconds when
+    // it is unreachable): on a thread of its own, awaited for a while, so
+    // that core 0 goes on shutting down.
+    let closed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let done = closed.clone();
+    let closing = std::thread::Builder::new()
+        .name("imkafka-close".into())
+        .spawn(move || {
+            drop(consumer);
+            done.store(true, std::sync::atomic::Ordering::Release);
+        });
+    if closing.is_ok() {
+        for _ in 0..CLOSE_WAIT_TICKS {
+            if closed.load(std::sync::atomic::Ordering::Acquire) {
+                break;
+            }
+            glommio::timer::sleep(Duration::from_millis(50)).await;
+        }
+    }
 }
 
+/// How long a stop waits for the consumer to close, in 50 ms ticks.
+const CLOSE_WAIT_TICKS: u32 = 100;
+
 /// Commits `next` (partition → the offset after what is queued), without
-/// waiting for the broker's answer.
+/// waiting for the broker's answer (a commit covers everything before
+/// its offset).
 fn commit(c: &BaseConsumer, topic: &str, next: &BTreeMap<i32, i64>) {
     let mut tpl = TopicPartitionList::new();
     for (&p, &o) in next {

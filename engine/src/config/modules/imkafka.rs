@@ -90,6 +90,12 @@ pub fn resolve_input(r: &Resolved) -> Result<(KafkaInput, Option<String>), (&'st
     if topic.is_empty() {
         return Err(("topic", "topic=\"…\" is required".into()));
     }
+    if topic.starts_with('^') {
+        return Err((
+            "topic",
+            "a topic pattern (^…) is not built: offsets are committed per topic named; name the topic".into(),
+        ));
+    }
     if group.is_empty() {
         return Err((
             "consumergroup",
