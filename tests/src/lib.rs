@@ -30,7 +30,44 @@ pub mod relp;
 pub mod rsyslogd;
 pub mod sink;
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+/// A test's directory, `corelog-<kind>-<pid>-<name>` in the system's
+/// temporary directory: empty at the start, and removed when the test
+/// ends well (kept, to look at, when it panics). The bus tests' brokers
+/// write hundreds of megabytes each.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn new(kind: &str, name: &str) -> Scratch {
+        let p = std::env::temp_dir().join(format!("corelog-{kind}-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("the test's directory");
+        Scratch(p)
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
 
 /// Polls `f` until it returns `Some`, or panics with `what` after `timeout`.
 pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {

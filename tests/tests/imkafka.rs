@@ -4,16 +4,17 @@
 //! again at most what it had not committed — offsets are committed only
 //! once the messages are durable in a Disk queue.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use corelog_tests::daemon::{check_no_holes, refused_start, Corelogd};
 use corelog_tests::kafka::Broker;
-use corelog_tests::wait_for;
+use corelog_tests::{wait_for, Scratch};
 
-fn dir(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("corelog-imkafka-{}-{name}", std::process::id()))
+/// The test's directory (removed when it passes).
+fn dir(name: &str) -> Scratch {
+    Scratch::new("imkafka", name)
 }
 
 /// Writes `n` syslog lines of 4 "connections" (loadgen's `msgnum:CC:N:`
@@ -79,7 +80,6 @@ fn wait_lines(d: &Corelogd, n: u64) -> String {
 #[test]
 fn every_message_of_the_topic_reaches_the_rules_once() {
     let d0 = dir("every");
-    std::fs::create_dir_all(&d0).unwrap();
     let broker = Broker::start(&d0.join("broker"));
     broker.create_topic("logs", 3);
     let n = 40_000;
@@ -100,7 +100,6 @@ fn every_message_of_the_topic_reaches_the_rules_once() {
 #[test]
 fn corelogd_killed_mid_consume_loses_nothing_and_rereads_only_what_it_had_not_committed() {
     let d0 = dir("kill");
-    std::fs::create_dir_all(&d0).unwrap();
     let broker = Broker::start(&d0.join("broker"));
     broker.create_topic("logs", 2);
     let n = 200_000;
@@ -132,7 +131,6 @@ fn corelogd_killed_mid_consume_loses_nothing_and_rereads_only_what_it_had_not_co
 #[test]
 fn settings_that_cannot_run_are_errors_at_their_place() {
     let d0 = dir("refusals");
-    std::fs::create_dir_all(&d0).unwrap();
     let cases = [
         (r#"topic="t""#, "consumergroup=\"…\" is required"),
         (r#"consumergroup="g""#, "topic=\"…\" is required"),

@@ -12,10 +12,11 @@ use std::time::Duration;
 use corelog_tests::daemon::{bin, check_no_holes, holes, refused_start, send, Corelogd};
 use corelog_tests::kafka::{consume, Broker};
 use corelog_tests::rsyslogd::{free_port, Rsyslogd};
-use corelog_tests::wait_for;
+use corelog_tests::{wait_for, Scratch};
 
-fn dir(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("corelog-kafka-{}-{name}", std::process::id()))
+/// The test's directory (removed when it passes).
+fn dir(name: &str) -> Scratch {
+    Scratch::new("kafka", name)
 }
 
 /// imtcp in; `%msg%` produced to `topic` on `broker`, with `action`'s
@@ -261,6 +262,91 @@ template(name="m" type="string" string="%msg%")
     assert!(dups <= 2 * 2 * 1024, "{dups} duplicates:\n{err}");
 }
 
+/// The producers whose statistics `stats` holds (librdkafka's instance
+/// names, `rdkafka#producer-N`), in the order they first appear.
+fn producers(stats: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(stats).unwrap_or_default();
+    let mut names: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+        if let Some(n) = v["name"].as_str().filter(|n| !names.iter().any(|m| m == n)) {
+            names.push(n.to_string());
+        }
+    }
+    names
+}
+
+#[test]
+fn reopen_on_hup_and_the_topic_cache_make_new_producers() {
+    let d0 = dir("producers");
+    let broker = Broker::start(&d0.join("broker"));
+    for t in ["logs", "a", "b"] {
+        broker.create_topic(t, 1);
+    }
+    let (hup, cache) = (d0.join("hup.json"), d0.join("cache.json"));
+    let stats = r#"confParam=["statistics.interval.ms=100"]"#;
+    let conf = format!(
+        r#"
+module(load="imtcp")
+module(load="omkafka")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="m" type="string" string="%msg%")
+template(name="topic" type="string" string="%programname%")
+if $programname == "hup" then
+  action(type="omkafka" broker=["{b}"] topic="logs" template="m" reopenOnHup="on" {stats} statsFile="{hup}")
+else
+  action(type="omkafka" broker=["{b}"] topic="topic" dynaTopic="on" dynaTopic.cachesize="1" template="m"
+         {stats} statsFile="{cache}")
+"#,
+        b = broker.address(),
+        hup = hup.display(),
+        cache = cache.display()
+    );
+    let d = Corelogd::start(&d0.join("corelogd"), &conf, &[]);
+    // Each line its own batch: one read each.
+    let say = |tag: &str| {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+        s.write_all(format!("<13>Dec  7 10:00:00 h {tag}: m\n").as_bytes())
+            .unwrap();
+        drop(s);
+        std::thread::sleep(Duration::from_millis(700));
+    };
+    say("hup");
+    let first = wait_for(
+        "the first producer's statistics",
+        Duration::from_secs(20),
+        || producers(&hup).first().cloned(),
+    );
+    // reopenOnHup: a SIGHUP makes a new producer before the next batch
+    // (the signal is taken between batches, at the next tick).
+    std::thread::sleep(Duration::from_secs(2));
+    let st = Command::new("kill")
+        .args(["-HUP", &d.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    std::thread::sleep(Duration::from_secs(2));
+    say("hup");
+    wait_for(
+        "a new producer after SIGHUP",
+        Duration::from_secs(20),
+        || producers(&hup).iter().any(|n| *n != first).then_some(()),
+    );
+    // dynaTopic.cachesize="1": the batch after the one that made a
+    // second topic handle starts a new producer.
+    for tag in ["a", "b", "a"] {
+        say(tag);
+    }
+    wait_for(
+        "a new producer past the topic cache",
+        Duration::from_secs(20),
+        || (producers(&cache).len() >= 2).then_some(()),
+    );
+    let err = d.stop();
+    assert!(!err.contains("failed"), "{err}");
+}
+
 #[test]
 fn topics_keys_and_partitions_come_from_templates_and_settings() {
     let d0 = dir("dyna");
@@ -457,7 +543,6 @@ template(name="m" type="string" string="%msg%")
 #[test]
 fn librdkafka_settings_it_refuses_are_errors_at_their_place() {
     let d0 = dir("refused");
-    std::fs::create_dir_all(&d0).unwrap();
     let conf = d0.join("c.conf");
     std::fs::write(
         &conf,
@@ -546,7 +631,7 @@ fn rsyslog_beside_a_broker(
     main_queue: &str,
     action_queue: &str,
     env: &[(&str, &str)],
-) -> (PathBuf, Broker, Rsyslogd) {
+) -> (Scratch, Broker, Rsyslogd) {
     let d0 = dir(name);
     let broker = Broker::start(&d0.join("broker"));
     broker.create_topic("logs", 1);

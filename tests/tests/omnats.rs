@@ -6,17 +6,18 @@
 //! id (its position in the action queue) lets the stream drop what is
 //! sent again.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use corelog_tests::daemon::{bin, check_no_holes, refused_start, send, Corelogd};
 use corelog_tests::nats::Server;
 use corelog_tests::pki::Pki;
-use corelog_tests::wait_for;
+use corelog_tests::{wait_for, Scratch};
 
-fn dir(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("corelog-nats-{}-{name}", std::process::id()))
+/// The test's directory (removed when it passes).
+fn dir(name: &str) -> Scratch {
+    Scratch::new("nats", name)
 }
 
 /// imtcp in; `%msg%` published to `logs.syslog` on `url`, with `action`'s
@@ -290,7 +291,6 @@ fn corelogd_killed_mid_stream_delivers_everything_it_queued_once() {
 #[test]
 fn credentials_and_tls_are_used_and_a_wrong_password_is_refused() {
     let d0 = dir("tls");
-    std::fs::create_dir_all(&d0).unwrap();
     let pki = Pki::new(&d0.join("pki"));
     let (cert, key) = (
         pki.server.cert.display().to_string(),
@@ -359,7 +359,6 @@ action(type="omnats" server="tls://127.0.0.1:{port}" subject="logs.syslog" templ
 #[test]
 fn settings_that_cannot_run_are_errors_at_their_place() {
     let d0 = dir("refusals");
-    std::fs::create_dir_all(&d0).unwrap();
     let cases = [
         (
             r#"server="http://a:1" subject="x""#,
