@@ -150,6 +150,7 @@ fn settings_that_cannot_run_are_errors_at_their_place() {
             r#"topic="t" consumergroup="g" ruleset="nowhere""#,
             "nowhere",
         ),
+        (r#"topic="^logs.*" consumergroup="g""#, "a topic pattern"),
     ];
     for (i, (params, want)) in cases.iter().enumerate() {
         let conf = d0.join(format!("c{i}.conf"));
