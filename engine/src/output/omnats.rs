@@ -543,13 +543,7 @@ impl OmNats {
 
 impl Session {
     async fn flush(&mut self) -> io::Result<()> {
-        if !self.out.is_empty() {
-            self.s.write_all(&self.out).await?;
-            // Over TLS the last record waits in rustls's buffer.
-            self.s.flush().await?;
-            self.out.clear();
-        }
-        Ok(())
+        self.s.send(&mut self.out).await
     }
 
     /// The next whole operation read, if any.

@@ -354,14 +354,7 @@ impl OmRelp {
 
 impl Session {
     async fn flush(&mut self) -> io::Result<()> {
-        if !self.out.is_empty() {
-            self.s.write_all(&self.out).await?;
-            // Over TLS the last record waits in rustls's buffer until
-            // flushed.
-            self.s.flush().await?;
-            self.out.clear();
-        }
-        Ok(())
+        self.s.send(&mut self.out).await
     }
 
     /// The next frame from the server, waiting at most `timeout`.

@@ -226,17 +226,11 @@ impl CoreJob {
             .clone()
             .filter(|_| self.core == 0)
             .map(|c| {
-                let parsers = self
-                    .plan
-                    .rulesets
-                    .iter()
-                    .map(|r| r.parsers.clone())
-                    .collect();
                 let m = super::imfile::Imfile::new(
                     c,
                     self.max_message(),
                     self.work_directory(),
-                    parsers,
+                    self.parsers(),
                     &ctx.myhostname,
                 );
                 glommio::spawn_local(super::imfile::run(m, ctx.clone()))
@@ -248,15 +242,7 @@ impl CoreJob {
             .iter()
             .filter(|_| self.core == 0)
             .flat_map(|c| c.inputs.clone())
-            .map(|i| {
-                let parsers = self
-                    .plan
-                    .rulesets
-                    .iter()
-                    .map(|r| r.parsers.clone())
-                    .collect();
-                glommio::spawn_local(super::imkafka::run(i, parsers, ctx.clone()))
-            })
+            .map(|i| glommio::spawn_local(super::imkafka::run(i, self.parsers(), ctx.clone())))
             .collect();
         let mark = self.plan.mark.clone().filter(|_| self.core == 0).map(|m| {
             let ruleset = m.ruleset.unwrap_or(self.plan.default_ruleset) as u32;
@@ -304,6 +290,15 @@ impl CoreJob {
             let _ = std::fs::remove_file(p);
         }
         report
+    }
+
+    /// Each ruleset's parser chain, for the inputs that parse on core 0.
+    fn parsers(&self) -> Vec<Option<Arc<crate::parse::chain::Chain>>> {
+        self.plan
+            .rulesets
+            .iter()
+            .map(|r| r.parsers.clone())
+            .collect()
     }
 
     /// Core 0: impstats' reports, when it is loaded, until inputs stop.

@@ -32,6 +32,18 @@ impl Stream {
         }
     }
 
+    /// Writes `out` whole and flushes it (over TLS the last record waits
+    /// in rustls's buffer until flushed); `out` is left empty.
+    pub async fn send(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
+        use futures_lite::AsyncWriteExt;
+        if !out.is_empty() {
+            self.write_all(out).await?;
+            self.flush().await?;
+            out.clear();
+        }
+        Ok(())
+    }
+
     /// The descriptor to read plaintext from directly, past the stream
     /// (`None` for TLS: its bytes must go through the decryption).
     pub fn plain_fd(&self) -> Option<std::os::unix::io::RawFd> {
