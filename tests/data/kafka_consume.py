@@ -4,11 +4,13 @@
 The tests' independent consumer: kafka-python, a Kafka client that shares
 no code with librdkafka (corelog's producer). Usage:
 
-    kafka_consume.py BROKER TOPIC OUT [--expect N] [--idle SECONDS] [--keys]
+    kafka_consume.py BROKER TOPIC OUT [--expect N] [--idle SECONDS] [--keys] [--ca FILE]
 
 Writes each message's value on a line of OUT (with --keys:
 "partition<TAB>key<TAB>value"), stopping once N messages are read or
-nothing new came for --idle seconds (default 10). Prints a JSON summary:
+nothing new came for --idle seconds (default 10); with --ca, over TLS
+checked against that CA (not the name: the test's broker is 127.0.0.1).
+zstd-compressed batches need the zstandard package. Prints a JSON summary:
 {"messages": n, "partitions": {p: n}}.
 """
 import argparse
@@ -25,7 +27,11 @@ a.add_argument("out")
 a.add_argument("--expect", type=int, default=0)
 a.add_argument("--idle", type=float, default=10.0)
 a.add_argument("--keys", action="store_true")
+a.add_argument("--ca")
 args = a.parse_args()
+tls = {}
+if args.ca:
+    tls = dict(security_protocol="SSL", ssl_cafile=args.ca, ssl_check_hostname=False)
 
 consumer = kafka.KafkaConsumer(
     bootstrap_servers=args.broker,
@@ -34,6 +40,7 @@ consumer = kafka.KafkaConsumer(
     fetch_max_bytes=64 << 20,
     max_partition_fetch_bytes=16 << 20,
     max_poll_records=100000,
+    **tls,
 )
 deadline = time.monotonic() + 60
 parts = None

@@ -1,5 +1,7 @@
 //! A TCP relay that cuts the network to a server on demand, without
-//! closing a connection (the Kafka and NATS fault tests).
+//! closing a connection (the Kafka and NATS fault tests); and one that
+//! ends TLS in front of a server that has none (the Kafka TLS test: only a
+//! client that speaks TLS gets through).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -79,5 +81,82 @@ fn relay(client: TcpStream, to: u16, closed: Arc<AtomicBool>) {
     }
     for t in threads {
         let _ = t.join();
+    }
+}
+
+/// A relay that takes TLS on `127.0.0.1:listen` (with `cert` and `key`,
+/// PEM) and relays the plaintext to `127.0.0.1:to`. A client that does
+/// not speak TLS gets nothing through. Runs until the process ends.
+pub fn start_tls(listen: u16, to: u16, cert: &std::path::Path, key: &std::path::Path) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .expect("the gate's certificate")
+        .collect::<Result<_, _>>()
+        .expect("the gate's certificate");
+    let key = PrivateKeyDer::from_pem_file(key).expect("the gate's key");
+    let provider = corelog::tls::provider();
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("the gate's certificate and key");
+    let config = Arc::new(config);
+    let l = TcpListener::bind(("127.0.0.1", listen)).expect("the TLS gate's port");
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            let config = config.clone();
+            std::thread::spawn(move || {
+                let _ = relay_tls(s, to, config);
+            });
+        }
+    });
+}
+
+/// One TLS connection relayed, on one thread: each side is read with a
+/// short timeout in turn.
+fn relay_tls(
+    mut client: TcpStream,
+    to: u16,
+    config: Arc<rustls::ServerConfig>,
+) -> std::io::Result<()> {
+    use std::io::ErrorKind;
+    let mut server = TcpStream::connect(("127.0.0.1", to))?;
+    let tick = Some(Duration::from_millis(2));
+    client.set_read_timeout(tick)?;
+    server.set_read_timeout(tick)?;
+    let mut conn = rustls::ServerConnection::new(config).map_err(std::io::Error::other)?;
+    let mut buf = vec![0u8; 64 << 10];
+    let waiting =
+        |e: &std::io::Error| matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut);
+    loop {
+        match conn.read_tls(&mut client) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {
+                conn.process_new_packets().map_err(std::io::Error::other)?;
+                loop {
+                    match conn.reader().read(&mut buf) {
+                        Ok(0) => return Ok(()),
+                        Ok(n) => server.write_all(&buf[..n])?,
+                        Err(e) if waiting(&e) => break,
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Err(e) if waiting(&e) => {}
+            Err(e) => return Err(e),
+        }
+        if !conn.is_handshaking() {
+            match server.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => conn.writer().write_all(&buf[..n])?,
+                Err(e) if waiting(&e) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        while conn.wants_write() {
+            conn.write_tls(&mut client)?;
+        }
     }
 }

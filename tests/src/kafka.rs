@@ -89,6 +89,24 @@ impl Broker {
         b
     }
 
+    /// Starts a broker that clients reach over TLS only: a relay that ends
+    /// TLS (`cert`, `key`) is the address it advertises.
+    pub fn start_tls(dir: &Path, cert: &Path, key: &Path) -> Broker {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).expect("the broker's directory");
+        let (port, client_port) = (free_port(), free_port());
+        crate::gate::start_tls(client_port, port, cert, key);
+        let mut b = Broker {
+            child: None,
+            dir: dir.to_path_buf(),
+            port,
+            client_port,
+            gate: None,
+        };
+        b.launch();
+        b
+    }
+
     /// The gate in front of it (a broker started with [`Broker::start`]).
     pub fn gate(&self) -> &Gate {
         self.gate.as_ref().expect("a gated broker")
@@ -209,6 +227,19 @@ pub fn consume(
     idle: Duration,
     keys: bool,
 ) -> Consumed {
+    consume_with(broker, topic, out, expect, idle, keys, None)
+}
+
+/// [`consume`], over TLS with `ca` when given.
+pub fn consume_with(
+    broker: &str,
+    topic: &str,
+    out: &Path,
+    expect: u64,
+    idle: Duration,
+    keys: bool,
+    ca: Option<&Path>,
+) -> Consumed {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/kafka_consume.py");
     let mut cmd = Command::new("python3");
     cmd.arg(&script)
@@ -220,6 +251,9 @@ pub fn consume(
         .arg(idle.as_secs_f64().to_string());
     if keys {
         cmd.arg("--keys");
+    }
+    if let Some(ca) = ca {
+        cmd.arg("--ca").arg(ca);
     }
     let o = cmd.output().expect("running python3");
     let stderr = String::from_utf8_lossy(&o.stderr);

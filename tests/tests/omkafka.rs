@@ -262,6 +262,52 @@ template(name="m" type="string" string="%msg%")
     assert!(dups <= 2 * 2 * 1024, "{dups} duplicates:\n{err}");
 }
 
+#[test]
+fn tls_to_the_broker_is_tls_and_zstd_compresses() {
+    let d0 = dir("tls");
+    let pki = corelog_tests::pki::Pki::new(&d0.join("pki"));
+    let broker = Broker::start_tls(&d0.join("broker"), &pki.server.cert, &pki.server.key);
+    broker.create_topic("logs", 1);
+    // The broker's certificate names server.test; the test reaches it as
+    // 127.0.0.1, so the chain is checked and the name is not.
+    let tls = format!(
+        r#"confParam=["security.protocol=ssl", "ssl.ca.location={}", "ssl.endpoint.identification.algorithm=none", "compression.codec=zstd"]"#,
+        pki.ca.display()
+    );
+    let d = Corelogd::start(
+        &d0.join("corelogd"),
+        &config(&broker.address(), "logs", &tls),
+        &[],
+    );
+    let n = 20_000;
+    send(d.port, n, 4);
+    let out = d0.join("read.txt");
+    let c = corelog_tests::kafka::consume_with(
+        &broker.address(),
+        "logs",
+        &out,
+        n,
+        Duration::from_secs(15),
+        false,
+        Some(&pki.ca),
+    );
+    assert_eq!(c.messages, n);
+    assert_eq!(loadgen_check(&out, n), (0, 0), "{}", d.stderr());
+    let err = d.stop();
+    assert!(!err.contains("failed"), "{err}");
+    // A CA file that is not there is an error at load, not a producer
+    // that never connects.
+    let conf = d0.join("bad.conf");
+    std::fs::write(
+        &conf,
+        "module(load=\"omkafka\")\naction(type=\"omkafka\" topic=\"t\" confParam=[\"security.protocol=ssl\", \"ssl.ca.location=/nonexistent/ca.pem\"])\n",
+    )
+    .unwrap();
+    let (code, err) = refused_start(&conf);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("bad.conf:2:"), "{err}");
+}
+
 /// The producers whose statistics `stats` holds (librdkafka's instance
 /// names, `rdkafka#producer-N`), in the order they first appear.
 fn producers(stats: &Path) -> Vec<String> {

@@ -273,12 +273,25 @@ impl OmkafkaConfig {
 }
 
 /// librdkafka's verdict on the settings (an unknown name, a bad value),
-/// as its message.
+/// as its message. With TLS, a producer is made and dropped, so that
+/// librdkafka reads the certificate files now (a CA file that is not
+/// there is an error at load, not a producer that never connects).
 pub fn check_conf(c: &OmkafkaConfig) -> Result<(), String> {
-    c.client_config()
+    let config = c.client_config();
+    config
         .create_native_config()
         .map(drop)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    let tls = config
+        .get("security.protocol")
+        .is_some_and(|p| p.to_ascii_lowercase().contains("ssl"));
+    if tls {
+        config
+            .create::<rdkafka::producer::BaseProducer>()
+            .map(drop)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// Why `keepFailedMessages` needs a disk queue, for the builder's error.
