@@ -71,9 +71,34 @@ pub fn wait_offsets(b: &Broker, n: u64) -> u64 {
         .unwrap_or(0)
 }
 
-/// Reads the topic back into `out`; returns the messages read.
+/// Past this many messages, the topic is read from the broker's store
+/// instead: tansu serves a Kafka consumer about 2 300 msgs/s here (10 M
+/// would take over an hour), and its SQLite store holds one row per
+/// record.
+const CONSUMER_MAX: u64 = 2_000_000;
+
+/// Reads the topic back into `out`; returns the messages read. Up to
+/// [`CONSUMER_MAX`] with kafka-python (a consumer sharing no code with
+/// librdkafka), past it from the broker's own store with `sqlite3`.
 pub fn read_back(b: &Broker, out: &Path, n: u64) -> u64 {
-    consume(&b.address(), TOPIC, out, n, Duration::from_secs(20), false).messages
+    if n <= CONSUMER_MAX {
+        return consume(&b.address(), TOPIC, out, n, Duration::from_secs(20), false).messages;
+    }
+    let sql = "select cast(v as text) from record order by topition, offset_id";
+    let file = match std::fs::File::create(out) {
+        Ok(f) => f,
+        Err(_) => return 0,
+    };
+    let ok = Command::new("sqlite3")
+        .arg(b.dir().join("tansu.db"))
+        .arg(sql)
+        .stdout(file)
+        .status()
+        .is_ok_and(|s| s.success());
+    match ok {
+        true => std::fs::read(out).map_or(0, |t| t.iter().filter(|&&c| c == b'\n').count() as u64),
+        false => 0,
+    }
 }
 
 /// The broker's own ceiling here: librdkafka's `kcat` producing `n`
