@@ -145,10 +145,8 @@ impl KafkaInput {
     }
 }
 
-/// librdkafka's verdict on the settings, as its message.
+/// librdkafka's verdict on the settings, as its message (see
+/// [`super::omkafka::check_client`]).
 pub fn check_conf(i: &KafkaInput) -> Result<(), String> {
-    i.client_config()
-        .create_native_config()
-        .map(drop)
-        .map_err(|e| e.to_string())
+    super::omkafka::check_client(&i.client_config(), super::omkafka::Client::Consumer)
 }

@@ -261,7 +261,9 @@ impl OmkafkaConfig {
 
     /// librdkafka's global settings: `bootstrap.servers`, corelog's
     /// defaults, `confParam`, and the topic's settings (librdkafka takes
-    /// them as defaults for every topic), later ones winning.
+    /// them as defaults for every topic), a later value of the same name
+    /// winning (of two aliases, such as `compression.codec` and
+    /// `compression.type`, either may: give one).
     pub fn client_config(&self) -> rdkafka::ClientConfig {
         let mut c = rdkafka::ClientConfig::new();
         c.set("bootstrap.servers", &self.brokers);
@@ -272,26 +274,68 @@ impl OmkafkaConfig {
     }
 }
 
-/// librdkafka's verdict on the settings (an unknown name, a bad value),
-/// as its message. With TLS, a producer is made and dropped, so that
-/// librdkafka reads the certificate files now (a CA file that is not
-/// there is an error at load, not a producer that never connects).
+/// librdkafka's verdict on the settings, as its message.
 pub fn check_conf(c: &OmkafkaConfig) -> Result<(), String> {
-    let config = c.client_config();
+    check_client(&c.client_config(), Client::Producer)
+}
+
+/// Which kind of librdkafka client [`check_client`] makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    Producer,
+    Consumer,
+}
+
+/// Checks librdkafka's settings as librdkafka does when the client is
+/// made, without reaching a broker: names and values; the certificate
+/// files, read now (one that is not there, or a SASL mechanism this build
+/// lacks, is an error at load, not a client that never connects); and
+/// TLS settings beside a plaintext protocol, which librdkafka would take
+/// and ignore (omkafka and imkafka share it).
+pub fn check_client(config: &rdkafka::ClientConfig, client: Client) -> Result<(), String> {
     config
         .create_native_config()
         .map(drop)
         .map_err(|e| e.to_string())?;
-    let tls = config
-        .get("security.protocol")
-        .is_some_and(|p| p.to_ascii_lowercase().contains("ssl"));
-    if tls {
-        config
-            .create::<rdkafka::producer::BaseProducer>()
-            .map(drop)
-            .map_err(|e| e.to_string())?;
+    if let Some(why) = plaintext_beside_tls(config) {
+        return Err(why);
     }
-    Ok(())
+    // No broker: the client reads its files and connects to nothing.
+    let mut probe = config.clone();
+    probe.remove("metadata.broker.list");
+    probe.set("bootstrap.servers", "");
+    match client {
+        Client::Producer => probe.create::<rdkafka::producer::BaseProducer>().map(drop),
+        Client::Consumer => probe.create::<rdkafka::consumer::BaseConsumer>().map(drop),
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// Why the settings ask for TLS while the protocol is plaintext: an
+/// `ssl.*` setting, or a broker whose `proto://` is not the protocol.
+fn plaintext_beside_tls(config: &rdkafka::ClientConfig) -> Option<String> {
+    let protocol = config
+        .get("security.protocol")
+        .unwrap_or("plaintext")
+        .to_ascii_lowercase();
+    let tls = protocol.ends_with("ssl");
+    if !tls {
+        if let Some(k) = config.config_map().keys().find(|k| k.starts_with("ssl.")) {
+            return Some(format!(
+                "{k} is a TLS setting, but security.protocol is {protocol}: the connection would be plaintext; set security.protocol=ssl (or sasl_ssl)"
+            ));
+        }
+    }
+    let brokers = config.get("bootstrap.servers").unwrap_or_default();
+    brokers
+        .split(',')
+        .filter_map(|b| b.trim().split_once("://"))
+        .find(|(scheme, _)| !scheme.eq_ignore_ascii_case(&protocol))
+        .map(|(scheme, rest)| {
+            format!(
+                "the broker {scheme}://{rest} asks for {scheme}, but security.protocol is {protocol}: librdkafka would skip that broker; make them agree"
+            )
+        })
 }
 
 /// Why `keepFailedMessages` needs a disk queue, for the builder's error.
