@@ -127,25 +127,30 @@ fn relay_tls(
     client.set_read_timeout(tick)?;
     server.set_read_timeout(tick)?;
     let mut conn = rustls::ServerConnection::new(config).map_err(std::io::Error::other)?;
+    // What the server sends is queued whole, however much is waiting.
+    conn.set_buffer_limit(None);
     let mut buf = vec![0u8; 64 << 10];
     let waiting =
         |e: &std::io::Error| matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut);
     loop {
-        match conn.read_tls(&mut client) {
-            Ok(0) => return Ok(()),
-            Ok(_) => {
-                conn.process_new_packets().map_err(std::io::Error::other)?;
-                loop {
-                    match conn.reader().read(&mut buf) {
-                        Ok(0) => return Ok(()),
-                        Ok(n) => server.write_all(&buf[..n])?,
-                        Err(e) if waiting(&e) => break,
-                        Err(e) => return Err(e),
+        // All the client sent, before the server is looked at.
+        loop {
+            match conn.read_tls(&mut client) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {
+                    conn.process_new_packets().map_err(std::io::Error::other)?;
+                    loop {
+                        match conn.reader().read(&mut buf) {
+                            Ok(0) => return Ok(()),
+                            Ok(n) => server.write_all(&buf[..n])?,
+                            Err(e) if waiting(&e) => break,
+                            Err(e) => return Err(e),
+                        }
                     }
                 }
+                Err(e) if waiting(&e) => break,
+                Err(e) => return Err(e),
             }
-            Err(e) if waiting(&e) => {}
-            Err(e) => return Err(e),
         }
         if !conn.is_handshaking() {
             match server.read(&mut buf) {

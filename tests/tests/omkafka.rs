@@ -295,6 +295,15 @@ fn tls_to_the_broker_is_tls_and_zstd_compresses() {
     assert_eq!(loadgen_check(&out, n), (0, 0), "{}", d.stderr());
     let err = d.stop();
     assert!(!err.contains("failed"), "{err}");
+    // zstd, as the broker stored the batches (librdkafka would send them
+    // uncompressed, silently, if it could not compress).
+    let o = Command::new("sqlite3")
+        .arg(broker.dir().join("tansu.db"))
+        .arg("select count(*), sum((attributes & 7) = 4) from record")
+        .output()
+        .expect("sqlite3 (Debian's sqlite3; scripts/test installs it)");
+    let counts = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    assert_eq!(counts, format!("{n}|{n}"), "records|zstd records");
     // A CA file that is not there is an error at load, not a producer
     // that never connects.
     let conf = d0.join("bad.conf");
@@ -306,6 +315,28 @@ fn tls_to_the_broker_is_tls_and_zstd_compresses() {
     let (code, err) = refused_start(&conf);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("bad.conf:2:"), "{err}");
+    // TLS settings beside a plaintext protocol, and a broker whose scheme
+    // is not the protocol, would connect in the clear or not at all.
+    for (i, conf_param) in [
+        r#"confParam=["ssl.ca.location=/tmp/ca.pem"]"#,
+        r#"broker=["ssl://127.0.0.1:9093"]"#,
+        r#"confParam=["security.protocol=sasl_plaintext", "sasl.mechanisms=GSSAPI"]"#,
+    ]
+    .iter()
+    .enumerate()
+    {
+        let conf = d0.join(format!("plain{i}.conf"));
+        std::fs::write(
+            &conf,
+            format!(
+                "module(load=\"omkafka\")\naction(type=\"omkafka\" topic=\"t\" {conf_param})\n"
+            ),
+        )
+        .unwrap();
+        let (code, err) = refused_start(&conf);
+        assert_eq!(code, Some(1), "{conf_param}: {err}");
+        assert!(err.contains(&format!("plain{i}.conf:2:")), "{err}");
+    }
 }
 
 /// The producers whose statistics `stats` holds (librdkafka's instance
@@ -711,7 +742,7 @@ fn rsyslogs_omkafka_through_the_same_faults() {
 
     // An orderly restart while the broker is unreachable: what librdkafka
     // holds when rsyslog exits is what rsyslog's queue believes delivered.
-    let (_, broker, mut r) = rsyslog_beside_a_broker("rsyslog-restart", "", DA_QUEUE, &env);
+    let (_d1, broker, mut r) = rsyslog_beside_a_broker("rsyslog-restart", "", DA_QUEUE, &env);
     let m = 30_000;
     let text = restart_while_unreachable(&broker, r.port, m, || r.term_and_restart());
     let h = holes(&text);
