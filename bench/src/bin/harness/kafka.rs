@@ -89,12 +89,18 @@ pub fn read_back(b: &Broker, out: &Path, n: u64) -> u64 {
         Ok(f) => f,
         Err(_) => return 0,
     };
-    let ok = Command::new("sqlite3")
+    let ok = match Command::new("sqlite3")
         .arg(b.dir().join("tansu.db"))
         .arg(sql)
         .stdout(file)
         .status()
-        .is_ok_and(|s| s.success());
+    {
+        Ok(s) => s.success(),
+        Err(e) => {
+            eprint!("(sqlite3: {e}; Debian's sqlite3 reads the broker's store) ");
+            false
+        }
+    };
     match ok {
         true => std::fs::read(out).map_or(0, |t| t.iter().filter(|&&c| c == b'\n').count() as u64),
         false => 0,
