@@ -10,7 +10,7 @@ Writes each message's value on a line of OUT (with --keys:
 "partition<TAB>key<TAB>value"), stopping once N messages are read or
 nothing new came for --idle seconds (default 10); with --ca, over TLS
 checked against that CA (not the name: the test's broker is 127.0.0.1).
-zstd-compressed batches need the zstandard package. Prints a JSON summary:
+Prints a JSON summary:
 {"messages": n, "partitions": {p: n}}.
 """
 import argparse

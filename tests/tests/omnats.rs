@@ -357,6 +357,47 @@ action(type="omnats" server="tls://127.0.0.1:{port}" subject="logs.syslog" templ
 }
 
 #[test]
+fn a_session_never_goes_without_the_tls_one_side_asks_for() {
+    let d0 = dir("tls-mismatch");
+    let pki = Pki::new(&d0.join("pki"));
+    let (cert, key) = (
+        pki.server.cert.display().to_string(),
+        pki.server.key.display().to_string(),
+    );
+    let tls = Server::start_with(
+        &d0.join("tls"),
+        false,
+        &["--tls", "--tlscert", &cert, "--tlskey", &key],
+    );
+    let plain = Server::start_with(&d0.join("plain"), false, &[]);
+    // A server that requires TLS, an action without it; an action that
+    // asks for TLS, a server without it.
+    let conf = format!(
+        r#"
+module(load="imtcp")
+module(load="omnats")
+input(type="imtcp" address="127.0.0.1" port="@PORT@")
+template(name="m" type="string" string="%msg%")
+action(type="omnats" server="nats://127.0.0.1:{tls}" subject="logs.a" template="m"
+       action.resumeRetryCount="-1" action.resumeInterval="1")
+action(type="omnats" server="nats://127.0.0.1:{plain}" subject="logs.b" template="m"
+       tls="on" tls.caCert="{ca}" action.resumeRetryCount="-1" action.resumeInterval="1")
+"#,
+        tls = tls.port,
+        plain = plain.port,
+        ca = pki.ca.display()
+    );
+    let d = Corelogd::start(&d0.join("corelogd"), &conf, &[]);
+    send(d.port, 1, 1);
+    wait_for("both refusals", Duration::from_secs(20), || {
+        let err = d.stderr();
+        (err.contains("the server requires TLS") && err.contains("the server offers no TLS"))
+            .then_some(())
+    });
+    d.stop();
+}
+
+#[test]
 fn settings_that_cannot_run_are_errors_at_their_place() {
     let d0 = dir("refusals");
     let cases = [
