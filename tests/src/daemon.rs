@@ -52,6 +52,23 @@ template(name="t" type="string" string="%msg%\n")
 *.* action(type="omfile" file="@DIR@/out.log" template="t")
 "#;
 
+/// Each of `cases` (parameters, what the error must say), put into
+/// `text` where it says `{}`, is refused by corelogd with that error at
+/// `line` of its file (`c<N>.conf` in `dir`).
+pub fn assert_refused_at(dir: &Path, text: &str, line: u32, cases: &[(&str, &str)]) {
+    for (i, (params, want)) in cases.iter().enumerate() {
+        let conf = dir.join(format!("c{i}.conf"));
+        std::fs::write(&conf, text.replace("{}", params)).expect("writing a configuration");
+        let (code, err) = refused_start(&conf);
+        assert_eq!(code, Some(1), "{params}: {err}");
+        assert!(err.contains(want), "{params}: wanted '{want}' in:\n{err}");
+        assert!(
+            err.contains(&format!("c{i}.conf:{line}:")),
+            "{params}: not at its place:\n{err}"
+        );
+    }
+}
+
 /// Runs `corelogd -f conf` expecting it to refuse to start: returns its
 /// exit code and stderr. One still running after 20 s (it started) is
 /// killed, and the test fails saying so.

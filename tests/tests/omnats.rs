@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use corelog_tests::daemon::{bin, check_no_holes, refused_start, send, Corelogd};
+use corelog_tests::daemon::{assert_refused_at, bin, check_no_holes, send, Corelogd};
 use corelog_tests::nats::Server;
 use corelog_tests::pki::Pki;
 use corelog_tests::{wait_for, Scratch};
@@ -424,18 +424,6 @@ fn settings_that_cannot_run_are_errors_at_their_place() {
         (r#"subject="x" stream="a.b""#, "is not a stream name"),
         (r#"subject="x" dynaSubject="on""#, "template"),
     ];
-    for (i, (params, want)) in cases.iter().enumerate() {
-        let conf = d0.join(format!("c{i}.conf"));
-        let text = format!(
-            "module(load=\"omnats\")\ntemplate(name=\"m\" type=\"string\" string=\"%msg%\")\naction(type=\"omnats\" {params})\n"
-        );
-        std::fs::write(&conf, text).unwrap();
-        let (code, err) = refused_start(&conf);
-        assert_eq!(code, Some(1), "{params}: {err}");
-        assert!(err.contains(want), "{params}: wanted '{want}' in:\n{err}");
-        assert!(
-            err.contains(&format!("c{i}.conf:3:")),
-            "{params}: not at its place:\n{err}"
-        );
-    }
+    let text = "module(load=\"omnats\")\ntemplate(name=\"m\" type=\"string\" string=\"%msg%\")\naction(type=\"omnats\" {})\n";
+    assert_refused_at(&d0, text, 3, &cases);
 }
