@@ -371,7 +371,8 @@ fn a_session_never_goes_without_the_tls_one_side_asks_for() {
     );
     let plain = Server::start_with(&d0.join("plain"), false, &[]);
     // A server that requires TLS, an action without it; an action that
-    // asks for TLS, a server without it.
+    // asks for TLS, a server without it. Each with a queue of its own: the
+    // first, retrying forever, must not hold the batch from the second.
     let conf = format!(
         r#"
 module(load="imtcp")
@@ -379,9 +380,10 @@ module(load="omnats")
 input(type="imtcp" address="127.0.0.1" port="@PORT@")
 template(name="m" type="string" string="%msg%")
 action(type="omnats" server="nats://127.0.0.1:{tls}" subject="logs.a" template="m"
-       action.resumeRetryCount="-1" action.resumeInterval="1")
+       action.resumeRetryCount="-1" action.resumeInterval="1" queue.type="LinkedList")
 action(type="omnats" server="nats://127.0.0.1:{plain}" subject="logs.b" template="m"
-       tls="on" tls.caCert="{ca}" action.resumeRetryCount="-1" action.resumeInterval="1")
+       tls="on" tls.caCert="{ca}" action.resumeRetryCount="-1" action.resumeInterval="1"
+       queue.type="LinkedList")
 "#,
         tls = tls.port,
         plain = plain.port,
