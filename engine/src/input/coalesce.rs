@@ -20,10 +20,13 @@
 //! pause shrinks then; it grows while reads get less than half of a full
 //! one. imudp asks after every call (a quiet sender's datagram waits at
 //! most the longest pause); imuxsock never (its queue of 10 datagrams
-//! would stall the sender). TCP sessions do not pause: measured with and
-//! without, it did not change their CPU per message at full speed, and
-//! their latency at 1 M msgs/s comes from the session yielding to the
-//! worker once a batch is queued.
+//! would stall the sender). A TCP session asks only after a read that
+//! found its bytes without waiting, so a quiet sender's message is read
+//! the moment it comes; at full speed its reads fill the buffer and it
+//! never pauses (measured: the same 0.235 CPU-seconds per million
+//! messages with and without), while at 1 M msgs/s paced over 4
+//! connections corelogd's reads fell from 327 000 to 33 000 a second and
+//! its CPU from 1.19 to 0.68 CPU-seconds per million messages.
 
 use std::time::Duration;
 

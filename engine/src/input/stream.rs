@@ -35,6 +35,7 @@ use crate::sock::{recv_now, recv_now_into};
 use crate::tls::Stream;
 use crate::Origin;
 
+use super::coalesce::Coalesce;
 use super::ratelimit::RateLimit;
 use super::InputSpec;
 
@@ -55,6 +56,9 @@ const LARGE_IDLE: std::time::Duration = std::time::Duration::from_millis(200);
 /// otherwise hold a whole buffer per message).
 const COPY_FACTOR: usize = 4;
 const _: () = assert!(RECV_SMALL < RECV_MIN && RECV_MIN < RECV_BUF);
+/// The longest pause between two reads of a busy session (see
+/// [`Coalesce`]).
+const COALESCE_MAX: std::time::Duration = std::time::Duration::from_micros(200);
 
 /// The bytes of a read of `n` into a buffer of `size`, copied out when
 /// they would pin a buffer many times larger.
@@ -453,8 +457,11 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
     let mut frames = Vec::new();
     let mut items: Chunk = Vec::new();
     let mut limit = RateLimit::new(spec.config.rate_interval_s, spec.config.rate_burst);
+    let mut coalesce = Coalesce::new(COALESCE_MAX);
     loop {
         debug_assert!(buf.is_empty(), "what was read was framed");
+        // Whether this read found its bytes without waiting.
+        let mut direct_read = false;
         // A small sender's session (TCP) waits holding no buffer: ten
         // thousand idle sessions then hold none.
         let small = fd.is_some() && size == RECV_SMALL;
@@ -472,7 +479,10 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
                 _ => None,
             };
             match direct {
-                Some(r) => Some(r),
+                Some(r) => {
+                    direct_read = true;
+                    Some(r)
+                }
                 // Nothing to read: wait for a first byte without a buffer,
                 // then read the rest behind it.
                 None if small => {
@@ -588,6 +598,15 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
             size = RECV_SMALL;
             lease = None;
             buf = BytesMut::new();
+        }
+        // A sender that keeps the socket never quite empty: let a batch
+        // gather before the next read (see `Coalesce`). A read that had to
+        // wait is not followed by a pause, so a quiet sender's message
+        // goes through at once.
+        if direct_read && !ctx.stop.is_stopped() {
+            if let Some(pause) = coalesce.after(n, alloc.max(n)) {
+                or(glommio::timer::sleep(pause), ctx.stop.wait()).await;
+            }
         }
     }
     framer.finish(&mut frames);
