@@ -76,7 +76,7 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
                             last_ns.store(now, Ordering::Relaxed);
                             received.fetch_add(1, Ordering::Relaxed);
                             if local.received % 4096 == 0 {
-                                lock(&stats).merge(std::mem::take(&mut local));
+                                lock(&stats).merge(local.take_counts());
                             }
                         }
                         Err(_) => lock(&stats).merge(std::mem::take(&mut local)),
@@ -140,7 +140,7 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
                                 last_ns.store(now, Ordering::Relaxed);
                                 received.fetch_add(1, Ordering::Relaxed);
                                 if local.received % MERGE_EVERY == 0 {
-                                    lock(&stats).merge(std::mem::take(&mut local));
+                                    lock(&stats).merge(local.take_counts());
                                 }
                             }
                             Err(e)
@@ -152,7 +152,7 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
                                 ) =>
                             {
                                 if local.received > 0 {
-                                    lock(&stats).merge(std::mem::take(&mut local));
+                                    lock(&stats).merge(local.take_counts());
                                 }
                             }
                             Err(_) => break,

@@ -11,8 +11,16 @@ use serde_json::{json, Value};
 use crate::msg::Stamp;
 
 /// Sequence bookkeeping for one connection.
+///
+/// `seen` covers the words of sequence numbers from `base` on: a reader's
+/// share, handed in every few thousand lines, then costs the words it
+/// covers, not every word since the connection's first message (a merge
+/// that walked them all stalled the sink for milliseconds late in a run,
+/// and that was latency the daemon under test was charged with).
 #[derive(Debug, Default, Clone)]
 struct ConnSeq {
+    /// The word `seen[0]` stands for (sequence numbers `base * 64 ..`).
+    base: usize,
     seen: Vec<u64>,
     unique: u64,
     duplicates: u64,
@@ -21,22 +29,53 @@ struct ConnSeq {
 }
 
 impl ConnSeq {
+    /// The bitmap word of `word`, made room for.
+    fn word_mut(&mut self, word: usize) -> &mut u64 {
+        if self.seen.is_empty() {
+            self.base = word;
+        } else if word < self.base {
+            let more = self.base - word;
+            self.seen.splice(0..0, std::iter::repeat_n(0, more));
+            self.base = word;
+        }
+        let i = word - self.base;
+        if self.seen.len() <= i {
+            self.seen.resize(i + 1, 0);
+        }
+        &mut self.seen[i]
+    }
+
     fn record(&mut self, seq: u64) {
         let (word, bit) = ((seq / 64) as usize, seq % 64);
-        if self.seen.len() <= word {
-            self.seen.resize(word + 1, 0);
-        }
-        if self.seen[word] & (1 << bit) != 0 {
+        let w = self.word_mut(word);
+        if *w & (1 << bit) != 0 {
             self.duplicates += 1;
             return;
         }
-        self.seen[word] |= 1 << bit;
+        *w |= 1 << bit;
         self.unique += 1;
         match self.max_seq {
             Some(m) if seq < m => self.reordered += 1,
             Some(m) if seq <= m => {}
             _ => self.max_seq = Some(seq),
         }
+    }
+
+    /// Adds what another reader saw of the same connection (messages of
+    /// one sender can reach the sink over several connections), a word at
+    /// a time: a sequence number both saw is a duplicate. Reordering is
+    /// what each reader counted in its own stream.
+    fn merge(&mut self, other: ConnSeq) {
+        for (i, &bits) in other.seen.iter().enumerate().filter(|(_, &b)| b != 0) {
+            let w = self.word_mut(other.base + i);
+            let (new, twice) = (bits & !*w, bits & *w);
+            *w |= bits;
+            self.duplicates += u64::from(twice.count_ones());
+            self.unique += u64::from(new.count_ones());
+        }
+        self.duplicates += other.duplicates;
+        self.reordered += other.reordered;
+        self.max_seq = self.max_seq.max(other.max_seq);
     }
 
     /// Sequence numbers below `expected` (or below the highest seen + 1)
@@ -51,10 +90,10 @@ impl ConnSeq {
         let mut n: u64 = self
             .seen
             .iter()
-            .take(full)
+            .take(full.saturating_sub(self.base))
             .map(|w| u64::from(w.count_ones()))
             .sum();
-        if let Some(w) = self.seen.get(full) {
+        if let Some(w) = full.checked_sub(self.base).and_then(|i| self.seen.get(i)) {
             let rem = upto % 64;
             if rem > 0 {
                 n += u64::from((w & ((1u64 << rem) - 1)).count_ones());
@@ -105,6 +144,18 @@ impl Stats {
         }
     }
 
+    /// What a reader hands in while it goes on: its counts and latencies,
+    /// taken; its sequence bookkeeping stays with it until its last
+    /// [`merge`](Stats::merge), so reordering is judged over its whole
+    /// stream and handing in costs the same late in a run as early.
+    pub fn take_counts(&mut self) -> Stats {
+        let mut out = Stats::new();
+        std::mem::swap(&mut out.latency_ns, &mut self.latency_ns);
+        out.received = std::mem::take(&mut self.received);
+        out.unparsed = std::mem::take(&mut self.unparsed);
+        out
+    }
+
     /// Adds another receiver thread's counts.
     pub fn merge(&mut self, other: Stats) {
         self.received += other.received;
@@ -112,19 +163,7 @@ impl Stats {
         // Same bounds on both sides; adding cannot fail.
         let _ = self.latency_ns.add(&other.latency_ns);
         for (c, s) in other.conns {
-            let mine = self.conns.entry(c).or_default();
-            if mine.seen.is_empty() {
-                *mine = s;
-                continue;
-            }
-            for (w, bits) in s.seen.iter().enumerate() {
-                for b in 0..64 {
-                    if bits & (1 << b) != 0 {
-                        mine.record(w as u64 * 64 + b);
-                    }
-                }
-            }
-            mine.duplicates += s.duplicates;
+            self.conns.entry(c).or_default().merge(s);
         }
     }
 
@@ -213,6 +252,49 @@ mod tests {
                 v["missing"].as_u64()
             ),
             (Some(2), Some(1), Some(0))
+        );
+    }
+
+    #[test]
+    fn readers_hand_in_counts_and_keep_their_sequences() {
+        // Far from sequence 0, as late in a run; conn 3 over two readers.
+        let seqs: Vec<u64> = (1_000_000..1_000_300)
+            .chain([1_000_100, 999_990, 1_000_400])
+            .collect();
+        let mut one = Stats::new();
+        for &q in &seqs {
+            one.record(st(3, q), None);
+        }
+        // One reader handing in every 37 lines counts as one that never did.
+        let mut total = Stats::new();
+        let mut reader = Stats::new();
+        for share in seqs.chunks(37) {
+            for &q in share {
+                reader.record(st(3, q), None);
+            }
+            total.merge(reader.take_counts());
+        }
+        total.merge(reader);
+        // Two readers (two connections): the same messages, duplicates and
+        // holes.
+        let mut two = Stats::new();
+        for half in [&seqs[..150], &seqs[150..]] {
+            let mut r = Stats::new();
+            half.iter().for_each(|&q| r.record(st(3, q), None));
+            two.merge(r);
+        }
+        let c = two.summary(1.0, None);
+        for k in ["received", "unique", "duplicates", "missing"] {
+            assert_eq!(one.summary(1.0, None)[k], c[k], "{k}");
+        }
+        let (a, b) = (one.summary(1.0, None), total.summary(1.0, None));
+        for k in ["received", "unique", "duplicates", "reordered", "missing"] {
+            assert_eq!(a[k], b[k], "{k}");
+        }
+        assert_eq!(a["missing"], 1_000_401 - 302);
+        assert_eq!(
+            (a["duplicates"].as_u64(), a["reordered"].as_u64()),
+            (Some(1), Some(1))
         );
     }
 }
