@@ -39,6 +39,10 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
     let received = Arc::new(AtomicU64::new(0));
     let last_ns = Arc::new(AtomicU64::new(0));
     let first_ns = Arc::new(AtomicU64::new(0));
+    // Messages whose sequence numbers the readers have handed in: a reader
+    // hands in counts as it goes and its sequence bitmap when its
+    // connection is quiet or ends (see `Stats::take_counts`).
+    let handed = Arc::new(AtomicU64::new(0));
     if opts.udp {
         let sock = UdpSocket::bind(&opts.listen)
             .map_err(|e| format!("cannot bind {}: {e}", opts.listen))?;
@@ -49,17 +53,19 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
         );
         sock.set_read_timeout(Some(Duration::from_millis(100)))
             .map_err(|e| e.to_string())?;
-        let (stats, received, last_ns, first_ns) = (
+        let (stats, received, last_ns, first_ns, handed) = (
             Arc::clone(&stats),
             Arc::clone(&received),
             Arc::clone(&last_ns),
             Arc::clone(&first_ns),
+            Arc::clone(&handed),
         );
         if opts.discard {
             std::thread::spawn(move || count_datagrams(sock, &received, &first_ns, &last_ns));
         } else {
             std::thread::spawn(move || {
                 let mut local = Stats::new();
+                let mut held = 0u64;
                 let mut buf = vec![0u8; 65536];
                 loop {
                     match sock.recv(&mut buf) {
@@ -73,13 +79,18 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
                                 Ordering::Relaxed,
                             );
                             local.record(read_stamp(&buf[..n]), Some(now));
+                            held += 1;
                             last_ns.store(now, Ordering::Relaxed);
                             received.fetch_add(1, Ordering::Relaxed);
                             if local.received % 4096 == 0 {
                                 lock(&stats).merge(local.take_counts());
                             }
                         }
-                        Err(_) => lock(&stats).merge(std::mem::take(&mut local)),
+                        Err(_) if held > 0 => {
+                            lock(&stats).merge(std::mem::take(&mut local));
+                            handed.fetch_add(std::mem::take(&mut held), Ordering::Relaxed);
+                        }
+                        Err(_) => {}
                     }
                 }
             });
@@ -94,32 +105,36 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
                 .map_err(|e| e.to_string())?
                 .to_string(),
         );
-        let (stats, received, last_ns, first_ns) = (
+        let (stats, received, last_ns, first_ns, handed) = (
             Arc::clone(&stats),
             Arc::clone(&received),
             Arc::clone(&last_ns),
             Arc::clone(&first_ns),
+            Arc::clone(&handed),
         );
         let discard = opts.discard;
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                let (stats, received, last_ns, first_ns) = (
+                let (stats, received, last_ns, first_ns, handed) = (
                     Arc::clone(&stats),
                     Arc::clone(&received),
                     Arc::clone(&last_ns),
                     Arc::clone(&first_ns),
+                    Arc::clone(&handed),
                 );
                 if discard {
                     std::thread::spawn(move || count_lines(conn, &received, &first_ns, &last_ns));
                     continue;
                 }
                 std::thread::spawn(move || {
-                    // What this reader holds is handed in every MERGE_EVERY
-                    // lines and when its connection is quiet for a read
-                    // timeout: a merge costs a histogram's worth of work,
-                    // too much to pay per read at a low rate.
+                    // Counts and latencies are handed in every MERGE_EVERY
+                    // lines (a merge costs a histogram's worth of work, too
+                    // much to pay per read at a low rate); the sequence
+                    // bitmap too when the connection is quiet for a read
+                    // timeout, and at its end.
                     let _ = conn.set_read_timeout(Some(Duration::from_millis(50)));
                     let mut local = Stats::new();
+                    let mut held = 0u64;
                     let mut reader = BufReader::with_capacity(1 << 20, conn);
                     let mut line = Vec::with_capacity(1024);
                     loop {
@@ -136,6 +151,7 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
                                     Ordering::Relaxed,
                                 );
                                 local.record(read_stamp(&line), Some(now));
+                                held += 1;
                                 line.clear();
                                 last_ns.store(now, Ordering::Relaxed);
                                 received.fetch_add(1, Ordering::Relaxed);
@@ -151,14 +167,16 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
                                         | std::io::ErrorKind::Interrupted
                                 ) =>
                             {
-                                if local.received > 0 {
-                                    lock(&stats).merge(local.take_counts());
+                                if held > 0 {
+                                    lock(&stats).merge(std::mem::take(&mut local));
+                                    handed.fetch_add(std::mem::take(&mut held), Ordering::Relaxed);
                                 }
                             }
                             Err(_) => break,
                         }
                     }
                     lock(&stats).merge(local);
+                    handed.fetch_add(held, Ordering::Relaxed);
                 });
             }
         });
@@ -193,10 +211,11 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
     // Let readers hand in what they hold (they merge in chunks, and a UDP
     // reader at its next receive timeout).
     let settle = Instant::now() + Duration::from_millis(500);
-    while !opts.discard
-        && lock(&stats).received < received.load(Ordering::Relaxed)
-        && Instant::now() < settle
-    {
+    let all_in = || {
+        let n = received.load(Ordering::Relaxed);
+        lock(&stats).received >= n && handed.load(Ordering::Relaxed) >= n
+    };
+    while !opts.discard && !all_in() && Instant::now() < settle {
         std::thread::sleep(Duration::from_millis(10));
     }
     let mut stats = lock(&stats);
