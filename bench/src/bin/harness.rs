@@ -895,20 +895,44 @@ struct LineCounter {
     path: PathBuf,
     offset: u64,
     lines: u64,
+    buf: Vec<u8>,
 }
 
+/// The most a poll reads: a slice, so counting keeps up without taking
+/// a core from the receiver in one long read.
+const COUNT_SLICE: usize = 16 << 20;
+
 impl LineCounter {
+    fn new(path: &Path) -> LineCounter {
+        LineCounter {
+            path: path.to_path_buf(),
+            offset: 0,
+            lines: 0,
+            buf: vec![0; COUNT_SLICE],
+        }
+    }
+
+    /// Counts what was appended since the last poll (a slice at most).
     fn poll(&mut self) -> u64 {
         if let Ok(mut f) = fs::File::open(&self.path) {
             if f.seek(SeekFrom::Start(self.offset)).is_ok() {
-                let mut buf = Vec::new();
-                if let Ok(n) = f.read_to_end(&mut buf) {
+                if let Ok(n) = f.read(&mut self.buf) {
                     self.offset += n as u64;
-                    self.lines += memchr::memchr_iter(b'\n', &buf).count() as u64;
+                    self.lines += memchr::memchr_iter(b'\n', &self.buf[..n]).count() as u64;
                 }
             }
         }
         self.lines
+    }
+
+    /// When the file last changed, on `CLOCK_MONOTONIC` (its modification
+    /// time is on the real-time clock; the two are read together).
+    fn modified_monotonic_ns(&self) -> Option<u64> {
+        let modified = fs::metadata(&self.path).ok()?.modified().ok()?;
+        let now_real = std::time::SystemTime::now();
+        let now_mono = monotonic_ns();
+        let ago = now_real.duration_since(modified).unwrap_or_default();
+        Some(now_mono.saturating_sub(ago.as_nanos() as u64))
     }
 }
 
@@ -1001,7 +1025,7 @@ fn run_once(
         format!("127.0.0.1:{port}")
     };
     let started = Instant::now();
-    let sent = Command::new(&t.loadgen)
+    let send = Command::new(&t.loadgen)
         .args([
             "send",
             "--target",
@@ -1032,7 +1056,26 @@ fn run_once(
                 c.key.display().to_string(),
             ]
         }))
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Unavailable(format!("loadgen send: {e}")))?;
+    // A file output is counted while the sender runs, a slice at a time:
+    // counting it all once the sender is done read hundreds of megabytes
+    // in one go, on the cores the receiver was still writing with.
+    let writes_file =
+        r != Receiver::Discard && broker.is_none() && nats.is_none() && sink.is_none();
+    let mut counter = writes_file.then(|| LineCounter::new(&out));
+    let send = std::thread::spawn(move || send.wait_with_output());
+    while !send.is_finished() {
+        if let Some(c) = &mut counter {
+            c.poll();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let sent = send
+        .join()
+        .map_err(|_| Unavailable("loadgen send: its waiting thread panicked".into()))?
         .map_err(|e| Unavailable(format!("loadgen send: {e}")))?;
     if !sent.status.success() {
         return Err(Unavailable(format!(
@@ -1126,24 +1169,14 @@ fn run_once(
         run.elapsed_s = last_ns.saturating_sub(start_ns) as f64 / 1e9;
         run.latency = v["latency_ns"].clone();
     } else {
-        let mut counter = LineCounter {
-            path: out.clone(),
-            offset: 0,
-            lines: 0,
-        };
+        let mut counter = counter.expect("a file output has its counter");
         let mut last_change = Instant::now();
-        let mut last_lines = 0;
-        let mut done_at = started.elapsed();
-        // From the first message sent (loadgen's start_ns, after its
-        // set-up) to the poll that saw the last line.
-        let mut done_ns = monotonic_ns();
+        let mut last_lines = counter.lines;
         loop {
             let n = counter.poll();
             if n != last_lines {
                 last_lines = n;
                 last_change = Instant::now();
-                done_at = started.elapsed();
-                done_ns = monotonic_ns();
             }
             if n >= n_sent || last_change.elapsed() > Duration::from_secs(5) {
                 break;
@@ -1151,10 +1184,14 @@ fn run_once(
             std::thread::sleep(Duration::from_millis(5));
         }
         run.received = last_lines;
+        // From the first message sent (loadgen's start_ns, after its
+        // set-up) to the file's last change, when its last line was
+        // written — not to the poll that saw it.
+        let done_ns = counter.modified_monotonic_ns().unwrap_or_else(monotonic_ns);
         run.elapsed_s = if start_ns > 0 && done_ns > start_ns {
             (done_ns - start_ns) as f64 / 1e9
         } else {
-            done_at.as_secs_f64()
+            started.elapsed().as_secs_f64()
         };
         let v = loadgen_check(t, &out, sc.conns, n_sent)?;
         run.duplicates = v["duplicates"].as_u64().unwrap_or(0);
