@@ -70,10 +70,18 @@ impl InputSpec {
         opts: &crate::ParseOptions,
         items: &mut Vec<crate::Message>,
     ) -> bool {
-        let (mut m, accepted) =
-            crate::parse::parse_chain(frame, origin, now, opts, self.parsers.as_deref());
-        m.set_ruleset(self.ruleset);
-        items.push(m);
+        let accepted = crate::parse::parse_chain_into(
+            frame,
+            origin,
+            now,
+            opts,
+            self.parsers.as_deref(),
+            items,
+        );
+        items
+            .last_mut()
+            .expect("parse_chain_into pushes one")
+            .set_ruleset(self.ruleset);
         if !accepted {
             crate::notice::say(format_args!(
                 "{}: no parser of its ruleset's chain accepted a message: it goes on unparsed (msg is the whole frame); add rsyslog.rfc3164 at the end of the chain to parse every message",

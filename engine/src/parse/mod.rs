@@ -74,6 +74,22 @@ pub fn parse_chain(
     parse_inner(frame, origin, time_generated, opts, chain)
 }
 
+/// Parses one frame as [`parse_chain`] does, straight into the end of
+/// `out` (a message is a few hundred bytes: built where it stays, it is
+/// not moved out of the parser and again into the batch).
+pub fn parse_chain_into(
+    frame: Bytes,
+    origin: &Arc<Origin>,
+    time_generated: Timestamp,
+    opts: &ParseOptions,
+    chain: Option<&chain::Chain>,
+    out: &mut Vec<Message>,
+) -> bool {
+    out.push(unparsed_frame(frame, origin, time_generated, opts));
+    let m = out.last_mut().expect("pushed above");
+    parse_in_place(m, time_generated, opts, chain)
+}
+
 fn parse_inner(
     frame: Bytes,
     origin: &Arc<Origin>,
@@ -81,10 +97,24 @@ fn parse_inner(
     opts: &ParseOptions,
     chain: Option<&chain::Chain>,
 ) -> (Message, bool) {
+    let mut m = unparsed_frame(frame, origin, time_generated, opts);
+    let accepted = parse_in_place(&mut m, time_generated, opts, chain);
+    (m, accepted)
+}
+
+/// The sanitized frame as a message of nothing but its bytes: the whole
+/// frame its msg, the time of reception its time.
+#[inline(always)]
+fn unparsed_frame(
+    frame: Bytes,
+    origin: &Arc<Origin>,
+    time_generated: Timestamp,
+    opts: &ParseOptions,
+) -> Message {
     let buf = sanitize::sanitize(frame, &opts.sanitize);
     let len = buf.len();
     let after_pri = pri::after_pri_offset(&buf);
-    let mut m = Message {
+    Message {
         buf,
         pri: PRI_DEFAULT,
         format: Format::Rfc3164,
@@ -102,7 +132,16 @@ fn parse_inner(
         origin: Arc::clone(origin),
         ruleset: 0,
         vars: None,
-    };
+    }
+}
+
+/// Parses `m`, made by [`unparsed_frame`], with `chain`.
+fn parse_in_place(
+    m: &mut Message,
+    time_generated: Timestamp,
+    opts: &ParseOptions,
+    chain: Option<&chain::Chain>,
+) -> bool {
     let start = match pri::parse_pri(&m.buf) {
         Pri::Valid { pri, len } => {
             m.pri = pri;
@@ -114,20 +153,20 @@ fn parse_inner(
             // the bogus PRI included, is the msg.
             m.pri = PRI_INVALID;
             m.format = Format::Unparsed;
-            return (m, true);
+            return true;
         }
     };
     let accepted = match chain {
         None => {
-            if !rfc5424::parse(&mut m, start) {
-                rfc3164::parse(&mut m, start, opts);
+            if !rfc5424::parse(m, start) {
+                rfc3164::parse(m, start, opts);
             }
             true
         }
         Some(c) => {
-            let accepted = chain::run(c, &mut m, start, opts);
+            let accepted = chain::run(c, m, start, opts);
             if !accepted {
-                unparsed(&mut m);
+                unparsed(m);
             }
             accepted
         }
@@ -136,7 +175,7 @@ fn parse_inner(
         m.time_reported = time_generated;
     }
     debug_assert!(m.msg.end() <= m.buf.len());
-    (m, accepted)
+    accepted
 }
 
 /// A message no parser accepted: the PRI it has, nothing else parsed (but
