@@ -1,6 +1,7 @@
 //! Any bytes as a disk-queue segment, and any bytes as a record's payload
 //! (framed with a valid CRC, so the payload decoders are reached): the
-//! record scanner and the message codec must not panic, and a decoded message must render without panicking.
+//! record scanner and the message codec must not panic, the run
+//! `verified_run` vouches for is what `scan` accepts, and a decoded message must render without panicking.
 #![no_main]
 
 use bytes::Bytes;
@@ -32,6 +33,17 @@ fn payload(p: &Bytes) {
 fuzz_target!(|data: &[u8]| {
     // As a segment.
     let seg = Bytes::copy_from_slice(data);
+    // The run verified in one pass ends on a record boundary, every record
+    // before it a whole one `scan` accepts (CRC checked).
+    let run = record::verified_run(&seg);
+    let mut at = 0;
+    while at < run {
+        match record::scan(&seg[at..]) {
+            Scan::Record { next, .. } => at += next,
+            other => panic!("verified_run passed {other:?} at {at}"),
+        }
+    }
+    assert_eq!(at, run, "verified_run ends on a record boundary");
     let mut at = 0;
     while at < seg.len() {
         match record::scan(&seg[at..]) {

@@ -65,6 +65,21 @@ pub fn append(
     seq: u64,
     fill: impl FnOnce(&mut Vec<u8>),
 ) -> Result<usize, usize> {
+    let start = append_unsealed(out, kind, seq, fill)?;
+    seal(out, start);
+    Ok(out.len() - start - HEADER)
+}
+
+/// As [`append`], with the record's CRC left zero for [`seal`] to write;
+/// returns where the record starts. Sealing a batch's records back to
+/// back lets the CPU overlap their CRCs (each a chain of dependent
+/// instructions), which encoding between them prevents.
+pub fn append_unsealed(
+    out: &mut Vec<u8>,
+    kind: u8,
+    seq: u64,
+    fill: impl FnOnce(&mut Vec<u8>),
+) -> Result<usize, usize> {
     let start = out.len();
     out.resize(start + HEADER, 0);
     fill(out);
@@ -83,9 +98,20 @@ pub fn append(
         seq: U64::new(seq),
     };
     out[start..start + HEADER].copy_from_slice(h.as_bytes());
-    let crc = checksum(&out[start + MAGIC_AT..]);
-    out[start..start + MAGIC_AT].copy_from_slice(&crc.to_le_bytes());
-    Ok(len)
+    Ok(start)
+}
+
+/// Writes the CRC of the record [`append_unsealed`] put at `start` of
+/// `buf`.
+pub fn seal(buf: &mut [u8], start: usize) {
+    let h = RecordHeader::ref_from_prefix(&buf[start..])
+        .expect("a record's header at start")
+        .0;
+    debug_assert_eq!(h.magic.get(), MAGIC, "an unsealed record at start");
+    debug_assert_eq!(h.crc.get(), 0, "a record is sealed once");
+    let end = start + HEADER + h.len.get() as usize;
+    let crc = checksum(&buf[start + MAGIC_AT..end]);
+    buf[start..start + MAGIC_AT].copy_from_slice(&crc.to_le_bytes());
 }
 
 /// What lies at the start of a buffer.
@@ -139,6 +165,39 @@ pub fn scan_with(buf: &[u8], verify: bool) -> Scan {
         seq: h.seq.get(),
         next: HEADER + len,
     }
+}
+
+/// Records [`verified_run`] looks at in one call, at most.
+pub const VERIFY_RUN: usize = 64;
+
+/// The end of the run of whole records at the start of `buf` (at most
+/// [`VERIFY_RUN`]) whose CRCs match: the boundaries found first, then the
+/// CRCs checked back to back, which lets the CPU overlap them (as
+/// [`seal`] does when writing). 0 when the first record is not whole or
+/// not valid; [`scan`] then says what it is.
+pub fn verified_run(buf: &[u8]) -> usize {
+    let mut ends = [0usize; VERIFY_RUN];
+    let mut n = 0;
+    let mut at = 0;
+    while n < VERIFY_RUN {
+        match scan_with(&buf[at..], false) {
+            Scan::Record { next, .. } => {
+                at += next;
+                ends[n] = at;
+                n += 1;
+            }
+            _ => break,
+        }
+    }
+    let mut start = 0;
+    for &end in &ends[..n] {
+        let crc = u32::from_le_bytes(buf[start..start + MAGIC_AT].try_into().expect("4 bytes"));
+        if checksum(&buf[start + MAGIC_AT..end]) != crc {
+            break;
+        }
+        start = end;
+    }
+    start
 }
 
 /// The offset of the next whole record in `buf` after damage at its
@@ -200,6 +259,34 @@ mod tests {
                 "flip at {i} went unnoticed"
             );
         }
+    }
+
+    #[test]
+    fn a_verified_run_ends_at_the_first_damage_or_partial_record() {
+        let mut buf = Vec::new();
+        for seq in 0..5 {
+            buf.extend_from_slice(&rec(seq, format!("payload {seq}").as_bytes()));
+        }
+        let one = rec(0, b"payload 0").len();
+        assert_eq!(verified_run(&buf), buf.len());
+        // A torn last record: the run ends before it.
+        assert_eq!(verified_run(&buf[..buf.len() - 3]), 4 * one);
+        // Damage in the third record's payload.
+        let mut bad = buf.clone();
+        bad[2 * one + HEADER + 1] ^= 0x40;
+        assert_eq!(verified_run(&bad), 2 * one);
+        assert_eq!(verified_run(&bad[2 * one..]), 0);
+        // Zeros (the end of a segment) and nothing at all.
+        assert_eq!(verified_run(&[0u8; 64]), 0);
+        assert_eq!(verified_run(&[]), 0);
+        // Sealing later writes what appending at once would.
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        append(&mut a, kind::MESSAGE, 7, |o| o.extend_from_slice(b"x y z")).unwrap();
+        let at =
+            append_unsealed(&mut b, kind::MESSAGE, 7, |o| o.extend_from_slice(b"x y z")).unwrap();
+        seal(&mut b, at);
+        assert_eq!(a, b);
     }
 
     #[test]

@@ -82,17 +82,9 @@ impl Spill for Chunk {
     }
 
     fn write(&self, store: &DiskStore) -> Result<(Range<u64>, Option<Ticket>), StoreError> {
-        let mut seqs = 0..0;
-        let mut last = None;
-        for (i, m) in self.iter().enumerate() {
-            let (seq, t) = store.append(kind::MESSAGE, |out| msgcodec::encode(m, out))?;
-            if i == 0 {
-                seqs.start = seq;
-            }
-            seqs.end = seq + 1;
-            last = Some(t);
-        }
-        Ok((seqs, last))
+        store.append_many(kind::MESSAGE, self.iter(), |m, out| {
+            msgcodec::encode(m, out)
+        })
     }
 }
 

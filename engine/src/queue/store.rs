@@ -31,6 +31,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
 use std::io;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
@@ -143,6 +144,9 @@ struct Inner {
     /// The buffer came from memory (`recent`), not from the disk: its
     /// CRCs need no checking.
     buf_trusted: bool,
+    /// Of the buffer, the bytes before this offset are whole records
+    /// whose CRCs were checked (see [`record::verified_run`]).
+    buf_verified: usize,
     read_file: Option<(u64, Rc<DmaFile>)>,
     confirmed: Position,
     since_checkpoint: u64,
@@ -164,6 +168,9 @@ struct Inner {
     /// keeps up takes its records from here rather than from the disk.
     recent: VecDeque<(u64, u64, Bytes)>,
     recent_bytes: usize,
+    /// Where records of the batch being appended start in the active
+    /// segment's buffer, to seal (scratch, kept for reuse).
+    unsealed: Vec<usize>,
 }
 
 pub struct Store {
@@ -503,6 +510,7 @@ impl Store {
             buf_off: 0,
             buf_eof: false,
             buf_trusted: false,
+            buf_verified: 0,
             read_file: None,
             confirmed: read,
             since_checkpoint: 0,
@@ -516,6 +524,7 @@ impl Store {
             spare: Vec::new(),
             recent: VecDeque::new(),
             recent_bytes: 0,
+            unsealed: Vec::new(),
         };
         Ok(Store {
             cfg,
@@ -589,8 +598,67 @@ impl Store {
         kind: u8,
         fill: impl FnOnce(&mut Vec<u8>),
     ) -> Result<(u64, Ticket), StoreError> {
+        let mut fill = Some(fill);
+        let (seqs, t) = self.append_many(kind, std::iter::once(()), |(), out| {
+            (fill.take().expect("one item, one fill"))(out)
+        })?;
+        Ok((seqs.start, t.expect("one record appended")))
+    }
+
+    /// Appends a record per item, its payload written by `fill`, as
+    /// [`Store::append`] does each; returns the sequence numbers given and
+    /// when the last will be durable (`None`: no item). On an error the
+    /// records before the failing item stay appended. Their CRCs are
+    /// computed together at the end (see [`record::append_unsealed`]): at
+    /// ~430 bytes a record, one at a time they cost 50 ns each, 15 % of a
+    /// Disk queue's ingest.
+    pub fn append_many<T>(
+        &self,
+        kind: u8,
+        items: impl IntoIterator<Item = T>,
+        mut fill: impl FnMut(T, &mut Vec<u8>),
+    ) -> Result<(Range<u64>, Option<Ticket>), StoreError> {
         let mut i = self.inner.borrow_mut();
         let i = &mut *i;
+        let mut unsealed = std::mem::take(&mut i.unsealed);
+        debug_assert!(unsealed.is_empty());
+        let first = i.next_seq;
+        let mut last = None;
+        let mut failed = None;
+        for item in items {
+            match self.append_unsealed(i, kind, |out| fill(item, out), &mut unsealed) {
+                Ok(t) => last = Some(t),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        let active = &mut i.pending.back_mut().expect("an active buffer").data;
+        for &at in &unsealed {
+            record::seal(active, at);
+        }
+        unsealed.clear();
+        i.unsealed = unsealed;
+        if last.is_some() {
+            self.flush_wanted.notify();
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok((first..i.next_seq, last)),
+        }
+    }
+
+    /// Appends one record to the active segment's buffer, its CRC left
+    /// for the caller to seal (`unsealed` says where it starts in the
+    /// buffer that ends the pending queue).
+    fn append_unsealed(
+        &self,
+        i: &mut Inner,
+        kind: u8,
+        fill: impl FnOnce(&mut Vec<u8>),
+        unsealed: &mut Vec<usize>,
+    ) -> Result<Ticket, StoreError> {
         let seq = i.next_seq;
         let seg = i.write_seg;
         let pending = i
@@ -598,15 +666,21 @@ impl Store {
             .back_mut()
             .expect("the active segment has a buffer");
         debug_assert_eq!(pending.segment, seg);
-        let start = pending.data.len();
-        record::append(&mut pending.data, kind, seq, fill).map_err(|len| StoreError::TooLarge {
-            label: self.cfg.label.clone(),
-            len,
+        let start = record::append_unsealed(&mut pending.data, kind, seq, fill).map_err(|len| {
+            StoreError::TooLarge {
+                label: self.cfg.label.clone(),
+                len,
+            }
         })?;
         let len = (pending.data.len() - start) as u64;
         let size = i.segs.get(&seg).map_or(0, |s| s.size);
         if size > 0 && size + len > self.cfg.max_file_size {
-            // Roll over: the record begins the next segment.
+            // Roll over: the record begins the next segment; the records
+            // before it stay in this buffer, sealed now.
+            for &at in unsealed.iter() {
+                record::seal(&mut pending.data, at);
+            }
+            unsealed.clear();
             let moved = pending.data.split_off(start);
             i.write_seg += 1;
             i.segs.insert(
@@ -622,6 +696,9 @@ impl Store {
                 data: moved,
                 carried: 0,
             });
+            unsealed.push(0);
+        } else {
+            unsealed.push(start);
         }
         let seg = i.write_seg;
         let s = i.segs.get_mut(&seg).expect("inserted above");
@@ -632,8 +709,7 @@ impl Store {
         i.unread_units += 1;
         i.stats.written_records += 1;
         i.stats.written_bytes += len;
-        self.flush_wanted.notify();
-        Ok((seq, Ticket { segment: seg, end }))
+        Ok(Ticket { segment: seg, end })
     }
 
     /// Bytes appended and not yet durable.
@@ -920,7 +996,11 @@ impl Store {
                     let from = (pos.offset - i.buf_off) as usize;
                     let to = ((limit - i.buf_off) as usize).min(i.buf.len());
                     let reaches_limit = i.buf_eof || i.buf_off + i.buf.len() as u64 >= limit;
-                    match record::scan_with(&i.buf[from..to], !i.buf_trusted) {
+                    if !i.buf_trusted && from >= i.buf_verified {
+                        i.buf_verified = from + record::verified_run(&i.buf[from..to]);
+                    }
+                    let verify = !i.buf_trusted && from >= i.buf_verified;
+                    match record::scan_with(&i.buf[from..to], verify) {
                         Scan::Record { kind, seq, next } => {
                             let payload = i.buf.slice(from + HEADER..from + next);
                             i.read.offset += next as u64;
@@ -996,6 +1076,7 @@ impl Store {
                 let from = (off - o) as usize;
                 let to = ((limit - o) as usize).min(b.len());
                 i.buf = b.slice(from..to.max(from));
+                i.buf_verified = 0;
                 i.buf_seg = seg;
                 i.buf_off = off;
                 i.buf_eof = false;
@@ -1026,6 +1107,7 @@ impl Store {
         let r = file.read_at(off, want).await?;
         let mut i = self.inner.borrow_mut();
         i.buf = Bytes::copy_from_slice(&r[..r.len().min(want)]);
+        i.buf_verified = 0;
         i.buf_seg = seg;
         i.buf_off = off;
         i.buf_eof = r.len() < want;
