@@ -469,6 +469,8 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
             buf = BytesMut::with_capacity(size);
             alloc = size;
         }
+        // The room a direct read has: what a full read would be.
+        let room = buf.capacity();
         // A read that is always ready would win every race with the stop
         // signal below: look at the flag first.
         let read = if ctx.stop.is_stopped() {
@@ -604,7 +606,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
         // wait is not followed by a pause, so a quiet sender's message
         // goes through at once.
         if direct_read && !ctx.stop.is_stopped() {
-            if let Some(pause) = coalesce.after(n, alloc.max(n)) {
+            if let Some(pause) = coalesce.after(n, room.max(1)) {
                 or(glommio::timer::sleep(pause), ctx.stop.wait()).await;
             }
         }
