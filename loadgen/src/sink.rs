@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, UdpSocket};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -43,6 +43,9 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
     // hands in counts as it goes and its sequence bitmap when its
     // connection is quiet or ends (see `Stats::take_counts`).
     let handed = Arc::new(AtomicU64::new(0));
+    // Set when the sink stops counting: readers then hand in everything
+    // they hold at their next line or read timeout.
+    let ending = Arc::new(AtomicBool::new(false));
     if opts.udp {
         let sock = UdpSocket::bind(&opts.listen)
             .map_err(|e| format!("cannot bind {}: {e}", opts.listen))?;
@@ -53,12 +56,13 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
         );
         sock.set_read_timeout(Some(Duration::from_millis(100)))
             .map_err(|e| e.to_string())?;
-        let (stats, received, last_ns, first_ns, handed) = (
+        let (stats, received, last_ns, first_ns, handed, ending) = (
             Arc::clone(&stats),
             Arc::clone(&received),
             Arc::clone(&last_ns),
             Arc::clone(&first_ns),
             Arc::clone(&handed),
+            Arc::clone(&ending),
         );
         if opts.discard {
             std::thread::spawn(move || count_datagrams(sock, &received, &first_ns, &last_ns));
@@ -85,12 +89,11 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
                             if local.received % 4096 == 0 {
                                 lock(&stats).merge(local.take_counts());
                             }
+                            if ending.load(Ordering::Relaxed) {
+                                hand_in(&stats, &mut local, &mut held, &handed);
+                            }
                         }
-                        Err(_) if held > 0 => {
-                            lock(&stats).merge(std::mem::take(&mut local));
-                            handed.fetch_add(std::mem::take(&mut held), Ordering::Relaxed);
-                        }
-                        Err(_) => {}
+                        Err(_) => hand_in(&stats, &mut local, &mut held, &handed),
                     }
                 }
             });
@@ -105,22 +108,24 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
                 .map_err(|e| e.to_string())?
                 .to_string(),
         );
-        let (stats, received, last_ns, first_ns, handed) = (
+        let (stats, received, last_ns, first_ns, handed, ending) = (
             Arc::clone(&stats),
             Arc::clone(&received),
             Arc::clone(&last_ns),
             Arc::clone(&first_ns),
             Arc::clone(&handed),
+            Arc::clone(&ending),
         );
         let discard = opts.discard;
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                let (stats, received, last_ns, first_ns, handed) = (
+                let (stats, received, last_ns, first_ns, handed, ending) = (
                     Arc::clone(&stats),
                     Arc::clone(&received),
                     Arc::clone(&last_ns),
                     Arc::clone(&first_ns),
                     Arc::clone(&handed),
+                    Arc::clone(&ending),
                 );
                 if discard {
                     std::thread::spawn(move || count_lines(conn, &received, &first_ns, &last_ns));
@@ -158,6 +163,9 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
                                 if local.received % MERGE_EVERY == 0 {
                                     lock(&stats).merge(local.take_counts());
                                 }
+                                if ending.load(Ordering::Relaxed) {
+                                    hand_in(&stats, &mut local, &mut held, &handed);
+                                }
                             }
                             Err(e)
                                 if matches!(
@@ -167,16 +175,12 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
                                         | std::io::ErrorKind::Interrupted
                                 ) =>
                             {
-                                if held > 0 {
-                                    lock(&stats).merge(std::mem::take(&mut local));
-                                    handed.fetch_add(std::mem::take(&mut held), Ordering::Relaxed);
-                                }
+                                hand_in(&stats, &mut local, &mut held, &handed)
                             }
                             Err(_) => break,
                         }
                     }
-                    lock(&stats).merge(local);
-                    handed.fetch_add(held, Ordering::Relaxed);
+                    hand_in(&stats, &mut local, &mut held, &handed);
                 });
             }
         });
@@ -208,8 +212,9 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
         }
     }
     progress.clear();
-    // Let readers hand in what they hold (they merge in chunks, and a UDP
-    // reader at its next receive timeout).
+    // Let readers hand in what they hold: at their next line or read
+    // timeout (50 ms TCP, 100 ms UDP).
+    ending.store(true, Ordering::Relaxed);
     let settle = Instant::now() + Duration::from_millis(500);
     let all_in = || {
         let n = received.load(Ordering::Relaxed);
@@ -218,6 +223,7 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
     while !opts.discard && !all_in() && Instant::now() < settle {
         std::thread::sleep(Duration::from_millis(10));
     }
+    let complete = opts.discard || all_in();
     let mut stats = lock(&stats);
     let (first, last) = (
         first_ns.load(Ordering::Relaxed),
@@ -235,7 +241,20 @@ pub fn run(opts: &SinkOpts) -> Result<Value, String> {
     // Absolute times, so a harness can measure from the sender's start.
     v["first_ns"] = first.into();
     v["last_ns"] = last.into();
+    if !complete {
+        // Messages still came while the readers handed in (a sender still
+        // running at the end of `--duration`): the counts are of fewer.
+        v["incomplete"] = true.into();
+    }
     Ok(v)
+}
+
+/// A reader hands in all it holds: counts, latencies and its sequences.
+fn hand_in(stats: &Mutex<Stats>, local: &mut Stats, held: &mut u64, handed: &AtomicU64) {
+    if *held > 0 {
+        lock(stats).merge(std::mem::take(local));
+        handed.fetch_add(std::mem::take(held), Ordering::Relaxed);
+    }
 }
 
 /// The discarding receiver: counts lines, reads nothing else.
