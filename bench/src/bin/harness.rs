@@ -896,6 +896,8 @@ struct LineCounter {
     offset: u64,
     lines: u64,
     buf: Vec<u8>,
+    /// When a poll last found the file grown (`CLOCK_MONOTONIC`).
+    grew_ns: u64,
 }
 
 /// The most a poll reads: a slice, so counting keeps up without taking
@@ -909,14 +911,22 @@ impl LineCounter {
             offset: 0,
             lines: 0,
             buf: vec![0; COUNT_SLICE],
+            grew_ns: 0,
         }
     }
 
     /// Counts what was appended since the last poll (a slice at most).
+    /// Looking at the file's status each time also makes the kernel give
+    /// its next change a fine-grained time (Linux 6.13's multigrain
+    /// timestamps), not the 4 ms clock tick.
     fn poll(&mut self) -> u64 {
         if let Ok(mut f) = fs::File::open(&self.path) {
+            let _ = f.metadata();
             if f.seek(SeekFrom::Start(self.offset)).is_ok() {
                 if let Ok(n) = f.read(&mut self.buf) {
+                    if n > 0 {
+                        self.grew_ns = monotonic_ns();
+                    }
                     self.offset += n as u64;
                     self.lines += memchr::memchr_iter(b'\n', &self.buf[..n]).count() as u64;
                 }
@@ -925,14 +935,24 @@ impl LineCounter {
         self.lines
     }
 
-    /// When the file last changed, on `CLOCK_MONOTONIC` (its modification
-    /// time is on the real-time clock; the two are read together).
-    fn modified_monotonic_ns(&self) -> Option<u64> {
-        let modified = fs::metadata(&self.path).ok()?.modified().ok()?;
-        let now_real = std::time::SystemTime::now();
-        let now_mono = monotonic_ns();
-        let ago = now_real.duration_since(modified).unwrap_or_default();
-        Some(now_mono.saturating_sub(ago.as_nanos() as u64))
+    /// When the last line was written, on `CLOCK_MONOTONIC`: the file's
+    /// modification time (on the real-time clock; the two read together),
+    /// or, where that is missing or coarse enough to fall outside the
+    /// run, the poll that saw the file grow last.
+    fn written_ns(&self, start_ns: u64) -> u64 {
+        let modified = fs::metadata(&self.path)
+            .ok()
+            .and_then(|m| m.modified().ok());
+        let mtime = modified.map(|modified| {
+            let now_real = std::time::SystemTime::now();
+            let now_mono = monotonic_ns();
+            let ago = now_real.duration_since(modified).unwrap_or_default();
+            now_mono.saturating_sub(ago.as_nanos() as u64)
+        });
+        match mtime {
+            Some(t) if t > start_ns && t <= self.grew_ns => t,
+            _ => self.grew_ns,
+        }
     }
 }
 
@@ -1187,7 +1207,7 @@ fn run_once(
         // From the first message sent (loadgen's start_ns, after its
         // set-up) to the file's last change, when its last line was
         // written — not to the poll that saw it.
-        let done_ns = counter.modified_monotonic_ns().unwrap_or_else(monotonic_ns);
+        let done_ns = counter.written_ns(start_ns);
         run.elapsed_s = if start_ns > 0 && done_ns > start_ns {
             (done_ns - start_ns) as f64 / 1e9
         } else {
