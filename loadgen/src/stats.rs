@@ -35,7 +35,7 @@ impl ConnSeq {
             self.base = word;
         } else if word < self.base {
             let more = self.base - word;
-            self.seen.splice(0..0, std::iter::repeat_n(0, more));
+            self.seen.splice(0..0, std::iter::repeat(0).take(more));
             self.base = word;
         }
         let i = word - self.base;
