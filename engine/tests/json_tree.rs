@@ -8,9 +8,25 @@ use std::collections::BTreeMap;
 use corelog::msg::json::{self, Json, Path, Style};
 use proptest::prelude::*;
 
-/// Keys differ only in case sometimes, so that case-insensitivity is hit.
+/// Keys differ only in case sometimes, so that case-insensitivity is hit;
+/// some share their first seven bytes (what a lookup compares first), and
+/// one is longer than a key kept inline.
 fn key() -> impl Strategy<Value = String> {
-    prop::sample::select(vec!["a", "A", "b", "user", "USER", "x_1", "é"]).prop_map(String::from)
+    prop::sample::select(vec![
+        "a",
+        "A",
+        "b",
+        "user",
+        "USER",
+        "x_1",
+        "é",
+        "request_id",
+        "REQUEST_ID",
+        "request_ip",
+        "Request_Ip_Of_The_Client_As_Sent",
+        "request_ip_of_the_client_as_sent",
+    ])
+    .prop_map(String::from)
 }
 
 fn scalar() -> impl Strategy<Value = Json> {
@@ -18,7 +34,7 @@ fn scalar() -> impl Strategy<Value = Json> {
         any::<i64>().prop_map(Json::Int),
         any::<bool>().prop_map(Json::Bool),
         Just(Json::Null),
-        prop::collection::vec(any::<u8>(), 0..12).prop_map(|b| Json::Str(b.into())),
+        prop::collection::vec(any::<u8>(), 0..40).prop_map(|b| Json::Str(b.into())),
     ]
 }
 

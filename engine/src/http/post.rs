@@ -150,7 +150,7 @@ pub fn metadata(headers: &[httparse::Header], target: &str) -> Metadata {
         let value = String::from_utf8_lossy(header.value);
         h.insert(
             &header.name.to_ascii_lowercase(),
-            Json::Str(value.as_bytes().into()),
+            Json::str(value.as_bytes()),
         );
     }
     let query = target.split_once('?').map(|(_, q)| {
@@ -159,7 +159,7 @@ pub fn metadata(headers: &[httparse::Header], target: &str) -> Metadata {
             let mut words = pair.split('=').filter(|w| !w.is_empty());
             if let Some(key) = words.next() {
                 let value = words.next().unwrap_or("");
-                o.insert(key, Json::Str(value.as_bytes().into()));
+                o.insert(key, Json::str(value.as_bytes()));
             }
         }
         Json::Object(o)

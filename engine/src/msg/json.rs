@@ -23,7 +23,7 @@
 //! [`DEPTH_MAX`] levels of nesting; rendering never fails.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use compact_str::CompactString;
 
 /// Nesting limit of every tree: what parsing (serde_json's own limit),
 /// `set` and decoding allow. Rendering, copying and encoding recurse this
@@ -38,6 +38,16 @@ pub const VARS_WEIGHT_MAX: usize = 8 << 20;
 /// The slots an object gets with its first key (libfastjson's page).
 const OBJECT_SLOTS_FIRST: usize = 8;
 
+/// An object's key. Keys of up to 24 bytes (nearly all of them) live
+/// inline: copying a key from the configuration's path into a message's
+/// tree, or reading one from JSON text, neither allocates nor touches a
+/// shared count.
+pub type Key = CompactString;
+
+/// A string's bytes: up to 16 live inline (most values a rule sets: a
+/// host name, an address, a number's text), longer ones on the heap.
+pub type Text = smallvec::SmallVec<[u8; 16]>;
+
 /// One JSON value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
@@ -46,7 +56,7 @@ pub enum Json {
     Int(i64),
     /// A double and the text it prints as.
     Double(f64, Box<str>),
-    Str(Box<[u8]>),
+    Str(Text),
     Array(Vec<Json>),
     Object(Object),
 }
@@ -54,12 +64,46 @@ pub enum Json {
 /// An object: keys in libfastjson's order, holes where keys were removed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Object {
-    /// Keys are shared: a key set from the configuration is the path's
-    /// own, not a copy per message.
-    slots: Vec<Option<(Arc<str>, Json)>>,
+    slots: Vec<Option<Entry>>,
     /// How many slots are holes (so that adding a key to an object without
     /// any does not look for one).
     holes: u32,
+}
+
+/// One key and its value, with the key's [`fold`].
+#[derive(Debug, Clone, PartialEq)]
+struct Entry {
+    fold: u64,
+    key: Key,
+    value: Json,
+}
+
+impl Entry {
+    fn new(key: Key, value: Json) -> Entry {
+        Entry {
+            fold: fold(&key),
+            key,
+            value,
+        }
+    }
+}
+
+/// A key's length and its first seven bytes in ASCII lower case, in one
+/// word: keys that differ in it differ, ignoring case; keys of at most
+/// seven bytes with the same fold are the same key, ignoring case. A
+/// lookup compares words and looks at the bytes only when they match.
+pub fn fold(key: &str) -> u64 {
+    let b = key.as_bytes();
+    let mut f = (b.len().min(0xff) as u64) << 56;
+    for (i, c) in b.iter().take(7).enumerate() {
+        f |= u64::from(c.to_ascii_lowercase()) << (8 * i);
+    }
+    f
+}
+
+/// Whether `key` (whose fold is `f`) is `e`'s key, ignoring ASCII case.
+fn same_key(e: &Entry, f: u64, key: &str) -> bool {
+    e.fold == f && (key.len() <= 7 || e.key.eq_ignore_ascii_case(key))
 }
 
 impl Object {
@@ -67,47 +111,62 @@ impl Object {
         Object::default()
     }
 
-    fn position(&self, key: &str) -> Option<usize> {
+    fn position(&self, f: u64, key: &str) -> Option<usize> {
+        debug_assert_eq!(f, fold(key));
         self.slots
             .iter()
-            .position(|s| s.as_ref().is_some_and(|(k, _)| k.eq_ignore_ascii_case(key)))
+            .position(|s| s.as_ref().is_some_and(|e| same_key(e, f, key)))
     }
 
     /// The value under `key` (ASCII case ignored).
     pub fn get(&self, key: &str) -> Option<&Json> {
-        self.position(key)
-            .and_then(|i| self.slots[i].as_ref().map(|(_, v)| v))
+        self.get_folded(fold(key), key)
+    }
+
+    /// [`Object::get`] with the key's [`fold`] already made.
+    pub fn get_folded(&self, f: u64, key: &str) -> Option<&Json> {
+        let i = self.position(f, key)?;
+        self.slots[i].as_ref().map(|e| &e.value)
     }
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Json> {
-        let i = self.position(key)?;
-        self.slots[i].as_mut().map(|(_, v)| v)
+        self.get_folded_mut(fold(key), key)
+    }
+
+    fn get_folded_mut(&mut self, f: u64, key: &str) -> Option<&mut Json> {
+        let i = self.position(f, key)?;
+        self.slots[i].as_mut().map(|e| &mut e.value)
     }
 
     /// Sets `key`: in place when it exists, else in the first hole, else at
     /// the end.
     pub fn insert(&mut self, key: &str, value: Json) {
-        if let Some(v) = self.get_mut(key) {
+        self.insert_key(&Key::from(key), value);
+    }
+
+    /// [`Object::insert`] with a key already made.
+    pub fn insert_key(&mut self, key: &Key, value: Json) {
+        self.insert_folded(fold(key), key, value);
+    }
+
+    /// [`Object::insert_key`] with the key's [`fold`] already made.
+    pub fn insert_folded(&mut self, f: u64, key: &Key, value: Json) {
+        if let Some(v) = self.get_folded_mut(f, key) {
             *v = value;
             return;
         }
-        self.insert_new(Arc::from(key), value);
+        self.insert_new(Entry {
+            fold: f,
+            key: key.clone(),
+            value,
+        });
     }
 
-    /// [`Object::insert`] with a shared key.
-    pub fn insert_shared(&mut self, key: &Arc<str>, value: Json) {
-        if let Some(v) = self.get_mut(key) {
-            *v = value;
-            return;
-        }
-        self.insert_new(key.clone(), value);
-    }
-
-    fn insert_new(&mut self, key: Arc<str>, value: Json) {
-        let entry = Some((key, value));
+    fn insert_new(&mut self, e: Entry) {
+        debug_assert_eq!(e.fold, fold(&e.key));
         if self.holes > 0 {
             if let Some(hole) = self.slots.iter_mut().find(|s| s.is_none()) {
-                *hole = entry;
+                *hole = Some(e);
                 self.holes -= 1;
                 return;
             }
@@ -117,21 +176,25 @@ impl Object {
             // Most objects hold a few keys: one allocation, not four.
             self.slots.reserve_exact(OBJECT_SLOTS_FIRST);
         }
-        self.slots.push(entry);
+        self.slots.push(Some(e));
     }
 
     /// Removes `key`, leaving a hole; the value, if it was there.
     pub fn remove(&mut self, key: &str) -> Option<Json> {
-        let i = self.position(key)?;
+        self.remove_folded(fold(key), key)
+    }
+
+    fn remove_folded(&mut self, f: u64, key: &str) -> Option<Json> {
+        let i = self.position(f, key)?;
         self.holes += 1;
-        self.slots[i].take().map(|(_, v)| v)
+        self.slots[i].take().map(|e| e.value)
     }
 
     /// Keys and values in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Json)> {
         self.slots
             .iter()
-            .filter_map(|s| s.as_ref().map(|(k, v)| (&**k, v)))
+            .filter_map(|s| s.as_ref().map(|e| (e.key.as_str(), &e.value)))
     }
 
     pub fn len(&self) -> usize {
@@ -144,8 +207,8 @@ impl Object {
 
     /// Adds every key of `other` (rsyslog's `jsonMerge`).
     pub fn merge(&mut self, other: Object) {
-        for (k, v) in other.slots.into_iter().flatten() {
-            self.insert_shared(&k, v);
+        for e in other.slots.into_iter().flatten() {
+            self.insert_folded(e.fold, &e.key, e.value);
         }
     }
 }
@@ -165,9 +228,9 @@ const BUILDER_SCAN_MAX: usize = 16;
 
 impl ObjectBuilder {
     /// Adds `key` (the last value wins, at the first key's place).
-    pub fn insert(&mut self, key: Arc<str>, value: Json) {
+    pub fn insert(&mut self, key: Key, value: Json) {
         if self.index.is_none() && self.obj.slots.len() < BUILDER_SCAN_MAX {
-            return self.obj.insert_shared(&key, value);
+            return self.obj.insert_key(&key, value);
         }
         let lower = |k: &str| -> Box<[u8]> { k.as_bytes().to_ascii_lowercase().into() };
         let slots = &self.obj.slots;
@@ -175,18 +238,18 @@ impl ObjectBuilder {
             slots
                 .iter()
                 .enumerate()
-                .filter_map(|(i, s)| s.as_ref().map(|(k, _)| (lower(k), i)))
+                .filter_map(|(i, s)| s.as_ref().map(|e| (lower(&e.key), i)))
                 .collect()
         });
         match index.get(&lower(&key)) {
             Some(&i) => {
-                if let Some((_, v)) = self.obj.slots[i].as_mut() {
-                    *v = value;
+                if let Some(e) = self.obj.slots[i].as_mut() {
+                    e.value = value;
                 }
             }
             None => {
                 index.insert(lower(&key), self.obj.slots.len());
-                self.obj.slots.push(Some((key, value)));
+                self.obj.slots.push(Some(Entry::new(key, value)));
             }
         }
     }
@@ -199,7 +262,7 @@ impl ObjectBuilder {
 
 impl Json {
     pub fn str(s: &[u8]) -> Json {
-        Json::Str(s.into())
+        Json::Str(Text::from_slice(s))
     }
 
     pub fn as_object(&self) -> Option<&Object> {
@@ -281,8 +344,8 @@ impl Json {
             Json::Array(a) => Json::Array(a.iter().map(Json::deep_copy).collect()),
             Json::Object(o) => {
                 let mut c = Object::new();
-                for (k, v) in o.slots.iter().flatten() {
-                    c.insert_shared(k, v.deep_copy());
+                for e in o.slots.iter().flatten() {
+                    c.insert_folded(e.fold, &e.key, e.value.deep_copy());
                 }
                 Json::Object(c)
             }
@@ -328,12 +391,12 @@ pub enum Style {
 /// and `/` with a backslash, `\b \f \n \r \t`, other bytes below 0x20 as
 /// `\u00xx`; everything else (UTF-8 or not) as it is.
 pub fn quote(out: &mut Vec<u8>, s: &[u8]) {
+    out.reserve(s.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    for (i, &c) in s.iter().enumerate() {
-        if !ESCAPE[usize::from(c)] {
-            continue;
-        }
+    while let Some(i) = next_escape(s, start) {
+        let c = s[i];
+        out.extend_from_slice(&s[start..i]);
         let esc: &[u8] = match c {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -343,17 +406,15 @@ pub fn quote(out: &mut Vec<u8>, s: &[u8]) {
             b'\t' => b"\\t",
             0x08 => b"\\b",
             0x0c => b"\\f",
-            c if c < 0x20 => {
-                out.extend_from_slice(&s[start..i]);
+            _ => {
+                debug_assert!(c < 0x20);
                 out.extend_from_slice(b"\\u00");
                 out.push(HEX[usize::from(c >> 4)]);
                 out.push(HEX[usize::from(c & 0xf)]);
                 start = i + 1;
                 continue;
             }
-            _ => continue,
         };
-        out.extend_from_slice(&s[start..i]);
         out.extend_from_slice(esc);
         start = i + 1;
     }
@@ -361,18 +422,13 @@ pub fn quote(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+/// The first byte at or after `from` that [`quote`] escapes: the bytes
+/// rsyslog's JSON escape looks at, found sixteen at a time.
+fn next_escape(s: &[u8], from: usize) -> Option<usize> {
+    crate::template::escape::first_json_special(&s[from..]).map(|i| from + i)
+}
 
-/// The bytes libfastjson escapes: below 0x20, `"`, `/`, `\`.
-const ESCAPE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        t[c] = c < 0x20 || c == b'"' as usize || c == b'/' as usize || c == b'\\' as usize;
-        c += 1;
-    }
-    t
-};
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// libfastjson's rendering of a double it made (not read from text):
 /// `%.17g`, with `.0` appended when the value is integral (`3.0`, and
@@ -482,11 +538,11 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 
     fn visit_str<E>(self, s: &str) -> Result<Json, E> {
-        Ok(Json::Str(s.as_bytes().into()))
+        Ok(Json::str(s.as_bytes()))
     }
 
     fn visit_string<E>(self, s: String) -> Result<Json, E> {
-        Ok(Json::Str(s.into_bytes().into_boxed_slice()))
+        Ok(Json::Str(s.into_bytes().into()))
     }
 
     fn visit_unit<E>(self) -> Result<Json, E> {
@@ -544,21 +600,21 @@ fn number(text: &str) -> Json {
     Json::Double(text.parse::<f64>().unwrap_or(0.0), text.into())
 }
 
-/// An object's key, shared once read.
+/// An object's key, inline when short.
 struct KeySeed;
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Arc<str>;
+    type Value = Key;
 
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Arc<str>, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
         struct K;
         impl Visitor<'_> for K {
-            type Value = Arc<str>;
+            type Value = Key;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a key")
             }
-            fn visit_str<E>(self, s: &str) -> Result<Arc<str>, E> {
-                Ok(Arc::from(s))
+            fn visit_str<E>(self, s: &str) -> Result<Key, E> {
+                Ok(Key::from(s))
             }
         }
         d.deserialize_str(K)
@@ -576,7 +632,9 @@ fn is_integer_text(t: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seg {
     /// The whole key as written, `a[1]` included.
-    pub key: Arc<str>,
+    pub key: Key,
+    /// The key's [`fold`], made once.
+    pub fold: u64,
     /// `(a, 1)` for `a[1]`.
     pub index: Option<(Box<str>, i64)>,
 }
@@ -597,6 +655,7 @@ impl Seg {
             });
         Seg {
             key: key.into(),
+            fold: fold(key),
             index,
         }
     }
@@ -611,7 +670,7 @@ impl Seg {
                 return usize::try_from(*i).ok().and_then(|i| a.get(i));
             }
         }
-        o.get(&self.key)
+        o.get_folded(self.fold, &self.key)
     }
 
     fn find_mut<'a>(&self, parent: &'a mut Json) -> Option<&'a mut Json> {
@@ -626,7 +685,7 @@ impl Seg {
                 return usize::try_from(*i).ok().and_then(|i| a.get_mut(i));
             }
         }
-        o.get_mut(&self.key)
+        o.get_folded_mut(self.fold, &self.key)
     }
 }
 
@@ -705,8 +764,8 @@ pub fn set(root: &mut Option<Json>, path: &Path, value: Json, force: bool) -> Re
             // rsyslog makes the object under the key as written (`a[5]`
             // too, when `a` is an array too short for it) and goes on
             // into it.
-            o.insert_shared(&s.key, Json::Object(Object::new()));
-            at = o.get_mut(&s.key).ok_or(NotSet)?;
+            o.insert_folded(s.fold, &s.key, Json::Object(Object::new()));
+            at = o.get_folded_mut(s.fold, &s.key).ok_or(NotSet)?;
             continue;
         }
         at = s.find_mut(at).ok_or(NotSet)?;
@@ -714,13 +773,22 @@ pub fn set(root: &mut Option<Json>, path: &Path, value: Json, force: bool) -> Re
     let Json::Object(parent) = at else {
         return Err(NotSet);
     };
-    match parent.get_mut(&leaf.key) {
-        Some(old) if !force => match (old, value) {
-            (Json::Object(o), Json::Object(v)) => o.merge(v),
-            (Json::Object(_), _) => return Err(NotSet),
-            (old, value) => *old = value,
-        },
-        _ => parent.insert_shared(&leaf.key, value),
+    let Some(i) = parent.position(leaf.fold, &leaf.key) else {
+        parent.insert_new(Entry {
+            fold: leaf.fold,
+            key: leaf.key.clone(),
+            value,
+        });
+        return Ok(());
+    };
+    let Some(old) = parent.slots[i].as_mut().map(|e| &mut e.value) else {
+        unreachable!("position finds a key, not a hole");
+    };
+    match (old, value) {
+        (old, value) if force => *old = value,
+        (Json::Object(o), Json::Object(v)) => o.merge(v),
+        (Json::Object(_), _) => return Err(NotSet),
+        (old, value) => *old = value,
     }
     Ok(())
 }
@@ -741,7 +809,7 @@ pub fn unset(root: &mut Option<Json>, path: &Path) -> bool {
         }
     }
     match at {
-        Json::Object(o) => o.remove(&leaf.key).is_some(),
+        Json::Object(o) => o.remove_folded(leaf.fold, &leaf.key).is_some(),
         _ => false,
     }
 }
@@ -782,10 +850,10 @@ pub fn encode(v: &Json, out: &mut Vec<u8>) {
             for s in &o.slots {
                 match s {
                     None => out.push(0),
-                    Some((k, v)) => {
+                    Some(e) => {
                         out.push(1);
-                        bytes(out, k.as_bytes());
-                        encode(v, out);
+                        bytes(out, e.key.as_bytes());
+                        encode(&e.value, out);
                     }
                 }
             }
@@ -828,7 +896,7 @@ fn decode_at(input: &mut &[u8], depth: usize) -> Option<Json> {
         }
         4 => {
             let n = take_u32(input)?;
-            Json::Str(take(input, n)?.into())
+            Json::str(take(input, n)?)
         }
         5 => {
             let n = take_u32(input)?;
@@ -855,7 +923,7 @@ fn decode_at(input: &mut &[u8], depth: usize) -> Option<Json> {
                     1 => {
                         let kn = take_u32(input)?;
                         let k = std::str::from_utf8(take(input, kn)?).ok()?;
-                        Some((Arc::from(k), decode_at(input, depth + 1)?))
+                        Some(Entry::new(Key::from(k), decode_at(input, depth + 1)?))
                     }
                     _ => return None,
                 });

@@ -138,7 +138,8 @@ impl Val<'_> {
     pub fn into_json(self) -> Json {
         match self {
             Val::Num(n) => Json::Int(n),
-            Val::Str(s) => Json::Str(s.into_owned().into()),
+            Val::Str(Cow::Borrowed(s)) => Json::str(s),
+            Val::Str(Cow::Owned(s)) => Json::Str(s.into()),
             Val::Json(j) => j.deep_copy(),
         }
     }

@@ -78,9 +78,14 @@ pub fn json(out: &mut Vec<u8>, v: &[u8], escape_all: bool) {
 /// at a time (SWAR): a word with no control byte, `"`, `/` or `\\` is
 /// skipped with a few arithmetic operations instead of eight lookups.
 #[inline]
-fn first_json_special(v: &[u8]) -> Option<usize> {
+pub(crate) fn first_json_special(v: &[u8]) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
     {
+        // Short values (a host name, a number's text) are most of them:
+        // a lookup per byte costs less there than a padded block.
+        if v.len() < 16 {
+            return v.iter().position(|&c| JSON_SPECIAL[usize::from(c)]);
+        }
         first_json_special_sse2(v)
     }
     #[cfg(not(target_arch = "x86_64"))]

@@ -711,7 +711,7 @@ impl Imfile {
         } else {
             1
         };
-        let filename: Json = Json::Str(f.path.as_os_str().as_encoded_bytes().into());
+        let filename: Json = Json::str(f.path.as_os_str().as_encoded_bytes());
         let mut said = 0;
         for (n, batch) in cut.chunks(per).enumerate() {
             let next = cut.get((n + 1) * per).map_or(end, |m| m.start);
