@@ -1300,6 +1300,52 @@ action(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")
     ("parse_json_seen_in_same_expression", "template(name=\"t\" type=\"string\" string=\"%$!user%|%msg%\n\")\nif $programname == 'jsonapp' and parse_json($msg, \"\\$!\") == 0 and $!user == \"bob\" then action(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n"),
     ("foreach_order_per_message", "template(name=\"t\" type=\"string\" string=\"%programname% %$.x%\n\")\nif $syslogseverity <= 5 then {\n set $.r = parse_json(\"[1,2,3]\", \"\\$.arr\");\n foreach ($.x in $.arr) do action(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\")\n}\n"),
     ("call_indirect_by_variable", "template(name=\"t\" type=\"string\" string=\"%syslogseverity% %programname%\n\")\nruleset(name=\"even\") { action(type=\"omfile\" file=\"@OUT@/a.log\" template=\"t\") }\nruleset(name=\"odd\") { action(type=\"omfile\" file=\"@OUT@/b.log\" template=\"t\") }\nif $syslogseverity % 2 == 0 then set $.rs = \"even\"; else set $.rs = \"odd\";\ncall_indirect $.rs;\n"),
+    ("template_var_names_lower_cased_by_default", r##"template(name="t" type="string" string="%$!User:::jsonf%|%$!NESTED!Up%|%$.Loc:::jsonf%|%$.j%\n")
+template(name="l" type="list") {
+ property(name="$!User" outname="UserName" format="jsonf")
+ constant(value="|")
+ property(name="$!nested!UP" outname="Up" format="jsonf")
+ constant(value="\n")
+}
+template(name="k" type="string" string="%$!User:::jsonf%|%$!nested!Up%|%$.Loc:::jsonf%\n" option.caseSensitive="on")
+$template L,"%$!User:::jsonf%|%$!Nested!up%\n"
+$template LK,"%$!User:::jsonf%|%$!Nested!up%\n",casesensitive
+if $programname == 'jsonapp' then {
+ set $.r = parse_json($msg, "\$!");
+ set $.Loc = "L";
+ set $.q = parse_json("{\"a\":1,\"A\":2,\"b\":3}", "\$.j");
+ action(type="omfile" file="@OUT@/a.log" template="t")
+ action(type="omfile" file="@OUT@/b.log" template="l")
+ action(type="omfile" file="@OUT@/c.log" template="k")
+ action(type="omfile" file="@OUT@/d.log" template="L")
+ action(type="omfile" file="@OUT@/e.log" template="LK")
+}
+"##),
+    ("variables_case_sensitive_on", r##"global(variables.caseSensitive="on")
+template(name="t" type="string" string="%$!user%|%$!User%|%$!nested!Up%|%$!nested!up%|%$.j%|%$!%\n")
+template(name="s" type="string" string="%$!user%|%$!User%|%$!nested!Up%|%$!nested!up%|%$!User:::jsonf%\n" option.caseSensitive="on")
+template(name="l" type="list" option.caseSensitive="on") {
+ property(name="$!User" outname="UserName" format="jsonf")
+ constant(value="|")
+ property(name="$!nested!Up" outname="Up" format="jsonf")
+ constant(value="\n")
+}
+$template LK,"%$!User%|%$!nested!Up%|%$!nested!up%\n",casesensitive
+if $programname == 'jsonapp' then {
+ set $.r = parse_json($msg, "\$!");
+ set $!User = "U";
+ set $!USER = "V";
+ unset $!USER;
+ set $.q = parse_json("{\"a\":1,\"A\":2,\"b\":3}", "\$.j");
+ if exists($!nested!up) then set $!seen = "lower";
+ if exists($!nested!Up) then set $!seen2 = "exact";
+ if $!User == "U" and $!user != "U" then set $!cmp = "ok";
+ action(type="omfile" file="@OUT@/a.log" template="t")
+ action(type="omfile" file="@OUT@/b.log" template="s")
+ action(type="omfile" file="@OUT@/c.log" template="l")
+ action(type="omfile" file="@OUT@/d.log" template="LK")
+}
+"##),
 ];
 
 const HEADER: &str = "global(net.enableDNS=\"off\" workDirectory=\"@DIR@\")\n\

@@ -12,7 +12,8 @@
 //!   `b` where `a` was); setting an existing key replaces its value in
 //!   place and keeps the key's first spelling;
 //! - keys compare ASCII-case-insensitively (rsyslog's default,
-//!   `variables.caseSensitive="off"`);
+//!   `variables.caseSensitive="off"`), or byte for byte once
+//!   [`set_case_sensitive`] says so (`"on"`);
 //! - a double read from JSON text keeps that text (`1.50` prints as
 //!   written; one difference: an unsigned exponent gains its `+`, `1e3`
 //!   prints `1e+3`, as serde_json hands it over);
@@ -23,6 +24,8 @@
 //! [`DEPTH_MAX`] levels of nesting; rendering never fails.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use compact_str::CompactString;
 
 /// Nesting limit of every tree: what parsing (serde_json's own limit),
@@ -101,9 +104,31 @@ pub fn fold(key: &str) -> u64 {
     f
 }
 
-/// Whether `key` (whose fold is `f`) is `e`'s key, ignoring ASCII case.
+/// `global(variables.caseSensitive=)`: whether keys compare byte for
+/// byte. Process-wide, as libfastjson's switch is in rsyslog 8.2302
+/// (`fjson_global_do_case_sensitive_comparison`): the configuration that
+/// is loaded sets it, before any message exists.
+static CASE_SENSITIVE: AtomicBool = AtomicBool::new(false);
+
+/// Sets how keys compare from now on (see [`CASE_SENSITIVE`]).
+pub fn set_case_sensitive(on: bool) {
+    CASE_SENSITIVE.store(on, Ordering::Relaxed);
+}
+
+/// Whether keys compare byte for byte.
+pub fn case_sensitive() -> bool {
+    CASE_SENSITIVE.load(Ordering::Relaxed)
+}
+
+/// Whether `key` (whose fold is `f`) is `e`'s key. The fold ignores case
+/// either way, so it only ever rules keys out.
 fn same_key(e: &Entry, f: u64, key: &str) -> bool {
-    e.fold == f && (key.len() <= 7 || e.key.eq_ignore_ascii_case(key))
+    e.fold == f
+        && if case_sensitive() {
+            e.key == key
+        } else {
+            key.len() <= 7 || e.key.eq_ignore_ascii_case(key)
+        }
 }
 
 impl Object {
@@ -232,23 +257,30 @@ impl ObjectBuilder {
         if self.index.is_none() && self.obj.slots.len() < BUILDER_SCAN_MAX {
             return self.obj.insert_key(&key, value);
         }
-        let lower = |k: &str| -> Box<[u8]> { k.as_bytes().to_ascii_lowercase().into() };
+        let sensitive = case_sensitive();
+        let index_key = |k: &str| -> Box<[u8]> {
+            if sensitive {
+                k.as_bytes().into()
+            } else {
+                k.as_bytes().to_ascii_lowercase().into()
+            }
+        };
         let slots = &self.obj.slots;
         let index = self.index.get_or_insert_with(|| {
             slots
                 .iter()
                 .enumerate()
-                .filter_map(|(i, s)| s.as_ref().map(|e| (lower(&e.key), i)))
+                .filter_map(|(i, s)| s.as_ref().map(|e| (index_key(&e.key), i)))
                 .collect()
         });
-        match index.get(&lower(&key)) {
+        match index.get(&index_key(&key)) {
             Some(&i) => {
                 if let Some(e) = self.obj.slots[i].as_mut() {
                     e.value = value;
                 }
             }
             None => {
-                index.insert(lower(&key), self.obj.slots.len());
+                index.insert(index_key(&key), self.obj.slots.len());
                 self.obj.slots.push(Some(Entry::new(key, value)));
             }
         }

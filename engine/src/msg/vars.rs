@@ -7,7 +7,8 @@
 //! trees themselves. Guarantees: a message that no statement touches
 //! carries no variables and pays nothing (the message holds
 //! `Option<Box<Vars>>`); names compare ASCII-case-insensitively, as in
-//! rsyslog 8.2302 (`variables.caseSensitive="off"`).
+//! rsyslog 8.2302 (`variables.caseSensitive="off"`), or byte for byte
+//! (`"on"`, see [`json::set_case_sensitive`]).
 
 use super::json::{self, Json, NotSet, Path};
 

@@ -17,6 +17,7 @@ mod field;
 mod parse;
 
 use crate::date;
+use crate::msg::json::Path;
 use crate::msg::Message;
 use crate::prop::{self, Env, PropId, PropRef};
 
@@ -188,6 +189,33 @@ impl Template {
     /// `option.jsonf`: render the values as one flat JSON object.
     pub fn with_jsonf(mut self, on: bool) -> Template {
         self.jsonf = on;
+        self
+    }
+
+    /// `option.caseSensitive` (legacy: `casesensitive`). Off, rsyslog's
+    /// default, writes the names of `$!`, `$.` and `$/` properties and
+    /// their JSON keys (`outname`) in lower case, as rsyslog 8.2302 does
+    /// to string, list and legacy templates; on keeps them as written.
+    /// It matters where keys compare byte for byte
+    /// (`variables.caseSensitive="on"`) and for the keys `jsonf` writes.
+    pub fn with_case_sensitive(mut self, on: bool) -> Template {
+        if on {
+            return self;
+        }
+        let Body::Steps(steps) = &mut self.body else {
+            return self;
+        };
+        for step in steps {
+            let Step::Field(f) = step else { continue };
+            if !matches!(f.prop.id, PropId::Var(_)) {
+                continue;
+            }
+            let lower = f.prop.var_name.to_ascii_lowercase();
+            f.prop.path = Path::parse(&lower);
+            f.prop.var_name = lower.into();
+            f.outname = f.outname.to_ascii_lowercase().into();
+            f.prepare();
+        }
         self
     }
 

@@ -125,6 +125,39 @@ fn list_template_jsonf() {
 }
 
 #[test]
+fn variable_names_are_lower_cased_unless_case_sensitive() {
+    // Keys compare ignoring case (the default), so the value is found
+    // either way; the key jsonf writes shows what option.caseSensitive did.
+    let mut m = msg("<13>Oct  1 22:14:15 h1 t: hi");
+    let user = crate::msg::json::Path::parse("user");
+    m.vars_mut()
+        .set(
+            crate::msg::vars::VarScope::Message,
+            &user,
+            crate::msg::json::Json::str(b"alice"),
+            false,
+        )
+        .unwrap();
+    let text = "%$!User:::jsonf%|%msg%";
+    let env = Env::new(now(), "myhost");
+    for (sensitive, want) in [
+        (false, "\"user\":\"alice\"| hi"),
+        (true, "\"User\":\"alice\"| hi"),
+    ] {
+        let t = Template::from_string("t", text, Syntax::RainerScript)
+            .unwrap()
+            .with_case_sensitive(sensitive);
+        let mut out = Vec::new();
+        t.render(&m, &env, &mut RenderBuf::new(), &mut out);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            want,
+            "caseSensitive={sensitive}"
+        );
+    }
+}
+
+#[test]
 fn dates() {
     let m = "<13>1 2026-03-05T07:08:09.123456+01:00 h a - - - x";
     assert_eq!(

@@ -205,6 +205,7 @@ impl Builder {
         let text = &body[..end];
         let mut escape = TemplateEscape::None;
         let mut jsonf = false;
+        let mut case_sensitive = false;
         // A comment may follow the options.
         let options = body[end + 1..].split(" #").next().unwrap_or_default();
         for opt in options.split(',').map(|o| o.trim().to_ascii_lowercase()) {
@@ -215,10 +216,7 @@ impl Builder {
                 "json" => escape = TemplateEscape::Json,
                 "jsonf" => jsonf = true,
                 "nosql" => escape = TemplateEscape::None,
-                "casesensitive" => self.err(
-                    pos,
-                    format!("$template {name}: option casesensitive is not supported by corelog yet (issue #17)"),
-                ),
+                "casesensitive" => case_sensitive = true,
                 other => {
                     let hint = suggestion(
                         other,
@@ -232,7 +230,13 @@ impl Builder {
             }
         }
         match Template::from_string(&name, text, Syntax::Legacy) {
-            Ok(t) => self.add_template(name, t.with_escape(escape).with_jsonf(jsonf), pos),
+            Ok(t) => self.add_template(
+                name,
+                t.with_escape(escape)
+                    .with_jsonf(jsonf)
+                    .with_case_sensitive(case_sensitive),
+                pos,
+            ),
             Err(e) => self.err(pos, format!("$template {name}: {}", e.message)),
         }
     }

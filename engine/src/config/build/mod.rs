@@ -56,7 +56,11 @@ pub fn build_checked(
             .errors
             .retain(|e| !e.message.contains("has no actions"));
     }
-    b.finish(sources)
+    let plan = b.finish(sources)?;
+    // Process-wide, as libfastjson's switch is in rsyslog: the
+    // configuration loaded last decides, before any message exists.
+    crate::msg::json::set_case_sensitive(plan.globals.variables_case_sensitive);
+    Ok(plan)
 }
 
 /// An input waiting for the end of the configuration, when every global

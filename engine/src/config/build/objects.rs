@@ -374,6 +374,9 @@ impl Builder {
                 "template(): at most one of option.sql, option.stdsql, option.json, option.jsonf",
             );
         }
+        let case_sensitive = o
+            .get("option.caseSensitive")
+            .is_some_and(|p| parse_bool(&p.value.text()) == Some(true));
         if let Some(p) = o
             .get("subtree")
             .filter(|_| !kind.eq_ignore_ascii_case("subtree"))
@@ -396,7 +399,7 @@ impl Builder {
                     return;
                 };
                 match Template::from_string(&name, &text, Syntax::RainerScript) {
-                    Ok(t) => t,
+                    Ok(t) => t.with_case_sensitive(case_sensitive),
                     Err(e) => {
                         // Point into the string: after `string="`, at the offset.
                         let pos = o.get("string").map_or(o.pos, |p| Pos {
@@ -408,9 +411,11 @@ impl Builder {
                     }
                 }
             }
-            "list" => Template::from_steps(&name, self.list_items(&name, &o.items)),
+            "list" => Template::from_steps(&name, self.list_items(&name, &o.items))
+                .with_case_sensitive(case_sensitive),
             // rsyslog renders a subtree template as the property itself:
-            // a string as it is, anything else as spaced JSON.
+            // a string as it is, anything else as spaced JSON; its path
+            // keeps its case whatever option.caseSensitive says.
             "subtree" => match o.get("subtree").map(|p| (p.value.text(), p.pos)) {
                 Some((path, _)) if path.starts_with("$!") && !path.contains('%') => {
                     match Template::from_string(&name, &format!("%{path}%"), Syntax::RainerScript) {

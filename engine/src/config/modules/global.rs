@@ -142,7 +142,7 @@ pub static TABLE: Table = Table {
         Param::new("abortOnFailedQueueStartup", Type::Bool, "off")
             .warned("corelogd never starts when a queue cannot, whichever value"),
         Param::new("variables.caseSensitive", Type::Bool, "off")
-            .refused("case-sensitive variable names are not built yet (issue #17)"),
+            .note("on: `$!`, `$.` and `$/` keys compare byte for byte (in rules, templates, parsed JSON); off: ASCII case ignored"),
         Param::new("environment", Type::Array, "").refused(
             "setting the environment is not built yet; TZ, for one, would not change the time zone corelogd stamps messages with",
         ),
@@ -247,6 +247,9 @@ pub struct Globals {
     pub max_message_size: i64,
     pub parse: ParseOptions,
     pub preserve_fqdn: bool,
+    /// `variables.caseSensitive`: keys of `$!`, `$.` and `$/` compare
+    /// byte for byte (see [`crate::msg::json::set_case_sensitive`]).
+    pub variables_case_sensitive: bool,
     pub local_hostname: Option<String>,
     pub umask: Option<u32>,
     /// `$MaxOpenFiles`: the open-files limit to set (else the hard limit).
@@ -322,6 +325,7 @@ impl Default for Globals {
             max_message_size: 8096,
             parse: ParseOptions::default(),
             preserve_fqdn: false,
+            variables_case_sensitive: false,
             local_hostname: None,
             umask: None,
             max_open_files: None,
@@ -378,6 +382,9 @@ pub fn apply(r: &Resolved, g: &mut Globals) -> Result<(), (Pos, String)> {
     }
     if let Some(b) = r.given_bool("preserveFQDN") {
         g.preserve_fqdn = b;
+    }
+    if let Some(b) = r.given_bool("variables.caseSensitive") {
+        g.variables_case_sensitive = b;
     }
     if let Some(b) = r.given_bool("processInternalMessages") {
         g.internal.process = b;

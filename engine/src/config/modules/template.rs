@@ -30,8 +30,8 @@ pub static TEMPLATE: Table = Table {
         Param::new("option.jsonftree", Type::Bool, "off").refused(
             "option.jsonftree is not in rsyslog 8.2302 (a later release added it) and is not built",
         ),
-        Param::new("option.caseSensitive", Type::Bool, "off").refused(
-            "case-sensitive property names in list templates are not built yet (issue #17)",
+        Param::new("option.caseSensitive", Type::Bool, "off").note(
+            "off: names of $!, $. and $/ properties and their outname are lower-cased, as rsyslog does",
         ),
     ],
 };
