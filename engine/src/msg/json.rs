@@ -349,6 +349,21 @@ impl Json {
         }
     }
 
+    /// [`Json::depth`] and [`Json::weight`] in one walk.
+    pub fn measure(&self) -> (usize, usize) {
+        match self {
+            Json::Array(a) => a.iter().fold((1, 32), |(d, w), v| {
+                let (vd, vw) = v.measure();
+                (d.max(1 + vd), w + vw)
+            }),
+            Json::Object(o) => o.iter().fold((1, 32), |(d, w), (k, v)| {
+                let (vd, vw) = v.measure();
+                (d.max(1 + vd), w + 32 + k.len() + vw)
+            }),
+            scalar => (0, scalar.weight()),
+        }
+    }
+
     /// Roughly the memory it holds: its bytes, and 32 for each value and
     /// key.
     pub fn weight(&self) -> usize {
@@ -516,16 +531,33 @@ fn trim_zeros(s: &str) -> &str {
 /// ignored (`{"a":1} trailing` reads as `{"a":1}`). Errors say what is
 /// wrong in serde_json's words.
 pub fn parse(text: &[u8]) -> Result<Json, String> {
-    let mut de = serde_json::Deserializer::from_slice(text);
-    Json::deserialize(&mut de).map_err(|e| e.to_string())
+    read(text, false)
 }
 
 /// Reads JSON text that must hold one value and nothing else but blanks
 /// (mmjsonparse's rule).
 pub fn parse_strict(text: &[u8]) -> Result<Json, String> {
-    let mut de = serde_json::Deserializer::from_slice(text);
+    read(text, true)
+}
+
+/// Text that is UTF-8 throughout (nearly all of it) is checked once, in
+/// one pass, and read as `str`, so that serde_json does not check each
+/// string again; other text is read as bytes, with serde_json's errors.
+fn read(text: &[u8], whole: bool) -> Result<Json, String> {
+    match std::str::from_utf8(text) {
+        Ok(s) => read_from(serde_json::Deserializer::from_str(s), whole),
+        Err(_) => read_from(serde_json::Deserializer::from_slice(text), whole),
+    }
+}
+
+fn read_from<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    whole: bool,
+) -> Result<Json, String> {
     let v = Json::deserialize(&mut de).map_err(|e| e.to_string())?;
-    de.end().map_err(|e| e.to_string())?;
+    if whole {
+        de.end().map_err(|e| e.to_string())?;
+    }
     Ok(v)
 }
 
@@ -772,8 +804,21 @@ pub struct NotSet;
 ///
 /// `reset` replaces whatever is there.
 pub fn set(root: &mut Option<Json>, path: &Path, value: Json, force: bool) -> Result<(), NotSet> {
+    let depth = value.depth();
+    set_measured(root, path, value, depth, force)
+}
+
+/// [`set`] of a value whose [`Json::depth`] is known.
+pub fn set_measured(
+    root: &mut Option<Json>,
+    path: &Path,
+    value: Json,
+    depth: usize,
+    force: bool,
+) -> Result<(), NotSet> {
+    debug_assert_eq!(depth, value.depth());
     // No tree deeper than DEPTH_MAX, whatever the rules do.
-    if path.segs.len() + value.depth() > DEPTH_MAX - 1 {
+    if path.segs.len() + depth > DEPTH_MAX - 1 {
         return Err(NotSet);
     }
     let Some((leaf, parents)) = path.segs.split_last() else {

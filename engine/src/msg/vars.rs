@@ -68,12 +68,13 @@ impl Vars {
         value: Json,
         force: bool,
     ) -> Result<(), NotSet> {
-        let w = value.weight();
+        let (depth, w) = value.measure();
+        debug_assert_eq!((depth, w), (value.depth(), value.weight()));
         if self.weight.saturating_add(w) > json::VARS_WEIGHT_MAX {
             return Err(NotSet);
         }
         let root = self.root_mut(scope).ok_or(NotSet)?;
-        json::set(root, path, value, force)?;
+        json::set_measured(root, path, value, depth, force)?;
         self.weight += w;
         Ok(())
     }

@@ -48,13 +48,13 @@ impl Globals {
 
     pub fn set(&self, path: &Path, value: Json, force: bool) -> Result<(), NotSet> {
         use std::sync::atomic::Ordering;
-        let w = value.weight();
+        let (depth, w) = value.measure();
         let mut tree = self.lock();
         let now = self.weight.load(Ordering::Relaxed);
         if now.saturating_add(w) > GLOBALS_WEIGHT_MAX {
             return Err(NotSet);
         }
-        json::set(&mut tree, path, value, force)?;
+        json::set_measured(&mut tree, path, value, depth, force)?;
         self.weight.store(now + w, Ordering::Relaxed);
         Ok(())
     }
