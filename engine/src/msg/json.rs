@@ -106,8 +106,9 @@ pub fn fold(key: &str) -> u64 {
 
 /// `global(variables.caseSensitive=)`: whether keys compare byte for
 /// byte. Process-wide, as libfastjson's switch is in rsyslog 8.2302
-/// (`fjson_global_do_case_sensitive_comparison`): the configuration that
-/// is loaded sets it, before any message exists.
+/// (`fjson_global_do_case_sensitive_comparison`): loading a configuration
+/// turns it off, then sets it where `global()` is read, before any
+/// message exists.
 static CASE_SENSITIVE: AtomicBool = AtomicBool::new(false);
 
 /// Sets how keys compare from now on (see [`CASE_SENSITIVE`]).
@@ -143,13 +144,14 @@ impl Object {
             .position(|s| s.as_ref().is_some_and(|e| same_key(e, f, key)))
     }
 
-    /// The value under `key` (ASCII case ignored).
+    /// The value under `key` (ASCII case ignored unless
+    /// [`case_sensitive`]).
     pub fn get(&self, key: &str) -> Option<&Json> {
         self.get_folded(fold(key), key)
     }
 
     /// [`Object::get`] with the key's [`fold`] already made.
-    pub fn get_folded(&self, f: u64, key: &str) -> Option<&Json> {
+    pub(crate) fn get_folded(&self, f: u64, key: &str) -> Option<&Json> {
         let i = self.position(f, key)?;
         self.slots[i].as_ref().map(|e| &e.value)
     }
@@ -166,16 +168,32 @@ impl Object {
     /// Sets `key`: in place when it exists, else in the first hole, else at
     /// the end.
     pub fn insert(&mut self, key: &str, value: Json) {
-        self.insert_key(&Key::from(key), value);
+        let f = fold(key);
+        match self.get_folded_mut(f, key) {
+            Some(v) => *v = value,
+            None => self.insert_new(Entry {
+                fold: f,
+                key: Key::from(key),
+                value,
+            }),
+        }
     }
 
-    /// [`Object::insert`] with a key already made.
-    pub fn insert_key(&mut self, key: &Key, value: Json) {
-        self.insert_folded(fold(key), key, value);
+    /// [`Object::insert`] of a key that is this object's to keep.
+    pub fn insert_owned(&mut self, key: Key, value: Json) {
+        let f = fold(&key);
+        match self.get_folded_mut(f, &key) {
+            Some(v) => *v = value,
+            None => self.insert_new(Entry {
+                fold: f,
+                key,
+                value,
+            }),
+        }
     }
 
-    /// [`Object::insert_key`] with the key's [`fold`] already made.
-    pub fn insert_folded(&mut self, f: u64, key: &Key, value: Json) {
+    /// [`Object::insert`] of a key whose [`fold`] is made.
+    fn insert_folded(&mut self, f: u64, key: &Key, value: Json) {
         if let Some(v) = self.get_folded_mut(f, key) {
             *v = value;
             return;
@@ -233,7 +251,10 @@ impl Object {
     /// Adds every key of `other` (rsyslog's `jsonMerge`).
     pub fn merge(&mut self, other: Object) {
         for e in other.slots.into_iter().flatten() {
-            self.insert_folded(e.fold, &e.key, e.value);
+            match self.get_folded_mut(e.fold, &e.key) {
+                Some(v) => *v = e.value,
+                None => self.insert_new(e),
+            }
         }
     }
 }
@@ -255,7 +276,7 @@ impl ObjectBuilder {
     /// Adds `key` (the last value wins, at the first key's place).
     pub fn insert(&mut self, key: Key, value: Json) {
         if self.index.is_none() && self.obj.slots.len() < BUILDER_SCAN_MAX {
-            return self.obj.insert_key(&key, value);
+            return self.obj.insert_owned(key, value);
         }
         let sensitive = case_sensitive();
         let index_key = |k: &str| -> Box<[u8]> {
@@ -574,8 +595,9 @@ impl<'de> Deserialize<'de> for Json {
     }
 }
 
-/// Builds the tree straight from the parser: no intermediate value, one
-/// allocation per string and key.
+/// Builds the tree straight from the parser: no intermediate value; a
+/// string or key allocates only when it is too long to live inline
+/// ([`Text`], [`Key`]).
 struct JsonVisitor;
 
 impl<'de> Visitor<'de> for JsonVisitor {
@@ -696,9 +718,9 @@ fn is_integer_text(t: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seg {
     /// The whole key as written, `a[1]` included.
-    pub key: Key,
+    key: Key,
     /// The key's [`fold`], made once.
-    pub fold: u64,
+    fold: u64,
     /// `(a, 1)` for `a[1]`.
     pub index: Option<(Box<str>, i64)>,
 }

@@ -46,6 +46,9 @@ pub fn build_checked(
     sources: Sources,
     errors: Vec<ConfigError>,
 ) -> Result<Plan, ConfigErrors> {
+    // rsyslogd's own start: keys ignore case until global() says
+    // otherwise (see Builder::global_object).
+    crate::msg::json::set_case_sensitive(false);
     let mut b = Builder::new();
     let had_read_errors = !errors.is_empty();
     b.diag.errors = errors;
@@ -59,7 +62,11 @@ pub fn build_checked(
     let plan = b.finish(sources)?;
     // Process-wide, as libfastjson's switch is in rsyslog: the
     // configuration loaded last decides, before any message exists.
-    crate::msg::json::set_case_sensitive(plan.globals.variables_case_sensitive);
+    assert_eq!(
+        crate::msg::json::case_sensitive(),
+        plan.globals.variables_case_sensitive,
+        "global() set the key comparison as it was read"
+    );
     Ok(plan)
 }
 

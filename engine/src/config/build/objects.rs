@@ -97,6 +97,10 @@ impl Builder {
             self.diag.err(pos, e);
         }
         r.finish();
+        // From here on, as rsyslog flips libfastjson's switch when it reads
+        // global(): a lookup table read later sees the same keys as the
+        // rules will.
+        crate::msg::json::set_case_sensitive(self.globals.variables_case_sensitive);
     }
 
     pub(super) fn module_object(&mut self, o: &Object) {
