@@ -4,11 +4,6 @@
 
 use std::sync::Arc;
 
-/// The allocator `corelogd` runs with, so that what the benchmarks
-/// measure is what the daemon does.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use bytes::Bytes;
 use corelog::template::{parse_list_property, Step};
 use corelog::{Env, Origin, Template, Timestamp};

@@ -19,13 +19,6 @@ use clap::Parser;
 use corelog::config::{self, Plan};
 use corelog::runtime::{self, pidfile::PidFile, signals::Signals};
 
-/// mimalloc: messages that set variables or parse JSON allocate their
-/// trees, and glibc's allocator spent a fifth of that path on itself
-/// (`malloc_consolidate`, bins); mimalloc keeps a thread's free lists to
-/// the thread, which is how the thread-per-core engine allocates.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The configuration used when no `-f` is given.
 const DEFAULT_CONFIG: &str = include_str!("../default.conf");
 
