@@ -283,10 +283,15 @@ fn rotate(path: &Path, n: usize, how: Rotation, w: &Writer) -> Option<(u64, u64)
                 .unwrap()
                 .set_len(0)
                 .unwrap();
-            // A batch written before the truncation is counted a moment
-            // after its write: wait for it, so the window holds it.
-            std::thread::sleep(Duration::from_millis(10));
-            Some((from, w.written()))
+            // The writer counts a batch under its file lock, after the
+            // write: with the lock held, every batch written before the
+            // truncation is counted, and none written after has begun. (A
+            // fixed wait lost that race on a loaded machine.)
+            let end = {
+                let _f = w.file.lock().unwrap();
+                w.written()
+            };
+            Some((from, end))
         }
     }
 }
