@@ -279,6 +279,10 @@ fn object_for(table: &'static Table, p: &Param) -> Option<String> {
         _ if is(&modules::mm::ANON) => {
             "module(load=\"mmanon\")\n*.* action(type=\"mmanon\" {})".into()
         }
+        // key= and step= count only in their modes; key mode takes both.
+        _ if is(&modules::mm::SEQUENCE) => {
+            "module(load=\"mmsequence\")\n*.* action(type=\"mmsequence\" mode=\"key\" {})".into()
+        }
         _ if is(&modules::mm::UTF8FIX) => {
             "module(load=\"mmutf8fix\")\n*.* action(type=\"mmutf8fix\" {})".into()
         }

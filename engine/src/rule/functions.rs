@@ -390,7 +390,7 @@ pub fn call<'a>(
         Func::Random => Val::Num(match arg(0, cx).to_num() {
             (max, true) if max != 0 => {
                 // rsyslog: labs(random()) % max, random() in [0, 2^31).
-                let x = i64::from(fastrand_u31());
+                let x = i64::from(random_u31());
                 x.wrapping_rem(max)
             }
             _ => 0,
@@ -725,7 +725,7 @@ fn done<'a>(cx: &mut Cx, v: Val<'a>) -> Val<'a> {
 }
 
 /// A random number in `[0, 2^31)`, as glibc's `random()` gives.
-fn fastrand_u31() -> u32 {
+pub(crate) fn random_u31() -> u32 {
     use std::cell::Cell;
     thread_local! {
         static STATE: Cell<u64> = Cell::new({

@@ -25,6 +25,7 @@ pub mod functions;
 pub mod globals;
 pub mod lookup;
 pub mod modify;
+pub mod sequence;
 pub mod stats;
 
 use crate::msg::json::Json;

@@ -1,11 +1,13 @@
 //! Message modifiers: rsyslog's `mm*` action modules, run by the rule
 //! engine inline, at their place among the statements, on the message
 //! itself (as rsyslog runs them on a direct queue): `mmjsonparse`,
-//! `mmpstrucdata`, `mmfields`, `mmrm1stspace`, `mmutf8fix`.
+//! `mmpstrucdata`, `mmfields`, `mmrm1stspace`, `mmutf8fix`, `mmanon`,
+//! `mmsequence`.
 //!
 //! In: a message, mutable, and the modifier's typed settings. Out: the
 //! message with variables added (`$!…` by default, or the tree given as
-//! `container`/`jsonRoot`), `$parsesuccess` set (mmjsonparse), or its
+//! `container`/`jsonRoot`, a number as `var` for mmsequence),
+//! `$parsesuccess` set (mmjsonparse), or its
 //! `msg` changed (mmrm1stspace, mmutf8fix). Semantics are those of the
 //! rsyslog 8.2302 modules, each cited below.
 //!
@@ -73,6 +75,12 @@ pub enum Modifier {
     Utf8Fix { mode: Utf8Mode, replacement: u8 },
     /// `mmanon(…)`: addresses in `msg` anonymised.
     Anon(Box<super::anon::Anon>),
+    /// `mmsequence(mode= from= to= step= key= var=)`: the next number
+    /// set into `var`.
+    Sequence {
+        sequence: super::sequence::Sequence,
+        var: Root,
+    },
 }
 
 impl Modifier {
@@ -113,6 +121,9 @@ impl Modifier {
                     m.msg.start += 1;
                     m.msg.len -= 1;
                 }
+            }
+            Modifier::Sequence { sequence, var } => {
+                add(m, globals, var, Json::Int(sequence.next()));
             }
             Modifier::Anon(a) => {
                 if let Some(new) = a.apply(m.slice(m.msg)) {

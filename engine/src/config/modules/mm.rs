@@ -1,5 +1,6 @@
 //! The message modifiers corelog runs: `mmjsonparse`, `mmpstrucdata`,
-//! `mmfields`, `mmrm1stspace`, `mmutf8fix` (rsyslog 8.2302's parameters).
+//! `mmfields`, `mmrm1stspace`, `mmutf8fix`, `mmanon`, `mmsequence`
+//! (rsyslog 8.2302's parameters).
 //!
 //! In: an `action(type="mm…")`'s own parameters. Out: a typed
 //! [`Modifier`], which the rule engine runs inline at the action's place
@@ -8,6 +9,7 @@
 use crate::config::param::{Param, Resolved, Table, Type};
 use crate::rule::anon::{Anon, Family, Mode};
 use crate::rule::modify::{Modifier, Root, Utf8Mode};
+use crate::rule::sequence::{Sequence, SequenceMode};
 
 /// mmanon's modes (`rewrite` is `simple`'s other name; `simple` is IPv4's
 /// only).
@@ -141,6 +143,91 @@ pub static UTF8FIX: Table = Table {
     ],
 };
 
+pub static SEQUENCE: Table = Table {
+    object: "action(type=\"mmsequence\")",
+    params: &[
+        Param::new(
+            "mode",
+            Type::Enum(&["random", "instance", "key"]),
+            "instance",
+        ),
+        Param::new(
+            "from",
+            Type::Int {
+                min: 0,
+                max: i32::MAX as i64,
+            },
+            "0",
+        ),
+        Param::new(
+            "to",
+            Type::Int {
+                min: 1,
+                max: i32::MAX as i64,
+            },
+            "2147483647",
+        )
+        .note("numbers are below it: [from, to)"),
+        Param::new(
+            "step",
+            Type::Int {
+                min: 0,
+                max: i32::MAX as i64,
+            },
+            "1",
+        )
+        .note("not with mode=\"random\""),
+        Param::new("key", Type::Str, "")
+            .sample("hosts")
+            .note("mode=\"key\" only: instances with the same key share one counter"),
+        Param::new("var", Type::Str, "$!mmsequence").sample("$.seq"),
+    ],
+};
+
+/// mmsequence's settings. What rsyslog logs and then ignores (an unknown
+/// mode, a `var` that is not a variable) or leaves without effect (`key`
+/// outside key mode, `step` in random mode) is an error here; so is a
+/// random range that rsyslog would divide by zero for.
+fn sequence(r: &Resolved) -> Result<Modifier, (String, String)> {
+    let mode = [
+        SequenceMode::Random,
+        SequenceMode::Instance,
+        SequenceMode::Key,
+    ][r.choice("mode")];
+    let (from, to, step) = (r.int("from"), r.int("to"), r.int("step"));
+    let key = r.opt_str("key").unwrap_or_default();
+    let var = r.opt_str("var").unwrap_or_default();
+    if mode != SequenceMode::Key && r.given("key") {
+        return Err(("key".into(), "key= names a counter shared by instances of mode=\"key\"; this instance keeps its own (set mode=\"key\" or remove key=)".into()));
+    }
+    if mode == SequenceMode::Random {
+        if r.given("step") {
+            return Err((
+                "step".into(),
+                "step= has no effect with mode=\"random\", which draws from [from, to)".into(),
+            ));
+        }
+        if to <= from {
+            return Err(("to".into(), format!("mode=\"random\" draws from [from, to): to=\"{to}\" must be above from=\"{from}\"")));
+        }
+    }
+    let root = var
+        .starts_with('$')
+        .then(|| Root::parse(&var))
+        .flatten()
+        .filter(|root| !root.path.segs.is_empty());
+    let Some(var) = root else {
+        return Err((
+            "var".into(),
+            format!("var=\"{var}\" must name a variable: $!…, $.… or $/…, as rsyslog requires"),
+        ));
+    };
+    Ok(Modifier::Sequence {
+        sequence: Sequence::new(mode, from, to, step, &key),
+        var,
+    })
+}
+
 /// The modifier `name` with its resolved parameters; an error names the
 /// parameter.
 pub fn resolve(name: &str, r: &Resolved) -> Result<Modifier, (String, String)> {
@@ -186,6 +273,7 @@ pub fn resolve(name: &str, r: &Resolved) -> Result<Modifier, (String, String)> {
         }
         "mmrm1stspace" => Modifier::Rm1stSpace,
         "mmanon" => Modifier::Anon(Box::new(anon(r))),
+        "mmsequence" => sequence(r)?,
         _ => Modifier::Utf8Fix {
             mode: if r.choice("mode") == 1 {
                 Utf8Mode::ControlCharacters
@@ -195,4 +283,47 @@ pub fn resolve(name: &str, r: &Resolved) -> Result<Modifier, (String, String)> {
             replacement: char_of("replacementChar", b' '),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config;
+
+    /// The first error of loading `action`, as `line:col message`.
+    fn error(action: &str) -> String {
+        let text = format!("module(load=\"mmsequence\")\n{action}\n*.* /dev/null\n");
+        let e = config::load_str("t.conf", &text).expect_err("refused");
+        let first = &e.errors[0];
+        format!("{}:{} {}", first.pos.line, first.pos.col, first.message)
+    }
+
+    #[test]
+    fn what_rsyslog_would_ignore_in_mmsequence_is_an_error_at_its_place() {
+        let e = error(r#"action(type="mmsequence" key="k")"#);
+        assert!(e.starts_with("2:26 key= names a counter"), "{e}");
+        let e = error(r#"action(type="mmsequence" mode="random" step="2")"#);
+        assert!(e.starts_with("2:40 step= has no effect"), "{e}");
+        let e = error(r#"action(type="mmsequence" mode="random" from="5" to="5")"#);
+        assert!(e.starts_with("2:49 mode=\"random\" draws from"), "{e}");
+        for var in ["!x", "$x", "$!", "mmsequence"] {
+            let e = error(&format!(r#"action(type="mmsequence" var="{var}")"#));
+            assert!(e.starts_with("2:26 var="), "{var}: {e}");
+        }
+        let e = error(r#"action(type="mmsequence" mode="sequential")"#);
+        assert!(e.starts_with("2:26 "), "{e}");
+        let e = error(r#"action(type="mmsequence" to="0")"#);
+        assert!(e.starts_with("2:26 "), "{e}");
+    }
+
+    #[test]
+    fn mmsequence_loads_with_rsyslogs_defaults_and_each_mode() {
+        for action in [
+            r#"action(type="mmsequence")"#,
+            r#"action(type="mmsequence" mode="key" key="mm-config-test" var="$.n")"#,
+            r#"action(type="mmsequence" mode="random" from="1" to="2" var="$/r")"#,
+        ] {
+            let text = format!("module(load=\"mmsequence\")\n{action}\n*.* /dev/null\n");
+            config::load_str("t.conf", &text).unwrap_or_else(|e| panic!("{action}: {e}"));
+        }
+    }
 }

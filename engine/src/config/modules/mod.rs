@@ -335,6 +335,15 @@ pub static MODULES: &[Module] = &[
         renames: &[],
     },
     Module {
+        name: "mmsequence",
+        builtin: false,
+        kind: ModuleKind::Modifier,
+        module: &EMPTY_MODULE,
+        instance: &mm::SEQUENCE,
+        refused: None,
+        renames: &[],
+    },
+    Module {
         name: "pmrfc3164",
         builtin: true,
         kind: ModuleKind::Parser,
