@@ -238,6 +238,8 @@ pub struct Scope<'a> {
     pub dyn_stats: Option<&'a HashMap<String, Arc<super::stats::DynStats>>>,
     /// `percentile_stats()` buckets defined so far.
     pub percentile_stats: Option<&'a HashMap<String, Arc<super::stats::PercentileStats>>>,
+    /// Whether fmhash is loaded (its `hash…()` functions known).
+    pub fmhash: bool,
 }
 
 impl CExpr {

@@ -30,6 +30,7 @@ use crate::msg::timestamp::{parse_rfc3164, parse_rfc3339};
 use crate::msg::vars::VarScope;
 use crate::msg::Message;
 use crate::prop::{Env, PropId};
+use crate::rule::hash::{self, HashKind};
 use crate::template::Template;
 
 use super::expr::{var_val, CExpr, Cx, Scope, Val, SCRIPT_EINVAL, SCRIPT_EOK, VALUE_BYTES_MAX};
@@ -71,6 +72,10 @@ pub enum Func {
     Lookup(Arc<LookupTable>),
     DynInc(Arc<super::stats::DynStats>),
     PercentileObserve(Arc<super::stats::PercentileStats>),
+    /// fmhash's `hash32`/`hash64` (`module(load="fmhash")`).
+    Hash(HashKind),
+    /// fmhash's `hash32mod`/`hash64mod`.
+    HashMod(HashKind),
 }
 
 /// Functions by name: (name, minimum and maximum argument count).
@@ -107,6 +112,11 @@ const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("get_property", 2, 2),
     ("script_error", 0, 0),
     ("previous_action_suspended", 0, 0),
+    // fmhash's, once it is loaded.
+    ("hash32", 1, 2),
+    ("hash64", 1, 2),
+    ("hash32mod", 2, 3),
+    ("hash64mod", 2, 3),
     // A grammar construct in rsyslog, a function here.
     ("exists", 1, 1),
     // Not in rsyslog 8.2302 (newer releases have toupper): corelog
@@ -130,6 +140,12 @@ pub fn compile(name: &str, args: &[Expr], pos: Pos, scope: Scope) -> Result<CExp
             ),
         ));
     };
+    if name.starts_with("hash") && !scope.fmhash {
+        return Err(ConfigError::new(
+            pos,
+            format!("{name}() is fmhash's: load it first with module(load=\"fmhash\"), as rsyslog requires"),
+        ));
+    }
     if args.len() < min || args.len() > max {
         let count = if min == max {
             format!("{min}")
@@ -198,6 +214,10 @@ pub fn compile(name: &str, args: &[Expr], pos: Pos, scope: Scope) -> Result<CExp
         "ip42num" | "ipv42num" => Func::Ipv42Num,
         "wrap" => Func::Wrap,
         "random" => Func::Random,
+        "hash32" => Func::Hash(HashKind::Hash32),
+        "hash64" => Func::Hash(HashKind::Hash64),
+        "hash32mod" => Func::HashMod(HashKind::Hash32),
+        "hash64mod" => Func::HashMod(HashKind::Hash64),
         "format_time" => Func::FormatTime,
         "parse_time" => Func::ParseTime,
         "is_time" => Func::IsTime,
@@ -395,6 +415,17 @@ pub fn call<'a>(
             }
             _ => 0,
         }),
+        Func::Hash(kind) => {
+            let text = arg(0, cx);
+            let seed = (args.len() > 1).then(|| number(arg(1, cx)));
+            Val::Num(hash::hash(*kind, &text.to_bytes(), seed))
+        }
+        Func::HashMod(kind) => {
+            let text = arg(0, cx);
+            let modulus = number(arg(1, cx));
+            let seed = (args.len() > 2).then(|| number(arg(2, cx)));
+            Val::Num(hash::hash_mod(*kind, &text.to_bytes(), modulus, seed))
+        }
         Func::FormatTime => {
             let v = arg(0, cx);
             let fmt = s(arg(1, cx));
@@ -717,6 +748,13 @@ fn get_property<'a>(args: &'a [CExpr], m: &'a Message, env: &'a Env, cx: &mut Cx
         Some(j) => var_val(Some(&j)).into_owned(),
         None => empty(),
     }
+}
+
+/// The number `v` converts to, if it is one (rsyslog's `var2Number`
+/// with its success flag).
+fn number(v: Val) -> Option<i64> {
+    let (n, ok) = v.to_num();
+    ok.then_some(n)
 }
 
 fn done<'a>(cx: &mut Cx, v: Val<'a>) -> Val<'a> {

@@ -23,6 +23,7 @@ pub mod expr;
 pub mod filter;
 pub mod functions;
 pub mod globals;
+pub mod hash;
 pub mod lookup;
 pub mod modify;
 pub mod sequence;

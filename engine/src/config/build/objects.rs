@@ -185,6 +185,7 @@ impl Builder {
             ModuleKind::Output => ("action()", "output"),
             ModuleKind::Modifier => ("action()", "message modifier"),
             ModuleKind::Parser => ("parser()", "parser"),
+            ModuleKind::Function => ("function", "function"),
         };
         let Some(name) = o.get("type").map(|p| p.value.text()) else {
             self.err(o.pos, format!("{object} needs type=\"…\""));

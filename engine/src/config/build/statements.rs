@@ -290,6 +290,7 @@ impl Builder {
                 lookups: Some(&self.lookups),
                 dyn_stats: Some(&self.dyn_stats),
                 percentile_stats: Some(&self.percentile_stats),
+                fmhash: self.module_loaded("fmhash").is_some(),
             },
         )
     }

@@ -143,6 +143,9 @@ pub enum ModuleKind {
     /// A parser module (`pm…`), for `parser()` objects and rulesets'
     /// parser chains.
     Parser,
+    /// A function module (`fm…`): loading it makes its functions known to
+    /// expressions.
+    Function,
 }
 
 /// A module a configuration may name, and whether corelog runs it.
@@ -340,6 +343,15 @@ pub static MODULES: &[Module] = &[
         kind: ModuleKind::Modifier,
         module: &EMPTY_MODULE,
         instance: &mm::SEQUENCE,
+        refused: None,
+        renames: &[],
+    },
+    Module {
+        name: "fmhash",
+        builtin: false,
+        kind: ModuleKind::Function,
+        module: &EMPTY_MODULE,
+        instance: &EMPTY_INSTANCE,
         refused: None,
         renames: &[],
     },
