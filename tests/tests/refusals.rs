@@ -209,3 +209,92 @@ fn an_unknown_value_is_an_error_not_a_default() {
         "queue.size=\"lots\" in main_queue() is not valid: expected a size",
     );
 }
+
+#[test]
+fn modules_debian_ships_that_corelog_does_not_run_are_refused_by_name() {
+    // Each in module(load=), in its action or input, in its legacy
+    // directives and in its legacy :name: action: an error that names the
+    // module and says what would not happen, never "unknown".
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "mmnormalize",
+            "module(load=\"mmnormalize\")",
+            "module 'mmnormalize' is not supported by corelog: liblognorm",
+        ),
+        (
+            "mmnormalize-legacy",
+            "$mmnormalizeRuleBase /etc/rules.rb",
+            "$mmnormalizeRuleBase is a setting of mmnormalize, which is not supported by corelog",
+        ),
+        (
+            "mmexternal",
+            "action(type=\"mmexternal\" binary=\"/bin/cat\")",
+            "message modifier module 'mmexternal' is not supported by corelog",
+        ),
+        (
+            "omprog",
+            "action(type=\"omprog\" binary=\"/bin/cat\")",
+            "output module 'omprog' is not supported by corelog: piping",
+        ),
+        (
+            "omprog-legacy",
+            "$ActionOMProgBinary /bin/cat",
+            "$ActionOMProgBinary is a setting of omprog",
+        ),
+        (
+            "omprog-selector",
+            "*.* :omprog:",
+            "':omprog:': omprog actions are not supported by corelog",
+        ),
+        (
+            "ommail",
+            "$ActionMailSMTPServer mail.example.net",
+            "$ActionMailSMTPServer is a setting of ommail",
+        ),
+        (
+            "ommail-selector",
+            "*.* :ommail:;RSYSLOG_SyslogProtocol23Format",
+            "':ommail:;RSYSLOG_SyslogProtocol23Format': ommail actions are not supported",
+        ),
+        (
+            "omuxsock",
+            "$OMUxSockSocket /tmp/sock",
+            "$OMUxSockSocket is a setting of omuxsock",
+        ),
+        (
+            "omuxsock-action",
+            "action(type=\"omuxsock\" socketName=\"/tmp/sock\")",
+            "output module 'omuxsock' is not supported by corelog",
+        ),
+        (
+            "omjournal",
+            "module(load=\"omjournal\")",
+            "module 'omjournal' is not supported by corelog: writing to the systemd journal",
+        ),
+        (
+            "imkmsg",
+            "module(load=\"imkmsg\")",
+            "module 'imkmsg' is not supported by corelog: reading /dev/kmsg",
+        ),
+    ];
+    for (name, line, want) in cases {
+        let d = dir(name);
+        let conf = d.join("rsyslog.conf");
+        let text = format!("{line}\n*.* {}/out\n", d.display());
+        std::fs::write(&conf, &text).unwrap();
+        let at = format!("{}:1:", conf.display());
+        let (code, err) = n1(&conf);
+        assert_eq!(code, Some(1), "{name}: -N1 accepted it:\n{err}");
+        let said = err
+            .lines()
+            .any(|l| l.starts_with(&at) && l.contains("error: ") && l.contains(want));
+        assert!(said, "{name}: -N1 did not say {want:?} at line 1:\n{err}");
+    }
+    // And a start refuses it the same way, at the column.
+    refused_at(
+        "omprog-start",
+        "module(load=\"omprog\")\n*.* /dev/null\n",
+        "module(load=\"omprog\")",
+        "module 'omprog' is not supported by corelog: piping messages to a program is not built yet",
+    );
+}

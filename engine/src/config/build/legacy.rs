@@ -385,23 +385,47 @@ pub(super) fn consumed_by_next_action(name: &str) -> bool {
         .any(|n| n.eq_ignore_ascii_case(name))
 }
 
-/// The legacy directives of modules corelog refuses to load
-/// (imjournal), by module: each is an error naming the
-/// module and why it is refused, rather than an unknown directive.
+/// The legacy directives of modules corelog refuses to load (rsyslog
+/// 8.2302's, of the modules Debian ships), by module: each is an error
+/// naming the module and why it is refused, rather than an unknown
+/// directive.
 fn refused_module_directive(name: &str) -> Option<&'static str> {
-    const DIRECTIVES: &[(&str, &[&str])] = &[(
-        "imjournal",
-        &[
-            "imjournalPersistStateInterval",
-            "imjournalRatelimitInterval",
-            "imjournalRatelimitBurst",
-            "imjournalStateFile",
-            "imjournalIgnorePreviousMessages",
-            "imjournalDefaultSeverity",
-            "imjournalDefaultFacility",
-            "imjournalUsePidFromSystem",
-        ],
-    )];
+    const DIRECTIVES: &[(&str, &[&str])] = &[
+        (
+            "imjournal",
+            &[
+                "imjournalPersistStateInterval",
+                "imjournalRatelimitInterval",
+                "imjournalRatelimitBurst",
+                "imjournalStateFile",
+                "imjournalIgnorePreviousMessages",
+                "imjournalDefaultSeverity",
+                "imjournalDefaultFacility",
+                "imjournalUsePidFromSystem",
+            ],
+        ),
+        (
+            "mmnormalize",
+            &[
+                "mmnormalizeRuleBase",
+                "mmnormalizeRule",
+                "mmnormalizeUseRawMsg",
+            ],
+        ),
+        ("omprog", &["ActionOMProgBinary"]),
+        (
+            "ommail",
+            &[
+                "ActionMailSMTPServer",
+                "ActionMailSMTPPort",
+                "ActionMailFrom",
+                "ActionMailTo",
+                "ActionMailSubject",
+                "ActionMailEnableBody",
+            ],
+        ),
+        ("omuxsock", &["OMUxSockSocket", "OMUxSockDefaultTemplate"]),
+    ];
     DIRECTIVES
         .iter()
         .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(name)))

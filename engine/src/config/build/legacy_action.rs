@@ -5,6 +5,7 @@
 
 use super::statements::PStmt;
 use super::Builder;
+use crate::config::modules;
 use crate::config::param::Given;
 use crate::config::{suggestion, Pos};
 use crate::template::{Syntax, Template, TemplateEscape};
@@ -47,6 +48,22 @@ impl Builder {
             self.err(
                 pos,
                 format!("'{text}': program execution (omshell) is not supported"),
+            );
+            return None;
+        } else if let Some(m) = text
+            .strip_prefix(':')
+            .and_then(|r| r.split(':').next())
+            .and_then(modules::module)
+            .filter(|m| m.refused.is_some())
+        {
+            // `:omprog:`, `:ommail:`, … of modules corelog does not run.
+            let why = m.refused.unwrap_or_default();
+            self.err(
+                pos,
+                format!(
+                    "'{text}': {} actions are not supported by corelog: {why}",
+                    m.name
+                ),
             );
             return None;
         } else {

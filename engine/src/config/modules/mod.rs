@@ -443,6 +443,24 @@ pub static MODULES: &[Module] = &[
         renames: &[],
     },
     refused(
+        "mmnormalize",
+        false,
+        ModuleKind::Modifier,
+        "liblognorm rulebases are not built; messages would not be normalised and no $! fields set",
+    ),
+    refused(
+        "mmexternal",
+        false,
+        ModuleKind::Modifier,
+        "running an external program on each message is not built yet; messages would not be changed",
+    ),
+    refused(
+        "imkmsg",
+        false,
+        ModuleKind::Input,
+        "reading /dev/kmsg's structured records is not built; imklog reads the kernel's messages (module(load=\"imklog\"))",
+    ),
+    refused(
         "imjournal",
         false,
         ModuleKind::Input,
@@ -493,6 +511,30 @@ pub static MODULES: &[Module] = &[
         refused: None,
         renames: &[],
     },
+    refused(
+        "omprog",
+        false,
+        ModuleKind::Output,
+        "piping messages to a program is not built yet; the program would receive nothing",
+    ),
+    refused(
+        "ommail",
+        false,
+        ModuleKind::Output,
+        "sending mail is not built; no mail would be sent",
+    ),
+    refused(
+        "omuxsock",
+        false,
+        ModuleKind::Output,
+        "sending to a unix datagram socket is not built yet; nothing would be sent",
+    ),
+    refused(
+        "omjournal",
+        false,
+        ModuleKind::Output,
+        "writing to the systemd journal is not built; nothing would reach the journal. Write to a file, or forward to a syslog receiver",
+    ),
     refused(
         "ompipe",
         true,
