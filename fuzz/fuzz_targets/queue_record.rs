@@ -13,7 +13,7 @@ use libfuzzer_sys::fuzz_target;
 
 fn payload(p: &Bytes) {
     let mut origin = None;
-    if let Some(m) = msgcodec::decode(p, &mut origin) {
+    if let Some(m) = msgcodec::decode(p.clone(), &mut origin) {
         let t = Template::from_string(
             "t",
             "%rawmsg%|%hostname%|%syslogtag%|%msg:2:5%|%structured-data%|%timereported:::date-rfc3339%|%$!%\n",

@@ -573,7 +573,7 @@ impl Shard {
             let read = sp
                 .store
                 .read(self.batch as u64, |_, seq, payload| {
-                    match msgcodec::decode(&payload, &mut origin) {
+                    match msgcodec::decode(payload, &mut origin) {
                         Some(mut m) => {
                             if m.ruleset() >= rulesets {
                                 // Queued under a configuration with more
