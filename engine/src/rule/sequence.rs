@@ -14,11 +14,9 @@
 //! process, as rsyslog's hash table is, and there are only as many as the
 //! configuration names.
 //!
-//! Where rsyslog is defective, corelog does better: a new `key` counter
-//! starts at `from` (rsyslog reads an uninitialised `malloc`ed int, so its
-//! first number is `from + step` on a zeroed heap and anything otherwise),
-//! and `mode="random"` with `to <= from` is refused at load (rsyslog
-//! divides by zero, or draws outside the range).
+//! Where rsyslog is defective, corelog does better: `mode="random"` with
+//! `to <= from` is refused at load (rsyslog divides by zero, or draws
+//! outside the range).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -48,7 +46,8 @@ impl PartialEq for Counter {
 }
 
 /// A counter not drawn from yet: below any `from`, so its first number
-/// is `from`.
+/// is `from` (rsyslog starts a counter at `to`, which is past the last
+/// number, to the same effect).
 const FRESH: i64 = i64::MIN;
 
 impl Counter {

@@ -5,7 +5,7 @@
 
 use super::statements::PStmt;
 use super::Builder;
-use crate::config::modules;
+use crate::config::modules::{self, ModuleKind};
 use crate::config::param::Given;
 use crate::config::{suggestion, Pos};
 use crate::template::{Syntax, Template, TemplateEscape};
@@ -55,6 +55,7 @@ impl Builder {
             .and_then(|r| r.split(':').next())
             .and_then(modules::module)
             .filter(|m| m.refused.is_some())
+            .filter(|m| matches!(m.kind, ModuleKind::Output | ModuleKind::Modifier))
         {
             // `:omprog:`, `:ommail:`, … of modules corelog does not run.
             let why = m.refused.unwrap_or_default();
