@@ -209,6 +209,13 @@ fn object_for(table: &'static Table, p: &Param) -> Option<String> {
         _ if is(&modules::omrelp::ACTION) => {
             format!("module(load=\"omrelp\")\n*.* action(type=\"omrelp\" {target} {{}})")
         }
+        _ if is(&modules::omuxsock::MODULE) => module(
+            "omuxsock",
+            "*.* action(type=\"omuxsock\" socketName=\"/tmp/corelog-params/u.sock\")",
+        ),
+        _ if is(&modules::omuxsock::ACTION) => {
+            "module(load=\"omuxsock\")\n*.* action(type=\"omuxsock\" socketName=\"/tmp/corelog-params/u.sock\" {})".into()
+        }
         _ if is(&modules::omkafka::MODULE) => return None,
         _ if is(&modules::omkafka::ACTION) => {
             // dynaTopic and dynaKey make topic and key template names; the
@@ -402,6 +409,7 @@ fn legacy_user(directive: &str, value: &str, m: Option<&Module>) -> String {
         Some("imrelp") => "$InputRELPServerRun 2514\n",
         Some("imuxsock") => "$AddUnixListenSocket /tmp/corelog-params/l.sock\n",
         Some("omfwd") => "*.* @127.0.0.1\n",
+        Some("omuxsock") => "*.* :omuxsock:\n",
         Some("imfile") => {
             "$InputFileName /tmp/corelog-params/x.log\n$InputFileTag t\n$InputRunFileMonitor\n"
         }
@@ -409,6 +417,10 @@ fn legacy_user(directive: &str, value: &str, m: Option<&Module>) -> String {
     };
     let load = if m.is_some_and(|m| m.builtin) {
         String::new()
+    } else if m.is_some_and(|m| m.name == "omuxsock") {
+        // Every :omuxsock: needs a socket; the directive's line, after
+        // this one, sets another.
+        format!("{load}$OMUxSockSocket /tmp/corelog-params/base.sock\n")
     } else {
         load
     };

@@ -257,16 +257,6 @@ fn modules_debian_ships_that_corelog_does_not_run_are_refused_by_name() {
             "':ommail:;RSYSLOG_SyslogProtocol23Format': ommail actions are not supported",
         ),
         (
-            "omuxsock",
-            "$OMUxSockSocket /tmp/sock",
-            "$OMUxSockSocket is a setting of omuxsock",
-        ),
-        (
-            "omuxsock-action",
-            "action(type=\"omuxsock\" socketName=\"/tmp/sock\")",
-            "output module 'omuxsock' is not supported by corelog",
-        ),
-        (
             "omjournal",
             "module(load=\"omjournal\")",
             "module 'omjournal' is not supported by corelog: writing to the systemd journal",

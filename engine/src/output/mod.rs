@@ -21,6 +21,7 @@ pub mod omkafka;
 pub mod omnats;
 pub mod omrelp;
 pub mod omusrmsg;
+pub mod omuxsock;
 pub mod runner;
 
 use std::sync::Arc;
@@ -164,7 +165,9 @@ impl Renderer {
                 (Protocol::Tcp, Framing::OctetCounted) => Shape::StreamOctet,
                 (Protocol::Tcp, Framing::Traditional(d)) => Shape::StreamLf(d),
             },
-            OutputConfig::Omrelp(_) | OutputConfig::Omusrmsg(_) => Shape::Datagram,
+            OutputConfig::Omrelp(_) | OutputConfig::Omusrmsg(_) | OutputConfig::Omuxsock(_) => {
+                Shape::Datagram
+            }
             OutputConfig::Omnats(c) => Shape::Nats {
                 subject: c.subject.template(),
             },

@@ -79,6 +79,7 @@ pub enum Output {
     Kafka(Box<OmKafka>),
     Nats(Box<OmNats>),
     UsrMsg(super::omusrmsg::OmUsrMsg),
+    UxSock(super::omuxsock::OmUxSock),
 }
 
 pub struct ActionRunner {
@@ -160,6 +161,7 @@ impl ActionRunner {
                 })?))
             }
             OutputConfig::Omusrmsg(c) => Output::UsrMsg(super::omusrmsg::OmUsrMsg::new(c)),
+            OutputConfig::Omuxsock(c) => Output::UxSock(super::omuxsock::OmUxSock::new(c)),
             OutputConfig::Omkafka(c) => Output::Kafka(Box::new(OmKafka::new(c, name))),
             OutputConfig::Omnats(c) => {
                 let n = OmNats::new(c, name).map_err(|why| ActionError {
@@ -267,6 +269,7 @@ impl ActionRunner {
                         Output::Relp(f) => f.forget(),
                         Output::Kafka(k) => k.forget(),
                         Output::Nats(n) => n.forget(),
+                        Output::UxSock(u) => u.forget(),
                         _ => {}
                     }
                     let passed_over = self.unopened() - failed_before;
@@ -295,6 +298,7 @@ impl ActionRunner {
             Output::Kafka(k) => k.write(r).await,
             Output::Nats(n) => n.write(r).await,
             Output::UsrMsg(f) => f.write(r),
+            Output::UxSock(u) => u.write(r).await,
         }
     }
 
@@ -342,7 +346,7 @@ impl ActionRunner {
                 Output::Relp(f) => f.finish().await,
                 Output::Fwd(f) => f.finish().await,
                 Output::Nats(n) => n.finish().await,
-                Output::File(_) | Output::UsrMsg(_) | Output::Kafka(_) => {}
+                Output::File(_) | Output::UsrMsg(_) | Output::UxSock(_) | Output::Kafka(_) => {}
             }
         };
         futures_lite::future::or(bye, glommio::timer::sleep(Duration::from_secs(1))).await;
@@ -354,7 +358,9 @@ impl ActionRunner {
             Output::Fwd(f) => f.tls().cloned().into_iter().collect(),
             Output::Relp(r) => r.tls().cloned().into_iter().collect(),
             Output::Nats(n) => n.tls().to_vec(),
-            Output::File(_) | Output::UsrMsg(_) | Output::Kafka(_) => Vec::new(),
+            Output::File(_) | Output::UsrMsg(_) | Output::UxSock(_) | Output::Kafka(_) => {
+                Vec::new()
+            }
         }
     }
 

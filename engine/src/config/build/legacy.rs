@@ -424,7 +424,6 @@ fn refused_module_directive(name: &str) -> Option<&'static str> {
                 "ActionMailEnableBody",
             ],
         ),
-        ("omuxsock", &["OMUxSockSocket", "OMUxSockDefaultTemplate"]),
     ];
     DIRECTIVES
         .iter()

@@ -27,6 +27,8 @@ impl Builder {
             ("omrelp", r)
         } else if let Some(r) = text.strip_prefix(":omusrmsg:") {
             ("omusrmsg", r)
+        } else if let Some(r) = text.strip_prefix(":omuxsock:") {
+            ("omuxsock", r)
         } else if let Some(r) = text.strip_prefix(":omfile:") {
             ("omfile", r)
         } else if text.starts_with('@') {
@@ -158,6 +160,16 @@ impl Builder {
                 own.push(Given::new("protocol", if tcp { "tcp" } else { "udp" }, pos));
             }
             "omusrmsg" => own.push(Given::new("users", target, pos)),
+            // rsyslog takes nothing after `:omuxsock:` but a `;template`:
+            // the socket is `$OMUxSockSocket`'s.
+            "omuxsock" if !target.is_empty() => {
+                self.err(
+                    pos,
+                    format!("'{text}': :omuxsock: takes no target (set the socket with $OMUxSockSocket)"),
+                );
+                return None;
+            }
+            "omuxsock" => {}
             "omrelp" => {
                 let (host, port) = split_host_port(target);
                 own.push(Given::new("target", host, pos));

@@ -10,8 +10,8 @@ use super::{Builder, PendingInput};
 use crate::config::ast::{Object, Param as AstParam};
 use crate::config::modules::{
     self, action, global, imptcp, imrelp, imtcp, imudp, imuxsock, omfile, omfwd, omkafka, omnats,
-    omrelp, omusrmsg, queue, ruleset, template as tables, InputConfig, Module, ModuleKind,
-    OutputConfig,
+    omrelp, omusrmsg, omuxsock, queue, ruleset, template as tables, InputConfig, Module,
+    ModuleKind, OutputConfig,
 };
 use crate::config::param::{parse_bool, Diag, Given, Resolved, Table};
 use crate::config::plan::ActionDef;
@@ -792,6 +792,16 @@ impl Builder {
                     Ok(c) => OutputConfig::Omusrmsg(c),
                     Err(e) => {
                         self.err(r.pos_of("users"), format!("{what}: {e}"));
+                        return None;
+                    }
+                }
+            }
+            "omuxsock" => {
+                let max = self.globals.max_message_size.max(1) as usize;
+                match omuxsock::resolve(&r, max) {
+                    Ok(c) => OutputConfig::Omuxsock(c),
+                    Err(e) => {
+                        self.err(r.pos_of("socketName"), format!("{what}: {e}"));
                         return None;
                     }
                 }

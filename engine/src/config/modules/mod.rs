@@ -36,6 +36,7 @@ pub mod omkafka;
 pub mod omnats;
 pub mod omrelp;
 pub mod omusrmsg;
+pub mod omuxsock;
 pub mod output;
 pub mod parsers;
 pub mod queue;
@@ -523,12 +524,15 @@ pub static MODULES: &[Module] = &[
         ModuleKind::Output,
         "sending mail is not built; no mail would be sent",
     ),
-    refused(
-        "omuxsock",
-        false,
-        ModuleKind::Output,
-        "sending to a unix datagram socket is not built yet; nothing would be sent",
-    ),
+    Module {
+        name: "omuxsock",
+        builtin: false,
+        kind: ModuleKind::Output,
+        module: &omuxsock::MODULE,
+        instance: &omuxsock::ACTION,
+        refused: None,
+        renames: &[],
+    },
     refused(
         "omjournal",
         false,

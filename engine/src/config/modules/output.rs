@@ -6,6 +6,7 @@ use super::omkafka::OmkafkaConfig;
 use super::omnats::OmnatsConfig;
 use super::omrelp::OmrelpConfig;
 use super::omusrmsg::OmusrmsgConfig;
+use super::omuxsock::OmuxsockConfig;
 
 /// An action's output, typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +15,7 @@ pub enum OutputConfig {
     Omfwd(OmfwdConfig),
     Omrelp(OmrelpConfig),
     Omusrmsg(OmusrmsgConfig),
+    Omuxsock(OmuxsockConfig),
     Omkafka(OmkafkaConfig),
     Omnats(OmnatsConfig),
 }
@@ -26,6 +28,7 @@ impl OutputConfig {
             OutputConfig::Omfwd(_) => "omfwd",
             OutputConfig::Omrelp(_) => "omrelp",
             OutputConfig::Omusrmsg(_) => "omusrmsg",
+            OutputConfig::Omuxsock(_) => "omuxsock",
             OutputConfig::Omkafka(_) => "omkafka",
             OutputConfig::Omnats(_) => "omnats",
         }
