@@ -209,6 +209,16 @@ fn object_for(table: &'static Table, p: &Param) -> Option<String> {
         _ if is(&modules::omrelp::ACTION) => {
             format!("module(load=\"omrelp\")\n*.* action(type=\"omrelp\" {target} {{}})")
         }
+        // The marks count only with useTransactions, the mode only with
+        // an output file.
+        _ if is(&modules::omprog::ACTION) => {
+            let more = match p.name {
+                "beginTransactionMark" | "commitTransactionMark" => " useTransactions=\"on\"",
+                "fileCreateMode" => " output=\"/tmp/corelog-params/prog.out\"",
+                _ => "",
+            };
+            format!("module(load=\"omprog\")\n*.* action(type=\"omprog\" binary=\"/bin/true\"{more} {{}})")
+        }
         _ if is(&modules::omuxsock::MODULE) => module(
             "omuxsock",
             "*.* action(type=\"omuxsock\" socketName=\"/tmp/corelog-params/u.sock\")",
@@ -410,6 +420,7 @@ fn legacy_user(directive: &str, value: &str, m: Option<&Module>) -> String {
         Some("imuxsock") => "$AddUnixListenSocket /tmp/corelog-params/l.sock\n",
         Some("omfwd") => "*.* @127.0.0.1\n",
         Some("omuxsock") => "*.* :omuxsock:\n",
+        Some("omprog") => "*.* :omprog:\n",
         Some("imfile") => {
             "$InputFileName /tmp/corelog-params/x.log\n$InputFileTag t\n$InputRunFileMonitor\n"
         }
@@ -418,9 +429,11 @@ fn legacy_user(directive: &str, value: &str, m: Option<&Module>) -> String {
     let load = if m.is_some_and(|m| m.builtin) {
         String::new()
     } else if m.is_some_and(|m| m.name == "omuxsock") {
-        // Every :omuxsock: needs a socket; the directive's line, after
-        // this one, sets another.
+        // Every :omuxsock: needs a socket (and :omprog: a program); the
+        // directive's line, after this one, sets another.
         format!("{load}$OMUxSockSocket /tmp/corelog-params/base.sock\n")
+    } else if m.is_some_and(|m| m.name == "omprog") {
+        format!("{load}$ActionOMProgBinary /bin/true\n")
     } else {
         load
     };

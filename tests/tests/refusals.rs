@@ -232,21 +232,6 @@ fn modules_debian_ships_that_corelog_does_not_run_are_refused_by_name() {
             "message modifier module 'mmexternal' is not supported by corelog",
         ),
         (
-            "omprog",
-            "action(type=\"omprog\" binary=\"/bin/cat\")",
-            "output module 'omprog' is not supported by corelog: piping",
-        ),
-        (
-            "omprog-legacy",
-            "$ActionOMProgBinary /bin/cat",
-            "$ActionOMProgBinary is a setting of omprog",
-        ),
-        (
-            "omprog-selector",
-            "*.* :omprog:",
-            "':omprog:': omprog actions are not supported by corelog",
-        ),
-        (
             "ommail",
             "$ActionMailSMTPServer mail.example.net",
             "$ActionMailSMTPServer is a setting of ommail",
@@ -282,9 +267,9 @@ fn modules_debian_ships_that_corelog_does_not_run_are_refused_by_name() {
     }
     // And a start refuses it the same way, at the column.
     refused_at(
-        "omprog-start",
-        "module(load=\"omprog\")\n*.* /dev/null\n",
-        "module(load=\"omprog\")",
-        "module 'omprog' is not supported by corelog: piping messages to a program is not built yet",
+        "omjournal-start",
+        "module(load=\"omjournal\")\n*.* /dev/null\n",
+        "module(load=\"omjournal\")",
+        "module 'omjournal' is not supported by corelog: writing to the systemd journal is not built",
     );
 }

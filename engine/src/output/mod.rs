@@ -19,6 +19,7 @@ pub mod omfile;
 pub mod omfwd;
 pub mod omkafka;
 pub mod omnats;
+pub mod omprog;
 pub mod omrelp;
 pub mod omusrmsg;
 pub mod omuxsock;
@@ -165,9 +166,10 @@ impl Renderer {
                 (Protocol::Tcp, Framing::OctetCounted) => Shape::StreamOctet,
                 (Protocol::Tcp, Framing::Traditional(d)) => Shape::StreamLf(d),
             },
-            OutputConfig::Omrelp(_) | OutputConfig::Omusrmsg(_) | OutputConfig::Omuxsock(_) => {
-                Shape::Datagram
-            }
+            OutputConfig::Omrelp(_)
+            | OutputConfig::Omusrmsg(_)
+            | OutputConfig::Omuxsock(_)
+            | OutputConfig::Omprog(_) => Shape::Datagram,
             OutputConfig::Omnats(c) => Shape::Nats {
                 subject: c.subject.template(),
             },

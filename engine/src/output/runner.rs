@@ -80,6 +80,7 @@ pub enum Output {
     Nats(Box<OmNats>),
     UsrMsg(super::omusrmsg::OmUsrMsg),
     UxSock(super::omuxsock::OmUxSock),
+    Prog(Box<super::omprog::OmProg>),
 }
 
 pub struct ActionRunner {
@@ -162,6 +163,13 @@ impl ActionRunner {
             }
             OutputConfig::Omusrmsg(c) => Output::UsrMsg(super::omusrmsg::OmUsrMsg::new(c)),
             OutputConfig::Omuxsock(c) => Output::UxSock(super::omuxsock::OmUxSock::new(c)),
+            OutputConfig::Omprog(c) => {
+                super::omprog::OmProg::check(c).map_err(|why| ActionError {
+                    action: name.to_string(),
+                    why,
+                })?;
+                Output::Prog(Box::new(super::omprog::OmProg::new(c)))
+            }
             OutputConfig::Omkafka(c) => Output::Kafka(Box::new(OmKafka::new(c, name))),
             OutputConfig::Omnats(c) => {
                 let n = OmNats::new(c, name).map_err(|why| ActionError {
@@ -270,6 +278,7 @@ impl ActionRunner {
                         Output::Kafka(k) => k.forget(),
                         Output::Nats(n) => n.forget(),
                         Output::UxSock(u) => u.forget(),
+                        Output::Prog(p) => p.forget(),
                         _ => {}
                     }
                     let passed_over = self.unopened() - failed_before;
@@ -299,6 +308,7 @@ impl ActionRunner {
             Output::Nats(n) => n.write(r).await,
             Output::UsrMsg(f) => f.write(r),
             Output::UxSock(u) => u.write(r).await,
+            Output::Prog(p) => p.write(r).await,
         }
     }
 
@@ -333,11 +343,16 @@ impl ActionRunner {
         }
     }
 
-    /// At exit: files flushed, RELP sessions closed (`close`, at most a
+    /// At exit: files flushed, omprog's program ended (within its
+    /// `closeTimeout`), RELP sessions closed (`close`, at most a
     /// second for its reply), TLS forwarding connections closed cleanly
     /// (at most a second).
     pub async fn finish(&mut self) {
         self.flush();
+        // omprog's program gets its own closeTimeout, not the second below.
+        if let Output::Prog(p) = &mut self.output {
+            p.finish().await;
+        }
         if let Output::Kafka(k) = &mut self.output {
             k.finish();
         }
@@ -346,7 +361,11 @@ impl ActionRunner {
                 Output::Relp(f) => f.finish().await,
                 Output::Fwd(f) => f.finish().await,
                 Output::Nats(n) => n.finish().await,
-                Output::File(_) | Output::UsrMsg(_) | Output::UxSock(_) | Output::Kafka(_) => {}
+                Output::File(_)
+                | Output::UsrMsg(_)
+                | Output::UxSock(_)
+                | Output::Prog(_)
+                | Output::Kafka(_) => {}
             }
         };
         futures_lite::future::or(bye, glommio::timer::sleep(Duration::from_secs(1))).await;
@@ -358,9 +377,11 @@ impl ActionRunner {
             Output::Fwd(f) => f.tls().cloned().into_iter().collect(),
             Output::Relp(r) => r.tls().cloned().into_iter().collect(),
             Output::Nats(n) => n.tls().to_vec(),
-            Output::File(_) | Output::UsrMsg(_) | Output::UxSock(_) | Output::Kafka(_) => {
-                Vec::new()
-            }
+            Output::File(_)
+            | Output::UsrMsg(_)
+            | Output::UxSock(_)
+            | Output::Prog(_)
+            | Output::Kafka(_) => Vec::new(),
         }
     }
 
@@ -372,6 +393,7 @@ impl ActionRunner {
                 }
             }
             Output::Kafka(k) => k.hup(),
+            Output::Prog(p) => p.hup(),
             _ => {}
         }
     }

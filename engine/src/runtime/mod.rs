@@ -121,6 +121,7 @@ pub fn describe(plan: &Plan) -> Result<(Vec<String>, Vec<String>), StartError> {
             (OutputConfig::Omkafka(c), None) => format!("omkafka {}", c.target()),
             (OutputConfig::Omnats(c), None) => format!("omnats {}", c.target()),
             (OutputConfig::Omuxsock(c), None) => format!("omuxsock {}", c.socket.display()),
+            (OutputConfig::Omprog(c), None) => format!("omprog {}", c.binary.display()),
             (OutputConfig::Omusrmsg(c), None) => match &c.users {
                 crate::config::modules::omusrmsg::Users::All => {
                     "omusrmsg to everyone logged in".to_string()

@@ -412,7 +412,6 @@ fn refused_module_directive(name: &str) -> Option<&'static str> {
                 "mmnormalizeUseRawMsg",
             ],
         ),
-        ("omprog", &["ActionOMProgBinary"]),
         (
             "ommail",
             &[

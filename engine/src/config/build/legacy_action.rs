@@ -27,6 +27,8 @@ impl Builder {
             ("omrelp", r)
         } else if let Some(r) = text.strip_prefix(":omusrmsg:") {
             ("omusrmsg", r)
+        } else if let Some(r) = text.strip_prefix(":omprog:") {
+            ("omprog", r)
         } else if let Some(r) = text.strip_prefix(":omuxsock:") {
             ("omuxsock", r)
         } else if let Some(r) = text.strip_prefix(":omfile:") {
@@ -170,6 +172,15 @@ impl Builder {
                 return None;
             }
             "omuxsock" => {}
+            // The program is $ActionOMProgBinary's.
+            "omprog" if !target.is_empty() => {
+                self.err(
+                    pos,
+                    format!("'{text}': :omprog: takes no target (set the program with $ActionOMProgBinary)"),
+                );
+                return None;
+            }
+            "omprog" => {}
             "omrelp" => {
                 let (host, port) = split_host_port(target);
                 own.push(Given::new("target", host, pos));

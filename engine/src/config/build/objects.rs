@@ -10,7 +10,7 @@ use super::{Builder, PendingInput};
 use crate::config::ast::{Object, Param as AstParam};
 use crate::config::modules::{
     self, action, global, imptcp, imrelp, imtcp, imudp, imuxsock, omfile, omfwd, omkafka, omnats,
-    omrelp, omusrmsg, omuxsock, queue, ruleset, template as tables, InputConfig, Module,
+    omprog, omrelp, omusrmsg, omuxsock, queue, ruleset, template as tables, InputConfig, Module,
     ModuleKind, OutputConfig,
 };
 use crate::config::param::{parse_bool, Diag, Given, Resolved, Table};
@@ -796,6 +796,13 @@ impl Builder {
                     }
                 }
             }
+            "omprog" => match omprog::resolve(&r) {
+                Ok(c) => OutputConfig::Omprog(c),
+                Err((param, e)) => {
+                    self.err(r.pos_of(param), format!("{what}: {e}"));
+                    return None;
+                }
+            },
             "omuxsock" => {
                 let max = self.globals.max_message_size.max(1) as usize;
                 match omuxsock::resolve(&r, max) {

@@ -34,6 +34,7 @@ pub mod omfile;
 pub mod omfwd;
 pub mod omkafka;
 pub mod omnats;
+pub mod omprog;
 pub mod omrelp;
 pub mod omusrmsg;
 pub mod omuxsock;
@@ -512,12 +513,15 @@ pub static MODULES: &[Module] = &[
         refused: None,
         renames: &[],
     },
-    refused(
-        "omprog",
-        false,
-        ModuleKind::Output,
-        "piping messages to a program is not built yet; the program would receive nothing",
-    ),
+    Module {
+        name: "omprog",
+        builtin: false,
+        kind: ModuleKind::Output,
+        module: &EMPTY_MODULE,
+        instance: &omprog::ACTION,
+        refused: None,
+        renames: &[],
+    },
     refused(
         "ommail",
         false,

@@ -4,6 +4,7 @@ use super::omfile::OmfileConfig;
 use super::omfwd::OmfwdConfig;
 use super::omkafka::OmkafkaConfig;
 use super::omnats::OmnatsConfig;
+use super::omprog::OmprogConfig;
 use super::omrelp::OmrelpConfig;
 use super::omusrmsg::OmusrmsgConfig;
 use super::omuxsock::OmuxsockConfig;
@@ -16,6 +17,7 @@ pub enum OutputConfig {
     Omrelp(OmrelpConfig),
     Omusrmsg(OmusrmsgConfig),
     Omuxsock(OmuxsockConfig),
+    Omprog(OmprogConfig),
     Omkafka(OmkafkaConfig),
     Omnats(OmnatsConfig),
 }
@@ -29,6 +31,7 @@ impl OutputConfig {
             OutputConfig::Omrelp(_) => "omrelp",
             OutputConfig::Omusrmsg(_) => "omusrmsg",
             OutputConfig::Omuxsock(_) => "omuxsock",
+            OutputConfig::Omprog(_) => "omprog",
             OutputConfig::Omkafka(_) => "omkafka",
             OutputConfig::Omnats(_) => "omnats",
         }

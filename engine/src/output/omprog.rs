@@ -1,0 +1,619 @@
+//! omprog: each message written to a program's standard input, as rsyslog
+//! 8.2302's omprog writes it — with its confirmations (`confirmMessages`:
+//! `OK`, `DEFER_COMMIT`, `PREVIOUS_COMMITTED` or an error, after leading
+//! dots), its transactions (`useTransactions`: a batch between the begin
+//! and commit marks), the program's output captured to a file (`output`),
+//! `hup.signal`, and its end (`signalOnClose`, `closeTimeout`,
+//! `killUnresponsive`).
+//!
+//! In: a rendered batch (one record per message). Out: the records, each
+//! ending with a newline (one is added where the template has none, as
+//! rsyslog adds it, and said), on the program's standard input. The pipe
+//! is written, and confirmations read, on glommio's blocking-thread pool,
+//! so a slow program never blocks the core that owns the action.
+//!
+//! Guarantees:
+//! - A batch is delivered when every record was written and, with
+//!   `confirmMessages`, confirmed (with `useTransactions`, when the commit
+//!   mark was confirmed). Otherwise it fails: the action retries and
+//!   suspends as `action.resumeRetryCount` says (or holds it, with `-1`).
+//!   A retry sends only the records not confirmed yet (the whole batch,
+//!   with transactions, since nothing of it was committed).
+//! - A program that ended (a broken pipe, its standard output closed), did
+//!   not answer within `confirmTimeout`, or answered more than one line
+//!   or a line longer than 4 KiB, is ended and started again by the next
+//!   try, as in rsyslog. An error answer leaves it running.
+//! - Without `confirmMessages`, what the program had not read when it
+//!   ended is lost, as in rsyslog: confirmations are what make omprog
+//!   at-least-once.
+//! - The program is started when the first batch comes (rsyslog starts it
+//!   with the daemon), and after a failure by the next try.
+
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::Rendered;
+use crate::config::modules::omprog::OmprogConfig;
+
+/// The longest confirmation line (rsyslog's `RESPONSE_LINE_BUFFER_SIZE`,
+/// with its NUL).
+pub const RESPONSE_LINE_MAX: usize = 4095;
+/// How often the end of a closing program is looked for.
+const WAIT_POLL: Duration = Duration::from_millis(10);
+
+/// A running program.
+struct Program {
+    child: Child,
+    stdin: ChildStdin,
+    /// Its standard output, for confirmations.
+    stdout: Option<ChildStdout>,
+}
+
+/// What the program answered.
+#[derive(Debug, PartialEq, Eq)]
+enum Status {
+    Ok,
+    DeferCommit,
+    PreviousCommitted,
+    Error(String),
+}
+
+/// Why a step failed, and whether the program must be ended for it.
+struct Failure {
+    error: io::Error,
+    restart: bool,
+}
+
+impl Failure {
+    fn keep(error: io::Error) -> Failure {
+        Failure {
+            error,
+            restart: false,
+        }
+    }
+
+    fn restart(error: io::Error) -> Failure {
+        Failure {
+            error,
+            restart: true,
+        }
+    }
+}
+
+/// The program's output, appended to the `output` file by a thread of its
+/// own; the file is opened again after SIGHUP.
+struct Capture {
+    /// Handed to each program as its standard error (and output).
+    writer: OwnedFd,
+    reopen: Arc<AtomicBool>,
+}
+
+/// What a failed batch had delivered, for its retry.
+struct Carry {
+    key: (usize, u32, u64),
+    done: usize,
+}
+
+pub struct OmProg {
+    cfg: Arc<OmprogConfig>,
+    /// Taken while a blocking step runs with it.
+    program: Arc<Mutex<Option<Program>>>,
+    capture: Option<Capture>,
+    carry: Option<Carry>,
+}
+
+impl OmProg {
+    pub fn new(c: &OmprogConfig) -> OmProg {
+        OmProg {
+            cfg: Arc::new(c.clone()),
+            program: Arc::default(),
+            capture: None,
+            carry: None,
+        }
+    }
+
+    /// Whether the program can be run at all: checked at start and by
+    /// `-N1`, so a path that is wrong is said then, not at the first
+    /// message.
+    pub fn check(c: &OmprogConfig) -> Result<(), String> {
+        use std::os::unix::fs::PermissionsExt;
+        match std::fs::metadata(&c.binary) {
+            Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => Ok(()),
+            Ok(_) => Err(format!(
+                "the program {} is not an executable file",
+                c.binary.display()
+            )),
+            Err(e) => Err(format!("the program {}: {e}", c.binary.display())),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        format!("program {}", self.cfg.binary.display())
+    }
+
+    /// Writes the batch's records not delivered by an earlier try.
+    pub async fn write(&mut self, r: &Rendered) -> io::Result<()> {
+        self.start_capture()?;
+        let key = r.fingerprint();
+        let from = match self.carry.take() {
+            Some(c) if c.key == key && self.cfg.transactions.is_none() => c.done,
+            _ => 0,
+        };
+        debug_assert!(from <= r.recs.len());
+        let records: Vec<Vec<u8>> = r.records().skip(from).map(|(_, d)| d.to_vec()).collect();
+        let (cfg, program) = (self.cfg.clone(), self.program.clone());
+        let stderr = match &self.capture {
+            Some(c) => Some(c.writer.try_clone()?),
+            None => None,
+        };
+        let result = glommio::executor()
+            .spawn_blocking(move || {
+                let mut slot = program.lock().unwrap_or_else(|e| e.into_inner());
+                deliver(&cfg, &mut slot, stderr, &records)
+            })
+            .await;
+        match result {
+            Ok(()) => Ok(()),
+            Err((done, e)) => {
+                self.carry = Some(Carry {
+                    key,
+                    done: from + done,
+                });
+                Err(io::Error::new(
+                    e.kind(),
+                    format!("{}: {e}", self.describe()),
+                ))
+            }
+        }
+    }
+
+    /// Starts the thread that appends the program's output to `output`.
+    fn start_capture(&mut self) -> io::Result<()> {
+        let Some((path, mode)) = self.cfg.output.clone() else {
+            return Ok(());
+        };
+        if self.capture.is_some() {
+            return Ok(());
+        }
+        let (mut reader, writer) = pipe()?;
+        let reopen = Arc::new(AtomicBool::new(false));
+        let flag = reopen.clone();
+        std::thread::Builder::new()
+            .name("corelog-omprog-output".into())
+            .spawn(move || {
+                let mut file: Option<std::fs::File> = None;
+                let mut failed = false;
+                let mut buf = vec![0u8; 4096];
+                loop {
+                    let n = match reader.read(&mut buf) {
+                        Ok(0) => return,
+                        Ok(n) => n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(_) => return,
+                    };
+                    if flag.swap(false, Ordering::Relaxed) {
+                        file = None;
+                        failed = false;
+                    }
+                    if file.is_none() && !failed {
+                        match std::fs::OpenOptions::new()
+                            .append(true)
+                            .create(true)
+                            .mode(mode)
+                            .open(&path)
+                        {
+                            Ok(f) => file = Some(f),
+                            Err(e) => {
+                                failed = true;
+                                crate::notice!("corelogd: omprog: cannot open the output file {}: {e}; the program's output is discarded until SIGHUP.", path.display());
+                            }
+                        }
+                    }
+                    if let Some(f) = &mut file {
+                        if let Err(e) = f.write_all(&buf[..n]) {
+                            crate::notice!("corelogd: omprog: writing the output file {}: {e}.", path.display());
+                            file = None;
+                        }
+                    }
+                }
+            })?;
+        self.capture = Some(Capture { writer, reopen });
+        Ok(())
+    }
+
+    /// SIGHUP: the signal asked for to the program, and the output file
+    /// opened again.
+    pub fn hup(&mut self) {
+        if let Some(c) = &self.capture {
+            c.reopen.store(true, Ordering::Relaxed);
+        }
+        let Some(sig) = self.cfg.hup_signal else {
+            return;
+        };
+        // try_lock: a blocking step that holds the program is writing to
+        // it; the signal is not worth waiting for it.
+        if let Ok(slot) = self.program.try_lock() {
+            if let Some(p) = slot.as_ref() {
+                signal(&p.child, sig.number());
+            }
+        }
+    }
+
+    /// The runner gave the last failed batch up (suspension): a later
+    /// batch with the same bytes is a new one.
+    pub fn forget(&mut self) {
+        self.carry = None;
+    }
+
+    /// At exit: the program ended as `signalOnClose`, `closeTimeout` and
+    /// `killUnresponsive` say.
+    pub async fn finish(&mut self) {
+        let (cfg, program) = (self.cfg.clone(), self.program.clone());
+        glommio::executor()
+            .spawn_blocking(move || {
+                let mut slot = program.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(p) = slot.take() {
+                    terminate(&cfg, p);
+                }
+            })
+            .await;
+        self.capture = None;
+    }
+}
+
+/// One try of a batch, on a blocking thread: the records delivered, or how
+/// many were and why the next was not.
+fn deliver(
+    cfg: &OmprogConfig,
+    slot: &mut Option<Program>,
+    stderr: Option<OwnedFd>,
+    records: &[Vec<u8>],
+) -> Result<(), (usize, io::Error)> {
+    if slot.is_none() {
+        *slot = Some(start(cfg, stderr).map_err(|f| (0, f.error))?);
+    }
+    let Some(p) = slot.as_mut() else {
+        return Err((0, io::Error::other("the program did not start")));
+    };
+    let result = send_batch(cfg, p, records);
+    if let Err((_, f)) = &result {
+        if f.restart {
+            if let Some(p) = slot.take() {
+                terminate(cfg, p);
+            }
+        }
+    }
+    result.map_err(|(done, f)| (done, f.error))
+}
+
+fn send_batch(
+    cfg: &OmprogConfig,
+    p: &mut Program,
+    records: &[Vec<u8>],
+) -> Result<(), (usize, Failure)> {
+    if let Some((begin, _)) = &cfg.transactions {
+        mark(cfg, p, begin).map_err(|f| (0, f))?;
+    }
+    let mut unterminated = false;
+    for (i, rec) in records.iter().enumerate() {
+        // rsyslog writes the C string: up to a NUL byte.
+        let rec = &rec[..memchr::memchr(0, rec).unwrap_or(rec.len())];
+        write(p, rec).map_err(|f| (i, f))?;
+        if rec.last() != Some(&b'\n') {
+            unterminated = true;
+            write(p, b"\n").map_err(|f| (i, f))?;
+        }
+        if cfg.confirm {
+            match read_status(cfg, p).map_err(|f| (i, f))? {
+                Status::Ok | Status::DeferCommit | Status::PreviousCommitted => {}
+                Status::Error(line) => {
+                    if cfg.report_failures {
+                        crate::notice!(
+                            "corelogd: omprog: program '{}' returned: {line}",
+                            cfg.binary.display()
+                        );
+                    }
+                    return Err((
+                        i,
+                        Failure::keep(io::Error::other(format!(
+                            "the program answered '{line}' for a message"
+                        ))),
+                    ));
+                }
+            }
+        }
+    }
+    if unterminated {
+        crate::notice!(
+            "corelogd: omprog: messages must end with a newline, and the template of the action for '{}' does not end one: one was added, as rsyslog adds it.",
+            cfg.binary.display()
+        );
+    }
+    if let Some((_, commit)) = &cfg.transactions {
+        mark(cfg, p, commit).map_err(|f| (records.len(), f))?;
+    }
+    Ok(())
+}
+
+/// A transaction mark and its newline; with confirmations, only `OK`
+/// will do.
+fn mark(cfg: &OmprogConfig, p: &mut Program, text: &str) -> Result<(), Failure> {
+    write(p, text.as_bytes())?;
+    write(p, b"\n")?;
+    if cfg.confirm {
+        match read_status(cfg, p)? {
+            Status::Ok => {}
+            other => {
+                return Err(Failure::keep(io::Error::other(format!(
+                    "the program answered {other:?} to '{text}'"
+                ))))
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write(p: &mut Program, bytes: &[u8]) -> Result<(), Failure> {
+    p.stdin.write_all(bytes).map_err(|e| {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Failure::restart(io::Error::new(
+                e.kind(),
+                format!(
+                    "the program (pid {}) ended; it is started again",
+                    p.child.id()
+                ),
+            ))
+        } else {
+            Failure::restart(e)
+        }
+    })
+}
+
+/// Starts the program: its standard input a pipe; its standard output a
+/// pipe for confirmations, or the output file, or nothing; its standard
+/// error the output file or nothing. With confirmations, it must answer
+/// `OK` first.
+fn start(cfg: &OmprogConfig, stderr: Option<OwnedFd>) -> Result<Program, Failure> {
+    let mut cmd = Command::new(&cfg.binary);
+    cmd.args(&cfg.args).stdin(Stdio::piped());
+    match &stderr {
+        Some(w) => {
+            let out = w.try_clone().map_err(Failure::keep)?;
+            cmd.stderr(Stdio::from(out));
+        }
+        None => {
+            cmd.stderr(Stdio::null());
+        }
+    }
+    if cfg.confirm {
+        cmd.stdout(Stdio::piped());
+    } else {
+        match stderr {
+            Some(w) => cmd.stdout(Stdio::from(w)),
+            None => cmd.stdout(Stdio::null()),
+        };
+    }
+    // SAFETY: the closure runs in the child between fork and exec and
+    // calls only `signal`, which is async-signal-safe; it touches no
+    // memory of the parent. SIGINT is ignored, as rsyslog's omprog
+    // ignores it, so a Ctrl-C meant for a corelogd in the foreground does
+    // not end the program under it (Command resets the signal mask and
+    // SIGPIPE itself).
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().map_err(|e| {
+        Failure::keep(io::Error::new(
+            e.kind(),
+            format!("cannot run {}: {e}", cfg.binary.display()),
+        ))
+    })?;
+    let Some(stdin) = child.stdin.take() else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(Failure::keep(io::Error::other(
+            "the program's standard input is not a pipe",
+        )));
+    };
+    let stdout = child.stdout.take();
+    let mut p = Program {
+        child,
+        stdin,
+        stdout,
+    };
+    if cfg.confirm {
+        let first = read_status(cfg, &mut p).and_then(|s| match s {
+            Status::Ok => Ok(()),
+            other => Err(Failure::restart(io::Error::other(format!(
+                "the program answered {other:?} when it started, not OK"
+            )))),
+        });
+        if let Err(f) = first {
+            terminate(cfg, p);
+            return Err(f);
+        }
+    }
+    Ok(p)
+}
+
+/// One confirmation line, within `confirmTimeout`.
+fn read_status(cfg: &OmprogConfig, p: &mut Program) -> Result<Status, Failure> {
+    let Some(out) = p.stdout.as_mut() else {
+        return Err(Failure::restart(io::Error::other(
+            "the program's standard output is not a pipe: no confirmation can be read",
+        )));
+    };
+    let mut line = Vec::with_capacity(64);
+    let deadline = Instant::now() + cfg.confirm_timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let mut pfd = libc::pollfd {
+            fd: out.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = libc::c_int::try_from(left.as_millis()).unwrap_or(libc::c_int::MAX);
+        // SAFETY: one valid pollfd for the duration of the call.
+        let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if ready < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(Failure::restart(e));
+        }
+        if ready == 0 {
+            return Err(Failure::restart(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "the program (pid {}) did not answer within {} ms; it is started again",
+                    p.child.id(),
+                    cfg.confirm_timeout.as_millis()
+                ),
+            )));
+        }
+        let mut buf = [0u8; 512];
+        let room = (RESPONSE_LINE_MAX - line.len()).min(buf.len());
+        let n = match out.read(&mut buf[..room]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Failure::restart(e)),
+        };
+        if n == 0 {
+            return Err(Failure::restart(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "the program (pid {}) ended; it is started again",
+                    p.child.id()
+                ),
+            )));
+        }
+        let got = &buf[..n];
+        match memchr::memchr(b'\n', got) {
+            Some(end) if end + 1 == n => {
+                line.extend_from_slice(&got[..end]);
+                return Ok(status(&line));
+            }
+            Some(_) => {
+                return Err(Failure::restart(io::Error::other(
+                    "the program answered more than one line; it is started again",
+                )))
+            }
+            None => line.extend_from_slice(got),
+        }
+        if line.len() >= RESPONSE_LINE_MAX {
+            return Err(Failure::restart(io::Error::other(
+                "the program answered a line longer than 4 KiB; it is started again",
+            )));
+        }
+    }
+}
+
+/// A confirmation line as rsyslog reads it: leading dots (keep-alives)
+/// skipped, then `OK`, `DEFER_COMMIT`, `PREVIOUS_COMMITTED` or anything
+/// else, an error.
+fn status(line: &[u8]) -> Status {
+    let start = line.iter().take_while(|&&c| c == b'.').count();
+    match &line[start..] {
+        b"OK" => Status::Ok,
+        b"DEFER_COMMIT" => Status::DeferCommit,
+        b"PREVIOUS_COMMITTED" => Status::PreviousCommitted,
+        other => Status::Error(String::from_utf8_lossy(other).into_owned()),
+    }
+}
+
+/// A pipe, both ends closed on exec: its read end, and its write end.
+fn pipe() -> io::Result<(std::fs::File, OwnedFd)> {
+    let mut fds: [libc::c_int; 2] = [-1; 2];
+    // SAFETY: pipe2 writes two descriptors into the array it is given.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors were just opened by pipe2, and nothing else
+    // owns them: each is owned from here by the value made of it.
+    Ok(unsafe {
+        (
+            std::fs::File::from_raw_fd(fds[0]),
+            OwnedFd::from_raw_fd(fds[1]),
+        )
+    })
+}
+
+fn signal(child: &Child, sig: libc::c_int) {
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill only sends a signal to our own child, which has
+        // not been reaped (we hold its Child), so the pid is still ours.
+        unsafe {
+            libc::kill(pid, sig);
+        }
+    }
+}
+
+/// Ends the program: SIGTERM first with `signalOnClose`; its input
+/// closed; up to `closeTimeout` for it to end; then SIGKILL with
+/// `killUnresponsive`, or it is left running (said).
+fn terminate(cfg: &OmprogConfig, p: Program) {
+    let Program {
+        mut child,
+        stdin,
+        stdout,
+    } = p;
+    if cfg.signal_on_close {
+        signal(&child, libc::SIGTERM);
+    }
+    drop(stdin);
+    drop(stdout);
+    let deadline = Instant::now() + cfg.close_timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) | Err(_) => return,
+            Ok(None) if Instant::now() >= deadline => break,
+            Ok(None) => std::thread::sleep(WAIT_POLL),
+        }
+    }
+    if cfg.kill_unresponsive {
+        crate::notice!(
+            "corelogd: omprog: program '{}' (pid {}) did not end within {} ms; it is killed.",
+            cfg.binary.display(),
+            child.id(),
+            cfg.close_timeout.as_millis()
+        );
+        let _ = child.kill();
+        let _ = child.wait();
+    } else {
+        crate::notice!(
+            "corelogd: omprog: program '{}' (pid {}) did not end within {} ms; it is left running.",
+            cfg.binary.display(),
+            child.id(),
+            cfg.close_timeout.as_millis()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confirmation_lines_as_rsyslog_reads_them() {
+        assert_eq!(status(b"OK"), Status::Ok);
+        assert_eq!(status(b"...OK"), Status::Ok);
+        assert_eq!(status(b"DEFER_COMMIT"), Status::DeferCommit);
+        assert_eq!(status(b"PREVIOUS_COMMITTED"), Status::PreviousCommitted);
+        assert_eq!(status(b"ok"), Status::Error("ok".into()));
+        assert_eq!(
+            status(b"Error: disk full"),
+            Status::Error("Error: disk full".into())
+        );
+        assert_eq!(status(b""), Status::Error(String::new()));
+    }
+}

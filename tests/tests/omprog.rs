@@ -1,0 +1,315 @@
+//! omprog with real programs (shell and Python): what reaches the program
+//! is what rsyslogd 8.2302 writes for the same configuration (legacy and
+//! `action()`, arguments, templates with and without their newline);
+//! with confirmations, a program that crashes and one that answers an
+//! error get every message once, in order; transactions wrap each batch
+//! in their marks; the program's output goes to `output`, SIGHUP reaches
+//! it as `hup.signal`, and at shutdown `signalOnClose` ends it.
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use corelog_tests::daemon::Corelogd;
+use corelog_tests::rsyslogd::Rsyslogd;
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("corelog-omprog-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Writes an executable script.
+fn script(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+fn frames(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            // Every fifth local0.crit (130), the others of other facilities.
+            let pri = if i % 5 == 0 { 130 } else { 8 + i % 100 };
+            format!(
+                "<{pri}>Oct 11 22:14:{:02} host{} app[{i}]: msg {i} with some text",
+                i % 60,
+                i % 3
+            )
+        })
+        .collect()
+}
+
+fn send(port: u16, msgs: &[String]) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut out = Vec::new();
+    for m in msgs {
+        write!(out, "{} {m}", m.len()).unwrap();
+    }
+    s.write_all(&out).unwrap();
+}
+
+/// Waits until `path` holds `n` lines (or `wait` passed); its text.
+fn lines(path: &Path, n: usize, wait: Duration) -> String {
+    let end = Instant::now() + wait;
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.lines().count() >= n || Instant::now() > end {
+            return text;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Appends its input to the file named by its first argument.
+const CAT: &str = "#!/bin/sh\nexec cat >> \"$1\"\n";
+
+/// The programs live in `@BIN@`, made before the daemon starts (which
+/// checks that they can run).
+const CONFIG: &str = "module(load=\"imtcp\")\n\
+input(type=\"imtcp\" port=\"@PORT@\" address=\"127.0.0.1\")\n\
+module(load=\"omprog\")\n\
+$ActionOMProgBinary @BIN@/a.sh\n\
+*.* :omprog:\n\
+template(name=\"bare\" type=\"string\" string=\"%syslogseverity%|%msg%\")\n\
+local0.* action(type=\"omprog\" binary=\"@BIN@/cat.sh @BIN@/b.out\" template=\"bare\")\n\
+*.* action(type=\"omprog\" binary=\"@BIN@/cat.sh @BIN@/c.out\")\n";
+
+/// A directory with the programs: `cat.sh`, and `a.sh` (the legacy
+/// action's, which gets no arguments: it knows its file).
+fn programs(name: &str) -> PathBuf {
+    let bin = dir(name);
+    script(&bin.join("cat.sh"), CAT);
+    script(
+        &bin.join("a.sh"),
+        &format!("#!/bin/sh\nexec cat >> {}/a.out\n", bin.display()),
+    );
+    bin
+}
+
+#[test]
+fn the_program_reads_what_rsyslogd_writes_for_the_same_configuration() {
+    let msgs = frames(60);
+    let run = |who: &str| -> [String; 3] {
+        let d = dir(who);
+        let bin = programs(&format!("{who}-bin"));
+        let config = CONFIG.replace("@BIN@", &bin.display().to_string());
+        let read = |f: &str| std::fs::read_to_string(bin.join(f)).unwrap_or_default();
+        if who == "rsyslogd" {
+            let r = Rsyslogd::start(&d, &config);
+            send(r.port, &msgs);
+            lines(&bin.join("c.out"), msgs.len(), Duration::from_secs(20));
+            lines(&bin.join("a.out"), msgs.len(), Duration::from_secs(20));
+            r.stop();
+            [read("a.out"), read("b.out"), read("c.out")]
+        } else {
+            let c = Corelogd::start(&d, &config, &[]);
+            send(c.port, &msgs);
+            lines(&bin.join("c.out"), msgs.len(), Duration::from_secs(20));
+            lines(&bin.join("a.out"), msgs.len(), Duration::from_secs(20));
+            let stderr = c.stop();
+            assert!(
+                stderr.contains("messages must end with a newline"),
+                "the added newline is said:\n{stderr}"
+            );
+            [read("a.out"), read("b.out"), read("c.out")]
+        }
+    };
+    let theirs = run("rsyslogd");
+    let ours = run("corelogd");
+    assert_eq!(
+        theirs[2].lines().count(),
+        msgs.len(),
+        "rsyslogd's program got every message"
+    );
+    assert_eq!(
+        theirs[1].lines().count(),
+        msgs.len() / 5,
+        "rsyslogd's local0 program"
+    );
+    assert_eq!(
+        ours[0], theirs[0],
+        "the legacy action: $ActionOMProgBinary, :omprog:"
+    );
+    assert_eq!(
+        ours[1], theirs[1],
+        "a template without its newline gets one, as in rsyslog"
+    );
+    assert_eq!(
+        ours[2], theirs[2],
+        "RSYSLOG_FileFormat, the default, with arguments"
+    );
+}
+
+/// Answers OK when it starts and after each message it wrote to its first
+/// argument; crashes once at "msg 50 " and answers an error once at
+/// "msg 100 " (before writing either).
+const CONFIRMING: &str = r#"#!/usr/bin/env python3
+import os, sys
+out, mark = sys.argv[1], sys.argv[2]
+print("OK", flush=True)
+for line in sys.stdin:
+    if "msg 50 " in line and not os.path.exists(mark + ".crashed"):
+        open(mark + ".crashed", "w").close()
+        os._exit(1)
+    if "msg 100 " in line and not os.path.exists(mark + ".refused"):
+        open(mark + ".refused", "w").close()
+        print("Error: busy", flush=True)
+        continue
+    with open(out, "a") as f:
+        f.write(line)
+    print("..OK", flush=True)
+"#;
+
+#[test]
+fn with_confirmations_a_crash_and_an_error_lose_nothing_and_repeat_nothing() {
+    let d = dir("confirm");
+    let bin = dir("confirm-bin");
+    script(&bin.join("confirm.py"), CONFIRMING);
+    let config = "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"@PORT@\" address=\"127.0.0.1\")\n\
+         module(load=\"omprog\")\n\
+         template(name=\"m\" type=\"string\" string=\"%msg%\\n\")\n\
+         action(type=\"omprog\" binary=\"@BIN@/confirm.py @BIN@/out @BIN@/mark\" template=\"m\" confirmMessages=\"on\" reportFailures=\"on\" action.resumeRetryCount=\"-1\" action.resumeInterval=\"1\")\n"
+    .replace("@BIN@", &bin.display().to_string());
+    let c = Corelogd::start(&d, &config, &[]);
+    let msgs = frames(200);
+    send(c.port, &msgs);
+    let out = lines(&bin.join("out"), msgs.len(), Duration::from_secs(30));
+    let stderr = c.stop();
+    let want: String = (0..200)
+        .map(|i| format!(" msg {i} with some text\n"))
+        .collect();
+    assert_eq!(out, want, "every message once, in order:\n{stderr}");
+    assert!(bin.join("mark.crashed").exists() && bin.join("mark.refused").exists());
+    assert!(
+        stderr.contains("returned: Error: busy"),
+        "reportFailures says the answer:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("ended; it is started again"),
+        "the crash is said:\n{stderr}"
+    );
+}
+
+/// Writes each line it reads, marks too, to its first argument, and
+/// confirms each.
+const RECORDING: &str = r#"#!/usr/bin/env python3
+import sys
+out = sys.argv[1]
+print("OK", flush=True)
+for line in sys.stdin:
+    with open(out, "a") as f:
+        f.write(line)
+    print("OK", flush=True)
+"#;
+
+#[test]
+fn transactions_wrap_each_batch_in_their_marks() {
+    let d = dir("transactions");
+    let bin = dir("transactions-bin");
+    script(&bin.join("rec.py"), RECORDING);
+    let config = "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"@PORT@\" address=\"127.0.0.1\")\n\
+         module(load=\"omprog\")\n\
+         template(name=\"m\" type=\"string\" string=\"%msg%\\n\")\n\
+         action(type=\"omprog\" binary=\"@BIN@/rec.py @BIN@/out\" template=\"m\" confirmMessages=\"on\" useTransactions=\"on\" commitTransactionMark=\"END\")\n"
+    .replace("@BIN@", &bin.display().to_string());
+    let c = Corelogd::start(&d, &config, &[]);
+    let msgs = frames(100);
+    send(c.port, &msgs);
+    lines(&bin.join("out"), msgs.len() + 2, Duration::from_secs(20));
+    c.stop();
+    let out = lines(&bin.join("out"), 0, Duration::ZERO);
+    let mut open = false;
+    let mut seen = 0;
+    for l in out.lines() {
+        match l {
+            "BEGIN TRANSACTION" => {
+                assert!(!open, "a begin inside a transaction:\n{out}");
+                open = true;
+            }
+            "END" => {
+                assert!(open, "an end outside a transaction:\n{out}");
+                open = false;
+            }
+            m => {
+                assert!(open, "a message outside a transaction:\n{out}");
+                assert_eq!(m, format!(" msg {seen} with some text"));
+                seen += 1;
+            }
+        }
+    }
+    assert!(
+        !open && seen == 100,
+        "every message, each batch committed:\n{out}"
+    );
+}
+
+/// Says on its standard error when it starts, on USR1 and on TERM (then
+/// ends); reads and drops its input.
+const SIGNALLED: &str = r#"#!/usr/bin/env python3
+import signal, sys
+def usr1(*_):
+    sys.stderr.write("got USR1\n"); sys.stderr.flush()
+def term(*_):
+    sys.stderr.write("got TERM\n"); sys.stderr.flush(); sys.exit(0)
+signal.signal(signal.SIGUSR1, usr1)
+signal.signal(signal.SIGTERM, term)
+sys.stderr.write("started\n"); sys.stderr.flush()
+for line in sys.stdin:
+    sys.stdout.write("read " + line); sys.stdout.flush()
+"#;
+
+#[test]
+fn output_is_captured_hup_is_forwarded_and_close_signals_the_program() {
+    let d = dir("signals");
+    let bin = dir("signals-bin");
+    script(&bin.join("sig.py"), SIGNALLED);
+    let config = "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"@PORT@\" address=\"127.0.0.1\")\n\
+         module(load=\"omprog\")\n\
+         template(name=\"m\" type=\"string\" string=\"%msg%\\n\")\n\
+         action(type=\"omprog\" binary=\"@BIN@/sig.py\" template=\"m\" output=\"@BIN@/prog.out\" fileCreateMode=\"0640\" hup.signal=\"USR1\" signalOnClose=\"on\")\n"
+    .replace("@BIN@", &bin.display().to_string());
+    let c = Corelogd::start(&d, &config, &[]);
+    send(c.port, &frames(3));
+    let out = bin.join("prog.out");
+    let text = lines(&out, 4, Duration::from_secs(20));
+    assert!(
+        text.contains("started") && text.contains("read  msg 2 with some text"),
+        "{text}"
+    );
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640, "fileCreateMode");
+    // SAFETY: a signal to the corelogd this test started.
+    unsafe { libc::kill(c.pid() as i32, libc::SIGHUP) };
+    let text = lines(&out, 5, Duration::from_secs(10));
+    assert!(
+        text.contains("got USR1"),
+        "hup.signal reached the program:\n{text}"
+    );
+    c.stop();
+    let text = lines(&out, 6, Duration::from_secs(5));
+    assert!(
+        text.contains("got TERM"),
+        "signalOnClose reached the program:\n{text}"
+    );
+}
+
+#[test]
+fn a_program_that_cannot_run_is_an_error_at_start() {
+    let d = dir("missing");
+    let conf = d.join("rsyslog.conf");
+    std::fs::write(
+        &conf,
+        "module(load=\"omprog\")\n*.* action(type=\"omprog\" binary=\"/nonexistent/prog -x\")\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(corelog_tests::daemon::bin("corelogd"))
+        .args(["-N1", "-f", &conf.display().to_string()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("/nonexistent/prog"), "{err}");
+}
