@@ -194,56 +194,94 @@ fn with_confirmations_a_crash_and_an_error_lose_nothing_and_repeat_nothing() {
 }
 
 /// Writes each line it reads, marks too, to its first argument, and
-/// confirms each.
+/// confirms each; with a second argument, answers an error once to the
+/// message that contains it.
 const RECORDING: &str = r#"#!/usr/bin/env python3
-import sys
+import os, sys
 out = sys.argv[1]
+fail = sys.argv[2] if len(sys.argv) > 2 else None
 print("OK", flush=True)
 for line in sys.stdin:
     with open(out, "a") as f:
         f.write(line)
+    if fail and fail in line and not os.path.exists(out + ".failed"):
+        open(out + ".failed", "w").close()
+        print("Error: try again", flush=True)
+        continue
     print("OK", flush=True)
 "#;
 
-#[test]
-fn transactions_wrap_each_batch_in_their_marks() {
-    let d = dir("transactions");
-    let bin = dir("transactions-bin");
+/// The messages of the transactions that were committed, in order; a
+/// transaction left open (its program ended) is not.
+fn committed(out: &str) -> Vec<String> {
+    let mut done = Vec::new();
+    let mut open: Option<Vec<String>> = None;
+    for l in out.lines() {
+        match l {
+            "BEGIN TRANSACTION" => open = Some(Vec::new()),
+            "END" => done.extend(open.take().expect("an end inside a transaction")),
+            m => open
+                .as_mut()
+                .expect("a message inside a transaction")
+                .push(m.to_string()),
+        }
+    }
+    done
+}
+
+fn transactions(name: &str, fail: &str) -> (String, Vec<String>) {
+    let d = dir(name);
+    let bin = dir(&format!("{name}-bin"));
     script(&bin.join("rec.py"), RECORDING);
     let config = "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"@PORT@\" address=\"127.0.0.1\")\n\
          module(load=\"omprog\")\n\
          template(name=\"m\" type=\"string\" string=\"%msg%\\n\")\n\
-         action(type=\"omprog\" binary=\"@BIN@/rec.py @BIN@/out\" template=\"m\" confirmMessages=\"on\" useTransactions=\"on\" commitTransactionMark=\"END\")\n"
-    .replace("@BIN@", &bin.display().to_string());
+         action(type=\"omprog\" binary=\"@BIN@/rec.py @BIN@/out@FAIL@\" template=\"m\" confirmMessages=\"on\" useTransactions=\"on\" commitTransactionMark=\"END\" action.resumeRetryCount=\"-1\" action.resumeInterval=\"1\")\n"
+        .replace("@BIN@", &bin.display().to_string())
+        .replace("@FAIL@", fail);
     let c = Corelogd::start(&d, &config, &[]);
     let msgs = frames(100);
     send(c.port, &msgs);
-    lines(&bin.join("out"), msgs.len() + 2, Duration::from_secs(20));
-    c.stop();
-    let out = lines(&bin.join("out"), 0, Duration::ZERO);
-    let mut open = false;
-    let mut seen = 0;
-    for l in out.lines() {
-        match l {
-            "BEGIN TRANSACTION" => {
-                assert!(!open, "a begin inside a transaction:\n{out}");
-                open = true;
-            }
-            "END" => {
-                assert!(open, "an end outside a transaction:\n{out}");
-                open = false;
-            }
-            m => {
-                assert!(open, "a message outside a transaction:\n{out}");
-                assert_eq!(m, format!(" msg {seen} with some text"));
-                seen += 1;
-            }
+    let end = Instant::now() + Duration::from_secs(30);
+    let mut got = Vec::new();
+    while Instant::now() < end {
+        got = committed(&std::fs::read_to_string(bin.join("out")).unwrap_or_default());
+        if got.len() >= msgs.len() {
+            break;
         }
+        std::thread::sleep(Duration::from_millis(100));
     }
-    assert!(
-        !open && seen == 100,
-        "every message, each batch committed:\n{out}"
+    let stderr = c.stop();
+    (stderr, got)
+}
+
+#[test]
+fn transactions_wrap_each_batch_in_their_marks() {
+    let (stderr, got) = transactions("transactions", "");
+    let want: Vec<String> = (0..100)
+        .map(|i| format!(" msg {i} with some text"))
+        .collect();
+    assert_eq!(
+        got, want,
+        "every message committed once, in order:\n{stderr}"
     );
+}
+
+#[test]
+fn an_error_inside_a_transaction_commits_the_batch_once_in_a_new_one() {
+    // The program answers an error to message 40 ("40" its second
+    // argument) once: its transaction is
+    // left open (the program is ended), and the whole batch goes again in
+    // a new transaction to a new program.
+    let (stderr, got) = transactions("transaction-error", " 40");
+    let want: Vec<String> = (0..100)
+        .map(|i| format!(" msg {i} with some text"))
+        .collect();
+    assert_eq!(
+        got, want,
+        "every message committed once, in order:\n{stderr}"
+    );
+    assert!(stderr.contains("Error: try again"), "{stderr}");
 }
 
 /// Says on its standard error when it starts, on USR1 and on TERM (then

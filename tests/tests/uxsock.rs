@@ -146,8 +146,12 @@ fn an_action_form_sends_and_a_missing_receiver_gets_everything_once_it_binds() {
     );
     let msgs = frames(200);
     send(c.port, &msgs);
-    // Nobody is bound yet: the action fails and holds the batch.
-    std::thread::sleep(Duration::from_millis(1500));
+    // Nobody is bound yet: the action fails (said) and holds the batch.
+    let end = Instant::now() + Duration::from_secs(30);
+    while !c.stderr().contains("late.sock: No such file") {
+        assert!(Instant::now() < end, "no failure said:\n{}", c.stderr());
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let rx = UnixDatagram::bind(d.join("late.sock")).unwrap();
     let got = receive(&rx, msgs.len() + 1, Duration::from_secs(15));
     let want: Vec<String> = msgs

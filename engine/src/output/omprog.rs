@@ -34,7 +34,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -46,6 +46,8 @@ use crate::config::modules::omprog::OmprogConfig;
 pub const RESPONSE_LINE_MAX: usize = 4095;
 /// How often the end of a closing program is looked for.
 const WAIT_POLL: Duration = Duration::from_millis(10);
+/// The missing-newline notice at most this often, as rsyslog's.
+const NEWLINE_NOTICE_EVERY_S: u64 = 30;
 
 /// A running program.
 struct Program {
@@ -64,26 +66,43 @@ enum Status {
     Error(String),
 }
 
-/// Why a step failed, and whether the program must be ended for it.
+/// What becomes of the program after a failed step, as in rsyslog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// It goes on (an error answer).
+    Keep,
+    /// It ended by itself (a broken pipe, its output closed): its pipes
+    /// closed, and it is waited for.
+    Cleanup,
+    /// It is ended (no answer in time, a malformed answer): SIGTERM first
+    /// with `signalOnClose`, then as [`End::Cleanup`].
+    Terminate,
+}
+
+/// Why a step failed, and what becomes of the program.
 struct Failure {
     error: io::Error,
-    restart: bool,
+    end: End,
 }
 
 impl Failure {
-    fn keep(error: io::Error) -> Failure {
-        Failure {
-            error,
-            restart: false,
-        }
+    fn new(end: End, error: io::Error) -> Failure {
+        Failure { error, end }
     }
+}
 
-    fn restart(error: io::Error) -> Failure {
-        Failure {
-            error,
-            restart: true,
-        }
-    }
+/// What the blocking steps share with the core: the program, its pid (to
+/// signal it while a step holds the program), programs left running at
+/// shutdown or after a failure until they are reaped, and when the
+/// missing-newline notice was last said.
+#[derive(Default)]
+struct Shared {
+    program: Mutex<Option<Program>>,
+    /// The running program's pid; 0 when there is none. Cleared before the
+    /// program is waited for, so it is never signalled once reaped.
+    pid: AtomicI32,
+    orphans: Mutex<Vec<Child>>,
+    newline_said_s: AtomicU64,
 }
 
 /// The program's output, appended to the `output` file by a thread of its
@@ -92,6 +111,7 @@ struct Capture {
     /// Handed to each program as its standard error (and output).
     writer: OwnedFd,
     reopen: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 /// What a failed batch had delivered, for its retry.
@@ -102,8 +122,7 @@ struct Carry {
 
 pub struct OmProg {
     cfg: Arc<OmprogConfig>,
-    /// Taken while a blocking step runs with it.
-    program: Arc<Mutex<Option<Program>>>,
+    shared: Arc<Shared>,
     capture: Option<Capture>,
     carry: Option<Carry>,
 }
@@ -112,7 +131,7 @@ impl OmProg {
     pub fn new(c: &OmprogConfig) -> OmProg {
         OmProg {
             cfg: Arc::new(c.clone()),
-            program: Arc::default(),
+            shared: Arc::default(),
             capture: None,
             carry: None,
         }
@@ -147,16 +166,13 @@ impl OmProg {
         };
         debug_assert!(from <= r.recs.len());
         let records: Vec<Vec<u8>> = r.records().skip(from).map(|(_, d)| d.to_vec()).collect();
-        let (cfg, program) = (self.cfg.clone(), self.program.clone());
+        let (cfg, shared) = (self.cfg.clone(), self.shared.clone());
         let stderr = match &self.capture {
             Some(c) => Some(c.writer.try_clone()?),
             None => None,
         };
         let result = glommio::executor()
-            .spawn_blocking(move || {
-                let mut slot = program.lock().unwrap_or_else(|e| e.into_inner());
-                deliver(&cfg, &mut slot, stderr, &records)
-            })
+            .spawn_blocking(move || deliver(&cfg, &shared, stderr, &records))
             .await;
         match result {
             Ok(()) => Ok(()),
@@ -184,7 +200,7 @@ impl OmProg {
         let (mut reader, writer) = pipe()?;
         let reopen = Arc::new(AtomicBool::new(false));
         let flag = reopen.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("corelog-omprog-output".into())
             .spawn(move || {
                 let mut file: Option<std::fs::File> = None;
@@ -217,13 +233,20 @@ impl OmProg {
                     }
                     if let Some(f) = &mut file {
                         if let Err(e) = f.write_all(&buf[..n]) {
-                            crate::notice!("corelogd: omprog: writing the output file {}: {e}.", path.display());
+                            crate::notice!(
+                                "corelogd: omprog: writing the output file {}: {e}.",
+                                path.display()
+                            );
                             file = None;
                         }
                     }
                 }
             })?;
-        self.capture = Some(Capture { writer, reopen });
+        self.capture = Some(Capture {
+            writer,
+            reopen,
+            thread,
+        });
         Ok(())
     }
 
@@ -233,16 +256,14 @@ impl OmProg {
         if let Some(c) = &self.capture {
             c.reopen.store(true, Ordering::Relaxed);
         }
-        let Some(sig) = self.cfg.hup_signal else {
-            return;
-        };
-        // try_lock: a blocking step that holds the program is writing to
-        // it; the signal is not worth waiting for it.
-        if let Ok(slot) = self.program.try_lock() {
-            if let Some(p) = slot.as_ref() {
-                signal(&p.child, sig.number());
-            }
+        if let Some(sig) = self.cfg.hup_signal {
+            signal(&self.shared.pid, sig.number());
         }
+    }
+
+    /// Once a second: programs left running are reaped once they end.
+    pub fn timed(&mut self) {
+        reap(&self.shared);
     }
 
     /// The runner gave the last failed batch up (suspension): a later
@@ -252,18 +273,46 @@ impl OmProg {
     }
 
     /// At exit: the program ended as `signalOnClose`, `closeTimeout` and
-    /// `killUnresponsive` say.
+    /// `killUnresponsive` say, and its last output written. A try still
+    /// writing to a program that reads nothing (its batch abandoned by the
+    /// shutdown) gets `closeTimeout`, then the program is killed so that
+    /// the try returns.
     pub async fn finish(&mut self) {
-        let (cfg, program) = (self.cfg.clone(), self.program.clone());
-        glommio::executor()
-            .spawn_blocking(move || {
-                let mut slot = program.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(p) = slot.take() {
-                    terminate(&cfg, p);
-                }
-            })
-            .await;
-        self.capture = None;
+        let close = self.cfg.close_timeout;
+        let waited = Instant::now();
+        while self.shared.program.try_lock().is_err() {
+            if waited.elapsed() >= close {
+                crate::notice!(
+                    "corelogd: omprog: program '{}' still takes no input after {} ms; it is killed.",
+                    self.cfg.binary.display(),
+                    close.as_millis()
+                );
+                signal(&self.shared.pid, libc::SIGKILL);
+                break;
+            }
+            glommio::timer::sleep(WAIT_POLL).await;
+        }
+        let (cfg, shared) = (self.cfg.clone(), self.shared.clone());
+        let end = glommio::executor().spawn_blocking(move || {
+            let taken = shared
+                .program
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
+            if let Some(p) = taken {
+                end_program(&cfg, &shared, p, End::Terminate);
+            }
+        });
+        futures_lite::future::or(end, glommio::timer::sleep(close + Duration::from_secs(1))).await;
+        if let Some(c) = self.capture.take() {
+            // The last of the program's output, up to closeTimeout: the
+            // thread ends once no program holds the pipe.
+            drop(c.writer);
+            let waited = Instant::now();
+            while !c.thread.is_finished() && waited.elapsed() < close {
+                glommio::timer::sleep(WAIT_POLL).await;
+            }
+        }
     }
 }
 
@@ -271,21 +320,24 @@ impl OmProg {
 /// many were and why the next was not.
 fn deliver(
     cfg: &OmprogConfig,
-    slot: &mut Option<Program>,
+    shared: &Shared,
     stderr: Option<OwnedFd>,
     records: &[Vec<u8>],
 ) -> Result<(), (usize, io::Error)> {
+    reap(shared);
+    let mut slot = shared.program.lock().unwrap_or_else(|e| e.into_inner());
     if slot.is_none() {
-        *slot = Some(start(cfg, stderr).map_err(|f| (0, f.error))?);
+        let p = start(cfg, shared, stderr).map_err(|f| (0, f.error))?;
+        *slot = Some(p);
     }
     let Some(p) = slot.as_mut() else {
         return Err((0, io::Error::other("the program did not start")));
     };
-    let result = send_batch(cfg, p, records);
+    let result = send_batch(cfg, shared, p, records);
     if let Err((_, f)) = &result {
-        if f.restart {
+        if f.end != End::Keep {
             if let Some(p) = slot.take() {
-                terminate(cfg, p);
+                end_program(cfg, shared, p, f.end);
             }
         }
     }
@@ -294,11 +346,29 @@ fn deliver(
 
 fn send_batch(
     cfg: &OmprogConfig,
+    shared: &Shared,
+    p: &mut Program,
+    records: &[Vec<u8>],
+) -> Result<(), (usize, Failure)> {
+    let result = send_records(cfg, shared, p, records);
+    match result {
+        // A transaction that fails stays open in the program: it is ended,
+        // and the retry starts the batch again in a new one.
+        Err((done, f)) if cfg.transactions.is_some() && f.end == End::Keep => {
+            Err((done, Failure::new(End::Terminate, f.error)))
+        }
+        other => other,
+    }
+}
+
+fn send_records(
+    cfg: &OmprogConfig,
+    shared: &Shared,
     p: &mut Program,
     records: &[Vec<u8>],
 ) -> Result<(), (usize, Failure)> {
     if let Some((begin, _)) = &cfg.transactions {
-        mark(cfg, p, begin).map_err(|f| (0, f))?;
+        mark(cfg, p, begin, false).map_err(|f| (0, f))?;
     }
     let mut unterminated = false;
     for (i, rec) in records.iter().enumerate() {
@@ -321,38 +391,51 @@ fn send_batch(
                     }
                     return Err((
                         i,
-                        Failure::keep(io::Error::other(format!(
-                            "the program answered '{line}' for a message"
-                        ))),
+                        Failure::new(
+                            End::Keep,
+                            io::Error::other(format!(
+                                "the program answered '{line}' for a message"
+                            )),
+                        ),
                     ));
                 }
             }
         }
     }
     if unterminated {
-        crate::notice!(
-            "corelogd: omprog: messages must end with a newline, and the template of the action for '{}' does not end one: one was added, as rsyslog adds it.",
-            cfg.binary.display()
-        );
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let last = shared.newline_said_s.load(Ordering::Relaxed);
+        if now >= last + NEWLINE_NOTICE_EVERY_S {
+            shared.newline_said_s.store(now, Ordering::Relaxed);
+            crate::notice!(
+                "corelogd: omprog: messages must end with a newline, and the template of the action for '{}' does not end one: one was added, as rsyslog adds it.",
+                cfg.binary.display()
+            );
+        }
     }
     if let Some((_, commit)) = &cfg.transactions {
-        mark(cfg, p, commit).map_err(|f| (records.len(), f))?;
+        mark(cfg, p, commit, true).map_err(|f| (records.len(), f))?;
     }
     Ok(())
 }
 
-/// A transaction mark and its newline; with confirmations, only `OK`
-/// will do.
-fn mark(cfg: &OmprogConfig, p: &mut Program, text: &str) -> Result<(), Failure> {
+/// A transaction mark and its newline. With confirmations, a begin mark
+/// takes only `OK`; a commit mark also `DEFER_COMMIT` and
+/// `PREVIOUS_COMMITTED`, which rsyslog takes as committed.
+fn mark(cfg: &OmprogConfig, p: &mut Program, text: &str, commit: bool) -> Result<(), Failure> {
     write(p, text.as_bytes())?;
     write(p, b"\n")?;
     if cfg.confirm {
         match read_status(cfg, p)? {
             Status::Ok => {}
+            Status::DeferCommit | Status::PreviousCommitted if commit => {}
             other => {
-                return Err(Failure::keep(io::Error::other(format!(
-                    "the program answered {other:?} to '{text}'"
-                ))))
+                return Err(Failure::new(
+                    End::Keep,
+                    io::Error::other(format!("the program answered {other:?} to '{text}'")),
+                ))
             }
         }
     }
@@ -362,15 +445,18 @@ fn mark(cfg: &OmprogConfig, p: &mut Program, text: &str) -> Result<(), Failure> 
 fn write(p: &mut Program, bytes: &[u8]) -> Result<(), Failure> {
     p.stdin.write_all(bytes).map_err(|e| {
         if e.kind() == io::ErrorKind::BrokenPipe {
-            Failure::restart(io::Error::new(
-                e.kind(),
-                format!(
-                    "the program (pid {}) ended; it is started again",
-                    p.child.id()
+            Failure::new(
+                End::Cleanup,
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "the program (pid {}) ended; it is started again",
+                        p.child.id()
+                    ),
                 ),
-            ))
+            )
         } else {
-            Failure::restart(e)
+            Failure::new(End::Keep, e)
         }
     })
 }
@@ -379,12 +465,12 @@ fn write(p: &mut Program, bytes: &[u8]) -> Result<(), Failure> {
 /// pipe for confirmations, or the output file, or nothing; its standard
 /// error the output file or nothing. With confirmations, it must answer
 /// `OK` first.
-fn start(cfg: &OmprogConfig, stderr: Option<OwnedFd>) -> Result<Program, Failure> {
+fn start(cfg: &OmprogConfig, shared: &Shared, stderr: Option<OwnedFd>) -> Result<Program, Failure> {
     let mut cmd = Command::new(&cfg.binary);
     cmd.args(&cfg.args).stdin(Stdio::piped());
     match &stderr {
         Some(w) => {
-            let out = w.try_clone().map_err(Failure::keep)?;
+            let out = w.try_clone().map_err(|e| Failure::new(End::Keep, e))?;
             cmd.stderr(Stdio::from(out));
         }
         None => {
@@ -400,31 +486,47 @@ fn start(cfg: &OmprogConfig, stderr: Option<OwnedFd>) -> Result<Program, Failure
         };
     }
     // SAFETY: the closure runs in the child between fork and exec and
-    // calls only `signal`, which is async-signal-safe; it touches no
-    // memory of the parent. SIGINT is ignored, as rsyslog's omprog
+    // makes only async-signal-safe calls (signal, close_range), touching
+    // no memory of the parent. SIGINT is ignored, as rsyslog's omprog
     // ignores it, so a Ctrl-C meant for a corelogd in the foreground does
     // not end the program under it (Command resets the signal mask and
-    // SIGPIPE itself).
+    // SIGPIPE itself); every descriptor above standard error is marked
+    // close-on-exec, as rsyslog closes them all, so none that corelogd
+    // holds reaches the program (close_range on Linux 5.11 and later;
+    // before that, only what was opened close-on-exec is closed).
     unsafe {
         cmd.pre_exec(|| {
             libc::signal(libc::SIGINT, libc::SIG_IGN);
+            libc::syscall(
+                libc::SYS_close_range,
+                3 as libc::c_uint,
+                libc::c_uint::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            );
             Ok(())
         });
     }
     let mut child = cmd.spawn().map_err(|e| {
-        Failure::keep(io::Error::new(
-            e.kind(),
-            format!("cannot run {}: {e}", cfg.binary.display()),
-        ))
+        Failure::new(
+            End::Keep,
+            io::Error::new(
+                e.kind(),
+                format!("cannot run {}: {e}", cfg.binary.display()),
+            ),
+        )
     })?;
     let Some(stdin) = child.stdin.take() else {
         let _ = child.kill();
         let _ = child.wait();
-        return Err(Failure::keep(io::Error::other(
-            "the program's standard input is not a pipe",
-        )));
+        return Err(Failure::new(
+            End::Keep,
+            io::Error::other("the program's standard input is not a pipe"),
+        ));
     };
     let stdout = child.stdout.take();
+    shared
+        .pid
+        .store(i32::try_from(child.id()).unwrap_or(0), Ordering::Relaxed);
     let mut p = Program {
         child,
         stdin,
@@ -433,35 +535,44 @@ fn start(cfg: &OmprogConfig, stderr: Option<OwnedFd>) -> Result<Program, Failure
     if cfg.confirm {
         let first = read_status(cfg, &mut p).and_then(|s| match s {
             Status::Ok => Ok(()),
-            other => Err(Failure::restart(io::Error::other(format!(
-                "the program answered {other:?} when it started, not OK"
-            )))),
+            other => Err(Failure::new(
+                End::Terminate,
+                io::Error::other(format!(
+                    "the program answered {other:?} when it started, not OK"
+                )),
+            )),
         });
         if let Err(f) = first {
-            terminate(cfg, p);
+            end_program(cfg, shared, p, End::Terminate);
             return Err(f);
         }
     }
     Ok(p)
 }
 
-/// One confirmation line, within `confirmTimeout`.
+/// One confirmation line, as rsyslog's `readStatus` reads it: each read
+/// within `confirmTimeout` (so keep-alive dots keep the program alive);
+/// what ends with a newline is the answer (an answer of several lines
+/// that ends with one is an error answer); a newline before the end, or
+/// 4 KiB without one, ends the program.
 fn read_status(cfg: &OmprogConfig, p: &mut Program) -> Result<Status, Failure> {
+    let pid = p.child.id();
     let Some(out) = p.stdout.as_mut() else {
-        return Err(Failure::restart(io::Error::other(
-            "the program's standard output is not a pipe: no confirmation can be read",
-        )));
+        return Err(Failure::new(
+            End::Terminate,
+            io::Error::other(
+                "the program's standard output is not a pipe: no confirmation can be read",
+            ),
+        ));
     };
     let mut line = Vec::with_capacity(64);
-    let deadline = Instant::now() + cfg.confirm_timeout;
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
         let mut pfd = libc::pollfd {
             fd: out.as_raw_fd(),
             events: libc::POLLIN,
             revents: 0,
         };
-        let ms = libc::c_int::try_from(left.as_millis()).unwrap_or(libc::c_int::MAX);
+        let ms = libc::c_int::try_from(cfg.confirm_timeout.as_millis()).unwrap_or(libc::c_int::MAX);
         // SAFETY: one valid pollfd for the duration of the call.
         let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
         if ready < 0 {
@@ -469,51 +580,55 @@ fn read_status(cfg: &OmprogConfig, p: &mut Program) -> Result<Status, Failure> {
             if e.kind() == io::ErrorKind::Interrupted {
                 continue;
             }
-            return Err(Failure::restart(e));
+            return Err(Failure::new(End::Keep, e));
         }
         if ready == 0 {
-            return Err(Failure::restart(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!(
-                    "the program (pid {}) did not answer within {} ms; it is started again",
-                    p.child.id(),
-                    cfg.confirm_timeout.as_millis()
+            return Err(Failure::new(
+                End::Terminate,
+                io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "the program (pid {pid}) did not answer within {} ms; it is started again",
+                        cfg.confirm_timeout.as_millis()
+                    ),
                 ),
-            )));
+            ));
         }
         let mut buf = [0u8; 512];
         let room = (RESPONSE_LINE_MAX - line.len()).min(buf.len());
         let n = match out.read(&mut buf[..room]) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Failure::restart(e)),
+            Err(e) => return Err(Failure::new(End::Keep, e)),
         };
         if n == 0 {
-            return Err(Failure::restart(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!(
-                    "the program (pid {}) ended; it is started again",
-                    p.child.id()
+            return Err(Failure::new(
+                End::Cleanup,
+                io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("the program (pid {pid}) ended; it is started again"),
                 ),
-            )));
+            ));
         }
         let got = &buf[..n];
-        match memchr::memchr(b'\n', got) {
-            Some(end) if end + 1 == n => {
-                line.extend_from_slice(&got[..end]);
-                return Ok(status(&line));
-            }
-            Some(_) => {
-                return Err(Failure::restart(io::Error::other(
-                    "the program answered more than one line; it is started again",
-                )))
-            }
-            None => line.extend_from_slice(got),
+        line.extend_from_slice(got);
+        if line.last() == Some(&b'\n') {
+            line.pop();
+            return Ok(status(&line));
+        }
+        if memchr::memchr(b'\n', got).is_some() {
+            return Err(Failure::new(
+                End::Terminate,
+                io::Error::other("the program answered more than one line; it is started again"),
+            ));
         }
         if line.len() >= RESPONSE_LINE_MAX {
-            return Err(Failure::restart(io::Error::other(
-                "the program answered a line longer than 4 KiB; it is started again",
-            )));
+            return Err(Failure::new(
+                End::Terminate,
+                io::Error::other(
+                    "the program answered a line longer than 4 KiB; it is started again",
+                ),
+            ));
         }
     }
 }
@@ -548,28 +663,41 @@ fn pipe() -> io::Result<(std::fs::File, OwnedFd)> {
     })
 }
 
-fn signal(child: &Child, sig: libc::c_int) {
-    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
-        // SAFETY: kill only sends a signal to our own child, which has
-        // not been reaped (we hold its Child), so the pid is still ours.
+/// Sends `sig` to the running program, if there is one.
+fn signal(pid: &AtomicI32, sig: libc::c_int) {
+    let pid = pid.load(Ordering::Relaxed);
+    if pid > 0 {
+        // SAFETY: kill only sends a signal. The pid is that of our own
+        // child, which is not reaped while its pid is published here (it
+        // is cleared before the child is waited for).
         unsafe {
             libc::kill(pid, sig);
         }
     }
 }
 
-/// Ends the program: SIGTERM first with `signalOnClose`; its input
+/// Waits for the programs left running that have ended since.
+fn reap(shared: &Shared) {
+    if let Ok(mut orphans) = shared.orphans.try_lock() {
+        orphans.retain_mut(|c| matches!(c.try_wait(), Ok(None)));
+    }
+}
+
+/// Ends the program as rsyslog's `terminateChild` (with `End::Terminate`:
+/// SIGTERM first when `signalOnClose`) or `cleanupChild`: its pipes
 /// closed; up to `closeTimeout` for it to end; then SIGKILL with
-/// `killUnresponsive`, or it is left running (said).
-fn terminate(cfg: &OmprogConfig, p: Program) {
+/// `killUnresponsive`, or it is left running (said) and reaped later.
+fn end_program(cfg: &OmprogConfig, shared: &Shared, p: Program, end: End) {
+    debug_assert!(end != End::Keep);
     let Program {
         mut child,
         stdin,
         stdout,
     } = p;
-    if cfg.signal_on_close {
-        signal(&child, libc::SIGTERM);
+    if end == End::Terminate && cfg.signal_on_close {
+        signal(&shared.pid, libc::SIGTERM);
     }
+    shared.pid.store(0, Ordering::Relaxed);
     drop(stdin);
     drop(stdout);
     let deadline = Instant::now() + cfg.close_timeout;
@@ -596,6 +724,11 @@ fn terminate(cfg: &OmprogConfig, p: Program) {
             child.id(),
             cfg.close_timeout.as_millis()
         );
+        shared
+            .orphans
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(child);
     }
 }
 

@@ -12,6 +12,8 @@
 //! - the core is never blocked: the socket is non-blocking, and while the
 //!   receiver's queue is full the output waits on a timer, up to
 //!   [`FULL_WAIT_MAX`] for one datagram;
+//! - a datagram larger than the socket can ever take (`EMSGSIZE`) is
+//!   passed over, said and counted, as omfile counts what it cannot open;
 //! - a datagram that cannot be sent — no socket at that path, nobody
 //!   bound to it, a receiver that stays full — fails the batch, so the
 //!   action retries and suspends as `action.resumeRetryCount` says (and,
@@ -42,6 +44,8 @@ struct Carry {
 pub struct OmUxSock {
     path: PathBuf,
     max_len: usize,
+    /// Datagrams passed over: larger than the socket can ever take.
+    pub failed: u64,
     /// Unbound, non-blocking; made on first use and after an error.
     sock: Option<UnixDatagram>,
     carry: Option<Carry>,
@@ -54,6 +58,7 @@ impl OmUxSock {
             max_len: c.max_len,
             sock: None,
             carry: None,
+            failed: 0,
         }
     }
 
@@ -72,13 +77,27 @@ impl OmUxSock {
         for (_, data) in r.records().skip(sent) {
             let end = memchr::memchr(0, data).unwrap_or(data.len());
             let datagram = &data[..end.min(self.max_len)];
-            if let Err(e) = self.send(datagram).await {
-                self.sock = None;
-                self.carry = Some(Carry { key, sent });
-                return Err(io::Error::new(
-                    e.kind(),
-                    format!("{}: {e}", self.describe()),
-                ));
+            match self.send(datagram).await {
+                Ok(()) => {}
+                // Too large for the socket, now and on every retry: passed
+                // over and counted (with -1 retries it would hold the action
+                // for ever), the rest of the batch sent.
+                Err(e) if e.raw_os_error() == Some(libc::EMSGSIZE) => {
+                    self.failed += 1;
+                    crate::notice!(
+                        "corelogd: omuxsock: a message of {} bytes is larger than {} takes; it is passed over.",
+                        datagram.len(),
+                        self.describe()
+                    );
+                }
+                Err(e) => {
+                    self.sock = None;
+                    self.carry = Some(Carry { key, sent });
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!("{}: {e}", self.describe()),
+                    ));
+                }
             }
             sent += 1;
         }

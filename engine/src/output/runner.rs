@@ -211,6 +211,7 @@ impl ActionRunner {
             Output::File(f) => f.failed,
             Output::Kafka(k) => k.failed,
             Output::Nats(n) => n.failed,
+            Output::UxSock(u) => u.failed,
             _ => 0,
         }
     }
@@ -330,7 +331,8 @@ impl ActionRunner {
     }
 
     /// Once a second: omfile's `flushInterval` and `closeTimeout`;
-    /// librdkafka's statistics and errors.
+    /// librdkafka's statistics and errors; omprog's programs left running
+    /// reaped.
     pub fn timed(&mut self) {
         match &mut self.output {
             Output::File(f) => {
@@ -339,6 +341,7 @@ impl ActionRunner {
                 }
             }
             Output::Kafka(k) => k.timed(),
+            Output::Prog(p) => p.timed(),
             _ => {}
         }
     }

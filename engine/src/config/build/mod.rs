@@ -158,6 +158,15 @@ impl Builder {
     }
 
     fn finish(mut self, sources: Sources) -> Result<Plan, ConfigErrors> {
+        // omuxsock cuts at maxMessageSize as it stands at the end of the
+        // configuration, wherever global() sets it (rsyslog reads it when
+        // it sends).
+        let max_message = self.globals.max_message_size.max(1) as usize;
+        for a in &mut self.actions {
+            if let crate::config::OutputConfig::Omuxsock(c) = &mut a.output {
+                c.max_len = max_message;
+            }
+        }
         let rulesets = self.finish_rulesets();
         let default_ruleset = match self.default_ruleset.take() {
             Some(p) => self.resolve(&p).unwrap_or(0),
