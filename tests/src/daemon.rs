@@ -294,6 +294,36 @@ pub fn loadgen(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// `n` RFC 3164 messages, each with its own time, host and number
+/// (` msg N with some text` is its MSG), so a template's output does not
+/// depend on the receiver; every fifth is local0.crit (PRI 130), the
+/// others of other facilities.
+pub fn numbered_frames(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let pri = if i % 5 == 0 { 130 } else { 8 + i % 100 };
+            format!(
+                "<{pri}>Oct 11 22:14:{:02} host{} app[{i}]: msg {i} with some text",
+                i % 60,
+                i % 3
+            )
+        })
+        .collect()
+}
+
+/// Sends `msgs` over one TCP connection to 127.0.0.1:`port`,
+/// octet-counted, in order.
+pub fn send_octet_counted(port: u16, msgs: &[String]) {
+    use std::io::Write;
+    let mut out = Vec::new();
+    for m in msgs {
+        write!(out, "{} {m}", m.len()).expect("writing to a Vec");
+    }
+    TcpStream::connect(("127.0.0.1", port))
+        .and_then(|mut s| s.write_all(&out))
+        .expect("sending to the daemon");
+}
+
 /// Sends `count` loadgen messages (`msgnum:CC:NNNNNNNN:`, 256 bytes) to
 /// 127.0.0.1:`port` over `conns` TCP connections, as fast as it can.
 pub fn send(port: u16, count: u64, conns: usize) {

@@ -6,13 +6,11 @@
 //! in their marks; the program's output goes to `output`, SIGHUP reaches
 //! it as `hup.signal`, and at shutdown `signalOnClose` ends it.
 
-use std::io::Write;
-use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use corelog_tests::daemon::Corelogd;
+use corelog_tests::daemon::{numbered_frames, send_octet_counted, Corelogd};
 use corelog_tests::rsyslogd::Rsyslogd;
 
 fn dir(name: &str) -> PathBuf {
@@ -26,29 +24,6 @@ fn dir(name: &str) -> PathBuf {
 fn script(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
-fn frames(n: usize) -> Vec<String> {
-    (0..n)
-        .map(|i| {
-            // Every fifth local0.crit (130), the others of other facilities.
-            let pri = if i % 5 == 0 { 130 } else { 8 + i % 100 };
-            format!(
-                "<{pri}>Oct 11 22:14:{:02} host{} app[{i}]: msg {i} with some text",
-                i % 60,
-                i % 3
-            )
-        })
-        .collect()
-}
-
-fn send(port: u16, msgs: &[String]) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let mut out = Vec::new();
-    for m in msgs {
-        write!(out, "{} {m}", m.len()).unwrap();
-    }
-    s.write_all(&out).unwrap();
 }
 
 /// Waits until `path` holds `n` lines (or `wait` passed); its text.
@@ -91,7 +66,7 @@ fn programs(name: &str) -> PathBuf {
 
 #[test]
 fn the_program_reads_what_rsyslogd_writes_for_the_same_configuration() {
-    let msgs = frames(60);
+    let msgs = numbered_frames(60);
     let run = |who: &str| -> [String; 3] {
         let d = dir(who);
         let bin = programs(&format!("{who}-bin"));
@@ -99,14 +74,14 @@ fn the_program_reads_what_rsyslogd_writes_for_the_same_configuration() {
         let read = |f: &str| std::fs::read_to_string(bin.join(f)).unwrap_or_default();
         if who == "rsyslogd" {
             let r = Rsyslogd::start(&d, &config);
-            send(r.port, &msgs);
+            send_octet_counted(r.port, &msgs);
             lines(&bin.join("c.out"), msgs.len(), Duration::from_secs(20));
             lines(&bin.join("a.out"), msgs.len(), Duration::from_secs(20));
             r.stop();
             [read("a.out"), read("b.out"), read("c.out")]
         } else {
             let c = Corelogd::start(&d, &config, &[]);
-            send(c.port, &msgs);
+            send_octet_counted(c.port, &msgs);
             lines(&bin.join("c.out"), msgs.len(), Duration::from_secs(20));
             lines(&bin.join("a.out"), msgs.len(), Duration::from_secs(20));
             let stderr = c.stop();
@@ -143,6 +118,23 @@ fn the_program_reads_what_rsyslogd_writes_for_the_same_configuration() {
     );
 }
 
+/// corelogd with one omprog action running `program` (written to a
+/// directory of its own as `file`, which `@BIN@` names in `action`, the
+/// action's parameters beside `template="m"`, `%msg%` and a newline).
+fn start_with_program(name: &str, file: &str, program: &str, action: &str) -> (Corelogd, PathBuf) {
+    let d = dir(name);
+    let bin = dir(&format!("{name}-bin"));
+    script(&bin.join(file), program);
+    let config = format!(
+        "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"@PORT@\" address=\"127.0.0.1\")\n\
+         module(load=\"omprog\")\n\
+         template(name=\"m\" type=\"string\" string=\"%msg%\\n\")\n\
+         action(type=\"omprog\" template=\"m\" {action})\n"
+    )
+    .replace("@BIN@", &bin.display().to_string());
+    (Corelogd::start(&d, &config, &[]), bin)
+}
+
 /// Answers OK when it starts and after each message it wrote to its first
 /// argument; crashes once at "msg 50 " and answers an error once at
 /// "msg 100 " (before writing either).
@@ -165,17 +157,14 @@ for line in sys.stdin:
 
 #[test]
 fn with_confirmations_a_crash_and_an_error_lose_nothing_and_repeat_nothing() {
-    let d = dir("confirm");
-    let bin = dir("confirm-bin");
-    script(&bin.join("confirm.py"), CONFIRMING);
-    let config = "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"@PORT@\" address=\"127.0.0.1\")\n\
-         module(load=\"omprog\")\n\
-         template(name=\"m\" type=\"string\" string=\"%msg%\\n\")\n\
-         action(type=\"omprog\" binary=\"@BIN@/confirm.py @BIN@/out @BIN@/mark\" template=\"m\" confirmMessages=\"on\" reportFailures=\"on\" action.resumeRetryCount=\"-1\" action.resumeInterval=\"1\")\n"
-    .replace("@BIN@", &bin.display().to_string());
-    let c = Corelogd::start(&d, &config, &[]);
-    let msgs = frames(200);
-    send(c.port, &msgs);
+    let (c, bin) = start_with_program(
+        "confirm",
+        "confirm.py",
+        CONFIRMING,
+        "binary=\"@BIN@/confirm.py @BIN@/out @BIN@/mark\" confirmMessages=\"on\" reportFailures=\"on\" action.resumeRetryCount=\"-1\" action.resumeInterval=\"1\"",
+    );
+    let msgs = numbered_frames(200);
+    send_octet_counted(c.port, &msgs);
     let out = lines(&bin.join("out"), msgs.len(), Duration::from_secs(30));
     let stderr = c.stop();
     let want: String = (0..200)
@@ -230,18 +219,14 @@ fn committed(out: &str) -> Vec<String> {
 }
 
 fn transactions(name: &str, fail: &str) -> (String, Vec<String>) {
-    let d = dir(name);
-    let bin = dir(&format!("{name}-bin"));
-    script(&bin.join("rec.py"), RECORDING);
-    let config = "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"@PORT@\" address=\"127.0.0.1\")\n\
-         module(load=\"omprog\")\n\
-         template(name=\"m\" type=\"string\" string=\"%msg%\\n\")\n\
-         action(type=\"omprog\" binary=\"@BIN@/rec.py @BIN@/out@FAIL@\" template=\"m\" confirmMessages=\"on\" useTransactions=\"on\" commitTransactionMark=\"END\" action.resumeRetryCount=\"-1\" action.resumeInterval=\"1\")\n"
-        .replace("@BIN@", &bin.display().to_string())
-        .replace("@FAIL@", fail);
-    let c = Corelogd::start(&d, &config, &[]);
-    let msgs = frames(100);
-    send(c.port, &msgs);
+    let (c, bin) = start_with_program(
+        name,
+        "rec.py",
+        RECORDING,
+        &format!("binary=\"@BIN@/rec.py @BIN@/out{fail}\" confirmMessages=\"on\" useTransactions=\"on\" commitTransactionMark=\"END\" action.resumeRetryCount=\"-1\" action.resumeInterval=\"1\""),
+    );
+    let msgs = numbered_frames(100);
+    send_octet_counted(c.port, &msgs);
     let end = Instant::now() + Duration::from_secs(30);
     let mut got = Vec::new();
     while Instant::now() < end {
@@ -301,16 +286,13 @@ for line in sys.stdin:
 
 #[test]
 fn output_is_captured_hup_is_forwarded_and_close_signals_the_program() {
-    let d = dir("signals");
-    let bin = dir("signals-bin");
-    script(&bin.join("sig.py"), SIGNALLED);
-    let config = "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"@PORT@\" address=\"127.0.0.1\")\n\
-         module(load=\"omprog\")\n\
-         template(name=\"m\" type=\"string\" string=\"%msg%\\n\")\n\
-         action(type=\"omprog\" binary=\"@BIN@/sig.py\" template=\"m\" output=\"@BIN@/prog.out\" fileCreateMode=\"0640\" hup.signal=\"USR1\" signalOnClose=\"on\")\n"
-    .replace("@BIN@", &bin.display().to_string());
-    let c = Corelogd::start(&d, &config, &[]);
-    send(c.port, &frames(3));
+    let (c, bin) = start_with_program(
+        "signals",
+        "sig.py",
+        SIGNALLED,
+        "binary=\"@BIN@/sig.py\" output=\"@BIN@/prog.out\" fileCreateMode=\"0640\" hup.signal=\"USR1\" signalOnClose=\"on\"",
+    );
+    send_octet_counted(c.port, &numbered_frames(3));
     let out = bin.join("prog.out");
     let text = lines(&out, 4, Duration::from_secs(20));
     assert!(

@@ -6,13 +6,11 @@
 //! stops reading for a while gets every message, once, in order — where
 //! rsyslog would block its action, or drop without a word.
 
-use std::io::Write;
-use std::net::TcpStream;
 use std::os::unix::net::UnixDatagram;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use corelog_tests::daemon::Corelogd;
+use corelog_tests::daemon::{numbered_frames, send_octet_counted, Corelogd};
 use corelog_tests::rsyslogd::Rsyslogd;
 
 fn dir(name: &str) -> std::path::PathBuf {
@@ -20,32 +18,6 @@ fn dir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-/// Messages with their own time and host, so that the default template's
-/// output does not depend on the receiver.
-fn frames(n: usize) -> Vec<String> {
-    (0..n)
-        .map(|i| {
-            // Every fifth local0.crit (130), the others of other facilities.
-            let pri = if i % 5 == 0 { 130 } else { 8 + i % 100 };
-            format!(
-                "<{pri}>Oct 11 22:14:{:02} host{} app[{i}]: message {i} with some text",
-                i % 60,
-                i % 3
-            )
-        })
-        .collect()
-}
-
-/// Sends `msgs` over one TCP connection, octet-counted.
-fn send(port: u16, msgs: &[String]) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let mut out = Vec::new();
-    for m in msgs {
-        write!(out, "{} {m}", m.len()).unwrap();
-    }
-    s.write_all(&out).unwrap();
 }
 
 /// Datagrams from `rx` until `n` came or `wait` passed.
@@ -74,7 +46,7 @@ local0.* :omuxsock:;short\n";
 
 #[test]
 fn the_same_datagrams_as_rsyslogd_for_a_legacy_configuration() {
-    let msgs = frames(50);
+    let msgs = numbered_frames(50);
     let local0 = msgs.iter().filter(|m| {
         let pri: u32 = m[1..m.find('>').unwrap()].parse().unwrap();
         pri / 8 == 16
@@ -94,7 +66,7 @@ fn the_same_datagrams_as_rsyslogd_for_a_legacy_configuration() {
         if who == "rsyslogd" {
             let r = Rsyslogd::start(&d, LEGACY);
             let (rx, rx2) = bind();
-            send(r.port, &msgs);
+            send_octet_counted(r.port, &msgs);
             let got = (
                 receive(&rx, msgs.len(), Duration::from_secs(20)),
                 receive(&rx2, want_short, Duration::from_secs(5)),
@@ -104,7 +76,7 @@ fn the_same_datagrams_as_rsyslogd_for_a_legacy_configuration() {
         } else {
             let c = Corelogd::start(&d, LEGACY, &[]);
             let (rx, rx2) = bind();
-            send(c.port, &msgs);
+            send_octet_counted(c.port, &msgs);
             let got = (
                 receive(&rx, msgs.len(), Duration::from_secs(20)),
                 receive(&rx2, want_short, Duration::from_secs(5)),
@@ -144,8 +116,8 @@ fn an_action_form_sends_and_a_missing_receiver_gets_everything_once_it_binds() {
          action(type=\"omuxsock\" socketName=\"@DIR@/late.sock\" template=\"t\" action.resumeRetryCount=\"-1\" action.resumeInterval=\"1\")\n",
         &[],
     );
-    let msgs = frames(200);
-    send(c.port, &msgs);
+    let msgs = numbered_frames(200);
+    send_octet_counted(c.port, &msgs);
     // Nobody is bound yet: the action fails (said) and holds the batch.
     let end = Instant::now() + Duration::from_secs(30);
     while !c.stderr().contains("late.sock: No such file") {
@@ -186,8 +158,8 @@ fn a_receiver_that_stops_reading_gets_every_message_once_in_order() {
     let rx = UnixDatagram::bind(&rx_path).unwrap();
     // More than a unix datagram socket queues (max_dgram_qlen, 512 by
     // default), with nobody reading for a while.
-    let msgs = frames(3000);
-    send(c.port, &msgs);
+    let msgs = numbered_frames(3000);
+    send_octet_counted(c.port, &msgs);
     std::thread::sleep(Duration::from_millis(2500));
     let got = receive(&rx, msgs.len() + 1, Duration::from_secs(30));
     let got: Vec<String> = got

@@ -54,41 +54,30 @@ impl Builder {
                 format!("'{text}': program execution (omshell) is not supported"),
             );
             return None;
-        } else if let Some(m) = text
+        } else if let Some((m, r)) = text
             .strip_prefix(':')
-            .and_then(|r| r.split(':').next())
-            .and_then(modules::module)
-            .filter(|m| m.refused.is_some())
-            .filter(|m| matches!(m.kind, ModuleKind::Output | ModuleKind::Modifier))
+            .and_then(|r| r.split_once(':'))
+            .and_then(|(name, r)| modules::module(name).map(|m| (m, r)))
+            .filter(|(m, _)| m.refused.is_some())
+            .filter(|(m, _)| matches!(m.kind, ModuleKind::Output | ModuleKind::Modifier))
         {
-            // `:omprog:`, `:ommail:`, … of modules corelog does not run.
-            let why = m.refused.unwrap_or_default();
-            self.err(
-                pos,
-                format!(
-                    "'{text}': {} actions are not supported by corelog: {why}",
-                    m.name
-                ),
-            );
-            return None;
+            // `:ommail:`, … of modules corelog does not run: refused below.
+            (m.name, r)
         } else {
             self.err(pos, format!("'{text}' is not an action: expected /file, -/file, ?template, @host, @@host, :omrelp:host:port, ~ or stop"));
             return None;
         };
+        if let Some(why) = modules::module(kind).and_then(|m| m.refused) {
+            self.err(
+                pos,
+                format!("'{text}': {kind} actions are not supported by corelog: {why}"),
+            );
+            return None;
+        }
         let Some(m) = self.module_loaded(kind) else {
             self.err(pos, format!("'{text}' needs module(load=\"{kind}\") first"));
             return None;
         };
-        if let Some(why) = m.refused {
-            self.err(
-                pos,
-                format!(
-                    "'{text}': {} actions are not supported by corelog: {why}",
-                    m.name
-                ),
-            );
-            return None;
-        }
         // `target;template`, where the target ends at `;` or white space.
         let target_end = rest.find([';', ' ', '\t']).unwrap_or(rest.len());
         let (target, after) = rest.split_at(target_end);
