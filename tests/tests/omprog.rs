@@ -333,3 +333,45 @@ fn a_program_that_cannot_run_is_an_error_at_start() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("/nonexistent/prog"), "{err}");
 }
+
+#[test]
+fn at_shutdown_a_program_that_reads_nothing_is_killed_after_close_timeout() {
+    // The program never reads its input: once the pipe is full the write
+    // waits for it. Shutdown gives it closeTimeout, then kills it so the
+    // write returns and corelogd exits.
+    let (c, bin) = start_with_program(
+        "stuck",
+        "stuck.sh",
+        "#!/bin/sh\necho $$ > \"$1\"\nexec sleep 1000\n",
+        "binary=\"@BIN@/stuck.sh @BIN@/pid\" closeTimeout=\"1000\"",
+    );
+    // More than a pipe holds (64 KiB).
+    send_octet_counted(c.port, &numbered_frames(5000));
+    let pid_file = bin.join("pid");
+    let end = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&pid_file).map_or(true, |p| p.trim().is_empty()) {
+        assert!(Instant::now() < end, "the program did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // Let the pipe fill.
+    std::thread::sleep(Duration::from_millis(500));
+    let stopping = Instant::now();
+    let stderr = c.stop();
+    assert!(
+        stopping.elapsed() < Duration::from_secs(15),
+        "corelogd took {:?} to stop:\n{stderr}",
+        stopping.elapsed()
+    );
+    assert!(
+        stderr.contains("still takes no input after 1000 ms; it is killed"),
+        "{stderr}"
+    );
+    // SAFETY: signal 0 only asks whether the process exists.
+    let alive = unsafe { libc::kill(pid, 0) } == 0;
+    assert!(!alive, "the program {pid} is still running");
+}

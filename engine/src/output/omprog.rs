@@ -127,11 +127,33 @@ pub struct OmProg {
     carry: Option<Carry>,
 }
 
+/// Every omprog action of the process, with the thread (core) that owns
+/// it: at shutdown a core ends the programs of the actions it could not
+/// finish, because a try is still writing to a program that reads nothing
+/// (see [`end_abandoned`]).
+type Registry = Mutex<
+    Vec<(
+        std::thread::ThreadId,
+        std::sync::Weak<Shared>,
+        Arc<OmprogConfig>,
+    )>,
+>;
+static ACTIONS: Registry = Mutex::new(Vec::new());
+
 impl OmProg {
     pub fn new(c: &OmprogConfig) -> OmProg {
+        let cfg = Arc::new(c.clone());
+        let shared = Arc::<Shared>::default();
+        let mut actions = ACTIONS.lock().unwrap_or_else(|e| e.into_inner());
+        actions.retain(|(_, s, _)| s.strong_count() > 0);
+        actions.push((
+            std::thread::current().id(),
+            Arc::downgrade(&shared),
+            cfg.clone(),
+        ));
         OmProg {
-            cfg: Arc::new(c.clone()),
-            shared: Arc::default(),
+            cfg,
+            shared,
             capture: None,
             carry: None,
         }
@@ -279,31 +301,7 @@ impl OmProg {
     /// the try returns.
     pub async fn finish(&mut self) {
         let close = self.cfg.close_timeout;
-        let waited = Instant::now();
-        while self.shared.program.try_lock().is_err() {
-            if waited.elapsed() >= close {
-                crate::notice!(
-                    "corelogd: omprog: program '{}' still takes no input after {} ms; it is killed.",
-                    self.cfg.binary.display(),
-                    close.as_millis()
-                );
-                signal(&self.shared.pid, libc::SIGKILL);
-                break;
-            }
-            glommio::timer::sleep(WAIT_POLL).await;
-        }
-        let (cfg, shared) = (self.cfg.clone(), self.shared.clone());
-        let end = glommio::executor().spawn_blocking(move || {
-            let taken = shared
-                .program
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take();
-            if let Some(p) = taken {
-                end_program(&cfg, &shared, p, End::Terminate);
-            }
-        });
-        futures_lite::future::or(end, glommio::timer::sleep(close + Duration::from_secs(1))).await;
+        end_program_at_exit(&self.cfg, &self.shared).await;
         if let Some(c) = self.capture.take() {
             // The last of the program's output, up to closeTimeout: the
             // thread ends once no program holds the pipe.
@@ -312,6 +310,59 @@ impl OmProg {
             while !c.thread.is_finished() && waited.elapsed() < close {
                 glommio::timer::sleep(WAIT_POLL).await;
             }
+        }
+    }
+}
+
+/// The program of `shared` ended at exit: a try still writing to it gets
+/// `closeTimeout`, then the program is killed so that the try returns;
+/// then the program is ended as `signalOnClose`, `closeTimeout` and
+/// `killUnresponsive` say.
+async fn end_program_at_exit(cfg: &Arc<OmprogConfig>, shared: &Arc<Shared>) {
+    let close = cfg.close_timeout;
+    let waited = Instant::now();
+    while shared.program.try_lock().is_err() {
+        if waited.elapsed() >= close {
+            crate::notice!(
+                "corelogd: omprog: program '{}' still takes no input after {} ms; it is killed.",
+                cfg.binary.display(),
+                close.as_millis()
+            );
+            signal(&shared.pid, libc::SIGKILL);
+            break;
+        }
+        glommio::timer::sleep(WAIT_POLL).await;
+    }
+    let (cfg, shared) = (cfg.clone(), shared.clone());
+    let end = glommio::executor().spawn_blocking(move || {
+        let taken = shared
+            .program
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(p) = taken {
+            end_program(&cfg, &shared, p, End::Terminate);
+        }
+    });
+    futures_lite::future::or(end, glommio::timer::sleep(close + Duration::from_secs(1))).await;
+}
+
+/// At shutdown, on each core, after the runners it could finish: the
+/// programs of this core's omprog actions that are still there (their
+/// runner was held by a try writing to a program that reads nothing, so
+/// it could not be finished) are ended as [`OmProg::finish`] ends them.
+pub async fn end_abandoned() {
+    let here = std::thread::current().id();
+    let mine: Vec<(Arc<Shared>, Arc<OmprogConfig>)> = ACTIONS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|(t, _, _)| *t == here)
+        .filter_map(|(_, s, c)| s.upgrade().map(|s| (s, c.clone())))
+        .collect();
+    for (shared, cfg) in mine {
+        if shared.pid.load(Ordering::Relaxed) != 0 {
+            end_program_at_exit(&cfg, &shared).await;
         }
     }
 }

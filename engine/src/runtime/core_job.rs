@@ -761,6 +761,9 @@ impl CoreJob {
                 r.finish().await;
             }
         }
+        // A runner still held by a write to a program that reads nothing
+        // could not be finished: its program is ended here.
+        crate::output::omprog::end_abandoned().await;
         CoreReport {
             input: ctx.input_totals(),
             shard: ctx
