@@ -105,17 +105,37 @@ fn the_same_datagrams_as_rsyslogd_for_a_legacy_configuration() {
     assert_eq!(ours.1, theirs.1, "the second socket, with its template");
 }
 
-#[test]
-fn an_action_form_sends_and_a_missing_receiver_gets_everything_once_it_binds() {
-    let d = dir("late");
-    let c = Corelogd::start(
-        &d,
+/// corelogd sending `%msg%` of each message to `@DIR@/<socket>` with
+/// `action(type="omuxsock")`, holding what it cannot send (`-1`).
+fn start_sending_to(d: &Path, socket: &str) -> Corelogd {
+    let config = format!(
         "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"@PORT@\" address=\"127.0.0.1\")\n\
          module(load=\"omuxsock\")\n\
          template(name=\"t\" type=\"string\" string=\"%msg%\")\n\
-         action(type=\"omuxsock\" socketName=\"@DIR@/late.sock\" template=\"t\" action.resumeRetryCount=\"-1\" action.resumeInterval=\"1\")\n",
-        &[],
+         action(type=\"omuxsock\" socketName=\"@DIR@/{socket}\" template=\"t\" action.resumeRetryCount=\"-1\" action.resumeInterval=\"1\")\n"
     );
+    Corelogd::start(d, &config, &[])
+}
+
+/// The datagrams as text.
+fn texts(datagrams: Vec<Vec<u8>>) -> Vec<String> {
+    datagrams
+        .iter()
+        .map(|g| String::from_utf8_lossy(g).into_owned())
+        .collect()
+}
+
+/// What `%msg%` is for each of `msgs` (after the tag, with its space).
+fn msg_parts(msgs: &[String]) -> Vec<String> {
+    msgs.iter()
+        .map(|m| format!(" {}", m.split_once("]: ").map_or("", |p| p.1)))
+        .collect()
+}
+
+#[test]
+fn an_action_form_sends_and_a_missing_receiver_gets_everything_once_it_binds() {
+    let d = dir("late");
+    let c = start_sending_to(&d, "late.sock");
     let msgs = numbered_frames(200);
     send_octet_counted(c.port, &msgs);
     // Nobody is bound yet: the action fails (said) and holds the batch.
@@ -125,17 +145,8 @@ fn an_action_form_sends_and_a_missing_receiver_gets_everything_once_it_binds() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let rx = UnixDatagram::bind(d.join("late.sock")).unwrap();
-    let got = receive(&rx, msgs.len() + 1, Duration::from_secs(15));
-    let want: Vec<String> = msgs
-        .iter()
-        .map(|m| m.split_once("]: ").unwrap().1.to_string())
-        .map(|m| format!(" {m}"))
-        .collect();
-    let got: Vec<String> = got
-        .iter()
-        .map(|g| String::from_utf8_lossy(g).into_owned())
-        .collect();
-    assert_eq!(got, want, "every message once, in order");
+    let got = texts(receive(&rx, msgs.len() + 1, Duration::from_secs(15)));
+    assert_eq!(got, msg_parts(&msgs), "every message once, in order");
     let stderr = c.stop();
     assert!(
         stderr.contains("late.sock"),
@@ -147,29 +158,15 @@ fn an_action_form_sends_and_a_missing_receiver_gets_everything_once_it_binds() {
 fn a_receiver_that_stops_reading_gets_every_message_once_in_order() {
     let d = dir("full");
     let rx_path = d.join("full.sock");
-    let c = Corelogd::start(
-        &d,
-        "module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"@PORT@\" address=\"127.0.0.1\")\n\
-         module(load=\"omuxsock\")\n\
-         template(name=\"t\" type=\"string\" string=\"%msg%\")\n\
-         action(type=\"omuxsock\" socketName=\"@DIR@/full.sock\" template=\"t\" action.resumeRetryCount=\"-1\" action.resumeInterval=\"1\")\n",
-        &[],
-    );
+    let c = start_sending_to(&d, "full.sock");
     let rx = UnixDatagram::bind(&rx_path).unwrap();
     // More than a unix datagram socket queues (max_dgram_qlen, 512 by
     // default), with nobody reading for a while.
     let msgs = numbered_frames(3000);
     send_octet_counted(c.port, &msgs);
     std::thread::sleep(Duration::from_millis(2500));
-    let got = receive(&rx, msgs.len() + 1, Duration::from_secs(30));
-    let got: Vec<String> = got
-        .iter()
-        .map(|g| String::from_utf8_lossy(g).into_owned())
-        .collect();
-    let want: Vec<String> = msgs
-        .iter()
-        .map(|m| format!(" {}", m.split_once("]: ").unwrap().1))
-        .collect();
+    let got = texts(receive(&rx, msgs.len() + 1, Duration::from_secs(30)));
+    let want = msg_parts(&msgs);
     assert_eq!(got.len(), want.len(), "every message, none twice");
     assert_eq!(got, want, "in order");
     c.stop();
