@@ -51,7 +51,9 @@ pub type Key = CompactString;
 /// host name, an address, a number's text), longer ones on the heap.
 pub type Text = smallvec::SmallVec<[u8; 16]>;
 
-/// One JSON value.
+/// One JSON value: four words (a string's inline bytes, or a vector,
+/// with the tag in the spare bits of its capacity), so that an object's
+/// entry is eight.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
     Null,
@@ -63,6 +65,8 @@ pub enum Json {
     Array(Vec<Json>),
     Object(Object),
 }
+
+const _: () = assert!(std::mem::size_of::<Json>() <= 32);
 
 /// An object: keys in libfastjson's order, holes where keys were removed.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -651,17 +655,12 @@ impl<'de> Visitor<'de> for JsonVisitor {
         let mut o = ObjectBuilder::default();
         let mut first = true;
         while let Some(k) = map.next_key_seed(KeySeed)? {
-            if first && &*k == NUMBER_TOKEN {
-                let text: std::borrow::Cow<'de, str> = map.next_value()?;
-                // Only serde_json's own number text: an object that names
-                // this key itself must not smuggle raw text into a render.
-                if text.parse::<serde_json::Number>().is_err() {
-                    return Err(de::Error::custom(
-                        "an object may not use serde_json's number key",
-                    ));
-                }
-                return Ok(number(&text));
-            }
+            let k = match k {
+                MapKey::Number if first => return map.next_value_seed(NumberSeed),
+                // The token as an ordinary key, after other keys.
+                MapKey::Number => Key::from(NUMBER_TOKEN),
+                MapKey::Key(k) => k,
+            };
             first = false;
             let v: Json = map.next_value()?;
             // A repeated key keeps its first place and takes the last
@@ -686,25 +685,98 @@ fn number(text: &str) -> Json {
     Json::Double(text.parse::<f64>().unwrap_or(0.0), text.into())
 }
 
-/// An object's key, inline when short.
+/// What a map's key turned out to be: serde_json's number token, or a
+/// key (inline when short). The token is recognised before a [`Key`] is
+/// made, since at 28 bytes it would not fit inline.
+enum MapKey {
+    Number,
+    Key(Key),
+}
+
+/// An object's key.
 struct KeySeed;
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Key;
+    type Value = MapKey;
 
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<MapKey, D::Error> {
         struct K;
         impl Visitor<'_> for K {
-            type Value = Key;
+            type Value = MapKey;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a key")
             }
-            fn visit_str<E>(self, s: &str) -> Result<Key, E> {
-                Ok(Key::from(s))
+            fn visit_str<E>(self, s: &str) -> Result<MapKey, E> {
+                Ok(if s == NUMBER_TOKEN {
+                    MapKey::Number
+                } else {
+                    MapKey::Key(Key::from(s))
+                })
             }
         }
         d.deserialize_str(K)
     }
+}
+
+/// The text of a number serde_json hands over under [`NUMBER_TOKEN`],
+/// read where it lies (no `String` made for it).
+struct NumberSeed;
+
+impl<'de> DeserializeSeed<'de> for NumberSeed {
+    type Value = Json;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        struct N;
+        impl Visitor<'_> for N {
+            type Value = Json;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number's text")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Json, E> {
+                // Only a JSON number's text: an object that names this key
+                // itself must not smuggle raw text into a render.
+                if !is_number_text(text) {
+                    return Err(E::custom("an object may not use serde_json's number key"));
+                }
+                Ok(number(text))
+            }
+        }
+        d.deserialize_str(N)
+    }
+}
+
+/// Whether `t` is a number as JSON writes it:
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn is_number_text(t: &str) -> bool {
+    fn digits(b: &[u8]) -> usize {
+        b.iter().take_while(|c| c.is_ascii_digit()).count()
+    }
+    let b = t.as_bytes();
+    let mut at = usize::from(b.first() == Some(&b'-'));
+    let int = digits(&b[at..]);
+    if int == 0 || (int > 1 && b[at] == b'0') {
+        return false;
+    }
+    at += int;
+    if b.get(at) == Some(&b'.') {
+        let frac = digits(&b[at + 1..]);
+        if frac == 0 {
+            return false;
+        }
+        at += 1 + frac;
+    }
+    if matches!(b.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(b.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        let exp = digits(&b[at..]);
+        if exp == 0 {
+            return false;
+        }
+        at += exp;
+    }
+    at == b.len()
 }
 
 fn is_integer_text(t: &str) -> bool {
@@ -1080,6 +1152,21 @@ mod tests {
         // serde_json's number key named by a sender is refused, not
         // rendered raw.
         assert!(parse(br#"{"a":{"$serde_json::private::Number":"1, \"admin\": true"}}"#).is_err());
+        assert!(parse(br#"{"$serde_json::private::Number":"1e"}"#).is_err());
+        // ... and is an ordinary key after the first.
+        let after = parse(br#"{"a":1,"$serde_json::private::Number":2}"#).unwrap();
+        assert_eq!(
+            render(&after),
+            r#"{ "a": 1, "$serde_json::private::Number": 2 }"#
+        );
+        for ok in ["0", "-0", "12", "1.5", "-1.50", "1e+3", "1E-7", "0.5e10"] {
+            assert!(is_number_text(ok), "{ok}");
+        }
+        for bad in [
+            "", "-", "01", "1.", ".5", "+1", "1e", "1e+", "1x", "NaN", "inf", "1 ",
+        ] {
+            assert!(!is_number_text(bad), "{bad}");
+        }
         // No tree deeper than DEPTH_MAX.
         let deep = Path::parse(&vec!["d"; DEPTH_MAX].join("!"));
         assert_eq!(set(&mut None, &deep, Json::Int(1), false), Err(NotSet));
