@@ -7,74 +7,16 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
-use corelog::config::{self, Plan};
-use corelog::rule::{run_batch, ActionResult, ActionSink, BatchState};
-use corelog::{parse, Env, Message, ParseOptions, RenderBuf};
-use corelog_bench::{env, now, origin, rfc3164_256, slab};
+use corelog::config;
+use corelog::rule::{run_batch, BatchState};
+use corelog::{parse, ParseOptions, RenderBuf};
+use corelog_bench::{
+    env, json_256, now, origin, rfc3164_256, slab, Render, VARS_PARSE_JSON, VARS_SET_TEN,
+};
 
-const BATCH: usize = 1024;
-
-const SET_TEN: &str = r#"
-template(name="t" type="string" string="%$!%\n")
-set $!host = $hostname;
-set $!prog = $programname;
-set $!sev = $syslogseverity;
-set $!fac = $syslogfacility-text;
-set $!ip = $fromhost-ip;
-set $!input = $inputname;
-set $!req!id = 17;
-set $!req!path = "/index.html";
-set $!req!ok = "true";
-set $!len = strlen($msg);
-if exists($!req!path) then action(type="omfile" file="/dev/null" template="t")
-unset $!;
-"#;
-
-const PARSE: &str = r#"
-template(name="t" type="string" string="%$!%\n")
-set $.r = parse_json($msg, "\$!");
-if $.r == 0 then action(type="omfile" file="/dev/null" template="t")
-unset $!;
-unset $.;
-"#;
-
-/// Renders the action's template for every message it gets.
-struct Render<'a> {
-    plan: &'a Plan,
-    env: &'a Env,
-    buf: RenderBuf,
-    out: Vec<u8>,
-    n: u64,
-}
-
-impl ActionSink for Render<'_> {
-    fn action_flag(&self, _action: usize) -> bool {
-        false
-    }
-
-    fn run(&mut self, _action: usize, msgs: &[Message], which: &[u32], _r: &mut [ActionResult]) {
-        let t = &self.plan.templates["t"];
-        for &i in which {
-            self.out.clear();
-            t.render(&msgs[i as usize], self.env, &mut self.buf, &mut self.out);
-            self.n += 1;
-        }
-    }
-}
-
-fn json_256(i: usize) -> Vec<u8> {
-    let head = format!(
-        r#"<134>Oct 11 22:14:15 app-{:03} api[{}]: {{"user":"u{i}","id":{i},"ok":true,"ms":12.5,"path":"/v1/items","tags":["a","b"],"req":{{"method":"GET","status":200,"bytes":5120}},"note":""#,
-        i % 1000,
-        1000 + i
-    );
-    let mut m = head.into_bytes();
-    while m.len() < 254 {
-        m.push(b'x');
-    }
-    m.extend_from_slice(b"\"}");
-    m
-}
+/// Messages per batch: the main queue's default `queue.dequeueBatchSize`,
+/// which is what corelogd runs a ruleset over at once.
+const BATCH: usize = 256;
 
 fn bench(c: &mut Criterion, name: &str, conf: &str, make: fn(usize) -> Vec<u8>, check: fn(&[u8])) {
     let plan = config::load_str("bench.conf", conf).expect("the bench config is valid");
@@ -130,7 +72,7 @@ fn variables(c: &mut Criterion) {
     bench(
         c,
         "set_exists_render_10_fields",
-        SET_TEN,
+        VARS_SET_TEN,
         rfc3164_256,
         |out| {
             let text = String::from_utf8_lossy(out);
@@ -141,13 +83,19 @@ fn variables(c: &mut Criterion) {
             );
         },
     );
-    bench(c, "parse_json_256_bytes", PARSE, json_256, |out| {
-        let text = String::from_utf8_lossy(out);
-        assert!(
-            text.contains(r#""req": { "method": "GET", "status": 200, "bytes": 5120 }"#),
-            "{text}"
-        );
-    });
+    bench(
+        c,
+        "parse_json_256_bytes",
+        VARS_PARSE_JSON,
+        json_256,
+        |out| {
+            let text = String::from_utf8_lossy(out);
+            assert!(
+                text.contains(r#""req": { "method": "GET", "status": 200, "bytes": 5120 }"#),
+                "{text}"
+            );
+        },
+    );
 }
 
 criterion_group!(benches, variables);

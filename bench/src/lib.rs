@@ -106,3 +106,82 @@ pub fn json6() -> Template {
     )
     .with_jsonf(true)
 }
+
+/// The message-variables workloads (issue #17): per message, ten `set
+/// $!…` of a 10-field `$!` tree, an `exists()` test and a render of
+/// `%$!%`; then `unset $!`.
+pub const VARS_SET_TEN: &str = r#"
+template(name="t" type="string" string="%$!%\n")
+set $!host = $hostname;
+set $!prog = $programname;
+set $!sev = $syslogseverity;
+set $!fac = $syslogfacility-text;
+set $!ip = $fromhost-ip;
+set $!input = $inputname;
+set $!req!id = 17;
+set $!req!path = "/index.html";
+set $!req!ok = "true";
+set $!len = strlen($msg);
+if exists($!req!path) then action(type="omfile" file="/dev/null" template="t")
+unset $!;
+"#;
+
+/// `parse_json()` of a JSON message ([`json_256`]) into `$!`, rendered.
+pub const VARS_PARSE_JSON: &str = r#"
+template(name="t" type="string" string="%$!%\n")
+set $.r = parse_json($msg, "\$!");
+if $.r == 0 then action(type="omfile" file="/dev/null" template="t")
+unset $!;
+unset $.;
+"#;
+
+/// Renders the action's template (`t`) for every message it gets: the
+/// sink of the variables workloads.
+pub struct Render<'a> {
+    pub plan: &'a corelog::config::Plan,
+    pub env: &'a Env,
+    pub buf: corelog::RenderBuf,
+    pub out: Vec<u8>,
+    pub n: u64,
+}
+
+impl corelog::rule::ActionSink for Render<'_> {
+    fn action_flag(&self, _action: usize) -> bool {
+        false
+    }
+
+    fn run(
+        &mut self,
+        _action: usize,
+        msgs: &[corelog::Message],
+        which: &[u32],
+        _r: &mut [corelog::rule::ActionResult],
+    ) {
+        let t = &self.plan.templates["t"];
+        for &i in which {
+            self.out.clear();
+            t.render(&msgs[i as usize], self.env, &mut self.buf, &mut self.out);
+            self.n += 1;
+        }
+    }
+}
+
+/// A 256-byte RFC 3164 message whose text is a JSON object.
+pub fn json_256(i: usize) -> Vec<u8> {
+    let head = format!(
+        r#"<134>Oct 11 22:14:15 app-{:03} api[{}]: {{"user":"u{i}","id":{i},"ok":true,"ms":12.5,"path":"/v1/items","tags":["a","b"],"req":{{"method":"GET","status":200,"bytes":5120}},"note":""#,
+        i % 1000,
+        1000 + i
+    );
+    let mut m = head.into_bytes();
+    while m.len() < 254 {
+        m.push(b'x');
+    }
+    m.extend_from_slice(b"\"}");
+    m
+}
+
+/// The allocator corelogd runs with, so that what a benchmark spends in
+/// allocation is what the daemon spends.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
