@@ -180,8 +180,3 @@ pub fn json_256(i: usize) -> Vec<u8> {
     m.extend_from_slice(b"\"}");
     m
 }
-
-/// The allocator corelogd runs with, so that what a benchmark spends in
-/// allocation is what the daemon spends.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;

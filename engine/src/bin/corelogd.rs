@@ -19,13 +19,6 @@ use clap::Parser;
 use corelog::config::{self, Plan};
 use corelog::runtime::{self, pidfile::PidFile, signals::Signals};
 
-/// mimalloc rather than glibc's malloc: a batch's message variables are
-/// made and freed together, which sends glibc into `malloc_consolidate`
-/// (8 % of the `set` benchmark's time); mimalloc keeps free lists per
-/// thread and per page, which suits one thread per core.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The configuration used when no `-f` is given.
 const DEFAULT_CONFIG: &str = include_str!("../default.conf");
 
