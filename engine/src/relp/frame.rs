@@ -91,7 +91,9 @@ pub struct Decoder {
     number: u32,
     digits: u8,
     txnr: u32,
-    command: BytesMut,
+    /// The command so far (at most [`COMMAND_MAX`] letters, so never on
+    /// the heap).
+    command: smallvec::SmallVec<[u8; COMMAND_MAX]>,
     datalen: u32,
     /// Data octets still to come (of those kept).
     remaining: usize,
@@ -113,7 +115,7 @@ impl Decoder {
             number: 0,
             digits: 0,
             txnr: 0,
-            command: BytesMut::new(),
+            command: smallvec::SmallVec::new(),
             datalen: 0,
             remaining: 0,
             data: BytesMut::new(),
@@ -178,7 +180,7 @@ impl Decoder {
                         if self.command.len() == COMMAND_MAX {
                             return Err(FrameError::BadCommand);
                         }
-                        self.command.extend_from_slice(&[b]);
+                        self.command.push(b);
                     } else if b == b' ' && !self.command.is_empty() {
                         self.state = State::Datalen;
                     } else {
@@ -262,11 +264,32 @@ impl Decoder {
     fn emit(&mut self, data: Bytes, truncated: bool, out: &mut Vec<Frame>) {
         out.push(Frame {
             txnr: self.txnr,
-            command: std::mem::take(&mut self.command).freeze(),
+            command: command_bytes(&self.command),
             data,
             truncated,
         });
         self.state = State::Txnr;
+    }
+}
+
+/// The commands librelp sends, as static bytes: a frame's command costs
+/// no allocation (it cost a `malloc` and a `free` per message).
+const COMMANDS: [&[u8]; 6] = [
+    b"syslog",
+    b"rsp",
+    b"open",
+    b"close",
+    b"serverclose",
+    b"starttls",
+];
+
+/// `command` as the frame keeps it: one of [`COMMANDS`] without a copy,
+/// anything else copied.
+fn command_bytes(command: &[u8]) -> Bytes {
+    debug_assert!(!command.is_empty() && command.len() <= COMMAND_MAX);
+    match COMMANDS.iter().find(|&&c| c == command) {
+        Some(&c) => Bytes::from_static(c),
+        None => Bytes::copy_from_slice(command),
     }
 }
 
