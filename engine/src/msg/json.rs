@@ -175,11 +175,13 @@ impl Object {
         let f = fold(key);
         match self.get_folded_mut(f, key) {
             Some(v) => *v = value,
-            None => self.insert_new(Entry {
-                fold: f,
-                key: Key::from(key),
-                value,
-            }),
+            None => {
+                self.insert_new(Entry {
+                    fold: f,
+                    key: Key::from(key),
+                    value,
+                });
+            }
         }
     }
 
@@ -188,11 +190,13 @@ impl Object {
         let f = fold(&key);
         match self.get_folded_mut(f, &key) {
             Some(v) => *v = value,
-            None => self.insert_new(Entry {
-                fold: f,
-                key,
-                value,
-            }),
+            None => {
+                self.insert_new(Entry {
+                    fold: f,
+                    key,
+                    value,
+                });
+            }
         }
     }
 
@@ -209,21 +213,36 @@ impl Object {
         });
     }
 
-    fn insert_new(&mut self, e: Entry) {
+    /// Adds a key known not to be here: in the first hole, else at the
+    /// end; its value's place.
+    fn insert_new(&mut self, e: Entry) -> &mut Json {
         debug_assert_eq!(e.fold, fold(&e.key));
-        if self.holes > 0 {
-            if let Some(hole) = self.slots.iter_mut().find(|s| s.is_none()) {
-                *hole = Some(e);
+        debug_assert!(self.position(e.fold, &e.key).is_none());
+        let hole = if self.holes > 0 {
+            self.slots.iter().position(Option::is_none)
+        } else {
+            None
+        };
+        let i = match hole {
+            Some(hole) => {
                 self.holes -= 1;
-                return;
+                self.slots[hole] = Some(e);
+                hole
             }
+            None => {
+                debug_assert_eq!(self.holes, 0);
+                if self.slots.capacity() == 0 {
+                    // Most objects hold a few keys: one allocation, not four.
+                    self.slots.reserve_exact(OBJECT_SLOTS_FIRST);
+                }
+                self.slots.push(Some(e));
+                self.slots.len() - 1
+            }
+        };
+        match &mut self.slots[i] {
+            Some(e) => &mut e.value,
+            None => unreachable!("slot {i} was just filled"),
         }
-        debug_assert_eq!(self.holes, 0);
-        if self.slots.capacity() == 0 {
-            // Most objects hold a few keys: one allocation, not four.
-            self.slots.reserve_exact(OBJECT_SLOTS_FIRST);
-        }
-        self.slots.push(Some(e));
     }
 
     /// Removes `key`, leaving a hole; the value, if it was there.
@@ -257,7 +276,9 @@ impl Object {
         for e in other.slots.into_iter().flatten() {
             match self.get_folded_mut(e.fold, &e.key) {
                 Some(v) => *v = e.value,
-                None => self.insert_new(e),
+                None => {
+                    self.insert_new(e);
+                }
             }
         }
     }
@@ -847,6 +868,55 @@ impl Seg {
     }
 }
 
+impl Seg {
+    /// The value this step names in `parent`, made an empty object under
+    /// the key as written when missing (rsyslog makes `a[5]` too, when
+    /// `a` is an array too short for it, and goes on into it); `NotSet`
+    /// when `parent` is not an object. One scan of the parent's keys.
+    fn step_or_make<'a>(&self, parent: &'a mut Json) -> Result<&'a mut Json, NotSet> {
+        let Json::Object(o) = parent else {
+            return Err(NotSet);
+        };
+        if let Some((name, i)) = &self.index {
+            let array_len = o
+                .position(fold(name), name)
+                .and_then(|p| match &o.slots[p] {
+                    Some(Entry {
+                        value: Json::Array(a),
+                        ..
+                    }) => Some((p, a.len())),
+                    _ => None,
+                });
+            if let Some((p, len)) = array_len {
+                if let Some(item) = usize::try_from(*i).ok().filter(|&i| i < len) {
+                    let Some(Entry {
+                        value: Json::Array(a),
+                        ..
+                    }) = &mut o.slots[p]
+                    else {
+                        unreachable!("slot {p} holds an array");
+                    };
+                    return Ok(&mut a[item]);
+                }
+                // Too short: the key as written, made afresh each time.
+                o.insert_folded(self.fold, &self.key, Json::Object(Object::new()));
+                return o.get_folded_mut(self.fold, &self.key).ok_or(NotSet);
+            }
+        }
+        match o.position(self.fold, &self.key) {
+            Some(i) => match &mut o.slots[i] {
+                Some(e) => Ok(&mut e.value),
+                None => unreachable!("position finds a key, not a hole"),
+            },
+            None => Ok(o.insert_new(Entry {
+                fold: self.fold,
+                key: self.key.clone(),
+                value: Json::Object(Object::new()),
+            })),
+        }
+    }
+}
+
 /// A variable's path below its root: `$!a!b` is `[a, b]`; `$!` is empty
 /// (the whole tree).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -928,18 +998,7 @@ pub fn set_measured(
     };
     let mut at = root.get_or_insert_with(|| Json::Object(Object::new()));
     for s in parents {
-        if s.find(at).is_none() {
-            let Json::Object(o) = at else {
-                return Err(NotSet);
-            };
-            // rsyslog makes the object under the key as written (`a[5]`
-            // too, when `a` is an array too short for it) and goes on
-            // into it.
-            o.insert_folded(s.fold, &s.key, Json::Object(Object::new()));
-            at = o.get_folded_mut(s.fold, &s.key).ok_or(NotSet)?;
-            continue;
-        }
-        at = s.find_mut(at).ok_or(NotSet)?;
+        at = s.step_or_make(at)?;
     }
     let Json::Object(parent) = at else {
         return Err(NotSet);
