@@ -280,14 +280,14 @@ pub fn run(opts: &SendOpts) -> Result<Value, String> {
         for group in groups {
             let (opts, sent) = (opts.clone(), Arc::clone(&sent));
             handles.push(std::thread::spawn(move || {
-                paced(group, &opts, started, &sent)
+                (paced(group, &opts, started, &sent), Instant::now())
             }));
         }
     } else {
         for lane in lanes {
             let (opts, sent) = (opts.clone(), Arc::clone(&sent));
             handles.push(std::thread::spawn(move || {
-                flat_out(lane, &opts, started, &sent)
+                (flat_out(lane, &opts, started, &sent), Instant::now())
             }));
         }
     }
@@ -307,10 +307,18 @@ pub fn run(opts: &SendOpts) -> Result<Value, String> {
         });
         std::thread::sleep(Duration::from_millis(50));
     }
+    // Until the last sender finished, not until the poll above saw it
+    // (which rounded the time up by as much as 50 ms).
+    let mut last = started;
     for h in handles {
         match h.join() {
-            Ok(Ok(b)) => behind_ns_max = behind_ns_max.max(b),
-            Ok(Err(e)) => errors.push(e),
+            Ok((r, end)) => {
+                last = last.max(end);
+                match r {
+                    Ok(b) => behind_ns_max = behind_ns_max.max(b),
+                    Err(e) => errors.push(e),
+                }
+            }
             Err(_) => errors.push("a sender thread panicked".into()),
         }
     }
@@ -318,7 +326,7 @@ pub fn run(opts: &SendOpts) -> Result<Value, String> {
     if !errors.is_empty() {
         return Err(errors.join("; "));
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = last.duration_since(started).as_secs_f64();
     let n = sent.load(Ordering::Relaxed);
     Ok(json!({
         "sent": n,
