@@ -98,14 +98,28 @@ action(type="omfile" file="{d}/all.log" template="m")
                     .open(self.dir.join("corelogd.stderr"))
                     .unwrap(),
             ));
-        // SAFETY: between fork and exec only dup2, which is async-signal
-        // safe, runs; it gives the child the sockets as 3, 4 and 5.
+        // SAFETY: between fork and exec only fcntl, dup2 and close, which
+        // are async-signal safe, run; they give the child the sockets as 3,
+        // 4 and 5. Each is first copied above them: a socket that already
+        // had its target number would keep its close-on-exec flag (dup2 of
+        // a descriptor onto itself changes nothing), and one whose number
+        // is another's target would be overwritten before it was moved.
+        // Tests running beside this one decide which numbers the sockets
+        // get, so both happened.
         unsafe {
             cmd.pre_exec(move || {
-                for (i, fd) in fds.iter().enumerate() {
-                    if libc::dup2(*fd, 3 + i as i32) < 0 {
+                let mut high = [0; 3];
+                for (h, fd) in high.iter_mut().zip(fds) {
+                    *h = libc::fcntl(fd, libc::F_DUPFD, 64);
+                    if *h < 0 {
                         return Err(std::io::Error::last_os_error());
                     }
+                }
+                for (i, h) in high.into_iter().enumerate() {
+                    if libc::dup2(h, 3 + i as i32) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    libc::close(h);
                 }
                 Ok(())
             });
