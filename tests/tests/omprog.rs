@@ -4,7 +4,8 @@
 //! with confirmations, a program that crashes and one that answers an
 //! error get every message once, in order; transactions wrap each batch
 //! in their marks; the program's output goes to `output`, SIGHUP reaches
-//! it as `hup.signal`, and at shutdown `signalOnClose` ends it.
+//! it as `hup.signal`, and at shutdown `signalOnClose` ends it; a
+//! program left running (`killUnresponsive="off"`) is reaped when it ends.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -369,4 +370,76 @@ fn at_shutdown_a_program_that_reads_nothing_is_killed_after_close_timeout() {
     // SAFETY: signal 0 only asks whether the process exists.
     let alive = unsafe { libc::kill(pid, 0) } == 0;
     assert!(!alive, "the program {pid} is still running");
+}
+
+/// The first program to start stops answering at its first message, then
+/// ends three seconds later by itself (its pid in `first`); the programs
+/// after it write each line to `out` and confirm it.
+const HANGS_ONCE: &str = r#"#!/usr/bin/env python3
+import os, sys, time
+out, first = sys.argv[1], sys.argv[2]
+hang = not os.path.exists(first)
+if hang:
+    with open(first, "w") as f:
+        f.write(str(os.getpid()))
+print("OK", flush=True)
+for line in sys.stdin:
+    if hang:
+        time.sleep(3)
+        os._exit(0)
+    with open(out, "a") as f:
+        f.write(line)
+    print("OK", flush=True)
+"#;
+
+/// The state letter of `/proc/PID/stat` (`Z` for a zombie), or `None`
+/// once the process is gone.
+fn proc_state(pid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(") ")?.1.chars().next()
+}
+
+#[test]
+fn a_program_left_running_is_reaped_when_it_ends() {
+    // killUnresponsive off: the program that stopped answering is given
+    // closeTimeout, then left running while a new one takes the messages;
+    // when it ends, corelogd waits for it, so it does not stay a zombie.
+    let (c, bin) = start_with_program(
+        "orphan",
+        "hangs.py",
+        HANGS_ONCE,
+        "binary=\"@BIN@/hangs.py @BIN@/out @BIN@/first\" confirmMessages=\"on\" confirmTimeout=\"500\" \
+         closeTimeout=\"200\" signalOnClose=\"off\" killUnresponsive=\"off\" \
+         action.resumeRetryCount=\"-1\" action.resumeInterval=\"1\"",
+    );
+    let msgs = numbered_frames(50);
+    send_octet_counted(c.port, &msgs);
+    let out = lines(&bin.join("out"), msgs.len(), Duration::from_secs(30));
+    let want: String = (0..50)
+        .map(|i| format!(" msg {i} with some text\n"))
+        .collect();
+    assert_eq!(out, want, "every message once, in order:\n{}", c.stderr());
+    let pid: i32 = std::fs::read_to_string(bin.join("first"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let end = Instant::now() + Duration::from_secs(15);
+    while let Some(state) = proc_state(pid) {
+        assert!(
+            Instant::now() < end,
+            "the program {pid} that was left running is still there (state {state}) 15 s on:\n{}",
+            c.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let stderr = c.stop();
+    assert!(
+        stderr.contains("did not answer within 500 ms"),
+        "the timeout is said:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("did not end within 200 ms; it is left running"),
+        "{stderr}"
+    );
 }
