@@ -7,34 +7,17 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
-use corelog::config;
 use corelog::rule::{run_batch, BatchState};
-use corelog::{parse, ParseOptions, RenderBuf};
 use corelog_bench::{
-    env, json_256, now, origin, rfc3164_256, slab, Render, VARS_PARSE_JSON, VARS_SET_TEN,
+    env, json_256, rfc3164_256, vars_batch, Render, VARS_BATCH, VARS_PARSE_JSON, VARS_SET_TEN,
 };
 
-/// Messages per batch: the main queue's default `queue.dequeueBatchSize`,
-/// which is what corelogd runs a ruleset over at once.
-const BATCH: usize = 256;
-
 fn bench(c: &mut Criterion, name: &str, conf: &str, make: fn(usize) -> Vec<u8>, check: fn(&[u8])) {
-    let plan = config::load_str("bench.conf", conf).expect("the bench config is valid");
+    let (plan, mut msgs) = vars_batch(conf, make);
     let bodies = plan.ruleset_bodies();
-    let (origin, now, env) = (origin(), now(), env());
-    let opts = ParseOptions::default();
-    let mut msgs: Vec<_> = slab(BATCH, make)
-        .into_iter()
-        .map(|f| parse(f, &origin, now, &opts))
-        .collect();
+    let env = env();
     let mut state = BatchState::default();
-    let mut sink = Render {
-        plan: &plan,
-        env: &env,
-        buf: RenderBuf::new(),
-        out: Vec::new(),
-        n: 0,
-    };
+    let mut sink = Render::new(&plan, &env);
     run_batch(
         &bodies,
         plan.default_ruleset,
@@ -43,14 +26,17 @@ fn bench(c: &mut Criterion, name: &str, conf: &str, make: fn(usize) -> Vec<u8>, 
         &mut sink,
         &mut state,
     );
-    assert_eq!(sink.n, BATCH as u64, "every message reaches the action");
+    assert_eq!(
+        sink.n, VARS_BATCH as u64,
+        "every message reaches the action"
+    );
     check(&sink.out);
     assert!(
         msgs.iter().all(|m| m.vars().is_none()),
         "unset leaves nothing"
     );
     let mut g = c.benchmark_group("variables");
-    g.throughput(Throughput::Elements(BATCH as u64));
+    g.throughput(Throughput::Elements(VARS_BATCH as u64));
     g.bench_function(name, |b| {
         b.iter(|| {
             sink.n = 0;

@@ -2,11 +2,9 @@
 //! `valgrind --tool=callgrind target/release/examples/vars_profile set|parse`
 //! (400 batches of 256 messages through the `set`/`exists`/render or the
 //! `parse_json()` ruleset of `benches/variables.rs`).
-use corelog::config;
 use corelog::rule::{run_batch, BatchState};
-use corelog::{parse, ParseOptions, RenderBuf};
 use corelog_bench::{
-    env, json_256, now, origin, rfc3164_256, slab, Render, VARS_PARSE_JSON, VARS_SET_TEN,
+    env, json_256, rfc3164_256, vars_batch, Render, VARS_PARSE_JSON, VARS_SET_TEN,
 };
 
 fn main() {
@@ -15,22 +13,11 @@ fn main() {
         "parse" => (VARS_PARSE_JSON, json_256),
         _ => (VARS_SET_TEN, rfc3164_256),
     };
-    let plan = config::load_str("profile.conf", conf).expect("the workload's config is valid");
+    let (plan, mut msgs) = vars_batch(conf, make);
     let bodies = plan.ruleset_bodies();
-    let (origin, now, env) = (origin(), now(), env());
-    let opts = ParseOptions::default();
-    let mut msgs: Vec<_> = slab(256, make)
-        .into_iter()
-        .map(|f| parse(f, &origin, now, &opts))
-        .collect();
+    let env = env();
     let mut state = BatchState::default();
-    let mut sink = Render {
-        plan: &plan,
-        env: &env,
-        buf: RenderBuf::new(),
-        out: Vec::new(),
-        n: 0,
-    };
+    let mut sink = Render::new(&plan, &env);
     for _ in 0..400 {
         run_batch(
             &bodies,

@@ -135,6 +135,27 @@ unset $!;
 unset $.;
 "#;
 
+/// Messages per batch of the variables workloads: the main queue's
+/// default `queue.dequeueBatchSize`, which is what corelogd runs a ruleset
+/// over at once.
+pub const VARS_BATCH: usize = 256;
+
+/// A variables workload's configuration, loaded, and a batch of
+/// [`VARS_BATCH`] of its messages (`make`), parsed.
+pub fn vars_batch(
+    conf: &str,
+    make: fn(usize) -> Vec<u8>,
+) -> (corelog::config::Plan, Vec<corelog::Message>) {
+    let plan =
+        corelog::config::load_str("vars.conf", conf).expect("the workload's config is valid");
+    let (origin, now, opts) = (origin(), now(), corelog::ParseOptions::default());
+    let msgs = slab(VARS_BATCH, make)
+        .into_iter()
+        .map(|f| corelog::parse(f, &origin, now, &opts))
+        .collect();
+    (plan, msgs)
+}
+
 /// Renders the action's template (`t`) for every message it gets: the
 /// sink of the variables workloads.
 pub struct Render<'a> {
@@ -143,6 +164,18 @@ pub struct Render<'a> {
     pub buf: corelog::RenderBuf,
     pub out: Vec<u8>,
     pub n: u64,
+}
+
+impl<'a> Render<'a> {
+    pub fn new(plan: &'a corelog::config::Plan, env: &'a Env) -> Render<'a> {
+        Render {
+            plan,
+            env,
+            buf: corelog::RenderBuf::new(),
+            out: Vec::new(),
+            n: 0,
+        }
+    }
 }
 
 impl corelog::rule::ActionSink for Render<'_> {
