@@ -272,16 +272,11 @@ impl Decoder {
     }
 }
 
-/// The commands librelp sends, as static bytes: a frame's command costs
-/// no allocation (it cost a `malloc` and a `free` per message).
-const COMMANDS: [&[u8]; 6] = [
-    b"syslog",
-    b"rsp",
-    b"open",
-    b"close",
-    b"serverclose",
-    b"starttls",
-];
+/// The commands corelog's RELP peers send (`syslog`, `rsp`, `open`,
+/// `close`, `serverclose`), as static bytes: a frame's command costs no
+/// allocation (it cost a `malloc` and a `free` per message). Any other
+/// command is copied, and answered as before.
+const COMMANDS: [&[u8]; 5] = [b"syslog", b"rsp", b"open", b"close", b"serverclose"];
 
 /// `command` as the frame keeps it: one of [`COMMANDS`] without a copy,
 /// anything else copied.
